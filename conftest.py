@@ -1,0 +1,28 @@
+"""Root conftest: fixtures shared by the project's own tests (not part of the plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (real model outputs); tests using it skip cleanly where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real-data tests need {SHARED_DATA} (not part of a user's clone)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def sim_calls() -> Iterator[object]:
+    """Counts the simulated provider's calls made during one test (in this process)."""
+    from pytest_behavior.sampling import simulated
+
+    simulated.reset_served_calls()
+    yield simulated
+    simulated.reset_served_calls()

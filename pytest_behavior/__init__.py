@@ -1,0 +1,50 @@
+"""pytest-behavior: behavioral regression tests for LLM-powered features, as plain pytest tests.
+
+The names below are the public API. Heavy ones (anything that needs numpy, scipy or litellm) are
+imported on first use, so importing this package — which pytest does at start-up through the
+plugin — stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pytest_behavior.bundle import Bundle
+from pytest_behavior.errors import (
+    BehaviorConfigError,
+    BehaviorError,
+    BehaviorRegression,
+    GoldenFileError,
+    MarkerError,
+    ProviderError,
+)
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from pytest_behavior.comparison import Comparison, MetricSummary
+    from pytest_behavior.judge import BoundVerdict, Verdict
+    from pytest_behavior.properties.refusal import classify_refusal, is_refusal
+
+_LAZY = {
+    "Comparison": "pytest_behavior.comparison",
+    "MetricSummary": "pytest_behavior.comparison",
+    "BoundVerdict": "pytest_behavior.judge",
+    "Verdict": "pytest_behavior.judge",
+    "classify_refusal": "pytest_behavior.properties.refusal",
+    "is_refusal": "pytest_behavior.properties.refusal",
+}
+
+__all__ = [
+    "BehaviorConfigError", "BehaviorError", "BehaviorRegression", "BoundVerdict", "Bundle", "Comparison",
+    "GoldenFileError", "MarkerError", "MetricSummary", "ProviderError", "Verdict", "__version__",
+    "classify_refusal", "is_refusal",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pytest_behavior' has no attribute {name!r}")

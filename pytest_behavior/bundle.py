@@ -1,0 +1,139 @@
+"""`Bundle`: everything that determines a model's behavior, with a content fingerprint.
+
+A bundle is what a branch ships (the candidate) or what production runs (the baseline): a litellm
+model string with its system prompt, prompt template, sampling parameters, tool schemas and
+response format; or the application itself as a Python callable; or recorded traffic (JSONL).
+The fingerprint is a sha256 over the canonical JSON of what determines behavior, so it changes
+when any of that changes and never contains a credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pytest_behavior.inputs import canonical_json
+from pytest_behavior.records import RecordSet, load_records
+from pytest_behavior.secrets import public_params
+
+BundleKind = Literal["model", "records", "callable"]
+AppFunction = Callable[[Any], Any]
+
+#: litellm parameters that change how a call is made, not what the model does.
+OPERATIONAL_PARAMS = frozenset({"timeout", "request_timeout", "num_retries", "max_retries", "metadata"})
+
+
+@dataclass(frozen=True, init=False)
+class Bundle:
+    """A model configuration under test. Extra keyword arguments are passed to ``litellm.acompletion``."""
+
+    model: str | None
+    system: str | None
+    prompt: str | None
+    temperature: float | None
+    tools: tuple[Mapping[str, Any], ...] | None
+    response_format: Mapping[str, Any] | None
+    label: str
+    kind: BundleKind
+    litellm_params: Mapping[str, Any] = field(repr=False)
+    records: RecordSet | None = field(repr=False, compare=False)
+    app: AppFunction | None = field(repr=False, compare=False)
+    app_version: str | None = field(repr=False)
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        system: str | None = None,
+        prompt: str | None = None,
+        temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        label: str | None = None,
+        _kind: BundleKind = "model",
+        _records: RecordSet | None = None,
+        _app: AppFunction | None = None,
+        _app_version: str | None = None,
+        **litellm_params: Any,
+    ) -> None:
+        if _kind == "model" and not (isinstance(model, str) and model):
+            raise TypeError("Bundle(model=...) needs a litellm model string, e.g. 'openai/gpt-4o-mini' or 'sim/bot'")
+        if temperature is not None and not isinstance(temperature, (int, float)):
+            raise TypeError(f"Bundle temperature must be a number, got {temperature!r}")
+        for name, value in (
+            ("model", model), ("system", system), ("prompt", prompt), ("temperature", temperature),
+            ("tools", None if tools is None else tuple(tools)), ("response_format", response_format),
+            ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind), ("litellm_params", dict(litellm_params)),
+            ("records", _records), ("app", _app), ("app_version", _app_version),
+        ):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_records(cls, path: str | Path, *, label: str | None = None) -> Bundle:
+        """A bundle that replays outputs recorded in a JSONL file (shadow traffic, logged production)."""
+        records = load_records(Path(path))
+        return cls(label=label or Path(path).stem, _kind="records", _records=records)
+
+    @classmethod
+    def from_callable(cls, fn: AppFunction, *, label: str | None = None, version: str | None = None) -> Bundle:
+        """The application under test: ``fn(input) -> str`` (sync or async), called once per sample.
+
+        Its fingerprint hashes ``version`` when given, else the function's source code, so editing
+        the function invalidates cached samples.
+        """
+        if not callable(fn):
+            raise TypeError(f"Bundle.from_callable needs a callable, got {fn!r}")
+        name = getattr(fn, "__qualname__", type(fn).__name__)
+        return cls(label=label or name, _kind="callable", _app=fn, _app_version=version or _source_hash(fn))
+
+    def describe(self) -> dict[str, Any]:
+        """What determines behavior, without credentials: goes into golden files and reports."""
+        if self.kind == "records":
+            assert self.records is not None
+            return {"kind": "records", "path": self.records.path.name, "sha256": self.records.sha256}
+        if self.kind == "callable":
+            return {"kind": "callable", "function": self.label, "version": self.app_version}
+        described: dict[str, Any] = {"kind": "model", "model": self.model}
+        optional = {
+            "system": self.system, "prompt": self.prompt, "temperature": self.temperature,
+            "tools": None if self.tools is None else list(self.tools), "response_format": self.response_format,
+        }
+        described.update({k: v for k, v in optional.items() if v is not None})
+        params = {k: v for k, v in public_params(self.litellm_params).items() if k not in OPERATIONAL_PARAMS}
+        if params:
+            described["params"] = params
+        return described
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON of `describe()` (the label is a name, not behavior)."""
+        return hashlib.sha256(canonical_json(self.describe()).encode()).hexdigest()
+
+    def completion_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``litellm.acompletion`` (credentials included; never persist these)."""
+        kwargs: dict[str, Any] = dict(self.litellm_params)
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        if self.tools is not None:
+            kwargs["tools"] = list(self.tools)
+        if self.response_format is not None:
+            kwargs["response_format"] = dict(self.response_format)
+        return kwargs
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __repr__(self) -> str:
+        return f"Bundle(label={self.label!r}, kind={self.kind!r}, model={self.model!r}, fp={self.fingerprint[:12]})"
+
+
+def _source_hash(fn: AppFunction) -> str:
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        source = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+    return hashlib.sha256(source.encode()).hexdigest()[:16]

@@ -1,0 +1,96 @@
+"""What ``behavior.sample()`` returns: the paired outputs, the verdicts, and how they were obtained."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_behavior.inputs import Input
+from pytest_behavior.judge import BoundVerdict, Verdict
+from pytest_behavior.properties.base import Observation, Property, summarize
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """A metric's value per arm: a rate for binary metrics, a median per input for continuous ones."""
+
+    key: str
+    title: str
+    kind: str
+    baseline: float | None
+    candidate: float
+
+    @property
+    def candidate_rate(self) -> float:
+        return self.candidate
+
+    @property
+    def baseline_rate(self) -> float | None:
+        return self.baseline
+
+
+@dataclass(frozen=True)
+class ArmInfo:
+    label: str
+    fingerprint: str | None
+    source: str  # "live", "golden:<path>", "records"
+    requested: int = 0
+    cached: int = 0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of one behavioral spec; the plugin fails the test on any REGRESSED verdict."""
+
+    test: str
+    mode: str
+    candidate: ArmInfo
+    baseline: ArmInfo | None
+    inputs: tuple[Input, ...]
+    paired_ids: tuple[str, ...]
+    baseline_only: tuple[str, ...]
+    candidate_only: tuple[str, ...]
+    verdicts: tuple[BoundVerdict, ...]
+    candidate_outputs: Mapping[str, tuple[str, ...]]
+    baseline_outputs: Mapping[str, tuple[str, ...]] | None
+    properties: tuple[Property, ...] = field(repr=False)
+    observations: tuple[tuple[str, Observation], ...] = field(repr=False)
+    golden_path: Path | None = None
+    golden_written: bool = False
+
+    @property
+    def regressed(self) -> tuple[BoundVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.verdict is Verdict.REGRESSED)
+
+    @property
+    def inconclusive(self) -> tuple[BoundVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.verdict is Verdict.INCONCLUSIVE)
+
+    @property
+    def passed(self) -> bool:
+        return not self.regressed
+
+    def metric(self, key: str) -> MetricSummary:
+        """A metric by key (``"refusal"``, ``"schema.invalid"``) or unique prefix (``"length"``)."""
+        matches = [obs for _, obs in self.observations if obs.metric.key == key] or [
+            obs for _, obs in self.observations if obs.metric.key.startswith(key + ".")
+        ]
+        if len(matches) != 1:
+            known = ", ".join(obs.metric.key for _, obs in self.observations) or "none"
+            raise KeyError(f"no single metric {key!r} in this comparison (metrics: {known})")
+        obs = matches[0]
+        kind = obs.metric.kind
+        return MetricSummary(
+            key=obs.metric.key, title=obs.metric.title, kind=kind,
+            baseline=None if obs.baseline is None else summarize(kind, obs.baseline),
+            candidate=summarize(kind, obs.candidate),
+        )
+
+    def __getattr__(self, name: str) -> MetricSummary:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.metric(name)
+        except KeyError as exc:
+            raise AttributeError(str(exc)) from None

@@ -1,0 +1,32 @@
+"""Exception types, split by what the user must do about them.
+
+`BehaviorError` and its subclasses are *infrastructure or configuration* problems: the plugin
+reports them as test **errors**, never as behavioral failures. `BehaviorRegression` is the one
+exception that means "the candidate behaves worse": it is an `AssertionError`, so the test fails.
+"""
+
+from __future__ import annotations
+
+
+class BehaviorError(Exception):
+    """Something kept the plugin from judging behavior (reported as a test error)."""
+
+
+class BehaviorConfigError(BehaviorError):
+    """A spec, bundle, option or input is wrong; the message says what to change."""
+
+
+class GoldenFileError(BehaviorConfigError):
+    """A golden file is missing, unreadable or recorded incompatibly."""
+
+
+class ProviderError(BehaviorError):
+    """The model provider failed after the retry budget; samples received so far are cached."""
+
+
+class MarkerError(ValueError):
+    """A behavior marker has invalid arguments (raised at collection time)."""
+
+
+class BehaviorRegression(AssertionError):
+    """The candidate's behavior regressed against the baseline (the test fails)."""

@@ -1,0 +1,194 @@
+"""The snapshot diff a reviewer reads when behavior changed.
+
+In this order: the property table (baseline, candidate, change, interval, verdict, N); the
+structural schema diff; the inputs whose behavior flipped, both outputs side by side, truncated;
+inputs present on one side only; and which bundles were compared.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from pytest_behavior.comparison import Comparison
+from pytest_behavior.judge import BoundVerdict
+from pytest_behavior.properties.base import Observation
+
+MAX_FLIPPED_SHOWN = 3
+CELL_CHARS = 160
+
+
+def format_value(kind: str, value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{100 * value:.1f}%" if kind == "binary" else f"{value:.4g}"
+
+
+def format_change(v: BoundVerdict) -> tuple[str, str]:
+    """The estimate and its one-sided 95% bounds, in the bound's own terms."""
+    if v.bound.startswith(("max_ratio", "min_ratio")):
+        return f"x{v.estimate:.2f}", f"[x{v.lower:.2f}, x{v.upper:.2f}]"
+    if v.bound.startswith(("max_rate", "min_rate")):
+        return f"{100 * v.estimate:.1f}%", f"[{100 * v.lower:.1f}%, {100 * v.upper:.1f}%]"
+    return f"{100 * v.estimate:+.1f} pts", f"[{100 * v.lower:+.1f}, {100 * v.upper:+.1f}] pts"
+
+
+def format_p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple") -> str:
+    from tabulate import tabulate
+
+    rows = []
+    for v in verdicts:
+        change, interval = format_change(v)
+        rows.append([
+            v.metric, v.bound, format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
+            change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
+            else f"{v.n_inputs}x{v.repeats}",
+        ])
+    headers = ["property", "bound", "baseline", "candidate", "change", "95% bounds", "p (Holm)", "verdict", "N"]
+    return str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
+
+
+def render_failure(result: Comparison) -> str:
+    regressed = result.regressed
+    lines = [
+        f"behavior regressed: {len(regressed)} of {len(result.verdicts)} bounds broken, candidate "
+        f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs",
+        "",
+        verdict_table(result.verdicts),
+    ]
+    keys = {v.metric_key for v in regressed}
+    for prop in result.properties:
+        if any(obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name):
+            lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids)))
+    shown: list[tuple[int, ...]] = []
+    for _, obs in result.observations:
+        if obs.metric.key in keys and obs.baseline is not None:
+            lines += _section(_flipped(result, obs, [v for v in regressed if v.metric_key == obs.metric.key], shown))
+    lines += _section(_unpaired(result))
+    lines += _section(_bundles(result))
+    return "\n".join(lines)
+
+
+def _section(body: Sequence[str]) -> list[str]:
+    return ["", *body] if body else []
+
+
+def _baseline_name(result: Comparison) -> str:
+    if result.baseline is None:
+        return "no baseline"
+    return f"baseline {result.baseline.label!r} ({result.baseline.source})"
+
+
+def _paired_texts(result: Comparison) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    assert result.baseline_outputs is not None
+    return ([result.baseline_outputs[i] for i in result.paired_ids],
+            [result.candidate_outputs[i] for i in result.paired_ids])
+
+
+def _flipped(
+    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], shown: list[tuple[int, ...]]
+) -> list[str]:
+    """Inputs whose per-input value moved in the regressed direction, most changed first.
+
+    A table already shown for the same inputs (e.g. a renamed key makes outputs both invalid and
+    key-changed) is referred to instead of repeated.
+    """
+    assert obs.baseline is not None and result.baseline_outputs is not None
+    base, cand = obs.baseline.mean(axis=1), obs.candidate.mean(axis=1)
+    downward = any(v.bound.startswith(("max_decrease", "min_ratio", "min_rate")) for v in verdicts)
+    if obs.metric.kind == "continuous":
+        change = np.log1p(cand) - np.log1p(base)
+    else:
+        change = cand - base
+    if downward:
+        change = -change
+    order = [i for i in np.argsort(-change, kind="stable") if change[i] > 0]
+    if not order:
+        return []
+    if obs.metric.kind == "binary":
+        worse, better = int((change > 0).sum()), int((change < 0).sum())
+        heading = (f"flipped inputs - {obs.metric.title}: {worse} moved the wrong way, {better} the other way "
+                   f"(showing {min(MAX_FLIPPED_SHOWN, len(order))}):")
+    else:
+        heading = f"most changed inputs - {obs.metric.title} (showing {min(MAX_FLIPPED_SHOWN, len(order))}):"
+    first = tuple(order[:MAX_FLIPPED_SHOWN])
+    if first in shown:
+        return [heading.replace(f"(showing {len(first)}):", "(the same inputs as above)")]
+    shown.append(first)
+    from tabulate import tabulate
+
+    rows = []
+    for index in first:
+        input_id = result.paired_ids[index]
+        item = next(i for i in result.inputs if i.id == input_id)
+        rows.append([
+            f"{input_id}\n{truncate(input_text(item.value), 80)}",
+            _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0]),
+            _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0]),
+        ])
+    table = tabulate(rows, headers=["input", "baseline", "candidate"], tablefmt="grid",
+                     maxcolwidths=[26, 44, 44], disable_numparse=True)
+    return [heading, str(table)]
+
+
+def input_text(value: object) -> str:
+    """The human part of an input: the string, or the text field of an object."""
+    if isinstance(value, dict):
+        for key in ("text", "input", "prompt", "question"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+    return value if isinstance(value, str) else str(value)
+
+
+def _value_note(kind: str, value: float) -> str:
+    if kind == "continuous":
+        return f"[{value:.4g}] "
+    return ""
+
+
+def truncate(text: str, limit: int = CELL_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _unpaired(result: Comparison) -> list[str]:
+    lines = []
+    if result.candidate_only:
+        lines.append(f"{len(result.candidate_only)} input(s) have no baseline sample and were not judged: "
+                     f"{_ids(result.candidate_only)} (re-record the baseline with --behavior-update to include them)")
+    if result.baseline_only:
+        lines.append(f"{len(result.baseline_only)} baseline input(s) have no candidate sample: "
+                     f"{_ids(result.baseline_only)}")
+    return lines
+
+
+def _ids(ids: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f", ... (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def _bundles(result: Comparison) -> list[str]:
+    lines = [f"candidate: {result.candidate.label} (fingerprint {(result.candidate.fingerprint or '-')[:12]})"]
+    if result.baseline is not None:
+        lines.append(f"baseline:  {result.baseline.label} (fingerprint {(result.baseline.fingerprint or '-')[:12]}, "
+                     f"from {result.baseline.source})")
+        if result.baseline.fingerprint and result.baseline.fingerprint == result.candidate.fingerprint:
+            lines.append("same bundle fingerprint, different behavior: the provider changed the model under the "
+                         "same name (provider drift), or sampling settings differ")
+    return lines
+
+
+def inconclusive_message(result: Comparison) -> str:
+    parts = []
+    for v in result.inconclusive:
+        change, interval = format_change(v)
+        parts.append(f"{v.metric} {v.bound}: estimate {change}, 95% bounds {interval}, N={v.n_inputs}")
+    return f"{result.test}: not enough data to decide ({'; '.join(parts)}); sample more inputs to decide"
+
+

@@ -1,0 +1,154 @@
+"""Golden files: one deterministic JSON file per test under ``golden/``, written atomically.
+
+A golden file records the baseline's behavior: per input id, the input, its segment and the
+outputs of each repeat; plus the bundle (label, fingerprint, description without credentials),
+the run's settings, the properties and detector versions, and the plugin version. Keys are
+sorted and the layout is stable, so ``git diff`` on a golden file is the review of a behavior
+change. Re-recording identical behavior leaves the file untouched (no date churn).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_behavior.errors import GoldenFileError
+
+FORMAT_VERSION = 1
+_UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
+_MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class GoldenSample:
+    input: Any
+    segment: str | None
+    outputs: tuple[Mapping[str, Any], ...]
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(str(o.get("text", "")) for o in self.outputs)
+
+
+@dataclass(frozen=True)
+class GoldenRecord:
+    test: str
+    bundle: Mapping[str, Any]
+    settings: Mapping[str, Any]
+    properties: tuple[Mapping[str, Any], ...]
+    detectors: Mapping[str, str]
+    plugin_version: str
+    recorded_at: str
+    samples: Mapping[str, GoldenSample]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "test": self.test,
+            "plugin": {"name": "pytest-behavior", "version": self.plugin_version},
+            "recorded_at": self.recorded_at,
+            "bundle": dict(self.bundle),
+            "settings": dict(self.settings),
+            "properties": [dict(p) for p in self.properties],
+            "detectors": dict(self.detectors),
+            "samples": {
+                sid: {"input": s.input, "segment": s.segment, "outputs": [dict(o) for o in s.outputs]}
+                for sid, s in self.samples.items()
+            },
+        }
+
+
+def golden_path(root: Path, nodeid: str) -> Path:
+    """``dir/test_mod.py::Class::test[param]`` -> ``root/dir/test_mod/Class/test[param].json``."""
+    file_part, _, rest = nodeid.partition("::")
+    parts = [p for p in Path(file_part).with_suffix("").parts if p not in ("..", ".", "/")]
+    names = [_safe(part) for part in rest.split("::") if part] or ["test"]
+    return root.joinpath(*parts, *names[:-1], names[-1] + ".json")
+
+
+def _safe(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name)
+    if len(cleaned) <= _MAX_NAME:
+        return cleaned
+    return cleaned[:_MAX_NAME - 13] + "-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
+    fix = f"record it with `pytest {nodeid} --behavior-update`"
+    if not path.exists():
+        raise GoldenFileError(f"no golden file for this test: {path} does not exist; {fix}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GoldenFileError(f"golden file {path} is corrupt ({exc}); restore it from git or {fix}") from None
+    try:
+        return _parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GoldenFileError(
+            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}); "
+            f"restore it from git or {fix}"
+        ) from None
+
+
+def _parse(data: Any) -> GoldenRecord:
+    if not isinstance(data, dict):
+        raise TypeError("top level is not an object")
+    version = data["format"]
+    if version != FORMAT_VERSION:
+        raise ValueError(f"format {version!r}, this plugin reads format {FORMAT_VERSION}")
+    samples = {}
+    for sid, raw in data["samples"].items():
+        outputs = tuple(raw["outputs"])
+        if not outputs or not all(isinstance(o, dict) and isinstance(o.get("text"), str) for o in outputs):
+            raise ValueError(f"sample {sid!r} has no outputs with a 'text' field")
+        samples[str(sid)] = GoldenSample(input=raw["input"], segment=raw.get("segment"), outputs=outputs)
+    return GoldenRecord(
+        test=str(data["test"]), bundle=dict(data["bundle"]), settings=dict(data["settings"]),
+        properties=tuple(data.get("properties", [])), detectors=dict(data.get("detectors", {})),
+        plugin_version=str(data["plugin"]["version"]), recorded_at=str(data.get("recorded_at", "")),
+        samples=samples,
+    )
+
+
+def dumps(record: GoldenRecord) -> str:
+    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+#: Fields that vary between recordings of the same behavior; a change in them alone does not rewrite a file.
+VOLATILE_FIELDS = frozenset({"recorded_at", "latency_ms", "cost_usd"})
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE_FIELDS}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+def write_golden(path: Path, record: GoldenRecord) -> bool:
+    """Write atomically (temp file + rename); False when only volatile fields (date, latency) would change."""
+    text = dumps(record)
+    if path.exists():
+        try:
+            if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(record.to_json()):
+                return False
+        except (OSError, ValueError):
+            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

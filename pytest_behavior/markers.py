@@ -1,0 +1,22 @@
+"""Marker names and their ``pytest --markers`` documentation (kept import-light for plugin start-up)."""
+
+from __future__ import annotations
+
+MARKER_DOCS: dict[str, str] = {
+    "schema_stability": (
+        "schema_stability(schema=None, *, max_invalid_rate=None, max_invalid_increase=0.02, "
+        "max_key_change_increase=0.02): outputs must stay valid JSON (against `schema`, a JSON Schema "
+        "Draft 2020-12, when given) and keep the baseline's top-level keys. Rates in [0, 1]; increases "
+        "are paired differences against the baseline. pytest-behavior."
+    ),
+    "refusal_bound": (
+        "refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None): bound the "
+        "share of answers that refuse: absolute rates in [0, 1], or paired increase/decrease against the "
+        "baseline. pytest-behavior."
+    ),
+    "length_distribution": (
+        "length_distribution(max_ratio=None, min_ratio=None, unit='words'): bound the paired ratio of "
+        "answer lengths, candidate / baseline; unit 'words' or 'chars'. pytest-behavior."
+    ),
+}
+MARKER_NAMES = frozenset(MARKER_DOCS)

@@ -1,0 +1,292 @@
+"""pytest11 entry point: options, ini keys, markers, fixtures and hooks. Wiring only.
+
+Nothing heavy is imported at module level (no litellm, numpy, scipy, deepdiff, jsonschema):
+a run that selects no behavior test pays nothing for this plugin.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_behavior.errors import BehaviorError, BehaviorRegression, MarkerError
+from pytest_behavior.markers import MARKER_DOCS, MARKER_NAMES
+from pytest_behavior.session import BehaviorSession
+from pytest_behavior.settings import Mode, RunSettings, read_named_bundles
+
+SESSION_KEY = pytest.StashKey[BehaviorSession]()
+PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
+FIXTURE_KEY = pytest.StashKey[Any]()
+
+SKIP_REASON = (
+    "behavior test (calls models): run with --behavior-baseline to compare against golden/, "
+    "or --behavior-update to record the baseline"
+)
+
+
+class BehaviorInconclusiveWarning(UserWarning):
+    """A behavior bound could not be decided with the data sampled."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("behavior", "behavioral regression tests (pytest-behavior)")
+    group.addoption(
+        "--behavior-baseline", nargs="?", const="golden", default=None, metavar="golden|live|NAME|PATH",
+        help="run behavior tests against a baseline: 'golden' (default: the golden/ files), 'live' (sample "
+             "the baseline_bundle fixture too), NAME (a [tool.pytest_behavior.bundles.NAME]) or PATH (another "
+             "golden directory). Write it as --behavior-baseline=VALUE or after the test paths.",
+    )
+    group.addoption("--behavior-update", action="store_true", default=False,
+                    help="record the candidate's behavior as the new golden baseline")
+    group.addoption("--behavior-candidate", metavar="NAME", default=None,
+                    help="candidate bundle: a [tool.pytest_behavior.bundles.NAME], or a name that the "
+                         "candidate_bundle fixture reads from the behavior_candidate_name fixture")
+    group.addoption("--behavior-n", type=int, default=None, metavar="N",
+                    help="sample at most N inputs per test (a seeded subset; overrides the spec's n)")
+    group.addoption("--behavior-seed", type=int, default=None, help="seed of input subsets and sampling")
+    group.addoption("--behavior-concurrency", type=int, default=None, help="model calls in flight at most")
+    group.addoption("--behavior-cache", choices=("use", "refresh", "off"), default=None,
+                    help="sample cache: use (default), refresh (re-sample and overwrite) or off")
+    group.addoption("--behavior-cache-dir", default=None, help="directory of the sample cache")
+    group.addoption("--behavior-inconclusive", choices=("warn", "fail"), default=None,
+                    help="what an INCONCLUSIVE verdict does (default: warn)")
+    parser.addini("behavior_golden_dir", "directory of golden behavior files (default: golden)", default="golden")
+    parser.addini("behavior_enabled", "run behavior tests against golden/ without --behavior-baseline",
+                  type="bool", default=False)
+    parser.addini("behavior_cache_dir", "directory of the sample cache", default=".behavior-cache")
+    parser.addini("behavior_concurrency", "model calls in flight at most", default="16")
+    parser.addini("behavior_seed", "seed of input subsets and sampling", default="0")
+    parser.addini("behavior_alpha", "one-sided significance level of verdicts", default="0.05")
+    parser.addini("behavior_inconclusive", "warn or fail on INCONCLUSIVE verdicts", default="warn")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, doc in MARKER_DOCS.items():
+        config.addinivalue_line("markers", doc if doc.startswith(name) else f"{name}: {doc}")
+    session = BehaviorSession(_settings(config))
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(_SummaryCollector(session), "behavior-summary")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        session.close()
+
+
+def _settings(config: pytest.Config) -> RunSettings:
+    root = Path(config.rootpath)
+    named = read_named_bundles(root / "pyproject.toml")
+    update = bool(config.getoption("behavior_update"))
+    baseline = config.getoption("behavior_baseline")
+    if update and baseline is not None:
+        raise pytest.UsageError("--behavior-update records a new baseline; it cannot be combined with "
+                                "--behavior-baseline")
+    mode: Mode = "update" if update else "skip"
+    baseline_dir = baseline_name = None
+    if baseline is None and not update and config.getini("behavior_enabled"):
+        baseline = "golden"
+    if baseline == "golden":
+        mode = "golden"
+    elif baseline == "live":
+        mode = "live"
+    elif baseline is not None:
+        mode, baseline_name, baseline_dir = _named_or_path(str(baseline), named, root)
+    policy = config.getoption("behavior_inconclusive") or config.getini("behavior_inconclusive")
+    if policy not in ("warn", "fail"):
+        raise pytest.UsageError(f"behavior_inconclusive must be 'warn' or 'fail', got {policy!r}")
+    concurrency = _int_option(config, "behavior_concurrency")
+    if concurrency < 1:
+        raise pytest.UsageError(f"--behavior-concurrency must be at least 1, got {concurrency}")
+    n = config.getoption("behavior_n")
+    if n is not None and n < 1:
+        raise pytest.UsageError(f"--behavior-n must be at least 1, got {n}")
+    alpha = float(config.getini("behavior_alpha"))
+    if not 0 < alpha < 0.5:
+        raise pytest.UsageError(f"behavior_alpha must be in (0, 0.5), got {alpha}")
+    return RunSettings(
+        mode=mode, rootdir=root, golden_dir=root / config.getini("behavior_golden_dir"),
+        baseline_golden_dir=baseline_dir, baseline_name=baseline_name,
+        candidate_name=config.getoption("behavior_candidate"), n=n, seed=_int_option(config, "behavior_seed"),
+        concurrency=concurrency,
+        cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
+        cache_mode=config.getoption("behavior_cache") or "use", alpha=alpha, inconclusive=policy,
+        named_bundles=named,
+    )
+
+
+def _int_option(config: pytest.Config, name: str) -> int:
+    value = config.getoption(name)
+    raw = value if value is not None else config.getini(name)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _named_or_path(value: str, named: dict[str, Any], root: Path) -> tuple[Mode, str | None, Path | None]:
+    if value in named:
+        return "live", value, None
+    path = Path(value) if Path(value).is_absolute() else root / value
+    if path.is_dir():
+        if not any(path.rglob("*.json")) and any(path.rglob("*.py")):
+            raise pytest.UsageError(
+                f"--behavior-baseline took {value!r} as its value, but that directory holds tests, not golden "
+                f"files: write `--behavior-baseline={value}` only for a golden directory, or put test paths "
+                "before the option (`pytest {value} --behavior-baseline`)"
+            )
+        return "golden", None, path
+    raise pytest.UsageError(
+        f"--behavior-baseline={value}: not 'golden', 'live', a bundle in [tool.pytest_behavior.bundles] "
+        f"of pyproject.toml, or an existing golden directory"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    session = config.stash[SESSION_KEY]
+    problems = []
+    for item in items:
+        marks = {}
+        for mark in item.iter_markers():
+            if mark.name in MARKER_NAMES and mark.name not in marks:
+                marks[mark.name] = mark  # the closest marker of each name wins
+        uses_fixture = "behavior" in getattr(item, "fixturenames", ())
+        if marks and not uses_fixture:
+            problems.append(f"{item.nodeid}: behavior markers need the `behavior` fixture (call behavior.sample())")
+            continue
+        if not uses_fixture:
+            continue
+        if marks:
+            from pytest_behavior.properties import parse_marker
+
+            try:
+                item.stash[PROPERTIES_KEY] = tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks.values())
+            except MarkerError as exc:
+                problems.append(f"{item.nodeid}: {exc}")
+                continue
+        else:
+            item.stash[PROPERTIES_KEY] = ()
+        if session.settings.mode == "skip":
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+    if problems:
+        raise pytest.UsageError("invalid behavior spec:\n  " + "\n  ".join(problems))
+
+
+@pytest.fixture
+def behavior(request: pytest.FixtureRequest) -> Any:
+    """Sample the candidate (and baseline) bundles and judge the test's behavior markers."""
+    from pytest_behavior.fixture import BehaviorFixture
+
+    node = request.node
+    fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()))
+    node.stash[FIXTURE_KEY] = fixture
+    return fixture
+
+
+@pytest.fixture(scope="session")
+def behavior_candidate_name(request: pytest.FixtureRequest) -> str | None:
+    """The value of --behavior-candidate, for candidate_bundle fixtures that pick a bundle by name."""
+    request.config.stash[SESSION_KEY].candidate_name_read = True
+    value: str | None = request.config.getoption("behavior_candidate")
+    return value
+
+
+@pytest.fixture
+def candidate_bundle(request: pytest.FixtureRequest) -> Any:
+    """Override in your conftest.py: the bundle this branch ships (a pytest_behavior.Bundle)."""
+    from pytest_behavior.errors import BehaviorConfigError
+
+    raise BehaviorConfigError(
+        "no candidate bundle: define a `candidate_bundle` fixture in conftest.py returning a "
+        "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
+    )
+
+
+@pytest.fixture
+def baseline_bundle(request: pytest.FixtureRequest) -> Any:
+    """Override in your conftest.py: the bundle production runs (needed for --behavior-baseline=live)."""
+    from pytest_behavior.errors import BehaviorConfigError
+
+    raise BehaviorConfigError(
+        "--behavior-baseline=live needs a `baseline_bundle` fixture in conftest.py returning a "
+        "pytest_behavior.Bundle (or use --behavior-baseline=NAME with a bundle from pyproject.toml)"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    outcome = yield
+    fixture = item.stash.get(FIXTURE_KEY, None)
+    if fixture is None:
+        return outcome
+    result = fixture.result
+    if result is None:
+        if item.stash.get(PROPERTIES_KEY, ()):
+            from pytest_behavior.errors import BehaviorConfigError
+
+            raise BehaviorConfigError("this test has behavior markers but never called behavior.sample()")
+        return outcome
+    _judge_outcome(item, result)
+    return outcome
+
+
+def _judge_outcome(item: pytest.Item, result: Any) -> None:
+    from pytest_behavior.golden.diff import inconclusive_message, render_failure
+
+    if result.regressed:
+        raise BehaviorRegression(render_failure(result))
+    if result.inconclusive:
+        policy = item.config.stash[SESSION_KEY].settings.inconclusive
+        if policy == "fail":
+            raise BehaviorRegression(inconclusive_message(result) + " (--behavior-inconclusive=fail)")
+        warnings.warn(BehaviorInconclusiveWarning(inconclusive_message(result)), stacklevel=1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if call.when != "call":
+        return report
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(BehaviorError):
+        report.longrepr = f"{type(excinfo.value).__name__}: {excinfo.value}"
+        report.behavior_error = True
+    elif excinfo is not None and excinfo.errisinstance(BehaviorRegression):
+        report.longrepr = str(excinfo.value)
+    fixture = item.stash.get(FIXTURE_KEY, None)
+    if fixture is not None and fixture.result is not None:
+        from pytest_behavior.report.terminal import summary_data
+
+        report.behavior = summary_data(fixture.result)
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    if report.when == "call" and getattr(report, "behavior_error", False):
+        return "error", "E", ("ERROR", {"red": True})
+    return None
+
+
+class _SummaryCollector:
+    """Collects the behavior data carried on reports (on the xdist controller too) for the final table."""
+
+    def __init__(self, session: BehaviorSession) -> None:
+        self.session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "behavior", None)
+        if data is not None and report.when == "call":
+            self.session.summaries.append(data)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.session.summaries:
+            return
+        from pytest_behavior.report.terminal import summary_lines
+
+        terminalreporter.write_sep("=", "behavior summary")
+        for line in summary_lines(self.session.summaries):
+            terminalreporter.write_line(line)

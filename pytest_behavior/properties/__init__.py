@@ -1,0 +1,7 @@
+"""Built-in behavioral properties and the marker registry."""
+
+from __future__ import annotations
+
+from pytest_behavior.properties.base import Bound, Metric, Property, parse_marker, registered_markers
+
+__all__ = ["Bound", "Metric", "Property", "parse_marker", "registered_markers"]

@@ -1,0 +1,142 @@
+"""The Property protocol, bounds, the marker registry and marker-argument validation.
+
+A property turns outputs into per-output numbers (one or more *metrics*, laid out as
+inputs × repeats) and declares *bounds* on them. Properties never do I/O and never judge:
+the statistics in `pytest_behavior.judge` do that, the same way for every property.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pytest_behavior.errors import MarkerError
+
+BoundForm = Literal["max_rate", "min_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio"]
+MetricKind = Literal["binary", "continuous"]
+Texts = Sequence[Sequence[str]]  # outputs laid out as inputs × repeats
+
+ABSOLUTE_FORMS: frozenset[str] = frozenset({"max_rate", "min_rate"})
+
+
+@dataclass(frozen=True)
+class Bound:
+    form: BoundForm
+    threshold: float
+
+    @property
+    def relative(self) -> bool:
+        """Needs a baseline (a change) rather than the candidate alone (a level)."""
+        return self.form not in ABSOLUTE_FORMS
+
+    def __str__(self) -> str:
+        return f"{self.form}={self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    title: str
+    kind: MetricKind
+    bounds: tuple[Bound, ...]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A metric's per-output values for both arms, shape (inputs, repeats); baseline None without one."""
+
+    metric: Metric
+    baseline: NDArray[np.float64] | None
+    candidate: NDArray[np.float64]
+
+
+class Property(ABC):
+    """A behavioral property declared by a marker."""
+
+    marker_name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def from_marker(cls, *args: Any, **kwargs: Any) -> Property:
+        """Build from marker arguments; raise `MarkerError` with a message a user can act on."""
+
+    @abstractmethod
+    def metrics(self) -> tuple[Metric, ...]: ...
+
+    @abstractmethod
+    def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        """Per-output values of every metric (the baseline, when given, is paired row by row)."""
+
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+        """Extra diff sections shown when a metric of this property regressed."""
+        return []
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """The property's settings, as recorded in golden files and reports."""
+
+
+_REGISTRY: dict[str, type[Property]] = {}
+
+
+def register(cls: type[Property]) -> type[Property]:
+    _REGISTRY[cls.marker_name] = cls
+    return cls
+
+
+def registered_markers() -> Mapping[str, type[Property]]:
+    from pytest_behavior.properties import length, refusal, schema  # noqa: F401  (registration)
+
+    return dict(_REGISTRY)
+
+
+def parse_marker(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Property:
+    cls = registered_markers()[name]
+    try:
+        return cls.from_marker(*args, **kwargs)
+    except TypeError as exc:
+        raise MarkerError(f"@pytest.mark.{name}: {_clean_type_error(exc)}") from None
+
+
+def _clean_type_error(exc: TypeError) -> str:
+    return str(exc).replace("from_marker()", "arguments:")
+
+
+def rate_arg(marker: str, name: str, value: Any) -> float | None:
+    """A probability in [0, 1] (``max_rate=5`` is a typo for 0.05: say so)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise MarkerError(f"@pytest.mark.{marker}: {name} must be a number in [0, 1], got {value!r}")
+    if not 0 <= value <= 1:
+        hint = f" (did you mean {value / 100:g}?)" if 1 < value <= 100 else ""
+        raise MarkerError(f"@pytest.mark.{marker}: {name}={value!r} is outside [0, 1]{hint}")
+    return float(value)
+
+
+def ratio_arg(marker: str, name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise MarkerError(f"@pytest.mark.{marker}: {name} must be a positive ratio such as 1.3, got {value!r}")
+    return float(value)
+
+
+def bounds_from(**forms: float | None) -> tuple[Bound, ...]:
+    return tuple(Bound(form, value) for form, value in forms.items() if value is not None)  # type: ignore[arg-type]
+
+
+def as_matrix(values: Sequence[Sequence[float]]) -> NDArray[np.float64]:
+    return np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+
+
+def summarize(kind: MetricKind | str, values: NDArray[np.float64]) -> float:
+    """A rate for binary metrics; the median of the per-input means for continuous ones."""
+    per_input = values.mean(axis=1)
+    return float(per_input.mean() if kind == "binary" else np.median(per_input))

@@ -1,0 +1,69 @@
+"""Recorded outputs (JSONL) replayed as a bundle: shadow traffic, production logs, test fixtures.
+
+One JSON object per line: ``{"input": <str or object>, "output": <str or object>}`` with optional
+``"id"`` (else derived from the input, as for spec inputs), ``"repeat"`` (else the order of
+appearance for that id) and ``"segment"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.inputs import Input, input_id
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    path: Path
+    sha256: str
+    inputs: tuple[Input, ...]
+    outputs: Mapping[tuple[str, int], str]
+
+    def output(self, input_id: str, repeat: int) -> str | None:
+        """The recorded output, or None when this input (or repeat) was never recorded."""
+        return self.outputs.get((input_id, repeat))
+
+
+def load_records(path: Path) -> RecordSet:
+    if not path.is_file():
+        raise BehaviorConfigError(f"records file {path} does not exist")
+    raw = path.read_bytes()
+    inputs: dict[str, Input] = {}
+    outputs: dict[tuple[str, int], str] = {}
+    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = _parse_line(line, path, lineno)
+        item_id = str(record["id"]) if "id" in record else input_id(record["input"])
+        segment = record.get("segment")
+        inputs.setdefault(item_id, Input(id=item_id, value=record["input"], segment=_opt_str(segment)))
+        repeat = record.get("repeat", sum(1 for key in outputs if key[0] == item_id))
+        if not isinstance(repeat, int) or repeat < 0:
+            raise BehaviorConfigError(f"{path}:{lineno}: 'repeat' must be a non-negative integer")
+        if (item_id, repeat) in outputs:
+            raise BehaviorConfigError(f"{path}:{lineno}: input {item_id!r} repeat {repeat} is recorded twice")
+        output = record["output"]
+        outputs[(item_id, repeat)] = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
+    if not outputs:
+        raise BehaviorConfigError(f"records file {path} holds no records")
+    return RecordSet(path=path, sha256=hashlib.sha256(raw).hexdigest(), inputs=tuple(inputs.values()), outputs=outputs)
+
+
+def _parse_line(line: str, path: Path, lineno: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BehaviorConfigError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(record, dict) or "input" not in record or "output" not in record:
+        raise BehaviorConfigError(f"{path}:{lineno}: each record needs 'input' and 'output' fields")
+    return record
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,1 @@
+"""Reports: the terminal summary (JSON verdicts, GitHub and JUnit outputs come later)."""

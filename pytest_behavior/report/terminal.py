@@ -1,0 +1,67 @@
+"""The end-of-session table of every behavior test's verdicts (works from xdist report data)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+MAX_TEST_CHARS = 64
+
+
+def summary_data(result: Any) -> dict[str, Any]:
+    """What a test report carries to the terminal summary (JSON-able, so it crosses xdist)."""
+    return {
+        "test": result.test,
+        "mode": result.mode,
+        "candidate": result.candidate.label,
+        "baseline": None if result.baseline is None else result.baseline.label,
+        "requested": result.candidate.requested + (result.baseline.requested if result.baseline else 0),
+        "cached": result.candidate.cached + (result.baseline.cached if result.baseline else 0),
+        "golden_path": None if result.golden_path is None else str(result.golden_path),
+        "golden_written": result.golden_written,
+        "verdicts": [v.to_dict() for v in result.verdicts],
+    }
+
+
+def _short(test: str) -> str:
+    """``dir/test_mod.py::test_x`` -> ``test_mod.py::test_x``, cut from the left if still long."""
+    path, sep, rest = test.partition("::")
+    short = path.rsplit("/", 1)[-1] + sep + rest
+    return short if len(short) <= MAX_TEST_CHARS else "…" + short[-(MAX_TEST_CHARS - 1):]
+
+
+def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    from tabulate import tabulate
+
+    from pytest_behavior.golden.diff import format_value
+
+    rows = []
+    for s in summaries:
+        if not s["verdicts"]:
+            rows.append([_short(s["test"]), "-", "-", "-", "-", "recorded" if s["golden_written"] else "-"])
+        for v in s["verdicts"]:
+            change = _change(v)
+            rows.append([_short(s["test"]), v["metric"], v["bound"],
+                         f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
+                         change, v["verdict"]])
+    table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
+                     tablefmt="simple", disable_numparse=True)
+    requested = sum(s["requested"] for s in summaries)
+    cached = sum(s["cached"] for s in summaries)
+    written = [s["golden_path"] for s in summaries if s["golden_written"]]
+    lines = str(table).splitlines()
+    lines.append(f"samples: {requested} requested from providers, {cached} from the cache")
+    if written:
+        lines.append(f"golden files written: {len(written)}")
+    return lines
+
+
+def _change(v: Mapping[str, Any]) -> str:
+    estimate = v["estimate"]
+    if estimate is None:
+        return "-"
+    if v["bound"].startswith(("max_ratio", "min_ratio")):
+        return f"x{estimate:.2f}"
+    if v["bound"].startswith(("max_rate", "min_rate")):
+        return f"{100 * estimate:.1f}%"
+    return f"{100 * estimate:+.1f} pts"

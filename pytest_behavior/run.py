@@ -1,0 +1,178 @@
+"""One behavioral spec, end to end: inputs -> samples -> observations -> verdicts -> golden file.
+
+Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.fixture`) calls
+`run_spec` and the plugin turns the returned `Comparison` into a pass, a failure or a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_behavior import __version__
+from pytest_behavior.bundle import Bundle
+from pytest_behavior.comparison import ArmInfo, Comparison
+from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
+from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
+from pytest_behavior.inputs import Input, InputValue, resolve_inputs, subset
+from pytest_behavior.judge import judge
+from pytest_behavior.properties.base import Observation, Property
+from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from pytest_behavior.sampling.cache import SampleCache
+from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, run_sync, sample_arms
+from pytest_behavior.settings import RunSettings
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one test asks for: inputs, prompt template, repeats, and the properties of its markers."""
+
+    nodeid: str
+    properties: tuple[Property, ...]
+    inputs: Sequence[InputValue] | str | Path | None
+    template: str | None
+    n: int | None
+    repeats: int
+
+
+@dataclass(frozen=True)
+class Baseline:
+    info: ArmInfo
+    outputs: Mapping[str, tuple[str, ...]] | None
+
+
+def run_spec(
+    spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache
+) -> Comparison:
+    if spec.repeats < 1:
+        raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
+    inputs = _inputs(spec, settings, candidate, baseline)
+    plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
+                        concurrency=settings.concurrency)
+    arms = {"candidate": candidate}
+    if settings.mode == "live":
+        assert baseline is not None
+        arms["baseline"] = baseline
+    golden = None
+    path = golden_path(settings.baseline_golden_dir or settings.golden_dir, spec.nodeid)
+    if settings.mode == "golden":
+        golden = read_golden(path, nodeid=spec.nodeid)
+        _check_compatible(golden, spec, path)
+    sampled = run_sync(lambda: sample_arms(arms, inputs, plan, cache))
+    cand = sampled["candidate"]
+    base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
+                     root=settings.rootdir)
+    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind)
+    if settings.mode == "update":
+        target = golden_path(settings.golden_dir, spec.nodeid)
+        written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
+        result = _with_golden(result, target, written)
+    return result
+
+
+def _inputs(spec: Spec, settings: RunSettings, candidate: Bundle, baseline: Bundle | None) -> list[Input]:
+    """The spec's inputs; without them, the inputs of the records being replayed (both arms' union)."""
+    n = settings.n if settings.n is not None else spec.n
+    if spec.inputs is not None:
+        return resolve_inputs(spec.inputs, n=n, seed=settings.seed)
+    if candidate.records is not None:
+        union = {item.id: item for item in candidate.records.inputs}
+        if baseline is not None and baseline.records is not None:
+            union.update((item.id, item) for item in baseline.records.inputs if item.id not in union)
+        return subset(list(union.values()), n=n, seed=settings.seed)
+    raise BehaviorConfigError("behavior.sample() needs inputs (a list or a dataset path) unless the candidate "
+                              "bundle replays records")
+
+
+def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
+    repeats = golden.settings.get("repeats", 1)
+    if repeats != spec.repeats:
+        raise GoldenFileError(
+            f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
+            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+    detector = golden.detectors.get("refusal")
+    if detector is not None and detector != REFUSAL_DETECTOR:
+        raise GoldenFileError(
+            f"golden file {path} was judged with refusal detector {detector!r}, this plugin has "
+            f"{REFUSAL_DETECTOR!r}; re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _baseline(
+    live: ArmSamples | None, golden: GoldenRecord | None, path: Path, *, baseline_kind: str | None, root: Path
+) -> Baseline | None:
+    if live is not None:
+        outputs = {k: tuple(c.text for c in v) for k, v in live.outputs.items()}
+        source = "records" if live.missing or baseline_kind == "records" else "live"
+        return Baseline(ArmInfo(live.label, live.fingerprint, source, live.requested, live.cached), outputs)
+    if golden is not None:
+        outputs = {k: s.texts for k, s in golden.samples.items()}
+        label = str(golden.bundle.get("label", "golden"))
+        fingerprint = golden.bundle.get("fingerprint")
+        return Baseline(ArmInfo(label, None if fingerprint is None else str(fingerprint), _display_path(path, root)),
+                        outputs)
+    return None
+
+
+def _compare(
+    spec: Spec, settings: RunSettings, inputs: Sequence[Input], cand: ArmSamples, base: Baseline | None,
+    *, candidate_source: str,
+) -> Comparison:
+    cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
+    base_texts = None if base is None else base.outputs
+    has_base = (lambda i: True) if base_texts is None else (lambda i: i in base_texts)
+    paired = tuple(i.id for i in inputs if i.id in cand_texts and has_base(i.id))
+    candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id))
+    baseline_only = tuple(i.id for i in inputs if i.id not in cand_texts and has_base(i.id))
+    if not paired:
+        raise BehaviorConfigError(
+            f"no input has samples on {'both sides' if base else 'the candidate'}: check that the spec's inputs "
+            "and the baseline's share ids, or re-record with --behavior-update"
+        )
+    observations: list[tuple[str, Observation]] = []
+    for prop in spec.properties:
+        b = None if base_texts is None else [base_texts[i] for i in paired]
+        observations += [(prop.marker_name, o) for o in prop.observe(b, [cand_texts[i] for i in paired])]
+    return Comparison(
+        test=spec.nodeid, mode=settings.mode,
+        candidate=ArmInfo(cand.label, cand.fingerprint, candidate_source, cand.requested, cand.cached),
+        baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
+        baseline_only=baseline_only, candidate_only=candidate_only,
+        verdicts=tuple(judge(observations, alpha=settings.alpha)),
+        candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
+        observations=tuple(observations),
+    )
+
+
+def _record(spec: Spec, settings: RunSettings, bundle: Bundle, inputs: Sequence[Input], arm: ArmSamples) -> GoldenRecord:
+    samples = {
+        item.id: GoldenSample(input=item.value, segment=item.segment,
+                              outputs=tuple(c.to_payload() for c in arm.outputs[item.id]))
+        for item in inputs if item.id in arm.outputs
+    }
+    return GoldenRecord(
+        test=spec.nodeid,
+        bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
+        settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
+        properties=tuple(p.describe() for p in spec.properties),
+        detectors={"refusal": REFUSAL_DETECTOR},
+        plugin_version=__version__,
+        recorded_at=dt.date.today().isoformat(),
+        samples=samples,
+    )
+
+
+def _with_golden(result: Comparison, path: Path, written: bool) -> Comparison:
+    from dataclasses import replace
+
+    return replace(result, golden_path=path, golden_written=written)

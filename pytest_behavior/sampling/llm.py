@@ -1,0 +1,217 @@
+"""The only code that talks to a model: ``litellm.acompletion`` with retries, timeouts, cost, latency.
+
+litellm is imported on the first call, not before: importing it takes seconds, and a pytest run
+that selects no behavior test must not pay for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import random
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_behavior.bundle import Bundle
+from pytest_behavior.errors import BehaviorConfigError, ProviderError
+from pytest_behavior.inputs import canonical_json
+from pytest_behavior.secrets import REDACTED, is_secret_name
+
+_RETRYABLE_NAMES = (
+    "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
+    "Timeout", "BadGatewayError", "APIError",
+)
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    timeout_s: float = 120.0
+    max_attempts: int = 4
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str | None = None
+    tool_calls: tuple[Mapping[str, Any], ...] | None = None
+    usage: Mapping[str, int] | None = None
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": self.text}
+        optional = {
+            "finish_reason": self.finish_reason, "usage": None if self.usage is None else dict(self.usage),
+            "tool_calls": None if self.tool_calls is None else [dict(t) for t in self.tool_calls],
+            "latency_ms": self.latency_ms, "cost_usd": self.cost_usd,
+        }
+        payload.update({k: v for k, v in optional.items() if v is not None})
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Completion:
+        tool_calls = payload.get("tool_calls")
+        return cls(
+            text=str(payload.get("text", "")), finish_reason=payload.get("finish_reason"),
+            tool_calls=None if tool_calls is None else tuple(tool_calls), usage=payload.get("usage"),
+            latency_ms=payload.get("latency_ms"), cost_usd=payload.get("cost_usd"),
+        )
+
+
+def import_litellm() -> Any:
+    """Import litellm configured for offline, quiet use, with the simulated provider registered."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    with warnings.catch_warnings():
+        # litellm's own modules (and what they load lazily on the first call) warn about their
+        # pydantic models; those warnings are not the user's business.
+        warnings.simplefilter("ignore")
+        import litellm
+        import litellm.llms.github_copilot.per_user_auth  # noqa: F401
+
+    from pytest_behavior.sampling import simulated
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    simulated.register()
+    return litellm
+
+
+def check_model(bundle: Bundle) -> None:
+    """Fail early, naming the bundle, on a malformed simulated model string."""
+    if bundle.model and bundle.model.startswith("sim/"):
+        from pytest_behavior.sampling.simulated import SimModelError, parse_model
+
+        try:
+            parse_model(bundle.model)
+        except SimModelError as exc:
+            raise BehaviorConfigError(f"bundle {bundle.label!r}: {exc}") from None
+
+
+async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy) -> Completion:
+    litellm = import_litellm()
+    kwargs = bundle.completion_kwargs()
+    kwargs.setdefault("num_retries", 0)
+    if _supports_seed(litellm, bundle.model or ""):
+        kwargs["seed"] = seed
+    for attempt in range(1, policy.max_attempts + 1):
+        started = time.perf_counter()
+        try:
+            response = await litellm.acompletion(
+                model=bundle.model, messages=messages, timeout=policy.timeout_s, **kwargs
+            )
+        except Exception as exc:
+            if not _retryable(exc) or attempt == policy.max_attempts:
+                raise ProviderError(_describe_failure(bundle, exc, attempt)) from None
+            await asyncio.sleep(_backoff(exc, attempt, policy))
+            continue
+        latency_ms = (time.perf_counter() - started) * 1000
+        return _completion(litellm, bundle, response, latency_ms)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def call_app(bundle: Bundle, value: Any) -> Completion:
+    """Call the application under test (sync functions run in a worker thread)."""
+    assert bundle.app is not None
+    started = time.perf_counter()
+    try:
+        if inspect.iscoroutinefunction(bundle.app):
+            result = await bundle.app(value)
+        else:
+            result = await asyncio.to_thread(bundle.app, value)
+    except Exception as exc:
+        raise ProviderError(f"app {bundle.label!r} raised {type(exc).__name__}: {exc}") from exc
+    text = result if isinstance(result, str) else canonical_json(result)
+    return Completion(text=text, latency_ms=(time.perf_counter() - started) * 1000)
+
+
+def _supports_seed(litellm: Any, model: str) -> bool:
+    if model.startswith("sim/"):
+        return True
+    try:
+        return "seed" in (litellm.get_supported_openai_params(model=model) or [])
+    except Exception:
+        return False
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, (asyncio.TimeoutError, ConnectionError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status == 429 or status >= 500
+    return type(exc).__name__ in _RETRYABLE_NAMES
+
+
+def _backoff(exc: Exception, attempt: int, policy: CallPolicy) -> float:
+    retry_after = _retry_after(exc)
+    if retry_after is not None:
+        return min(retry_after, policy.backoff_max_s)
+    ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or getattr(exc, "litellm_response_headers", None)
+    if not headers:
+        return None
+    try:
+        value = headers.get("retry-after")
+        return None if value is None else max(0.0, float(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _describe_failure(bundle: Bundle, exc: Exception, attempts: int) -> str:
+    message = f"{type(exc).__name__}: {exc}"
+    for name, value in bundle.litellm_params.items():
+        if is_secret_name(name) and isinstance(value, str) and value:
+            message = message.replace(value, REDACTED)
+    return f"model {bundle.model!r} (bundle {bundle.label!r}) failed after {attempts} attempt(s): {message}"
+
+
+def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) -> Completion:
+    try:
+        choice = response.choices[0]
+        message = choice.message
+    except (AttributeError, IndexError, TypeError):
+        raise ProviderError(
+            f"model {bundle.model!r} (bundle {bundle.label!r}) returned a response without choices"
+        ) from None
+    tool_calls = getattr(message, "tool_calls", None)
+    content = getattr(message, "content", None)
+    if content is None and not tool_calls:
+        content = ""
+    if not isinstance(content, str):
+        raise ProviderError(f"model {bundle.model!r} returned non-text content: {type(content).__name__}")
+    usage = getattr(response, "usage", None)
+    return Completion(
+        text=content,
+        finish_reason=getattr(choice, "finish_reason", None),
+        tool_calls=tuple(_tool_call(t) for t in tool_calls) if tool_calls else None,
+        usage=None if usage is None else {
+            k: int(getattr(usage, k) or 0) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+        },
+        latency_ms=round(latency_ms, 3),
+        cost_usd=_cost(litellm, response),
+    )
+
+
+def _tool_call(call: Any) -> dict[str, Any]:
+    function = getattr(call, "function", None)
+    return {"name": getattr(function, "name", None), "arguments": getattr(function, "arguments", None)}
+
+
+def _cost(litellm: Any, response: Any) -> float | None:
+    try:
+        cost = litellm.completion_cost(completion_response=response)
+    except Exception:
+        return None
+    return float(cost) if cost else None

@@ -1,0 +1,278 @@
+"""An offline simulated LLM provider, reached through ``litellm.acompletion`` like any real model.
+
+Model strings describe a behavior in one line::
+
+    sim/<label>?refusal_rate=0.05&mean_words=80&keys=summary,sentiment&json=1&seed=7
+
+Knobs (unknown knobs are an error):
+
+=================  =========  ===============================================================
+knob               default    meaning
+=================  =========  ===============================================================
+seed               0          base of every random draw
+refusal_rate       0          probability that an answer is a refusal (prose, never JSON)
+refuse_on          (none)     comma-separated words; a prompt containing one is refused with
+                              probability ``refuse_on_rate`` instead of ``refusal_rate``
+refuse_on_rate     0.95       see ``refuse_on``
+mean_words         60         mean length of the answer's main text, in words (lognormal)
+length_sd          0.35       sigma of log(words): the spread of lengths
+json               0          1: answer with a JSON object
+keys               answer     with json=1, the object's top-level keys, comma-separated
+invalid_json_rate  0          with json=1, probability of a truncated (unparseable) object
+latency_ms         0          delay of each answer, in milliseconds
+error_rate         0          probability that a call fails with a 500 (for retry tests)
+=================  =========  ===============================================================
+
+Every draw of an answer is a function of (seed, the last user message, the call's ``seed``
+parameter — the plugin passes the repeat index there): stochastic per call, reproducible per
+(seed, input, repeat). Two bundles with the same seed use *common random numbers*: raising
+``refusal_rate`` from 0.05 to 0.15 makes exactly the answers with the lowest draws refuse, the
+way a real model change moves the borderline inputs first. Different seeds are independent.
+The system prompt does not enter the draws, so a prompt edit alone changes nothing here.
+
+Well-known keys get realistic values: ``sentiment`` (positive/neutral/negative), ``priority``
+(low/medium/high), ``category``, ``confidence`` (a number), ``tags`` (a list). The first key
+carries the main text; other unknown keys get a short phrase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import os
+import random
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+from urllib.parse import parse_qsl
+
+PROVIDER = "sim"
+CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
+
+_served: Counter[str] = Counter()
+_served_lock = threading.Lock()
+
+_REFUSALS = (
+    "I'm sorry, but I can't help with that request.",
+    "I cannot assist with this. If you have another question, I'm happy to help.",
+    "As an AI assistant, I'm not able to help with that.",
+    "I won't be able to provide that information.",
+)
+_VOCABULARY = (
+    "customer account order refund delivery issue update request payment support team billing invoice "
+    "shipping replacement delay access login error message product service warranty return policy "
+    "follow review resolved pending escalated confirm details contact week today within please thanks"
+).split()
+_ENUMS = {
+    "sentiment": ("positive", "neutral", "negative"),
+    "priority": ("low", "medium", "high"),
+    "category": ("billing", "shipping", "technical", "account", "other"),
+}
+
+
+@dataclass(frozen=True)
+class SimSettings:
+    seed: int = 0
+    refusal_rate: float = 0.0
+    refuse_on: tuple[str, ...] = ()
+    refuse_on_rate: float = 0.95
+    mean_words: float = 60.0
+    length_sd: float = 0.35
+    json: bool = False
+    keys: tuple[str, ...] = ("answer",)
+    invalid_json_rate: float = 0.0
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+
+
+class SimModelError(ValueError):
+    """A ``sim/`` model string is malformed."""
+
+
+_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate")
+
+
+def parse_model(model: str) -> tuple[str, SimSettings]:
+    """Split ``[sim/]label?knob=value&...`` into the label and validated settings."""
+    name = model.removeprefix(f"{PROVIDER}/")
+    label, _, query = name.partition("?")
+    if not label:
+        raise SimModelError(f"simulated model {model!r} needs a label: sim/<label>?knobs")
+    known = {f.name for f in fields(SimSettings)}
+    values: dict[str, Any] = {}
+    for knob, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        if knob not in known:
+            raise SimModelError(
+                f"simulated model {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}"
+            )
+        values[knob] = _convert(model, knob, raw)
+    return label, SimSettings(**values)
+
+
+def _convert(model: str, knob: str, raw: str) -> Any:
+    try:
+        if knob in ("refuse_on", "keys"):
+            items = tuple(part.strip() for part in raw.split(",") if part.strip())
+            if knob == "keys" and not items:
+                raise ValueError("needs at least one key")
+            return items
+        if knob == "json":
+            if raw not in ("0", "1", "true", "false"):
+                raise ValueError("use 0 or 1")
+            return raw in ("1", "true")
+        if knob == "seed":
+            return int(raw)
+        number = float(raw)
+    except ValueError as exc:
+        raise SimModelError(f"simulated model {model!r}: bad value {raw!r} for {knob}: {exc}") from None
+    if not math.isfinite(number) or number < 0 or (knob in _RATES and number > 1):
+        limit = "in [0, 1]" if knob in _RATES else "a non-negative number"
+        raise SimModelError(f"simulated model {model!r}: {knob}={raw} must be {limit}")
+    if knob == "mean_words" and number == 0:
+        raise SimModelError(f"simulated model {model!r}: mean_words must be positive")
+    return number
+
+
+def last_user_message(messages: list[Mapping[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content, sort_keys=True)
+    return ""
+
+
+def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
+    """The answer for one call: a pure function of the settings, the prompt and the call seed."""
+    digest = hashlib.sha256(f"{settings.seed}|{call_seed}|{prompt}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    refusal_draw, length_draw, json_draw = rng.random(), rng.gauss(0.0, 1.0), rng.random()
+    triggered = any(word.lower() in prompt.lower() for word in settings.refuse_on)
+    if refusal_draw < (settings.refuse_on_rate if triggered else settings.refusal_rate):
+        return _REFUSALS[rng.randrange(len(_REFUSALS))]
+    sigma = settings.length_sd
+    words = max(1, round(math.exp(math.log(settings.mean_words) - sigma * sigma / 2 + sigma * length_draw)))
+    text = _text(rng, prompt, words)
+    if not settings.json:
+        return text
+    body = json.dumps(_object(rng, settings.keys, text))
+    if json_draw < settings.invalid_json_rate:
+        return body[: max(1, len(body) // 2)]
+    return body
+
+
+def _text(rng: random.Random, prompt: str, words: int) -> str:
+    topical = [w.strip(".,:;!?\"'()").lower() for w in prompt.split() if len(w) > 3][:12] or ["request"]
+    chosen = [rng.choice(topical) if rng.random() < 0.3 else rng.choice(_VOCABULARY) for _ in range(words)]
+    return (" ".join(chosen).capitalize() + ".") if chosen else ""
+
+
+def _object(rng: random.Random, keys: tuple[str, ...], text: str) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for index, key in enumerate(keys):
+        if key in _ENUMS:
+            obj[key] = rng.choice(_ENUMS[key])
+        elif key == "confidence":
+            obj[key] = round(rng.uniform(0.5, 1.0), 2)
+        elif key == "tags":
+            obj[key] = rng.sample(_VOCABULARY, 2)
+        elif index == 0:
+            obj[key] = text
+        else:
+            obj[key] = " ".join(rng.choice(_VOCABULARY) for _ in range(3))
+    return obj
+
+
+def served_calls(label: str | None = None) -> int:
+    """How many calls the simulated provider answered in this process (for one label, or all)."""
+    with _served_lock:
+        return _served[label] if label is not None else sum(_served.values())
+
+
+def reset_served_calls() -> None:
+    with _served_lock:
+        _served.clear()
+
+
+def _count(label: str) -> None:
+    with _served_lock:
+        _served[label] += 1
+    log_path = os.environ.get(CALL_LOG_ENV)
+    if log_path:
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(label + "\n")
+
+
+def _usage(prompt: str, answer: str) -> dict[str, int]:
+    prompt_tokens = max(1, round(len(prompt.split()) * 1.3))
+    completion_tokens = max(1, round(len(answer.split()) * 1.3))
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens}
+
+
+def _build_handler() -> Any:
+    """The litellm ``CustomLLM`` handler; built lazily because importing litellm takes seconds."""
+    import litellm
+    from litellm.llms.custom_llm import CustomLLMError
+
+    class SimulatedLLM(litellm.CustomLLM):  # type: ignore[misc]
+        def _respond(self, model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> Any:
+            try:
+                label, settings = parse_model(model)
+            except SimModelError as exc:
+                raise CustomLLMError(status_code=400, message=str(exc)) from None
+            if settings.error_rate and random.random() < settings.error_rate:
+                raise CustomLLMError(status_code=500, message="simulated provider error")
+            prompt = last_user_message(messages)
+            answer = generate(settings, prompt, int(optional_params.get("seed") or 0))
+            _count(label)
+            return litellm.ModelResponse(
+                model=f"{PROVIDER}/{label}",
+                choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
+                usage=_usage(prompt, answer),
+            )
+
+        def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+            _, settings = _settings_or_error(model)
+            if settings.latency_ms:
+                import time
+
+                time.sleep(settings.latency_ms / 1000)
+            return self._respond(model, messages, kwargs.get("optional_params") or {})
+
+        async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+            _, settings = _settings_or_error(model)
+            if settings.latency_ms:
+                await asyncio.sleep(settings.latency_ms / 1000)
+            return self._respond(model, messages, kwargs.get("optional_params") or {})
+
+    def _settings_or_error(model: str) -> tuple[str, SimSettings]:
+        try:
+            return parse_model(model)
+        except SimModelError as exc:
+            raise CustomLLMError(status_code=400, message=str(exc)) from None
+
+    return SimulatedLLM()
+
+
+_registered = False
+_register_lock = threading.Lock()
+
+
+def register() -> None:
+    """Add the ``sim`` provider to ``litellm.custom_provider_map`` (idempotent)."""
+    global _registered
+    with _register_lock:
+        if _registered:
+            return
+        import litellm
+
+        if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
+            litellm.custom_provider_map = [
+                *litellm.custom_provider_map,
+                {"provider": PROVIDER, "custom_handler": _build_handler()},
+            ]
+        _registered = True

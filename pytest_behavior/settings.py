@@ -1,0 +1,75 @@
+"""Run settings resolved once per session from CLI options, ini keys and ``pyproject.toml``.
+
+Precedence, as in pytest-recording: command line > marker / spec > fixture / ini.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pytest_behavior.errors import BehaviorConfigError
+
+Mode = Literal["skip", "update", "golden", "live"]
+InconclusivePolicy = Literal["warn", "fail"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    mode: Mode
+    rootdir: Path
+    golden_dir: Path
+    baseline_golden_dir: Path | None = None
+    baseline_name: str | None = None
+    candidate_name: str | None = None
+    n: int | None = None
+    seed: int = 0
+    concurrency: int = 16
+    cache_dir: Path = Path(".behavior-cache")
+    cache_mode: Literal["use", "refresh", "off"] = "use"
+    alpha: float = 0.05
+    inconclusive: InconclusivePolicy = "warn"
+    named_bundles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def baseline_description(self) -> str:
+        if self.mode == "live":
+            return f"live bundle {self.baseline_name!r}" if self.baseline_name else "live baseline_bundle"
+        return f"golden files in {self.baseline_golden_dir or self.golden_dir}"
+
+
+def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:
+    """``[tool.pytest_behavior.bundles.NAME]`` tables from pyproject.toml (empty when absent)."""
+    if not pyproject.is_file():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BehaviorConfigError(f"{pyproject}: cannot read [tool.pytest_behavior] ({exc})") from None
+    bundles = data.get("tool", {}).get("pytest_behavior", {}).get("bundles", {})
+    if not isinstance(bundles, dict) or not all(isinstance(v, dict) for v in bundles.values()):
+        raise BehaviorConfigError(f"{pyproject}: [tool.pytest_behavior.bundles.NAME] must be tables")
+    return {str(name): dict(table) for name, table in bundles.items()}
+
+
+def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> Any:
+    """Build a `Bundle` from a pyproject table: ``model = ...`` or ``records = "path.jsonl"``."""
+    from pytest_behavior.bundle import Bundle
+
+    options = dict(table)
+    options.setdefault("label", name)
+    if "records" in options:
+        return Bundle.from_records(rootdir / str(options.pop("records")), label=str(options.pop("label")))
+    if "model" not in options:
+        raise BehaviorConfigError(f"bundle {name!r} in pyproject.toml needs 'model' (or 'records')")
+    try:
+        return Bundle(**options)
+    except TypeError as exc:
+        raise BehaviorConfigError(f"bundle {name!r} in pyproject.toml: {exc}") from None

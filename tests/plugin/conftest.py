@@ -1,0 +1,17 @@
+"""pytester runs the plugin in-process and restores ``sys.modules`` after each run; modules with C
+extensions (numpy) cannot be imported twice, so import everything the plugin loads lazily up front."""
+
+from __future__ import annotations
+
+import numpy  # noqa: F401
+import scipy.stats  # noqa: F401
+
+import pytest_behavior.fixture  # noqa: F401
+import pytest_behavior.golden.diff  # noqa: F401
+import pytest_behavior.properties  # noqa: F401
+import pytest_behavior.report.terminal  # noqa: F401
+from pytest_behavior.properties import registered_markers
+from pytest_behavior.sampling.llm import import_litellm
+
+registered_markers()
+import_litellm()
