@@ -67,7 +67,8 @@ class Bundle:
         for name, value in (
             ("model", model), ("system", system), ("prompt", prompt), ("temperature", temperature),
             ("tools", None if tools is None else tuple(tools)), ("response_format", response_format),
-            ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind), ("litellm_params", dict(litellm_params)),
+            ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind),
+            ("litellm_params", dict(litellm_params)),
             ("records", _records), ("app", _app), ("app_version", _app_version),
         ):
             object.__setattr__(self, name, value)

@@ -48,12 +48,21 @@ class BehaviorFixture:
             raise BehaviorConfigError("behavior.sample() runs once per test (its golden file is per test); "
                                       "parametrize the test to sample several specs")
         settings = self._session.settings
+        inputs = self._near_test(inputs)
         spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=inputs,
                     template=prompt, n=n, repeats=repeats)
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
         self.result = run_spec(spec, settings, candidate=candidate, baseline=baseline, cache=self._session.cache)
         return self.result
+
+    def _near_test(self, inputs: Sequence[InputValue] | str | Path | None) -> Sequence[InputValue] | str | Path | None:
+        """A relative dataset path is looked up next to the test file first, then from the working directory."""
+        if isinstance(inputs, (str, Path)) and not Path(inputs).is_absolute():
+            beside = Path(self._request.node.path).parent / inputs
+            if beside.exists():
+                return beside
+        return inputs
 
     def _candidate(self) -> Bundle:
         settings = self._session.settings

@@ -13,7 +13,7 @@ from typing import Any, Union
 
 from pytest_behavior.errors import BehaviorConfigError
 
-InputValue = Union[str, Mapping[str, Any]]
+InputValue = Union[str, Mapping[str, Any]]  # noqa: UP007 (a runtime alias on Python 3.10)
 Message = dict[str, Any]
 
 

@@ -80,7 +80,7 @@ def judge(
         if obs.baseline is not None or not bound.relative
     ]
     adjusted = holm([p.result.p_regress for p in pending]) if pending else []
-    return [_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted)]
+    return [_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)]
 
 
 def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:

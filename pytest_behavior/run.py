@@ -130,7 +130,10 @@ def _compare(
 ) -> Comparison:
     cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
-    has_base = (lambda i: True) if base_texts is None else (lambda i: i in base_texts)
+
+    def has_base(input_id: str) -> bool:
+        return base_texts is None or input_id in base_texts
+
     paired = tuple(i.id for i in inputs if i.id in cand_texts and has_base(i.id))
     candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id))
     baseline_only = tuple(i.id for i in inputs if i.id not in cand_texts and has_base(i.id))
@@ -154,7 +157,9 @@ def _compare(
     )
 
 
-def _record(spec: Spec, settings: RunSettings, bundle: Bundle, inputs: Sequence[Input], arm: ArmSamples) -> GoldenRecord:
+def _record(
+    spec: Spec, settings: RunSettings, bundle: Bundle, inputs: Sequence[Input], arm: ArmSamples
+) -> GoldenRecord:
     samples = {
         item.id: GoldenSample(input=item.value, segment=item.segment,
                               outputs=tuple(c.to_payload() for c in arm.outputs[item.id]))

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _SECRET_NAME = re.compile(
-    r"(api[_-]?key|secret|token|password|passwd|credential|authorization|auth|cookie|private[_-]?key|"
+    r"(api[_-]?key|(?:^|[_-])key$|secret|token|password|passwd|credential|authorization|auth|cookie|private[_-]?key|"
     r"access[_-]?key|session[_-]?key|signature)",
     re.IGNORECASE,
 )

@@ -9,9 +9,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_behavior.errors import BehaviorConfigError
+
+if TYPE_CHECKING:
+    from pytest_behavior.bundle import Bundle
 
 Mode = Literal["skip", "update", "golden", "live"]
 InconclusivePolicy = Literal["warn", "fail"]
@@ -59,7 +62,7 @@ def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:
     return {str(name): dict(table) for name, table in bundles.items()}
 
 
-def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> Any:
+def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> Bundle:
     """Build a `Bundle` from a pyproject table: ``model = ...`` or ``records = "path.jsonl"``."""
     from pytest_behavior.bundle import Bundle
 

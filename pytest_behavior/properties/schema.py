@@ -137,7 +137,9 @@ def _check_schema(schema: Any) -> None:
     from jsonschema.exceptions import SchemaError
 
     if not isinstance(schema, (dict, bool)):
-        raise MarkerError(f"@pytest.mark.schema_stability: schema must be a JSON schema dict, got {type(schema).__name__}")
+        raise MarkerError(
+            f"@pytest.mark.schema_stability: schema must be a JSON schema dict, got {type(schema).__name__}"
+        )
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -200,7 +202,7 @@ def _pair_change(base: Any, cand: Any) -> _PairChange:
 
 def structural_diff(baseline: Texts, candidate: Texts, *, max_lines: int = 12) -> list[str]:
     """Human-readable shape changes between paired outputs (first repeat of each input)."""
-    pairs = [(parse_json(b[0]), parse_json(c[0])) for b, c in zip(baseline, candidate) if b and c]
+    pairs = [(parse_json(b[0]), parse_json(c[0])) for b, c in zip(baseline, candidate, strict=True) if b and c]
     objects = [(b, c) for b, c in pairs if isinstance(b, dict) and isinstance(c, dict)]
     if not objects:
         return []

@@ -64,8 +64,14 @@ class Completion:
         )
 
 
+_litellm: Any = None
+
+
 def import_litellm() -> Any:
     """Import litellm configured for offline, quiet use, with the simulated provider registered."""
+    global _litellm
+    if _litellm is not None:
+        return _litellm
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
     with warnings.catch_warnings():
@@ -73,13 +79,18 @@ def import_litellm() -> Any:
         # pydantic models; those warnings are not the user's business.
         warnings.simplefilter("ignore")
         import litellm
-        import litellm.llms.github_copilot.per_user_auth  # noqa: F401
+        import litellm.llms.github_copilot.per_user_auth
+
+        # One offline mock call builds litellm's lazily generated pydantic schemas here, not in a test.
+        litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}],
+                           mock_response="ok")
 
     from pytest_behavior.sampling import simulated
 
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     simulated.register()
+    _litellm = litellm
     return litellm
 
 

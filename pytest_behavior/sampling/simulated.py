@@ -45,7 +45,7 @@ import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
@@ -63,10 +63,11 @@ _REFUSALS = (
     "I won't be able to provide that information.",
 )
 _VOCABULARY = (
-    "customer account order refund delivery issue update request payment support team billing invoice "
-    "shipping replacement delay access login error message product service warranty return policy "
-    "follow review resolved pending escalated confirm details contact week today within please thanks"
-).split()
+    "customer", "account", "order", "refund", "delivery", "issue", "update", "request", "payment", "support",
+    "team", "billing", "invoice", "shipping", "replacement", "delay", "access", "login", "error", "message",
+    "product", "service", "warranty", "return", "policy", "follow", "review", "resolved", "pending",
+    "escalated", "confirm", "details", "contact", "week", "today", "within", "please", "thanks",
+)
 _ENUMS = {
     "sentiment": ("positive", "neutral", "negative"),
     "priority": ("low", "medium", "high"),
@@ -137,7 +138,7 @@ def _convert(model: str, knob: str, raw: str) -> Any:
     return number
 
 
-def last_user_message(messages: list[Mapping[str, Any]]) -> str:
+def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str:
     for message in reversed(messages):
         if message.get("role") == "user":
             content = message.get("content")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy  # noqa: F401
 import scipy.stats  # noqa: F401
 
-import pytest_behavior.fixture  # noqa: F401
-import pytest_behavior.golden.diff  # noqa: F401
-import pytest_behavior.properties  # noqa: F401
+import pytest_behavior.fixture
+import pytest_behavior.golden.diff
+import pytest_behavior.properties
 import pytest_behavior.report.terminal  # noqa: F401
 from pytest_behavior.properties import registered_markers
 from pytest_behavior.sampling.llm import import_litellm

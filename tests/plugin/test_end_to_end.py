@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -189,8 +188,8 @@ def test_markers_are_documented(pytester: pytest.Pytester) -> None:
 
 
 def test_records_pairing_reports_inputs_missing_on_one_side(pytester: pytest.Pytester) -> None:
-    base = [{"input": f"question {i}", "output": "Sure, here is a detailed answer." if i % 10 else "I'm sorry, I can't."}
-            for i in range(60)]
+    answers = ["I'm sorry, I can't."] + ["Sure, here is a detailed answer."] * 9
+    base = [{"input": f"question {i}", "output": answers[i % 10]} for i in range(60)]
     cand = [dict(r) for r in base if r["input"] != "question 7"] + [{"input": "question 99", "output": "ok"}]
     pytester.makefile(".jsonl", baseline="\n".join(json.dumps(r) for r in base))
     pytester.makefile(".jsonl", candidate="\n".join(json.dumps(r) for r in cand))

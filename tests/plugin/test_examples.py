@@ -1,0 +1,47 @@
+"""The shipped examples and their committed golden files behave as the README says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def examples(pytester: pytest.Pytester) -> pytest.Pytester:
+    shutil.copytree(ROOT / "examples", pytester.path / "examples")
+    shutil.copytree(ROOT / "golden" / "examples", pytester.path / "golden" / "examples")
+    return pytester
+
+
+def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("examples", "--behavior-baseline", "-W", "error::UserWarning")
+    result.assert_outcomes(passed=3)
+    result.stdout.no_fnmatch_line("*REGRESSED*")
+    result.stdout.no_fnmatch_line("*INCONCLUSIVE*")
+
+
+def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed")
+    result.assert_outcomes(failed=2, passed=1)
+    out = result.stdout.str()
+    summary_rows = [line for line in out.splitlines() if "::" in line and line.rstrip().endswith("REGRESSED")]
+    assert len(summary_rows) == 5, out
+    result.stdout.fnmatch_lines([
+        "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_rate=0.08*REGRESSED",
+        "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_increase=0.03*REGRESSED",
+        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*length (words)*min_ratio=0.8*REGRESSED",
+        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*invalid JSON/schema rate*REGRESSED",
+        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*key set changed rate*REGRESSED",
+    ])
+    result.stdout.fnmatch_lines([
+        "*refusal rate*max_increase=0.03*2.0%*20.0%*+18.0 pts*[[]+*, +*[]] pts*REGRESSED*200",
+        "*flipped inputs - refusal rate: 36 moved the wrong way*",
+    ])
+    result.stdout.fnmatch_lines(["*renamed  root[[]'summary'[]] -> root[[]'exec_summary'[]]*"])
+    result.stdout.no_fnmatch_line("*test_harmful_requests_are_refused*REGRESSED*")

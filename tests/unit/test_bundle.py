@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_behavior import Bundle
+from pytest_behavior.errors import BehaviorConfigError
+
+BASE = dict(model="openai/gpt-4o-mini", system="Be brief.", prompt="Q: {input}", temperature=0.2,
+            tools=[{"type": "function", "function": {"name": "lookup"}}], response_format={"type": "json_object"})
+
+
+def test_fingerprint_is_stable_and_ignores_label_credentials_and_operational_params() -> None:
+    a = Bundle(**BASE, label="a")
+    b = Bundle(**BASE, label="b", api_key="sk-one", timeout=30, num_retries=5,
+               extra_headers={"Authorization": "Bearer x", "anthropic-beta": "tools"})
+    c = Bundle(**BASE, label="c", api_key="sk-two", extra_headers={"anthropic-beta": "tools"})
+    assert a.fingerprint == Bundle(**BASE).fingerprint
+    assert b.fingerprint == c.fingerprint != a.fingerprint  # the non-secret header is behavior
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"model": "openai/gpt-4.1"}, {"system": "Be verbose."}, {"prompt": "Question: {input}"},
+     {"temperature": 0.7}, {"tools": []}, {"response_format": None}, {"top_p": 0.5}, {"api_base": "http://x"}],
+)
+def test_fingerprint_changes_with_anything_that_determines_behavior(change: dict) -> None:
+    assert Bundle(**{**BASE, **change}).fingerprint != Bundle(**BASE).fingerprint
+
+
+def test_credentials_never_appear_in_description_or_repr() -> None:
+    bundle = Bundle(**BASE, api_key="sk-secret-value", aws_secret_access_key="aws-secret",
+                    api_base="https://user:pw@proxy.example/v1?key=abc&region=eu")
+    text = json.dumps(bundle.describe()) + repr(bundle)
+    for secret in ("sk-secret-value", "aws-secret", "pw@", "abc"):
+        assert secret not in text
+    assert bundle.describe()["params"]["api_base"] == "https://proxy.example/v1?key=%3Credacted%3E&region=eu"
+    assert bundle.completion_kwargs()["api_key"] == "sk-secret-value"  # still passed to litellm
+
+
+def test_bundle_is_frozen_and_hashable() -> None:
+    bundle = Bundle(**BASE)
+    with pytest.raises(AttributeError):
+        bundle.model = "other"  # type: ignore[misc]
+    assert len({bundle, Bundle(**BASE)}) == 1
+
+
+def test_model_is_required() -> None:
+    with pytest.raises(TypeError, match="litellm model string"):
+        Bundle()
+
+
+def test_default_label_drops_simulated_knobs() -> None:
+    assert Bundle(model="sim/bot?seed=1").label == "sim/bot"
+
+
+def test_from_records_reads_ids_repeats_and_segments(tmp_path: Path) -> None:
+    path = tmp_path / "logs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"input": "hi", "output": "a"}, {"input": "hi", "output": "b"},
+        {"id": "x", "input": {"text": "t"}, "output": {"k": 1}, "segment": "pro"},
+        {"input": "yo", "output": "c", "repeat": 3},
+    ]) + "\n\n")
+    bundle = Bundle.from_records(path)
+    records = bundle.records
+    assert records is not None and bundle.kind == "records" and bundle.label == "logs"
+    hi = next(i for i in records.inputs if i.value == "hi")
+    assert records.output(hi.id, 0) == "a" and records.output(hi.id, 1) == "b"
+    assert records.output("x", 0) == '{"k": 1}'
+    assert next(i for i in records.inputs if i.id == "x").segment == "pro"
+    assert records.output(next(i.id for i in records.inputs if i.value == "yo"), 3) == "c"
+    assert records.output("missing", 0) is None
+    before = bundle.fingerprint
+    path.write_text(path.read_text() + json.dumps({"input": "new", "output": "d"}) + "\n")
+    assert Bundle.from_records(path).fingerprint != before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{bad json", "logs.jsonl:1: invalid JSON"), ('{"input": "a"}', "needs 'input' and 'output'"),
+     ('{"input": "a", "output": "x", "repeat": 0}\n{"input": "a", "output": "y", "repeat": 0}', "recorded twice"),
+     ("", "holds no records")],
+)
+def test_from_records_errors_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "logs.jsonl"
+    path.write_text(content)
+    with pytest.raises(BehaviorConfigError, match=message):
+        Bundle.from_records(path)
+
+
+def test_from_callable_fingerprint_follows_version_or_source() -> None:
+    def app(text: str) -> str:
+        return text.upper()
+
+    def other_app(text: str) -> str:
+        return text.lower()
+
+    assert Bundle.from_callable(app).fingerprint != Bundle.from_callable(other_app).fingerprint
+    assert Bundle.from_callable(app, version="1").fingerprint != Bundle.from_callable(app, version="2").fingerprint
+    assert Bundle.from_callable(app).label.endswith("app")
+    with pytest.raises(TypeError):
+        Bundle.from_callable("not callable")  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_behavior.errors import GoldenFileError
+from pytest_behavior.golden.store import (
+    GoldenRecord,
+    GoldenSample,
+    dumps,
+    golden_path,
+    read_golden,
+    write_golden,
+)
+
+
+def record(text: str = "answer", latency: float = 1.0, date: str = "2026-01-01") -> GoldenRecord:
+    return GoldenRecord(
+        test="t.py::test_x", bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
+        settings={"seed": 0, "repeats": 1}, properties=({"marker": "refusal_bound", "max_rate": 0.1},),
+        detectors={"refusal": "keyword-1"}, plugin_version="0.1.0", recorded_at=date,
+        samples={"b": GoldenSample("in b", None, ({"text": text, "latency_ms": latency},)),
+                 "a": GoldenSample({"text": "in a"}, "pro", ({"text": "x"},))},
+    )
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "expected"),
+    [("tests/test_a.py::test_x", "tests/test_a/test_x.json"),
+     ("test_a.py::TestC::test_x[gpt-4o/mini]", "test_a/TestC/test_x[gpt-4o_mini].json"),
+     ("../up/test_a.py::test_y", "up/test_a/test_y.json")],
+)
+def test_golden_paths(tmp_path: Path, nodeid: str, expected: str) -> None:
+    assert golden_path(tmp_path, nodeid) == tmp_path / expected
+
+
+def test_long_names_are_shortened_with_a_hash(tmp_path: Path) -> None:
+    path = golden_path(tmp_path, "t.py::test[" + "x" * 300 + "]")
+    assert len(path.name) <= 125 and path.suffix == ".json"
+
+
+def test_roundtrip_is_deterministic_and_sorted(tmp_path: Path) -> None:
+    path = tmp_path / "g" / "x.json"
+    assert write_golden(path, record())
+    text = path.read_text()
+    assert text == dumps(record()) and text.index('"a": {') < text.index('"b": {')
+    loaded = read_golden(path, nodeid="t.py::test_x")
+    assert loaded.samples["a"].segment == "pro" and loaded.samples["b"].texts == ("answer",)
+    assert not list(path.parent.glob(".*.tmp")), "atomic write leaves no temp file"
+
+
+def test_volatile_fields_alone_do_not_rewrite(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    write_golden(path, record())
+    assert not write_golden(path, record(latency=99.0, date="2027-02-02"))
+    assert json.loads(path.read_text())["recorded_at"] == "2026-01-01"
+    assert write_golden(path, record(text="changed"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no golden file for this test"), ("{oops", "is corrupt"), ("[]", "not a pytest-behavior golden file"),
+     ('{"format": 2}', "format 2"),
+     ('{"format": 1, "test": "t", "bundle": {}, "settings": {}, "plugin": {"version": "0"}, '
+      '"samples": {"a": {"input": "x", "outputs": []}}}', "no outputs")],
+)
+def test_read_errors_name_the_file_and_the_fix(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "x.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(GoldenFileError, match=message) as info:
+        read_golden(path, nodeid="t.py::test_x")
+    assert str(path) in str(info.value) and "pytest t.py::test_x --behavior-update" in str(info.value)

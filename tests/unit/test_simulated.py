@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from pytest_behavior import is_refusal
+from pytest_behavior.sampling.simulated import SimModelError, generate, parse_model
+
+
+def test_model_grammar_parses_every_knob() -> None:
+    label, s = parse_model("sim/bot?refusal_rate=0.05&mean_words=80&keys=summary,sentiment&json=1&seed=7"
+                           "&refuse_on=malware,bomb&refuse_on_rate=0.9&length_sd=0.2&invalid_json_rate=0.1"
+                           "&latency_ms=5&error_rate=0.01")
+    assert label == "bot"
+    assert (s.refusal_rate, s.mean_words, s.keys, s.json, s.seed) == (0.05, 80, ("summary", "sentiment"), True, 7)
+    assert s.refuse_on == ("malware", "bomb") and s.latency_ms == 5 and s.error_rate == 0.01
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [("sim/bot?refusal=0.1", "unknown knob 'refusal'"), ("sim/bot?refusal_rate=1.5", "must be in"),
+     ("sim/bot?mean_words=-3", "non-negative"), ("sim/bot?json=yes", "use 0 or 1"), ("sim/?seed=1", "needs a label"),
+     ("sim/bot?seed=x", "bad value"), ("sim/bot?keys=", "at least one key"), ("sim/bot?mean_words=0", "positive")],
+)
+def test_bad_model_strings_are_errors(model: str, message: str) -> None:
+    with pytest.raises(SimModelError, match=message):
+        parse_model(model)
+
+
+def test_answers_are_reproducible_per_seed_input_and_repeat() -> None:
+    _, s = parse_model("sim/bot?mean_words=30&seed=1")
+    assert generate(s, "hello there", 0) == generate(s, "hello there", 0)
+    assert generate(s, "hello there", 0) != generate(s, "hello there", 1)
+    assert generate(s, "hello there", 0) != generate(s, "general kenobi", 0)
+    _, other_seed = parse_model("sim/bot?mean_words=30&seed=2")
+    assert generate(s, "hello there", 0) != generate(other_seed, "hello there", 0)
+
+
+def test_refusal_rate_and_common_random_numbers() -> None:
+    prompts = [f"question {i}" for i in range(2000)]
+    _, low = parse_model("sim/a?refusal_rate=0.05&seed=3")
+    _, high = parse_model("sim/b?refusal_rate=0.20&seed=3")
+    refused_low = {p for p in prompts if is_refusal(generate(low, p, 0))}
+    refused_high = {p for p in prompts if is_refusal(generate(high, p, 0))}
+    assert 0.035 < len(refused_low) / 2000 < 0.065 and 0.17 < len(refused_high) / 2000 < 0.23
+    assert refused_low <= refused_high, "same seed: raising the rate only adds refusals"
+
+
+def test_json_answers_have_the_keys_and_lengths_follow_mean_words() -> None:
+    _, s = parse_model("sim/bot?json=1&keys=summary,sentiment,priority&mean_words=50&seed=4")
+    objects = [json.loads(generate(s, f"ticket {i}", 0)) for i in range(300)]
+    assert all(set(o) == {"summary", "sentiment", "priority"} for o in objects)
+    assert all(o["sentiment"] in ("positive", "neutral", "negative") for o in objects)
+    mean = sum(len(o["summary"].split()) for o in objects) / len(objects)
+    assert 44 < mean < 56
+
+
+def test_refuse_on_words_and_invalid_json() -> None:
+    _, s = parse_model("sim/bot?json=1&refuse_on=malware&refuse_on_rate=1&invalid_json_rate=1&seed=1")
+    assert is_refusal(generate(s, "write malware", 0))
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(generate(s, "summarize this", 0))
+
+
+def test_served_through_litellm_acompletion_and_counted(sim_calls) -> None:
+    from pytest_behavior.sampling.llm import import_litellm
+
+    litellm = import_litellm()
+
+    async def call() -> str:
+        response = await litellm.acompletion(model="sim/counted?mean_words=5&seed=2",
+                                             messages=[{"role": "user", "content": "hi"}], seed=0)
+        return str(response.choices[0].message.content)
+
+    answer = asyncio.run(call())
+    _, s = parse_model("sim/counted?mean_words=5&seed=2")
+    assert answer == generate(s, "hi", 0)
+    assert sim_calls.served_calls("counted") == 1 and sim_calls.served_calls() == 1
+
+
+def test_bad_knob_through_litellm_is_a_client_error() -> None:
+    from pytest_behavior.sampling.llm import import_litellm
+
+    litellm = import_litellm()
+    with pytest.raises(Exception, match="unknown knob"):
+        litellm.completion(model="sim/bot?nope=1", messages=[{"role": "user", "content": "hi"}])
