@@ -137,7 +137,7 @@ def _named_or_path(value: str, named: dict[str, Any], root: Path) -> tuple[Mode,
             raise pytest.UsageError(
                 f"--behavior-baseline took {value!r} as its value, but that directory holds tests, not golden "
                 f"files: write `--behavior-baseline={value}` only for a golden directory, or put test paths "
-                "before the option (`pytest {value} --behavior-baseline`)"
+                f"before the option (`pytest {value} --behavior-baseline`)"
             )
         return "golden", None, path
     raise pytest.UsageError(

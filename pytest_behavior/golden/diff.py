@@ -102,7 +102,7 @@ def _flipped(
     assert obs.baseline is not None and result.baseline_outputs is not None
     base, cand = obs.baseline.mean(axis=1), obs.candidate.mean(axis=1)
     downward = any(v.bound.startswith(("max_decrease", "min_ratio", "min_rate")) for v in verdicts)
-    change = np.log1p(cand) - np.log1p(base) if obs.metric.kind == "continuous" else cand - base
+    change = np.log(cand) - np.log(base) if obs.metric.kind == "continuous" else cand - base
     if downward:
         change = -change
     order = [i for i in np.argsort(-change, kind="stable") if change[i] > 0]

@@ -7,6 +7,8 @@ the statistics in `pytest_behavior.judge` do that, the same way for every proper
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -98,14 +100,18 @@ def registered_markers() -> Mapping[str, type[Property]]:
 
 def parse_marker(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Property:
     cls = registered_markers()[name]
+    accepted = list(inspect.signature(cls.from_marker).parameters)
+    for keyword in kwargs:
+        if keyword not in accepted:
+            close = difflib.get_close_matches(keyword, accepted, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise MarkerError(
+                f"@pytest.mark.{name}: unexpected keyword argument {keyword!r}{hint} (accepted: {', '.join(accepted)})"
+            )
     try:
         return cls.from_marker(*args, **kwargs)
     except TypeError as exc:
-        raise MarkerError(f"@pytest.mark.{name}: {_clean_type_error(exc)}") from None
-
-
-def _clean_type_error(exc: TypeError) -> str:
-    return str(exc).replace("from_marker()", "arguments:")
+        raise MarkerError(f"@pytest.mark.{name}: {str(exc).replace('from_marker() ', '')}") from None
 
 
 def rate_arg(marker: str, name: str, value: Any) -> float | None:

@@ -26,7 +26,8 @@ UNITS = ("words", "chars")
 
 
 def measure_length(text: str, unit: str) -> int:
-    return len(text.split()) if unit == "words" else len(text)
+    """Words or characters; an empty answer counts as 1 so that length ratios stay defined."""
+    return max(1, len(text.split()) if unit == "words" else len(text))
 
 
 @register

@@ -136,7 +136,8 @@ def test_corrupt_golden_file_is_an_error(project: pytest.Pytester, damage: str) 
     ("marker", "message"),
     [
         ("refusal_bound(max_rate=5)", "*refusal_bound: max_rate=5 is outside [[]0, 1[]] (did you mean 0.05?)*"),
-        ("refusal_bound(max_increse=0.02)", "*refusal_bound:*unexpected keyword argument 'max_increse'*"),
+        ("refusal_bound(max_increse=0.02)",
+         "*refusal_bound: unexpected keyword argument 'max_increse'; did you mean 'max_increase'?*"),
         ("refusal_bound()", "*refusal_bound needs at least one of max_rate*"),
         ('schema_stability({"type": "objekt"})', "*schema_stability: invalid JSON schema at*type*"),
         ("schema_stability({}, max_invalid_rate=-0.1)", "*max_invalid_rate=-0.1 is outside [[]0, 1[]]*"),
@@ -261,3 +262,42 @@ def test_records_candidate_missing_inputs_are_listed_in_the_diff(pytester: pytes
         "*refusal rate*max_increase=0.05*REGRESSED*79*",
         "*1 baseline input(s) have no candidate sample:*",
     ])
+
+
+def test_callable_bundle_with_repeats_is_judged_per_input(pytester: pytest.Pytester) -> None:
+    """The app under test as a bundle; k repeats are averaged per input (never pooled)."""
+    pytester.makeconftest(
+        """
+        import asyncio
+        import pytest
+        from pytest_behavior import Bundle
+
+        CALLS = []
+
+        async def terse_app(question):
+            CALLS.append(question)
+            await asyncio.sleep(0)
+            return "Short answer."
+
+        def chatty_app(question):
+            return "A long and careful answer that explains every step in detail. " * 3
+
+        @pytest.fixture
+        def candidate_bundle(behavior_candidate_name):
+            return Bundle.from_callable(terse_app if behavior_candidate_name == "terse" else chatty_app)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.length_distribution(min_ratio=0.8)
+        def test_answers(behavior):
+            result = behavior.sample([f"question {i}" for i in range(40)], repeats=3)
+            assert {len(v) for v in result.candidate_outputs.values()} == {3}
+        """
+    )
+    pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
+    result = pytester.runpytest("--behavior-baseline", "--behavior-candidate=terse")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*length (words)*min_ratio=0.8*x0.06*REGRESSED*40x3*"])

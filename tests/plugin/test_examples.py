@@ -20,8 +20,9 @@ def examples(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("examples", "--behavior-baseline", "-W", "error::UserWarning")
+    result = examples.runpytest("examples", "--behavior-baseline")
     result.assert_outcomes(passed=3)
+    result.stdout.no_fnmatch_line("*BehaviorInconclusiveWarning*")
     result.stdout.no_fnmatch_line("*REGRESSED*")
     result.stdout.no_fnmatch_line("*INCONCLUSIVE*")
 

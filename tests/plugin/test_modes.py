@@ -90,7 +90,10 @@ def test_baseline_option_swallowing_a_test_path_is_explained(pytester: pytest.Py
     pytester.mkdir("tests").joinpath("test_x.py").write_text("def test_x():\n    pass\n")
     result = pytester.runpytest("--behavior-baseline", "tests")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--behavior-baseline took 'tests' as its value*put test paths before the option*"])
+    result.stderr.fnmatch_lines(
+        ["*--behavior-baseline took 'tests' as its value*put test paths before the option (`pytest tests "
+         "--behavior-baseline`)*"]
+    )
 
 
 def test_update_and_baseline_together_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -100,7 +103,7 @@ def test_update_and_baseline_together_is_a_usage_error(pytester: pytest.Pytester
 
 
 def test_provider_failure_is_an_error_not_a_failure_and_keeps_samples(pytester: pytest.Pytester) -> None:
-    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.35&seed=1",
+    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.6&seed=1",
                  extra=", num_retries=0")
     pytester.makeini("[pytest]\nbehavior_concurrency = 4\n")
     result = pytester.runpytest("--behavior-update")
@@ -120,7 +123,7 @@ def test_inconclusive_warns_by_default_and_fails_on_request(pytester: pytest.Pyt
                  candidate="sim/bot?mean_words=40&refusal_rate=0.05&seed=1")
     pytester.runpytest("--behavior-update", "-W", "ignore")
     result = pytester.runpytest("--behavior-baseline")
-    result.assert_outcomes(passed=1, warnings=1)
+    result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*BehaviorInconclusiveWarning*refusal rate max_rate=0.05: estimate *N=200*"])
     result = pytester.runpytest("--behavior-baseline", "--behavior-inconclusive=fail")
     result.assert_outcomes(failed=1)
