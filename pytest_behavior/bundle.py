@@ -43,6 +43,7 @@ class Bundle:
     records: RecordSet | None = field(repr=False, compare=False)
     app: AppFunction | None = field(repr=False, compare=False)
     app_version: str | None = field(repr=False)
+    app_version_pinned: bool = field(default=False, repr=False)
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class Bundle:
             ("tools", None if tools is None else tuple(tools)), ("response_format", response_format),
             ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind),
             ("litellm_params", dict(litellm_params)),
-            ("records", _records), ("app", _app), ("app_version", _app_version),
+            ("records", _records), ("app", _app), ("app_version", _app_version), ("app_version_pinned", False),
         ):
             object.__setattr__(self, name, value)
 
@@ -88,8 +89,10 @@ class Bundle:
         """
         if not callable(fn):
             raise TypeError(f"Bundle.from_callable needs a callable, got {fn!r}")
-        name = getattr(fn, "__qualname__", type(fn).__name__)
-        return cls(label=label or name, _kind="callable", _app=fn, _app_version=version or _source_hash(fn))
+        name = getattr(fn, "__qualname__", type(fn).__qualname__)
+        bundle = cls(label=label or name, _kind="callable", _app=fn, _app_version=version or _source_hash(fn))
+        object.__setattr__(bundle, "app_version_pinned", version is not None)
+        return bundle
 
     def describe(self) -> dict[str, Any]:
         """What determines behavior, without credentials: goes into golden files and reports."""
@@ -114,6 +117,12 @@ class Bundle:
         """sha256 of the canonical JSON of `describe()` (the label is a name, not behavior)."""
         return hashlib.sha256(canonical_json(self.describe()).encode()).hexdigest()
 
+    @property
+    def cacheable(self) -> bool:
+        """Model bundles are cached by fingerprint; an app only with an explicit ``version=``, since its
+        source hash cannot see the code it calls."""
+        return self.kind == "model" or (self.kind == "callable" and self.app_version_pinned)
+
     def completion_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``litellm.acompletion`` (credentials included; never persist these)."""
         kwargs: dict[str, Any] = dict(self.litellm_params)
@@ -133,8 +142,10 @@ class Bundle:
 
 
 def _source_hash(fn: AppFunction) -> str:
+    """Hash of the function's (or callable object's class's) source; its qualified name if unavailable."""
+    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else type(fn)
     try:
-        source = inspect.getsource(fn)
+        source = inspect.getsource(target)
     except (OSError, TypeError):
-        source = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+        source = f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', type(fn).__name__)}"
     return hashlib.sha256(source.encode()).hexdigest()[:16]

@@ -58,6 +58,15 @@ class Comparison:
     observations: tuple[tuple[str, Observation], ...] = field(repr=False)
     golden_path: Path | None = None
     golden_written: bool = False
+    changed_ids: tuple[str, ...] = ()  # same id as in the golden file, different input: not paired
+    stale_ids: tuple[str, ...] = ()  # in the golden file, no longer among the spec's inputs
+
+    @property
+    def pairing_notes(self) -> list[str]:
+        """What a reviewer should know about inputs that were not judged (shown on pass and on failure)."""
+        from pytest_behavior.golden.diff import pairing_lines
+
+        return pairing_lines(self)
 
     @property
     def regressed(self) -> tuple[BoundVerdict, ...]:

@@ -10,10 +10,11 @@ import pytest
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.comparison import Comparison
-from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorError
 from pytest_behavior.inputs import InputValue
 from pytest_behavior.properties.base import Property
 from pytest_behavior.run import Spec, run_spec
+from pytest_behavior.sampling.runner import run_sync
 from pytest_behavior.session import BehaviorSession
 from pytest_behavior.settings import bundle_from_table
 
@@ -23,11 +24,13 @@ CANDIDATE_NAME_FIXTURE = "behavior_candidate_name"
 class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
-    def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession,
-                 properties: Sequence[Property]) -> None:
+    def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
+                 *, candidate: Any, baseline: Any) -> None:
         self._request = request
         self._session = session
         self._properties = tuple(properties)
+        self._candidate_value = candidate
+        self._baseline_value = baseline
         self.result: Comparison | None = None
 
     def sample(
@@ -41,19 +44,36 @@ class BehaviorFixture:
         """Sample the candidate (and the baseline, or read it from golden/) on the same inputs and judge.
 
         ``inputs``: strings, dicts (filled into ``prompt``, a ``str.format`` template) or a dataset path
-        (.jsonl/.json/.csv); omitted when the candidate replays records. ``n`` keeps a seeded subset of
-        that many inputs; ``repeats`` samples each input several times (judged per input, never pooled).
+        (.jsonl/.json/.csv, looked up next to the test file first); omitted when the candidate replays
+        records. ``n`` keeps a seeded subset of that many inputs; ``repeats`` samples each input several
+        times (judged per input, never pooled). Blocks until done; in async tests use `asample`.
         """
+        return run_sync(lambda: self.asample(inputs, prompt=prompt, n=n, repeats=repeats))
+
+    async def asample(
+        self,
+        inputs: Sequence[InputValue] | str | Path | None = None,
+        *,
+        prompt: str | None = None,
+        n: int | None = None,
+        repeats: int = 1,
+    ) -> Comparison:
+        """`sample` for async tests: awaits the model calls on the test's own event loop."""
         if self.result is not None:
             raise BehaviorConfigError("behavior.sample() runs once per test (its golden file is per test); "
                                       "parametrize the test to sample several specs")
         settings = self._session.settings
-        inputs = self._near_test(inputs)
-        spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=inputs,
+        spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=self._near_test(inputs),
                     template=prompt, n=n, repeats=repeats)
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
-        self.result = run_spec(spec, settings, candidate=candidate, baseline=baseline, cache=self._session.cache)
+        try:
+            self.result = await run_spec(spec, settings, candidate=candidate, baseline=baseline,
+                                         cache=self._session.cache)
+        except (BehaviorError, AssertionError):
+            raise
+        except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
+            raise BehaviorError(f"{type(exc).__name__} while sampling or judging: {exc}") from exc
         return self.result
 
     def _near_test(self, inputs: Sequence[InputValue] | str | Path | None) -> Sequence[InputValue] | str | Path | None:
@@ -69,7 +89,12 @@ class BehaviorFixture:
         name = settings.candidate_name
         if name is not None and name in settings.named_bundles:
             return bundle_from_table(name, settings.named_bundles[name], rootdir=settings.rootdir)
-        bundle = _checked(self._request.getfixturevalue("candidate_bundle"), "candidate_bundle")
+        if self._candidate_value is None:
+            raise BehaviorConfigError(
+                "no candidate bundle: define a `candidate_bundle` fixture in conftest.py returning a "
+                "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
+            )
+        bundle = _checked(self._candidate_value, "candidate_bundle")
         if name is not None and not self._session.candidate_name_read:
             raise BehaviorConfigError(
                 f"--behavior-candidate={name} names no [tool.pytest_behavior.bundles.{name}] in pyproject.toml, "
@@ -82,7 +107,12 @@ class BehaviorFixture:
         if settings.baseline_name is not None:
             return bundle_from_table(settings.baseline_name, settings.named_bundles[settings.baseline_name],
                                      rootdir=settings.rootdir)
-        return _checked(self._request.getfixturevalue("baseline_bundle"), "baseline_bundle")
+        if self._baseline_value is None:
+            raise BehaviorConfigError(
+                "--behavior-baseline=live needs a `baseline_bundle` fixture in conftest.py returning a "
+                "pytest_behavior.Bundle (or use --behavior-baseline=NAME with a bundle from pyproject.toml)"
+            )
+        return _checked(self._baseline_value, "baseline_bundle")
 
 
 def _checked(value: Any, fixture: str) -> Bundle:

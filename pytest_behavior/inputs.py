@@ -48,7 +48,7 @@ def load_dataset(path: Path) -> list[InputValue]:
     if not path.is_file():
         raise BehaviorConfigError(f"input dataset {path} does not exist")
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     if suffix == ".csv":
         return [dict(row) for row in csv.DictReader(text.splitlines())]
     if suffix == ".json":
@@ -86,6 +86,8 @@ def resolve_inputs(
     values: Iterable[InputValue]
     if isinstance(inputs, (str, Path)) and (isinstance(inputs, Path) or _looks_like_path(inputs)):
         values = load_dataset(Path(inputs))
+        if not values:
+            raise BehaviorConfigError(f"input dataset {inputs} holds no inputs")
     elif isinstance(inputs, str):
         raise BehaviorConfigError(
             "behavior.sample() got a single string; pass a list of inputs or a dataset path (.jsonl/.json/.csv)"

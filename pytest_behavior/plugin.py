@@ -32,6 +32,10 @@ class BehaviorInconclusiveWarning(UserWarning):
     """A behavior bound could not be decided with the data sampled."""
 
 
+class BehaviorPairingWarning(UserWarning):
+    """Some inputs could not be paired with the baseline and were not judged."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("behavior", "behavioral regression tests (pytest-behavior)")
     group.addoption(
@@ -132,8 +136,13 @@ def _named_or_path(value: str, named: dict[str, Any], root: Path) -> tuple[Mode,
     if value in named:
         return "live", value, None
     path = Path(value) if Path(value).is_absolute() else root / value
+    if path.is_file() or (not path.exists() and value.endswith(".py")):
+        raise pytest.UsageError(
+            f"--behavior-baseline took {value!r} as its value, but a baseline is 'golden', 'live', a bundle "
+            f"name or a golden directory: put test paths before the option (`pytest {value} --behavior-baseline`)"
+        )
     if path.is_dir():
-        if not any(path.rglob("*.json")) and any(path.rglob("*.py")):
+        if any(path.rglob("*.py")):
             raise pytest.UsageError(
                 f"--behavior-baseline took {value!r} as its value, but that directory holds tests, not golden "
                 f"files: write `--behavior-baseline={value}` only for a golden directory, or put test paths "
@@ -177,12 +186,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def behavior(request: pytest.FixtureRequest) -> Any:
-    """Sample the candidate (and baseline) bundles and judge the test's behavior markers."""
+def behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bundle: Any) -> Any:
+    """Sample the candidate (and baseline) bundles and judge the test's behavior markers.
+
+    Depending on both bundle fixtures (rather than looking them up lazily) lets users parametrize them
+    or make them async like any fixture.
+    """
     from pytest_behavior.fixture import BehaviorFixture
 
     node = request.node
-    fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()))
+    fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()),
+                              candidate=candidate_bundle, baseline=baseline_bundle)
     node.stash[FIXTURE_KEY] = fixture
     return fixture
 
@@ -196,25 +210,18 @@ def behavior_candidate_name(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-def candidate_bundle(request: pytest.FixtureRequest) -> Any:
-    """Override in your conftest.py: the bundle this branch ships (a pytest_behavior.Bundle)."""
-    from pytest_behavior.errors import BehaviorConfigError
+def candidate_bundle() -> Any:
+    """Override in your conftest.py: the bundle this branch ships (a pytest_behavior.Bundle).
 
-    raise BehaviorConfigError(
-        "no candidate bundle: define a `candidate_bundle` fixture in conftest.py returning a "
-        "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
-    )
+    This default provides none; `behavior.sample()` then says how to define one.
+    """
+    return None
 
 
 @pytest.fixture
-def baseline_bundle(request: pytest.FixtureRequest) -> Any:
+def baseline_bundle() -> Any:
     """Override in your conftest.py: the bundle production runs (needed for --behavior-baseline=live)."""
-    from pytest_behavior.errors import BehaviorConfigError
-
-    raise BehaviorConfigError(
-        "--behavior-baseline=live needs a `baseline_bundle` fixture in conftest.py returning a "
-        "pytest_behavior.Bundle (or use --behavior-baseline=NAME with a bundle from pyproject.toml)"
-    )
+    return None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -239,6 +246,9 @@ def _judge_outcome(item: pytest.Item, result: Any) -> None:
 
     if result.regressed:
         raise BehaviorRegression(render_failure(result))
+    notes = result.pairing_notes
+    if notes:
+        warnings.warn(BehaviorPairingWarning(f"{result.test}: " + "; ".join(notes)), stacklevel=1)
     if result.inconclusive:
         policy = item.config.stash[SESSION_KEY].settings.inconclusive
         if policy == "fail":

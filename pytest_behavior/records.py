@@ -34,6 +34,8 @@ def load_records(path: Path) -> RecordSet:
     if not path.is_file():
         raise BehaviorConfigError(f"records file {path} does not exist")
     raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     inputs: dict[str, Input] = {}
     outputs: dict[tuple[str, int], str] = {}
     for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):

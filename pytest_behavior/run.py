@@ -10,18 +10,19 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pytest_behavior import __version__
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.comparison import ArmInfo, Comparison
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
-from pytest_behavior.inputs import Input, InputValue, resolve_inputs, subset
+from pytest_behavior.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
 from pytest_behavior.judge import judge
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, run_sync, sample_arms
+from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms
 from pytest_behavior.settings import RunSettings
 
 
@@ -41,9 +42,10 @@ class Spec:
 class Baseline:
     info: ArmInfo
     outputs: Mapping[str, tuple[str, ...]] | None
+    recorded_inputs: Mapping[str, Any] | None = None  # golden files: the input recorded under each id
 
 
-def run_spec(
+async def run_spec(
     spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache
 ) -> Comparison:
     if spec.repeats < 1:
@@ -60,7 +62,7 @@ def run_spec(
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
         _check_compatible(golden, spec, path)
-    sampled = run_sync(lambda: sample_arms(arms, inputs, plan, cache))
+    sampled = await sample_arms(arms, inputs, plan, cache)
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
@@ -120,7 +122,7 @@ def _baseline(
         label = str(golden.bundle.get("label", "golden"))
         fingerprint = golden.bundle.get("fingerprint")
         return Baseline(ArmInfo(label, None if fingerprint is None else str(fingerprint), _display_path(path, root)),
-                        outputs)
+                        outputs, {k: s.input for k, s in golden.samples.items()})
     return None
 
 
@@ -130,17 +132,25 @@ def _compare(
 ) -> Comparison:
     cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
+    recorded = None if base is None else base.recorded_inputs
+    changed = tuple(
+        i.id for i in inputs
+        if recorded is not None and i.id in recorded and canonical_json(recorded[i.id]) != canonical_json(i.value)
+    )
 
     def has_base(input_id: str) -> bool:
-        return base_texts is None or input_id in base_texts
+        return base_texts is None or (input_id in base_texts and input_id not in changed)
 
     paired = tuple(i.id for i in inputs if i.id in cand_texts and has_base(i.id))
-    candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id))
+    candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id) and i.id not in changed)
     baseline_only = tuple(i.id for i in inputs if i.id not in cand_texts and has_base(i.id))
+    wanted = {i.id for i in inputs}
+    stale = () if recorded is None else tuple(k for k in recorded if k not in wanted)
     if not paired:
         raise BehaviorConfigError(
             f"no input has samples on {'both sides' if base else 'the candidate'}: check that the spec's inputs "
-            "and the baseline's share ids, or re-record with --behavior-update"
+            "and the baseline's share ids (records bundles replay only the repeats they hold), or re-record "
+            "the golden file with --behavior-update"
         )
     observations: list[tuple[str, Observation]] = []
     for prop in spec.properties:
@@ -150,7 +160,7 @@ def _compare(
         test=spec.nodeid, mode=settings.mode,
         candidate=ArmInfo(cand.label, cand.fingerprint, candidate_source, cand.requested, cand.cached),
         baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
-        baseline_only=baseline_only, candidate_only=candidate_only,
+        baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
         verdicts=tuple(judge(observations, alpha=settings.alpha)),
         candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
         observations=tuple(observations),

@@ -13,6 +13,7 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 REDACTED = "<redacted>"
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S*$")
 
 
 def is_secret_name(name: str) -> bool:
@@ -33,14 +34,20 @@ def redact_url(url: str) -> str:
 
 
 def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters with every credential removed (headers filtered entry by entry)."""
+    """The parameters with every credential removed, at any depth (``extra_body``, headers, ...)."""
     public: dict[str, Any] = {}
     for name, value in params.items():
-        if is_secret_name(name):
+        if is_secret_name(str(name)):
             continue
-        if isinstance(value, Mapping) and "header" in name.lower():
-            value = {k: v for k, v in value.items() if not is_secret_name(str(k))}
-        elif isinstance(value, str) and name in ("api_base", "base_url"):
-            value = redact_url(value)
-        public[name] = value
+        public[str(name)] = _public_value(str(name), value)
     return public
+
+
+def _public_value(name: str, value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return public_params(value)
+    if isinstance(value, (list, tuple)):
+        return [_public_value(name, item) for item in value]
+    if isinstance(value, str) and (name in ("api_base", "base_url") or _URL.match(value)):
+        return redact_url(value)
+    return value

@@ -70,7 +70,7 @@ def render_failure(result: Comparison) -> str:
     for _, obs in result.observations:
         if obs.metric.key in keys and obs.baseline is not None:
             lines += _section(_flipped(result, obs, [v for v in regressed if v.metric_key == obs.metric.key], shown))
-    lines += _section(_unpaired(result))
+    lines += _section(pairing_lines(result))
     lines += _section(_bundles(result))
     return "\n".join(lines)
 
@@ -154,8 +154,14 @@ def truncate(text: str, limit: int = CELL_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _unpaired(result: Comparison) -> list[str]:
+def pairing_lines(result: Comparison) -> list[str]:
+    """Inputs that could not be paired, and why; empty when every input was judged."""
     lines = []
+    if result.changed_ids:
+        lines.append(f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
+                     f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")
+    if result.stale_ids:
+        lines.append(f"{len(result.stale_ids)} golden input(s) are no longer in the spec: {_ids(result.stale_ids)}")
     if result.candidate_only:
         lines.append(f"{len(result.candidate_only)} input(s) have no baseline sample and were not judged: "
                      f"{_ids(result.candidate_only)} (re-record the baseline with --behavior-update to include them)")

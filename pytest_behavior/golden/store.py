@@ -74,10 +74,12 @@ def golden_path(root: Path, nodeid: str) -> Path:
 
 
 def _safe(name: str) -> str:
+    """A file-system-safe name; when cleaning changed it, a hash of the original keeps names distinct
+    (``test[a/b]`` and ``test[a_b]`` must not share a golden file)."""
     cleaned = _UNSAFE.sub("_", name)
-    if len(cleaned) <= _MAX_NAME:
+    if cleaned == name and len(cleaned) <= _MAX_NAME:
         return cleaned
-    return cleaned[:_MAX_NAME - 13] + "-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    return cleaned[: _MAX_NAME - 13] + "-" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
 def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
@@ -89,12 +91,17 @@ def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GoldenFileError(f"golden file {path} is corrupt ({exc}); restore it from git or {fix}") from None
     try:
-        return _parse(data)
+        record = _parse(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GoldenFileError(
             f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}); "
             f"restore it from git or {fix}"
         ) from None
+    if record.test != nodeid:
+        raise GoldenFileError(
+            f"golden file {path} was recorded for {record.test!r}, not for this test ({nodeid!r}); {fix}"
+        )
+    return record
 
 
 def _parse(data: Any) -> GoldenRecord:
@@ -118,7 +125,7 @@ def _parse(data: Any) -> GoldenRecord:
 
 
 def dumps(record: GoldenRecord) -> str:
-    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
 #: Fields that vary between recordings of the same behavior; a change in them alone does not rewrite a file.
@@ -138,7 +145,7 @@ def write_golden(path: Path, record: GoldenRecord) -> bool:
     text = dumps(record)
     if path.exists():
         try:
-            if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(record.to_json()):
+            if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(json.loads(text)):
                 return False
         except (OSError, ValueError):
             pass

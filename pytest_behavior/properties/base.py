@@ -13,12 +13,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pytest_behavior.errors import MarkerError
+
+if TYPE_CHECKING:  # numpy is imported when outputs are measured, not when markers are validated
+    import numpy as np
+    from numpy.typing import NDArray
 
 BoundForm = Literal["max_rate", "min_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio"]
 MetricKind = Literal["binary", "continuous"]
@@ -139,10 +140,14 @@ def bounds_from(**forms: float | None) -> tuple[Bound, ...]:
 
 
 def as_matrix(values: Sequence[Sequence[float]]) -> NDArray[np.float64]:
+    import numpy as np
+
     return np.asarray(values, dtype=np.float64).reshape(len(values), -1)
 
 
 def summarize(kind: MetricKind | str, values: NDArray[np.float64]) -> float:
     """A rate for binary metrics; the median of the per-input means for continuous ones."""
+    import numpy as np
+
     per_input = values.mean(axis=1)
     return float(per_input.mean() if kind == "binary" else np.median(per_input))

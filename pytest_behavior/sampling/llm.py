@@ -21,6 +21,9 @@ from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.inputs import canonical_json
 from pytest_behavior.secrets import REDACTED, is_secret_name
 
+#: The text recorded for an answer the provider's content filter withheld (the refusal detector knows it).
+PROVIDER_FILTERED = "[refused: withheld by the provider's content filter]"
+
 _RETRYABLE_NAMES = (
     "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
     "Timeout", "BadGatewayError", "APIError",
@@ -79,7 +82,6 @@ def import_litellm() -> Any:
         # pydantic models; those warnings are not the user's business.
         warnings.simplefilter("ignore")
         import litellm
-        import litellm.llms.github_copilot.per_user_auth
 
         # One offline mock call builds litellm's lazily generated pydantic schemas here, not in a test.
         litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}],
@@ -108,14 +110,16 @@ def check_model(bundle: Bundle) -> None:
 async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy) -> Completion:
     litellm = import_litellm()
     kwargs = bundle.completion_kwargs()
-    kwargs.setdefault("num_retries", 0)
+    timeout = kwargs.pop("timeout", None) or policy.timeout_s
+    kwargs.pop("num_retries", None)
+    kwargs.pop("max_retries", None)
     if _supports_seed(litellm, bundle.model or ""):
         kwargs["seed"] = seed
     for attempt in range(1, policy.max_attempts + 1):
         started = time.perf_counter()
         try:
             response = await litellm.acompletion(
-                model=bundle.model, messages=messages, timeout=policy.timeout_s, **kwargs
+                model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **kwargs
             )
         except Exception as exc:
             if not _retryable(exc) or attempt == policy.max_attempts:
@@ -132,10 +136,14 @@ async def call_app(bundle: Bundle, value: Any) -> Completion:
     assert bundle.app is not None
     started = time.perf_counter()
     try:
-        if inspect.iscoroutinefunction(bundle.app):
+        if inspect.iscoroutinefunction(bundle.app) or inspect.iscoroutinefunction(
+            getattr(bundle.app, "__call__", None)  # noqa: B004 (an object with async __call__)
+        ):
             result = await bundle.app(value)
         else:
             result = await asyncio.to_thread(bundle.app, value)
+        if inspect.isawaitable(result):
+            result = await result
     except Exception as exc:
         raise ProviderError(f"app {bundle.label!r} raised {type(exc).__name__}: {exc}") from exc
     text = result if isinstance(result, str) else canonical_json(result)
@@ -156,7 +164,7 @@ def _retryable(exc: Exception) -> bool:
         return True
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
-        return status == 429 or status >= 500
+        return status in (408, 409, 429) or status >= 500
     return type(exc).__name__ in _RETRYABLE_NAMES
 
 
@@ -198,6 +206,11 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
         ) from None
     tool_calls = getattr(message, "tool_calls", None)
     content = getattr(message, "content", None)
+    refusal = getattr(message, "refusal", None)
+    if not content and isinstance(refusal, str) and refusal:
+        content = refusal  # the provider's structured refusal message is the answer
+    elif not content and not tool_calls and getattr(choice, "finish_reason", None) == "content_filter":
+        content = PROVIDER_FILTERED
     if content is None and not tool_calls:
         content = ""
     if not isinstance(content, str):

@@ -91,7 +91,7 @@ async def sample_arms(
                 if bundle.kind == "records"}
     jobs = [job for name, bundle in arms.items() if bundle.kind != "records"
             for job in _jobs_for(name, bundle, inputs, plan)]
-    hits = cache.get_many(job.key for job in jobs)
+    hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
     pending = []
     for job in jobs:
         if job.key in hits:
@@ -140,8 +140,9 @@ async def _run_all(
             except BehaviorError as exc:
                 failures.append(exc)
                 return
-            cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
-                      payload=completion.to_payload())
+            if job.bundle.cacheable:
+                cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
+                          payload=completion.to_payload())
             results[(job.arm, job.item.id, job.repeat)] = completion
 
     await asyncio.gather(*(run(job) for job in pending))

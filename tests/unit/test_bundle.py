@@ -102,3 +102,11 @@ def test_from_callable_fingerprint_follows_version_or_source() -> None:
     assert Bundle.from_callable(app).label.endswith("app")
     with pytest.raises(TypeError):
         Bundle.from_callable("not callable")  # type: ignore[arg-type]
+
+
+def test_nested_credentials_are_removed_at_any_depth() -> None:
+    bundle = Bundle(model="openai/x", extra_body={"api_key": "sk-nested", "options": [{"token": "t0k", "k": 1}]},
+                    extra_headers={"x-api-key": "hdr-secret", "anthropic-beta": "b"})
+    text = json.dumps(bundle.describe())
+    assert "sk-nested" not in text and "t0k" not in text and "hdr-secret" not in text
+    assert bundle.describe()["params"]["extra_body"] == {"options": [{"k": 1}]}

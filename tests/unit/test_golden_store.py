@@ -29,11 +29,23 @@ def record(text: str = "answer", latency: float = 1.0, date: str = "2026-01-01")
 @pytest.mark.parametrize(
     ("nodeid", "expected"),
     [("tests/test_a.py::test_x", "tests/test_a/test_x.json"),
-     ("test_a.py::TestC::test_x[gpt-4o/mini]", "test_a/TestC/test_x[gpt-4o_mini].json"),
+     ("test_a.py::TestC::test_x[gpt-4o-mini]", "test_a/TestC/test_x[gpt-4o-mini].json"),
      ("../up/test_a.py::test_y", "up/test_a/test_y.json")],
 )
 def test_golden_paths(tmp_path: Path, nodeid: str, expected: str) -> None:
     assert golden_path(tmp_path, nodeid) == tmp_path / expected
+
+
+def test_names_that_clean_up_alike_stay_distinct(tmp_path: Path) -> None:
+    slash, underscore = golden_path(tmp_path, "t.py::test[a/b]"), golden_path(tmp_path, "t.py::test[a_b]")
+    assert slash != underscore and underscore.name == "test[a_b].json" and slash.name.startswith("test[a_b]-")
+
+
+def test_a_golden_file_of_another_test_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    write_golden(path, record())
+    with pytest.raises(GoldenFileError, match=r"was recorded for 't\.py::test_x', not for this test"):
+        read_golden(path, nodeid="t.py::test_other")
 
 
 def test_long_names_are_shortened_with_a_hash(tmp_path: Path) -> None:
