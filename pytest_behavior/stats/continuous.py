@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm, wilcoxon
 
+from pytest_behavior.stats.arrays import as_metric_matrix
 from pytest_behavior.stats.result import BoundResult
 
 __all__ = ["hodges_lehmann_bounds", "paired_log_ratio_bound"]
@@ -140,14 +141,7 @@ def hodges_lehmann_bounds(d: NDArray[Any], *, alpha: float = 0.05) -> tuple[floa
 
 
 def _as_metric_matrix(values: NDArray[Any], name: str) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty (N, k) array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and > 0 (floor values at the metric's smallest unit, e.g. 1 word)")
-    return arr
+    return as_metric_matrix(values, name, positive=True)
 
 
 def _signed_rank_pvalue(x: NDArray[np.float64]) -> float:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from scipy.stats import t as student_t
 from scipy.stats import ttest_1samp, wilcoxon
 
+from pytest_behavior.stats.arrays import as_metric_matrix
 from pytest_behavior.stats.continuous import ZERO_METHOD, hodges_lehmann_bounds
 from pytest_behavior.stats.result import BoundResult
 
@@ -67,13 +68,7 @@ def _check_alpha(alpha: float) -> None:
 
 
 def _as_matrix(values: NDArray[Any], name: str, *, positive: bool) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty (N, k) array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
+    arr = as_metric_matrix(values, name)
     if positive and np.any(arr <= 0):
         raise ValueError(f"{name} must be > 0 (floor values at the metric's smallest unit, e.g. 1 word)")
     return arr

@@ -27,6 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import permutation_test, wasserstein_distance
 
+from pytest_behavior.stats.arrays import as_metric_matrix
+
 __all__ = ["ShapeResult", "distribution_shift"]
 
 _BATCH_ELEMENTS = 1 << 22
@@ -52,14 +54,7 @@ class ShapeResult:
 
 
 def _as_sample_matrix(values: NDArray[Any], name: str) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty (N, k) array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
+    return as_metric_matrix(values, name)
 
 
 class _PooledCdfDifference:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 from scipy.stats import mannwhitneyu, norm
 
+from pytest_behavior.stats.arrays import as_metric_matrix
 from pytest_behavior.stats.binary import _as_binary_matrix, _effective_counts
 from pytest_behavior.stats.result import BoundResult
 
@@ -278,13 +279,7 @@ def hodges_lehmann_shift_bounds(
 
 
 def _unit_means(values: NDArray[Any], name: str, *, log: bool) -> tuple[NDArray[np.float64], int]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty (N, k) array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
+    arr = as_metric_matrix(values, name)
     if log:
         if np.any(arr <= 0):
             raise ValueError(f"{name} must be > 0 (floor values at the metric's smallest unit, e.g. 1 word)")
