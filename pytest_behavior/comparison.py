@@ -40,6 +40,19 @@ class ArmInfo:
 
 
 @dataclass(frozen=True)
+class SequentialInfo:
+    """How a sequential test stopped: inputs used of the budget, and samples requested vs the fixed-N plan."""
+
+    n_used: int
+    n_max: int
+    stopped_early: bool
+
+    @property
+    def saved(self) -> int:
+        return self.n_max - self.n_used
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The result of one behavioral spec; the plugin fails the test on any REGRESSED verdict."""
 
@@ -68,13 +81,23 @@ class Comparison:
 
         return pairing_lines(self)
 
+    sequential: SequentialInfo | None = None  # set when the test ran in sequential mode
+
     @property
     def regressed(self) -> tuple[BoundVerdict, ...]:
+        """Every REGRESSED verdict, overall or in a segment (either fails the test)."""
         return tuple(v for v in self.verdicts if v.verdict is Verdict.REGRESSED)
 
     @property
     def inconclusive(self) -> tuple[BoundVerdict, ...]:
-        return tuple(v for v in self.verdicts if v.verdict is Verdict.INCONCLUSIVE)
+        """Overall INCONCLUSIVE verdicts (an undecided segment is shown in the diff, but neither warns nor fails:
+        small segments are usually undecided, and the overall verdict is the question asked)."""
+        return tuple(v for v in self.verdicts if v.verdict is Verdict.INCONCLUSIVE and v.segment is None)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Segments judged separately, in order of first appearance."""
+        return tuple(dict.fromkeys(v.segment for v in self.verdicts if v.segment is not None))
 
     @property
     def passed(self) -> bool:

@@ -7,13 +7,18 @@ one-sided (1 - alpha) bounds of that quantity: REGRESSED when the Holm-adjusted 
 "the bound holds" is at most alpha, PASS when the upper bound is at or below the threshold,
 INCONCLUSIVE otherwise. Results are reported back in the user's orientation (rates, rate points,
 candidate/baseline ratios).
+
+Segments: when the paired inputs carry at least two segment names, every bound is also judged on each
+segment's inputs, and Holm runs over all of them (the overall bounds and every segment's), so a
+regression confined to one segment is found without raising the suite's false alarms.
 """
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -54,6 +59,19 @@ class BoundVerdict:
     n_inputs: int
     repeats: int
     method: str
+    segment: str | None = None
+    """None for the overall verdict, else the segment whose inputs alone were judged."""
+    advice: str = ""
+    """For INCONCLUSIVE: what this run could detect and how many inputs would decide it."""
+    n_max: int | None = None
+    """Sequential mode: the input budget (``n_inputs`` is then the number used)."""
+    confined: bool = False
+    """A segment's REGRESSED verdict whose overall verdict (same metric and bound) is not REGRESSED."""
+
+    @builtins.property  # the field `property` shadows the builtin in this class body
+    def label(self) -> str:
+        """The metric, with its segment when judged on one."""
+        return self.metric if self.segment is None else f"{self.metric} [{self.segment}]"
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -67,20 +85,51 @@ class _Pending:
     observation: Observation
     bound: Bound
     result: BoundResult
+    segment: str | None = None
 
 
 def judge(
-    observations: Sequence[tuple[str, Observation]], *, alpha: float = 0.05
+    observations: Sequence[tuple[str, Observation]], *, alpha: float = 0.05,
+    segments: Sequence[str | None] | None = None,
 ) -> list[BoundVerdict]:
-    """Verdicts for every evaluable bound (relative bounds need a baseline) of one test, Holm-adjusted."""
+    """Verdicts for every evaluable bound (relative bounds need a baseline) of one test, Holm-adjusted.
+
+    ``segments`` names each observation row's segment (None: none); see the module docstring.
+    """
+    groups = segment_rows(segments)
     pending = [
-        _Pending(prop, obs, bound, _evaluate(obs, bound, alpha))
+        _Pending(prop, sub, bound, _evaluate(sub, bound, alpha), name)
+        for name, rows in [(None, None), *groups.items()]
         for prop, obs in observations
+        for sub in [obs if rows is None else _rows(obs, rows)]
         for bound in obs.metric.bounds
         if obs.baseline is not None or not bound.relative
     ]
     adjusted = holm([p.result.p_regress for p in pending]) if pending else []
-    return [_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)]
+    return _mark_confined([_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)])
+
+
+def _mark_confined(verdicts: list[BoundVerdict]) -> list[BoundVerdict]:
+    overall = {(v.metric_key, v.bound) for v in verdicts if v.segment is None and v.verdict is Verdict.REGRESSED}
+    return [
+        replace(v, confined=True)
+        if v.segment is not None and v.verdict is Verdict.REGRESSED and (v.metric_key, v.bound) not in overall
+        else v
+        for v in verdicts
+    ]
+
+
+def segment_rows(segments: Sequence[str | None] | None) -> dict[str, list[int]]:
+    """Row indices per named segment, in order of first appearance; empty unless two or more segments."""
+    groups: dict[str, list[int]] = {}
+    for row, name in enumerate(segments or ()):
+        if name is not None:
+            groups.setdefault(name, []).append(row)
+    return groups if len(groups) >= 2 else {}
+
+
+def _rows(obs: Observation, rows: list[int]) -> Observation:
+    return replace(obs, baseline=None if obs.baseline is None else obs.baseline[rows], candidate=obs.candidate[rows])
 
 
 def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
@@ -110,12 +159,18 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float) -> BoundVerdict:
         verdict = Verdict.INCONCLUSIVE
     estimate, lower, upper = _user_scale(form, r)
     obs = p.observation
+    advice = ""
+    if verdict is Verdict.INCONCLUSIVE:
+        from pytest_behavior.advice import inconclusive_advice
+
+        advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=alpha)
     return BoundVerdict(
         property=p.property, metric=obs.metric.title, metric_key=obs.metric.key, kind=obs.metric.kind,
         bound=str(p.bound), threshold=p.bound.threshold, verdict=verdict,
         baseline=None if obs.baseline is None else summarize(obs.metric.kind, obs.baseline),
         candidate=summarize(obs.metric.kind, obs.candidate), estimate=estimate, lower=lower, upper=upper,
         p_value=r.p_regress, p_adjusted=p_adjusted, n_inputs=r.n_inputs, repeats=r.repeats, method=r.method,
+        segment=p.segment, advice=advice,
     )
 
 

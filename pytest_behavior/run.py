@@ -152,6 +152,7 @@ def _compare(
             "and the baseline's share ids (records bundles replay only the repeats they hold), or re-record "
             "the golden file with --behavior-update"
         )
+    segment_of = {i.id: i.segment for i in inputs}
     observations: list[tuple[str, Observation]] = []
     for prop in spec.properties:
         b = None if base_texts is None else [base_texts[i] for i in paired]
@@ -161,7 +162,7 @@ def _compare(
         candidate=ArmInfo(cand.label, cand.fingerprint, candidate_source, cand.requested, cand.cached),
         baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
         baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
-        verdicts=tuple(judge(observations, alpha=settings.alpha)),
+        verdicts=tuple(judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired])),
         candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
         observations=tuple(observations),
     )

@@ -46,7 +46,7 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
     for v in verdicts:
         change, interval = format_change(v)
         rows.append([
-            v.metric, v.bound, format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
+            v.label, v.bound, format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
             change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
             else f"{v.n_inputs}x{v.repeats}",
         ])
@@ -60,8 +60,10 @@ def render_failure(result: Comparison) -> str:
         f"behavior regressed: {len(regressed)} of {len(result.verdicts)} bounds broken, candidate "
         f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs",
         "",
-        verdict_table(result.verdicts),
+        verdict_table([v for v in result.verdicts if v.segment is None or v.confined]),
     ]
+    lines += _section(_segment_lines(result))
+    lines += _section(_sequential_lines(result))
     keys = {v.metric_key for v in regressed}
     for prop in result.properties:
         if any(obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name):
@@ -187,11 +189,48 @@ def _bundles(result: Comparison) -> list[str]:
     return lines
 
 
+def _segment_lines(result: Comparison) -> list[str]:
+    """Name the segments a regression is confined to (the overall verdict of the same bound did not regress)."""
+    confined: dict[str, list[str]] = {}
+    for v in result.regressed:
+        if v.confined and v.segment is not None:
+            confined.setdefault(v.segment, []).append(f"{v.metric} {v.bound}")
+    lines = [f"regression confined to segment {name!r}: {', '.join(bounds)} (the overall result does not show it)"
+             for name, bounds in confined.items()]
+    if result.segments:
+        regressed = [name for name in result.segments
+                     if any(v.segment == name for v in result.regressed)]
+        lines.append(f"segments judged separately: {', '.join(result.segments)} (Holm over the segments and the "
+                     f"overall result); regressed in: {', '.join(regressed) or 'none'}")
+    return lines
+
+
+def _sequential_lines(result: Comparison) -> list[str]:
+    info = result.sequential
+    if info is None:
+        return []
+    if info.stopped_early:
+        return [f"sequential: decided after {info.n_used} of {info.n_max} inputs ({info.saved} not sampled)"]
+    return [f"sequential: used all {info.n_max} inputs without an early decision"]
+
+
+def leaning(v: BoundVerdict) -> str:
+    """Which way an undecided bound leans: "likely regression: +5.0 pts, interval [+1.5, +8.5] pts"."""
+    change, interval = format_change(v)
+    if v.bound.startswith("max_decrease"):
+        regress_side = v.estimate < -v.threshold
+    elif v.bound.startswith("min_"):
+        regress_side = v.estimate < v.threshold
+    else:
+        regress_side = v.estimate > v.threshold
+    return f"{'likely regression' if regress_side else 'likely within bound'}: {change}, 95% bounds {interval}"
+
+
 def inconclusive_message(result: Comparison) -> str:
     parts = []
     for v in result.inconclusive:
-        change, interval = format_change(v)
-        parts.append(f"{v.metric} {v.bound}: estimate {change}, 95% bounds {interval}, N={v.n_inputs}")
-    return f"{result.test}: not enough data to decide ({'; '.join(parts)}); sample more inputs to decide"
+        advice = f"; {v.advice}" if v.advice else ""
+        parts.append(f"{v.metric} {v.bound} at N={v.n_inputs}: {leaning(v)}{advice}")
+    return f"{result.test}: INCONCLUSIVE, not enough data to decide:\n  " + "\n  ".join(parts)
 
 

@@ -20,6 +20,8 @@ def summary_data(result: Any) -> dict[str, Any]:
         "golden_path": None if result.golden_path is None else str(result.golden_path),
         "golden_written": result.golden_written,
         "verdicts": [v.to_dict() for v in result.verdicts],
+        "sequential": None if result.sequential is None else {
+            "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
     }
 
 
@@ -40,8 +42,12 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         if not s["verdicts"]:
             rows.append([_short(s["test"]), "-", "-", "-", "-", "recorded" if s["golden_written"] else "-"])
         for v in s["verdicts"]:
+            segment = v.get("segment")
+            if segment is not None and not v.get("confined"):
+                continue  # a segment is listed only when it regressed and the overall result did not
             change = _change(v)
-            rows.append([_short(s["test"]), v["metric"], v["bound"],
+            metric = v["metric"] if segment is None else f"{v['metric']} [{segment}]"
+            rows.append([_short(s["test"]), metric, v["bound"],
                          f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
                          change, v["verdict"]])
     table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
@@ -53,6 +59,12 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     lines.append(f"samples: {requested} requested from providers, {cached} from the cache")
     if written:
         lines.append(f"golden files written: {len(written)}")
+    sequential = [s["sequential"] for s in summaries if s.get("sequential")]
+    if sequential:
+        used = sum(q["n_used"] for q in sequential)
+        budget = sum(q["n_max"] for q in sequential)
+        lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
+                     f"{100 * (budget - used) / budget:.0f}%)")
     return lines
 
 

@@ -33,6 +33,10 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
     out = result.stdout.str()
     summary_rows = [line for line in out.splitlines() if "::" in line and line.rstrip().endswith("REGRESSED")]
     assert len(summary_rows) == 5, out
+    # the ticket summarizer's inputs carry segments: the regression shows in each, so it is not confined to one
+    result.stdout.fnmatch_lines(["*segments judged separately: free, plus, enterprise*regressed in: free, plus, "
+                                 "enterprise"])
+    result.stdout.no_fnmatch_line("*regression confined to segment*")
     result.stdout.fnmatch_lines([
         "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_rate=0.08*REGRESSED",
         "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_increase=0.03*REGRESSED",

@@ -69,3 +69,85 @@ def test_holm_adjusts_across_the_bounds_of_a_test() -> None:
     assert many[0].p_value == single.p_value
     assert many[0].p_adjusted >= single.p_adjusted
     assert all(v.p_adjusted >= v.p_value for v in many)
+
+
+# --------------------------------------------------------------------------------------------------
+# segments
+# --------------------------------------------------------------------------------------------------
+
+
+def test_segments_need_two_names_and_keep_first_appearance_order() -> None:
+    from pytest_behavior.judge import segment_rows
+
+    assert segment_rows(None) == {} and segment_rows(["a", "a", None]) == {}
+    assert segment_rows(["b", None, "a", "b"]) == {"b": [0, 3], "a": [2]}
+
+
+def test_segment_verdicts_share_one_holm_family_with_the_overall_result() -> None:
+    from pytest_behavior.stats import holm
+
+    base, cand = binary(0.05, 0.05, n=400)
+    cand[300:340] = 1.0  # 40 of segment "d"'s 100 inputs turn bad
+    segments = [name for name in "abcd" for _ in range(100)]
+    verdicts = judge([obs("binary", base, cand, Bound("max_increase", 0.10))], segments=segments)
+    assert [v.segment for v in verdicts] == [None, "a", "b", "c", "d"]
+    assert [v.n_inputs for v in verdicts] == [400, 100, 100, 100, 100]
+    assert [v.p_adjusted for v in verdicts] == pytest.approx(holm([v.p_value for v in verdicts]))
+    by_segment = {v.segment: v for v in verdicts}
+    assert by_segment["d"].verdict is Verdict.REGRESSED and by_segment["d"].confined
+    assert by_segment[None].verdict is not Verdict.REGRESSED
+    assert not any(v.confined for v in verdicts if v.segment != "d")
+
+
+def test_a_regression_everywhere_is_not_confined() -> None:
+    base, cand = binary(0.05, 0.40, n=400)
+    verdicts = judge([obs("binary", base, cand, Bound("max_increase", 0.05))], segments=["a", "b"] * 200)
+    assert all(v.verdict is Verdict.REGRESSED for v in verdicts)
+    assert not any(v.confined for v in verdicts)
+
+
+# --------------------------------------------------------------------------------------------------
+# INCONCLUSIVE advice
+# --------------------------------------------------------------------------------------------------
+
+
+def test_inconclusive_advice_quotes_the_power_functions() -> None:
+    import re
+
+    from pytest_behavior.stats import n_for_pass_binary, n_for_power_paired_binary, power_paired_binary
+
+    base, cand = binary(0.05, 0.10, n=40, seed=3)
+    (verdict,) = judge([obs("binary", base, cand, Bound("max_increase", 0.05))])
+    assert verdict.verdict is Verdict.INCONCLUSIVE
+    rate = float(base.mean())
+    detectable = int(re.search(r"can detect an increase of ≥ (\d+) points", verdict.advice).group(1))  # type: ignore[union-attr]
+    assert power_paired_binary(40, rate, rate + (detectable + 0.5) / 100) >= 0.8
+    assert power_paired_binary(40, rate, rate + (detectable - 1.0) / 100) < 0.8
+    detect = n_for_power_paired_binary(rate, rate + 0.05)
+    hold = n_for_pass_binary(rate, 0.05)
+    assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 5 points" in verdict.advice
+    assert f"about {10 * -(-hold // 10):,} would show the margin holds" in verdict.advice
+
+
+def test_inconclusive_projection_shrinks_the_interval_as_one_over_root_n() -> None:
+    from pytest_behavior.advice import _projection
+    from pytest_behavior.stats import BoundResult
+
+    result = BoundResult(estimate=0.04, lower=0.01, upper=0.07, p_regress=0.1, n_inputs=100, repeats=1, method="x")
+    # regress side: the lower bound (0.03 below the estimate) must clear the threshold 0.02 -> 100 * (3/2)^2
+    assert _projection(result, 0.02) == "if the estimate holds, about 230 inputs would show a regression"
+    # pass side: the upper bound (0.03 above) must get under 0.06 -> 100 * (3/2)^2 as well
+    assert _projection(result, 0.06) == "if the estimate holds, about 230 inputs would show that the bound holds"
+    assert _projection(result, 0.10) == ""  # already decided by this interval
+    assert _projection(result, 0.04) == ""  # estimate on the threshold: no number of inputs decides it
+
+
+def test_inconclusive_ratio_advice_names_a_detectable_ratio() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.lognormal(4.0, 0.5, size=(30, 1))
+    cand = base * rng.lognormal(0.1, 0.3, size=(30, 1))
+    (verdict,) = judge([obs("continuous", base, cand, Bound("max_ratio", 1.1))])
+    assert verdict.verdict is Verdict.INCONCLUSIVE
+    assert "n=30 can detect a ratio of ×1." in verdict.advice
+    (decided,) = judge([obs("continuous", base, base * 2.0, Bound("max_ratio", 1.1))])
+    assert decided.verdict is Verdict.REGRESSED and decided.advice == ""
