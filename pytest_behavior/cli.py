@@ -1,0 +1,171 @@
+"""``pytest-behavior`` command line: ``power`` answers "how many inputs do I need?" before a run costs money.
+
+    pytest-behavior power --binary 0.05 0.15        # a rate going from 5% to 15%
+    pytest-behavior power --shift 0.2               # a mean shift of 0.2 SD of the paired difference
+    pytest-behavior power --pass 0.05 0.03          # PASS a max_increase=0.03 margin at a 5% base rate
+    pytest-behavior power --detect 40 --base 0.05   # what 40 inputs can detect at a 5% base rate
+
+All figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate in [0, 1]{hint}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 2 inputs")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pytest-behavior", description="pytest-behavior utilities")
+    commands = parser.add_subparsers(dest="command", required=True)
+    power = commands.add_parser(
+        "power", help="sample sizes and detectable effects for behavioral tests",
+        description="Inputs needed for 80%% power (one-sided, k = 1), or what a given number of inputs can detect.",
+    )
+    what = power.add_mutually_exclusive_group(required=True)
+    what.add_argument("--binary", nargs=2, type=_rate, metavar=("BASE", "CANDIDATE"),
+                      help="a bad-outcome rate changing from BASE to CANDIDATE, e.g. --binary 0.05 0.15")
+    what.add_argument("--shift", type=_positive, metavar="SD",
+                      help="a mean shift of the paired differences, in their standard deviations (e.g. 0.2)")
+    what.add_argument("--pass", dest="pass_", nargs=2, type=_rate, metavar=("BASE", "MARGIN"),
+                      help="inputs to PASS a max_increase=MARGIN bound when nothing changed, at base rate BASE")
+    what.add_argument("--detect", type=_count, metavar="N",
+                      help="the smallest change N inputs detect (with --base for rates; shift in SDs otherwise)")
+    power.add_argument("--base", type=_rate, default=None, help="base rate for --detect")
+    power.add_argument("--rho", type=float, default=0.5,
+                       help="latent correlation of the two arms for the correlated paired row (default 0.5)")
+    power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
+    power.add_argument("--power", type=float, default=0.8, help="target power (default 0.8)")
+    return parser
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    from tabulate import tabulate
+
+    return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+def _binary(base: float, candidate: float, *, rho: float, alpha: float, power: float) -> str:
+    from pytest_behavior.stats import n_for_power_paired_binary, n_for_power_unpaired_binary
+
+    if not candidate > base:
+        raise ValueError(f"--binary BASE CANDIDATE: the candidate rate must exceed the base rate, got {base:g} "
+                         f"-> {candidate:g} (for a decrease, swap them: rates of the good outcome)")
+    rows = [
+        ["paired, arms independent (rho = 0)", str(n_for_power_paired_binary(base, candidate, alpha=alpha,
+                                                                              power=power)), "mid-p McNemar (exact)"],
+        [f"paired, latent correlation {rho:g}",
+         str(n_for_power_paired_binary(base, candidate, rho=rho, alpha=alpha, power=power)), "mid-p McNemar (exact)"],
+        ["unpaired, per arm", str(n_for_power_unpaired_binary(base, candidate, alpha=alpha, power=power)),
+         "two-proportion z (Fleiss)"],
+    ]
+    title = (f"rate {100 * base:g}% -> {100 * candidate:g}%: inputs for {power:.0%} power, one-sided alpha {alpha:g}, "
+             "k = 1")
+    return title + "\n\n" + _table(rows, ["design", "inputs", "test"])
+
+
+def _shift(effect: float, *, alpha: float, power: float) -> str:
+    from pytest_behavior.advice import WILCOXON_EFFICIENCY
+    from pytest_behavior.stats import n_for_power_mean_shift
+
+    n = n_for_power_mean_shift(effect, alpha=alpha, power=power)
+    rows = [["paired t-test (exact, noncentral t)", str(n)],
+            ["Wilcoxon signed-rank, normal differences (÷ 3/π)", str(math.ceil(n / WILCOXON_EFFICIENCY))]]
+    title = (f"mean shift {effect:g} SD of the paired difference: inputs for {power:.0%} power, one-sided "
+             f"alpha {alpha:g}")
+    return title + "\n\n" + _table(rows, ["test", "inputs"])
+
+
+def _pass(base: float, margin: float, *, rho: float, alpha: float, power: float) -> str:
+    from pytest_behavior.stats import n_for_pass_binary
+
+    if not 0 < margin < 1:
+        raise ValueError(f"--pass BASE MARGIN: the margin must be in (0, 1), got {margin:g}")
+    rows = [["paired, arms independent (rho = 0)", str(n_for_pass_binary(base, margin, alpha=alpha, power=power))],
+            [f"paired, latent correlation {rho:g}",
+             str(n_for_pass_binary(base, margin, rho=rho, alpha=alpha, power=power))]]
+    title = (f"PASS max_increase={margin:g} at base rate {100 * base:g}% when nothing changed: inputs for "
+             f"{power:.0%} probability (Tango bound, Nam 1997)")
+    return title + "\n\n" + _table(rows, ["design", "inputs"])
+
+
+def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: float) -> str:
+    from pytest_behavior.stats import detectable_effect_binary, detectable_effect_mean_shift
+
+    if base is None:
+        effect = detectable_effect_mean_shift(n, alpha=alpha, power=power)
+        return f"n={n} detects a mean shift of ≥ {effect:.3f} SD of the paired difference ({power:.0%} power, t-test)"
+    rows = []
+    for label, r in (("paired, arms independent (rho = 0)", 0.0), (f"paired, latent correlation {rho:g}", rho)):
+        d = detectable_effect_binary(n, base, rho=r, alpha=alpha, power=power)
+        rows.append([label, "none (too few inputs)" if not math.isfinite(d) else
+                     f"+{100 * d:.1f} points ({100 * base:g}% -> {100 * (base + d):.1f}%)"])
+    title = (f"n={n}, base rate {100 * base:g}%: smallest increase detected with {power:.0%} power, "
+             f"one-sided alpha {alpha:g}")
+    return title + "\n\n" + _table(rows, ["design", "detectable increase"])
+
+
+def _power_command(args: argparse.Namespace) -> str:
+    options = {"alpha": args.alpha, "power": args.power}
+    if not 0 < args.alpha < 0.5:
+        raise ValueError(f"--alpha must be in (0, 0.5), got {args.alpha:g}")
+    if not args.alpha < args.power < 1:
+        raise ValueError(f"--power must be in (alpha, 1), got {args.power:g}")
+    if not -1 < args.rho < 1:
+        raise ValueError(f"--rho must be in (-1, 1), got {args.rho:g}")
+    if args.binary is not None:
+        return _binary(*args.binary, rho=args.rho, **options)
+    if args.shift is not None:
+        return _shift(args.shift, **options)
+    if args.pass_ is not None:
+        return _pass(*args.pass_, rho=args.rho, **options)
+    return _detect(args.detect, args.base, rho=args.rho, **options)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        print(_power_command(args))
+    except ValueError as exc:
+        parser.exit(2, f"pytest-behavior power: error: {exc}\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""``pytest-behavior power``: reproduces the sample-size table of STATISTICS.md and rejects bad arguments clearly."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pytest_behavior.cli import main
+
+# STATISTICS.md, "Sample sizes to quote": (paired independent, paired rho 0.5, unpaired per arm)
+TABLE = {
+    ("0.05", "0.10"): (338, 264, 343),
+    ("0.05", "0.15"): (107, 86, 111),
+    ("0.10", "0.20"): (156, 115, 157),
+    ("0.01", "0.05"): (212, 189, 224),  # JSON-valid 99% -> 95% is an invalid rate 1% -> 5%
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(["power", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def numbers(out: str, row: str) -> int:
+    match = re.search(re.escape(row) + r"\s+(\d+)", out)
+    assert match, out
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize(("rates", "expected"), list(TABLE.items()))
+def test_binary_reproduces_the_table_within_five_percent(
+    capsys: pytest.CaptureFixture[str], rates: tuple[str, str], expected: tuple[int, int, int]
+) -> None:
+    out = run(capsys, "--binary", *rates)
+    got = (numbers(out, "paired, arms independent (rho = 0)"), numbers(out, "paired, latent correlation 0.5"),
+           numbers(out, "unpaired, per arm"))
+    for value, reference in zip(got, expected, strict=True):
+        assert abs(value - reference) <= 0.05 * reference, (got, expected)
+
+
+@pytest.mark.parametrize(("effect", "expected"), [("0.2", 156), ("0.5", 27)])
+def test_shift_reproduces_the_table(capsys: pytest.CaptureFixture[str], effect: str, expected: int) -> None:
+    out = run(capsys, "--shift", effect)
+    assert numbers(out, "paired t-test (exact, noncentral t)") == expected
+    assert numbers(out, "Wilcoxon signed-rank, normal differences (÷ 3/π)") > expected
+
+
+def test_detect_and_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "--detect", "40", "--base", "0.05")
+    assert re.search(r"paired, latent correlation 0.5\s+\+17.0 points \(5% -> 22.0%\)", out), out  # the issue's "n=40 ... ≥ 17 points"
+    out = run(capsys, "--pass", "0.05", "0.03")
+    assert numbers(out, "paired, arms independent (rho = 0)") > numbers(out, "paired, latent correlation 0.5")
+    assert "0.400 SD" in run(capsys, "--detect", "40")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--binary", "5", "15"], "'5' is not a rate in [0, 1] (did you mean 0.05?)"),
+     (["--binary", "0.15", "0.05"], "the candidate rate must exceed the base rate"),
+     (["--shift", "-1"], "'-1' must be positive"),
+     (["--binary", "0.05", "0.1", "--alpha", "0.7"], "--alpha must be in (0, 0.5)"),
+     (["--binary", "0.05", "0.1", "--shift", "0.2"], "not allowed with argument"),
+     ([], "one of the arguments --binary --shift --pass --detect is required")],
+)
+def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                             message: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["power", *argv])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_module_entry_point() -> None:
+    out = subprocess.run([sys.executable, "-m", "pytest_behavior", "power", "--binary", "0.05", "0.15"],
+                         capture_output=True, text=True, check=True).stdout
+    assert numbers(out, "paired, arms independent (rho = 0)") == 107
