@@ -50,7 +50,8 @@ def test_shift_reproduces_the_table(capsys: pytest.CaptureFixture[str], effect: 
 
 def test_detect_and_pass(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(capsys, "--detect", "40", "--base", "0.05")
-    assert re.search(r"paired, latent correlation 0.5\s+\+17.0 points \(5% -> 22.0%\)", out), out  # the "n=40 ... ≥ 17 points"
+    # the example: "n=40 can detect a refusal increase of ≥ 17 points"
+    assert re.search(r"paired, latent correlation 0.5\s+\+17.0 points \(5% -> 22.0%\)", out), out
     out = run(capsys, "--pass", "0.05", "0.03")
     assert numbers(out, "paired, arms independent (rho = 0)") > numbers(out, "paired, latent correlation 0.5")
     assert "0.400 SD" in run(capsys, "--detect", "40")
