@@ -25,12 +25,13 @@ class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
     def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
-                 *, candidate: Any, baseline: Any) -> None:
+                 *, candidate: Any, baseline: Any, sequential: bool = False) -> None:
         self._request = request
         self._session = session
         self._properties = tuple(properties)
         self._candidate_value = candidate
         self._baseline_value = baseline
+        self._sequential = sequential
         self.result: Comparison | None = None
 
     def sample(
@@ -64,7 +65,7 @@ class BehaviorFixture:
                                       "parametrize the test to sample several specs")
         settings = self._session.settings
         spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=self._near_test(inputs),
-                    template=prompt, n=n, repeats=repeats)
+                    template=prompt, n=n, repeats=repeats, sequential=self._sequential or settings.sequential)
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
         try:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_behavior.properties.base import Bound, Observation, summarize
 from pytest_behavior.stats import (
@@ -30,6 +30,9 @@ from pytest_behavior.stats import (
     paired_binary_bound,
     paired_log_ratio_bound,
 )
+
+if TYPE_CHECKING:
+    from pytest_behavior.stats import SequentialResult
 
 
 class Verdict(str, Enum):
@@ -109,6 +112,32 @@ def judge(
     return _mark_confined([_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)])
 
 
+def judge_sequential(
+    observations: Sequence[tuple[str, Observation]], results: Mapping[tuple[str, str, str], SequentialResult],
+    *, alpha: float = 0.05,
+) -> list[BoundVerdict]:
+    """Verdicts of a sequential run: each bound's betting decision (Bonferroni over the bounds).
+
+    ``p_value`` is the anytime-valid p-value 1 / wealth of the REGRESSED test, ``p_adjusted`` its Bonferroni
+    adjustment. The estimate and bounds shown are the fixed-N ones on the inputs used, for the reader:
+    the decision is the betting test's, which is valid at the data-dependent stopping time.
+    """
+    m = len(results)
+    verdicts = []
+    for prop, obs in observations:
+        for bound in obs.metric.bounds:
+            outcome = results.get((prop, obs.metric.key, str(bound)))
+            if outcome is None:
+                continue
+            shown = _evaluate(obs, bound, alpha)
+            p_value = min(1.0, 1.0 / outcome.wealth_regress) if outcome.wealth_regress > 0 else 1.0
+            verdict = _verdict(_Pending(prop, obs, bound, shown), min(1.0, m * p_value), alpha,
+                               decided=Verdict(outcome.decision))
+            verdicts.append(replace(verdict, p_value=p_value, n_max=outcome.n_max,
+                                    method=f"{outcome.method}, Bonferroni over {m}; shown: {shown.method}"))
+    return verdicts
+
+
 def _mark_confined(verdicts: list[BoundVerdict]) -> list[BoundVerdict]:
     overall = {(v.metric_key, v.bound) for v in verdicts if v.segment is None and v.verdict is Verdict.REGRESSED}
     return [
@@ -148,10 +177,12 @@ def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
     return paired_log_ratio_bound(cand, base, threshold=t, alpha=alpha)
 
 
-def _verdict(p: _Pending, p_adjusted: float, alpha: float) -> BoundVerdict:
+def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict | None = None) -> BoundVerdict:
     r, form = p.result, p.bound.form
     oriented_threshold = _oriented_threshold(p.bound)
-    if p_adjusted <= alpha:
+    if decided is not None:
+        verdict = decided
+    elif p_adjusted <= alpha:
         verdict = Verdict.REGRESSED
     elif r.upper <= oriented_threshold:
         verdict = Verdict.PASS

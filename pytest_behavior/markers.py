@@ -19,4 +19,9 @@ MARKER_DOCS: dict[str, str] = {
         "answer lengths, candidate / baseline; unit 'words' or 'chars'. pytest-behavior."
     ),
 }
+COMMON_MARKER_DOC = (
+    " Every behavior marker also accepts sequential=True: stop sampling as soon as the test's bounds are decided."
+)
+MARKER_DOCS = {name: doc.replace(" pytest-behavior.", COMMON_MARKER_DOC + " pytest-behavior.")
+               for name, doc in MARKER_DOCS.items()}
 MARKER_NAMES = frozenset(MARKER_DOCS)

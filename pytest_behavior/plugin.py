@@ -20,6 +20,7 @@ from pytest_behavior.settings import Mode, RunSettings, read_named_bundles
 
 SESSION_KEY = pytest.StashKey[BehaviorSession]()
 PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
+SEQUENTIAL_KEY = pytest.StashKey[bool]()
 FIXTURE_KEY = pytest.StashKey[Any]()
 
 SKIP_REASON = (
@@ -56,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--behavior-cache", choices=("use", "refresh", "off"), default=None,
                     help="sample cache: use (default), refresh (re-sample and overwrite) or off")
     group.addoption("--behavior-cache-dir", default=None, help="directory of the sample cache")
+    group.addoption("--behavior-sequential", action="store_true", default=False,
+                    help="sequential mode for every behavior test: stop sampling inputs as soon as every bound is "
+                         "decided (testing by betting); n becomes the budget")
     group.addoption("--behavior-inconclusive", choices=("warn", "fail"), default=None,
                     help="what an INCONCLUSIVE verdict does (default: warn)")
     parser.addini("behavior_golden_dir", "directory of golden behavior files (default: golden)", default="golden")
@@ -66,6 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("behavior_seed", "seed of input subsets and sampling", default="0")
     parser.addini("behavior_alpha", "one-sided significance level of verdicts", default="0.05")
     parser.addini("behavior_inconclusive", "warn or fail on INCONCLUSIVE verdicts", default="warn")
+    parser.addini("behavior_sequential", "sequential mode for every behavior test", type="bool", default=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -120,6 +125,7 @@ def _settings(config: pytest.Config) -> RunSettings:
         cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
         cache_mode=config.getoption("behavior_cache") or "use", alpha=alpha, inconclusive=policy,
         named_bundles=named,
+        sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
     )
 
 
@@ -170,10 +176,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not uses_fixture:
             continue
         if marks:
-            from pytest_behavior.properties import parse_marker
+            from pytest_behavior.properties.base import marker_sequential, parse_marker
 
             try:
                 item.stash[PROPERTIES_KEY] = tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks.values())
+                item.stash[SEQUENTIAL_KEY] = any(marker_sequential(m.name, m.kwargs) for m in marks.values())
             except MarkerError as exc:
                 problems.append(f"{item.nodeid}: {exc}")
                 continue
@@ -196,7 +203,8 @@ def behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bun
 
     node = request.node
     fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()),
-                              candidate=candidate_bundle, baseline=baseline_bundle)
+                              candidate=candidate_bundle, baseline=baseline_bundle,
+                              sequential=node.stash.get(SEQUENTIAL_KEY, False))
     node.stash[FIXTURE_KEY] = fixture
     return fixture
 

@@ -7,23 +7,27 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pytest_behavior import __version__
 from pytest_behavior.bundle import Bundle
-from pytest_behavior.comparison import ArmInfo, Comparison
+from pytest_behavior.comparison import ArmInfo, Comparison, SequentialInfo
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
-from pytest_behavior.judge import judge
+from pytest_behavior.judge import judge, judge_sequential
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms
+from pytest_behavior.sampling.llm import Completion
+from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms, sample_arms_until
+from pytest_behavior.sequential import BoundKey, SequentialJudge
 from pytest_behavior.settings import RunSettings
+from pytest_behavior.stats import SequentialResult
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Spec:
     template: str | None
     n: int | None
     repeats: int
+    sequential: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,16 +67,109 @@ async def run_spec(
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
         _check_compatible(golden, spec, path)
-    sampled = await sample_arms(arms, inputs, plan, cache)
+    progress: SequentialInfo | None = None
+    decisions: Mapping[BoundKey, SequentialResult] | None = None
+    if spec.sequential and settings.mode in ("golden", "live"):
+        inputs = _shuffled(inputs, settings.seed)
+        sampled, progress, decisions = await _sample_sequentially(spec, settings, arms, inputs, plan, cache, golden)
+        inputs = inputs[:progress.n_used]
+    else:
+        sampled = await sample_arms(arms, inputs, plan, cache)
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
-    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind)
+    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions)
+    if progress is not None:
+        result = replace(result, sequential=progress)
     if settings.mode == "update":
         target = golden_path(settings.golden_dir, spec.nodeid)
         written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
         result = _with_golden(result, target, written)
     return result
+
+
+def _shuffled(inputs: Sequence[Input], seed: int) -> list[Input]:
+    """Sequential tests need the inputs in random order (their guarantee is about the order values come in)."""
+    order = list(inputs)
+    random.Random(f"sequential:{seed}").shuffle(order)
+    return order
+
+
+async def _sample_sequentially(
+    spec: Spec, settings: RunSettings, arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan,
+    cache: SampleCache, golden: GoldenRecord | None,
+) -> tuple[dict[str, ArmSamples], SequentialInfo, Mapping[BoundKey, SequentialResult]]:
+    """Sample until every bound of the spec is decided by its betting test (see `pytest_behavior.sequential`).
+
+    Properties that summarize the whole baseline (the usual key set) get it fixed before the first value:
+    from the golden file, or live from the first `LIVE_REFERENCE_INPUTS` inputs, which are held back and
+    fed once the reference exists.
+    """
+    golden_texts: dict[str, tuple[str, ...]] = {}
+    if golden is not None:
+        wanted = {i.id: i.value for i in inputs}
+        golden_texts = {k: s.texts for k, s in golden.samples.items()
+                        if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])}
+    state = _SequentialState(spec, settings, n_max=len(inputs), golden_texts=golden_texts if golden else None)
+
+    def consume(input_id: str, samples: Mapping[str, tuple[Completion, ...] | None]) -> bool:
+        cand = samples["candidate"]
+        base: tuple[str, ...] | None
+        if golden is not None:
+            base = golden_texts.get(input_id)
+        else:
+            live = samples.get("baseline")
+            base = None if live is None else tuple(c.text for c in live)
+        if cand is None or (base is None and state.needs_baseline):
+            return state.decided
+        return state.feed(base, tuple(c.text for c in cand))
+
+    sampled, used = await sample_arms_until(arms, inputs, plan, cache, consume=consume)
+    judge = state.finish()
+    return sampled, SequentialInfo(n_used=used, n_max=len(inputs), stopped_early=used < len(inputs)), judge.results()
+
+
+LIVE_REFERENCE_INPUTS = 20
+
+
+class _SequentialState:
+    """Holds back the first live inputs until the baseline reference exists, then feeds the judge."""
+
+    def __init__(self, spec: Spec, settings: RunSettings, *, n_max: int,
+                 golden_texts: Mapping[str, tuple[str, ...]] | None) -> None:
+        self.spec, self.settings, self.n_max = spec, settings, n_max
+        self.needs_baseline = settings.mode in ("golden", "live")
+        self.held: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
+        self.judge: SequentialJudge | None = None
+        if golden_texts is not None:
+            self.judge = self._judge([list(texts) for texts in golden_texts.values()])
+
+    def _judge(self, baseline: list[list[str]]) -> SequentialJudge:
+        properties = [prop.with_reference(baseline) for prop in self.spec.properties]
+        return SequentialJudge(properties, has_baseline=self.needs_baseline, alpha=self.settings.alpha,
+                               n_max=self.n_max)
+
+    @property
+    def decided(self) -> bool:
+        return self.judge is not None and self.judge.decided
+
+    def feed(self, base: tuple[str, ...] | None, cand: tuple[str, ...]) -> bool:
+        if self.judge is None:
+            self.held.append((base, cand))
+            if len(self.held) < min(LIVE_REFERENCE_INPUTS, self.n_max):
+                return False
+            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
+            held, self.held = self.held, []
+            return any([self.judge.feed(b, c) for b, c in held])
+        return self.judge.feed(base, cand)
+
+    def finish(self) -> SequentialJudge:
+        """The judge after the last input (also when fewer inputs than the reference needs were fed)."""
+        if self.judge is None:
+            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
+            for b, c in self.held:
+                self.judge.feed(b, c)
+        return self.judge
 
 
 def _inputs(spec: Spec, settings: RunSettings, candidate: Bundle, baseline: Bundle | None) -> list[Input]:
@@ -128,7 +226,7 @@ def _baseline(
 
 def _compare(
     spec: Spec, settings: RunSettings, inputs: Sequence[Input], cand: ArmSamples, base: Baseline | None,
-    *, candidate_source: str,
+    *, candidate_source: str, sequential: Mapping[BoundKey, SequentialResult] | None = None,
 ) -> Comparison:
     cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
@@ -162,7 +260,10 @@ def _compare(
         candidate=ArmInfo(cand.label, cand.fingerprint, candidate_source, cand.requested, cand.cached),
         baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
         baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
-        verdicts=tuple(judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired])),
+        verdicts=tuple(
+            judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired]) if sequential is None
+            else judge_sequential(observations, sequential, alpha=settings.alpha)
+        ),
         candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
         observations=tuple(observations),
     )
@@ -189,6 +290,4 @@ def _record(
 
 
 def _with_golden(result: Comparison, path: Path, written: bool) -> Comparison:
-    from dataclasses import replace
-
     return replace(result, golden_path=path, golden_written=written)

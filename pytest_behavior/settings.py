@@ -36,6 +36,7 @@ class RunSettings:
     alpha: float = 0.05
     inconclusive: InconclusivePolicy = "warn"
     named_bundles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sequential: bool = False
 
     @property
     def baseline_description(self) -> str:

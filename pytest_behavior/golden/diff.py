@@ -50,7 +50,7 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
             change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
             else f"{v.n_inputs}x{v.repeats}",
         ])
-    headers = ["property", "bound", "baseline", "candidate", "change", "95% bounds", "p (Holm)", "verdict", "N"]
+    headers = ["property", "bound", "baseline", "candidate", "change", "95% bounds", "p (adj.)", "verdict", "N"]
     return str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
 
 
@@ -210,7 +210,7 @@ def _sequential_lines(result: Comparison) -> list[str]:
     if info is None:
         return []
     if info.stopped_early:
-        return [f"sequential: decided after {info.n_used} of {info.n_max} inputs ({info.saved} not sampled)"]
+        return [f"sequential: decided after {info.n_used} of {info.n_max} inputs ({info.saved} saved)"]
     return [f"sequential: used all {info.n_max} inputs without an early decision"]
 
 

@@ -76,6 +76,15 @@ class Property(ABC):
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         """Per-output values of every metric (the baseline, when given, is paired row by row)."""
 
+    def with_reference(self, baseline: Texts) -> Property:
+        """This property with anything it derives from the whole baseline fixed in advance.
+
+        Sequential mode measures one input at a time, so a metric that compares each output with a summary
+        of the baseline (the usual key set) must see that summary before the first input, not a running
+        one. The default: the property needs no reference.
+        """
+        return self
+
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
         """Extra diff sections shown when a metric of this property regressed."""
         return []
@@ -99,9 +108,23 @@ def registered_markers() -> Mapping[str, type[Property]]:
     return dict(_REGISTRY)
 
 
+COMMON_MARKER_OPTIONS = ("sequential",)
+"""Keywords every behavior marker accepts; they configure the test, not the property."""
+
+
+def marker_sequential(name: str, kwargs: Mapping[str, Any]) -> bool:
+    """The ``sequential=`` keyword of a behavior marker (opt-in to sequential mode for its test)."""
+    value = kwargs.get("sequential", False)
+    if not isinstance(value, bool):
+        raise MarkerError(f"@pytest.mark.{name}: sequential must be True or False, got {value!r}")
+    return value
+
+
 def parse_marker(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Property:
     cls = registered_markers()[name]
-    accepted = list(inspect.signature(cls.from_marker).parameters)
+    accepted = [*inspect.signature(cls.from_marker).parameters, *COMMON_MARKER_OPTIONS]
+    marker_sequential(name, kwargs)  # validated here so that a bad value is a usage error at collection
+    kwargs = {k: v for k, v in kwargs.items() if k not in COMMON_MARKER_OPTIONS}
     for keyword in kwargs:
         if keyword not in accepted:
             close = difflib.get_close_matches(keyword, accepted, n=1)

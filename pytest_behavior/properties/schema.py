@@ -70,6 +70,9 @@ class SchemaStability(Property):
     max_invalid_rate: float | None = None
     max_invalid_increase: float | None = 0.02
     max_key_change_increase: float | None = 0.02
+    reference_keys: frozenset[str] | None = field(default=None, compare=False)
+    """Set by `with_reference` (sequential mode); otherwise the usual key set of the baseline being observed."""
+    has_reference: bool = field(default=False, compare=False)
 
     @classmethod
     def from_marker(
@@ -100,13 +103,18 @@ class SchemaStability(Property):
         observations = [Observation(invalid, None if baseline is None else _indicator(baseline, is_invalid),
                                     _indicator(candidate, is_invalid))]
         if baseline is not None:
-            reference = usual_key_set(baseline)
+            reference = self.reference_keys if self.has_reference else usual_key_set(baseline)
 
             def changed(text: str) -> bool:
                 return top_level_keys(text) != reference
 
             observations.append(Observation(keys, _indicator(baseline, changed), _indicator(candidate, changed)))
         return observations
+
+    def with_reference(self, baseline: Texts) -> SchemaStability:
+        from dataclasses import replace
+
+        return replace(self, reference_keys=usual_key_set(baseline), has_reference=True)
 
     def _invalid_checker(self) -> Any:
         if self.schema is None:

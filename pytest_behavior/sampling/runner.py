@@ -108,6 +108,112 @@ async def sample_arms(
     return out
 
 
+async def sample_arms_until(
+    arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan, cache: SampleCache,
+    *, consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool],
+) -> tuple[dict[str, ArmSamples], int]:
+    """Sample ``inputs`` in their given order until ``consume`` says stop (sequential mode).
+
+    As each input in order has all its samples (both arms, every repeat; an input a records arm lacks
+    has ``None`` for that arm), ``consume(input_id, samples_by_arm)`` is called; it returns True once it
+    has decided. From then on no new request starts; requests already in flight finish and are cached
+    (they are paid for) but are not consumed, so the decision depends only on the inputs before it.
+    Inputs are fed strictly in order, never in completion order: a fast answer (a refusal, say) must not
+    reach the test earlier than a slow one. Returns the arms restricted to the consumed inputs, and how
+    many inputs were consumed.
+    """
+    for bundle in arms.values():
+        check_model(bundle)
+    results: dict[tuple[str, str, int], Completion] = {}
+    missing = {name: set(_replay(name, bundle, inputs, plan, results)) for name, bundle in arms.items()
+               if bundle.kind == "records"}
+    jobs = [job for item in inputs for name, bundle in arms.items() if bundle.kind != "records"
+            for job in _jobs_for(name, bundle, [item], plan)]
+    hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
+    pending = []
+    for job in jobs:
+        if job.key in hits:
+            results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
+        else:
+            pending.append(job)
+    frontier = _Frontier(arms, inputs, plan, results, missing, consume)
+    frontier.advance()
+    requested = await _run_in_order(pending, plan, cache, results, frontier)
+    consumed = inputs[:frontier.position]
+    out = {}
+    for name, bundle in arms.items():
+        consumed_ids = {item.id for item in consumed}
+        cached = sum(1 for job in jobs if job.arm == name and job.key in hits and job.item.id in consumed_ids)
+        out[name] = _collect(name, bundle, consumed, plan, results, sorted(missing.get(name, ())),
+                             requested.get(name, 0), cached)
+    return out, frontier.position
+
+
+class _Frontier:
+    """The first input not yet consumed; advancing feeds every complete input in order to ``consume``."""
+
+    def __init__(self, arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan,
+                 results: Mapping[tuple[str, str, int], Completion], missing: Mapping[str, set[str]],
+                 consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool]) -> None:
+        self.arms, self.inputs, self.plan, self.results, self.missing = arms, inputs, plan, results, missing
+        self.consume = consume
+        self.position = 0
+        self.decided = False
+
+    def _samples(self, item: Input) -> dict[str, tuple[Completion, ...] | None] | None:
+        samples: dict[str, tuple[Completion, ...] | None] = {}
+        for name in self.arms:
+            if item.id in self.missing.get(name, ()):
+                samples[name] = None
+                continue
+            keys = [(name, item.id, r) for r in range(self.plan.repeats)]
+            if not all(key in self.results for key in keys):
+                return None
+            samples[name] = tuple(self.results[key] for key in keys)
+        return samples
+
+    def advance(self) -> None:
+        while not self.decided and self.position < len(self.inputs):
+            samples = self._samples(self.inputs[self.position])
+            if samples is None:
+                return
+            self.position += 1
+            self.decided = self.consume(self.inputs[self.position - 1].id, samples)
+
+
+async def _run_in_order(
+    pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+    frontier: _Frontier,
+) -> dict[str, int]:
+    """Workers take jobs in input order and stop taking them once the frontier has decided."""
+    queue = list(reversed(pending))
+    requested: dict[str, int] = {}
+    failures: list[BaseException] = []
+
+    async def worker() -> None:
+        while queue and not frontier.decided and not failures:
+            job = queue.pop()
+            requested[job.arm] = requested.get(job.arm, 0) + 1
+            try:
+                completion = await _run_job(job, plan)
+            except BehaviorError as exc:
+                failures.append(exc)
+                return
+            if job.bundle.cacheable:
+                cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
+                          payload=completion.to_payload())
+            results[(job.arm, job.item.id, job.repeat)] = completion
+            frontier.advance()
+
+    await asyncio.gather(*(worker() for _ in range(min(plan.concurrency, len(pending)) or 1)))
+    if failures:
+        raise type(failures[0])(
+            f"{failures[0]} ({sum(requested.values()) - len(failures)} of the samples requested arrived and are "
+            "cached; a re-run requests only the missing ones)"
+        ) from failures[0]
+    return requested
+
+
 def _replay(
     arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan,
     results: dict[tuple[str, str, int], Completion],

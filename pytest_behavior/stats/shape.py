@@ -20,19 +20,73 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import permutation_test, wasserstein_distance
+from scipy.stats import wasserstein_distance
 
 from pytest_behavior.stats.arrays import as_metric_matrix
 
 __all__ = ["ShapeResult", "distribution_shift"]
 
 _BATCH_ELEMENTS = 1 << 22
-"""Permutations are evaluated in batches of about this many (permutation, pooled value) cells (~16 MB)."""
+"""Swap patterns are drawn and evaluated in batches of about this many (input, pattern) cells."""
+_CHUNK_CELLS = 1 << 18
+"""The pooled sorted values are walked in chunks of about this many (value, pattern) cells (2 MB as float64),
+so the cumulative sums of a batch stay in cache instead of being materialised whole."""
+_TIE_RTOL = 100.0 * float(np.finfo(np.float64).eps)
+"""Null statistics within this relative distance of the observed one count as ties (scipy's rule, ~2.2e-14)."""
+_MAX_EXACT_INPUTS = 62
+"""Exact enumeration encodes a swap pattern in the bits of an int64, so it needs m <= 62 units."""
+
+SignStatistic: TypeAlias = Callable[[NDArray[np.int8]], NDArray[np.float64]]
+"""Statistic of a batch of swap patterns: (m, B) array of +-1 (column b = pattern b) -> (B,) values."""
+
+
+def _sign_flip_test(statistic: SignStatistic, m: int, *, permutations: int, seed: int) -> tuple[float, float, bool]:
+    """(observed, p, exact) of the one-sided ("greater") within-unit sign-flip permutation test of m units.
+
+    Under H0 each unit's sign is +1 or -1 with probability 1/2 independently (the two arms of an input are
+    exchangeable), and ``statistic`` maps a batch of sign patterns to values; the observed value is that of
+    the all +1 pattern. The null distribution is handled as ``scipy.stats.permutation_test`` with
+    ``permutation_type="samples"`` on one sample does, without its per-unit Python loops:
+
+    * exact when 2**m <= ``permutations``: all 2**m patterns are enumerated and p = #{T(s) >= T_obs} / 2**m
+      (the observed pattern is one of them);
+    * otherwise ``permutations`` patterns of independent fair signs from ``numpy.random.default_rng(seed)``
+      (random bytes unpacked into bits, in batches of about ``_BATCH_ELEMENTS`` cells), and
+      p = (1 + #{T(s_b) >= T_obs}) / (1 + B) (Phipson & Smyth 2010): the observed pattern counts as one
+      more draw, which makes P(p <= u) <= u under H0 for every u and every B (never p = 0).
+
+    Values within a relative ``_TIE_RTOL`` of T_obs count as >= T_obs, so patterns with the same
+    statistic are not split by rounding (scipy's rule). Deterministic given ``seed``.
+    """
+    observed = float(statistic(np.ones((m, 1), dtype=np.int8))[0])
+    threshold = observed - _TIE_RTOL * abs(observed)
+    batch = max(8, min(permutations, _BATCH_ELEMENTS // max(m, 1)))
+    count = 0
+    if m <= _MAX_EXACT_INPUTS and permutations >= 2**m:
+        total = 2**m
+        shifts = np.arange(m, dtype=np.int64)[:, None]
+        for start in range(0, total, batch):
+            codes = np.arange(start, min(start + batch, total), dtype=np.int64)
+            signs = (((codes[None, :] >> shifts) & 1) * 2 - 1).astype(np.int8)
+            count += int(np.count_nonzero(statistic(signs) >= threshold))
+        return observed, count / total, True
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < permutations:
+        size = min(batch, permutations - done)
+        packed = rng.integers(0, 256, size=(m, (size + 7) // 8), dtype=np.uint8)
+        signs = np.unpackbits(packed, axis=1, count=size).view(np.int8)
+        signs *= 2
+        signs -= 1
+        count += int(np.count_nonzero(statistic(signs) >= threshold))
+        done += size
+    return observed, (count + 1) / (permutations + 1), False
 
 
 @dataclass(frozen=True)
@@ -62,38 +116,67 @@ class _PooledCdfDifference:
 
     The 2 N k pooled values are sorted once. A swap pattern s in {-1, +1}^N (-1 = swap input i) changes only
     which arm each value counts for, so F_cand - F_base just after the j-th smallest value is
-    sum_{l <= j} arm_l s_{input_l} / (N k), a cumulative sum over a (batch, 2 N k) matrix of +-1. The KS
+    sum_{l <= j} arm_l s_{input_l} / (N k), a cumulative sum over the sorted values of +-1 increments. The KS
     statistic is its maximum absolute value over the ends of tie groups and the energy distance is
     sqrt(2 sum_j (F_cand - F_base)_j^2 (x_{j+1} - x_j)) (Székely & Rizzo 2013; scipy's ``energy_distance``).
+
+    Layout: patterns are columns. The increments of a batch are rows of the stacked (2 N, B) matrix
+    [-s; +s] (row input_l for a baseline value, N + input_l for a candidate value), gathered in chunks of
+    sorted positions; each chunk is cumulated down its rows (contiguous, vectorised across patterns) from the
+    carry of the previous chunk, in small integers (int16 when N k < 2**15: |N k (F_cand - F_base)| <= N k).
     """
 
     def __init__(self, base: NDArray[np.float64], cand: NDArray[np.float64]) -> None:
         n, k = base.shape
         values = np.concatenate([base.ravel(), cand.ravel()])
         inputs = np.concatenate([np.repeat(np.arange(n), k)] * 2)
-        arms = np.concatenate([np.full(n * k, -1, dtype=np.int32), np.ones(n * k, dtype=np.int32)])
+        arms = np.concatenate([np.zeros(n * k, dtype=np.intp), np.ones(n * k, dtype=np.intp)])
         order = np.argsort(values, kind="stable")
         sorted_values = values[order]
-        self.inputs = inputs[order]
-        self.arms = arms[order]
-        self.gaps = np.diff(sorted_values)  # length 2 N k - 1; the last cumulative sum is always 0
+        # row of the stacked [-s; +s] matrix giving each sorted value's increment; the last value is left out
+        # (the cumulative sum over all 2 N k values is always 0)
+        self.rows = (inputs[order] + n * arms[order])[:-1]
+        self.gaps = np.diff(sorted_values)  # length 2 N k - 1
         self.tie_ends = self.gaps > 0.0
         self.scale = float(n * k)
+        self.dtype: type[np.signedinteger[Any]] = np.int16 if n * k < 2**15 else np.int32
+        self.n = n
 
-    def cumulative(self, signs: NDArray[np.int32]) -> NDArray[np.int32]:
-        """(batch, 2 N k - 1) integer values of N k (F_cand - F_base) after each but the last sorted value."""
-        increments = signs[:, self.inputs[:-1]] * self.arms[:-1]
-        return np.cumsum(increments, axis=1, dtype=np.int32)
+    def _chunks(self, signs: NDArray[np.int8]) -> Iterator[tuple[slice, NDArray[np.signedinteger[Any]]]]:
+        """(positions, N k (F_cand - F_base) at those sorted positions) for consecutive chunks of positions."""
+        batch = signs.shape[1]
+        stacked = np.empty((2 * self.n, batch), dtype=self.dtype)
+        np.negative(signs, out=stacked[: self.n], casting="unsafe")
+        stacked[self.n :] = signs
+        step = max(1, _CHUNK_CELLS // batch)
+        carry: NDArray[np.signedinteger[Any]] | None = None
+        for start in range(0, self.rows.size, step):
+            where = slice(start, start + step)
+            cum = np.take(stacked, self.rows[where], axis=0)
+            if carry is not None:
+                cum[0] += carry
+            np.cumsum(cum, axis=0, out=cum)
+            carry = cum[-1]
+            yield where, cum
 
-    def ks(self, signs: NDArray[np.int32]) -> NDArray[np.float64]:
-        cum = self.cumulative(signs)[:, self.tie_ends]
-        if cum.shape[1] == 0:
-            return np.zeros(signs.shape[0])
-        return np.asarray(np.abs(cum).max(axis=1), dtype=np.float64) / self.scale
+    def ks(self, signs: NDArray[np.int8]) -> NDArray[np.float64]:
+        largest = np.zeros(signs.shape[1], dtype=self.dtype)
+        for where, cum in self._chunks(signs):
+            ends = self.tie_ends[where]
+            if not ends.all():
+                if not ends.any():
+                    continue
+                cum = cum[ends]
+            np.maximum(largest, cum.max(axis=0), out=largest)
+            np.maximum(largest, -cum.min(axis=0), out=largest)
+        return largest.astype(np.float64) / self.scale
 
-    def energy(self, signs: NDArray[np.int32]) -> NDArray[np.float64]:
-        cum = self.cumulative(signs).astype(np.float64)
-        integral = (cum * cum) @ self.gaps / (self.scale * self.scale)
+    def energy(self, signs: NDArray[np.int8]) -> NDArray[np.float64]:
+        integral = np.zeros(signs.shape[1])
+        for where, cum in self._chunks(signs):
+            values = cum.astype(np.float64)
+            integral += np.einsum("j,jb,jb->b", self.gaps[where], values, values)
+        integral /= self.scale * self.scale
         return np.sqrt(2.0 * np.clip(integral, 0.0, None))
 
 
@@ -142,30 +225,14 @@ def distribution_shift(
     pooled = _PooledCdfDifference(base, cand)
     compute = pooled.ks if statistic == "ks" else pooled.energy
 
-    def stat(signs: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
-        moved = np.moveaxis(np.asarray(signs), axis, -1)
-        flat = moved.reshape(-1, n).astype(np.int32)
-        return compute(flat).reshape(moved.shape[:-1])
-
-    batch = max(1, _BATCH_ELEMENTS // (2 * n * k))
-    result = permutation_test(
-        (np.ones(n),),
-        stat,
-        permutation_type="samples",
-        vectorized=True,
-        n_resamples=permutations,
-        batch=batch,
-        alternative="greater",
-        rng=np.random.default_rng(seed),
-    )
-    exact = permutations >= 2**n
+    observed, p_value, exact = _sign_flip_test(compute, n, permutations=permutations, seed=seed)
     draws = 2**n if exact else permutations
     name = "KS" if statistic == "ks" else "energy distance"
     how = "exact" if exact else "Monte-Carlo"
     method = f"within-input permutation test ({name}, {how}, {draws} swap patterns)"
     return ShapeResult(
-        statistic=float(result.statistic),
-        p_value=float(result.pvalue),
+        statistic=observed,
+        p_value=p_value,
         wasserstein=float(wasserstein_distance(cand.ravel(), base.ravel())),
         n_inputs=n,
         repeats=k,
