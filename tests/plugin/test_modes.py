@@ -124,7 +124,8 @@ def test_inconclusive_warns_by_default_and_fails_on_request(pytester: pytest.Pyt
     pytester.runpytest("--behavior-update", "-W", "ignore")
     result = pytester.runpytest("--behavior-baseline")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*BehaviorInconclusiveWarning*INCONCLUSIVE*", "*refusal rate max_rate=0.05 at N=200: likely *"])
+    result.stdout.fnmatch_lines(["*BehaviorInconclusiveWarning*INCONCLUSIVE*",
+                                 "*refusal rate max_rate=0.05 at N=200: likely *"])
     result = pytester.runpytest("--behavior-baseline", "--behavior-inconclusive=fail")
     result.assert_outcomes(failed=1)
 
