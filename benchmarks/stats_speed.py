@@ -186,7 +186,7 @@ def per_call(fn: Callable[[], object], number: int, *, quiet: bool = False) -> f
     """Mean seconds per call over ``number`` calls; ``quiet``: first let BLAS threads sleep, and warm up once.
 
     OpenBLAS worker threads keep spinning for about 2**28 cycles (~0.1 s) after a multi-threaded BLAS call
-    (the permutation tests' matrix products); on this 2-core machine they slowed the single-threaded
+    (e.g. after other numpy work in the same process); on a 2-core machine they slowed the single-threaded
     reference by about 2x, so the reference is timed only after they have gone to sleep.
     """
     if quiet:
@@ -333,8 +333,8 @@ def table_timing(repeats: int) -> None:
           f"reference scipy.stats.wilcoxon on {N_TIMED} floats = {ref_ms:.2f} ms, interleaved)")
     print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
     blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    print(f"  BLAS threads: {blas or 'default (one per core)'} on {os.cpu_count()} cores; the categorical and energy "
-          "statistics use matrix products, and on a small shared machine OPENBLAS_NUM_THREADS=1 can be faster.")
+    print(f"  BLAS threads: {blas or 'default (one per core)'} on {os.cpu_count()} cores (the permutation tests "
+          "draw sign patterns directly and use no BLAS; scipy's wilcoxon reference may).")
     print(f"  permutation counts are the defaults: categorical_shift(permutations={permutations['categorical_shift']}),"
           f" distribution_shift(permutations={permutations['distribution_shift']}); 'well under' = below "
           f"{BUDGET_MS / 10:.0f} ms. Sequential and holm do not depend on k (they see per-input values / p-values).")

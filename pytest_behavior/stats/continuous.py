@@ -28,6 +28,8 @@ EXACT_MAX_N = 50
 _MATERIALIZE_MAX_N = 2000
 """Largest n for which all n (n + 1) / 2 Walsh averages are built; above it order statistics are found by
 bisection on a counting function (O(n log n) memory-free per step)."""
+_WALSH_BLOCK = 1 << 16
+"""The Walsh averages are built about this many at a time (bounded temporaries: fewer fresh pages per call)."""
 ZERO_METHOD = "wilcox"
 """How ``paired_log_ratio_bound`` treats d_i equal to the threshold (see its docstring)."""
 
@@ -93,16 +95,46 @@ def _walsh_rank_bisect(sorted_d: NDArray[np.float64], rank: int) -> float:
     return hi
 
 
+@lru_cache(maxsize=4)
+def _walsh_layout(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(cols, starts) of the n (n + 1) / 2 pairs i <= j in ``np.triu_indices(n)`` order, cached read-only:
+    ``cols`` = ``np.triu_indices(n)[1]`` and row i's pairs are ``starts[i]:starts[i + 1]``. Rebuilding
+    ``np.triu_indices`` took most of the time of the Walsh averages. n <= _MATERIALIZE_MAX_N, so an entry
+    takes at most 16 MB (4 MB at n = 1000)."""
+    sizes = np.arange(n, 0, -1)  # row i has n - i pairs
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+    cols = np.arange(starts[-1], dtype=np.intp) - np.repeat(starts[:-1] - np.arange(n), sizes).astype(np.intp)
+    for array in (cols, starts):
+        array.setflags(write=False)
+    return cols, starts
+
+
+def _walsh_averages(sorted_d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """All (d_i + d_j) / 2, i <= j, in ``np.triu_indices`` order: bit-identical to ``(d[rows] + d[cols]) / 2``
+    (the same IEEE operations; addition is commutative), built in blocks of rows so that no temporary is as
+    large as the result (fresh pages from the OS on every call cost more than the arithmetic)."""
+    n = sorted_d.size
+    cols, starts = _walsh_layout(n)
+    walsh = np.empty(int(starts[-1]))
+    step = max(1, _WALSH_BLOCK // n)
+    for first in range(0, n, step):
+        last = min(first + step, n)
+        block = walsh[starts[first] : starts[last]]
+        block[...] = sorted_d[cols[starts[first] : starts[last]]]  # d_j
+        block += np.repeat(sorted_d[first:last], np.arange(n - first, n - last, -1))  # + d_i
+        block /= 2.0
+    return walsh
+
+
 def _walsh_order_stats(d: NDArray[np.float64], ranks: list[int]) -> list[float]:
     """Order statistics (1-based ranks) of the Walsh averages (d_i + d_j) / 2, i <= j."""
     sorted_d = np.sort(d)
     n = sorted_d.size
     if n > _MATERIALIZE_MAX_N:
         return [_walsh_rank_bisect(sorted_d, r) for r in ranks]
-    rows, cols = np.triu_indices(n)
-    walsh = (sorted_d[rows] + sorted_d[cols]) / 2.0
+    walsh = _walsh_averages(sorted_d)
     kth = sorted({r - 1 for r in ranks})
-    walsh = np.partition(walsh, kth)
+    walsh.partition(kth)
     return [float(walsh[r - 1]) for r in ranks]
 
 

@@ -27,7 +27,7 @@ from pytest_behavior.stats import (
     tango_pvalue,
 )
 from pytest_behavior.stats.binary import _sign_flip_midp, _tango_z
-from pytest_behavior.stats.continuous import _critical_rank, _signed_rank_cdf, _walsh_order_stats
+from pytest_behavior.stats.continuous import _critical_rank, _signed_rank_cdf, _walsh_layout, _walsh_order_stats
 
 Z95 = float(sps.norm.isf(0.05))
 GRID = [(b, c) for b in range(16) for c in range(16)]
@@ -319,6 +319,21 @@ def test_walsh_order_statistics_by_bisection_match_materialized() -> None:
     ranks = [1, 12345, walsh.size // 2, walsh.size - 7, walsh.size]
     got = _walsh_order_stats(d, ranks)
     np.testing.assert_allclose(got, walsh[np.asarray(ranks) - 1], rtol=1e-12)
+
+
+def test_walsh_order_statistics_materialized_are_exact_and_columns_cached_read_only() -> None:
+    rng = np.random.default_rng(29)
+    for n in (1, 2, 7, 300, 2000):
+        for d in (rng.standard_t(3, size=n), rng.integers(-3, 4, size=n) / 7.0):  # with and without ties
+            walsh = _walsh(d)
+            ranks = sorted({1, (walsh.size + 1) // 2, walsh.size // 2 + 1, max(1, walsh.size // 20), walsh.size})
+            for _ in range(2):  # the second call reuses the cached index pairs
+                assert _walsh_order_stats(d, ranks) == [float(walsh[r - 1]) for r in ranks]
+        cols, starts = _walsh_layout(n)
+        rows = np.triu_indices(n)[0]
+        assert np.array_equal(cols, np.triu_indices(n)[1])
+        assert np.array_equal(starts[:-1], np.searchsorted(rows, np.arange(n))) and starts[-1] == rows.size
+        assert not cols.flags.writeable and not starts.flags.writeable and cols is _walsh_layout(n)[0]
 
 
 def test_paired_log_ratio_basics() -> None:

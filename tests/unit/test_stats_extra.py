@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,8 +20,11 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_proportions_2indep
 
 from pytest_behavior.stats import mcnemar_midp, paired_log_ratio_bound
+from pytest_behavior.stats import permutation as permutation_module
+from pytest_behavior.stats import shape as shape_module
 from pytest_behavior.stats.categorical import categorical_shift, stuart_maxwell_chi2
 from pytest_behavior.stats.equivalence import paired_mean_tost, paired_ratio_tost, paired_shift_bound
+from pytest_behavior.stats.permutation import sign_flip_test
 from pytest_behavior.stats.shape import distribution_shift
 from pytest_behavior.stats.unpaired import (
     _difference_order_stats,
@@ -246,6 +251,175 @@ def test_shape_is_seeded_and_validates() -> None:
         distribution_shift(base, cand[:10])
     with pytest.raises(ValueError, match="statistic"):
         distribution_shift(base, cand, statistic="t")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# the sign-flip (within-input swap) permutation engine of categorical_shift and distribution_shift
+# --------------------------------------------------------------------------------------------------
+
+
+def _mc_tolerance(p: float, *draws: int) -> float:
+    """4 standard errors of a difference of independent Monte-Carlo p-values (plus the +1 of (b+1)/(B+1))."""
+    variance = max(p * (1.0 - p), 0.01) * sum(1.0 / b for b in draws)
+    return 4.0 * math.sqrt(variance) + sum(1.0 / b for b in draws)
+
+
+def _swap(base: NDArray[Any], cand: NDArray[Any], signs: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    flip = (np.asarray(signs) < 0).reshape((-1,) + (1,) * (base.ndim - 1))
+    return np.where(flip, cand, base), np.where(flip, base, cand)
+
+
+def _scipy_sign_flip_p(n: int, stat: Callable[[NDArray[np.float64]], float], resamples: int) -> float:
+    """scipy.stats.permutation_test on one sample of +-1 swap signs, non-vectorised: the reference null."""
+    result = sps.permutation_test(
+        (np.ones(n),),
+        stat,
+        permutation_type="samples",
+        vectorized=False,
+        n_resamples=resamples,
+        alternative="greater",
+        rng=np.random.default_rng(12345),
+    )
+    return float(result.pvalue)
+
+
+def _categorical_data(seed: int, n: int, k: int) -> tuple[NDArray[Any], NDArray[Any]]:
+    rng = np.random.default_rng(seed)
+    base = rng.choice(["a", "b", "c", "d"], p=[0.4, 0.3, 0.2, 0.1], size=(n, k))
+    other = rng.choice(["a", "b", "c", "d"], p=[0.25, 0.3, 0.25, 0.2], size=(n, k))
+    cand = np.where(rng.random((n, k)) < 0.6, base, other)
+    return (base[:, 0], cand[:, 0]) if k == 1 else (base, cand)
+
+
+@pytest.mark.parametrize(("seed", "n", "k"), [(21, 80, 1), (23, 40, 2)])
+def test_categorical_monte_carlo_p_matches_scipy_permutation_test(seed: int, n: int, k: int) -> None:
+    base, cand = _categorical_data(seed, n, k)
+    ours = categorical_shift(base, cand, permutations=20000, seed=1)
+    categories = list(ours.categories)
+
+    def shares(labels: NDArray[Any]) -> NDArray[np.float64]:
+        rows = labels.reshape(n, -1)
+        return np.stack([(rows == c).mean(axis=1) for c in categories], axis=1)
+
+    d = shares(cand) - shares(base)  # independent route: pinv of S, not the module's eigendecomposition
+    inverse = np.linalg.pinv(d.T @ d, rcond=1e-10)
+
+    def stat(signs: NDArray[np.float64]) -> float:
+        total = signs @ d
+        return float(total @ inverse @ total)
+
+    assert stat(np.ones(n)) == pytest.approx(ours.statistic, rel=1e-9)
+    reference = _scipy_sign_flip_p(n, stat, 3000)
+    assert 0.005 < reference < 0.7  # a case where the comparison means something
+    assert abs(ours.p_permutation - reference) <= _mc_tolerance(reference, 20000, 3000)
+
+
+@pytest.mark.parametrize("statistic", ["ks", "energy"])
+def test_shape_monte_carlo_p_matches_scipy_permutation_test(statistic: str) -> None:
+    rng = np.random.default_rng(31)
+    n, k = 25, 2
+    base = rng.lognormal(size=(n, k))
+    cand = rng.lognormal(0.3, 1.3, size=(n, k))
+    metric = sps.ks_2samp if statistic == "ks" else sps.energy_distance
+
+    def stat(signs: NDArray[np.float64]) -> float:
+        b, c = _swap(base, cand, signs)
+        value = metric(c.ravel(), b.ravel())
+        return float(getattr(value, "statistic", value))
+
+    ours = distribution_shift(base, cand, statistic=statistic, permutations=20000, seed=2)  # type: ignore[arg-type]
+    assert ours.statistic == pytest.approx(stat(np.ones(n)), rel=1e-9)
+    reference = _scipy_sign_flip_p(n, stat, 2000)
+    assert 0.005 < reference < 0.7
+    assert abs(ours.p_value - reference) <= _mc_tolerance(reference, 20000, 2000)
+
+
+@pytest.mark.parametrize("statistic", ["ks", "energy"])
+def test_shape_monte_carlo_p_converges_to_the_exact_p(statistic: str) -> None:
+    rng = np.random.default_rng(5)
+    n, k = 14, 3  # 2^14 = 16384 patterns: exact enumeration is cheap, and checked against brute force above
+    base = rng.lognormal(size=(n, k))
+    cand = rng.lognormal(0.3, 1.2, size=(n, k))
+    exact = distribution_shift(base, cand, statistic=statistic, permutations=2**n)  # type: ignore[arg-type]
+    assert "exact, 16384" in exact.method
+    for seed in range(3):
+        sampled = distribution_shift(base, cand, statistic=statistic, permutations=4000, seed=seed)  # type: ignore[arg-type]
+        assert "Monte-Carlo, 4000" in sampled.method
+        assert sampled.statistic == exact.statistic
+        assert abs(sampled.p_value - exact.p_value) <= _mc_tolerance(exact.p_value, 4000)
+
+
+def test_permutation_batches_and_chunks_do_not_change_the_null(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tiny batches (several per call) and one sorted value per chunk (the carry between chunks, tie groups
+    # split across chunks): exact p-values are unchanged, Monte-Carlo ones stay seeded and within MC error
+    rng = np.random.default_rng(9)
+    ties_b = rng.integers(0, 4, size=(10, 2)).astype(float)
+    ties_c = rng.integers(0, 5, size=(10, 2)).astype(float)
+    labels_b, labels_c = _categorical_data(3, 12, 2)
+    default = {st: distribution_shift(ties_b, ties_c, statistic=st, permutations=1024) for st in ("ks", "energy")}
+    default_cat = categorical_shift(labels_b, labels_c, permutations=4096)
+    default_mc = distribution_shift(ties_b, ties_c, statistic="energy", permutations=3000, seed=1)
+    monkeypatch.setattr(permutation_module, "_BATCH_ELEMENTS", 100)
+    monkeypatch.setattr(shape_module, "_CHUNK_CELLS", 1)
+    for st, expected in default.items():
+        got = distribution_shift(ties_b, ties_c, statistic=st, permutations=1024)  # type: ignore[arg-type]
+        assert "exact" in got.method
+        assert got.statistic == pytest.approx(expected.statistic, rel=1e-12)
+        assert got.p_value == expected.p_value
+    assert categorical_shift(labels_b, labels_c, permutations=4096).p_permutation == default_cat.p_permutation
+    small = distribution_shift(ties_b, ties_c, statistic="energy", permutations=3000, seed=1)
+    assert small == distribution_shift(ties_b, ties_c, statistic="energy", permutations=3000, seed=1)
+    assert abs(small.p_value - default_mc.p_value) <= _mc_tolerance(default_mc.p_value, 3000, 3000)
+
+
+def test_sign_flip_p_values_are_super_uniform_under_h0() -> None:
+    # Phipson & Smyth (2010): with B draws, p = (b + 1) / (B + 1) gives P(p <= u) <= u exactly; for a
+    # continuous statistic P(p <= 0.05) = 5 / 100 at B = 99. Exact enumeration: P(p <= u) <= u too.
+    rng = np.random.default_rng(17)
+    runs, m = 10000, 25
+    for permutations, exact in ((99, False), (2**9, True)):
+        size = 9 if exact else m
+        pvalues = np.empty(runs)
+        for r in range(runs):
+            x = rng.standard_t(3, size=size)
+
+            def stat(signs: NDArray[np.int8], x: NDArray[np.float64] = x) -> NDArray[np.float64]:
+                return np.abs(x @ signs)
+
+            observed, pvalues[r], was_exact = sign_flip_test(stat, size, permutations=permutations, seed=r)
+            assert was_exact == exact and observed == pytest.approx(abs(x.sum()))
+        for u in (0.01, 0.05, 0.10):
+            # 99.9% one-sided binomial band above u for R = 10000 runs
+            assert np.mean(pvalues <= u) <= u + 3.1 * math.sqrt(u * (1 - u) / runs), (permutations, u)
+        assert 0.04 <= np.mean(pvalues <= 0.05) <= 0.06
+        if not exact:  # the Monte-Carlo p-value is never 0 and takes the values (b + 1) / 100
+            assert pvalues.min() >= 0.01 and np.allclose(pvalues * 100, np.round(pvalues * 100))
+
+
+def test_categorical_aa_permutation_p_is_super_uniform_with_repeats() -> None:
+    # k = 3 repeats sharing a per-input latent label; arms exchangeable within each input
+    rng = np.random.default_rng(23)
+    probs = [0.45, 0.25, 0.15, 0.1, 0.05]
+    runs, n, k = 1000, 40, 3
+    pvalues = np.empty(runs)
+    for r in range(runs):
+        latent = rng.choice(5, p=probs, size=(n, 1))
+        base = np.where(rng.random((n, k)) < 0.6, latent, rng.choice(5, p=probs, size=(n, k)))
+        cand = np.where(rng.random((n, k)) < 0.6, latent, rng.choice(5, p=probs, size=(n, k)))
+        pvalues[r] = categorical_shift(base, cand, permutations=199, seed=r).p_permutation
+    # 99% one-sided binomial band above 0.05 for R = 1000 runs: 0.05 + 2.33 * 0.0069
+    assert np.mean(pvalues <= 0.05) <= 0.066
+    assert np.mean(pvalues <= 0.20) <= 0.20 + 2.33 * math.sqrt(0.16 / runs)
+    assert np.mean(pvalues) >= 0.47  # not anti-conservative on average either (uniform: 0.5)
+
+
+def test_categorical_permutation_p_is_seeded() -> None:
+    base, cand = _categorical_data(4, 300, 1)
+    first = categorical_shift(base, cand, seed=8)
+    assert first == categorical_shift(base, cand, seed=8)
+    other = categorical_shift(base, cand, seed=9)
+    assert other.statistic == first.statistic
+    assert abs(other.p_permutation - first.p_permutation) <= _mc_tolerance(first.p_permutation, 2000, 2000)
 
 
 # --------------------------------------------------------------------------------------------------
