@@ -97,7 +97,7 @@ def mcnemar_midp(b: int, c: int) -> float:
 # --------------------------------------------------------------------------------------------------
 
 
-def _tango_restricted_q(b: float, c: float, n: int, delta: float) -> float:
+def _tango_restricted_q(b: float, c: float, n: float, delta: float) -> float:
     """Restricted MLE of p10 under Delta = delta: the positive root of A q^2 + B q + C = 0 (Tango 1998)."""
     a_coef = 2.0 * n
     b_coef = -b - c + (2.0 * n - b + c) * delta
@@ -108,7 +108,7 @@ def _tango_restricted_q(b: float, c: float, n: int, delta: float) -> float:
     return max(q, 0.0, -delta)
 
 
-def _tango_z(b: float, c: float, n: int, delta: float) -> float:
+def _tango_z(b: float, c: float, n: float, delta: float) -> float:
     """Tango's score statistic Z(delta) = (b - c - n delta) / sqrt(n (2 q + delta (1 - delta)))."""
     numerator = b - c - n * delta
     q = _tango_restricted_q(b, c, n, delta)
@@ -120,7 +120,7 @@ def _tango_z(b: float, c: float, n: int, delta: float) -> float:
     return numerator / math.sqrt(variance)
 
 
-def _tango_lower(b: float, c: float, n: int, z: float) -> float:
+def _tango_lower(b: float, c: float, n: float, z: float) -> float:
     """Solve Z(L) = z on [-1, estimate]; -1 when Z stays below z on the whole range."""
     estimate = (b - c) / n
     left = -1.0 + _EDGE
@@ -129,7 +129,7 @@ def _tango_lower(b: float, c: float, n: int, z: float) -> float:
     return float(optimize.brentq(lambda d: _tango_z(b, c, n, d) - z, left, estimate, xtol=_XTOL))
 
 
-def _tango_upper(b: float, c: float, n: int, z: float) -> float:
+def _tango_upper(b: float, c: float, n: float, z: float) -> float:
     """Solve Z(U) = -z on [estimate, 1]; 1 when Z stays above -z on the whole range."""
     estimate = (b - c) / n
     right = 1.0 - _EDGE
@@ -249,12 +249,12 @@ def _paired_repeats(
     # equal): at the margin it PASSes far more often than alpha (simulated 1%->6%, N=10, k=3: 17%).
     # There, Tango's score interval on the per-input differences taken as fractional discordant counts
     # (which cannot collapse) widens it; with enough changed inputs the t-interval is accurate and kept.
-    b_frac, c_frac = float(d[d > 0].sum()), float(-d[d < 0].sum())
+    b_frac, c_frac, n_frac = _effective_discordance(d)
     sparse = int(np.count_nonzero(d)) < _MIN_CHANGED_FOR_T
     if sparse:
         z = float(norm.isf(alpha))
-        lower = min(t_lower, _tango_lower(b_frac, c_frac, n, z))
-        upper = max(t_upper, _tango_upper(b_frac, c_frac, n, z))
+        lower = min(t_lower, _tango_lower(b_frac, c_frac, n_frac, z))
+        upper = max(t_upper, _tango_upper(b_frac, c_frac, n_frac, z))
     else:
         lower, upper = t_lower, t_upper
     if threshold == 0.0:
@@ -263,12 +263,28 @@ def _paired_repeats(
     else:
         p = _t_pvalue(d, threshold=threshold, constant=constant)
         if sparse:
-            p = max(p, tango_pvalue_fractional(b_frac, c_frac, n, delta=threshold))
+            p = max(p, tango_pvalue_fractional(b_frac, c_frac, n_frac, delta=threshold))
         method = "t/score test + t/score interval on per-input differences"
     return BoundResult(float(d.mean()), max(lower, -1.0), min(upper, 1.0), p, n, k, method)
 
 
-def tango_pvalue_fractional(b: float, c: float, n: int, *, delta: float) -> float:
+def _effective_discordance(d: NDArray[np.float64]) -> tuple[float, float, float]:
+    """Fractional discordant counts for Tango's score interval on per-input mean differences d_i in [-1, 1].
+
+    Tango's variance treats each input's |d_i| as a discordance in {0, 1}, whose second moment equals its
+    first: it estimates Var(d) from sum |d_i|. For the mean of k repeats the right second moment is
+    sum d_i^2 (smaller: an input that changed in one repeat of three contributes 1/9, not 1/3), so the
+    counts and N are scaled by g = sum |d_i| / sum d_i^2 >= 1: the estimate (b - c) / N and the discordance
+    rate (b + c) / N are unchanged and the variance of the estimate becomes sum d_i^2 / N^2, as for the
+    t-interval. At k = 1 (d_i in {-1, 0, 1}) g = 1 and this is Tango's interval (a Kish-style effective n).
+    """
+    positive, negative = float(d[d > 0].sum()), float(-d[d < 0].sum())
+    second_moment = float(np.square(d).sum())
+    g = (positive + negative) / second_moment if second_moment > 0 else 1.0
+    return positive * g, negative * g, d.size * g
+
+
+def tango_pvalue_fractional(b: float, c: float, n: float, *, delta: float) -> float:
     """`tango_pvalue` for fractional discordance (per-input mean differences of k repeats)."""
     if n == 0 or delta >= 1.0:
         return 1.0
