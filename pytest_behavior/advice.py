@@ -4,11 +4,13 @@ Three figures, each computed from this run's own data (the baseline rate, the sp
 differences) so that the advice fits the property at hand:
 
 * *detectable*: the smallest change this many inputs detect with 80% power at the run's alpha
-  (:func:`pytest_behavior.stats.detectable_effect_binary` for paired rates; for ratios the t-test's
-  detectable shift in SDs of the per-input log ratios, divided by the Wilcoxon test's efficiency 3/pi);
+  (:func:`pytest_behavior.stats.detectable_effect_binary` for paired rates, on top of the margin; for
+  ratios the t-test's detectable shift in SDs of the per-input log ratios, divided by the Wilcoxon test's
+  efficiency 3/pi);
 * *margin*: for paired rates with a non-zero ``max_increase`` margin, the inputs needed to detect an
-  increase of that size (:func:`~pytest_behavior.stats.n_for_power_paired_binary`) and to PASS when
-  nothing changed (:func:`~pytest_behavior.stats.n_for_pass_binary`), as quoted in STATISTICS.md;
+  increase of twice the margin (REGRESSED means "beyond the margin", so detecting the margin itself
+  is not possible; :func:`~pytest_behavior.stats.n_for_power_paired_binary` from rate + margin) and to
+  PASS when nothing changed (:func:`~pytest_behavior.stats.n_for_pass_binary`);
 * *projection*: the inputs at which the interval, narrowing as 1/sqrt(n) around the same estimate,
   would no longer contain the threshold (any bound).
 """
@@ -52,13 +54,17 @@ def _detectable(obs: Observation, bound: Bound, result: BoundResult, alpha: floa
     n = result.n_inputs
     if obs.metric.kind == "binary" and bound.relative:
         rate = _baseline_bad_rate(obs, bound)
-        if rate is None or rate >= 1.0:
+        margin = bound.threshold
+        if rate is None or rate + margin >= 1.0:
             return ""
-        effect = detectable_effect_binary(n, min(max(rate, 1e-6), 1 - 1e-6), alpha=alpha, power=POWER)
+        # REGRESSED needs the increase to exceed the margin: planned as detecting `effect` on top of a
+        # baseline already at rate + margin (the variance there, not at the bare baseline rate)
+        effect = detectable_effect_binary(n, min(max(rate + margin, 1e-6), 1 - 1e-6), alpha=alpha, power=POWER)
         change = "a decrease" if bound.form == "max_decrease" else "an increase"
         if not math.isfinite(effect):
             return f"n={n} is too few to detect {change} of any size with {POWER:.0%} power"
-        return f"n={n} can detect {change} of ≥ {_points(effect)} ({POWER:.0%} power)"
+        beyond = f" ({_points(effect)} beyond your margin)" if margin > 0 else ""
+        return f"n={n} can detect {change} of ≥ {_points(margin + effect)}{beyond} ({POWER:.0%} power)"
     if obs.metric.kind == "continuous" and bound.relative and n >= 3 and obs.baseline is not None:
         sd = _log_ratio_sd(obs)
         if sd is None:
@@ -89,10 +95,11 @@ def _margin(obs: Observation, bound: Bound, alpha: float) -> tuple[str, ...]:
         return ()
     rate = max(rate, 1e-4)
     out = []
-    try:
-        detect = n_for_power_paired_binary(rate, rate + bound.threshold, alpha=alpha, power=POWER)
-        out.append(f"about {_count(detect)} inputs would detect an increase of {_points(bound.threshold)} "
-                   "(your margin)")
+    try:  # an increase of twice the margin: `margin` beyond it, judged against a baseline at rate + margin
+        detect = n_for_power_paired_binary(rate + bound.threshold, rate + 2 * bound.threshold, alpha=alpha,
+                                           power=POWER)
+        out.append(f"about {_count(detect)} inputs would detect an increase of {_points(2 * bound.threshold)} "
+                   "(twice your margin)")
     except ValueError:
         pass
     hold = n_for_pass_binary(rate, bound.threshold, alpha=alpha, power=POWER)

@@ -19,14 +19,18 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 
+MAX_INPUTS = 100_000
+"""Largest number of inputs the command plans for (a behavior test beyond it is not a realistic budget)."""
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
+    if not 0.0 < value < 1.0:
         hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate in [0, 1]{hint}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate strictly between 0 and 1{hint}")
     return value
 
 
@@ -45,8 +49,8 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 2 inputs")
+    if not 2 <= value <= MAX_INPUTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: between 2 and {MAX_INPUTS:,} inputs")
     return value
 
 
@@ -116,9 +120,10 @@ def _pass(base: float, margin: float, *, rho: float, alpha: float, power: float)
 
     if not 0 < margin < 1:
         raise ValueError(f"--pass BASE MARGIN: the margin must be in (0, 1), got {margin:g}")
-    rows = [["paired, arms independent (rho = 0)", str(n_for_pass_binary(base, margin, alpha=alpha, power=power))],
+    rows = [["paired, arms independent (rho = 0)", _checked_n(n_for_pass_binary(base, margin, alpha=alpha,
+                                                                                 power=power))],
             [f"paired, latent correlation {rho:g}",
-             str(n_for_pass_binary(base, margin, rho=rho, alpha=alpha, power=power))]]
+             _checked_n(n_for_pass_binary(base, margin, rho=rho, alpha=alpha, power=power))]]
     title = (f"PASS max_increase={margin:g} at base rate {100 * base:g}% when nothing changed: inputs for "
              f"{power:.0%} probability (Tango bound, Nam 1997)")
     return title + "\n\n" + _table(rows, ["design", "inputs"])
@@ -140,8 +145,18 @@ def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: floa
     return title + "\n\n" + _table(rows, ["design", "detectable increase"])
 
 
+def _checked_n(n: int) -> str:
+    if n > MAX_INPUTS:
+        raise ValueError(f"more than {MAX_INPUTS:,} inputs would be needed: the change is too small to plan for")
+    return str(n)
+
+
 def _power_command(args: argparse.Namespace) -> str:
     options = {"alpha": args.alpha, "power": args.power}
+    if args.base is not None and args.detect is None:
+        raise ValueError("--base goes with --detect (the other forms name their rates themselves)")
+    if args.shift is not None and not 1e-3 <= args.shift <= 10:
+        raise ValueError(f"--shift must be between 0.001 and 10 SD, got {args.shift:g}")
     if not 0 < args.alpha < 0.5:
         raise ValueError(f"--alpha must be in (0, 0.5), got {args.alpha:g}")
     if not args.alpha < args.power < 1:
@@ -162,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         print(_power_command(args))
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:
         parser.exit(2, f"pytest-behavior power: error: {exc}\n")
     return 0
 

@@ -25,7 +25,7 @@ class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
     def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
-                 *, candidate: Any, baseline: Any, sequential: bool = False) -> None:
+                 *, candidate: Any, baseline: Any, sequential: bool | None = None) -> None:
         self._request = request
         self._session = session
         self._properties = tuple(properties)
@@ -65,7 +65,8 @@ class BehaviorFixture:
                                       "parametrize the test to sample several specs")
         settings = self._session.settings
         spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=self._near_test(inputs),
-                    template=prompt, n=n, repeats=repeats, sequential=self._sequential or settings.sequential)
+                    template=prompt, n=n, repeats=repeats,
+                    sequential=settings.sequential if self._sequential is None else self._sequential)
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
         try:

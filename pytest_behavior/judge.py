@@ -148,12 +148,19 @@ def _mark_confined(verdicts: list[BoundVerdict]) -> list[BoundVerdict]:
     ]
 
 
+UNSEGMENTED = "(no segment)"
+"""The group of inputs without a segment, judged as one when other inputs name a segment."""
+
+
 def segment_rows(segments: Sequence[str | None] | None) -> dict[str, list[int]]:
-    """Row indices per named segment, in order of first appearance; empty unless two or more segments."""
+    """Row indices per segment, in order of first appearance; empty unless there are two or more groups.
+
+    Inputs without a segment form the group `UNSEGMENTED` once some input names one, so that a single
+    named segment among unlabelled inputs is still judged on its own.
+    """
     groups: dict[str, list[int]] = {}
     for row, name in enumerate(segments or ()):
-        if name is not None:
-            groups.setdefault(name, []).append(row)
+        groups.setdefault(UNSEGMENTED if name is None else name, []).append(row)
     return groups if len(groups) >= 2 else {}
 
 

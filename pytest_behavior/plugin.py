@@ -20,7 +20,7 @@ from pytest_behavior.settings import Mode, RunSettings, read_named_bundles
 
 SESSION_KEY = pytest.StashKey[BehaviorSession]()
 PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
-SEQUENTIAL_KEY = pytest.StashKey[bool]()
+SEQUENTIAL_KEY = pytest.StashKey["bool | None"]()
 FIXTURE_KEY = pytest.StashKey[Any]()
 
 SKIP_REASON = (
@@ -180,16 +180,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
             try:
                 item.stash[PROPERTIES_KEY] = tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks.values())
-                item.stash[SEQUENTIAL_KEY] = any(marker_sequential(m.name, m.kwargs) for m in marks.values())
+                item.stash[SEQUENTIAL_KEY] = _sequential_choice(marker_sequential(m.name, m.kwargs)
+                                                                for m in marks.values())
             except MarkerError as exc:
                 problems.append(f"{item.nodeid}: {exc}")
                 continue
         else:
             item.stash[PROPERTIES_KEY] = ()
+        choice = item.stash.get(SEQUENTIAL_KEY, None)
+        if choice or (choice is None and session.settings.sequential):
+            from pytest_behavior.sequential import sequential_problems
+
+            properties: tuple[Any, ...] = item.stash[PROPERTIES_KEY]
+            problems += [f"{item.nodeid}: {problem}" for problem in sequential_problems(properties)]
         if session.settings.mode == "skip":
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
     if problems:
         raise pytest.UsageError("invalid behavior spec:\n  " + "\n  ".join(problems))
+
+
+def _sequential_choice(choices: Any) -> bool | None:
+    """A marker's sequential=True opts the test in; otherwise an explicit False opts it out; else None."""
+    values = list(choices)
+    if True in values:
+        return True
+    return False if False in values else None
 
 
 @pytest.fixture
@@ -204,7 +219,7 @@ def behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bun
     node = request.node
     fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()),
                               candidate=candidate_bundle, baseline=baseline_bundle,
-                              sequential=node.stash.get(SEQUENTIAL_KEY, False))
+                              sequential=node.stash.get(SEQUENTIAL_KEY, None))
     node.stash[FIXTURE_KEY] = fixture
     return fixture
 

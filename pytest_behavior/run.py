@@ -55,7 +55,7 @@ async def run_spec(
 ) -> Comparison:
     if spec.repeats < 1:
         raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
-    inputs = _inputs(spec, settings, candidate, baseline)
+    inputs, all_ids = _inputs(spec, settings, candidate, baseline)
     plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
                         concurrency=settings.concurrency)
     arms = {"candidate": candidate}
@@ -78,7 +78,8 @@ async def run_spec(
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
-    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions)
+    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions,
+                      all_ids=all_ids)
     if progress is not None:
         result = replace(result, sequential=progress)
     if settings.mode == "update":
@@ -140,9 +141,11 @@ class _SequentialState:
         self.spec, self.settings, self.n_max = spec, settings, n_max
         self.needs_baseline = settings.mode in ("golden", "live")
         self.held: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
-        self.judge: SequentialJudge | None = None
+        self.judge: SequentialJudge | None = self._judge([])  # validates the bounds before any request
         if golden_texts is not None:
             self.judge = self._judge([list(texts) for texts in golden_texts.values()])
+        elif any(_needs_reference(prop) for prop in spec.properties):
+            self.judge = None  # live: fixed from the first LIVE_REFERENCE_INPUTS baseline outputs
 
     def _judge(self, baseline: list[list[str]]) -> SequentialJudge:
         properties = [prop.with_reference(baseline) for prop in self.spec.properties]
@@ -172,16 +175,24 @@ class _SequentialState:
         return self.judge
 
 
-def _inputs(spec: Spec, settings: RunSettings, candidate: Bundle, baseline: Bundle | None) -> list[Input]:
-    """The spec's inputs; without them, the inputs of the records being replayed (both arms' union)."""
+def _needs_reference(prop: Property) -> bool:
+    return type(prop).with_reference is not Property.with_reference
+
+
+def _inputs(
+    spec: Spec, settings: RunSettings, candidate: Bundle, baseline: Bundle | None
+) -> tuple[list[Input], frozenset[str]]:
+    """The spec's inputs (a seeded subset of ``n``) and the ids of all of them (a golden id outside that set is
+    stale; one outside the subset is not). Without inputs: the records being replayed (both arms' union)."""
     n = settings.n if settings.n is not None else spec.n
     if spec.inputs is not None:
-        return resolve_inputs(spec.inputs, n=n, seed=settings.seed)
+        everything = resolve_inputs(spec.inputs, n=None, seed=settings.seed)
+        return subset(everything, n=n, seed=settings.seed), frozenset(i.id for i in everything)
     if candidate.records is not None:
         union = {item.id: item for item in candidate.records.inputs}
         if baseline is not None and baseline.records is not None:
             union.update((item.id, item) for item in baseline.records.inputs if item.id not in union)
-        return subset(list(union.values()), n=n, seed=settings.seed)
+        return subset(list(union.values()), n=n, seed=settings.seed), frozenset(union)
     raise BehaviorConfigError("behavior.sample() needs inputs (a list or a dataset path) unless the candidate "
                               "bundle replays records")
 
@@ -227,6 +238,7 @@ def _baseline(
 def _compare(
     spec: Spec, settings: RunSettings, inputs: Sequence[Input], cand: ArmSamples, base: Baseline | None,
     *, candidate_source: str, sequential: Mapping[BoundKey, SequentialResult] | None = None,
+    all_ids: frozenset[str] | None = None,
 ) -> Comparison:
     cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
@@ -242,7 +254,7 @@ def _compare(
     paired = tuple(i.id for i in inputs if i.id in cand_texts and has_base(i.id))
     candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id) and i.id not in changed)
     baseline_only = tuple(i.id for i in inputs if i.id not in cand_texts and has_base(i.id))
-    wanted = {i.id for i in inputs}
+    wanted = all_ids if all_ids is not None else {i.id for i in inputs}
     stale = () if recorded is None else tuple(k for k in recorded if k not in wanted)
     if not paired:
         raise BehaviorConfigError(

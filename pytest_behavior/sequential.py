@@ -24,10 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.properties.base import Bound, Property, Texts
-from pytest_behavior.stats import SequentialResult, SequentialTest
+
+if TYPE_CHECKING:  # numpy/scipy are imported when a sequential test runs, not when markers are checked
+    from pytest_behavior.stats import SequentialResult, SequentialTest
 
 BoundKey = tuple[str, str, str]
 """(marker name, metric key, bound) — identifies a bound within a spec."""
@@ -74,24 +77,39 @@ def _value(bound: Bound, base: Sequence[float] | None, cand: Sequence[float]) ->
     return 1.0 if log_ratio > limit else 0.0
 
 
+def sequential_problems(properties: Sequence[Property]) -> list[str]:
+    """Bounds that cannot be decided sequentially (threshold at the edge of the values), as messages."""
+    problems = []
+    for prop in properties:
+        for metric in prop.metrics():
+            for bound in metric.bounds:
+                scale = _scale(bound)
+                if not scale.lo < scale.threshold < scale.hi:
+                    problems.append(
+                        f"@pytest.mark.{prop.marker_name}: {bound} cannot be decided sequentially (the threshold is "
+                        "at the edge of the possible values); use sequential=False on this test"
+                    )
+    return problems
+
+
 class SequentialJudge:
     """Feeds each input's outputs to one :class:`SequentialTest` per evaluable bound of the spec."""
 
     def __init__(self, properties: Sequence[Property], *, has_baseline: bool, alpha: float, n_max: int) -> None:
         self.properties = tuple(properties)
         self.tests: dict[BoundKey, tuple[Bound, SequentialTest]] = {}
+        from pytest_behavior.stats import SequentialTest
+
         keys = [(prop.marker_name, metric.key, bound) for prop in properties for metric in prop.metrics()
                 for bound in metric.bounds if has_baseline or not bound.relative]
         if not keys:
             raise BehaviorConfigError("sequential mode needs at least one bound to decide")
+        problems = sequential_problems(properties)
+        if problems:
+            raise BehaviorConfigError("; ".join(problems))
         self.alpha_each = alpha / len(keys)
         for marker, metric_key, bound in keys:
             scale = _scale(bound)
-            if not scale.lo < scale.threshold < scale.hi:
-                raise BehaviorConfigError(
-                    f"@pytest.mark.{marker}: {bound} cannot be decided sequentially (the threshold is at the edge "
-                    "of the possible values); run this test without sequential mode"
-                )
             test = SequentialTest(threshold=scale.threshold, lo=scale.lo, hi=scale.hi, alpha=self.alpha_each,
                                   n_max=n_max)
             self.tests[(marker, metric_key, str(bound))] = (bound, test)

@@ -56,8 +56,12 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
 
 def render_failure(result: Comparison) -> str:
     regressed = result.regressed
+    overall = [v for v in result.verdicts if v.segment is None]
+    in_segments = sum(1 for v in regressed if v.segment is not None)
+    segment_note = f" (and {in_segments} in segments)" if in_segments else ""
     lines = [
-        f"behavior regressed: {len(regressed)} of {len(result.verdicts)} bounds broken, candidate "
+        f"behavior regressed: {sum(1 for v in regressed if v.segment is None)} of {len(overall)} bounds broken"
+        f"{segment_note}, candidate "
         f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs",
         "",
         verdict_table([v for v in result.verdicts if v.segment is None or v.confined]),

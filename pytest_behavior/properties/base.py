@@ -112,10 +112,11 @@ COMMON_MARKER_OPTIONS = ("sequential",)
 """Keywords every behavior marker accepts; they configure the test, not the property."""
 
 
-def marker_sequential(name: str, kwargs: Mapping[str, Any]) -> bool:
-    """The ``sequential=`` keyword of a behavior marker (opt-in to sequential mode for its test)."""
-    value = kwargs.get("sequential", False)
-    if not isinstance(value, bool):
+def marker_sequential(name: str, kwargs: Mapping[str, Any]) -> bool | None:
+    """The ``sequential=`` keyword of a behavior marker: True opts its test in, False out (also against
+    ``--behavior-sequential``), None when not given."""
+    value = kwargs.get("sequential")
+    if value is not None and not isinstance(value, bool):
         raise MarkerError(f"@pytest.mark.{name}: sequential must be True or False, got {value!r}")
     return value
 

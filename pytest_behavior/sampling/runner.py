@@ -137,7 +137,7 @@ async def sample_arms_until(
         else:
             pending.append(job)
     frontier = _Frontier(arms, inputs, plan, results, missing, consume)
-    frontier.advance()
+    frontier.advance()  # inputs served entirely from the cache or from records
     requested = await _run_in_order(pending, plan, cache, results, frontier)
     consumed = inputs[:frontier.position]
     out = {}
@@ -203,9 +203,14 @@ async def _run_in_order(
                 cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
                           payload=completion.to_payload())
             results[(job.arm, job.item.id, job.repeat)] = completion
-            frontier.advance()
+            try:
+                frontier.advance()
+            except Exception as exc:  # judging failed: stop starting requests, let the others land in the cache
+                failures.append(exc)
 
     await asyncio.gather(*(worker() for _ in range(min(plan.concurrency, len(pending)) or 1)))
+    if failures and frontier.decided and all(isinstance(f, BehaviorError) for f in failures):
+        return requested  # failed requests for inputs after the decision: not used, so not an error
     if failures:
         raise type(failures[0])(
             f"{failures[0]} ({sum(requested.values()) - len(failures)} of the samples requested arrived and are "

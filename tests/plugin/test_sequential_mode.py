@@ -91,6 +91,11 @@ def test_against_golden_files_only_the_candidate_is_sampled(pytester: pytest.Pyt
     result = pytester.runpytest("-s", "--behavior-baseline", "--behavior-candidate=bad", "--behavior-cache=off")
     result.assert_outcomes(failed=1)
     assert used(result) <= sim_calls.served_calls() <= used(result) + 16
+    # the golden inputs after the stopping point are still in the spec: not reported as stale
+    result.stdout.no_fnmatch_line("*no longer in the spec*")
+    subset = pytester.runpytest("-s", "--behavior-baseline", "--behavior-n=100", "-W",
+                                "error::pytest_behavior.plugin.BehaviorPairingWarning")
+    subset.assert_outcomes(passed=1)
 
 
 def test_schema_keys_use_the_golden_reference(pytester: pytest.Pytester) -> None:
@@ -135,3 +140,19 @@ def test_sequential_summary_merges_under_xdist(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest("-p", "xdist", "-n", "2", "--behavior-baseline=live", "--behavior-candidate=bad")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["sequential tests: * of 1200 inputs used (* saved, *%)"])
+
+
+def test_sequential_false_opts_out_of_the_flag_and_edge_thresholds_fail_at_collection(
+    pytester: pytest.Pytester, sim_calls
+) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_spec=SPEC.replace("max_increase=0.03{option}", "max_rate=0.0, sequential=False"))
+    result = pytester.runpytest("-s", "--behavior-baseline=live", "--behavior-sequential")
+    assert used(result) == 600  # judged at fixed N although the flag asks for sequential mode
+    pytester.makepyfile(test_spec=SPEC.replace("max_increase=0.03{option}", "max_rate=0.0, sequential=True"))
+    sim_calls.reset_served_calls()
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_refusals: @pytest.mark.refusal_bound: max_rate=0 cannot be decided "
+                                 "sequentially*use sequential=False on this test"])
+    assert sim_calls.served_calls() == 0

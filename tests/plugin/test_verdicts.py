@@ -51,6 +51,7 @@ def test_regression_confined_to_one_segment_fails_and_names_it(segmented: pytest
     result = segmented.runpytest("--behavior-baseline=live", "--behavior-candidate=es-broken")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
+        "behavior regressed: 0 of 1 bounds broken (and 1 in segments), candidate 'app-v2'*",
         "*refusal rate [[]es[]]*max_increase=0.1*REGRESSED*100",
         "*regression confined to segment 'es': refusal rate max_increase=0.1 (the overall result does not show it)",
         "*segments judged separately: en, de, fr, es*regressed in: es",
@@ -108,6 +109,6 @@ def test_inconclusive_says_what_would_decide_it(pytester: pytest.Pytester, polic
     result.stdout.fnmatch_lines([
         "*INCONCLUSIVE, not enough data to decide:*",
         "*refusal rate max_increase=0.05 at N=40: likely * pts, 95% bounds [[]*[]] pts; n=40 can detect an "
-        "increase of ≥ * points (80% power); about * inputs would detect an increase of 5 points (your margin); "
-        "about * would show the margin holds if nothing changed*",
+        "increase of ≥ * points (* points beyond your margin) (80% power); about * inputs would detect an increase "
+        "of 10 points (twice your margin); about * would show the margin holds if nothing changed*",
     ])

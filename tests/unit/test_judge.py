@@ -79,8 +79,9 @@ def test_holm_adjusts_across_the_bounds_of_a_test() -> None:
 def test_segments_need_two_names_and_keep_first_appearance_order() -> None:
     from pytest_behavior.judge import segment_rows
 
-    assert segment_rows(None) == {} and segment_rows(["a", "a", None]) == {}
-    assert segment_rows(["b", None, "a", "b"]) == {"b": [0, 3], "a": [2]}
+    assert segment_rows(None) == {} and segment_rows(["a", "a"]) == {} and segment_rows([None, None]) == {}
+    assert segment_rows(["b", None, "a", "b"]) == {"b": [0, 3], "(no segment)": [1], "a": [2]}
+    assert segment_rows(["es", None, None]) == {"es": [0], "(no segment)": [1, 2]}
 
 
 def test_segment_verdicts_share_one_holm_family_with_the_overall_result() -> None:
@@ -114,18 +115,23 @@ def test_a_regression_everywhere_is_not_confined() -> None:
 def test_inconclusive_advice_quotes_the_power_functions() -> None:
     import re
 
-    from pytest_behavior.stats import n_for_pass_binary, n_for_power_paired_binary, power_paired_binary
+    from pytest_behavior.stats import detectable_effect_binary, n_for_pass_binary, n_for_power_paired_binary
 
     base, cand = binary(0.05, 0.10, n=40, seed=3)
     (verdict,) = judge([obs("binary", base, cand, Bound("max_increase", 0.05))])
     assert verdict.verdict is Verdict.INCONCLUSIVE
     rate = float(base.mean())
-    detectable = int(re.search(r"can detect an increase of ≥ (\d+) points", verdict.advice).group(1))  # type: ignore[union-attr]
-    assert power_paired_binary(40, rate, rate + (detectable + 0.5) / 100) >= 0.8
-    assert power_paired_binary(40, rate, rate + (detectable - 1.0) / 100) < 0.8
-    detect = n_for_power_paired_binary(rate, rate + 0.05)
+    # REGRESSED means "beyond the margin": the detectable increase is the margin plus what 40 inputs detect on
+    # top of a baseline already at rate + margin
+    stated = re.search(r"can detect an increase of ≥ (\d+) points \((\d+) points beyond your margin\)",
+                       verdict.advice)
+    assert stated, verdict.advice
+    beyond = detectable_effect_binary(40, rate + 0.05)
+    assert int(stated.group(2)) == round(100 * beyond) and int(stated.group(1)) == round(100 * (0.05 + beyond))
+    detect = n_for_power_paired_binary(rate + 0.05, rate + 0.10)
     hold = n_for_pass_binary(rate, 0.05)
-    assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 5 points" in verdict.advice
+    assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 10 points (twice your margin)" in (
+        verdict.advice)
     assert f"about {10 * -(-hold // 10):,} would show the margin holds" in verdict.advice
 
 

@@ -81,3 +81,39 @@ def test_sampler_feeds_inputs_in_order_not_in_completion_order(tmp_path: Path) -
     again, _ = asyncio.run(sample_arms_until(arms, inputs, SamplingPlan(template=None, repeats=2, seed=0,
                                                                          concurrency=4), cache, consume=consume))
     assert again["candidate"].requested == 0 and again["candidate"].cached == 20
+
+
+def test_a_failed_request_after_the_decision_is_not_an_error(tmp_path: Path) -> None:
+    async def app(value: str) -> str:
+        index = int(value.split()[1])
+        if index >= 10:
+            await asyncio.sleep(0.01)  # still in flight when the decision comes
+            raise RuntimeError(f"provider down for {value}")
+        return f"answer {index}"
+
+    inputs = resolve_inputs([f"q {i}" for i in range(40)], n=None, seed=0)
+    seen: list[str] = []
+
+    def consume(input_id: str, samples: object) -> bool:
+        seen.append(input_id)
+        return len(seen) == 10
+
+    arms = {"candidate": Bundle.from_callable(app, version="1")}
+    plan = SamplingPlan(template=None, repeats=1, seed=0, concurrency=4)
+    sampled, used = asyncio.run(sample_arms_until(arms, inputs, plan, SampleCache(tmp_path), consume=consume))
+    assert used == 10 and len(sampled["candidate"].outputs) == 10
+
+    def undecided(input_id: str, samples: object) -> bool:
+        return False
+
+    from pytest_behavior.errors import BehaviorError
+
+    with pytest.raises(BehaviorError, match="provider down"):
+        asyncio.run(sample_arms_until(arms, inputs, plan, SampleCache(tmp_path), consume=undecided))
+
+
+def test_only_properties_with_a_baseline_reference_hold_back_live_inputs() -> None:
+    from pytest_behavior.properties.schema import SchemaStability
+    from pytest_behavior.run import _needs_reference
+
+    assert _needs_reference(SchemaStability()) and not _needs_reference(RefusalBound(max_rate=0.1))
