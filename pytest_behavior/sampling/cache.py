@@ -22,6 +22,7 @@ from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.inputs import canonical_json
 
 CacheMode = Literal["use", "refresh", "off"]
+_OPEN_PATIENCE_S = 60.0
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -54,12 +55,35 @@ class SampleCache:
             self._conn = self._open(directory)
 
     def _open(self, directory: Path) -> sqlite3.Connection:
+        """Open (creating if needed), retrying while another process holds the lock.
+
+        Two xdist workers opening a new cache at once race on switching it to WAL, and SQLite answers
+        "database is locked" for that switch without waiting on its busy handler; so the whole setup is
+        retried for up to `_OPEN_PATIENCE_S`.
+        """
+        deadline = time.monotonic() + _OPEN_PATIENCE_S
+        while True:
+            try:
+                return self._try_open(directory)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise BehaviorConfigError(
+                        f"sample cache {self.path} cannot be opened ({exc}): delete it, or pass --behavior-cache=off"
+                    ) from None
+                time.sleep(0.05)
+
+    def _try_open(self, directory: Path) -> sqlite3.Connection:
+        """One attempt; a "locked" OperationalError propagates for `_open` to retry."""
+        unreadable = f"sample cache {self.path} cannot be opened"
         try:
             directory.mkdir(parents=True, exist_ok=True)
             gitignore = directory / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by pytest-behavior: cached model samples\n*\n")
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
@@ -67,15 +91,20 @@ class SampleCache:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION:
-                raise BehaviorConfigError(
-                    f"sample cache {self.path} has format {version}, this plugin reads {SCHEMA_VERSION}: "
-                    "delete the directory or pass --behavior-cache-dir"
-                )
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc):
+                raise
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
         except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
+        if version not in (0, SCHEMA_VERSION):
+            conn.close()
             raise BehaviorConfigError(
-                f"sample cache {self.path} cannot be opened ({exc}): delete it, or pass --behavior-cache=off"
-            ) from None
+                f"sample cache {self.path} has format {version}, this plugin reads {SCHEMA_VERSION}: "
+                "delete the directory or pass --behavior-cache-dir"
+            )
         return conn
 
     def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:

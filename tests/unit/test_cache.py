@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -58,3 +59,33 @@ def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
         process.join(60)
         assert process.exitcode == 0
     assert SampleCache(tmp_path).count() == 600
+
+
+def _open_and_write(task: tuple[str, float]) -> int:
+    import time
+
+    from pytest_behavior.sampling.cache import SampleCache as Cache
+
+    directory, start_at = task
+    time.sleep(max(0.0, start_at - time.time()))  # all processes open at the same moment
+    cache = Cache(Path(directory))
+    cache.put(f"key-{os.getpid()}", fingerprint="f", input_id="i", repeat=0, payload={"text": "x"})
+    cache.close()
+    return os.getpid()
+
+
+def test_many_processes_can_create_the_same_new_cache_at_once(tmp_path: Path) -> None:
+    # xdist workers start together and each opens (creates) the cache: switching a new file to WAL mode
+    # races, and SQLite reports "database is locked" without waiting; the cache must retry, not error
+    from concurrent.futures import ProcessPoolExecutor
+
+    import time
+
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        for attempt in range(10):
+            directory = tmp_path / f"cache-{attempt}"
+            start_at = time.time() + 0.3
+            pids = list(pool.map(_open_and_write, [(str(directory), start_at)] * 8))
+            reopened = SampleCache(directory)
+            assert len(reopened.get_many(f"key-{pid}" for pid in set(pids))) == len(set(pids))
+            reopened.close()
