@@ -77,9 +77,8 @@ def _open_and_write(task: tuple[str, float]) -> int:
 def test_many_processes_can_create_the_same_new_cache_at_once(tmp_path: Path) -> None:
     # xdist workers start together and each opens (creates) the cache: switching a new file to WAL mode
     # races, and SQLite reports "database is locked" without waiting; the cache must retry, not error
-    from concurrent.futures import ProcessPoolExecutor
-
     import time
+    from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=8) as pool:
         for attempt in range(10):
