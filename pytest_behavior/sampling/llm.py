@@ -111,18 +111,19 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
     litellm = import_litellm()
     kwargs = bundle.completion_kwargs()
     timeout = kwargs.pop("timeout", None) or policy.timeout_s
-    kwargs.pop("num_retries", None)
-    kwargs.pop("max_retries", None)
+    retries = [kwargs.pop(name) for name in ("num_retries", "max_retries") if kwargs.get(name) is not None]
+    # the plugin retries (honouring Retry-After, caching what arrives); a bundle's own setting sizes that budget
+    max_attempts = int(retries[0]) + 1 if retries else policy.max_attempts
     if _supports_seed(litellm, bundle.model or ""):
         kwargs["seed"] = seed
-    for attempt in range(1, policy.max_attempts + 1):
+    for attempt in range(1, max_attempts + 1):
         started = time.perf_counter()
         try:
             response = await litellm.acompletion(
                 model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **kwargs
             )
         except Exception as exc:
-            if not _retryable(exc) or attempt == policy.max_attempts:
+            if not _retryable(exc) or attempt == max_attempts:
                 raise ProviderError(_describe_failure(bundle, exc, attempt)) from None
             await asyncio.sleep(_backoff(exc, attempt, policy))
             continue

@@ -59,3 +59,10 @@ def test_retry_budget_ends_in_a_clear_error_without_the_key(fault: Fault) -> Non
     assert "model 'openai/loopback-model' (bundle 'loop') failed after" in message
     assert FAKE_KEY not in message
     assert 1 <= server.stats.requests <= FAST.max_attempts
+
+
+def test_a_bundles_own_retry_setting_sizes_the_retry_budget() -> None:
+    with running_server(ServerConfig(script=["500"] * 10)) as server, pytest.raises(ProviderError,
+                                                                                   match="after 2 attempt"):
+        call(server, max_retries=1)
+    assert server.stats.requests == 2
