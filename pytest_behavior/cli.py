@@ -1,11 +1,21 @@
-"""``pytest-behavior`` command line: ``power`` answers "how many inputs do I need?" before a run costs money.
+"""``pytest-behavior`` command line: ``power`` answers "how many inputs do I need?" before a run costs money;
+``cache`` shows and prunes the samples already paid for.
 
     pytest-behavior power --binary 0.05 0.15        # a rate going from 5% to 15%
     pytest-behavior power --shift 0.2               # a mean shift of 0.2 SD of the paired difference
     pytest-behavior power --pass 0.05 0.03          # PASS a max_increase=0.03 margin at a 5% base rate
     pytest-behavior power --detect 40 --base 0.05   # what 40 inputs can detect at a 5% base rate
 
-All figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
+    pytest-behavior cache show                      # samples, dates, cost, latency, tokens per bundle fingerprint
+    pytest-behavior cache prune --older-than 30     # delete samples written more than 30 days ago
+    pytest-behavior cache prune --fingerprint 3f2a9c1d4e5b --dry-run   # what deleting one bundle's samples frees
+    pytest-behavior cache prune --all --cache-dir path/to/.behavior-cache
+
+``cache`` reads ``.behavior-cache`` in the current directory unless given ``--cache-dir`` (the plugin puts it
+under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-dir`` say). ``prune`` compacts
+the file afterwards, so it shrinks on disk.
+
+All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
 (k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md).
 """
 
@@ -14,7 +24,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pytest_behavior.sampling.cache import BundleSamples, CacheSummary, PruneResult
 
 __all__ = ["main"]
 
@@ -75,7 +91,50 @@ def _parser() -> argparse.ArgumentParser:
                        help="latent correlation of the two arms for the correlated paired row (default 0.5)")
     power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
     power.add_argument("--power", type=float, default=0.8, help="target power (default 0.8)")
+    _add_cache_parser(commands)
     return parser
+
+
+DEFAULT_CACHE_DIR = Path(".behavior-cache")
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of days, 0 or more")
+    return value
+
+
+def _add_cache_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cache = commands.add_parser(
+        "cache", help="show or prune the sample cache",
+        description="Show or prune the sample cache (samples.sqlite3 in the cache directory).",
+    )
+    actions = cache.add_subparsers(dest="action", required=True)
+    show = actions.add_parser(
+        "show", help="samples, dates, cost, latency and tokens per bundle fingerprint",
+        description="Samples, distinct inputs, first and last write, cost, mean latency and tokens per bundle "
+                    "fingerprint, and the cache's size on disk. Read-only.",
+    )
+    prune = actions.add_parser(
+        "prune", help="delete cached samples, then compact the file",
+        description="Delete cached samples by age, by bundle fingerprint, or all of them; then compact the file "
+                    "so it shrinks. Deleted samples are paid for again when a test needs them.",
+    )
+    for command in (show, prune):
+        command.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR",
+                             help=f"the cache directory (default: {DEFAULT_CACHE_DIR} in the current directory)")
+    which = prune.add_mutually_exclusive_group(required=True)
+    which.add_argument("--older-than", type=_days, metavar="DAYS",
+                       help="samples written more than DAYS days ago (fractions allowed, e.g. 0.5)")
+    which.add_argument("--fingerprint", nargs="+", action="extend", metavar="FP",
+                       help="samples of these bundle fingerprints (a prefix of at least 6 characters each, "
+                            "as `cache show` prints them)")
+    which.add_argument("--all", dest="everything", action="store_true", help="every sample")
+    prune.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -172,9 +231,100 @@ def _power_command(args: argparse.Namespace) -> str:
     return _detect(args.detect, args.base, rho=args.rho, **options)
 
 
+def _bytes(size: int) -> str:
+    value, unit = float(size), "B"
+    for bigger in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def _usd(cost: float | None, *, partial: bool) -> str:
+    if cost is None:
+        return "-"
+    text = "<0.0001" if 0 < cost < 0.00005 else f"{cost:,.4f}"
+    return f"≥{text}" if partial else text
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+def _bundle_row(bundle: BundleSamples) -> list[str]:
+    latency = "-" if bundle.mean_latency_ms is None else f"{bundle.mean_latency_ms:,.0f}"
+    return [bundle.fingerprint[:12], f"{bundle.samples:,}", f"{bundle.inputs:,}", _when(bundle.first_created),
+            _when(bundle.last_created), _usd(bundle.cost_usd, partial=bundle.priced < bundle.samples), latency,
+            "-" if bundle.tokens is None else f"{bundle.tokens:,}"]
+
+
+def _show(summary: CacheSummary) -> str:
+    size = f"{_bytes(summary.size_bytes)} on disk"
+    if not summary.bundles:
+        return f"sample cache {summary.path} is empty ({size})"
+    from tabulate import tabulate
+
+    headers = ["fingerprint", "samples", "inputs", "first", "last", "cost usd", "mean latency ms", "tokens"]
+    table = tabulate([_bundle_row(b) for b in summary.bundles], headers=headers, tablefmt="simple",
+                     disable_numparse=True, colalign=("left", "right", "right", "left", "left", "right", "right",
+                                                      "right"))
+    priced = [b for b in summary.bundles if b.cost_usd is not None]
+    cost = sum(b.cost_usd for b in priced if b.cost_usd is not None) if priced else None
+    partial = sum(b.priced for b in summary.bundles) < summary.rows
+    counted = [b.tokens for b in summary.bundles if b.tokens is not None]
+    tokens = f"{sum(counted):,} tokens" if counted else "no token counts"
+    bundles = f"{len(summary.bundles)} bundle{'s' if len(summary.bundles) != 1 else ''}"
+    spent = "no recorded cost" if cost is None else f"cost usd {_usd(cost, partial=partial)}"
+    lines = [f"sample cache {summary.path}", "", str(table), "",
+             f"total: {summary.rows:,} samples of {bundles}, {spent}, {tokens}; {size}"]
+    if partial and cost is not None:
+        lines.append("≥: some samples recorded no cost; the figure sums those that did")
+    return "\n".join(lines)
+
+
+def _pruned(result: PruneResult) -> str:
+    if not result.removed:
+        return (f"no samples matched in {result.path} ({result.remaining:,} remain): nothing "
+                f"{'would be ' if result.dry_run else ''}removed")
+    from tabulate import tabulate
+
+    counts = sorted(result.by_fingerprint.items(), key=lambda item: (-item[1], item[0]))
+    table = tabulate([[fp[:12], f"{n:,}"] for fp, n in counts], headers=["fingerprint", "samples"],
+                     tablefmt="simple", disable_numparse=True, colalign=("left", "right"))
+    if result.dry_run:
+        head = (f"would remove {result.removed:,} samples from {result.path} ({result.remaining:,} would remain); "
+                "nothing was deleted (--dry-run)")
+        return f"{head}\n\n{table}"
+    lines = [f"removed {result.removed:,} samples from {result.path} ({result.remaining:,} remain)", "", str(table),
+             "", f"size on disk: {_bytes(result.size_before)} -> {_bytes(result.size_after)}"]
+    if not result.compacted:
+        lines.append("the file was not compacted: another process is using it (prune again later to shrink it)")
+    return "\n".join(lines)
+
+
+def _cache_command(args: argparse.Namespace) -> str:
+    from pytest_behavior.sampling.cache import NoSampleCache, prune, summarize
+
+    try:
+        if args.action == "show":
+            return _show(summarize(args.cache_dir))
+        return _pruned(prune(args.cache_dir, older_than_days=args.older_than, fingerprints=args.fingerprint or (),
+                             everything=args.everything, dry_run=args.dry_run))
+    except NoSampleCache as exc:
+        raise NoSampleCache(f"{exc} (pass --cache-dir DIR if the cache is elsewhere)") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        from pytest_behavior.errors import BehaviorConfigError
+
+        try:
+            print(_cache_command(args))
+        except (ValueError, BehaviorConfigError) as exc:
+            parser.exit(2, f"pytest-behavior cache: error: {exc}\n")
+        return 0
     try:
         print(_power_command(args))
     except (ValueError, ArithmeticError) as exc:
