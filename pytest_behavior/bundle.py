@@ -24,7 +24,8 @@ BundleKind = Literal["model", "records", "callable"]
 AppFunction = Callable[[Any], Any]
 
 #: litellm parameters that change how a call is made, not what the model does.
-OPERATIONAL_PARAMS = frozenset({"timeout", "request_timeout", "num_retries", "max_retries", "metadata"})
+OPERATIONAL_PARAMS = frozenset({"timeout", "request_timeout", "num_retries", "max_retries", "metadata",
+                                "input_cost_per_token", "output_cost_per_token"})
 
 
 @dataclass(frozen=True, init=False)

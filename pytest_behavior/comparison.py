@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_behavior.inputs import Input
 from pytest_behavior.judge import BoundVerdict, Verdict
@@ -32,11 +33,35 @@ class MetricSummary:
 
 @dataclass(frozen=True)
 class ArmInfo:
+    """Where an arm's samples came from, and what they cost (the operational numbers a model card leaves out)."""
+
     label: str
     fingerprint: str | None
     source: str  # "live", "golden:<path>", "records"
     requested: int = 0
     cached: int = 0
+    cost_usd: float | None = None  # of the samples judged, cached ones at their recorded cost; None: unknown
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+
+
+def arm_info(label: str, fingerprint: str | None, source: str, payloads: Sequence[Mapping[str, Any]], *,
+             requested: int = 0, cached: int = 0) -> ArmInfo:
+    """An `ArmInfo` with the total cost and latency p50/p95 of the sample payloads judged (None where none
+    recorded one)."""
+    costs = [float(p["cost_usd"]) for p in payloads if p.get("cost_usd") is not None]
+    latencies = sorted(float(p["latency_ms"]) for p in payloads if p.get("latency_ms") is not None)
+    return ArmInfo(label, fingerprint, source, requested, cached, cost_usd=sum(costs) if costs else None,
+                   latency_p50_ms=_quantile(latencies, 0.5) if latencies else None,
+                   latency_p95_ms=_quantile(latencies, 0.95) if latencies else None)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear interpolation between order statistics (numpy's default method), without importing numpy."""
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,7 @@ class Comparison:
         return pairing_lines(self)
 
     sequential: SequentialInfo | None = None  # set when the test ran in sequential mode
+    budget_note: str | None = None  # set when a budget stopped sampling before every input was sampled
 
     @property
     def regressed(self) -> tuple[BoundVerdict, ...]:

@@ -24,6 +24,10 @@ class ProviderError(BehaviorError):
     """The model provider failed after the retry budget; samples received so far are cached."""
 
 
+class BudgetExhaustedError(BehaviorError):
+    """The budget ran out before the test had what it needs (no input sampled, or a golden file to record)."""
+
+
 class MarkerError(ValueError):
     """A behavior marker has invalid arguments (raised at collection time)."""
 

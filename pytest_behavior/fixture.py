@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,10 @@ from pytest_behavior.sampling.runner import run_sync
 from pytest_behavior.session import BehaviorSession
 from pytest_behavior.settings import bundle_from_table
 
+if TYPE_CHECKING:
+    from pytest_behavior.report.progress import Progress
+    from pytest_behavior.sampling.budget import Budget, BudgetGate, Ledger
+
 CANDIDATE_NAME_FIXTURE = "behavior_candidate_name"
 
 
@@ -25,13 +29,15 @@ class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
     def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
-                 *, candidate: Any, baseline: Any, sequential: bool | None = None) -> None:
+                 *, candidate: Any, baseline: Any, sequential: bool | None = None,
+                 budget: Budget | None = None) -> None:
         self._request = request
         self._session = session
         self._properties = tuple(properties)
         self._candidate_value = candidate
         self._baseline_value = baseline
         self._sequential = sequential
+        self._budget = budget
         self.result: Comparison | None = None
 
     def sample(
@@ -71,12 +77,32 @@ class BehaviorFixture:
         baseline = self._baseline() if settings.mode == "live" else None
         try:
             self.result = await run_spec(spec, settings, candidate=candidate, baseline=baseline,
-                                         cache=self._session.cache)
+                                         cache=self._session.cache, gate=self._gate(), monitor=self._monitor())
         except (BehaviorError, AssertionError):
             raise
         except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
             raise BehaviorError(f"{type(exc).__name__} while sampling or judging: {exc}") from exc
         return self.result
+
+    def _gate(self) -> BudgetGate | None:
+        """The session budget and this test's `behavior_budget` marker, if any (None: unlimited)."""
+        from pytest_behavior.sampling.budget import BudgetGate, MemoryLedger
+
+        ledgers: list[Ledger] = []
+        if self._session.ledger is not None:
+            ledgers.append(self._session.ledger)
+        if self._budget is not None:
+            ledgers.append(MemoryLedger(self._budget, per_test=True))
+        return BudgetGate(tuple(ledgers)) if ledgers else None
+
+    def _monitor(self) -> Progress | None:
+        from pytest_behavior.report.progress import Progress, progress_style
+
+        writer = self._session.progress_writer
+        style = progress_style(self._session.settings.progress, isatty=self._session.progress_isatty)
+        if writer is None or style is None:
+            return None
+        return Progress(self._request.node.nodeid, writer, style)
 
     def _near_test(self, inputs: Sequence[InputValue] | str | Path | None) -> Sequence[InputValue] | str | Path | None:
         """A relative dataset path is looked up next to the test file first, then from the working directory."""

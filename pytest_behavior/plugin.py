@@ -16,11 +16,13 @@ import pytest
 from pytest_behavior.errors import BehaviorError, BehaviorRegression, MarkerError
 from pytest_behavior.markers import MARKER_DOCS, MARKER_NAMES
 from pytest_behavior.session import BehaviorSession
-from pytest_behavior.settings import Mode, RunSettings, read_named_bundles
+from pytest_behavior.settings import Mode, RunSettings, read_named_bundles, worker_share
 
 SESSION_KEY = pytest.StashKey[BehaviorSession]()
 PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
 SEQUENTIAL_KEY = pytest.StashKey["bool | None"]()
+BUDGET_KEY = pytest.StashKey[Any]()
+BUDGET_MARKER = "behavior_budget"
 FIXTURE_KEY = pytest.StashKey[Any]()
 
 SKIP_REASON = (
@@ -35,6 +37,10 @@ class BehaviorInconclusiveWarning(UserWarning):
 
 class BehaviorPairingWarning(UserWarning):
     """Some inputs could not be paired with the baseline and were not judged."""
+
+
+class BehaviorBudgetWarning(UserWarning):
+    """A budget stopped sampling: the test was judged on the inputs sampled before it ran out."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,7 +59,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--behavior-n", type=int, default=None, metavar="N",
                     help="sample at most N inputs per test (a seeded subset; overrides the spec's n)")
     group.addoption("--behavior-seed", type=int, default=None, help="seed of input subsets and sampling")
-    group.addoption("--behavior-concurrency", type=int, default=None, help="model calls in flight at most")
+    group.addoption("--behavior-concurrency", type=int, default=None,
+                    help="model calls in flight at most, across the whole session (xdist workers share it; "
+                         "default 16)")
+    group.addoption("--behavior-budget", default=None, metavar="calls:N,usd:X",
+                    help="stop requesting samples once the session has made N calls or spent X US dollars "
+                         "(either part may be left out); tests are judged on what was collected")
+    group.addoption("--behavior-progress", choices=("auto", "live", "lines", "off"), default=None,
+                    help="progress of sampling: a live line on a terminal, plain lines in logs (auto: only for "
+                         "sampling that lasts over 2 s)")
     group.addoption("--behavior-cache", choices=("use", "refresh", "off"), default=None,
                     help="sample cache: use (default), refresh (re-sample and overwrite) or off")
     group.addoption("--behavior-cache-dir", default=None, help="directory of the sample cache")
@@ -66,7 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("behavior_enabled", "run behavior tests against golden/ without --behavior-baseline",
                   type="bool", default=False)
     parser.addini("behavior_cache_dir", "directory of the sample cache", default=".behavior-cache")
-    parser.addini("behavior_concurrency", "model calls in flight at most", default="16")
+    parser.addini("behavior_concurrency", "model calls in flight at most, across the session", default="16")
+    parser.addini("behavior_budget", "session budget, e.g. calls:500,usd:2.50 (default: none)", default="")
+    parser.addini("behavior_progress", "auto, live, lines or off", default="auto")
     parser.addini("behavior_seed", "seed of input subsets and sampling", default="0")
     parser.addini("behavior_alpha", "one-sided significance level of verdicts", default="0.05")
     parser.addini("behavior_inconclusive", "warn or fail on INCONCLUSIVE verdicts", default="warn")
@@ -76,9 +92,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, doc in MARKER_DOCS.items():
         config.addinivalue_line("markers", doc if doc.startswith(name) else f"{name}: {doc}")
+    config.addinivalue_line("markers", f"{BUDGET_MARKER}(calls=None, usd=None): this test's own budget of provider "
+                                       "calls and US dollars (within --behavior-budget). pytest-behavior.")
     session = BehaviorSession(_settings(config))
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(_SummaryCollector(session), "behavior-summary")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _attach_progress(session.config, session.config.stash[SESSION_KEY])  # the terminal reporter exists by now
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -111,6 +133,12 @@ def _settings(config: pytest.Config) -> RunSettings:
     concurrency = _int_option(config, "behavior_concurrency")
     if concurrency < 1:
         raise pytest.UsageError(f"--behavior-concurrency must be at least 1, got {concurrency}")
+    worker: dict[str, Any] | None = getattr(config, "workerinput", None)  # set on xdist workers
+    if worker is not None:
+        concurrency = worker_share(concurrency, index=_worker_index(worker), workers=int(worker["workercount"]))
+    progress = config.getoption("behavior_progress") or config.getini("behavior_progress")
+    if progress not in ("auto", "live", "lines", "off"):
+        raise pytest.UsageError(f"behavior_progress must be auto, live, lines or off, got {progress!r}")
     n = config.getoption("behavior_n")
     if n is not None and n < 1:
         raise pytest.UsageError(f"--behavior-n must be at least 1, got {n}")
@@ -126,7 +154,54 @@ def _settings(config: pytest.Config) -> RunSettings:
         cache_mode=config.getoption("behavior_cache") or "use", alpha=alpha, inconclusive=policy,
         named_bundles=named,
         sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
+        budget=_budget(config), progress=progress,
+        run_id=None if worker is None else str(worker.get("testrunuid", "xdist")),
     )
+
+
+def _worker_index(worker: dict[str, Any]) -> int:
+    digits = "".join(ch for ch in str(worker.get("workerid", "gw0")) if ch.isdigit())
+    return int(digits or 0)
+
+
+def _budget(config: pytest.Config) -> Any:
+    raw = config.getoption("behavior_budget")
+    source = "--behavior-budget"
+    if raw is None:
+        raw, source = config.getini("behavior_budget"), "behavior_budget (ini)"
+    if not raw:
+        return None
+    from pytest_behavior.sampling.budget import parse_budget
+
+    try:
+        return parse_budget(str(raw))
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}={raw}: {exc}") from None
+
+
+def _attach_progress(config: pytest.Config, session: BehaviorSession) -> None:
+    """Progress goes through the terminal reporter with output capture suspended (not on xdist workers,
+    whose output nobody sees: the controller shows their results)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(config, "workerinput") or session.settings.progress == "off":
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def write(text: str, live: bool) -> None:
+        from contextlib import nullcontext
+
+        with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+            if live:
+                if reporter.currentfspath is not None:
+                    reporter.ensure_newline()
+                reporter.rewrite(text, erase=True)
+            else:
+                if text:
+                    reporter.write_line(text)
+                reporter.currentfspath = None  # pytest starts a fresh line for the next result
+
+    session.progress_writer = write
+    session.progress_isatty = bool(getattr(reporter, "isatty", False))
 
 
 def _int_option(config: pytest.Config, name: str) -> int:
@@ -170,11 +245,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if mark.name in MARKER_NAMES and mark.name not in marks:
                 marks[mark.name] = mark  # the closest marker of each name wins
         uses_fixture = "behavior" in getattr(item, "fixturenames", ())
-        if marks and not uses_fixture:
+        if (marks or item.get_closest_marker(BUDGET_MARKER)) and not uses_fixture:
             problems.append(f"{item.nodeid}: behavior markers need the `behavior` fixture (call behavior.sample())")
             continue
         if not uses_fixture:
             continue
+        budget_mark = item.get_closest_marker(BUDGET_MARKER)
+        if budget_mark is not None:
+            from pytest_behavior.sampling.budget import budget_from_marker
+
+            try:
+                item.stash[BUDGET_KEY] = budget_from_marker(budget_mark.args, dict(budget_mark.kwargs))
+            except ValueError as exc:
+                problems.append(f"{item.nodeid}: {exc}")
+                continue
         if marks:
             from pytest_behavior.properties.base import marker_sequential, parse_marker
 
@@ -219,7 +303,7 @@ def behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bun
     node = request.node
     fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()),
                               candidate=candidate_bundle, baseline=baseline_bundle,
-                              sequential=node.stash.get(SEQUENTIAL_KEY, None))
+                              sequential=node.stash.get(SEQUENTIAL_KEY, None), budget=node.stash.get(BUDGET_KEY, None))
     node.stash[FIXTURE_KEY] = fixture
     return fixture
 
@@ -269,7 +353,9 @@ def _judge_outcome(item: pytest.Item, result: Any) -> None:
 
     if result.regressed:
         raise BehaviorRegression(render_failure(result))
-    notes = result.pairing_notes
+    if result.budget_note:
+        warnings.warn(BehaviorBudgetWarning(f"{result.test}: {result.budget_note}"), stacklevel=1)
+    notes = [note for note in result.pairing_notes if note != result.budget_note]
     if notes:
         warnings.warn(BehaviorPairingWarning(f"{result.test}: " + "; ".join(notes)), stacklevel=1)
     if result.inconclusive:

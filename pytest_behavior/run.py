@@ -15,16 +15,17 @@ from typing import Any
 
 from pytest_behavior import __version__
 from pytest_behavior.bundle import Bundle
-from pytest_behavior.comparison import ArmInfo, Comparison, SequentialInfo
-from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
+from pytest_behavior.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
+from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
 from pytest_behavior.judge import judge, judge_sequential
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.llm import Completion
-from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms, sample_arms_until
+from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
 from pytest_behavior.sequential import BoundKey, SequentialJudge
 from pytest_behavior.settings import RunSettings
 from pytest_behavior.stats import SequentialResult
@@ -51,13 +52,14 @@ class Baseline:
 
 
 async def run_spec(
-    spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache
+    spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache,
+    gate: BudgetGate | None = None, monitor: SamplingMonitor | None = None,
 ) -> Comparison:
     if spec.repeats < 1:
         raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
     inputs, all_ids = _inputs(spec, settings, candidate, baseline)
     plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
-                        concurrency=settings.concurrency)
+                        concurrency=settings.concurrency, gate=gate, monitor=monitor)
     arms = {"candidate": candidate}
     if settings.mode == "live":
         assert baseline is not None
@@ -75,6 +77,7 @@ async def run_spec(
         inputs = inputs[:progress.n_used]
     else:
         sampled = await sample_arms(arms, inputs, plan, cache)
+    inputs, budget_note = _within_budget(spec, settings, inputs, sampled)
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
@@ -82,11 +85,37 @@ async def run_spec(
                       all_ids=all_ids)
     if progress is not None:
         result = replace(result, sequential=progress)
+    if budget_note is not None:
+        result = replace(result, budget_note=budget_note)
     if settings.mode == "update":
         target = golden_path(settings.golden_dir, spec.nodeid)
         written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
         result = _with_golden(result, target, written)
     return result
+
+
+def _within_budget(
+    spec: Spec, settings: RunSettings, inputs: list[Input], sampled: Mapping[str, ArmSamples]
+) -> tuple[list[Input], str | None]:
+    """The inputs every arm has complete, and what a reviewer must know when a budget stopped sampling.
+
+    A budget stop is not an error: the test is judged on the inputs sampled (its verdict's interval and
+    advice reflect the smaller n). Recording a golden file from part of the inputs would silently shrink
+    the baseline, so ``--behavior-update`` refuses instead.
+    """
+    reason = next((arm.budget_stop for arm in sampled.values() if arm.budget_stop), None)
+    if reason is None:
+        return inputs, None
+    unsampled = {input_id for arm in sampled.values() for input_id in arm.unsampled}
+    kept = [item for item in inputs if item.id not in unsampled]
+    later = "the samples that arrived are cached, so a re-run with a larger budget requests only the rest"
+    if settings.mode == "update":
+        raise BudgetExhaustedError(f"{reason}: golden file not written, {len(kept)} of {len(inputs)} inputs were "
+                                   f"sampled ({later})")
+    if not kept:
+        raise BudgetExhaustedError(f"{reason} before any input of this test was sampled; raise the budget "
+                                   "(--behavior-budget, or this test's behavior_budget marker)")
+    return kept, f"{reason}: judged on {len(kept)} of {len(inputs)} inputs ({later})"
 
 
 def _shuffled(inputs: Sequence[Input], seed: int) -> list[Input]:
@@ -225,13 +254,14 @@ def _baseline(
     if live is not None:
         outputs = {k: tuple(c.text for c in v) for k, v in live.outputs.items()}
         source = "records" if live.missing or baseline_kind == "records" else "live"
-        return Baseline(ArmInfo(live.label, live.fingerprint, source, live.requested, live.cached), outputs)
+        return Baseline(_arm_info(live, source), outputs)
     if golden is not None:
         outputs = {k: s.texts for k, s in golden.samples.items()}
         label = str(golden.bundle.get("label", "golden"))
         fingerprint = golden.bundle.get("fingerprint")
-        return Baseline(ArmInfo(label, None if fingerprint is None else str(fingerprint), _display_path(path, root)),
-                        outputs, {k: s.input for k, s in golden.samples.items()})
+        payloads = [p for s in golden.samples.values() for p in s.outputs]
+        info = arm_info(label, None if fingerprint is None else str(fingerprint), _display_path(path, root), payloads)
+        return Baseline(info, outputs, {k: s.input for k, s in golden.samples.items()})
     return None
 
 
@@ -269,7 +299,7 @@ def _compare(
         observations += [(prop.marker_name, o) for o in prop.observe(b, [cand_texts[i] for i in paired])]
     return Comparison(
         test=spec.nodeid, mode=settings.mode,
-        candidate=ArmInfo(cand.label, cand.fingerprint, candidate_source, cand.requested, cand.cached),
+        candidate=_arm_info(cand, candidate_source),
         baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
         baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
         verdicts=tuple(
@@ -279,6 +309,11 @@ def _compare(
         candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
         observations=tuple(observations),
     )
+
+
+def _arm_info(arm: ArmSamples, source: str) -> ArmInfo:
+    payloads = [c.to_payload() for reps in arm.outputs.values() for c in reps]
+    return arm_info(arm.label, arm.fingerprint, source, payloads, requested=arm.requested, cached=arm.cached)
 
 
 def _record(

@@ -15,6 +15,8 @@ from pytest_behavior.errors import BehaviorConfigError
 
 if TYPE_CHECKING:
     from pytest_behavior.bundle import Bundle
+    from pytest_behavior.report.progress import ProgressMode
+    from pytest_behavior.sampling.budget import Budget
 
 Mode = Literal["skip", "update", "golden", "live"]
 InconclusivePolicy = Literal["warn", "fail"]
@@ -37,12 +39,21 @@ class RunSettings:
     inconclusive: InconclusivePolicy = "warn"
     named_bundles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     sequential: bool = False
+    budget: Budget | None = None
+    progress: ProgressMode = "auto"
+    run_id: str | None = None  # the xdist run id shared by every worker (None: not under xdist)
 
     @property
     def baseline_description(self) -> str:
         if self.mode == "live":
             return f"live bundle {self.baseline_name!r}" if self.baseline_name else "live baseline_bundle"
         return f"golden files in {self.baseline_golden_dir or self.golden_dir}"
+
+
+def worker_share(total: int, *, index: int, workers: int) -> int:
+    """One xdist worker's share of the session's calls in flight: the shares add up to ``total`` (each at least 1),
+    so ``--behavior-concurrency`` bounds the whole session, not each worker."""
+    return max(1, total // workers + (1 if index < total % workers else 0))
 
 
 def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:

@@ -162,7 +162,7 @@ def truncate(text: str, limit: int = CELL_CHARS) -> str:
 
 def pairing_lines(result: Comparison) -> list[str]:
     """Inputs that could not be paired, and why; empty when every input was judged."""
-    lines = []
+    lines = [] if result.budget_note is None else [result.budget_note]
     if result.changed_ids:
         lines.append(f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
                      f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")

@@ -22,7 +22,16 @@ def summary_data(result: Any) -> dict[str, Any]:
         "verdicts": [v.to_dict() for v in result.verdicts],
         "sequential": None if result.sequential is None else {
             "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
+        "arms": [_arm_data(name, arm) for name, arm in (("candidate", result.candidate), ("baseline", result.baseline))
+                 if arm is not None],
+        "n_paired": len(result.paired_ids),
+        "budget_note": result.budget_note,
     }
+
+
+def _arm_data(name: str, arm: Any) -> dict[str, Any]:
+    return {"arm": name, "label": arm.label, "source": arm.source, "requested": arm.requested,
+            "cost_usd": arm.cost_usd, "latency_p50_ms": arm.latency_p50_ms, "latency_p95_ms": arm.latency_p95_ms}
 
 
 def _short(test: str) -> str:
@@ -65,7 +74,33 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         budget = sum(q["n_max"] for q in sequential)
         lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
                      f"{100 * (budget - used) / budget:.0f}%)")
-    return lines
+    lines += [f"{_short(s['test'])}: {s['budget_note']}" for s in summaries if s.get("budget_note")]
+    return lines + operational_lines(summaries)
+
+
+def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Cost and latency of each arm's samples, per test (only when some provider reported them)."""
+    from tabulate import tabulate
+
+    rows = []
+    for s in summaries:
+        for arm in s.get("arms", ()):
+            if arm["cost_usd"] is None and arm["latency_p50_ms"] is None:
+                continue
+            source = "live" if arm["source"] in ("model", "callable") else arm["source"]
+            rows.append([_short(s["test"]), f"{arm['arm']} {arm['label']}", source,
+                         "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
+                         _ms(arm["latency_p50_ms"]), _ms(arm["latency_p95_ms"])])
+    if not rows:
+        return []
+    table = tabulate(rows, headers=["test", "arm", "source", "cost", "latency p50", "p95"], tablefmt="simple",
+                     disable_numparse=True)
+    return ["cost and latency of the samples judged (cached samples at their recorded cost):",
+            *str(table).splitlines()]
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
 
 
 def _change(v: Mapping[str, Any]) -> str:

@@ -12,13 +12,14 @@ import os
 import random
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.inputs import canonical_json
+from pytest_behavior.sampling.cost import response_cost
 from pytest_behavior.secrets import REDACTED, is_secret_name
 
 #: The text recorded for an answer the provider's content filter withheld (the refusal detector knows it).
@@ -107,7 +108,8 @@ def check_model(bundle: Bundle) -> None:
             raise BehaviorConfigError(f"bundle {bundle.label!r}: {exc}") from None
 
 
-async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy) -> Completion:
+async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy,
+                     on_retry: Callable[[], None] | None = None) -> Completion:
     litellm = import_litellm()
     kwargs = bundle.completion_kwargs()
     timeout = kwargs.pop("timeout", None) or policy.timeout_s
@@ -125,6 +127,8 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
         except Exception as exc:
             if not _retryable(exc) or attempt == max_attempts:
                 raise ProviderError(_describe_failure(bundle, exc, attempt)) from None
+            if on_retry is not None:
+                on_retry()
             await asyncio.sleep(_backoff(exc, attempt, policy))
             continue
         latency_ms = (time.perf_counter() - started) * 1000
@@ -225,18 +229,10 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
             k: int(getattr(usage, k) or 0) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
         },
         latency_ms=round(latency_ms, 3),
-        cost_usd=_cost(litellm, response),
+        cost_usd=response_cost(litellm, response),
     )
 
 
 def _tool_call(call: Any) -> dict[str, Any]:
     function = getattr(call, "function", None)
     return {"name": getattr(function, "name", None), "arguments": getattr(function, "arguments", None)}
-
-
-def _cost(litellm: Any, response: Any) -> float | None:
-    try:
-        cost = litellm.completion_cost(completion_response=response)
-    except Exception:
-        return None
-    return float(cost) if cost else None

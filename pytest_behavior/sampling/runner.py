@@ -2,8 +2,9 @@
 
 Every sample is keyed by (bundle fingerprint, rendered messages, repeat index, seed) and written
 to the cache the moment it arrives, so an interrupted or failed run keeps what it paid for and a
-re-run only requests what is missing. When both arms are sampled live, their calls go out in one
-shuffled order, so drift during the run hits both arms alike.
+re-run only requests what is missing. Calls go out input by input in a seeded random order of inputs,
+and within an input the arms' calls in random order: when both arms are sampled live, drift during the
+run hits both alike, and a budget that stops the run early leaves whole pairs, not half-sampled inputs.
 """
 
 from __future__ import annotations
@@ -13,15 +14,28 @@ import random
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorError
 from pytest_behavior.inputs import Input, Message, render_messages
+from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
+from pytest_behavior.sampling.cost import estimate_call_usd
 from pytest_behavior.sampling.llm import CallPolicy, Completion, call_app, call_model, check_model
 
 T = TypeVar("T")
+
+
+class SamplingMonitor(Protocol):
+    """Receives the sampler's events (the live progress display implements it)."""
+
+    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None: ...
+    def call_started(self) -> None: ...
+    def call_retried(self) -> None: ...
+    def call_finished(self, cost_usd: float | None) -> None: ...
+    def call_failed(self) -> None: ...
+    def end(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -31,11 +45,17 @@ class SamplingPlan:
     seed: int
     concurrency: int = 16
     policy: CallPolicy = field(default_factory=CallPolicy)
+    gate: BudgetGate | None = field(default=None, compare=False)
+    monitor: SamplingMonitor | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class ArmSamples:
-    """One arm's outputs: ``outputs[input_id]`` holds its repeats, in repeat order."""
+    """One arm's outputs: ``outputs[input_id]`` holds its repeats, in repeat order.
+
+    ``unsampled`` are inputs a budget stopped before all their samples arrived (not an error: the test is
+    judged on the others); ``estimated_usd_per_call`` is the pre-run estimate (None: price unknown).
+    """
 
     label: str
     fingerprint: str
@@ -43,6 +63,9 @@ class ArmSamples:
     missing: tuple[str, ...]
     requested: int
     cached: int
+    unsampled: tuple[str, ...] = ()
+    budget_stop: str | None = None
+    estimated_usd_per_call: float | None = None
 
 
 @dataclass(frozen=True)
@@ -77,13 +100,49 @@ async def _run_job(job: _Job, plan: SamplingPlan) -> Completion:
     if job.bundle.kind == "callable":
         return await call_app(job.bundle, job.item.value)
     assert job.messages is not None
-    return await call_model(job.bundle, job.messages, seed=_call_seed(plan.seed, job.repeat), policy=plan.policy)
+    on_retry = plan.monitor.call_retried if plan.monitor is not None else None
+    return await call_model(job.bundle, job.messages, seed=_call_seed(plan.seed, job.repeat), policy=plan.policy,
+                            on_retry=on_retry)
+
+
+def _order(pending: list[_Job], seed: int) -> list[_Job]:
+    """Inputs in a seeded random order; each input's calls (both arms, every repeat) together, shuffled."""
+    rng = random.Random(seed)
+    by_input: dict[str, list[_Job]] = {}
+    for job in pending:
+        by_input.setdefault(job.item.id, []).append(job)
+    groups = list(by_input.values())
+    rng.shuffle(groups)
+    for group in groups:
+        rng.shuffle(group)
+    return [job for group in groups for job in group]
+
+
+def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[_Job], hits: Mapping[str, Mapping[str, Any]],
+               plan: SamplingPlan) -> dict[str, float | None]:
+    """Estimated dollars per call of each arm (only computed when something uses it)."""
+    if plan.gate is None and plan.monitor is None:
+        return {}
+    estimates: dict[str, float | None] = {}
+    for name, bundle in arms.items():
+        arm_jobs = [job for job in jobs if job.arm == name and job.messages is not None]
+        if bundle.kind != "model" or not arm_jobs:
+            estimates[name] = None if bundle.kind == "model" else 0.0
+            continue
+        seen = [hits[job.key] for job in arm_jobs if job.key in hits]
+        estimates[name] = estimate_call_usd(bundle, [job.messages for job in arm_jobs[:50] if job.messages],
+                                            previous=seen)
+    return estimates
 
 
 async def sample_arms(
     arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan, cache: SampleCache
 ) -> dict[str, ArmSamples]:
-    """Sample every arm on every input ``plan.repeats`` times; cached samples are not requested again."""
+    """Sample every arm on every input ``plan.repeats`` times; cached samples are not requested again.
+
+    With a budget (``plan.gate``) sampling may stop early: the arms then list the inputs left incomplete
+    in ``unsampled`` and the reason in ``budget_stop``.
+    """
     for bundle in arms.values():
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}
@@ -98,14 +157,30 @@ async def sample_arms(
             results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
         else:
             pending.append(job)
-    random.Random(plan.seed).shuffle(pending)
-    await _run_all(pending, plan, cache, results)
+    estimates = _estimates(arms, jobs, hits, plan)
+    pending = _order(pending, plan.seed)
+    if plan.monitor is not None:
+        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
+                           estimated_usd=_total_estimate(pending, estimates))
+    try:
+        stopped = await _run_all(pending, plan, cache, results, estimates)
+    finally:
+        if plan.monitor is not None:
+            plan.monitor.end()
     out = {}
     for name, bundle in arms.items():
-        requested = sum(1 for job in pending if job.arm == name)
+        requested = sum(1 for job in pending if job.arm == name and job.key in stopped.started)
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits)
-        out[name] = _collect(name, bundle, inputs, plan, results, replayed.get(name, ()), requested, cached)
+        out[name] = _collect(name, bundle, inputs, plan, results, replayed.get(name, ()), requested, cached,
+                             budget_stop=stopped.reason, estimate=estimates.get(name))
     return out
+
+
+def _total_estimate(pending: Sequence[_Job], estimates: Mapping[str, float | None]) -> float | None:
+    known = [estimates.get(job.arm) for job in pending]
+    if not pending or any(value is None for value in known):
+        return None if pending else 0.0
+    return sum(value for value in known if value is not None)
 
 
 async def sample_arms_until(
@@ -138,14 +213,23 @@ async def sample_arms_until(
             pending.append(job)
     frontier = _Frontier(arms, inputs, plan, results, missing, consume)
     frontier.advance()  # inputs served entirely from the cache or from records
-    requested = await _run_in_order(pending, plan, cache, results, frontier)
+    estimates = _estimates(arms, jobs, hits, plan)
+    if plan.monitor is not None:
+        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
+                           estimated_usd=_total_estimate(pending, estimates))
+    try:
+        requested, budget_stop = await _run_in_order(pending, plan, cache, results, frontier, estimates)
+    finally:
+        if plan.monitor is not None:
+            plan.monitor.end()
     consumed = inputs[:frontier.position]
     out = {}
     for name, bundle in arms.items():
         consumed_ids = {item.id for item in consumed}
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits and job.item.id in consumed_ids)
         out[name] = _collect(name, bundle, consumed, plan, results, sorted(missing.get(name, ())),
-                             requested.get(name, 0), cached)
+                             requested.get(name, 0), cached,
+                             budget_stop=None if frontier.decided else budget_stop, estimate=estimates.get(name))
     return out, frontier.position
 
 
@@ -183,40 +267,58 @@ class _Frontier:
 
 async def _run_in_order(
     pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
-    frontier: _Frontier,
-) -> dict[str, int]:
-    """Workers take jobs in input order and stop taking them once the frontier has decided."""
+    frontier: _Frontier, estimates: Mapping[str, float | None] | None = None,
+) -> tuple[dict[str, int], str | None]:
+    """Workers take jobs in input order and stop taking them once the frontier has decided (or the budget
+    is spent). Returns the calls requested per arm and why a budget stopped them (None: it did not)."""
     queue = list(reversed(pending))
     requested: dict[str, int] = {}
     failures: list[BaseException] = []
+    monitor = plan.monitor
+    spender = _Spender(plan.gate, estimates or {})
+    stop: list[str] = []
 
     async def worker() -> None:
-        while queue and not frontier.decided and not failures:
+        while queue and not frontier.decided and not failures and not stop:
             job = queue.pop()
+            estimate = await spender.reserve(job.arm)
+            if estimate is None:
+                queue.append(job)
+                stop.append(spender.stop_reason())
+                return
             requested[job.arm] = requested.get(job.arm, 0) + 1
+            if monitor is not None:
+                monitor.call_started()
             try:
                 completion = await _run_job(job, plan)
             except BehaviorError as exc:
+                spender.settle(job.arm, estimate, 0.0)
                 failures.append(exc)
+                if monitor is not None:
+                    monitor.call_failed()
                 return
+            spender.settle(job.arm, estimate, completion.cost_usd)
             if job.bundle.cacheable:
                 cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
                           payload=completion.to_payload())
             results[(job.arm, job.item.id, job.repeat)] = completion
+            if monitor is not None:
+                monitor.call_finished(completion.cost_usd)
             try:
                 frontier.advance()
             except Exception as exc:  # judging failed: stop starting requests, let the others land in the cache
                 failures.append(exc)
 
     await asyncio.gather(*(worker() for _ in range(min(plan.concurrency, len(pending)) or 1)))
+    reason = stop[0] if stop else None
     if failures and frontier.decided and all(isinstance(f, BehaviorError) for f in failures):
-        return requested  # failed requests for inputs after the decision: not used, so not an error
+        return requested, reason  # failed requests for inputs after the decision: not used, so not an error
     if failures:
         raise type(failures[0])(
             f"{failures[0]} ({sum(requested.values()) - len(failures)} of the samples requested arrived and are "
             "cached; a re-run requests only the missing ones)"
         ) from failures[0]
-    return requested
+    return requested, reason
 
 
 def _replay(
@@ -236,25 +338,94 @@ def _replay(
     return tuple(missing)
 
 
+class _Spender:
+    """Reserves each call against the budget at its arm's estimated cost, and settles it at its real cost.
+
+    The estimate starts from the pre-run figure and becomes the mean real cost of the arm's calls so far. When the
+    budget refuses a call while others are in flight, it waits for them to settle (real costs usually come in
+    under the estimate) and only then gives up, so a dollar limit is not hit early by estimates alone.
+    """
+
+    def __init__(self, gate: BudgetGate | None, estimates: Mapping[str, float | None]) -> None:
+        self.gate = gate
+        self.initial = dict(estimates)
+        self.actual: dict[str, tuple[float, int]] = {}
+        self.in_flight = 0
+        self.changed = asyncio.Event()
+
+    def estimate(self, arm: str) -> float:
+        total, count = self.actual.get(arm, (0.0, 0))
+        return total / count if count else (self.initial.get(arm) or 0.0)
+
+    async def reserve(self, arm: str) -> float | None:
+        """The estimate reserved for one call of ``arm``; None when the budget has no room left."""
+        while True:
+            estimate = self.estimate(arm)
+            if self.gate is None or self.gate.reserve(estimate):
+                self.in_flight += 1
+                return estimate
+            if self.in_flight == 0:
+                return None
+            self.changed.clear()
+            await self.changed.wait()
+
+    def settle(self, arm: str, estimate: float, actual: float | None) -> None:
+        self.in_flight -= 1
+        if actual is not None:
+            total, count = self.actual.get(arm, (0.0, 0))
+            self.actual[arm] = (total + actual, count + 1)
+        if self.gate is not None:
+            self.gate.settle(estimate, actual)
+        self.changed.set()
+
+    def stop_reason(self) -> str:
+        return (self.gate.stop_reason() if self.gate is not None else None) or "budget reached"
+
+
+@dataclass
+class _Stop:
+    """What `_run_all` started, and why it stopped starting calls early (None: it did not)."""
+
+    started: set[str] = field(default_factory=set)
+    reason: str | None = None
+
+
 async def _run_all(
-    pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion]
-) -> None:
+    pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+    estimates: Mapping[str, float | None] | None = None,
+) -> _Stop:
     semaphore = asyncio.Semaphore(plan.concurrency)
     failures: list[BaseException] = []
+    stop = _Stop()
+    monitor = plan.monitor
+    spender = _Spender(plan.gate, estimates or {})
 
     async def run(job: _Job) -> None:
         async with semaphore:
-            if failures:
-                return  # stop requesting after the first failure; what arrived is cached
+            if failures or stop.reason is not None:
+                return  # stop requesting after the first failure or once the budget is spent; what arrived is cached
+            estimate = await spender.reserve(job.arm)
+            if estimate is None:
+                stop.reason = stop.reason or spender.stop_reason()
+                return
+            stop.started.add(job.key)
+            if monitor is not None:
+                monitor.call_started()
             try:
                 completion = await _run_job(job, plan)
             except BehaviorError as exc:
+                spender.settle(job.arm, estimate, 0.0)
                 failures.append(exc)
+                if monitor is not None:
+                    monitor.call_failed()
                 return
+            spender.settle(job.arm, estimate, completion.cost_usd)
             if job.bundle.cacheable:
                 cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
                           payload=completion.to_payload())
             results[(job.arm, job.item.id, job.repeat)] = completion
+            if monitor is not None:
+                monitor.call_finished(completion.cost_usd)
 
     await asyncio.gather(*(run(job) for job in pending))
     if failures:
@@ -263,19 +434,27 @@ async def _run_all(
             f"{failures[0]} ({done} of {len(pending)} requested samples arrived and are cached; "
             "a re-run requests only the missing ones)"
         ) from failures[0]
+    return stop
 
 
 def _collect(
     arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan,
     results: Mapping[tuple[str, str, int], Completion], missing: Sequence[str], requested: int, cached: int,
+    *, budget_stop: str | None = None, estimate: float | None = None,
 ) -> ArmSamples:
     outputs = {}
+    unsampled = []
     for item in inputs:
         if item.id in missing:
             continue
-        outputs[item.id] = tuple(results[(arm, item.id, r)] for r in range(plan.repeats))
+        keys = [(arm, item.id, r) for r in range(plan.repeats)]
+        if not all(key in results for key in keys):
+            unsampled.append(item.id)  # only a budget stop leaves an input incomplete without an error
+            continue
+        outputs[item.id] = tuple(results[key] for key in keys)
     return ArmSamples(label=bundle.label, fingerprint=bundle.fingerprint, outputs=outputs,
-                      missing=tuple(missing), requested=requested, cached=cached)
+                      missing=tuple(missing), requested=requested, cached=cached, unsampled=tuple(unsampled),
+                      budget_stop=budget_stop, estimated_usd_per_call=estimate)
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:

@@ -4,8 +4,9 @@ It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies) for the opena
 on its own event loop in a background thread, so the plugin's real HTTP path can be exercised without a
 network: latency, 429 with ``Retry-After``, 500, a response slower than the client's timeout, a malformed
 JSON body, and a dropped connection are each injectable, per request (a script of faults consumed in
-order) or at random with a seeded rate. It counts requests and keeps the headers it received, so a test
-can check what a client sent (and that secrets sent there went nowhere else).
+order) or at random with a seeded rate (drawn in arrival order, or per prompt so that which requests fail
+does not depend on the order concurrent requests arrive in). It counts requests and keeps the headers it
+received, so a test can check what a client sent (and that secrets sent there went nowhere else).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ class ServerConfig:
     fault_rate: float = 0.0
     faults: tuple[Fault, ...] = ("429", "500")
     retry_after_s: float = 0.1
+    retry_after_on: tuple[Fault, ...] = ("429",)
+    """Faults whose response carries ``Retry-After: retry_after_s`` (add "500" for a server error that says when
+    to come back, as a 503 does)."""
+    fault_by: Literal["arrival", "prompt"] = "arrival"
+    """How `fault_rate` draws: "arrival", one seeded stream in the order requests arrive; "prompt", a draw seeded
+    by (seed, the request's messages, how many times those messages were seen), so the same requests fail in every
+    run however concurrent requests interleave."""
     timeout_s: float = 30.0
     """How long a "timeout" fault holds the request before answering."""
     seed: int = 0
@@ -42,6 +50,9 @@ class ServerStats:
     requests: int = 0
     answered: int = 0
     faults: dict[str, int] = field(default_factory=dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    """Requests being handled at once, and the most seen (a client's concurrency bound, measured)."""
     headers: list[dict[str, str]] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
 
@@ -58,6 +69,7 @@ class OpenAIServer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="openai-loopback", daemon=True)
         self._lock = threading.Lock()
         self._connections: set[asyncio.Task[None]] = set()
+        self._seen: dict[str, int] = {}
         self.port = 0
 
     @property
@@ -86,13 +98,20 @@ class OpenAIServer:
         self._thread.join(timeout=10)
         self._loop.close()
 
-    def _next_fault(self) -> Fault:
+    def _next_fault(self, body: dict[str, Any] | None = None) -> Fault:
         with self._lock:
             self.stats.requests += 1
             if self.config.script:
                 return self.config.script.pop(0)
-            if self.config.fault_rate and self._random.random() < self.config.fault_rate:
-                return self._random.choice(self.config.faults)
+            if not self.config.fault_rate:
+                return "ok"
+            draw = self._random
+            if self.config.fault_by == "prompt":
+                key = json.dumps((body or {}).get("messages"), sort_keys=True)
+                seen = self._seen[key] = self._seen.get(key, 0) + 1
+                draw = random.Random(f"{self.config.seed}:{seen}:{key}")
+            if draw.random() < self.config.fault_rate:
+                return draw.choice(self.config.faults)
             return "ok"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -108,33 +127,48 @@ class OpenAIServer:
                 with self._lock:
                     self.stats.headers.append(headers)
                     self.stats.bodies.append(body)
-                fault = self._next_fault()
-                with self._lock:
-                    self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
-                if fault == "drop":
-                    break
-                if self.config.latency_s:
-                    await asyncio.sleep(self.config.latency_s)
-                if fault == "timeout":
-                    await asyncio.sleep(self.config.timeout_s)
-                status, payload, extra = self._response(fault, body)
-                writer.write(_http_response(status, payload, extra))
-                await writer.drain()
-                if fault == "ok":
+                    self.stats.in_flight += 1
+                    self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+                try:
+                    answered = await self._answer(writer, body)
+                finally:
                     with self._lock:
-                        self.stats.answered += 1
+                        self.stats.in_flight -= 1
+                if not answered:
+                    break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
             self._connections.discard(task)
 
+    async def _answer(self, writer: asyncio.StreamWriter, body: dict[str, Any]) -> bool:
+        """One request: its fault (if any), latency, response. False when the connection is to be dropped."""
+        fault = self._next_fault(body)
+        with self._lock:
+            self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
+        if fault == "drop":
+            return False
+        if self.config.latency_s:
+            await asyncio.sleep(self.config.latency_s)
+        if fault == "timeout":
+            await asyncio.sleep(self.config.timeout_s)
+        status, payload, extra = self._response(fault, body)
+        writer.write(_http_response(status, payload, extra))
+        await writer.drain()
+        if fault == "ok":
+            with self._lock:
+                self.stats.answered += 1
+        return True
+
     def _response(self, fault: Fault, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+        retry_after = {"Retry-After": f"{self.config.retry_after_s:g}"} if fault in self.config.retry_after_on else {}
         if fault == "429":
             error = {"error": {"message": "Rate limit reached", "type": "rate_limit_error", "code": "rate_limit"}}
-            return 429, json.dumps(error).encode(), {"Retry-After": f"{self.config.retry_after_s:g}"}
+            return 429, json.dumps(error).encode(), retry_after
         if fault == "500":
-            return 500, json.dumps({"error": {"message": "internal error", "type": "server_error"}}).encode(), {}
+            error = {"error": {"message": "internal error", "type": "server_error"}}
+            return 500, json.dumps(error).encode(), retry_after
         if fault == "malformed":
             return 200, b'{"id": "chatcmpl-1", "choices": [{"message": {"content": "trunc', {}
         messages = body.get("messages") or [{"content": ""}]

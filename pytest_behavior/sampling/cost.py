@@ -1,0 +1,75 @@
+"""What a call costs: litellm's price data, or the bundle's own ``input_cost_per_token`` / ``output_cost_per_token``.
+
+Estimates (before a call) use litellm's token counter on the rendered messages and, for the answer, the mean
+completion tokens of samples already cached for the bundle, else its ``max_tokens``, else
+`DEFAULT_COMPLETION_TOKENS`. A model litellm has no price for, without prices on the bundle, costs ``None``:
+unknown, never silently zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pytest_behavior.bundle import Bundle
+
+DEFAULT_COMPLETION_TOKENS = 256
+"""Completion tokens assumed per call when nothing better is known (a typical chat answer)."""
+
+PRICE_PARAMS = ("input_cost_per_token", "output_cost_per_token")
+
+
+def response_cost(litellm: Any, response: Any) -> float | None:
+    """The cost litellm computed for this response (custom prices included), or None when unknown."""
+    hidden = getattr(response, "_hidden_params", None)
+    cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
+    if cost is None:
+        try:
+            cost = litellm.completion_cost(completion_response=response)
+        except Exception:
+            return None
+    try:
+        return float(cost)
+    except (TypeError, ValueError):
+        return None
+
+
+def _expected_completion_tokens(bundle: Bundle, previous: Sequence[Mapping[str, Any]]) -> int:
+    seen = [int(p["usage"]["completion_tokens"]) for p in previous
+            if isinstance(p.get("usage"), Mapping) and p["usage"].get("completion_tokens") is not None]
+    if seen:
+        return max(1, round(sum(seen) / len(seen)))
+    max_tokens = bundle.litellm_params.get("max_tokens") or bundle.litellm_params.get("max_completion_tokens")
+    return int(max_tokens) if isinstance(max_tokens, int) and max_tokens > 0 else DEFAULT_COMPLETION_TOKENS
+
+
+def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, Any]]], *,
+                      previous: Sequence[Mapping[str, Any]] = ()) -> float | None:
+    """Mean estimated dollars per call of ``bundle`` over these rendered message lists (None: no price known).
+
+    ``previous`` are cached payloads of the same calls, whose recorded costs are the best estimate when known.
+    """
+    known = [float(p["cost_usd"]) for p in previous if p.get("cost_usd") is not None]
+    if known:
+        return sum(known) / len(known)
+    if not messages or bundle.model is None:
+        return None
+    from pytest_behavior.sampling.llm import import_litellm
+
+    litellm = import_litellm()
+    completion_tokens = _expected_completion_tokens(bundle, previous)
+    try:
+        prompt_tokens = sum(litellm.token_counter(model=bundle.model, messages=list(m)) for m in messages)
+    except Exception:
+        prompt_tokens = sum(len(str(part.get("content", ""))) // 4 for m in messages for part in m)
+    prompt_tokens = round(prompt_tokens / len(messages))
+    params = bundle.litellm_params
+    if any(name in params for name in PRICE_PARAMS):
+        return float(prompt_tokens * float(params.get("input_cost_per_token") or 0.0)
+                     + completion_tokens * float(params.get("output_cost_per_token") or 0.0))
+    try:
+        prompt_usd, completion_usd = litellm.cost_per_token(model=bundle.model, prompt_tokens=prompt_tokens,
+                                                             completion_tokens=completion_tokens)
+    except Exception:
+        return None
+    return float(prompt_usd) + float(completion_usd)
