@@ -368,8 +368,8 @@ def _judge_outcome(item: pytest.Item, result: Any) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    if call.when != "call":
-        return report
+    if call.when != "call" or item.stash.get(FIXTURE_KEY, None) is None:
+        return report  # not a behavior test: its exceptions are the user's, reported as pytest would
     excinfo = call.excinfo
     if excinfo is not None and excinfo.errisinstance(BehaviorError):
         report.longrepr = f"{type(excinfo.value).__name__}: {excinfo.value}"

@@ -9,10 +9,12 @@ change. Re-recording identical behavior leaves the file untouched (no date churn
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -140,9 +142,21 @@ def _stable(value: Any) -> Any:
     return value
 
 
+def _mode_for(path: Path) -> int:
+    """Keep the replaced file's mode; a new file gets 0o666 minus the umask, as open() would give it."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_golden(path: Path, record: GoldenRecord) -> bool:
     """Write atomically (temp file + rename); False when only volatile fields (date, latency) would change."""
     text = dumps(record)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a writer that was killed; only one process writes this test's file
     if path.exists():
         try:
             if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(json.loads(text)):
@@ -154,6 +168,9 @@ def write_golden(path: Path, record: GoldenRecord) -> bool:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # a crash of the machine, not only of the process, must not leave it empty
+        os.chmod(tmp, _mode_for(path))  # mkstemp creates 0600; golden files are shared, reviewed files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,19 @@ def test_read_errors_name_the_file_and_the_fix(tmp_path: Path, content: str | No
     with pytest.raises(GoldenFileError, match=message) as info:
         read_golden(path, nodeid="t.py::test_x")
     assert str(path) in str(info.value) and "pytest t.py::test_x --behavior-update" in str(info.value)
+
+
+def test_writing_keeps_the_file_mode_and_clears_temp_files_of_killed_writers(tmp_path: Path) -> None:
+    path = golden_path(tmp_path, "test_mod.py::test_x")
+    previous = os.umask(0o022)
+    try:
+        assert write_golden(path, record())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # as open() would create it, not mkstemp's 0600
+        path.chmod(0o664)
+        stale = path.parent / f".{path.name}.abc123.tmp"
+        stale.write_text("{half a file")
+        assert write_golden(path, record(text="changed"))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664  # a replaced file keeps its mode
+        assert not stale.exists()
+    finally:
+        os.umask(previous)
