@@ -21,7 +21,7 @@ import math
 from typing import Any
 
 from pytest_behavior.properties.base import Bound, Observation
-from pytest_behavior.stats import BoundResult
+from pytest_behavior.stats.result import BoundResult
 
 POWER = 0.8
 WILCOXON_EFFICIENCY = 3 / math.pi  # asymptotic relative efficiency vs the t-test (Hodges & Lehmann 1956)

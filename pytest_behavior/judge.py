@@ -22,14 +22,9 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from pytest_behavior import stats
 from pytest_behavior.properties.base import Bound, Observation, summarize
-from pytest_behavior.stats import (
-    BoundResult,
-    absolute_rate_bound,
-    holm,
-    paired_binary_bound,
-    paired_log_ratio_bound,
-)
+from pytest_behavior.stats.result import BoundResult
 
 if TYPE_CHECKING:
     from pytest_behavior.stats import SequentialResult
@@ -108,7 +103,7 @@ def judge(
         for bound in obs.metric.bounds
         if obs.baseline is not None or not bound.relative
     ]
-    adjusted = holm([p.result.p_regress for p in pending]) if pending else []
+    adjusted = stats.holm([p.result.p_regress for p in pending]) if pending else []
     return _mark_confined([_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)])
 
 
@@ -171,17 +166,17 @@ def _rows(obs: Observation, rows: list[int]) -> Observation:
 def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
     base, cand, t = obs.baseline, obs.candidate, _oriented_threshold(bound)
     if bound.form == "max_rate":
-        return absolute_rate_bound(cand, threshold=t, alpha=alpha)
+        return stats.absolute_rate_bound(cand, threshold=t, alpha=alpha)
     if bound.form == "min_rate":
-        return absolute_rate_bound(1.0 - cand, threshold=t, alpha=alpha)
+        return stats.absolute_rate_bound(1.0 - cand, threshold=t, alpha=alpha)
     assert base is not None
     if bound.form == "max_increase":
-        return paired_binary_bound(base, cand, threshold=t, alpha=alpha)
+        return stats.paired_binary_bound(base, cand, threshold=t, alpha=alpha)
     if bound.form == "max_decrease":
-        return paired_binary_bound(cand, base, threshold=t, alpha=alpha)
+        return stats.paired_binary_bound(cand, base, threshold=t, alpha=alpha)
     if bound.form == "max_ratio":
-        return paired_log_ratio_bound(base, cand, threshold=t, alpha=alpha)
-    return paired_log_ratio_bound(cand, base, threshold=t, alpha=alpha)
+        return stats.paired_log_ratio_bound(base, cand, threshold=t, alpha=alpha)
+    return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=alpha)
 
 
 def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict | None = None) -> BoundVerdict:

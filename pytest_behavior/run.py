@@ -6,12 +6,16 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import random
+import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_behavior import __version__
 from pytest_behavior.bundle import Bundle
@@ -24,11 +28,13 @@ from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.llm import Completion
+from pytest_behavior.sampling.llm import Completion, import_litellm
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
 from pytest_behavior.sequential import BoundKey, SequentialJudge
 from pytest_behavior.settings import RunSettings
-from pytest_behavior.stats import SequentialResult
+
+if TYPE_CHECKING:
+    from pytest_behavior.stats import SequentialResult
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ async def run_spec(
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
         _check_compatible(golden, spec, path)
+    if any(bundle.kind == "model" for bundle in arms.values()):
+        import_litellm()  # first: the preload below must not compete with this import
+    preload_statistics()
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     if spec.sequential and settings.mode in ("golden", "live"):
@@ -92,6 +101,30 @@ async def run_spec(
         written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
         result = _with_golden(result, target, written)
     return result
+
+
+_STATISTICS_MODULES = ("pytest_behavior.stats.binary", "pytest_behavior.stats.continuous",
+                       "pytest_behavior.golden.diff")
+_preloading: list[threading.Thread] = []
+
+
+def preload_statistics() -> None:
+    """Import scipy and the verdict code in a background thread while the first samples are in flight.
+
+    Those imports take about half a second of CPU that sampling, mostly waiting on the network, leaves idle;
+    done here they are off the critical path. Once per process; a failure is left for the judge to report.
+    """
+    if _preloading or all(name in sys.modules for name in _STATISTICS_MODULES):
+        return
+
+    def load() -> None:
+        for name in _STATISTICS_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="pytest-behavior-preload", daemon=True)
+    _preloading.append(thread)
+    thread.start()
 
 
 def _within_budget(

@@ -1,6 +1,6 @@
 """What a call costs: litellm's price data, or the bundle's own ``input_cost_per_token`` / ``output_cost_per_token``.
 
-Estimates (before a call) use litellm's token counter on the rendered messages and, for the answer, the mean
+Estimates (before a call) count about four characters per token of the rendered messages and, for the answer, the mean
 completion tokens of samples already cached for the bundle, else its ``max_tokens``, else
 `DEFAULT_COMPLETION_TOKENS`. A model litellm has no price for, without prices on the bundle, costs ``None``:
 unknown, never silently zero.
@@ -43,6 +43,14 @@ def _expected_completion_tokens(bundle: Bundle, previous: Sequence[Mapping[str, 
     return int(max_tokens) if isinstance(max_tokens, int) and max_tokens > 0 else DEFAULT_COMPLETION_TOKENS
 
 
+def _approximate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    """About four characters per token (OpenAI's rule of thumb), plus a few tokens of framing per message.
+
+    An exact tokenizer would cost half a second to load for an estimate dominated by the unknown answer length.
+    """
+    return sum(4 + len(str(message.get("content") or "")) // 4 for message in messages)
+
+
 def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, Any]]], *,
                       previous: Sequence[Mapping[str, Any]] = ()) -> float | None:
     """Mean estimated dollars per call of ``bundle`` over these rendered message lists (None: no price known).
@@ -58,11 +66,7 @@ def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, A
 
     litellm = import_litellm()
     completion_tokens = _expected_completion_tokens(bundle, previous)
-    try:
-        prompt_tokens = sum(litellm.token_counter(model=bundle.model, messages=list(m)) for m in messages)
-    except Exception:
-        prompt_tokens = sum(len(str(part.get("content", ""))) // 4 for m in messages for part in m)
-    prompt_tokens = round(prompt_tokens / len(messages))
+    prompt_tokens = round(sum(_approximate_tokens(m) for m in messages) / len(messages))
     params = bundle.litellm_params
     if any(name in params for name in PRICE_PARAMS):
         return float(prompt_tokens * float(params.get("input_cost_per_token") or 0.0)

@@ -121,8 +121,8 @@ def _order(pending: list[_Job], seed: int) -> list[_Job]:
 def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[_Job], hits: Mapping[str, Mapping[str, Any]],
                plan: SamplingPlan) -> dict[str, float | None]:
     """Estimated dollars per call of each arm (only computed when something uses it)."""
-    if plan.gate is None:
-        return {}  # counting tokens loads a tokenizer (half a second): only a budget needs the estimate
+    if plan.gate is None and plan.monitor is None:
+        return {}
     estimates: dict[str, float | None] = {}
     for name, bundle in arms.items():
         arm_jobs = [job for job in jobs if job.arm == name and job.messages is not None]

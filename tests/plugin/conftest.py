@@ -9,7 +9,9 @@ import scipy.stats  # noqa: F401
 import pytest_behavior.fixture
 import pytest_behavior.golden.diff
 import pytest_behavior.properties
-import pytest_behavior.report.terminal  # noqa: F401
+import pytest_behavior.report.terminal
+import pytest_behavior.stats.binary
+import pytest_behavior.stats.continuous  # noqa: F401
 from pytest_behavior.properties import registered_markers
 from pytest_behavior.sampling.llm import import_litellm
 
