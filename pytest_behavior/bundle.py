@@ -9,6 +9,7 @@ when any of that changes and never contains a credential.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
@@ -113,9 +114,9 @@ class Bundle:
             described["params"] = params
         return described
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """sha256 of the canonical JSON of `describe()` (the label is a name, not behavior)."""
+        """sha256 of the canonical JSON of `describe()` (the label is a name, not behavior); computed once."""
         return hashlib.sha256(canonical_json(self.describe()).encode()).hexdigest()
 
     @property

@@ -22,12 +22,15 @@ PRICE_PARAMS = ("input_cost_per_token", "output_cost_per_token")
 def response_cost(litellm: Any, response: Any) -> float | None:
     """The cost litellm computed for this response (custom prices included), or None when unknown."""
     hidden = getattr(response, "_hidden_params", None)
-    cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
-    if cost is None:
+    if isinstance(hidden, dict) and "response_cost" in hidden:
+        cost = hidden["response_cost"]  # litellm priced it already (None: it has no price; asking again is slow)
+    else:
         try:
             cost = litellm.completion_cost(completion_response=response)
         except Exception:
             return None
+    if cost is None:
+        return None
     try:
         return float(cost)
     except (TypeError, ValueError):

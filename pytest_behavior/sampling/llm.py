@@ -7,6 +7,7 @@ that selects no behavior test must not pay for it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import inspect
 import os
@@ -171,6 +172,7 @@ async def call_app(bundle: Bundle, value: Any) -> Completion:
     return Completion(text=text, latency_ms=(time.perf_counter() - started) * 1000)
 
 
+@functools.lru_cache(maxsize=256)
 def _supports_seed(litellm: Any, model: str) -> bool:
     if model.startswith("sim/"):
         return True

@@ -53,6 +53,9 @@ class ServerStats:
     in_flight: int = 0
     max_in_flight: int = 0
     """Requests being handled at once, and the most seen (a client's concurrency bound, measured)."""
+    first_request_at: float | None = None
+    last_response_at: float | None = None
+    """``time.perf_counter()`` of the first request and the last response: the client's time in flight."""
     headers: list[dict[str, str]] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
 
@@ -125,6 +128,8 @@ class OpenAIServer:
                     break
                 headers, body = request
                 with self._lock:
+                    if self.stats.first_request_at is None:
+                        self.stats.first_request_at = time.perf_counter()
                     self.stats.headers.append(headers)
                     self.stats.bodies.append(body)
                     self.stats.in_flight += 1
@@ -134,6 +139,7 @@ class OpenAIServer:
                 finally:
                     with self._lock:
                         self.stats.in_flight -= 1
+                        self.stats.last_response_at = time.perf_counter()
                 if not answered:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
