@@ -196,8 +196,7 @@ def _attach_progress(config: pytest.Config, session: BehaviorSession) -> None:
                     reporter.ensure_newline()
                 reporter.rewrite(text, erase=True)
             else:
-                if text:
-                    reporter.write_line(text)
+                reporter.write_line(text)
                 reporter.currentfspath = None  # pytest starts a fresh line for the next result
 
     session.progress_writer = write

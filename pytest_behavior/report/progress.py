@@ -40,8 +40,8 @@ def progress_style(mode: ProgressMode, *, isatty: bool) -> ProgressStyle | None:
 class Progress:
     """Counts one test's sampling events (a `SamplingMonitor`) and writes status through ``write``.
 
-    ``write(text, live)`` prints ``text``: redrawn in place when ``live``, as a line otherwise; an empty
-    ``text`` with ``live`` clears the status line.
+    ``write(text, live)`` prints ``text``: redrawn in place over the current line when ``live``, as a line of
+    its own otherwise (an empty line ends a redrawn one).
     """
 
     def __init__(self, test: str, write: Callable[[str, bool], None], style: ProgressStyle,
@@ -82,8 +82,10 @@ class Progress:
         if self._last_shown is None:
             return
         if self.style.live:
-            self.write("", True)
-        self.write(self.status(final=True), False)
+            self.write(self.status(final=True), True)
+            self.write("", False)  # end the redrawn line
+        else:
+            self.write(self.status(final=True), False)
 
     def status(self, *, final: bool = False) -> str:
         have = self.cached + self.done

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,6 +143,21 @@ def test_progress_as_plain_lines(pytester: pytest.Pytester) -> None:
     quiet = pytester.runpytest("--behavior-baseline=live")  # auto: short (here: cached) sampling shows nothing
     quiet.assert_outcomes(passed=1)
     quiet.stdout.no_fnmatch_line("behavior test_specs.py::*samples*")
+
+
+def test_progress_redrawn_in_place(pytester: pytest.Pytester) -> None:
+    make_project(pytester, n_tests=1, n_inputs=30)
+    # a subprocess, to see the raw output (pytester's line matching treats a carriage return as a line end)
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--behavior-baseline=live",
+                                "--behavior-progress=live"], cwd=pytester.path, capture_output=True, timeout=300)
+    output = completed.stdout.decode()  # bytes: text mode would turn each carriage return into a newline
+    assert completed.returncode == 0, output
+    lines = output.split("\n")
+    status = next(line for line in lines if "behavior test_specs.py::test_spec_0:" in line)
+    redraws = status.split("\r")[1:]
+    assert len(redraws) >= 2 and all(r.startswith("behavior test_specs.py::test_spec_0: ") for r in redraws)
+    assert fnmatch.fnmatch(redraws[-1].rstrip(), "behavior test_specs.py::test_spec_0: 60/60 samples, $0.0*, *s (done)")
+    assert lines[lines.index(status) + 1].startswith(".")  # pytest resumes on a fresh line
 
 
 CONCURRENCY_CONFTEST = """

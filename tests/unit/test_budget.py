@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,31 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
     clock.now = 1.0
     progress.call_started()
     progress.end()
-    assert [live for _, live in written] == [True, True, True, False]  # redraws, a clear, then the final line
-    assert written[-2] == ("", True)
+    assert [live for _, live in written] == [True, True, True, False]  # redraws, the final status, a line end
+    assert written[-2][0].endswith("(done)") and written[-1] == ("", False)
     assert progress_style("off", isatty=True) is None
+
+
+def test_live_arms_are_called_input_by_input_in_random_interleaved_order(tmp_path: Path) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def app(arm: str) -> Callable[[str], str]:
+        def answer(text: str) -> str:
+            calls.append((arm, text))
+            return f"{arm} says {text}"
+        return answer
+
+    arms = {"candidate": Bundle.from_callable(app("cand"), label="cand"),
+            "baseline": Bundle.from_callable(app("base"), label="base")}
+    plan = SamplingPlan(template=None, repeats=2, seed=7, concurrency=1)
+    cache = SampleCache(tmp_path / "cache", mode="off")
+    asyncio.run(sample_arms(arms, questions(30), plan, cache))
+    assert len(calls) == 30 * 2 * 2
+    groups = [calls[i:i + 4] for i in range(0, len(calls), 4)]
+    assert all(len({text for _, text in group}) == 1 for group in groups)  # an input's calls go out together
+    assert sorted(arm for arm, _ in groups[0]) == ["base", "base", "cand", "cand"]
+    orders = {tuple(arm for arm, _ in group) for group in groups}
+    assert len(orders) > 2  # which arm goes first varies: neither arm is systematically earlier
+    first_is_cand = sum(group[0][0] == "cand" for group in groups)
+    assert 5 <= first_is_cand <= 25
+    assert [group[0][1] for group in groups] != [f"q{i}" for i in range(30)]  # inputs in a shuffled order
