@@ -86,7 +86,10 @@ async def run_spec(
         inputs = inputs[:progress.n_used]
     else:
         sampled = await sample_arms(arms, inputs, plan, cache)
-    inputs, budget_note = _within_budget(spec, settings, inputs, sampled)
+    inputs, budget_note = _within_budget(settings, inputs, sampled)
+    unpriced = _unpriced_note(gate, arms, sampled)
+    if unpriced is not None:
+        budget_note = unpriced if budget_note is None else f"{budget_note}; {unpriced}"
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
@@ -127,8 +130,22 @@ def preload_statistics() -> None:
     thread.start()
 
 
+def _unpriced_note(
+    gate: BudgetGate | None, arms: Mapping[str, Bundle], sampled: Mapping[str, ArmSamples]
+) -> str | None:
+    """A dollar budget cannot count calls to a model without a price: say so rather than pretend they were free."""
+    if gate is None or not any(ledger.budget.usd is not None for ledger in gate.ledgers):
+        return None
+    unpriced = [arms[name].label for name, arm in sampled.items() if arms[name].kind == "model" and arm.requested
+                and all(c.cost_usd is None for reps in arm.outputs.values() for c in reps)]
+    if not unpriced:
+        return None
+    return (f"litellm has no price for bundle(s) {', '.join(map(repr, unpriced))}, so the usd budget did not count "
+            "their calls (set input_cost_per_token= and output_cost_per_token= on the Bundle)")
+
+
 def _within_budget(
-    spec: Spec, settings: RunSettings, inputs: list[Input], sampled: Mapping[str, ArmSamples]
+    settings: RunSettings, inputs: list[Input], sampled: Mapping[str, ArmSamples]
 ) -> tuple[list[Input], str | None]:
     """The inputs every arm has complete, and what a reviewer must know when a budget stopped sampling.
 

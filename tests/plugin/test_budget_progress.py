@@ -92,6 +92,31 @@ def test_a_dollar_budget_and_the_cost_and_latency_report(pytester: pytest.Pytest
     assert 0.001 < spent <= 0.004
 
 
+def test_a_dollar_budget_says_when_a_model_has_no_price(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture
+        def candidate_bundle():
+            return Bundle(model="sim/bot?mean_words=30&seed=1", label="unpriced")
+        """
+    )
+    pytester.makepyfile(test_specs="""
+        import pytest
+
+        @pytest.mark.length_distribution(max_ratio=1.5)
+        def test_spec(behavior):
+            behavior.sample([f"request {j}" for j in range(20)])
+        """)
+    result = pytester.runpytest("--behavior-update", "--behavior-budget=usd:0.01")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*BehaviorBudgetWarning*litellm has no price for bundle(s) 'unpriced', so the usd "
+                                 "budget did not count their calls (set input_cost_per_token= and "
+                                 "output_cost_per_token= on the Bundle)*"])
+
+
 def test_recording_a_golden_file_under_a_budget_that_runs_out_is_an_error(pytester: pytest.Pytester) -> None:
     make_project(pytester, n_tests=1)
     result = pytester.runpytest("--behavior-update", "--behavior-budget=calls:50")
