@@ -28,7 +28,7 @@ from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.llm import Completion, import_litellm
+from pytest_behavior.sampling.llm import Completion
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
 from pytest_behavior.sequential import BoundKey, SequentialJudge
 from pytest_behavior.settings import RunSettings
@@ -65,7 +65,8 @@ async def run_spec(
         raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
     inputs, all_ids = _inputs(spec, settings, candidate, baseline)
     plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
-                        concurrency=settings.concurrency, gate=gate, monitor=monitor)
+                        concurrency=settings.concurrency, gate=gate, monitor=monitor,
+                        before_requests=preload_statistics)
     arms = {"candidate": candidate}
     if settings.mode == "live":
         assert baseline is not None
@@ -75,9 +76,6 @@ async def run_spec(
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
         _check_compatible(golden, spec, path)
-    if any(bundle.kind == "model" for bundle in arms.values()):
-        import_litellm()  # first: the preload below must not compete with this import
-    preload_statistics()
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     if spec.sequential and settings.mode in ("golden", "live"):

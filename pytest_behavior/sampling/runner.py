@@ -22,7 +22,7 @@ from pytest_behavior.inputs import Input, Message, render_messages
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.cost import estimate_call_usd
-from pytest_behavior.sampling.llm import CallPolicy, Completion, call_app, call_model, check_model
+from pytest_behavior.sampling.llm import CallPolicy, Completion, call_app, call_model, check_model, import_litellm
 
 T = TypeVar("T")
 
@@ -47,6 +47,7 @@ class SamplingPlan:
     policy: CallPolicy = field(default_factory=CallPolicy)
     gate: BudgetGate | None = field(default=None, compare=False)
     monitor: SamplingMonitor | None = field(default=None, compare=False)
+    before_requests: Callable[[], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,20 +120,30 @@ def _order(pending: list[_Job], seed: int) -> list[_Job]:
 
 
 def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[_Job], hits: Mapping[str, Mapping[str, Any]],
-               plan: SamplingPlan) -> dict[str, float | None]:
-    """Estimated dollars per call of each arm (only computed when something uses it)."""
+               plan: SamplingPlan, pending: Sequence[_Job]) -> dict[str, float | None]:
+    """Estimated dollars per call of each arm with calls to make (only computed when something uses it)."""
     if plan.gate is None and plan.monitor is None:
         return {}
     estimates: dict[str, float | None] = {}
+    to_call = {job.arm for job in pending}
     for name, bundle in arms.items():
         arm_jobs = [job for job in jobs if job.arm == name and job.messages is not None]
-        if bundle.kind != "model" or not arm_jobs:
+        if bundle.kind != "model" or not arm_jobs or name not in to_call:
             estimates[name] = None if bundle.kind == "model" else 0.0
             continue
         seen = [hits[job.key] for job in arm_jobs if job.key in hits]
         estimates[name] = estimate_call_usd(bundle, [job.messages for job in arm_jobs[:50] if job.messages],
                                             previous=seen)
     return estimates
+
+
+def _before_requests(pending: Sequence[_Job], plan: SamplingPlan) -> None:
+    """Import litellm only when a call is to be made (a run served from the cache never pays for it), then run
+    the plan's hook (the verdict code's preload), which must not compete with that import."""
+    if any(job.bundle.kind == "model" for job in pending):
+        import_litellm()
+    if pending and plan.before_requests is not None:
+        plan.before_requests()
 
 
 async def sample_arms(
@@ -157,7 +168,8 @@ async def sample_arms(
             results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
         else:
             pending.append(job)
-    estimates = _estimates(arms, jobs, hits, plan)
+    _before_requests(pending, plan)
+    estimates = _estimates(arms, jobs, hits, plan, pending)
     pending = _order(pending, plan.seed)
     if plan.monitor is not None:
         plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
@@ -213,7 +225,8 @@ async def sample_arms_until(
             pending.append(job)
     frontier = _Frontier(arms, inputs, plan, results, missing, consume)
     frontier.advance()  # inputs served entirely from the cache or from records
-    estimates = _estimates(arms, jobs, hits, plan)
+    _before_requests(pending, plan)
+    estimates = _estimates(arms, jobs, hits, plan, pending)
     if plan.monitor is not None:
         plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
                            estimated_usd=_total_estimate(pending, estimates))

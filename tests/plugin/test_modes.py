@@ -186,6 +186,19 @@ def test_run_selecting_no_behavior_test_does_not_import_litellm(pytester: pytest
     result.stdout.fnmatch_lines(["*LITELLM_LOADED False NUMPY_LOADED False*"])
 
 
+def test_a_run_served_entirely_from_the_cache_does_not_import_litellm(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makeconftest(
+        pytester.path.joinpath("conftest.py").read_text()
+        + "\n\ndef pytest_sessionfinish(session):\n    import sys\n"
+        "    print('LITELLM_LOADED', 'litellm' in sys.modules)\n"
+    )
+    pytester.runpytest_subprocess("--behavior-update", "-s").stdout.fnmatch_lines(["*LITELLM_LOADED True*"])
+    rerun = pytester.runpytest_subprocess("--behavior-baseline", "-s", "-W", "ignore")
+    rerun.assert_outcomes(passed=1)
+    rerun.stdout.fnmatch_lines(["*LITELLM_LOADED False*", "*samples: 0 requested from providers, 200 from the cache*"])
+
+
 def test_golden_written_by_update_has_no_secret_and_describes_bundle(pytester: pytest.Pytester) -> None:
     make_project(pytester, extra=", api_key='sk-test-FAKEKEY-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'")
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
