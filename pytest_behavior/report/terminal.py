@@ -87,7 +87,8 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         for arm in s.get("arms", ()):
             if arm["cost_usd"] is None and arm["latency_p50_ms"] is None:
                 continue
-            source = "live" if arm["source"] in ("model", "callable") else arm["source"]
+            source = arm["source"]
+            source = "live" if source in ("model", "callable", "live") else source if source == "records" else "golden"
             rows.append([_short(s["test"]), f"{arm['arm']} {arm['label']}", source,
                          "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
                          _ms(arm["latency_p50_ms"]), _ms(arm["latency_p95_ms"])])
