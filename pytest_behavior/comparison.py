@@ -141,8 +141,9 @@ class Comparison:
         kind = obs.metric.kind
         return MetricSummary(
             key=obs.metric.key, title=obs.metric.title, kind=kind,
-            baseline=None if obs.baseline is None else summarize(kind, obs.baseline),
-            candidate=summarize(kind, obs.candidate),
+            baseline=None if obs.baseline is None else summarize(kind, obs.baseline,
+                                                                 quantile=obs.metric.summary_quantile),
+            candidate=summarize(kind, obs.candidate, quantile=obs.metric.summary_quantile),
         )
 
     def __getattr__(self, name: str) -> MetricSummary:

@@ -176,6 +176,8 @@ def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
         return stats.paired_binary_bound(cand, base, threshold=t, alpha=alpha)
     if bound.form == "max_ratio":
         return stats.paired_log_ratio_bound(base, cand, threshold=t, alpha=alpha)
+    if bound.form == "max_p95_ratio":
+        return stats.paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=t, alpha=alpha)
     return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=alpha)
 
 
@@ -200,8 +202,10 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict |
     return BoundVerdict(
         property=p.property, metric=obs.metric.title, metric_key=obs.metric.key, kind=obs.metric.kind,
         bound=str(p.bound), threshold=p.bound.threshold, verdict=verdict,
-        baseline=None if obs.baseline is None else summarize(obs.metric.kind, obs.baseline),
-        candidate=summarize(obs.metric.kind, obs.candidate), estimate=estimate, lower=lower, upper=upper,
+        baseline=None if obs.baseline is None else summarize(obs.metric.kind, obs.baseline,
+                                                             quantile=obs.metric.summary_quantile),
+        candidate=summarize(obs.metric.kind, obs.candidate, quantile=obs.metric.summary_quantile),
+        estimate=estimate, lower=lower, upper=upper,
         p_value=r.p_regress, p_adjusted=p_adjusted, n_inputs=r.n_inputs, repeats=r.repeats, method=r.method,
         segment=p.segment, advice=advice,
     )
@@ -211,7 +215,7 @@ def _oriented_threshold(bound: Bound) -> float:
     """The threshold on the quantity that `_evaluate` tested (larger = worse)."""
     if bound.form == "min_rate":
         return 1 - bound.threshold
-    if bound.form == "max_ratio":
+    if bound.form in ("max_ratio", "max_p95_ratio"):
         return math.log(bound.threshold)
     if bound.form == "min_ratio":
         return -math.log(bound.threshold)
@@ -225,6 +229,6 @@ def _user_scale(form: str, r: BoundResult) -> tuple[float, float, float]:
         return 1 - r.estimate, 1 - r.upper, 1 - r.lower
     if form == "max_decrease":
         return -r.estimate, -r.upper, -r.lower
-    if form == "max_ratio":
+    if form in ("max_ratio", "max_p95_ratio"):
         return math.exp(r.estimate), math.exp(r.lower), math.exp(r.upper)
     return math.exp(-r.estimate), math.exp(-r.upper), math.exp(-r.lower)

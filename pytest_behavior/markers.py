@@ -18,6 +18,15 @@ MARKER_DOCS: dict[str, str] = {
         "length_distribution(max_ratio=None, min_ratio=None, unit='words'): bound the paired ratio of "
         "answer lengths, candidate / baseline; unit 'words' or 'chars'. pytest-behavior."
     ),
+    "latency_bound": (
+        "latency_bound(max_p95_ratio=None, max_ratio=None): bound the candidate's latency against the baseline: "
+        "the ratio of the 95th percentiles (paired bootstrap), and/or the typical paired ratio. Ratios >= 1; "
+        "needs recorded latencies. pytest-behavior."
+    ),
+    "cost_bound": (
+        "cost_bound(max_ratio=None): bound the paired ratio of the cost per call, candidate / baseline (>= 1); "
+        "needs prices (litellm's, or input_cost_per_token/output_cost_per_token on the Bundle). pytest-behavior."
+    ),
 }
 COMMON_MARKER_DOC = (
     " Every behavior marker also accepts sequential=True: stop sampling as soon as the test's bounds are decided."

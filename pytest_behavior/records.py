@@ -2,7 +2,8 @@
 
 One JSON object per line: ``{"input": <str or object>, "output": <str or object>}`` with optional
 ``"id"`` (else derived from the input, as for spec inputs), ``"repeat"`` (else the order of
-appearance for that id) and ``"segment"``.
+appearance for that id), ``"segment"``, and what the sampler would record: ``"tool_calls"`` (a list of
+``{"name", "arguments"}``), ``"finish_reason"``, ``"latency_ms"``, ``"cost_usd"``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.inputs import Input, input_id
+from pytest_behavior.output import Output
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,7 @@ def load_records(path: Path) -> RecordSet:
             raise BehaviorConfigError(f"{path}:{lineno}: 'repeat' must be a non-negative integer")
         if (item_id, repeat) in outputs:
             raise BehaviorConfigError(f"{path}:{lineno}: input {item_id!r} repeat {repeat} is recorded twice")
-        output = record["output"]
-        outputs[(item_id, repeat)] = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
+        outputs[(item_id, repeat)] = _output(record, path, lineno)
     if not outputs:
         raise BehaviorConfigError(f"records file {path} holds no records")
     return RecordSet(path=path, sha256=hashlib.sha256(raw).hexdigest(), inputs=tuple(inputs.values()), outputs=outputs)
@@ -65,6 +66,21 @@ def _parse_line(line: str, path: Path, lineno: int) -> dict[str, Any]:
     if not isinstance(record, dict) or "input" not in record or "output" not in record:
         raise BehaviorConfigError(f"{path}:{lineno}: each record needs 'input' and 'output' fields")
     return record
+
+
+def _output(record: Mapping[str, Any], path: Path, lineno: int) -> Output:
+    """The recorded output; optional ``tool_calls`` (a list of {"name", "arguments"}), ``finish_reason``,
+    ``latency_ms`` and ``cost_usd`` fields are kept for the properties that read them."""
+    output = record["output"]
+    text = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
+    calls = record.get("tool_calls")
+    if calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls)):
+        raise BehaviorConfigError(f"{path}:{lineno}: 'tool_calls' must be a list of objects")
+    try:
+        return Output.from_payload({**{k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd")
+                                       if record.get(k) is not None}, "text": text, "tool_calls": calls})
+    except (TypeError, ValueError):
+        raise BehaviorConfigError(f"{path}:{lineno}: 'latency_ms' and 'cost_usd' must be numbers") from None
 
 
 def _opt_str(value: Any) -> str | None:

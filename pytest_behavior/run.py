@@ -197,10 +197,10 @@ async def _sample_sequentially(
             base = golden_texts.get(input_id)
         else:
             live = samples.get("baseline")
-            base = None if live is None else tuple(c.text for c in live)
+            base = None if live is None else tuple(c.output() for c in live)
         if cand is None or (base is None and state.needs_baseline):
             return state.decided
-        return state.feed(base, tuple(c.text for c in cand))
+        return state.feed(base, tuple(c.output() for c in cand))
 
     sampled, used = await sample_arms_until(arms, inputs, plan, cache, consume=consume)
     judge = state.finish()
@@ -300,7 +300,7 @@ def _baseline(
     live: ArmSamples | None, golden: GoldenRecord | None, path: Path, *, baseline_kind: str | None, root: Path
 ) -> Baseline | None:
     if live is not None:
-        outputs = {k: tuple(c.text for c in v) for k, v in live.outputs.items()}
+        outputs = {k: tuple(c.output() for c in v) for k, v in live.outputs.items()}
         source = "records" if live.missing or baseline_kind == "records" else "live"
         return Baseline(_arm_info(live, source), outputs)
     if golden is not None:
@@ -318,7 +318,7 @@ def _compare(
     *, candidate_source: str, sequential: Mapping[BoundKey, SequentialResult] | None = None,
     all_ids: frozenset[str] | None = None,
 ) -> Comparison:
-    cand_texts = {k: tuple(c.text for c in v) for k, v in cand.outputs.items()}
+    cand_texts = {k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
     recorded = None if base is None else base.recorded_inputs
     changed = tuple(

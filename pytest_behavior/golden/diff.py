@@ -28,7 +28,7 @@ def format_value(kind: str, value: float | None) -> str:
 
 def format_change(v: BoundVerdict) -> tuple[str, str]:
     """The estimate and its one-sided 95% bounds, in the bound's own terms."""
-    if v.bound.startswith(("max_ratio", "min_ratio")):
+    if v.bound.startswith(("max_ratio", "min_ratio", "max_p95_ratio")):
         return f"x{v.estimate:.2f}", f"[x{v.lower:.2f}, x{v.upper:.2f}]"
     if v.bound.startswith(("max_rate", "min_rate")):
         return f"{100 * v.estimate:.1f}%", f"[{100 * v.lower:.1f}%, {100 * v.upper:.1f}%]"

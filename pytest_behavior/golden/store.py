@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
+from pytest_behavior.output import Output
 
 FORMAT_VERSION = 1
 _UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
@@ -35,8 +36,9 @@ class GoldenSample:
     outputs: tuple[Mapping[str, Any], ...]
 
     @property
-    def texts(self) -> tuple[str, ...]:
-        return tuple(str(o.get("text", "")) for o in self.outputs)
+    def texts(self) -> tuple[Output, ...]:
+        """The outputs as properties see them (text, plus the tool calls, latency and cost recorded)."""
+        return tuple(Output.from_payload(o) for o in self.outputs)
 
 
 @dataclass(frozen=True)

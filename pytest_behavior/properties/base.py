@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # numpy is imported when outputs are measured, not when marke
     import numpy as np
     from numpy.typing import NDArray
 
-BoundForm = Literal["max_rate", "min_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio"]
+BoundForm = Literal["max_rate", "min_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio", "max_p95_ratio"]
 MetricKind = Literal["binary", "continuous"]
 Texts = Sequence[Sequence[str]]  # outputs laid out as inputs × repeats
 
@@ -48,6 +48,8 @@ class Metric:
     title: str
     kind: MetricKind
     bounds: tuple[Bound, ...]
+    summary_quantile: float | None = None
+    """Shown as this quantile of all outputs (latency p95) instead of the rate or the per-input median."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Property(ABC):
     """A behavioral property declared by a marker."""
 
     marker_name: ClassVar[str]
+    sequential_capable: ClassVar[bool] = True
+    """Whether its bounds can be decided one input at a time (a tail quantile or a tiny-valued cost cannot)."""
 
     @classmethod
     @abstractmethod
@@ -103,7 +107,7 @@ def register(cls: type[Property]) -> type[Property]:
 
 
 def registered_markers() -> Mapping[str, type[Property]]:
-    from pytest_behavior.properties import length, refusal, schema  # noqa: F401  (registration)
+    from pytest_behavior.properties import length, operational, refusal, schema  # noqa: F401  (registration)
 
     return dict(_REGISTRY)
 
@@ -169,9 +173,13 @@ def as_matrix(values: Sequence[Sequence[float]]) -> NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64).reshape(len(values), -1)
 
 
-def summarize(kind: MetricKind | str, values: NDArray[np.float64]) -> float:
-    """A rate for binary metrics; the median of the per-input means for continuous ones."""
+def summarize(kind: MetricKind | str, values: NDArray[np.float64], *, quantile: float | None = None) -> float:
+    """A rate for binary metrics; the median of the per-input means for continuous ones (or ``quantile`` of
+    all outputs, for a metric bounded in its tail)."""
     import numpy as np
+
+    if quantile is not None:
+        return float(np.quantile(values, quantile))
 
     per_input = values.mean(axis=1)
     return float(per_input.mean() if kind == "binary" else np.median(per_input))

@@ -108,7 +108,7 @@ def _change(v: Mapping[str, Any]) -> str:
     estimate = v["estimate"]
     if estimate is None:
         return "-"
-    if v["bound"].startswith(("max_ratio", "min_ratio")):
+    if v["bound"].startswith(("max_ratio", "min_ratio", "max_p95_ratio")):
         return f"x{estimate:.2f}"
     if v["bound"].startswith(("max_rate", "min_rate")):
         return f"{100 * estimate:.1f}%"

@@ -22,6 +22,7 @@ from typing import Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.inputs import canonical_json
+from pytest_behavior.output import Output
 from pytest_behavior.sampling.cost import response_cost
 from pytest_behavior.secrets import REDACTED, is_secret_name
 
@@ -60,6 +61,19 @@ class Completion:
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         return payload
+
+    def output(self) -> Output:
+        """The text as properties see it, carrying tool calls, finish reason, latency and cost."""
+        return Output(self.text, tool_calls=self.tool_calls, finish_reason=self.finish_reason,
+                      latency_ms=self.latency_ms, cost_usd=self.cost_usd)
+
+    @classmethod
+    def from_output(cls, output: str) -> Completion:
+        """A replayed output (a records line) as a completion, keeping what the record holds."""
+        if not isinstance(output, Output):
+            return cls(text=output)
+        return cls(text=str(output), finish_reason=output.finish_reason, tool_calls=output.tool_calls,
+                   latency_ms=output.latency_ms, cost_usd=output.cost_usd)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Completion:

@@ -347,7 +347,8 @@ def _replay(
             missing.append(item.id)
             continue
         for repeat, text in enumerate(texts):
-            results[(arm, item.id, repeat)] = Completion(text=str(text))
+            assert text is not None
+            results[(arm, item.id, repeat)] = Completion.from_output(text)
     return tuple(missing)
 
 

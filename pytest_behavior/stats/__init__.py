@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         power_pass_binary,
         power_unpaired_binary,
     )
+    from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound
     from pytest_behavior.stats.result import BoundResult
     from pytest_behavior.stats.sequential import Decision, SequentialResult, SequentialTest, sequential_decision
     from pytest_behavior.stats.shape import ShapeResult, distribution_shift
@@ -81,6 +82,7 @@ _SUBMODULE_OF: dict[str, str] = {
     "n_for_power_unpaired_binary": "power",
     "paired_binary_bound": "binary",
     "paired_log_ratio_bound": "continuous",
+    "paired_quantile_log_ratio_bound": "quantile",
     "paired_mean_tost": "equivalence",
     "paired_ratio_tost": "equivalence",
     "paired_shift_bound": "equivalence",
@@ -139,6 +141,7 @@ __all__ = [
     "paired_binary_bound",
     "paired_log_ratio_bound",
     "paired_mean_tost",
+    "paired_quantile_log_ratio_bound",
     "paired_ratio_tost",
     "paired_shift_bound",
     "power_mean_shift",

@@ -103,9 +103,10 @@ def test_update_and_baseline_together_is_a_usage_error(pytester: pytest.Pytester
 
 
 def test_provider_failure_is_an_error_not_a_failure_and_keeps_samples(pytester: pytest.Pytester) -> None:
-    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.6&seed=1",
+    # 8 calls in flight when the first failure stops new ones: all 8 fail with probability 0.3**8 < 1e-4
+    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.3&seed=1",
                  extra=", num_retries=0")
-    pytester.makeini("[pytest]\nbehavior_concurrency = 4\n")
+    pytester.makeini("[pytest]\nbehavior_concurrency = 8\n")
     result = pytester.runpytest("--behavior-update")
     result.assert_outcomes(errors=1)
     # the bundle's num_retries=0 sizes the plugin's own retry budget: one attempt per sample
