@@ -15,8 +15,9 @@ MARKER_DOCS: dict[str, str] = {
         "baseline. pytest-behavior."
     ),
     "length_distribution": (
-        "length_distribution(max_ratio=None, min_ratio=None, unit='words'): bound the paired ratio of "
-        "answer lengths, candidate / baseline; unit 'words' or 'chars'. pytest-behavior."
+        "length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None): bound the paired ratio of "
+        "answer lengths, candidate / baseline; unit 'words', 'chars' or 'tokens' (tiktoken, offline; "
+        "tokenizer='o200k_base' by default). pytest-behavior."
     ),
     "latency_bound": (
         "latency_bound(max_p95_ratio=None, max_ratio=None): bound the candidate's latency against the baseline: "

@@ -3,11 +3,20 @@
 Lengths are positive and skewed, so the paired comparison is on log-ratios (see
 `pytest_behavior.stats.paired_log_ratio_bound`): ``max_ratio=1.3`` means "the candidate's answers
 are not more than 30% longer than the baseline's for the same inputs".
+
+``unit="tokens"`` counts tiktoken tokens (``tokenizer="o200k_base"`` by default: GPT-4o's) from the
+encoding files litellm ships, so it works offline; an encoding without a local file is a clear error at
+collection rather than a download attempt in CI.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_behavior.errors import MarkerError
@@ -22,12 +31,57 @@ from pytest_behavior.properties.base import (
     register,
 )
 
-UNITS = ("words", "chars")
+UNITS = ("words", "chars", "tokens")
+DEFAULT_TOKENIZER = "o200k_base"
 
 
-def measure_length(text: str, unit: str) -> int:
-    """Words or characters; an empty answer counts as 1 so that length ratios stay defined."""
+def measure_length(text: str, unit: str, tokenizer: str = DEFAULT_TOKENIZER) -> int:
+    """Words, characters or tokens; an empty answer counts as 1 so that length ratios stay defined."""
+    if unit == "tokens":
+        return max(1, len(_encoding(tokenizer).encode(text, disallowed_special=())))
     return max(1, len(text.split()) if unit == "words" else len(text))
+
+
+def tokenizer_cache_dir() -> Path | None:
+    """Where tiktoken encodings are found offline: ``TIKTOKEN_CACHE_DIR``, else the copy litellm ships."""
+    configured = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    spec = importlib.util.find_spec("litellm")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+
+
+def offline_tokenizer_problem(name: str) -> str | None:
+    """Why encoding ``name`` cannot be loaded offline, or None when its file is present."""
+    directory = tokenizer_cache_dir()
+    if directory is None:
+        return "no tiktoken encodings found offline (litellm is not installed); use unit='words' or 'chars'"
+    if _encoding_file(directory, name).is_file():
+        return None
+    available = sorted(n for n in _KNOWN_ENCODINGS if _encoding_file(directory, n).is_file())
+    return (f"tokenizer {name!r} is not available offline (no encoding file in {directory}); use one of "
+            f"{', '.join(available) or 'none found'}, or unit='words' / 'chars'")
+
+
+_KNOWN_ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
+
+
+def _encoding_file(directory: Path, name: str) -> Path:
+    """tiktoken caches an encoding under the sha1 of its download URL."""
+    url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+    return directory / hashlib.sha1(url.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _encoding(name: str) -> Any:
+    directory = tokenizer_cache_dir()
+    if directory is not None:
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(directory))
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
 
 
 @register
@@ -38,14 +92,24 @@ class LengthDistribution(Property):
     max_ratio: float | None = None
     min_ratio: float | None = None
     unit: str = "words"
+    tokenizer: str | None = None
 
     @classmethod
-    def from_marker(cls, *, max_ratio: Any = None, min_ratio: Any = None, unit: Any = "words") -> LengthDistribution:
+    def from_marker(cls, *, max_ratio: Any = None, min_ratio: Any = None, unit: Any = "words",
+                    tokenizer: Any = None) -> LengthDistribution:
         name = cls.marker_name
         if unit not in UNITS:
             raise MarkerError(f"@pytest.mark.{name}: unit must be one of {', '.join(UNITS)}, got {unit!r}")
+        if tokenizer is not None and unit != "tokens":
+            raise MarkerError(f"@pytest.mark.{name}: tokenizer= goes with unit='tokens'")
+        if unit == "tokens":
+            tokenizer = DEFAULT_TOKENIZER if tokenizer is None else tokenizer
+            problem = offline_tokenizer_problem(str(tokenizer))
+            if problem is not None:
+                raise MarkerError(f"@pytest.mark.{name}: {problem}")
         prop = cls(max_ratio=ratio_arg(name, "max_ratio", max_ratio),
-                   min_ratio=ratio_arg(name, "min_ratio", min_ratio), unit=unit)
+                   min_ratio=ratio_arg(name, "min_ratio", min_ratio), unit=unit,
+                   tokenizer=None if tokenizer is None else str(tokenizer))
         if prop.max_ratio is None and prop.min_ratio is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_ratio and/or min_ratio")
         if prop.max_ratio is not None and prop.max_ratio < 1:
@@ -63,8 +127,13 @@ class LengthDistribution(Property):
         return [Observation(metric, None if baseline is None else self._lengths(baseline), self._lengths(candidate))]
 
     def _lengths(self, texts: Texts) -> Any:
-        return as_matrix([[float(measure_length(t, self.unit)) for t in row] for row in texts])
+        tokenizer = self.tokenizer or DEFAULT_TOKENIZER
+        return as_matrix([[float(measure_length(t, self.unit, tokenizer)) for t in row] for row in texts])
 
     def describe(self) -> dict[str, Any]:
         bounds = {"max_ratio": self.max_ratio, "min_ratio": self.min_ratio}
-        return {"marker": self.marker_name, "unit": self.unit, **{k: v for k, v in bounds.items() if v is not None}}
+        described = {"marker": self.marker_name, "unit": self.unit,
+                     **{k: v for k, v in bounds.items() if v is not None}}
+        if self.tokenizer is not None:
+            described["tokenizer"] = self.tokenizer
+        return described

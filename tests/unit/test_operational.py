@@ -111,3 +111,23 @@ def test_outputs_survive_pickling_with_their_attributes() -> None:
     output = Output("hi", latency_ms=5.0, cost_usd=0.1, tool_calls=({"name": "f"},), finish_reason="stop")
     again = pickle.loads(pickle.dumps(output))
     assert again == "hi" and (again.latency_ms, again.cost_usd, again.tool_calls) == (5.0, 0.1, ({"name": "f"},))
+
+
+def test_length_in_tokens_works_offline_and_an_unavailable_tokenizer_is_a_marker_error(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pytest_behavior.properties.length import measure_length
+
+    prop = parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens"})
+    assert prop.describe() == {"marker": "length_distribution", "unit": "tokens", "max_ratio": 1.3,
+                               "tokenizer": "o200k_base"}
+    [obs] = prop.observe([["hello world"]], [["hello world, how are you today?"]])
+    assert obs.baseline is not None and obs.baseline[0, 0] == 2 and obs.candidate[0, 0] > 2
+    assert measure_length("hello world", "tokens", "cl100k_base") == 2
+    with pytest.raises(MarkerError, match="tokenizer= goes with unit='tokens'"):
+        parse_marker("length_distribution", (), {"max_ratio": 1.3, "tokenizer": "cl100k_base"})
+    with pytest.raises(MarkerError, match=r"tokenizer 'gpt9_base' is not available offline .* use one of "
+                                          r"cl100k_base, o200k_base"):
+        parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens", "tokenizer": "gpt9_base"})
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # an empty cache: nothing offline, and no download
+    with pytest.raises(MarkerError, match="use one of none found"):
+        parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens"})
