@@ -24,9 +24,24 @@ MARKER_DOCS: dict[str, str] = {
         "the ratio of the 95th percentiles (paired bootstrap), and/or the typical paired ratio. Ratios >= 1; "
         "needs recorded latencies. pytest-behavior."
     ),
+    "tool_calls": (
+        "tool_calls(tools=None, *, max_text_answer_increase=0.02, max_invalid_args_increase=0.02, "
+        "max_wrong_tool_increase=0.02, max_key_change_increase=0.02, max_text_answer_rate=None, "
+        "max_invalid_args_rate=None): outputs must keep calling tools (not answer in text), with arguments "
+        "valid against `tools` (OpenAI tool list or {name, parameters} dicts; JSON Schema Draft 2020-12, BFCL "
+        "type names normalised; None: arguments must be a JSON object), and the baseline's usual tool and "
+        "argument keys per input. Rates in [0, 1]; increases are paired differences against the baseline. "
+        "pytest-behavior."
+    ),
     "cost_bound": (
         "cost_bound(max_ratio=None): bound the paired ratio of the cost per call, candidate / baseline (>= 1); "
         "needs prices (litellm's, or input_cost_per_token/output_cost_per_token on the Bundle). pytest-behavior."
+    ),
+    "behavior_property": (
+        "behavior_property(fn, *, name=None, equals=None, max_rate=None, min_rate=None, max_increase=None, "
+        "max_decrease=None, max_ratio=None, min_ratio=None): your own property: fn(output) returns a bool (or a "
+        "value counted with equals=) for rate bounds, or a positive number for ratio bounds; judged like the "
+        "built-ins. Several may be stacked, with distinct names. pytest-behavior."
     ),
 }
 COMMON_MARKER_DOC = (

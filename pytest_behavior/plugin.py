@@ -23,6 +23,7 @@ PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
 SEQUENTIAL_KEY = pytest.StashKey["bool | None"]()
 BUDGET_KEY = pytest.StashKey[Any]()
 BUDGET_MARKER = "behavior_budget"
+CUSTOM_MARKER = "behavior_property"
 FIXTURE_KEY = pytest.StashKey[Any]()
 
 SKIP_REASON = (
@@ -239,10 +240,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     session = config.stash[SESSION_KEY]
     problems = []
     for item in items:
-        marks = {}
-        for mark in item.iter_markers():
-            if mark.name in MARKER_NAMES and mark.name not in marks:
-                marks[mark.name] = mark  # the closest marker of each name wins
+        marks = _behavior_marks(item)
         uses_fixture = "behavior" in getattr(item, "fixturenames", ())
         if (marks or item.get_closest_marker(BUDGET_MARKER)) and not uses_fixture:
             problems.append(f"{item.nodeid}: behavior markers need the `behavior` fixture (call behavior.sample())")
@@ -262,9 +260,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             from pytest_behavior.properties.base import marker_sequential, parse_marker
 
             try:
-                item.stash[PROPERTIES_KEY] = tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks.values())
-                item.stash[SEQUENTIAL_KEY] = _sequential_choice(marker_sequential(m.name, m.kwargs)
-                                                                for m in marks.values())
+                item.stash[PROPERTIES_KEY] = _distinct(tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks))
+                item.stash[SEQUENTIAL_KEY] = _sequential_choice(marker_sequential(m.name, m.kwargs) for m in marks)
             except MarkerError as exc:
                 problems.append(f"{item.nodeid}: {exc}")
                 continue
@@ -280,6 +277,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
     if problems:
         raise pytest.UsageError("invalid behavior spec:\n  " + "\n  ".join(problems))
+
+
+def _behavior_marks(item: pytest.Item) -> list[pytest.Mark]:
+    """The closest marker of each behavior marker name (a test's own overrides its class's or module's);
+    ``behavior_property`` markers all apply, since each declares a different property."""
+    marks: list[pytest.Mark] = []
+    seen: set[str] = set()
+    for mark in item.iter_markers():
+        if mark.name in MARKER_NAMES and (mark.name not in seen or mark.name == CUSTOM_MARKER):
+            marks.append(mark)
+            seen.add(mark.name)
+    return marks
+
+
+def _distinct(properties: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Two properties measuring the same metric would collide in verdicts and reports: a usage error."""
+    keys = [metric.key for prop in properties for metric in prop.metrics()]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise MarkerError(f"two markers measure the same metric ({', '.join(duplicated)}): give each "
+                          "behavior_property a distinct name=")
+    return properties
 
 
 def _sequential_choice(choices: Any) -> bool | None:

@@ -1,0 +1,83 @@
+"""behavior_property through pytest: verdicts and report like the built-ins, stacked markers, usage errors."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SPEC = """
+import json
+import pytest
+
+def decision(output):
+    return json.loads(output)["decision"]
+
+def words(output):
+    return len(json.loads(output)["reason"].split())
+
+{marks}
+def test_loans(behavior):
+    behavior.sample()
+"""
+
+
+def write(pytester: pytest.Pytester, name: str, *, approve: float, reason_words: int, seed: int) -> None:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(300):
+        decision = "approve" if rng.random() < approve else "deny"
+        lines.append(json.dumps({"id": f"a{i}", "input": f"application {i}",
+                                 "output": json.dumps({"decision": decision,
+                                                       "reason": " ".join(["because"] * reason_words)})}))
+    (pytester.path / name).write_text("\n".join(lines) + "\n")
+
+
+def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
+    write(pytester, "base.jsonl", approve=0.7, reason_words=20, seed=1)
+    write(pytester, "cand.jsonl", approve=approve, reason_words=20, seed=1)  # same draws: paired flips only
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture
+        def candidate_bundle():
+            return Bundle.from_records("cand.jsonl", label="cand")
+
+        @pytest.fixture
+        def baseline_bundle():
+            return Bundle.from_records("base.jsonl", label="base")
+        """
+    )
+    pytester.makepyfile(test_loans=SPEC.format(marks=marks))
+
+
+STACKED = """@pytest.mark.behavior_property(decision, equals="approve", name="approval rate", max_decrease=0.02)
+@pytest.mark.behavior_property(words, name="reason length", max_ratio=1.5)"""
+
+
+def test_a_custom_property_regression_is_judged_and_shown_like_a_built_in(pytester: pytest.Pytester) -> None:
+    project(pytester, STACKED, approve=0.55)
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*approval rate*max_decrease=0.02*-12.7 pts*REGRESSED*"])
+    result.stdout.fnmatch_lines(["*reason length*max_ratio=1.5*x1.00*PASS*"])
+
+
+def test_the_same_decisions_pass(pytester: pytest.Pytester) -> None:
+    project(pytester, STACKED, approve=0.7)
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*approval rate*PASS*"])
+
+
+def test_two_custom_properties_with_one_name_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    project(pytester, STACKED.replace('"reason length"', '"approval rate"'), approve=0.7)
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_loans.py::test_loans: two markers measure the same metric (custom.approval "
+                                 "rate): give each behavior_property a distinct name=*"])
