@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+
 pytest_plugins = ["pytester"]
 
 BASE = "sim/bot-v1?json=1&keys=summary,sentiment&mean_words=30&refusal_rate=0.02&seed=3"
@@ -66,7 +68,7 @@ def test_update_records_golden_then_baseline_passes_with_zero_calls(project: pyt
     assert sim_calls.served_calls() == 150
     data = json.loads(golden_file(project).read_text())
     assert data["bundle"]["label"] == "cand" and len(data["samples"]) == 150
-    assert data["detectors"] == {"refusal": "keyword-1"}
+    assert data["detectors"] == {"refusal": REFUSAL_DETECTOR}
 
     sim_calls.reset_served_calls()
     result = project.runpytest("--behavior-baseline")
