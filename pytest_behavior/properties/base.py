@@ -107,7 +107,7 @@ def register(cls: type[Property]) -> type[Property]:
 
 
 def registered_markers() -> Mapping[str, type[Property]]:
-    from pytest_behavior.properties import custom, length, operational, refusal, schema  # noqa: F401  (registration)
+    from pytest_behavior.properties import custom, length, operational, refusal, schema, tools  # noqa: F401  (registration)
 
     return dict(_REGISTRY)
 
