@@ -26,6 +26,7 @@ from pytest_behavior.inputs import Input, InputValue, canonical_json, resolve_in
 from pytest_behavior.judge import judge, judge_sequential
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from pytest_behavior.properties.refusal import RefusalBound
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.llm import Completion
@@ -91,6 +92,7 @@ async def run_spec(
     cand = sampled["candidate"]
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
+    spec = await _with_judgments(spec, cand, base, plan, cache)
     result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions,
                       all_ids=all_ids)
     if progress is not None:
@@ -281,12 +283,35 @@ def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
             f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
             f"re-record it with `pytest {spec.nodeid} --behavior-update`"
         )
-    detector = golden.detectors.get("refusal")
-    if detector is not None and detector != REFUSAL_DETECTOR:
+    detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
+    if detector is not None and detector != ours:
         raise GoldenFileError(
-            f"golden file {path} was judged with refusal detector {detector!r}, this plugin has "
-            f"{REFUSAL_DETECTOR!r}; re-record it with `pytest {spec.nodeid} --behavior-update`"
+            f"golden file {path} was judged with refusal detector {detector!r}, this test uses {ours!r}; "
+            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
         )
+
+
+def refusal_detector(spec: Spec) -> str:
+    """The refusal detector (name and version) this spec judges with: its refusal_bound's, else the default."""
+    return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
+
+
+async def _with_judgments(spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan,
+                          cache: SampleCache) -> Spec:
+    """Properties whose detector is an LLM judge get every output of both arms labelled first (cached)."""
+    if not any(isinstance(p, RefusalBound) and p.judge_model is not None for p in spec.properties):
+        return spec
+    from pytest_behavior.llm_judge import judge_outputs
+
+    texts = [c.text for reps in cand.outputs.values() for c in reps]
+    if base is not None and base.outputs is not None:
+        texts += [str(t) for reps in base.outputs.values() for t in reps]
+    properties = []
+    for prop in spec.properties:
+        if isinstance(prop, RefusalBound) and prop.judge_model is not None:
+            prop = prop.with_judgments(await judge_outputs(prop.judge_model, texts, plan=plan, cache=cache))
+        properties.append(prop)
+    return replace(spec, properties=tuple(properties))
 
 
 def _display_path(path: Path, root: Path) -> str:
@@ -377,7 +402,7 @@ def _record(
         bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
         settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
         properties=tuple(p.describe() for p in spec.properties),
-        detectors={"refusal": REFUSAL_DETECTOR},
+        detectors={"refusal": refusal_detector(spec)},
         plugin_version=__version__,
         recorded_at=dt.date.today().isoformat(),
         samples=samples,

@@ -40,8 +40,8 @@ asserted in ``tests/realdata/test_xstest_detector.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from pytest_behavior.errors import MarkerError
@@ -275,15 +275,23 @@ class RefusalBound(Property):
     max_increase: float | None = None
     min_rate: float | None = None
     max_decrease: float | None = None
+    detector: str | None = None  # None: the offline detector; "llm:<litellm model>": a model judges each output
+    judgments: Mapping[str, RefusalLabel] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_marker(
-        cls, *, max_rate: Any = None, max_increase: Any = None, min_rate: Any = None, max_decrease: Any = None
+        cls, *, max_rate: Any = None, max_increase: Any = None, min_rate: Any = None, max_decrease: Any = None,
+        detector: Any = None,
     ) -> RefusalBound:
         name = cls.marker_name
+        if detector is not None and not (isinstance(detector, str) and detector.startswith("llm:")
+                                         and len(detector) > len("llm:")):
+            raise MarkerError(f"@pytest.mark.{name}: detector must be 'llm:<litellm model>' (e.g. "
+                              f"'llm:openai/gpt-4o-mini'), or left out for the offline detector; got {detector!r}")
         prop = cls(
             max_rate=rate_arg(name, "max_rate", max_rate), max_increase=rate_arg(name, "max_increase", max_increase),
             min_rate=rate_arg(name, "min_rate", min_rate), max_decrease=rate_arg(name, "max_decrease", max_decrease),
+            detector=detector,
         )
         if not prop.metrics()[0].bounds:
             raise MarkerError(
@@ -298,17 +306,40 @@ class RefusalBound(Property):
                              max_increase=self.max_increase, max_decrease=self.max_decrease)
         return (Metric(key="refusal", title="refusal rate", kind="binary", bounds=bounds),)
 
+    @property
+    def judge_model(self) -> str | None:
+        """The litellm model of an LLM-judge detector (None: the offline detector)."""
+        return None if self.detector is None else self.detector[len("llm:"):]
+
+    @property
+    def detector_id(self) -> str:
+        """Name and version recorded in golden files: comparing against another one is refused."""
+        if self.judge_model is None:
+            return DETECTOR
+        from pytest_behavior.llm_judge import JUDGE_VERSION
+
+        return f"llm:{self.judge_model} ({JUDGE_VERSION})"
+
+    def with_judgments(self, judgments: Mapping[str, RefusalLabel]) -> RefusalBound:
+        """This property classifying by the judge's labels (keyed by output text) instead of the offline detector."""
+        return replace(self, judgments=judgments)
+
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
-        return [Observation(self.metrics()[0], None if baseline is None else _refusals(baseline), _refusals(candidate))]
+        return [Observation(self.metrics()[0], None if baseline is None else self._refusals(baseline),
+                            self._refusals(candidate))]
+
+    def _refusals(self, texts: Texts) -> Any:
+        if self.judge_model is not None and self.judgments is None:
+            raise AssertionError("an LLM-judged refusal_bound is observed only after its outputs were judged")
+        labels = self.judgments
+        return as_matrix([[1.0 if (labels[str(t)] if labels is not None else classify_refusal(t)) != "comply"
+                           else 0.0 for t in row] for row in texts])
 
     def describe(self) -> dict[str, Any]:
         bounds = {"max_rate": self.max_rate, "max_increase": self.max_increase,
                   "min_rate": self.min_rate, "max_decrease": self.max_decrease}
-        return {"marker": self.marker_name, "detector": DETECTOR, **{k: v for k, v in bounds.items() if v is not None}}
-
-
-def _refusals(texts: Texts) -> Any:
-    return as_matrix([[1.0 if is_refusal(t) else 0.0 for t in row] for row in texts])
+        return {"marker": self.marker_name, "detector": self.detector_id,
+                **{k: v for k, v in bounds.items() if v is not None}}
 
 
 def labels(texts: Sequence[str]) -> list[RefusalLabel]:

@@ -185,7 +185,8 @@ def test_markers_are_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([
         "@pytest.mark.schema_stability(schema=None, *",
-        "@pytest.mark.refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None)*",
+        "@pytest.mark.refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, "
+        "detector=None)*",
         "@pytest.mark.length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None)*",
         "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None)*",
         "@pytest.mark.cost_bound(max_ratio=None)*",

@@ -16,7 +16,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -43,6 +43,8 @@ class ServerConfig:
     """How long a "timeout" fault holds the request before answering."""
     seed: int = 0
     reply: str = "Here is a short answer about {words}."
+    reply_fn: Callable[[list[dict[str, Any]]], str] | None = None
+    """When set, the answer is ``reply_fn(messages)`` (a model that reads its input), instead of ``reply``."""
 
 
 @dataclass
@@ -167,6 +169,11 @@ class OpenAIServer:
                 self.stats.answered += 1
         return True
 
+    def _reply(self, messages: list[dict[str, Any]], words: str) -> str:
+        if self.config.reply_fn is not None:
+            return self.config.reply_fn(messages)
+        return self.config.reply.format(words=words)
+
     def _response(self, fault: Fault, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
         retry_after = {"Retry-After": f"{self.config.retry_after_s:g}"} if fault in self.config.retry_after_on else {}
         if fault == "429":
@@ -183,7 +190,7 @@ class OpenAIServer:
             "id": f"chatcmpl-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "loopback"),
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.config.reply.format(words=words)}}],
+                         "message": {"role": "assistant", "content": self._reply(messages, words)}}],
             "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         }
         return 200, json.dumps(completion).encode(), {}
