@@ -248,8 +248,8 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
         content = refusal  # the provider's structured refusal message is the answer
     elif not content and not tool_calls and getattr(choice, "finish_reason", None) == "content_filter":
         content = PROVIDER_FILTERED
-    if content is None and not tool_calls:
-        content = ""
+    if content is None:
+        content = ""  # no text: an empty answer, or an answer that only calls tools
     if not isinstance(content, str):
         raise ProviderError(f"model {bundle.model!r} returned non-text content: {type(content).__name__}")
     usage = getattr(response, "usage", None)

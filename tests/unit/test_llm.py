@@ -28,6 +28,16 @@ def test_provider_side_refusals_are_recorded_as_refusals() -> None:
     assert _completion(LITELLM, BUNDLE, response("fine"), 1.0).text == "fine"
 
 
+def test_an_answer_that_only_calls_tools_has_empty_text_and_its_calls() -> None:
+    call = SimpleNamespace(function=SimpleNamespace(name="get_weather", arguments='{"city": "Oslo"}'))
+    message = SimpleNamespace(content=None, tool_calls=[call], refusal=None)
+    completion = _completion(LITELLM, BUNDLE, SimpleNamespace(
+        choices=[SimpleNamespace(message=message, finish_reason="tool_calls")], usage=None), 1.0)
+    assert completion.text == "" and completion.finish_reason == "tool_calls"
+    assert completion.tool_calls == ({"name": "get_weather", "arguments": '{"city": "Oslo"}'},)
+    assert completion.output().tool_calls == completion.tool_calls
+
+
 def test_garbage_responses_are_provider_errors() -> None:
     with pytest.raises(ProviderError, match="without choices"):
         _completion(LITELLM, BUNDLE, SimpleNamespace(choices=[]), 1.0)
