@@ -3,6 +3,7 @@ extensions (numpy) cannot be imported twice, so import everything the plugin loa
 
 from __future__ import annotations
 
+import jsonschema  # noqa: F401
 import numpy  # noqa: F401
 import scipy.stats  # noqa: F401
 
