@@ -40,8 +40,10 @@ MARKER_DOCS: dict[str, str] = {
     ),
     "behavior_property": (
         "behavior_property(fn, *, name=None, equals=None, max_rate=None, min_rate=None, max_increase=None, "
-        "max_decrease=None, max_ratio=None, min_ratio=None): your own property: fn(output) returns a bool (or a "
-        "value counted with equals=) for rate bounds, or a positive number for ratio bounds; judged like the "
+        "max_decrease=None, max_ratio=None, min_ratio=None, max_share_change=None): your own property: fn(output) "
+        "returns a bool (or a "
+        "value counted with equals=) for rate bounds, a positive number for ratio bounds, or a category whose every "
+        "value's share may move by at most max_share_change; judged like the "
         "built-ins. Several may be stacked, with distinct names. pytest-behavior."
     ),
 }

@@ -5,7 +5,10 @@
 
 * rates (``max_rate``, ``min_rate``, ``max_increase``, ``max_decrease``): ``fn`` returns a bool — or any value,
   with ``equals=`` naming the value that counts (``equals="approved"`` for a category);
-* ratios (``max_ratio``, ``min_ratio``): ``fn`` returns a positive number, compared as paired log ratios.
+* ratios (``max_ratio``, ``min_ratio``): ``fn`` returns a positive number, compared as paired log ratios;
+* categories (``max_share_change``): ``fn`` returns a category; the share of every category seen in either arm
+  is a paired rate that may move by at most that much either way (Holm across the categories and the test's
+  other bounds), so "more loans sent to review" fails even when the approval rate alone holds.
 
 Example::
 
@@ -49,11 +52,13 @@ class CustomProperty(Property):
     name: str
     equals: Any = None
     bounds: dict[str, float] = field(default_factory=dict)
+    max_share_change: float | None = None
+    sequential_capable: ClassVar[bool] = False  # categories are found in the data, after sampling
 
     @classmethod
     def from_marker(cls, fn: Any = None, *, name: Any = None, equals: Any = None, max_rate: Any = None,
                     min_rate: Any = None, max_increase: Any = None, max_decrease: Any = None,
-                    max_ratio: Any = None, min_ratio: Any = None) -> CustomProperty:
+                    max_ratio: Any = None, min_ratio: Any = None, max_share_change: Any = None) -> CustomProperty:
         marker = cls.marker_name
         if not callable(fn):
             raise MarkerError(f"@pytest.mark.{marker} needs a function as its first argument, got {fn!r}")
@@ -65,6 +70,12 @@ class CustomProperty(Property):
         ratios = {form: ratio_arg(marker, form, value) for form, value in
                   zip(_RATIO_FORMS, (max_ratio, min_ratio), strict=True)}
         given = {form: value for form, value in {**rates, **ratios}.items() if value is not None}
+        share = rate_arg(marker, "max_share_change", max_share_change)
+        if share is not None:
+            if given or equals is not None:
+                raise MarkerError(f"@pytest.mark.{marker}({label}): max_share_change judges every category; it "
+                                  "cannot be combined with equals= or other bounds (use another marker)")
+            return cls(fn=fn, name=label, max_share_change=share)
         if not given:
             raise MarkerError(f"@pytest.mark.{marker}({label}): give at least one bound: "
                               f"{', '.join((*_RATE_FORMS, *_RATIO_FORMS))}")
@@ -81,23 +92,47 @@ class CustomProperty(Property):
         return not any(form in _RATIO_FORMS for form in self.bounds)
 
     def metrics(self) -> tuple[Metric, ...]:
+        """One metric; for categories, a placeholder: each category seen becomes a metric when observed."""
+        if self.max_share_change is not None:
+            return (self._category_metric(None),)
         return (Metric(key=f"custom.{self.name}", title=self.name, kind="binary" if self.binary else "continuous",
                        bounds=bounds_from(**self.bounds)),)
 
+    def _category_metric(self, category: Any) -> Metric:
+        change = self.max_share_change
+        suffix = "" if category is None else f"={category}"
+        title = self.name if category is None else f"{self.name} = {category!r}"
+        return Metric(key=f"custom.{self.name}{suffix}", title=title, kind="binary",
+                      bounds=bounds_from(max_increase=change, max_decrease=change))
+
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        if self.max_share_change is not None:
+            return self._observe_categories(baseline, candidate)
         metric = self.metrics()[0]
         return [Observation(metric, None if baseline is None else self._values(baseline, "baseline"),
                             self._values(candidate, "candidate"))]
+
+    def _observe_categories(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        if baseline is None:
+            raise BehaviorConfigError(f"behavior_property {self.name!r}: max_share_change compares category shares "
+                                      "with a baseline; run with --behavior-baseline")
+        base = [[self._call(t, "baseline") for t in row] for row in baseline]
+        cand = [[self._call(t, "candidate") for t in row] for row in candidate]
+        categories = sorted({_hashable(v, self.name) for rows in (base, cand) for row in rows for v in row}, key=repr)
+        return [Observation(self._category_metric(c), _indicator(base, c), _indicator(cand, c)) for c in categories]
+
+    def _call(self, text: str, arm: str) -> Any:
+        try:
+            return self.fn(text)
+        except Exception as exc:
+            raise BehaviorConfigError(f"behavior_property {self.name!r} raised {type(exc).__name__}: {exc} on a "
+                                      f"{arm} output: {_preview(text)}") from exc
 
     def _values(self, texts: Texts, arm: str) -> Any:
         return as_matrix([[self._value(t, arm) for t in row] for row in texts])
 
     def _value(self, text: str, arm: str) -> float:
-        try:
-            value = self.fn(text)
-        except Exception as exc:
-            raise BehaviorConfigError(f"behavior_property {self.name!r} raised {type(exc).__name__}: {exc} on a "
-                                      f"{arm} output: {_preview(text)}") from exc
+        value = self._call(text, arm)
         if self.equals is not None:
             return 1.0 if value == self.equals else 0.0
         if self.binary:
@@ -118,7 +153,22 @@ class CustomProperty(Property):
                                      **self.bounds}
         if self.equals is not None:
             described["equals"] = self.equals
+        if self.max_share_change is not None:
+            described["max_share_change"] = self.max_share_change
         return described
+
+
+def _indicator(values: list[list[Any]], category: Any) -> Any:
+    return as_matrix([[1.0 if v == category else 0.0 for v in row] for row in values])
+
+
+def _hashable(value: Any, name: str) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        raise BehaviorConfigError(f"behavior_property {name!r} returned {value!r}; a category must be a str, number "
+                                  "or other hashable value") from None
+    return value
 
 
 def _preview(text: str, limit: int = 80) -> str:

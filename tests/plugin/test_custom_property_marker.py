@@ -39,6 +39,11 @@ def write(pytester: pytest.Pytester, name: str, *, approve: float, reason_words:
 def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
     write(pytester, "base.jsonl", approve=0.7, reason_words=20, seed=1)
     write(pytester, "cand.jsonl", approve=approve, reason_words=20, seed=1)  # same draws: paired flips only
+    project_conftest(pytester)
+    pytester.makepyfile(test_loans=SPEC.format(marks=marks))
+
+
+def project_conftest(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
         import pytest
@@ -53,7 +58,6 @@ def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
             return Bundle.from_records("base.jsonl", label="base")
         """
     )
-    pytester.makepyfile(test_loans=SPEC.format(marks=marks))
 
 
 STACKED = """@pytest.mark.behavior_property(decision, equals="approve", name="approval rate", max_decrease=0.02)
@@ -81,3 +85,22 @@ def test_two_custom_properties_with_one_name_are_a_usage_error(pytester: pytest.
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*test_loans.py::test_loans: two markers measure the same metric (custom.approval "
                                  "rate): give each behavior_property a distinct name=*"])
+
+
+def test_a_shift_between_categories_fails_on_the_category_that_grew(pytester: pytest.Pytester) -> None:
+    rng = random.Random(3)
+    for name, review_share in (("base.jsonl", 0.05), ("cand.jsonl", 0.25)):
+        lines = []
+        for i in range(300):
+            draw = rng.random()
+            decision = "review" if draw < review_share else "approve" if draw < 0.75 else "deny"
+            lines.append(json.dumps({"id": f"a{i}", "input": f"application {i}",
+                                     "output": json.dumps({"decision": decision, "reason": "ok"})}))
+        (pytester.path / name).write_text("\n".join(lines) + "\n")
+    project_conftest(pytester)
+    pytester.makepyfile(test_loans=SPEC.format(
+        marks='@pytest.mark.behavior_property(decision, name="decision", max_share_change=0.05)'))
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*decision = 'review'*max_increase=0.05*REGRESSED*"])
+    result.stdout.no_fnmatch_line("*decision = 'deny'*REGRESSED*")

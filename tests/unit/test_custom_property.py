@@ -64,3 +64,24 @@ def test_a_misbehaving_function_is_an_error_naming_the_property_and_output() -> 
     negative = parse_marker("behavior_property", (lambda o: -1,), {"max_ratio": 1.5, "name": "neg"})
     with pytest.raises(BehaviorConfigError, match="ratio bounds need a positive number"):
         negative.observe(None, [["x"]])
+
+
+def test_categories_each_become_a_paired_share_bounded_both_ways() -> None:
+    prop = parse_marker("behavior_property", (decision,), {"max_share_change": 0.05, "name": "decision"})
+    base = [['{"decision": "approve"}'], ['{"decision": "deny"}'], ['{"decision": "approve"}']]
+    cand = [['{"decision": "review"}'], ['{"decision": "deny"}'], ['{"decision": "approve"}']]
+    observations = prop.observe(base, cand)
+    assert [o.metric.title for o in observations] == ["decision = 'approve'", "decision = 'deny'",
+                                                      "decision = 'review'"]
+    review = observations[2]
+    assert review.baseline is not None and review.baseline.ravel().tolist() == [0.0, 0.0, 0.0]
+    assert review.candidate.ravel().tolist() == [1.0, 0.0, 0.0]
+    assert {str(b) for b in review.metric.bounds} == {"max_increase=0.05", "max_decrease=0.05"}
+    assert prop.describe()["max_share_change"] == 0.05
+    with pytest.raises(BehaviorConfigError, match="compares category shares with a baseline"):
+        prop.observe(None, cand)
+    with pytest.raises(MarkerError, match="cannot be combined"):
+        parse_marker("behavior_property", (decision,), {"max_share_change": 0.05, "equals": "approve"})
+    unhashable = parse_marker("behavior_property", (lambda o: ["list"],), {"max_share_change": 0.1, "name": "u"})
+    with pytest.raises(BehaviorConfigError, match="a category must be a str, number"):
+        unhashable.observe([["x"]], [["y"]])
