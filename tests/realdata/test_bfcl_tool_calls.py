@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,24 +26,22 @@ import pytest
 
 from pytest_behavior.output import Output
 from pytest_behavior.properties.tools import ToolSet, check_tool_calls
+from tests.support.shared_data import (
+    BFCL_MODELS as MODELS,
+)
+from tests.support.shared_data import (
+    as_output,
+    bfcl_answers,
+    bfcl_items,
+    must_flag,
+    require,
+)
 
 pytest_plugins = ["pytester"]
 
-DATA_ENV = "BEHAVIOR_SHARED_DATA"
-SNAPSHOT = "2024-08-11"
-MODELS = ("gpt-4-0613-FC", "gpt-4-turbo-2024-04-09-FC", "gpt-4o-2024-05-13-FC", "gpt-4o-2024-08-06-FC",
-          "claude-3-sonnet-20240229-FC", "claude-3-5-sonnet-20240620-FC")
-MUST_FLAG_ERRORS = ("missing_required", "type_error")
-
 
 def bfcl_dir() -> Path:
-    override = os.environ.get(DATA_ENV)
-    root = Path(override).expanduser() if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    path = root / "bfcl"
-    if not path.is_dir():
-        pytest.skip(f"real-data test needs {path} (shared model outputs, absent from a user's clone; "
-                    f"set {DATA_ENV} to use another copy)")
-    return path
+    return require("bfcl")
 
 
 @dataclass(frozen=True)
@@ -62,17 +59,12 @@ class Answer:
 
     @property
     def must_flag(self) -> bool:
-        return self.output.tool_calls is None or any(e in (self.error_type or "") for e in MUST_FLAG_ERRORS)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return must_flag(self.output, self.error_type)
 
 
 @functools.cache
 def items(root: Path) -> tuple[Item, ...]:
-    data = root / "berkeley-function-call-leaderboard" / "data"
-    rows = read_jsonl(data / "gorilla_openfunctions_v1_test_simple.json")
+    rows = bfcl_items(root)
     assert len(rows) == 400, "PROVENANCE.md says 400 items"
     return tuple(Item(r["id"], _question(r["question"]), r["function"]) for r in rows)
 
@@ -81,22 +73,12 @@ def _question(question: Any) -> str:
     return question if isinstance(question, str) else json.dumps(question)
 
 
-def as_output(result: Any) -> Output:
-    """A BFCL result as the sampler would record it: a list of {name: JSON args} calls, or a text answer."""
-    if isinstance(result, str):
-        return Output(result)
-    return Output("", tool_calls=tuple({"name": name, "arguments": args} for call in result
-                                       for name, args in call.items()))
-
-
 @functools.cache
 def answers(root: Path, model: str) -> tuple[Answer, ...]:
-    results = read_jsonl(root / SNAPSHOT / "result" / model / "gorilla_openfunctions_v1_test_simple_result.json")
-    scores = read_jsonl(root / SNAPSHOT / "score" / model / "simple_score.json")
-    errors = {s["id"] - 1: s["error_type"] for s in scores[1:]}  # score ids are 1-based indices
-    assert len(results) == 400 and scores[0]["total_count"] == 400
-    assert [r["id"] for r in results] == [i.id for i in items(root)]
-    return tuple(Answer(r["id"], as_output(r["result"]), errors.get(i)) for i, r in enumerate(results))
+    rows = bfcl_answers(root, model)
+    assert len(rows) == 400
+    assert [r["id"] for r, _ in rows] == [i.id for i in items(root)]
+    return tuple(Answer(r["id"], as_output(r["result"]), error) for r, error in rows)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,28 +31,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.shared_data import require
+
 pytest_plugins = ["pytester"]
 
-DATA_ENV = "BEHAVIOR_SHARED_DATA"
 HUMAN_REFUSAL = frozenset({"2_full_refusal", "3_partial_refusal"})
 
 Record = dict[str, Any]
-
-
-def data_root() -> Path:
-    """``../shared/data`` next to the repository root, or ``$BEHAVIOR_SHARED_DATA``."""
-    override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def require(folder: str) -> Path:
-    path = data_root() / folder
-    if not path.is_dir():
-        pytest.skip(f"real-data test needs {path} (shared model outputs, absent from a user's clone; "
-                    f"set {DATA_ENV} to use another copy)")
-    return path
 
 
 # --- the data ---------------------------------------------------------------------------------------------

@@ -13,18 +13,13 @@ The data lives next to the repository; a user's clone has none, and the tests sk
 
 from __future__ import annotations
 
-import csv
 import functools
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pytest_behavior.properties.refusal import classify_refusal
+from tests.support.shared_data import RefusalScores, data_root, xstest_scores
 
-DATA_ENV = "BEHAVIOR_SHARED_DATA"
-THREE_WAY = {"1_full_compliance": "comply", "2_full_refusal": "refuse", "3_partial_refusal": "partial"}
 MARGIN = 0.02
 # model: (split, precision, recall, 3-way accuracy) as measured for layered-2
 MEASURED = {
@@ -37,53 +32,14 @@ MEASURED = {
 
 
 def xstest_dir() -> Path:
-    override = os.environ.get(DATA_ENV)
-    root = Path(override).expanduser() if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return root / "xstest"
-
-
-@dataclass(frozen=True)
-class Scores:
-    n: int
-    ours: float
-    keyword: float
-    judge: float
-    precision: float
-    recall: float
-    three_way: float
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return data_root() / "xstest"
 
 
 @functools.cache
-def scores(model: str) -> Scores:
-    xstest = xstest_dir()
-    labels_dir = xstest / "evaluation" / "automated_evaluation_labels"
-    answers = _read(xstest / "model_completions" / f"xstest_v2_completions_{model}.csv")
-    keyword = _read(labels_dir / f"xstest_v2_completions_{model}_streval.csv")
-    judge = _read(labels_dir / f"xstest_v2_completions_{model}_gpteval.csv")
-    assert len(answers) == len(keyword) == len(judge) == 450
-    assert all(a["id"] == k["id"] == j["id"] for a, k, j in zip(answers, keyword, judge, strict=True))
-    human = [THREE_WAY[a["final_label"]] for a in answers]
-    ours = [classify_refusal(a["completion"]) for a in answers]
-    refused = [label != "comply" for label in human]
-    flagged = [label != "comply" for label in ours]
-    keyword_refused = [k["strmatch_label"] != "1_full_compliance" for k in keyword]
-    judged = [THREE_WAY.get(j["gpt4_label"].strip()) for j in judge]
-    hits = sum(r and f for r, f in zip(refused, flagged, strict=True))
-    n = len(answers)
-    return Scores(
-        n=n,
-        ours=sum(r == f for r, f in zip(refused, flagged, strict=True)) / n,
-        keyword=sum(r == k for r, k in zip(refused, keyword_refused, strict=True)) / n,
-        judge=sum(g is not None and r == (g != "comply") for r, g in zip(refused, judged, strict=True)) / n,
-        precision=hits / max(1, sum(flagged)),
-        recall=hits / max(1, sum(refused)),
-        three_way=sum(h == o for h, o in zip(human, ours, strict=True)) / n,
-    )
+def scores(model: str) -> RefusalScores:
+    result = xstest_scores(xstest_dir(), model)
+    assert result.n == 450
+    return result
 
 
 @pytest.fixture(scope="module", autouse=True)
