@@ -170,6 +170,10 @@ def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
     if bound.form == "min_rate":
         return stats.absolute_rate_bound(1.0 - cand, threshold=t, alpha=alpha)
     assert base is not None
+    if obs.metric.profile and bound.form in ("max_ratio", "min_ratio"):
+        upper_arm, lower_arm = (base, cand) if bound.form == "max_ratio" else (cand, base)
+        return stats.paired_quantile_profile_bound(upper_arm, lower_arm, threshold=t, alpha=alpha,
+                                                   quantiles=obs.metric.profile)
     if bound.form == "max_increase":
         return stats.paired_binary_bound(base, cand, threshold=t, alpha=alpha)
     if bound.form == "max_decrease":

@@ -16,9 +16,10 @@ MARKER_DOCS: dict[str, str] = {
         "detector. pytest-behavior."
     ),
     "length_distribution": (
-        "length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None): bound the paired ratio of "
-        "answer lengths, candidate / baseline; unit 'words', 'chars' or 'tokens' (tiktoken, offline; "
-        "tokenizer='o200k_base' by default). pytest-behavior."
+        "length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, shape=False): bound the "
+        "paired ratio of answer lengths, candidate / baseline; unit 'words', 'chars' or 'tokens' (tiktoken, offline; "
+        "tokenizer='o200k_base' by default); shape=True also holds the ratio bounds at the p10/p25/p50/p75/p90 "
+        "lengths (a change of spread or tails). pytest-behavior."
     ),
     "latency_bound": (
         "latency_bound(max_p95_ratio=None, max_ratio=None): bound the candidate's latency against the baseline: "

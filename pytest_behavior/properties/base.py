@@ -50,6 +50,9 @@ class Metric:
     bounds: tuple[Bound, ...]
     summary_quantile: float | None = None
     """Shown as this quantile of all outputs (latency p95) instead of the rate or the per-input median."""
+    profile: tuple[float, ...] = ()
+    """Ratio bounds hold at each of these quantiles of all outputs (a distribution-shape bound), not on the
+    typical paired ratio."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -93,11 +94,14 @@ class LengthDistribution(Property):
     min_ratio: float | None = None
     unit: str = "words"
     tokenizer: str | None = None
+    shape: bool = False
 
     @classmethod
     def from_marker(cls, *, max_ratio: Any = None, min_ratio: Any = None, unit: Any = "words",
-                    tokenizer: Any = None) -> LengthDistribution:
+                    tokenizer: Any = None, shape: Any = False) -> LengthDistribution:
         name = cls.marker_name
+        if not isinstance(shape, bool):
+            raise MarkerError(f"@pytest.mark.{name}: shape must be True or False, got {shape!r}")
         if unit not in UNITS:
             raise MarkerError(f"@pytest.mark.{name}: unit must be one of {', '.join(UNITS)}, got {unit!r}")
         if tokenizer is not None and unit != "tokens":
@@ -109,7 +113,7 @@ class LengthDistribution(Property):
                 raise MarkerError(f"@pytest.mark.{name}: {problem}")
         prop = cls(max_ratio=ratio_arg(name, "max_ratio", max_ratio),
                    min_ratio=ratio_arg(name, "min_ratio", min_ratio), unit=unit,
-                   tokenizer=None if tokenizer is None else str(tokenizer))
+                   tokenizer=None if tokenizer is None else str(tokenizer), shape=shape)
         if prop.max_ratio is None and prop.min_ratio is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_ratio and/or min_ratio")
         if prop.max_ratio is not None and prop.max_ratio < 1:
@@ -120,11 +124,44 @@ class LengthDistribution(Property):
 
     def metrics(self) -> tuple[Metric, ...]:
         bounds = bounds_from(max_ratio=self.max_ratio, min_ratio=self.min_ratio)
-        return (Metric(key=f"length.{self.unit}", title=f"length ({self.unit})", kind="continuous", bounds=bounds),)
+        typical = Metric(key=f"length.{self.unit}", title=f"length ({self.unit})", kind="continuous", bounds=bounds)
+        if not self.shape:
+            return (typical,)
+        from pytest_behavior.stats.quantile import PROFILE_QUANTILES
+
+        return (typical, Metric(key=f"length.{self.unit}.shape", title=f"length shape ({self.unit})",
+                                kind="continuous", bounds=bounds, profile=PROFILE_QUANTILES))
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
-        metric = self.metrics()[0]
-        return [Observation(metric, None if baseline is None else self._lengths(baseline), self._lengths(candidate))]
+        base = None if baseline is None else self._lengths(baseline)
+        cand = self._lengths(candidate)
+        return [Observation(metric, base, cand) for metric in self.metrics()]
+
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+        """With ``shape=True``: the arms' length quantiles side by side, and the test of "any change at all"."""
+        if not self.shape:
+            return []
+        from pytest_behavior.stats import distribution_shift
+        from pytest_behavior.stats.quantile import PROFILE_QUANTILES
+
+        base, cand = self._lengths(baseline), self._lengths(candidate)
+        if base.shape[0] < 2:
+            return []
+        import numpy as np
+
+        qs = list(PROFILE_QUANTILES)
+        b, c = np.quantile(base, qs), np.quantile(cand, qs)
+        shift = distribution_shift(np.log(base), np.log(cand), statistic="ks")
+        from tabulate import tabulate
+
+        rows = [[f"p{round(100 * q)}", f"{bv:.4g}", f"{cv:.4g}", f"x{cv / bv:.2f}"]
+                for q, bv, cv in zip(qs, b, c, strict=True)]
+        table = tabulate(rows, headers=["quantile", "baseline", "candidate", "ratio"], tablefmt="simple",
+                         disable_numparse=True)
+        lines = [f"length distribution ({self.unit}), quantiles of all outputs:", str(table),
+                 f"any change of shape: KS {shift.statistic:.3f}, p={shift.p_value:.3g} ({shift.method}); "
+                 f"Wasserstein distance of log lengths {shift.wasserstein:.3f}"]
+        return lines
 
     def _lengths(self, texts: Texts) -> Any:
         tokenizer = self.tokenizer or DEFAULT_TOKENIZER
@@ -136,4 +173,6 @@ class LengthDistribution(Property):
                      **{k: v for k, v in bounds.items() if v is not None}}
         if self.tokenizer is not None:
             described["tokenizer"] = self.tokenizer
+        if self.shape:
+            described["shape"] = True
         return described

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         power_pass_binary,
         power_unpaired_binary,
     )
-    from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound
+    from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound, paired_quantile_profile_bound
     from pytest_behavior.stats.result import BoundResult
     from pytest_behavior.stats.sequential import Decision, SequentialResult, SequentialTest, sequential_decision
     from pytest_behavior.stats.shape import ShapeResult, distribution_shift
@@ -83,6 +83,7 @@ _SUBMODULE_OF: dict[str, str] = {
     "paired_binary_bound": "binary",
     "paired_log_ratio_bound": "continuous",
     "paired_quantile_log_ratio_bound": "quantile",
+    "paired_quantile_profile_bound": "quantile",
     "paired_mean_tost": "equivalence",
     "paired_ratio_tost": "equivalence",
     "paired_shift_bound": "equivalence",
@@ -142,6 +143,7 @@ __all__ = [
     "paired_log_ratio_bound",
     "paired_mean_tost",
     "paired_quantile_log_ratio_bound",
+    "paired_quantile_profile_bound",
     "paired_ratio_tost",
     "paired_shift_bound",
     "power_mean_shift",

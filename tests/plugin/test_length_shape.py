@@ -1,0 +1,73 @@
+"""length_distribution(shape=True) through pytest: a change of spread that keeps the typical length."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def write_records(path: Path, *, spread: float, seed: int, n: int = 300) -> None:
+    """Answers whose log word count is spread ``spread`` times wider around the same median."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        words = max(1, round(40 * (2.0 ** (spread * rng.gauss(0.0, 0.7)))))
+        lines.append(json.dumps({"id": f"q{i}", "input": f"question {i}", "output": " ".join(["word"] * words)}))
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    write_records(pytester.path / "base.jsonl", spread=1.0, seed=1)
+    write_records(pytester.path / "cand.jsonl", spread=2.2, seed=2)
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture
+        def candidate_bundle():
+            return Bundle.from_records("cand.jsonl", label="rambling-or-terse")
+
+        @pytest.fixture
+        def baseline_bundle():
+            return Bundle.from_records("base.jsonl", label="steady")
+        """
+    )
+    return pytester
+
+
+def spec(pytester: pytest.Pytester, marker: str) -> None:
+    pytester.makepyfile(test_len=f"""
+        import pytest
+
+        @pytest.mark.{marker}
+        def test_lengths(behavior):
+            behavior.sample()
+        """)
+
+
+def test_the_typical_ratio_alone_misses_a_wider_spread(project: pytest.Pytester) -> None:
+    spec(project, "length_distribution(max_ratio=1.3, min_ratio=0.77)")
+    result = project.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*REGRESSED*")
+
+
+def test_shape_true_catches_it_and_shows_the_quantiles(project: pytest.Pytester) -> None:
+    spec(project, "length_distribution(max_ratio=1.3, min_ratio=0.77, shape=True)")
+    result = project.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*length shape (words)*max_ratio=1.3*REGRESSED*",
+        "*length distribution (words), quantiles of all outputs:*",
+        "*p10 *",
+        "*p90 *",
+        "*any change of shape: KS *p=*within-input permutation test*",
+    ])
+    result.stdout.no_fnmatch_line("*length (words) *REGRESSED*")
