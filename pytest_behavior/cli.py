@@ -11,6 +11,12 @@
     pytest-behavior cache prune --fingerprint 3f2a9c1d4e5b --dry-run   # what deleting one bundle's samples frees
     pytest-behavior cache prune --all --cache-dir path/to/.behavior-cache
 
+    pytest-behavior show golden/tests/test_x/test_y.json   # what one golden file holds (--json: machine-readable)
+    pytest-behavior show golden/                    # every golden file under a directory, one line each
+    pytest-behavior card golden/                    # a behavior card per bundle: refusal, schema, length, latency, cost
+    pytest-behavior diff old/test_y.json new/test_y.json   # judge B against A offline; exit 1 on a regression
+    pytest-behavior diff golden-main/ golden/       # every file pair (by relative path) of two directories
+
 ``cache`` reads ``.behavior-cache`` in the current directory unless given ``--cache-dir`` (the plugin puts it
 under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-dir`` say). ``prune`` compacts
 the file afterwards, so it shrinks on disk.
@@ -22,6 +28,7 @@ All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -92,7 +99,44 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
     power.add_argument("--power", type=float, default=0.8, help="target power (default 0.8)")
     _add_cache_parser(commands)
+    _add_golden_parsers(commands)
     return parser
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 0.5:
+        raise argparse.ArgumentTypeError(f"{text!r}: alpha must be in (0, 0.5]")
+    return value
+
+
+def _add_golden_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    show = commands.add_parser(
+        "show", help="what a golden file holds (or list the golden files under a directory)",
+        description="What a golden file holds: test, dates, bundle, settings, properties, inputs, segments, output "
+                    "lengths and example outputs. A directory lists every golden file under it.",
+    )
+    show.add_argument("path", type=Path, metavar="PATH", help="a golden file or a directory of them")
+    card = commands.add_parser(
+        "card", help="behavior cards per bundle from golden files",
+        description="A behavior card per bundle fingerprint: samples, dates, schema-valid and refusal rates, "
+                    "length, latency, cost per 1k calls and tool-call rate, from what the golden files recorded.",
+    )
+    card.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="golden files or directories (recursive)")
+    diff = commands.add_parser(
+        "diff", help="judge golden file B against golden file A, offline",
+        description="Judge candidate B against baseline A with A's recorded properties, paired by input id, as the "
+                    "plugin does; two directories pair their files by relative path. Exit 0: no regression, "
+                    "1: a regression, 2: a usage or file error.",
+    )
+    diff.add_argument("baseline", type=Path, metavar="A", help="baseline golden file or directory")
+    diff.add_argument("candidate", type=Path, metavar="B", help="candidate golden file or directory")
+    diff.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (default 0.05)")
+    for command in (show, card):
+        command.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 DEFAULT_CACHE_DIR = Path(".behavior-cache")
@@ -314,9 +358,67 @@ def _cache_command(args: argparse.Namespace) -> str:
         raise NoSampleCache(f"{exc} (pass --cache-dir DIR if the cache is elsewhere)") from None
 
 
+def _show_command(args: argparse.Namespace) -> tuple[str, int]:
+    from pytest_behavior.golden.show import list_golden, load_golden, render_listing, render_show, summarize_golden
+
+    if args.path.is_dir():
+        listed = list_golden(args.path)
+        status = 2 if any(f.error for f in listed) else 0
+        if args.json:
+            return json.dumps([f.to_json() for f in listed], indent=2, ensure_ascii=False), status
+        return render_listing(args.path, listed), status
+    summary = summarize_golden(args.path, load_golden(args.path))
+    if args.json:
+        return json.dumps(summary.to_json(), indent=2, ensure_ascii=False, default=str), 0
+    return render_show(summary), 0
+
+
+def _card_command(args: argparse.Namespace) -> tuple[str, int]:
+    from pytest_behavior.golden.show import golden_files, load_golden
+    from pytest_behavior.report.card import behavior_cards, render_cards
+
+    paths = [path for given in args.paths for path in golden_files(given)]
+    cards = behavior_cards([(path, load_golden(path)) for path in dict.fromkeys(paths)])
+    if args.json:
+        return json.dumps([c.to_json() for c in cards], indent=2, ensure_ascii=False, default=str), 0
+    return render_cards(cards, files=len(set(paths))), 0
+
+
+def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
+    from pytest_behavior.golden.compare import compare_golden, diff_directories, render_golden_diff
+    from pytest_behavior.golden.show import load_golden
+
+    a, b = args.baseline, args.candidate
+    if a.is_dir() != b.is_dir() and a.exists() and b.exists():
+        raise ValueError(f"compare two files or two directories, not a {'directory' if a.is_dir() else 'file'} "
+                         f"({a}) with a {'directory' if b.is_dir() else 'file'} ({b})")
+    if not a.is_dir():
+        diff = compare_golden(load_golden(a), load_golden(b), alpha=args.alpha, baseline_source=str(a),
+                              candidate_source=str(b))
+        return render_golden_diff(diff), 1 if diff.regressed else 0
+    return diff_directories(a, b, alpha=args.alpha)
+
+
+_GOLDEN_COMMANDS = {"show": _show_command, "card": _card_command, "diff": _diff_command}
+
+
+def _golden_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``show``, ``card``, ``diff``: a missing, corrupt or incompatible file is exit 2 with its path, no traceback."""
+    from pytest_behavior.errors import BehaviorConfigError
+
+    try:
+        text, status = _GOLDEN_COMMANDS[args.command](args)
+    except (ValueError, BehaviorConfigError) as exc:
+        parser.exit(2, f"pytest-behavior {args.command}: error: {exc}\n")
+    print(text)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in _GOLDEN_COMMANDS:
+        return _golden_command(parser, args)
     if args.command == "cache":
         from pytest_behavior.errors import BehaviorConfigError
 

@@ -25,6 +25,7 @@ BUDGET_KEY = pytest.StashKey[Any]()
 BUDGET_MARKER = "behavior_budget"
 CUSTOM_MARKER = "behavior_property"
 FIXTURE_KEY = pytest.StashKey[Any]()
+DIFF_KEY = pytest.StashKey["tuple[str, str | None]"]()
 
 SKIP_REASON = (
     "behavior test (calls models): run with --behavior-baseline to compare against golden/, "
@@ -77,6 +78,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "decided (testing by betting); n becomes the budget")
     group.addoption("--behavior-inconclusive", choices=("warn", "fail"), default=None,
                     help="what an INCONCLUSIVE verdict does (default: warn)")
+    group.addoption("--behavior-report", metavar="PATH.json", default=None,
+                    help="write the verdicts of every behavior test to a JSON file (schema: "
+                         "pytest_behavior/schemas/behavior-report-v1.schema.json) for deployment gates")
+    group.addoption("--behavior-html", metavar="PATH.html", default=None,
+                    help="write a self-contained HTML report: verdicts, diffs and a picture of each property")
+    group.addoption("--behavior-run-dir", metavar="DIR", default=None,
+                    help="where each run keeps the full Markdown diff of every regressed test (default: "
+                         ".behavior-runs; the 20 most recent runs are kept)")
+    group.addoption("--behavior-prune", action="store_true", default=False,
+                    help="with --behavior-update: delete golden files that no collected test uses")
     parser.addini("behavior_golden_dir", "directory of golden behavior files (default: golden)", default="golden")
     parser.addini("behavior_enabled", "run behavior tests against golden/ without --behavior-baseline",
                   type="bool", default=False)
@@ -97,7 +108,9 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "calls and US dollars (within --behavior-budget). pytest-behavior.")
     session = BehaviorSession(_settings(config))
     config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(_SummaryCollector(session), "behavior-summary")
+    from pytest_behavior.report.outputs import ReportOutputs
+
+    config.pluginmanager.register(ReportOutputs(session, config), "behavior-outputs")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -143,6 +156,9 @@ def _settings(config: pytest.Config) -> RunSettings:
     n = config.getoption("behavior_n")
     if n is not None and n < 1:
         raise pytest.UsageError(f"--behavior-n must be at least 1, got {n}")
+    if config.getoption("behavior_prune") and not update:
+        raise pytest.UsageError("--behavior-prune deletes unused golden files while recording: use it with "
+                                "--behavior-update")
     alpha = float(config.getini("behavior_alpha"))
     if not 0 < alpha < 0.5:
         raise pytest.UsageError(f"behavior_alpha must be in (0, 0.5), got {alpha}")
@@ -157,7 +173,20 @@ def _settings(config: pytest.Config) -> RunSettings:
         sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
         budget=_budget(config), progress=progress,
         run_id=None if worker is None else str(worker.get("testrunuid", "xdist")),
+        run_dir=_run_dir(config, root, worker),
     )
+
+
+def _run_dir(config: pytest.Config, root: Path, worker: dict[str, Any] | None) -> Path:
+    """``<run dir>/<run id>``: xdist workers of one run share its id, so they write to one folder."""
+    import time
+    import uuid
+
+    parent = Path(config.getoption("behavior_run_dir") or ".behavior-runs")
+    parent = parent if parent.is_absolute() else root / parent
+    if worker is not None:
+        return parent / str(worker.get("testrunuid", "xdist"))[:12]
+    return parent / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
 def _worker_index(worker: dict[str, Any]) -> int:
@@ -370,7 +399,16 @@ def _judge_outcome(item: pytest.Item, result: Any) -> None:
     from pytest_behavior.golden.diff import inconclusive_message, render_failure
 
     if result.regressed:
-        raise BehaviorRegression(render_failure(result))
+        from pytest_behavior.report.diff_file import write_diff_file
+
+        diff = render_failure(result)
+        try:
+            path = write_diff_file(result, item.config.stash[SESSION_KEY].settings.run_dir)
+        except OSError as exc:  # the verdict stands without its file
+            item.stash[DIFF_KEY] = (diff, None)
+            raise BehaviorRegression(f"{diff}\n\nfull diff: not written ({exc})") from None
+        item.stash[DIFF_KEY] = (diff, str(path))
+        raise BehaviorRegression(f"{diff}\n\nfull diff: {_display(path, item.config.rootpath)}")
     if result.budget_note:
         warnings.warn(BehaviorBudgetWarning(f"{result.test}: {result.budget_note}"), stacklevel=1)
     notes = [note for note in result.pairing_notes if note != result.budget_note]
@@ -386,44 +424,52 @@ def _judge_outcome(item: pytest.Item, result: Any) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    if call.when != "call" or item.stash.get(FIXTURE_KEY, None) is None:
+    if "behavior" not in getattr(item, "fixturenames", ()) or call.when == "teardown":
         return report  # not a behavior test: its exceptions are the user's, reported as pytest would
     excinfo = call.excinfo
+    fixture = item.stash.get(FIXTURE_KEY, None)
+    mode = item.config.stash[SESSION_KEY].settings.mode
+    if call.when == "setup":
+        if report.failed and excinfo is not None:
+            from pytest_behavior.report.document import error_entry
+
+            report.behavior = error_entry(item.nodeid, _error_text(excinfo), mode=mode)
+        return report
     if excinfo is not None and excinfo.errisinstance(BehaviorError):
         report.longrepr = f"{type(excinfo.value).__name__}: {excinfo.value}"
         report.behavior_error = True
     elif excinfo is not None and excinfo.errisinstance(BehaviorRegression):
-        report.longrepr = str(excinfo.value)
-    fixture = item.stash.get(FIXTURE_KEY, None)
-    if fixture is not None and fixture.result is not None:
-        from pytest_behavior.report.terminal import summary_data
+        from pytest_behavior.report.diff_file import DiffRepr
 
-        report.behavior = summary_data(fixture.result)
+        report.longrepr = DiffRepr(str(excinfo.value))
+    if fixture is not None and fixture.result is not None:
+        from pytest_behavior.report.document import outcome_of, test_entry
+        from pytest_behavior.report.junit import junit_properties
+
+        diff, diff_file = item.stash.get(DIFF_KEY, (None, None))
+        entry = test_entry(fixture.result, outcome=outcome_of(fixture.result), diff=diff, diff_file=diff_file)
+        report.behavior = entry
+        item.user_properties.extend(junit_properties(entry))  # --junitxml reads them off the teardown report
+    elif getattr(report, "behavior_error", False) and excinfo is not None:
+        from pytest_behavior.report.document import error_entry
+
+        report.behavior = error_entry(item.nodeid, _error_text(excinfo), mode=mode)
+        item.user_properties.append(("behavior_outcome", "error"))
     return report
+
+
+def _error_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    return f"{type(excinfo.value).__name__}: {excinfo.value}"
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     if report.when == "call" and getattr(report, "behavior_error", False):
         return "error", "E", ("ERROR", {"red": True})
     return None
-
-
-class _SummaryCollector:
-    """Collects the behavior data carried on reports (on the xdist controller too) for the final table."""
-
-    def __init__(self, session: BehaviorSession) -> None:
-        self.session = session
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        data = getattr(report, "behavior", None)
-        if data is not None and report.when == "call":
-            self.session.summaries.append(data)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.session.summaries:
-            return
-        from pytest_behavior.report.terminal import summary_lines
-
-        terminalreporter.write_sep("=", "behavior summary")
-        for line in summary_lines(self.session.summaries):
-            terminalreporter.write_line(line)

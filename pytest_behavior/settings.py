@@ -42,6 +42,8 @@ class RunSettings:
     budget: Budget | None = None
     progress: ProgressMode = "auto"
     run_id: str | None = None  # the xdist run id shared by every worker (None: not under xdist)
+    run_dir: Path = Path(".behavior-runs") / "run"
+    """Where this run writes the full diff of each regressed test (one folder per run, shared by xdist workers)."""
 
     @property
     def baseline_description(self) -> str:

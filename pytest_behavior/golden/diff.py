@@ -54,7 +54,8 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
     return str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
 
 
-def render_failure(result: Comparison) -> str:
+def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, cell_chars: int = CELL_CHARS) -> str:
+    """The diff of a regressed test; the terminal shows the default truncation, the full diff file shows more."""
     regressed = result.regressed
     overall = [v for v in result.verdicts if v.segment is None]
     in_segments = sum(1 for v in regressed if v.segment is not None)
@@ -75,7 +76,8 @@ def render_failure(result: Comparison) -> str:
     shown: list[tuple[int, ...]] = []
     for _, obs in result.observations:
         if obs.metric.key in keys and obs.baseline is not None:
-            lines += _section(_flipped(result, obs, [v for v in regressed if v.metric_key == obs.metric.key], shown))
+            lines += _section(_flipped(result, obs, [v for v in regressed if v.metric_key == obs.metric.key], shown,
+                                       max_flipped=max_flipped, cell_chars=cell_chars))
     lines += _section(pairing_lines(result))
     lines += _section(_bundles(result))
     return "\n".join(lines)
@@ -98,7 +100,8 @@ def _paired_texts(result: Comparison) -> tuple[list[tuple[str, ...]], list[tuple
 
 
 def _flipped(
-    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], shown: list[tuple[int, ...]]
+    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], shown: list[tuple[int, ...]], *,
+    max_flipped: int, cell_chars: int,
 ) -> list[str]:
     """Inputs whose per-input value moved in the regressed direction, most changed first.
 
@@ -117,10 +120,10 @@ def _flipped(
     if obs.metric.kind == "binary":
         worse, better = int((change > 0).sum()), int((change < 0).sum())
         heading = (f"flipped inputs - {obs.metric.title}: {worse} moved the wrong way, {better} the other way "
-                   f"(showing {min(MAX_FLIPPED_SHOWN, len(order))}):")
+                   f"(showing {min(max_flipped, len(order))}):")
     else:
-        heading = f"most changed inputs - {obs.metric.title} (showing {min(MAX_FLIPPED_SHOWN, len(order))}):"
-    first = tuple(order[:MAX_FLIPPED_SHOWN])
+        heading = f"most changed inputs - {obs.metric.title} (showing {min(max_flipped, len(order))}):"
+    first = tuple(order[:max_flipped])
     if first in shown:
         return [heading.replace(f"(showing {len(first)}):", "(the same inputs as above)")]
     shown.append(first)
@@ -132,8 +135,8 @@ def _flipped(
         item = next(i for i in result.inputs if i.id == input_id)
         rows.append([
             f"{input_id}\n{truncate(input_text(item.value), 80)}",
-            _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0]),
-            _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0]),
+            _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0], cell_chars),
+            _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0], cell_chars),
         ])
     table = tabulate(rows, headers=["input", "baseline", "candidate"], tablefmt="grid",
                      maxcolwidths=[26, 44, 44], disable_numparse=True)

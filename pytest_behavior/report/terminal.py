@@ -5,33 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_behavior.report.values import format_change
+
 MAX_TEST_CHARS = 64
-
-
-def summary_data(result: Any) -> dict[str, Any]:
-    """What a test report carries to the terminal summary (JSON-able, so it crosses xdist)."""
-    return {
-        "test": result.test,
-        "mode": result.mode,
-        "candidate": result.candidate.label,
-        "baseline": None if result.baseline is None else result.baseline.label,
-        "requested": result.candidate.requested + (result.baseline.requested if result.baseline else 0),
-        "cached": result.candidate.cached + (result.baseline.cached if result.baseline else 0),
-        "golden_path": None if result.golden_path is None else str(result.golden_path),
-        "golden_written": result.golden_written,
-        "verdicts": [v.to_dict() for v in result.verdicts],
-        "sequential": None if result.sequential is None else {
-            "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
-        "arms": [_arm_data(name, arm) for name, arm in (("candidate", result.candidate), ("baseline", result.baseline))
-                 if arm is not None],
-        "n_paired": len(result.paired_ids),
-        "budget_note": result.budget_note,
-    }
-
-
-def _arm_data(name: str, arm: Any) -> dict[str, Any]:
-    return {"arm": name, "label": arm.label, "source": arm.source, "requested": arm.requested,
-            "cost_usd": arm.cost_usd, "latency_p50_ms": arm.latency_p50_ms, "latency_p95_ms": arm.latency_p95_ms}
 
 
 def _short(test: str) -> str:
@@ -44,17 +20,18 @@ def _short(test: str) -> str:
 def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     from tabulate import tabulate
 
-    from pytest_behavior.golden.diff import format_value
+    from pytest_behavior.report.values import format_value
 
     rows = []
     for s in summaries:
-        if not s["verdicts"]:
-            rows.append([_short(s["test"]), "-", "-", "-", "-", "recorded" if s["golden_written"] else "-"])
-        for v in s["verdicts"]:
+        if not s["properties"]:
+            status = "ERROR" if s["outcome"] == "error" else "recorded" if s["golden_written"] else "-"
+            rows.append([_short(s["test"]), "-", "-", "-", "-", status])
+        for v in s["properties"]:
             segment = v.get("segment")
             if segment is not None and not v.get("confined"):
                 continue  # a segment is listed only when it regressed and the overall result did not
-            change = _change(v)
+            change = format_change(v, with_bounds=False)
             metric = v["metric"] if segment is None else f"{v['metric']} [{segment}]"
             rows.append([_short(s["test"]), metric, v["bound"],
                          f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
@@ -102,14 +79,3 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
-
-
-def _change(v: Mapping[str, Any]) -> str:
-    estimate = v["estimate"]
-    if estimate is None:
-        return "-"
-    if v["bound"].startswith(("max_ratio", "min_ratio", "max_p95_ratio")):
-        return f"x{estimate:.2f}"
-    if v["bound"].startswith(("max_rate", "min_rate")):
-        return f"{100 * estimate:.1f}%"
-    return f"{100 * estimate:+.1f} pts"

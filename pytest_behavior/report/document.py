@@ -1,0 +1,177 @@
+"""The verdict report: one versioned JSON document per run, for deployment gates and every other report.
+
+Each behavior test's report carries a JSON-able *entry* (so it crosses xdist); the controller gathers them
+into the document that ``--behavior-report=PATH.json`` writes, and from which the GitHub step summary and
+the HTML report are rendered. The shape is published as a JSON Schema, ``pytest_behavior/schemas/
+behavior-report-v1.schema.json``: add fields freely, but renaming or removing one needs a new ``version``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+REPORT_FORMAT = "pytest-behavior-report"
+REPORT_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "behavior-report-v1.schema.json"
+MAX_DISTRIBUTION_VALUES = 2000
+"""Per arm and metric; more outputs are thinned to this many evenly spaced order statistics (the shape stays)."""
+
+OUTCOMES = ("regressed", "error", "inconclusive", "passed", "recorded")
+"""In the order reports list them: what needs a reviewer first."""
+
+_SCALE = {"max_rate": "rate", "min_rate": "rate", "max_increase": "difference", "max_decrease": "difference",
+          "max_share_change": "difference", "max_ratio": "ratio", "min_ratio": "ratio", "max_p95_ratio": "ratio"}
+
+
+def scale_of(bound: str) -> str:
+    """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, or a ``ratio``."""
+    return _SCALE.get(bound.split("=", 1)[0], "difference")
+
+
+def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file: str | None = None) -> dict[str, Any]:
+    """What a behavior test's report carries: its comparison, JSON-able (a `Comparison` in, plain data out)."""
+    from pytest_behavior.judge import Verdict
+
+    baseline = result.baseline
+    drift = bool(baseline is not None and baseline.fingerprint and baseline.fingerprint == result.candidate.fingerprint
+                 and any(v.verdict is Verdict.REGRESSED for v in result.verdicts))
+    return {
+        "nodeid": result.test,
+        "test": result.test,
+        "outcome": outcome,
+        "error": None,
+        "mode": result.mode,
+        "candidate": _arm(result.candidate),
+        "baseline": None if baseline is None else _arm(baseline),
+        "provider_drift": drift,
+        "n_paired": len(result.paired_ids),
+        "golden_path": None if result.golden_path is None else str(result.golden_path),
+        "golden_written": result.golden_written,
+        "diff": diff,
+        "diff_file": diff_file,
+        "budget_note": result.budget_note,
+        "pairing_notes": list(result.pairing_notes),
+        "properties": [_verdict(v) for v in result.verdicts],
+        "distributions": _distributions(result.observations),
+        "sequential": None if result.sequential is None else {
+            "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
+        # for the terminal summary
+        "requested": result.candidate.requested + (baseline.requested if baseline else 0),
+        "cached": result.candidate.cached + (baseline.cached if baseline else 0),
+        "arms": [{"arm": name, **_arm(arm)} for name, arm in (("candidate", result.candidate), ("baseline", baseline))
+                 if arm is not None],
+    }
+
+
+def error_entry(nodeid: str, message: str, *, mode: str) -> dict[str, Any]:
+    """A behavior test that could not be judged (provider failure, bad golden file, a spec error)."""
+    return {"nodeid": nodeid, "test": nodeid, "outcome": "error", "error": message, "mode": mode, "candidate": None,
+            "baseline": None, "provider_drift": False, "n_paired": 0, "golden_path": None, "golden_written": False,
+            "diff": None, "diff_file": None, "budget_note": None, "pairing_notes": [], "properties": [],
+            "distributions": {}, "sequential": None, "requested": 0, "cached": 0, "arms": []}
+
+
+def outcome_of(result: Any) -> str:
+    if result.regressed:
+        return "regressed"
+    if result.golden_written or result.mode == "update":
+        return "recorded"
+    return "inconclusive" if result.inconclusive else "passed"
+
+
+def _arm(arm: Any) -> dict[str, Any]:
+    return {"label": arm.label, "fingerprint": arm.fingerprint, "source": arm.source, "requested": arm.requested,
+            "cached": arm.cached, "cost_usd": _finite(arm.cost_usd), "latency_p50_ms": _finite(arm.latency_p50_ms),
+            "latency_p95_ms": _finite(arm.latency_p95_ms)}
+
+
+def _verdict(v: Any) -> dict[str, Any]:
+    return {
+        "property": v.property, "metric": v.metric, "metric_key": v.metric_key, "kind": v.kind, "segment": v.segment,
+        "bound": v.bound, "threshold": _finite(v.threshold), "verdict": v.verdict.value,
+        "baseline": _finite(v.baseline), "candidate": _finite(v.candidate), "scale": scale_of(v.bound),
+        "estimate": _finite(v.estimate), "lower": _finite(v.lower), "upper": _finite(v.upper), "confidence": 0.95,
+        "p_value": _finite(v.p_value), "p_adjusted": _finite(v.p_adjusted), "n_inputs": v.n_inputs,
+        "repeats": v.repeats, "method": v.method, "confined": v.confined, "advice": v.advice,
+        **({"n_max": v.n_max} if v.n_max is not None else {}),
+    }
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _distributions(observations: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """Per-output values of each continuous metric and arm (for pictures), thinned to the order statistics."""
+    shown: dict[str, Any] = {}
+    for _, obs in observations:
+        if obs.metric.kind != "continuous" or obs.metric.profile:
+            continue
+        shown[obs.metric.key] = {"title": obs.metric.title, "kind": "continuous",
+                                 "baseline": [] if obs.baseline is None else _thin(obs.baseline),
+                                 "candidate": _thin(obs.candidate)}
+    return shown
+
+
+def _thin(values: Any) -> list[float]:
+    import numpy as np
+
+    ordered = np.sort(np.asarray(values, dtype=float).ravel())
+    ordered = ordered[np.isfinite(ordered)]
+    if ordered.size > MAX_DISTRIBUTION_VALUES:
+        ordered = ordered[np.linspace(0, ordered.size - 1, MAX_DISTRIBUTION_VALUES).round().astype(int)]
+    return [float(f"{x:.4g}") for x in ordered]
+
+
+def build_document(entries: Sequence[Mapping[str, Any]], *, mode: str, alpha: float, plugin_version: str,
+                   created_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The run's document: entries sorted by outcome (regressions first), then node id."""
+    when = (created_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    ordered = sorted(entries, key=lambda e: (OUTCOMES.index(e["outcome"]) if e["outcome"] in OUTCOMES
+                                             else len(OUTCOMES), e["nodeid"]))
+    tests = [{k: v for k, v in e.items() if k not in ("test", "requested", "cached", "arms")}
+             for e in ordered]
+    counts = {name: sum(1 for e in entries if e["outcome"] == outcome)
+              for name, outcome in (("passed", "passed"), ("regressed", "regressed"), ("inconclusive", "inconclusive"),
+                                    ("errors", "error"), ("recorded", "recorded"))}
+    return {
+        "format": REPORT_FORMAT, "version": REPORT_VERSION,
+        "plugin": {"name": "pytest-behavior", "version": plugin_version},
+        "created_at": when,
+        "run": {"mode": mode, "alpha": alpha},
+        "summary": {"tests": len(entries), **counts},
+        "tests": tests,
+    }
+
+
+def write_document(document: Mapping[str, Any], path: Path) -> None:
+    """Write atomically (a gate never reads half a report)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, sort_keys=False, allow_nan=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+def validate_document(document: Mapping[str, Any]) -> None:
+    """Raise `jsonschema.ValidationError` when the document does not match the published schema."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator(load_schema()).validate(document)

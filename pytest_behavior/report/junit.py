@@ -1,0 +1,31 @@
+"""Per-test properties for ``--junitxml`` (carried on the report, so they survive xdist)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_behavior.report.values import format_change
+
+
+def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``behavior_outcome``, the bundles, the diff file, and one property per bound (and regressed segment):
+    ``behavior:<metric>[segment]:<bound>`` = ``REGRESSED x1.45 [x1.30, x1.62] p=0.001``."""
+    props = [("behavior_outcome", str(entry["outcome"]))]
+    for arm in ("candidate", "baseline"):
+        data = entry.get(arm)
+        if data:
+            props.append((f"behavior_{arm}", f"{data['label']} {(data['fingerprint'] or '-')[:12]} {data['source']}"))
+    if entry.get("provider_drift"):
+        props.append(("behavior_provider_drift", "true"))
+    if entry.get("diff_file"):
+        props.append(("behavior_diff_file", str(entry["diff_file"])))
+    for v in entry["properties"]:
+        if v["segment"] is not None and not v.get("confined") and v["verdict"] != "REGRESSED":
+            continue
+        where = "" if v["segment"] is None else f"[{v['segment']}]"
+        p = v["p_adjusted"]
+        p_text = "-" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+        props.append((f"behavior:{v['metric_key']}{where}:{v['bound']}",
+                      f"{v['verdict']} {format_change(v)} p={p_text}"))
+    return props

@@ -1,0 +1,147 @@
+"""Every output of a run beyond pass/fail, gathered where the results arrive (the xdist controller too).
+
+Behavior test reports carry a JSON-able entry (`pytest_behavior.report.document.test_entry`); this plugin
+object collects them and, at the end of the session, prints the summary table and unused golden files,
+and writes the verdict file (``--behavior-report``), the HTML report (``--behavior-html``) and the GitHub
+job summary (when ``GITHUB_STEP_SUMMARY`` is set).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_behavior.session import BehaviorSession
+
+UNUSED_KEY = "behavior_unused_golden"
+
+
+class ReportOutputs:
+    def __init__(self, session: BehaviorSession, config: pytest.Config) -> None:
+        self.session = session
+        self.config = config
+        self.deselected: list[str] = []  # behavior tests that -k / -m left out: they still own their golden files
+        self.deselected_any: list[str] = []
+        self.unused: list[str] | None = None
+        self.removed: list[str] = []
+        self.written: list[str] = []
+
+    # --- results ------------------------------------------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "behavior", None)
+        if data is not None:
+            self.session.summaries.append(data)
+
+    # --- unused golden files --------------------------------------------------------------------------------------
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += [item.nodeid for item in items if "behavior" in getattr(item, "fixturenames", ())]
+        self.deselected_any += [item.nodeid for item in items]
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        settings = self.session.settings
+        if settings.mode not in ("golden", "update"):
+            return
+        from pytest_behavior.golden.unused import unused_golden_files
+
+        owned = [item.nodeid for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
+        collected = [item.nodeid for item in session.items] + self.deselected_any
+        found = unused_golden_files(settings.golden_dir, rootdir=settings.rootdir, owned=owned + self.deselected,
+                                    collected=collected)
+        self.unused = [str(path) for path in found]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: hand the list to the controller
+            workeroutput[UNUSED_KEY] = self.unused
+            return
+        if self.unused and self.session.settings.mode == "update" and self.config.getoption("behavior_prune"):
+            from pytest_behavior.golden.unused import remove_files
+
+            golden_dir = self.session.settings.golden_dir
+            self.removed = [str(p) for p in remove_files([Path(u) for u in self.unused], golden_dir=golden_dir)]
+        self._write_files()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        found = getattr(node, "workeroutput", {}).get(UNUSED_KEY)
+        if found is not None and self.unused is None:
+            self.unused = list(found)  # every worker collects the whole suite: the first answer is the answer
+
+    # --- files ----------------------------------------------------------------------------------------------------
+    def _document(self) -> dict[str, Any]:
+        from pytest_behavior import __version__
+        from pytest_behavior.report.document import build_document
+
+        settings = self.session.settings
+        return build_document(self.session.summaries, mode=settings.mode, alpha=settings.alpha,
+                              plugin_version=__version__)
+
+    def _write_files(self) -> None:
+        report_path = self.config.getoption("behavior_report")
+        html_path = self.config.getoption("behavior_html")
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if not self.session.summaries or not (report_path or html_path or step_summary):
+            return
+        document = self._document()
+        if report_path:
+            from pytest_behavior.report.document import write_document
+
+            target = _resolve(report_path)
+            write_document(document, target)
+            self.written.append(f"verdict report: {target}")
+        if html_path:
+            from pytest_behavior.report.html import render_html
+
+            target = _resolve(html_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render_html(document), encoding="utf-8")
+            self.written.append(f"HTML report: {target}")
+        if step_summary:
+            from pytest_behavior.report.github import github_summary
+
+            with open(step_summary, "a", encoding="utf-8") as handle:
+                handle.write(github_summary(document))
+            self.written.append("GitHub job summary: appended to $GITHUB_STEP_SUMMARY")
+
+    # --- terminal -------------------------------------------------------------------------------------------------
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        if self.session.summaries:
+            from pytest_behavior.report.terminal import summary_lines
+
+            terminalreporter.write_sep("=", "behavior summary")
+            for line in summary_lines(self.session.summaries):
+                terminalreporter.write_line(line)
+            for line in self.written:
+                terminalreporter.write_line(line)
+        for line in self._unused_lines():
+            terminalreporter.write_line(line)
+
+    def _unused_lines(self) -> list[str]:
+        if not self.unused:
+            return []
+        root = self.session.settings.rootdir
+        shown = [_relative(Path(p), root) for p in self.unused]
+        if self.removed:
+            return [f"removed {len(self.removed)} unused golden file(s):", *(f"  {p}" for p in shown)]
+        how = ("remove them with --behavior-update --behavior-prune" if self.session.settings.mode == "update"
+               else "remove them with `pytest --behavior-update --behavior-prune`")
+        return [f"{len(shown)} golden file(s) are not used by any collected test ({how}):",
+                *(f"  {p}" for p in shown[:50]), *([f"  ... (+{len(shown) - 50})"] if len(shown) > 50 else [])]
+
+
+def _resolve(value: str) -> Path:
+    """Relative to where pytest was started, as --junitxml is."""
+    path = Path(value)
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
