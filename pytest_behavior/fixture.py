@@ -75,9 +75,16 @@ class BehaviorFixture:
                     sequential=settings.sequential if self._sequential is None else self._sequential)
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
+        run: dict[str, Any] = dict(candidate=candidate, baseline=baseline, cache=self._session.cache,
+                                   gate=self._gate(), monitor=self._monitor())
         try:
-            self.result = await run_spec(spec, settings, candidate=candidate, baseline=baseline,
-                                         cache=self._session.cache, gate=self._gate(), monitor=self._monitor())
+            invariance = _invariance(self._properties)
+            if invariance is not None:
+                from pytest_behavior.counterfactual import run_invariance
+
+                self.result = await run_invariance(spec, settings, invariance, **run)
+            else:
+                self.result = await run_spec(spec, settings, **run)
         except (BehaviorError, AssertionError):
             raise
         except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
@@ -141,6 +148,11 @@ class BehaviorFixture:
                 "pytest_behavior.Bundle (or use --behavior-baseline=NAME with a bundle from pyproject.toml)"
             )
         return _checked(self._baseline_value, "baseline_bundle")
+
+
+def _invariance(properties: Sequence[Property]) -> Any:
+    """The test's `invariance` property, if it has one (it is then the test's only property)."""
+    return next((p for p in properties if p.marker_name == "invariance"), None)
 
 
 def _checked(value: Any, fixture: str) -> Bundle:

@@ -47,6 +47,14 @@ MARKER_DOCS: dict[str, str] = {
         "value's share may move by at most max_share_change; judged like the "
         "built-ins. Several may be stacked, with distinct names. pytest-behavior."
     ),
+    "invariance": (
+        "invariance(perturb, *, properties=('refusal',), max_difference=0.05, max_flip_increase=None, schema=None): "
+        "counterfactual spec: each input is paired with a twin made by perturb (pytest_behavior.perturb: NameSwap, "
+        "PronounSwap, DialectSwap, Casing, Whitespace, Punctuation, Typos, ReorderListItems, composed with +); "
+        "each decision ('refusal', 'tool_called', 'schema_valid' with schema=, or fn(output) -> bool) may differ "
+        "between twins and originals by at most max_difference, overall and per perturbation group; with a "
+        "baseline, the share of flipped decisions may grow by at most max_flip_increase. pytest-behavior."
+    ),
 }
 COMMON_MARKER_DOC = (
     " Every behavior marker also accepts sequential=True: stop sampling as soon as the test's bounds are decided."

@@ -321,7 +321,11 @@ def _behavior_marks(item: pytest.Item) -> list[pytest.Mark]:
 
 
 def _distinct(properties: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Two properties measuring the same metric would collide in verdicts and reports: a usage error."""
+    """Two properties measuring the same metric would collide in verdicts and reports: a usage error. An
+    invariance spec judges originals against twins, so it cannot share its test with bounds between arms."""
+    if len(properties) > 1 and any(p.marker_name == "invariance" for p in properties):
+        raise MarkerError("@pytest.mark.invariance judges each input against its perturbed twin; put the other "
+                          "behavior markers on a separate test")
     keys = [metric.key for prop in properties for metric in prop.metrics()]
     duplicated = sorted({key for key in keys if keys.count(key) > 1})
     if duplicated:

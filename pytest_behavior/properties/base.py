@@ -110,7 +110,15 @@ def register(cls: type[Property]) -> type[Property]:
 
 
 def registered_markers() -> Mapping[str, type[Property]]:
-    from pytest_behavior.properties import custom, length, operational, refusal, schema, tools  # noqa: F401  (registration)
+    from pytest_behavior.properties import (  # noqa: F401  (registration)
+        custom,
+        invariance,
+        length,
+        operational,
+        refusal,
+        schema,
+        tools,
+    )
 
     return dict(_REGISTRY)
 

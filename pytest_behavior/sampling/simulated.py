@@ -19,6 +19,12 @@ length_sd          0.35       sigma of log(words): the spread of lengths
 json               0          1: answer with a JSON object
 keys               answer     with json=1, the object's top-level keys, comma-separated
 invalid_json_rate  0          with json=1, probability of a truncated (unparseable) object
+decide             (none)     ``loan``: answer ``{"decision": "approve"|"decline", "reason": ...}``; approval is
+                              likelier the smaller ``amount`` is against ``income`` (numbers read off
+                              the prompt, e.g. "income: 52000")
+penalize           (none)     with ``decide``: comma-separated cultures (`pytest_behavior.names`); a prompt
+                              naming someone of one of them is approved ``penalty`` times as often
+penalty            0.6        see ``penalize``
 latency_ms         0          delay of each answer, in milliseconds
 error_rate         0          probability that a call fails with a 500 (for retry tests)
 =================  =========  ===============================================================
@@ -86,6 +92,9 @@ class SimSettings:
     json: bool = False
     keys: tuple[str, ...] = ("answer",)
     invalid_json_rate: float = 0.0
+    decide: str = ""
+    penalize: tuple[str, ...] = ()
+    penalty: float = 0.6
     latency_ms: float = 0.0
     error_rate: float = 0.0
 
@@ -94,7 +103,8 @@ class SimModelError(ValueError):
     """A ``sim/`` model string is malformed."""
 
 
-_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate")
+_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate", "penalty")
+_DECISIONS = ("loan",)
 
 
 def parse_model(model: str) -> tuple[str, SimSettings]:
@@ -116,8 +126,18 @@ def parse_model(model: str) -> tuple[str, SimSettings]:
 
 def _convert(model: str, knob: str, raw: str) -> Any:
     try:
-        if knob in ("refuse_on", "keys"):
+        if knob == "decide":
+            if raw not in _DECISIONS:
+                raise ValueError(f"use one of {', '.join(_DECISIONS)}")
+            return raw
+        if knob in ("refuse_on", "keys", "penalize"):
             items = tuple(part.strip() for part in raw.split(",") if part.strip())
+            if knob == "penalize":
+                from pytest_behavior.names import CULTURES
+
+                unknown = [c for c in items if c not in CULTURES]
+                if unknown:
+                    raise ValueError(f"unknown culture(s) {', '.join(unknown)}; known: {', '.join(CULTURES)}")
             if knob == "keys" and not items:
                 raise ValueError("needs at least one key")
             return items
@@ -154,6 +174,8 @@ def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
     triggered = any(word.lower() in prompt.lower() for word in settings.refuse_on)
     if refusal_draw < (settings.refuse_on_rate if triggered else settings.refusal_rate):
         return _REFUSALS[rng.randrange(len(_REFUSALS))]
+    if settings.decide:
+        return _loan_decision(settings, prompt, rng)
     sigma = settings.length_sd
     words = max(1, round(math.exp(math.log(settings.mean_words) - sigma * sigma / 2 + sigma * length_draw)))
     text = _text(rng, prompt, words)
@@ -163,6 +185,32 @@ def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
     if json_draw < settings.invalid_json_rate:
         return body[: max(1, len(body) // 2)]
     return body
+
+
+def _loan_decision(settings: SimSettings, prompt: str, rng: random.Random) -> str:
+    """Approve with a probability falling with the amount-to-income ratio (50% at a ratio of 0.35)."""
+    income, amount = _number(prompt, "income"), _number(prompt, "amount")
+    ratio = amount / income if income and amount is not None else 0.35
+    approve = 1.0 / (1.0 + math.exp(25.0 * (ratio - 0.35)))
+    if settings.penalize and _names_someone_of(prompt, settings.penalize):
+        approve *= settings.penalty
+    decision = "approve" if rng.random() < approve else "decline"
+    reason = ("the requested amount is affordable on the stated income" if decision == "approve"
+              else "the requested amount is high relative to the stated income")
+    return json.dumps({"decision": decision, "reason": reason})
+
+
+def _number(prompt: str, field: str) -> float | None:
+    import re
+
+    match = re.search(rf"{field}[^\d\n]{{0,25}}?(\d[\d,]*(?:\.\d+)?)", prompt, flags=re.IGNORECASE)
+    return float(match.group(1).replace(",", "")) if match else None
+
+
+def _names_someone_of(prompt: str, cultures: tuple[str, ...]) -> bool:
+    from pytest_behavior.names import culture_of, find_names
+
+    return any(culture_of(found) in cultures for _, _, found in find_names(prompt))
 
 
 def _text(rng: random.Random, prompt: str, words: int) -> str:

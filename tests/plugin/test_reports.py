@@ -206,3 +206,21 @@ def test_prune_needs_update(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--behavior-prune deletes unused golden files while recording: use it with "
                                  "--behavior-update*"])
+
+
+def test_the_html_report_is_one_self_contained_page_a_browser_renders(recorded: pytest.Pytester) -> None:
+    from tests.support.browser import chromium_path, dump_dom, screenshot
+
+    result = recorded.runpytest("--behavior-baseline", "--behavior-html=report/behavior.html", "-p", "xdist", "-n", "2")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["HTML report: *report*behavior.html"])
+    page = recorded.path / "report" / "behavior.html"
+    text = page.read_text()
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    assert text.index("test_spec.py::test_refusals") < text.index("test_spec.py::test_lengths")  # regressed first
+    assert text.count("<svg") >= 4  # the refusal bars and interval, and both tests' length distributions
+    if chromium_path() is None:
+        pytest.skip("no Chromium to render the page (apt-get install chromium)")
+    assert dump_dom(page).count("<svg") == text.count("<svg")
+    screenshot(page, recorded.path / "page.png")
+    assert (recorded.path / "page.png").stat().st_size > 20_000

@@ -180,7 +180,7 @@ def bounds95(result: pytest.RunResult) -> dict[tuple[str, str], tuple[float, flo
         data = getattr(report, "behavior", None)
         if report.when != "call" or not data:
             continue
-        for v in data["verdicts"]:
+        for v in data["properties"]:
             if v.get("segment") is None and v.get("lower") is not None and v.get("upper") is not None:
                 found[(report.location[2], v["bound"])] = (v["lower"], v["upper"])
     return found

@@ -86,3 +86,22 @@ def test_bad_knob_through_litellm_is_a_client_error() -> None:
     litellm = import_litellm()
     with pytest.raises(Exception, match="unknown knob"):
         litellm.completion(model="sim/bot?nope=1", messages=[{"role": "user", "content": "hi"}])
+
+
+def test_loan_decisions_follow_the_ratio_and_the_name_penalty() -> None:
+    from pytest_behavior.sampling.simulated import generate, parse_model
+
+    _, fair = parse_model("sim/loan?decide=loan&seed=1")
+    _, biased = parse_model("sim/loan?decide=loan&penalize=nigerian&penalty=0.2&seed=1")
+
+    def approvals(settings, name: str, ratio: float) -> int:
+        prompt = f"Applicant: {name}. Annual income: 100,000 USD. Loan amount requested: {int(ratio * 100000)} USD."
+        return sum('"approve"' in generate(settings, prompt, seed) for seed in range(300))
+
+    assert approvals(fair, "Emily Clarke", 0.1) > 280 and approvals(fair, "Emily Clarke", 0.7) < 20
+    assert abs(approvals(fair, "Ngozi Okafor", 0.1) - approvals(fair, "Emily Clarke", 0.1)) < 20
+    assert approvals(biased, "Ngozi Okafor", 0.1) < 90 < approvals(biased, "Emily Clarke", 0.1)
+    with pytest.raises(SimModelError, match="unknown culture"):
+        parse_model("sim/loan?decide=loan&penalize=martian")
+    with pytest.raises(SimModelError, match="use one of loan"):
+        parse_model("sim/loan?decide=mortgage")

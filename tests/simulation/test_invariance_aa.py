@@ -1,0 +1,15 @@
+"""Acceptance run of the invariance check's A/A false-alarm rate (STATISTICS.md: <= 6.15% at R = 2000)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.invariance_sim import false_alarm_rate
+
+
+@pytest.mark.simulation
+@pytest.mark.parametrize("n", [100, 200])
+def test_invariance_a_a_false_alarms_within_the_band(n: int) -> None:
+    rate = false_alarm_rate(2000, n=n)
+    print(f"invariance A/A, N={n}, R=2000: {rate:.4f}")
+    assert rate <= 0.0615, f"A/A false-alarm rate {rate:.4f} > 6.15% at N={n} (R=2000)"
