@@ -55,7 +55,7 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
 
 def test_the_loan_agent_that_treats_names_differently_is_caught(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples/loan_approval", "--behavior-baseline", "--behavior-candidate=regressed")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, passed=2)  # the two plain Hypothesis tests of the prompt pass
     result.stdout.fnmatch_lines([
         "*approved: twin vs original*max_decrease=0.05*REGRESSED*400",
         "*segments judged separately: name -> chinese, name -> nigerian, name -> arabic, name -> spanish*"

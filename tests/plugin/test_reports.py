@@ -224,3 +224,11 @@ def test_the_html_report_is_one_self_contained_page_a_browser_renders(recorded: 
     assert dump_dom(page).count("<svg") == text.count("<svg")
     screenshot(page, recorded.path / "page.png")
     assert (recorded.path / "page.png").stat().st_size > 20_000
+
+
+def test_unused_golden_files_are_listed_under_xdist(recorded: pytest.Pytester) -> None:
+    spec = recorded.path / "test_spec.py"
+    spec.write_text(spec.read_text().replace("def test_lengths(", "def test_answer_lengths("))
+    result = recorded.runpytest("--behavior-baseline", "-k", "test_refusals", "-p", "xdist", "-n", "2")
+    result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
+                                 "  golden/test_spec/test_lengths.json"])
