@@ -31,7 +31,7 @@ def format_change(verdict: Mapping[str, Any], *, with_bounds: bool = True) -> st
         return estimate
     lower, upper = format_estimate(scale, verdict["lower"]), format_estimate(scale, verdict["upper"])
     if scale == "difference":
-        lower, upper = lower.removesuffix(" pts"), upper.removesuffix(" pts") + " pts"
+        return f"{estimate} [{lower.removesuffix(' pts')}, {upper.removesuffix(' pts')}] pts"
     return f"{estimate} [{lower}, {upper}]"
 
 

@@ -52,5 +52,5 @@ def false_alarm(run: int, *, n: int = 200, max_difference: float = 0.05) -> bool
     return any(v.verdict is Verdict.REGRESSED for v in verdicts)
 
 
-def false_alarm_rate(runs: int, *, n: int = 200, start: int = 0) -> float:
-    return sum(false_alarm(start + r, n=n) for r in range(runs)) / runs
+def false_alarm_rate(runs: int, *, n: int = 200, max_difference: float = 0.05, start: int = 0) -> float:
+    return sum(false_alarm(start + r, n=n, max_difference=max_difference) for r in range(runs)) / runs
