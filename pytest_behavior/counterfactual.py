@@ -7,6 +7,7 @@ and the twins for the candidate, so every report (diff, summary, verdict file) r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -60,7 +61,7 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
 def _as_value(item: Input) -> dict[str, Any]:
     """An input value carrying its id (so the twin keeps ``<id>~twin``) and rendering as before: a string input
     becomes ``{"input": text}``, which a template or no template renders to the same prompt."""
-    value = dict(item.value) if isinstance(item.value, dict) else {"input": item.value}
+    value = dict(item.value) if isinstance(item.value, Mapping) else {"input": item.value}
     value["id"] = item.id
     if item.segment is not None:
         value["segment"] = item.segment

@@ -7,7 +7,6 @@ inputs present on one side only; and which bundles were compared.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,28 +14,24 @@ import numpy as np
 from pytest_behavior.comparison import Comparison
 from pytest_behavior.judge import BoundVerdict
 from pytest_behavior.properties.base import Observation
+from pytest_behavior.report import values
 
 MAX_FLIPPED_SHOWN = 3
 CELL_CHARS = 160
 
 
 def format_value(kind: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{100 * value:.1f}%" if kind == "binary" else f"{value:.4g}"
+    return values.format_value(kind, value, missing="-")
 
 
 def format_change(v: BoundVerdict) -> tuple[str, str]:
     """The estimate and its one-sided 95% bounds, in the bound's own terms."""
-    if v.bound.startswith(("max_ratio", "min_ratio", "max_p95_ratio")):
-        return f"x{v.estimate:.2f}", f"[x{v.lower:.2f}, x{v.upper:.2f}]"
-    if v.bound.startswith(("max_rate", "min_rate")):
-        return f"{100 * v.estimate:.1f}%", f"[{100 * v.lower:.1f}%, {100 * v.upper:.1f}%]"
-    return f"{100 * v.estimate:+.1f} pts", f"[{100 * v.lower:+.1f}, {100 * v.upper:+.1f}] pts"
+    scale = values.scale_of(v.bound)
+    return values.format_estimate(scale, v.estimate), values.format_interval(scale, v.lower, v.upper)
 
 
 def format_p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return values.format_p(p)
 
 
 def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple") -> str:

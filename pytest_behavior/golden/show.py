@@ -1,6 +1,6 @@
 """Reading golden files outside a test run: ``pytest-behavior show`` and the helpers ``card`` and ``diff`` share.
 
-`load_golden` reads a file without a test to check it against (`store.read_golden` needs the node id);
+`load_golden` reads a file without a test to check it against (`store.read_golden_file`) and checks its outputs;
 `golden_files` finds them under a directory; `summarize_golden` / `render_show` say what one file holds,
 `render_listing` lists a directory. Pure Python (no numpy): the command answers at once.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
-from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, _parse
+from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, read_golden_file
 
 EXAMPLES_SHOWN = 3
 TEXT_CHARS = 100
@@ -28,20 +28,15 @@ DASH = "–"
 
 
 def load_golden(path: Path) -> GoldenRecord:
-    """A golden file, whichever test recorded it; `GoldenFileError` naming the path when it cannot be used."""
+    """A golden file, whichever test recorded it, with every recorded output readable; `GoldenFileError` naming
+    the path when it cannot be used."""
+    record = read_golden_file(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GoldenFileError(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GoldenFileError(f"golden file {path} is corrupt ({exc})") from None
-    try:
-        record = _parse(data)
         for sample in record.samples.values():
             sample.texts  # noqa: B018  (a latency or cost that is not a number fails here, not mid-report)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GoldenFileError(
-            f"{path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc})"
+            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc})"
         ) from None
     return record
 

@@ -87,25 +87,34 @@ def _safe(name: str) -> str:
 
 
 def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
+    """The golden file of test ``nodeid``; `GoldenFileError` naming the path and the command to re-record it."""
     fix = f"record it with `pytest {nodeid} --behavior-update`"
     if not path.exists():
         raise GoldenFileError(f"no golden file for this test: {path} does not exist; {fix}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GoldenFileError(f"golden file {path} is corrupt ({exc}); restore it from git or {fix}") from None
-    try:
-        record = _parse(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise GoldenFileError(
-            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}); "
-            f"restore it from git or {fix}"
-        ) from None
+    record = read_golden_file(path, fix=f"restore it from git or {fix}")
     if record.test != nodeid:
         raise GoldenFileError(
             f"golden file {path} was recorded for {record.test!r}, not for this test ({nodeid!r}); {fix}"
         )
     return record
+
+
+def read_golden_file(path: Path, *, fix: str | None = None) -> GoldenRecord:
+    """A golden file, whichever test recorded it (the CLI's ``show``, ``card`` and ``diff``); `GoldenFileError`
+    naming the path, followed by ``fix`` when given, if it is missing, unreadable or not a golden file."""
+    then = f"; {fix}" if fix else ""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldenFileError(f"{path} does not exist{then}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GoldenFileError(f"golden file {path} is corrupt ({exc}){then}") from None
+    try:
+        return _parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GoldenFileError(
+            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}){then}"
+        ) from None
 
 
 def _parse(data: Any) -> GoldenRecord:

@@ -61,7 +61,6 @@ class Invariance(Property):
     decisions: tuple[Decision, ...] = ()
     max_difference: float = 0.05
     max_flip_increase: float | None = None
-    schema: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     twins: tuple[Twin, ...] = field(default=(), compare=False)
     """Set when the twins are drawn (for the diff's grouped examples)."""
 
@@ -83,7 +82,7 @@ class Invariance(Property):
             _check_schema(schema)
         decisions = _decisions(properties, schema)
         return cls(perturbation=perturb, decisions=decisions, max_difference=difference,
-                   max_flip_increase=rate_arg(name, "max_flip_increase", max_flip_increase), schema=schema)
+                   max_flip_increase=rate_arg(name, "max_flip_increase", max_flip_increase))
 
     @property
     def flip_bound(self) -> float:

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_behavior.report.values import scale_of
+
 REPORT_FORMAT = "pytest-behavior-report"
 REPORT_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "behavior-report-v1.schema.json"
@@ -25,15 +27,6 @@ MAX_DISTRIBUTION_VALUES = 2000
 
 OUTCOMES = ("regressed", "error", "inconclusive", "passed", "recorded")
 """In the order reports list them: what needs a reviewer first."""
-
-_SCALE = {"max_rate": "rate", "min_rate": "rate", "max_increase": "difference", "max_decrease": "difference",
-          "max_share_change": "difference", "max_ratio": "ratio", "min_ratio": "ratio", "max_p95_ratio": "ratio"}
-
-
-def scale_of(bound: str) -> str:
-    """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, or a ``ratio``."""
-    return _SCALE.get(bound.split("=", 1)[0], "difference")
-
 
 def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file: str | None = None) -> dict[str, Any]:
     """What a behavior test's report carries: its comparison, JSON-able (a `Comparison` in, plain data out)."""
@@ -44,7 +37,6 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
                  and any(v.verdict is Verdict.REGRESSED for v in result.verdicts))
     return {
         "nodeid": result.test,
-        "test": result.test,
         "outcome": outcome,
         "error": None,
         "mode": result.mode,
@@ -62,20 +54,15 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
         "distributions": _distributions(result.observations),
         "sequential": None if result.sequential is None else {
             "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
-        # for the terminal summary
-        "requested": result.candidate.requested + (baseline.requested if baseline else 0),
-        "cached": result.candidate.cached + (baseline.cached if baseline else 0),
-        "arms": [{"arm": name, **_arm(arm)} for name, arm in (("candidate", result.candidate), ("baseline", baseline))
-                 if arm is not None],
     }
 
 
 def error_entry(nodeid: str, message: str, *, mode: str) -> dict[str, Any]:
     """A behavior test that could not be judged (provider failure, bad golden file, a spec error)."""
-    return {"nodeid": nodeid, "test": nodeid, "outcome": "error", "error": message, "mode": mode, "candidate": None,
+    return {"nodeid": nodeid, "outcome": "error", "error": message, "mode": mode, "candidate": None,
             "baseline": None, "provider_drift": False, "n_paired": 0, "golden_path": None, "golden_written": False,
             "diff": None, "diff_file": None, "budget_note": None, "pairing_notes": [], "properties": [],
-            "distributions": {}, "sequential": None, "requested": 0, "cached": 0, "arms": []}
+            "distributions": {}, "sequential": None}
 
 
 def outcome_of(result: Any) -> str:
@@ -136,8 +123,7 @@ def build_document(entries: Sequence[Mapping[str, Any]], *, mode: str, alpha: fl
     when = (created_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     ordered = sorted(entries, key=lambda e: (OUTCOMES.index(e["outcome"]) if e["outcome"] in OUTCOMES
                                              else len(OUTCOMES), e["nodeid"]))
-    tests = [{k: v for k, v in e.items() if k not in ("test", "requested", "cached", "arms")}
-             for e in ordered]
+    tests = [dict(e) for e in ordered]
     counts = {name: sum(1 for e in entries if e["outcome"] == outcome)
               for name, outcome in (("passed", "passed"), ("regressed", "regressed"), ("inconclusive", "inconclusive"),
                                     ("errors", "error"), ("recorded", "recorded"))}

@@ -29,9 +29,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_behavior.report.values import DASH, format_interval, format_p, format_value
+from pytest_behavior.report.values import format_estimate as format_change
+
 Doc = Mapping[str, Any]
 
-DASH = "–"
 RED = "#c81e1e"
 AMBER = "#d97706"
 GREEN = "#15803d"
@@ -201,42 +203,6 @@ def property_label(prop: Doc) -> str:
     title = str(prop.get("metric") or prop.get("property") or prop.get("metric_key") or DASH)
     segment = prop.get("segment")
     return title if segment is None else f"{title} [{segment}]"
-
-
-def format_value(kind: str, value: float | None) -> str:
-    """A baseline or candidate summary: a percent for binary metrics, 4 significant digits otherwise."""
-    if value is None:
-        return DASH
-    return f"{100 * value:.1f}%" if kind == "binary" else _sig(value)
-
-
-def format_change(scale: str, value: float | None) -> str:
-    """An estimate (or interval end) in its bound's terms: ``x1.23``, ``+5.0 pts``, ``12.0%``."""
-    if value is None:
-        return DASH
-    if scale == "ratio":
-        return f"x{value:.2f}"
-    if scale == "difference":
-        return f"{100 * value:+.1f} pts"
-    if scale == "rate":
-        return f"{100 * value:.1f}%"
-    return _sig(value)
-
-
-def format_interval(scale: str, lower: float | None, upper: float | None) -> str:
-    """``[x1.10, x1.40]``, ``[+1.0, +9.0] pts``, ``[5.0%, 11.0%]``; empty when neither end is known."""
-    if lower is None and upper is None:
-        return ""
-    if scale == "difference":
-        ends = [DASH if v is None else f"{100 * v:+.1f}" for v in (lower, upper)]
-        return f"[{ends[0]}, {ends[1]}] pts"
-    return f"[{format_change(scale, lower)}, {format_change(scale, upper)}]"
-
-
-def format_p(p: float | None) -> str:
-    if p is None:
-        return DASH
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def format_n(n_inputs: object, repeats: object) -> str:

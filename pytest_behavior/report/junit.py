@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_behavior.report.values import format_change
+from pytest_behavior.report.values import format_change, format_p
 
 
 def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -24,8 +24,6 @@ def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         if v["segment"] is not None and not v.get("confined") and v["verdict"] != "REGRESSED":
             continue
         where = "" if v["segment"] is None else f"[{v['segment']}]"
-        p = v["p_adjusted"]
-        p_text = "-" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
         props.append((f"behavior:{v['metric_key']}{where}:{v['bound']}",
-                      f"{v['verdict']} {format_change(v)} p={p_text}"))
+                      f"{v['verdict']} {format_change(v)} p={format_p(v['p_adjusted'], missing='-')}"))
     return props

@@ -9,6 +9,7 @@ job summary (when ``GITHUB_STEP_SUMMARY`` is set).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ class ReportOutputs:
         self.unused: list[str] | None = None
         self.removed: list[str] = []
         self.written: list[str] = []
+        self.failed: list[str] = []
 
     # --- results ------------------------------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -63,6 +65,8 @@ class ReportOutputs:
             golden_dir = self.session.settings.golden_dir
             self.removed = [str(p) for p in remove_files([Path(u) for u in self.unused], golden_dir=golden_dir)]
         self._write_files()
+        if self.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR  # a gate waiting for the file must not see success
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -89,22 +93,29 @@ class ReportOutputs:
         if report_path:
             from pytest_behavior.report.document import write_document
 
-            target = _resolve(report_path)
-            write_document(document, target)
-            self.written.append(f"verdict report: {target}")
+            self._write("--behavior-report", "verdict report", report_path,
+                        lambda target: write_document(document, target))
         if html_path:
             from pytest_behavior.report.html import render_html
 
-            target = _resolve(html_path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render_html(document), encoding="utf-8")
-            self.written.append(f"HTML report: {target}")
+            self._write("--behavior-html", "HTML report", html_path,
+                        lambda target: target.write_text(render_html(document), encoding="utf-8"))
         if step_summary:
             from pytest_behavior.report.github import github_summary
 
-            with open(step_summary, "a", encoding="utf-8") as handle:
-                handle.write(github_summary(document))
-            self.written.append("GitHub job summary: appended to $GITHUB_STEP_SUMMARY")
+            self._write("GITHUB_STEP_SUMMARY", "GitHub job summary", step_summary,
+                        lambda target: _append(target, github_summary(document)))
+
+    def _write(self, option: str, what: str, value: str, write: Callable[[Path], object]) -> None:
+        """Write one output; a path that cannot be written is reported by its option, and the run fails."""
+        target = _resolve(value)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write(target)
+        except OSError as exc:
+            self.failed.append(f"{option}={value}: could not write the {what} ({exc})")
+        else:
+            self.written.append(f"{what}: {target}")
 
     # --- terminal -------------------------------------------------------------------------------------------------
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -118,6 +129,8 @@ class ReportOutputs:
                 terminalreporter.write_line(line)
             for line in self.written:
                 terminalreporter.write_line(line)
+            for line in self.failed:
+                terminalreporter.write_line(line, red=True, bold=True)
         for line in self._unused_lines():
             terminalreporter.write_line(line)
 
@@ -132,6 +145,11 @@ class ReportOutputs:
                else "remove them with `pytest --behavior-update --behavior-prune`")
         return [f"{len(shown)} golden file(s) are not used by any collected test ({how}):",
                 *(f"  {p}" for p in shown[:50]), *([f"  ... (+{len(shown) - 50})"] if len(shown) > 50 else [])]
+
+
+def _append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _resolve(value: str) -> Path:

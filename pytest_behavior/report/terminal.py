@@ -26,20 +26,20 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     for s in summaries:
         if not s["properties"]:
             status = "ERROR" if s["outcome"] == "error" else "recorded" if s["golden_written"] else "-"
-            rows.append([_short(s["test"]), "-", "-", "-", "-", status])
+            rows.append([_short(s["nodeid"]), "-", "-", "-", "-", status])
         for v in s["properties"]:
             segment = v.get("segment")
             if segment is not None and not v.get("confined"):
                 continue  # a segment is listed only when it regressed and the overall result did not
             change = format_change(v, with_bounds=False)
             metric = v["metric"] if segment is None else f"{v['metric']} [{segment}]"
-            rows.append([_short(s["test"]), metric, v["bound"],
+            rows.append([_short(s["nodeid"]), metric, v["bound"],
                          f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
                          change, v["verdict"]])
     table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
                      tablefmt="simple", disable_numparse=True)
-    requested = sum(s["requested"] for s in summaries)
-    cached = sum(s["cached"] for s in summaries)
+    requested = sum(arm["requested"] for s in summaries for arm in _arms(s))
+    cached = sum(arm["cached"] for s in summaries for arm in _arms(s))
     written = [s["golden_path"] for s in summaries if s["golden_written"]]
     lines = str(table).splitlines()
     lines.append(f"samples: {requested} requested from providers, {cached} from the cache")
@@ -51,7 +51,7 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         budget = sum(q["n_max"] for q in sequential)
         lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
                      f"{100 * (budget - used) / budget:.0f}%)")
-    lines += [f"{_short(s['test'])}: {s['budget_note']}" for s in summaries if s.get("budget_note")]
+    lines += [f"{_short(s['nodeid'])}: {s['budget_note']}" for s in summaries if s.get("budget_note")]
     return lines + operational_lines(summaries)
 
 
@@ -61,12 +61,12 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
 
     rows = []
     for s in summaries:
-        for arm in s.get("arms", ()):
+        for name, arm in _named_arms(s):
             if arm["cost_usd"] is None and arm["latency_p50_ms"] is None:
                 continue
             source = arm["source"]
             source = "live" if source in ("model", "callable", "live") else source if source == "records" else "golden"
-            rows.append([_short(s["test"]), f"{arm['arm']} {arm['label']}", source,
+            rows.append([_short(s["nodeid"]), f"{name} {arm['label']}", source,
                          "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
                          _ms(arm["latency_p50_ms"]), _ms(arm["latency_p95_ms"])])
     if not rows:
@@ -75,6 +75,14 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                      disable_numparse=True)
     return ["cost and latency of the samples judged (cached samples at their recorded cost):",
             *str(table).splitlines()]
+
+
+def _named_arms(entry: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(name, entry[name]) for name in ("candidate", "baseline") if entry.get(name)]
+
+
+def _arms(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [arm for _, arm in _named_arms(entry)]
 
 
 def _ms(value: float | None) -> str:

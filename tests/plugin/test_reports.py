@@ -232,3 +232,15 @@ def test_unused_golden_files_are_listed_under_xdist(recorded: pytest.Pytester) -
     result = recorded.runpytest("--behavior-baseline", "-k", "test_refusals", "-p", "xdist", "-n", "2")
     result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
                                  "  golden/test_spec/test_lengths.json"])
+
+
+def test_a_report_path_that_cannot_be_written_names_the_option_and_fails_the_run(recorded: pytest.Pytester) -> None:
+    (recorded.path / "taken").mkdir()
+    (recorded.path / "taken" / "keep.txt").write_text("x")
+    use_model(recorded, BASE)  # nothing regressed: only the report can fail the run
+    result = recorded.runpytest("--behavior-baseline", "--behavior-report=taken")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["--behavior-report=taken: could not write the verdict report (*)"])
+    assert (recorded.path / "taken" / "keep.txt").read_text() == "x"
+    assert list((recorded.path).glob(".taken.*.tmp")) == []
