@@ -57,7 +57,9 @@ if _marker:
 
     def _pausing_replace(src, dst, *args, **kwargs):
         if str(src).endswith(".tmp") and str(dst).endswith(".json"):
-            Path(_marker).write_text(str(dst))
+            # written whole before it appears, so the test never reads a half-written marker
+            Path(_marker + ".part").write_text(str(dst))
+            _real_replace(_marker + ".part", _marker)
             time.sleep(120)
         return _real_replace(src, dst, *args, **kwargs)
 
