@@ -38,5 +38,5 @@ def baseline_bundle() -> Bundle:
 # every run (derandomize), a developer's machine explores more: `pytest --hypothesis-profile=ci`.
 from hypothesis import settings  # noqa: E402
 
-settings.register_profile("ci", derandomize=True, max_examples=50, database=None)
+settings.register_profile("ci", derandomize=True, max_examples=50, database=None, deadline=None)
 settings.register_profile("dev", max_examples=200)
