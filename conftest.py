@@ -26,3 +26,10 @@ def sim_calls() -> Iterator[object]:
     simulated.reset_served_calls()
     yield simulated
     simulated.reset_served_calls()
+
+
+@pytest.fixture(autouse=True)
+def _no_job_summary_of_the_outer_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On GitHub Actions every in-process pytester run would append to the real job summary; the tests of the
+    summary set their own file."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)

@@ -89,7 +89,7 @@ def test_a_dollar_budget_and_the_cost_and_latency_report(pytester: pytest.Pytest
     ])
     spent = sum(float(line.split("$")[1].split()[0]) for line in result.stdout.lines
                 if "test_spec_0" in line and " live " in line and "$" in line)
-    assert 0.001 < spent <= 0.004
+    assert 0.001 < spent <= 0.004 + 0.0002, "the budget stops sampling within about one call of the limit"
 
 
 def test_a_dollar_budget_says_when_a_model_has_no_price(pytester: pytest.Pytester) -> None:

@@ -11,6 +11,9 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# the loan example's derandomized profile (its conftest registers it): the same Hypothesis examples every run
+CI_PROFILE = "--hypothesis-profile=ci"
+
 
 @pytest.fixture
 def examples(pytester: pytest.Pytester) -> pytest.Pytester:
@@ -20,7 +23,7 @@ def examples(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("examples", "--behavior-baseline")
+    result = examples.runpytest("examples", "--behavior-baseline", CI_PROFILE)
     result.assert_outcomes(passed=6)  # 4 behavior specs and 2 plain Hypothesis tests
     result.stdout.no_fnmatch_line("*BehaviorInconclusiveWarning*")
     result.stdout.no_fnmatch_line("*REGRESSED*")
@@ -28,7 +31,7 @@ def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.P
 
 
 def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed")
+    result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed", CI_PROFILE)
     result.assert_outcomes(failed=3, passed=3)
     out = result.stdout.str()
     summary_rows = [line for line in out.splitlines() if "::" in line and line.rstrip().endswith("REGRESSED")
@@ -54,7 +57,8 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
 
 
 def test_the_loan_agent_that_treats_names_differently_is_caught(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("examples/loan_approval", "--behavior-baseline", "--behavior-candidate=regressed")
+    result = examples.runpytest("examples/loan_approval", "--behavior-baseline", "--behavior-candidate=regressed",
+                                CI_PROFILE)
     result.assert_outcomes(failed=1, passed=2)  # the two plain Hypothesis tests of the prompt pass
     result.stdout.fnmatch_lines([
         "*approved: twin vs original*max_decrease=0.05*REGRESSED*400",

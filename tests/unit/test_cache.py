@@ -80,11 +80,13 @@ def test_many_processes_can_create_the_same_new_cache_at_once(tmp_path: Path) ->
     import time
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=8) as pool:
+    # spawned, not forked: this process has threads running (litellm's logging worker), and a fork could deadlock
+    with ProcessPoolExecutor(max_workers=8, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_open_and_write, [(str(tmp_path / "warm-up"), 0.0)] * 8, timeout=120))  # workers started
         for attempt in range(10):
             directory = tmp_path / f"cache-{attempt}"
             start_at = time.time() + 0.3
-            pids = list(pool.map(_open_and_write, [(str(directory), start_at)] * 8))
+            pids = list(pool.map(_open_and_write, [(str(directory), start_at)] * 8, timeout=120))
             reopened = SampleCache(directory)
             assert len(reopened.get_many(f"key-{pid}" for pid in set(pids))) == len(set(pids))
             reopened.close()

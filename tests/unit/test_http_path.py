@@ -45,9 +45,11 @@ def test_429_waits_for_retry_after() -> None:
 
 @pytest.mark.parametrize("fault", ["500", "drop", "timeout"])
 def test_transient_failures_are_retried(fault: Fault) -> None:
-    config = ServerConfig(script=[fault, fault, "ok"], timeout_s=2.0)
+    # a held request outlasts the client's timeout by far, and an answer arrives well within it even on a
+    # loaded machine: a late answer would be a fourth request
+    config = ServerConfig(script=[fault, fault, "ok"], timeout_s=30.0)
     with running_server(config) as server:
-        completion = call(server, policy=CallPolicy(timeout_s=0.5, max_attempts=4, backoff_base_s=0.01))
+        completion = call(server, policy=CallPolicy(timeout_s=2.0, max_attempts=4, backoff_base_s=0.01))
     assert completion.text and server.stats.requests == 3 and server.stats.answered == 1
 
 
