@@ -117,6 +117,7 @@ def test_length_in_tokens_works_offline_and_an_unavailable_tokenizer_is_a_marker
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from pytest_behavior.properties.length import measure_length
 
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)  # the encodings litellm ships, whatever the machine set
     prop = parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens"})
     assert prop.describe() == {"marker": "length_distribution", "unit": "tokens", "max_ratio": 1.3,
                                "tokenizer": "o200k_base"}
