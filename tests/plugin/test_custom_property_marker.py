@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from tests.support.records import use_recorded_bundles, write_jsonl
+
 pytest_plugins = ["pytester"]
 
 SPEC = """
@@ -27,13 +29,11 @@ def test_loans(behavior):
 
 def write(pytester: pytest.Pytester, name: str, *, approve: float, reason_words: int, seed: int) -> None:
     rng = random.Random(seed)
-    lines = []
-    for i in range(300):
-        decision = "approve" if rng.random() < approve else "deny"
-        lines.append(json.dumps({"id": f"a{i}", "input": f"application {i}",
-                                 "output": json.dumps({"decision": decision,
-                                                       "reason": " ".join(["because"] * reason_words)})}))
-    (pytester.path / name).write_text("\n".join(lines) + "\n")
+    decisions = ("approve" if rng.random() < approve else "deny" for _ in range(300))
+    reason = " ".join(["because"] * reason_words)
+    write_jsonl(pytester.path / name, ({"id": f"a{i}", "input": f"application {i}",
+                                        "output": json.dumps({"decision": decision, "reason": reason})}
+                                       for i, decision in enumerate(decisions)))
 
 
 def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
@@ -44,20 +44,7 @@ def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
 
 
 def project_conftest(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("cand.jsonl", label="cand")
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("base.jsonl", label="base")
-        """
-    )
+    use_recorded_bundles(pytester)
 
 
 STACKED = """@pytest.mark.behavior_property(decision, equals="approve", name="approval rate", max_decrease=0.02)
@@ -90,13 +77,11 @@ def test_two_custom_properties_with_one_name_are_a_usage_error(pytester: pytest.
 def test_a_shift_between_categories_fails_on_the_category_that_grew(pytester: pytest.Pytester) -> None:
     rng = random.Random(3)
     for name, review_share in (("base.jsonl", 0.05), ("cand.jsonl", 0.25)):
-        lines = []
-        for i in range(300):
-            draw = rng.random()
-            decision = "review" if draw < review_share else "approve" if draw < 0.75 else "deny"
-            lines.append(json.dumps({"id": f"a{i}", "input": f"application {i}",
-                                     "output": json.dumps({"decision": decision, "reason": "ok"})}))
-        (pytester.path / name).write_text("\n".join(lines) + "\n")
+        draws = (rng.random() for _ in range(300))
+        decisions = ("review" if draw < review_share else "approve" if draw < 0.75 else "deny" for draw in draws)
+        write_jsonl(pytester.path / name, ({"id": f"a{i}", "input": f"application {i}",
+                                            "output": json.dumps({"decision": decision, "reason": "ok"})}
+                                           for i, decision in enumerate(decisions)))
     project_conftest(pytester)
     pytester.makepyfile(test_loans=SPEC.format(
         marks='@pytest.mark.behavior_property(decision, name="decision", max_share_change=0.05)'))

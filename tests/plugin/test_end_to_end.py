@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from tests.support.records import use_recorded_bundles, write_jsonl
 
 pytest_plugins = ["pytester"]
 
@@ -198,22 +199,10 @@ def test_records_pairing_reports_inputs_missing_on_one_side(pytester: pytest.Pyt
     answers = ["I'm sorry, I can't."] + ["Sure, here is a detailed answer."] * 9
     base = [{"input": f"question {i}", "output": answers[i % 10]} for i in range(60)]
     cand = [dict(r) for r in base if r["input"] != "question 7"] + [{"input": "question 99", "output": "ok"}]
-    pytester.makefile(".jsonl", baseline="\n".join(json.dumps(r) for r in base))
-    pytester.makefile(".jsonl", candidate="\n".join(json.dumps(r) for r in cand))
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("baseline.jsonl")
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("candidate.jsonl")
-        """
-    )
+    write_jsonl(pytester.path / "baseline.jsonl", base)
+    write_jsonl(pytester.path / "candidate.jsonl", cand)
+    use_recorded_bundles(pytester, baseline="baseline.jsonl", candidate="candidate.jsonl",
+                         baseline_label=None, candidate_label=None)
     pytester.makepyfile(
         """
         import pytest
@@ -236,22 +225,10 @@ def test_records_candidate_missing_inputs_are_listed_in_the_diff(pytester: pytes
             for i in range(80)]
     cand = [dict(r, output="I'm sorry, but I can't help with that.") if i < 30 else r
             for i, r in enumerate(base) if i != 50]
-    pytester.makefile(".jsonl", baseline="\n".join(json.dumps(r) for r in base))
-    pytester.makefile(".jsonl", candidate="\n".join(json.dumps(r) for r in cand))
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("baseline.jsonl", label="prod-logs")
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("candidate.jsonl", label="shadow-logs")
-        """
-    )
+    write_jsonl(pytester.path / "baseline.jsonl", base)
+    write_jsonl(pytester.path / "candidate.jsonl", cand)
+    use_recorded_bundles(pytester, baseline="baseline.jsonl", candidate="candidate.jsonl",
+                         baseline_label="prod-logs", candidate_label="shadow-logs")
     pytester.makepyfile(
         """
         import pytest

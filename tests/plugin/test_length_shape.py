@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 import pytest
+
+from tests.support.records import use_recorded_bundles, write_jsonl
 
 pytest_plugins = ["pytester"]
 
@@ -14,31 +15,16 @@ pytest_plugins = ["pytester"]
 def write_records(path: Path, *, spread: float, seed: int, n: int = 300) -> None:
     """Answers whose log word count is spread ``spread`` times wider around the same median."""
     rng = random.Random(seed)
-    lines = []
-    for i in range(n):
-        words = max(1, round(40 * (2.0 ** (spread * rng.gauss(0.0, 0.7)))))
-        lines.append(json.dumps({"id": f"q{i}", "input": f"question {i}", "output": " ".join(["word"] * words)}))
-    path.write_text("\n".join(lines) + "\n")
+    words = (max(1, round(40 * (2.0 ** (spread * rng.gauss(0.0, 0.7))))) for _ in range(n))
+    write_jsonl(path, ({"id": f"q{i}", "input": f"question {i}", "output": " ".join(["word"] * count)}
+                       for i, count in enumerate(words)))
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     write_records(pytester.path / "base.jsonl", spread=1.0, seed=1)
     write_records(pytester.path / "cand.jsonl", spread=2.2, seed=2)
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("cand.jsonl", label="rambling-or-terse")
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("base.jsonl", label="steady")
-        """
-    )
+    use_recorded_bundles(pytester, baseline_label="steady", candidate_label="rambling-or-terse")
     return pytester
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_behavior.llm_judge import JUDGE_PROMPT, parse_label
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.records import use_recorded_bundles, write_jsonl
 
 pytest_plugins = ["pytester"]
 
@@ -24,24 +25,9 @@ def judge(messages: list[dict[str, Any]]) -> str:
 
 
 def records(path: Path, *, refusing: int, n: int = 120) -> None:
-    lines = [json.dumps({"id": f"q{i}", "input": f"request {i}",
-                         "output": "I cannot do that." if i < refusing else f"Here you go: item {i}."})
-             for i in range(n)]
-    path.write_text("\n".join(lines) + "\n")
-
-
-CONFTEST = """
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle.from_records("cand.jsonl", label="cand")
-
-@pytest.fixture
-def baseline_bundle():
-    return Bundle.from_records("base.jsonl", label="base")
-"""
+    write_jsonl(path, ({"id": f"q{i}", "input": f"request {i}",
+                        "output": "I cannot do that." if i < refusing else f"Here you go: item {i}."}
+                       for i in range(n)))
 
 SPEC = """
 import pytest
@@ -56,7 +42,7 @@ def test_refusals(behavior):
 def judged_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     records(pytester.path / "base.jsonl", refusing=6)
     records(pytester.path / "cand.jsonl", refusing=30)
-    pytester.makeconftest(CONFTEST)
+    use_recorded_bundles(pytester)
     pytester.makepyfile(test_judged=SPEC)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-judge-test")
     return pytester

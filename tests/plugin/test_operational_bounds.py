@@ -8,37 +8,26 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.records import use_recorded_bundles, write_jsonl
+
 pytest_plugins = ["pytester"]
 
 
 def write_records(path: Path, *, slow: float, pricey: float, seed: int, n: int = 200) -> None:
     rng = random.Random(seed)
-    lines = []
+    records = []
     for i in range(n):
         difficulty = rng.lognormvariate(0, 0.5)  # seeded per arm, so the arms share nothing but the scale
-        lines.append(json.dumps({"id": f"q{i}", "input": f"question {i}", "output": f"answer {i}",
-                                 "latency_ms": round(300 * slow * difficulty * rng.lognormvariate(0, 0.3), 1),
-                                 "cost_usd": 0.001 * pricey * rng.uniform(0.9, 1.1)}))
-    path.write_text("\n".join(lines) + "\n")
+        records.append({"id": f"q{i}", "input": f"question {i}", "output": f"answer {i}",
+                        "latency_ms": round(300 * slow * difficulty * rng.lognormvariate(0, 0.3), 1),
+                        "cost_usd": 0.001 * pricey * rng.uniform(0.9, 1.1)})
+    write_jsonl(path, records)
 
 
 def make_project(pytester: pytest.Pytester, *, slow: float, pricey: float, marks: str) -> None:
     write_records(pytester.path / "base.jsonl", slow=1.0, pricey=1.0, seed=1)
     write_records(pytester.path / "cand.jsonl", slow=slow, pricey=pricey, seed=2)
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("cand.jsonl", label="cand")
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("base.jsonl", label="base")
-        """
-    )
+    use_recorded_bundles(pytester)
     pytester.makepyfile(test_ops=f"""
         import pytest
 

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.records import use_recorded_bundles, write_jsonl
+
 pytest_plugins = ["pytester"]
 
 N = 200
 
 
 def write_records(path: Path, *, text_every: int | None) -> None:
-    lines = []
+    records = []
     for i in range(N):
         record: dict[str, object] = {"id": f"q{i}", "input": f"weather in city {i}?"}
         if text_every is not None and i % text_every == 0:
@@ -21,27 +23,14 @@ def write_records(path: Path, *, text_every: int | None) -> None:
         else:
             record["output"] = ""
             record["tool_calls"] = [{"name": "get_weather", "arguments": json.dumps({"city": f"city {i}"})}]
-        lines.append(json.dumps(record))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        records.append(record)
+    write_jsonl(path, records)
 
 
 def make_project(pytester: pytest.Pytester, *, text_every: int | None) -> None:
     write_records(pytester.path / "base.jsonl", text_every=None)
     write_records(pytester.path / "cand.jsonl", text_every=text_every)
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_records("cand.jsonl", label="cand")
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle.from_records("base.jsonl", label="base")
-        """
-    )
+    use_recorded_bundles(pytester)
     pytester.makepyfile(test_tools="""
         import pytest
 
