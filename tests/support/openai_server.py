@@ -1,17 +1,21 @@
 """An OpenAI-compatible chat-completions server on loopback, with injectable faults, for tests and benchmarks.
 
-It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies) for the openai SDK that litellm uses,
-on its own event loop in a background thread, so the plugin's real HTTP path can be exercised without a
-network: latency, 429 with ``Retry-After``, 500, a response slower than the client's timeout, a malformed
-JSON body, and a dropped connection are each injectable, per request (a script of faults consumed in
-order) or at random with a seeded rate (drawn in arrival order, or per prompt so that which requests fail
-does not depend on the order concurrent requests arrive in). It counts requests and keeps the headers it
-received, so a test can check what a client sent (and that secrets sent there went nowhere else).
+It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies) for the openai SDK that litellm uses, on its
+own event loop in a background thread, so the plugin's real HTTP path can be exercised without a network:
+latency, 429 with ``Retry-After`` (seconds, an HTTP date, or ``retry-after-ms``), 500, 400 and 401, a response
+slower than the client's timeout, a malformed JSON body, and a dropped connection are each injectable, per
+request (a script of faults consumed in order) or at random with a seeded rate (drawn in arrival order, or per
+prompt so that which requests fail does not depend on the order concurrent requests arrive in). It counts
+requests and keeps the headers it received, so a test can check what a client sent (and that secrets sent there
+went nowhere else). With ``echo`` it behaves like a careless provider that quotes the request (line, headers,
+body) back in its error bodies, and with ``echo_in_answer`` in its answers too: the hostile case for
+credential redaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import random
 import threading
@@ -21,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Fault = Literal["ok", "429", "500", "timeout", "malformed", "drop"]
+Fault = Literal["ok", "400", "401", "429", "500", "timeout", "malformed", "drop"]
 
 
 @dataclass
@@ -35,6 +39,13 @@ class ServerConfig:
     retry_after_on: tuple[Fault, ...] = ("429",)
     """Faults whose response carries ``Retry-After: retry_after_s`` (add "500" for a server error that says when
     to come back, as a 503 does)."""
+    retry_after_format: Literal["seconds", "http-date", "ms"] = "seconds"
+    """How that wait is written: delta-seconds, an HTTP date ``retry_after_s`` from now (``Retry-After: Wed, 21 Oct
+    2015 07:28:00 GMT``), or ``retry-after-ms`` in milliseconds (with no ``Retry-After``), as OpenAI sends it."""
+    echo: bool = False
+    """Error bodies (400, 401, 429, 500) quote the request line, headers and body back, as some providers do."""
+    echo_in_answer: bool = False
+    """Answers quote the request line, headers and body too (a model or proxy that repeats what it was sent)."""
     fault_by: Literal["arrival", "prompt"] = "arrival"
     """How `fault_rate` draws: "arrival", one seeded stream in the order requests arrive; "prompt", a draw seeded
     by (seed, the request's messages, how many times those messages were seen), so the same requests fail in every
@@ -60,6 +71,8 @@ class ServerStats:
     """``time.perf_counter()`` of the first request and the last response: the client's time in flight."""
     headers: list[dict[str, str]] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    """The request targets (path and query string), in arrival order."""
 
 
 class OpenAIServer:
@@ -128,16 +141,17 @@ class OpenAIServer:
                 request = await _read_request(reader)
                 if request is None:
                     break
-                headers, body = request
+                target, headers, body = request
                 with self._lock:
                     if self.stats.first_request_at is None:
                         self.stats.first_request_at = time.perf_counter()
                     self.stats.headers.append(headers)
                     self.stats.bodies.append(body)
+                    self.stats.targets.append(target)
                     self.stats.in_flight += 1
                     self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
                 try:
-                    answered = await self._answer(writer, body)
+                    answered = await self._answer(writer, _Request(target, headers, body))
                 finally:
                     with self._lock:
                         self.stats.in_flight -= 1
@@ -150,9 +164,9 @@ class OpenAIServer:
             writer.close()
             self._connections.discard(task)
 
-    async def _answer(self, writer: asyncio.StreamWriter, body: dict[str, Any]) -> bool:
+    async def _answer(self, writer: asyncio.StreamWriter, request: _Request) -> bool:
         """One request: its fault (if any), latency, response. False when the connection is to be dropped."""
-        fault = self._next_fault(body)
+        fault = self._next_fault(request.body)
         with self._lock:
             self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
         if fault == "drop":
@@ -161,7 +175,7 @@ class OpenAIServer:
             await asyncio.sleep(self.config.latency_s)
         if fault == "timeout":
             await asyncio.sleep(self.config.timeout_s)
-        status, payload, extra = self._response(fault, body)
+        status, payload, extra = self._response(fault, request)
         writer.write(_http_response(status, payload, extra))
         await writer.drain()
         if fault == "ok":
@@ -174,34 +188,66 @@ class OpenAIServer:
             return self.config.reply_fn(messages)
         return self.config.reply.format(words=words)
 
-    def _response(self, fault: Fault, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
-        retry_after = {"Retry-After": f"{self.config.retry_after_s:g}"} if fault in self.config.retry_after_on else {}
-        if fault == "429":
-            error = {"error": {"message": "Rate limit reached", "type": "rate_limit_error", "code": "rate_limit"}}
-            return 429, json.dumps(error).encode(), retry_after
-        if fault == "500":
-            error = {"error": {"message": "internal error", "type": "server_error"}}
-            return 500, json.dumps(error).encode(), retry_after
+    def _retry_after(self, fault: Fault) -> dict[str, str]:
+        if fault not in self.config.retry_after_on:
+            return {}
+        wait = self.config.retry_after_s
+        if self.config.retry_after_format == "ms":
+            return {"retry-after-ms": f"{wait * 1000:g}"}
+        if self.config.retry_after_format == "http-date":
+            return {"Retry-After": email.utils.formatdate(time.time() + wait, usegmt=True)}
+        return {"Retry-After": f"{wait:g}"}
+
+    def _response(self, fault: Fault, request: _Request) -> tuple[int, bytes, dict[str, str]]:
+        body = request.body
+        retry_after = self._retry_after(fault)
+        echo = f" (request: {request.quoted()})" if self.config.echo else ""
+        errors = {
+            "400": (400, {"message": f"Invalid request{echo}", "type": "invalid_request_error"}),
+            "401": (401, {"message": f"Incorrect API key provided{echo}", "type": "invalid_request_error",
+                          "code": "invalid_api_key"}),
+            "429": (429, {"message": f"Rate limit reached{echo}", "type": "rate_limit_error", "code": "rate_limit"}),
+            "500": (500, {"message": f"internal error{echo}", "type": "server_error"}),
+        }
+        if fault in errors:
+            status, error = errors[fault]
+            return status, json.dumps({"error": error}).encode(), retry_after
         if fault == "malformed":
             return 200, b'{"id": "chatcmpl-1", "choices": [{"message": {"content": "trunc', {}
         messages = body.get("messages") or [{"content": ""}]
         words = str(messages[-1].get("content", ""))[:60]
+        content = self._reply(messages, words)
+        if self.config.echo_in_answer:
+            content = f"{content} You sent me: {request.quoted()}"
         completion = {
             "id": f"chatcmpl-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "loopback"),
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self._reply(messages, words)}}],
+                         "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         }
         return 200, json.dumps(completion).encode(), {}
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[dict[str, str], dict[str, Any]] | None:
+@dataclass(frozen=True)
+class _Request:
+    target: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    def quoted(self) -> str:
+        """The request as a careless provider quotes it back."""
+        return json.dumps({"target": self.target, "headers": self.headers, "body": self.body})
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], dict[str, Any]] | None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         return None
     lines = head.decode("latin-1").split("\r\n")
+    request_line = lines[0].split(" ")
+    target = request_line[1] if len(request_line) > 1 else ""
     headers = {}
     for line in lines[1:]:
         if ":" in line:
@@ -213,10 +259,10 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[dict[str, str], d
         body = json.loads(raw) if raw else {}
     except json.JSONDecodeError:
         body = {}
-    return headers, body if isinstance(body, dict) else {}
+    return target, headers, body if isinstance(body, dict) else {}
 
 
-_REASONS = {200: "OK", 429: "Too Many Requests", 500: "Internal Server Error"}
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error"}
 
 
 def _http_response(status: int, payload: bytes, extra: dict[str, str]) -> bytes:
