@@ -185,7 +185,9 @@ def _run_dir(config: pytest.Config, root: Path, worker: dict[str, Any] | None) -
     parent = Path(config.getoption("behavior_run_dir") or ".behavior-runs")
     parent = parent if parent.is_absolute() else root / parent
     if worker is not None:
-        return parent / str(worker.get("testrunuid", "xdist"))[:12]
+        import re  # the id may come from xdist's --testrunuid: one plain folder name, never a path
+
+        return parent / (re.sub(r"[^\w-]", "_", str(worker.get("testrunuid", "xdist")))[:12] or "xdist")
     return parent / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
