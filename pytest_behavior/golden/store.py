@@ -9,24 +9,24 @@ change. Re-recording identical behavior leaves the file untouched (no date churn
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
+from pytest_behavior.files import remove_stale_temp_files, write_text_atomic
 from pytest_behavior.output import Output
 
 FORMAT_VERSION = 1
 _UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
 _MAX_NAME = 120
+_MAX_NAME_BYTES = 200  # with ".json" and a writer's temporary suffix, within the 255 bytes of a file name
+_MAX_RELATIVE_PATH = 3000  # bytes; PATH_MAX is 4096 with the golden directory's own path in front
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,50 @@ class GoldenRecord:
 
 
 def golden_path(root: Path, nodeid: str) -> Path:
-    """``dir/test_mod.py::Class::test[param]`` -> ``root/dir/test_mod/Class/test[param].json``."""
+    """``dir/test_mod.py::Class::test[param]`` -> ``root/dir/test_mod/Class/test[param].json``.
+
+    Whatever the test id holds (``..``, separators, an absolute path, NUL, thousands of characters), the path
+    stays inside ``root``, checked after resolving it; a test id that cannot name a file there is a
+    `GoldenFileError` naming the test.
+    """
     file_part, _, rest = nodeid.partition("::")
-    parts = [p for p in Path(file_part).with_suffix("").parts if p not in ("..", ".", "/")]
+    try:
+        module = Path(file_part).with_suffix("")
+    except ValueError:  # a file part with no name (``.``, ``..``, ``x/``)
+        module = Path(file_part)
+    parts = [p.replace("\0", "_") for p in module.parts if p not in ("..", ".", "/", "\\", module.anchor)]
     names = [_safe(part) for part in rest.split("::") if part] or ["test"]
-    return root.joinpath(*parts, *names[:-1], names[-1] + ".json")
+    path = root.joinpath(*parts, *names[:-1], names[-1] + ".json")
+    _check_inside(root, path, nodeid)
+    return path
+
+
+def _check_inside(root: Path, path: Path, nodeid: str) -> None:
+    relative = path.relative_to(root)
+    if len(os.fsencode(str(relative))) > _MAX_RELATIVE_PATH:
+        raise GoldenFileError(f"test {_shown(nodeid)}: its id is too long to name a golden file under {root} "
+                              f"(give the test or its parameters shorter ids)")
+    resolved_root = root.resolve()
+    if not path.resolve().is_relative_to(resolved_root):
+        raise GoldenFileError(f"test {_shown(nodeid)}: its golden file {path} would resolve outside the golden "
+                              f"directory {resolved_root} (a symlink in the way?); the plugin writes only inside it")
+
+
+def _shown(nodeid: str) -> str:
+    return repr(nodeid) if len(nodeid) <= 300 else repr(nodeid[:300]) + f"... ({len(nodeid)} characters)"
 
 
 def _safe(name: str) -> str:
     """A file-system-safe name; when cleaning changed it, a hash of the original keeps names distinct
-    (``test[a/b]`` and ``test[a_b]`` must not share a golden file)."""
+    (``test[a/b]`` and ``test[a_b]`` must not share a golden file). ``.`` and ``..`` are not names, and a
+    name stays within `_MAX_NAME` characters and `_MAX_NAME_BYTES` bytes."""
     cleaned = _UNSAFE.sub("_", name)
-    if cleaned == name and len(cleaned) <= _MAX_NAME:
+    if (cleaned == name and len(cleaned) <= _MAX_NAME and len(cleaned.encode()) <= _MAX_NAME_BYTES
+            and cleaned.strip(".")):
         return cleaned
-    return cleaned[: _MAX_NAME - 13] + "-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    cut = cleaned[: _MAX_NAME - 13].encode()[: _MAX_NAME_BYTES - 13].decode("utf-8", "ignore")
+    return (cut if cut.strip(".") else "_") + "-" + digest
 
 
 def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
@@ -153,21 +183,10 @@ def _stable(value: Any) -> Any:
     return value
 
 
-def _mode_for(path: Path) -> int:
-    """Keep the replaced file's mode; a new file gets 0o666 minus the umask, as open() would give it."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def write_golden(path: Path, record: GoldenRecord) -> bool:
     """Write atomically (temp file + rename); False when only volatile fields (date, latency) would change."""
     text = dumps(record)
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a writer that was killed; only one process writes this test's file
+    remove_stale_temp_files(path)  # left by a writer that was killed; only one process writes this test's file
     if path.exists():
         try:
             if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(json.loads(text)):
@@ -175,15 +194,5 @@ def write_golden(path: Path, record: GoldenRecord) -> bool:
         except (OSError, ValueError):
             pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())  # a crash of the machine, not only of the process, must not leave it empty
-        os.chmod(tmp, _mode_for(path))  # mkstemp creates 0600; golden files are shared, reviewed files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)  # a replaced file keeps its mode; a new one follows the umask
     return True

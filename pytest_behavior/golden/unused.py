@@ -8,9 +8,10 @@ and those whose test module no longer exists at all. A module left out of the ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pytest_behavior.errors import GoldenFileError
 from pytest_behavior.golden.store import golden_path
 
 
@@ -23,9 +24,9 @@ def unused_golden_files(golden_dir: Path, *, rootdir: Path, owned: Iterable[str]
     """
     if not golden_dir.is_dir():
         return []
-    used = {golden_path(golden_dir, nodeid).resolve() for nodeid in owned}
-    module_dirs = {golden_path(golden_dir, nodeid.partition("::")[0] + "::x").parent.resolve()
-                   for nodeid in collected}
+    used = {path.resolve() for path in _golden_paths(golden_dir, owned)}
+    module_dirs = {path.parent.resolve()
+                   for path in _golden_paths(golden_dir, (nodeid.partition("::")[0] + "::x" for nodeid in collected))}
     unused = []
     for path in sorted(golden_dir.rglob("*.json")):
         resolved = path.resolve()
@@ -34,6 +35,16 @@ def unused_golden_files(golden_dir: Path, *, rootdir: Path, owned: Iterable[str]
         if _under_any(resolved, module_dirs) or not _module_exists(path.relative_to(golden_dir), rootdir):
             unused.append(path)
     return unused
+
+
+def _golden_paths(golden_dir: Path, nodeids: Iterable[str]) -> Iterator[Path]:
+    """The golden paths of ``nodeids``, skipping ids that name no file inside ``golden_dir`` (their tests
+    error with the reason when they run)."""
+    for nodeid in nodeids:
+        try:
+            yield golden_path(golden_dir, nodeid)
+        except GoldenFileError:
+            continue
 
 
 def _under_any(path: Path, directories: set[Path]) -> bool:
