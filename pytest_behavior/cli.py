@@ -51,9 +51,9 @@ def _rate(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
+    if not 0.0 <= value < 1.0:  # a base rate of 0 is legitimate (nothing bad yet); a candidate of 0 fails later
         hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate strictly between 0 and 1{hint}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate in [0, 1){hint}")
     return value
 
 
@@ -82,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     power = commands.add_parser(
         "power", help="sample sizes and detectable effects for behavioral tests",
-        description="Inputs needed for 80%% power (one-sided, k = 1), or what a given number of inputs can detect.",
+        # argparse %-formats help strings but not descriptions (unless they hold "%(prog)"): a single "%" here
+        description="Inputs needed for 80% power (or --power; one-sided, k = 1), or what a given number of inputs "
+                    "can detect. A rate of 0 is a valid base rate (e.g. --binary 0 0.03).",
     )
     what = power.add_mutually_exclusive_group(required=True)
     what.add_argument("--binary", nargs=2, type=_rate, metavar=("BASE", "CANDIDATE"),

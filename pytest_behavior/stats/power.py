@@ -85,6 +85,12 @@ def _check_rate(rate: float, name: str) -> None:
         raise ValueError(f"{name} must be a rate in (0, 1), got {rate!r}")
 
 
+def _check_base_rate(rate: float) -> None:
+    """A base rate may be 0: a baseline that never shows the bad outcome is common (no refusal, no invalid JSON)."""
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"base_rate must be a rate in [0, 1), got {rate!r}")
+
+
 def _check_rho(rho: float) -> None:
     if not -1.0 < rho < 1.0:
         raise ValueError(f"rho must be in (-1, 1), got {rho!r}")
@@ -133,10 +139,10 @@ def discordant_probabilities(base_rate: float, candidate_rate: float, *, rho: fl
     probability that both arms are bad is P11 = Phi2(Phi^-1(base_rate), Phi^-1(candidate_rate); rho)
     (scipy.stats.multivariate_normal.cdf), p01 = candidate_rate - P11, p10 = base_rate - P11.
     """
-    _check_rate(base_rate, "base_rate")
+    _check_base_rate(base_rate)
     _check_rate(candidate_rate, "candidate_rate")
     _check_rho(rho)
-    if rho == 0.0:
+    if rho == 0.0 or base_rate == 0.0:  # a base arm that is never bad has no pair bad in both arms
         both = base_rate * candidate_rate
     else:
         point = [float(norm.ppf(base_rate)), float(norm.ppf(candidate_rate))]
@@ -229,7 +235,7 @@ def detectable_effect_binary(
     _check_n(n)
     _check_alpha(alpha)
     _check_power(power, alpha)
-    _check_rate(base_rate, "base_rate")
+    _check_base_rate(base_rate)
     _check_rho(rho)
 
     def gap(d: float) -> float:
@@ -260,7 +266,8 @@ def _restricted_p10(p01: float, p10: float, margin: float) -> float:
 
 def _pass_sds(base_rate: float, margin: float, rho: float) -> tuple[float, float]:
     """(SD of the score statistic under Delta = margin, SD of the estimate under the truth Delta = 0), per input."""
-    p01, p10 = discordant_probabilities(base_rate, base_rate, rho=rho)
+    _check_base_rate(base_rate)
+    p01, p10 = (0.0, 0.0) if base_rate == 0.0 else discordant_probabilities(base_rate, base_rate, rho=rho)
     q = _restricted_p10(p01, p10, margin)
     return math.sqrt(2.0 * q + margin * (1.0 - margin)), math.sqrt(p01 + p10)
 
@@ -279,7 +286,10 @@ def power_pass_binary(n: int, base_rate: float, margin: float, *, rho: float = 0
     if not 0.0 < margin < 1.0:
         raise ValueError(f"margin must be in (0, 1), got {margin!r}")
     s0, s1 = _pass_sds(base_rate, margin, rho)
-    return float(norm.cdf((margin * math.sqrt(n) - float(norm.isf(alpha)) * s0) / s1))
+    excess = margin * math.sqrt(n) - float(norm.isf(alpha)) * s0
+    if s1 == 0.0:  # base rate 0: no discordant pair ever, so the bound is the same in every run
+        return 1.0 if excess > 0.0 else 0.0
+    return float(norm.cdf(excess / s1))
 
 
 def n_for_pass_binary(
@@ -316,7 +326,7 @@ def power_unpaired_binary(n_per_arm: int, base_rate: float, candidate_rate: floa
     """
     _check_n(n_per_arm)
     _check_alpha(alpha)
-    _check_rate(base_rate, "base_rate")
+    _check_base_rate(base_rate)
     _check_rate(candidate_rate, "candidate_rate")
     pbar = (base_rate + candidate_rate) / 2.0
     null_sd = math.sqrt(2.0 * pbar * (1.0 - pbar))
@@ -335,7 +345,7 @@ def n_for_power_unpaired_binary(
     """
     _check_alpha(alpha)
     _check_power(power, alpha)
-    _check_rate(base_rate, "base_rate")
+    _check_base_rate(base_rate)
     _check_rate(candidate_rate, "candidate_rate")
     if not candidate_rate > base_rate:
         raise ValueError(f"candidate_rate must exceed base_rate, got {base_rate!r} -> {candidate_rate!r}")

@@ -59,8 +59,9 @@ def test_detect_and_pass(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--binary", "5", "15"], "'5' is not a rate strictly between 0 and 1 (did you mean 0.05?)"),
-     (["--binary", "0", "0.5"], "'0' is not a rate strictly between 0 and 1"),
+    [(["--binary", "5", "15"], "'5' is not a rate in [0, 1) (did you mean 0.05?)"),
+     (["--binary", "0.05", "1"], "'1' is not a rate in [0, 1)"),
+     (["--binary", "0", "0"], "the candidate rate must exceed the base rate"),
      (["--shift", "1e-200"], "--shift must be between 0.001 and 10 SD"),
      (["--detect", "1000000000"], "between 2 and 100,000 inputs"),
      (["--pass", "0.5", "1e-9"], "more than 100,000 inputs would be needed"),
