@@ -102,6 +102,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from pytest_behavior.secret_guard import SecretGuard  # credentials out of all pytest prints and reports
+
+    config.pluginmanager.register(SecretGuard(config), "behavior-secrets")
     for name, doc in MARKER_DOCS.items():
         config.addinivalue_line("markers", doc if doc.startswith(name) else f"{name}: {doc}")
     config.addinivalue_line("markers", f"{BUDGET_MARKER}(calls=None, usd=None): this test's own budget of provider "

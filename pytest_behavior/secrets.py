@@ -1,19 +1,48 @@
-"""Recognising credentials so they never reach fingerprints, golden files, caches, reports or logs."""
+"""Recognising credentials so they never reach fingerprints, golden files, caches, reports or logs.
+
+Two tools. `public_params` and `redact_url` drop credentials from what is *persisted* (a bundle's description
+and fingerprint). `redact` removes every credential value this process knows of from *free text*: provider error
+messages, model answers, log records, the terminal and test reports. The process learns those values from the
+bundles it calls (`remember_params`: secret-named parameters at any depth, header values and the token of a
+``Bearer <key>`` header, URL passwords and secret query parameters), from environment variables whose names look
+secret (`remember_environment`, which is where litellm reads ``OPENAI_API_KEY``, ``AZURE_API_KEY``,
+``AWS_SECRET_ACCESS_KEY``, ...), and from litellm's module-level keys. Once learnt, a value stays redacted for the
+rest of the process. A known value is found as written, percent-encoded, JSON- or repr-escaped, and where
+pytest's ``-l`` cut a long repr in the middle of it (a long enough piece of it next to ``...``).
+
+Values shorter than `MIN_SECRET_LENGTH` (`MIN_ENV_SECRET_LENGTH` for the environment) are not searched for in
+text: they would match ordinary words, and a key that short protects nothing.
+
+`Secret` wraps a credential in the frames the plugin controls, so that a traceback showing locals
+(``--full-trace -l``) prints ``Secret('<redacted>')``; it is unwrapped (`reveal`) only in the call to litellm.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 _SECRET_NAME = re.compile(
-    r"(api[_-]?key|(?:^|[_-])key$|secret|token|password|passwd|credential|authorization|auth|cookie|private[_-]?key|"
-    r"access[_-]?key|session[_-]?key|signature)",
+    r"(api[_-]?key|(?:^|[_-])key$|secret|token|password|passwd|credential|authorization|auth(?!or)|cookie|"
+    r"private[_-]?key|access[_-]?key|session[_-]?key|signature)",
     re.IGNORECASE,
 )
 REDACTED = "<redacted>"
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S*$")
+
+MIN_SECRET_LENGTH = 6
+"""Shortest credential value (from a bundle, a header, a URL) searched for in text."""
+MIN_ENV_SECRET_LENGTH = 8
+"""Shortest value of a secret-named environment variable searched for in text (``*_TOKEN=false`` is no key)."""
+_PIECE = 8
+"""Shortest piece of a credential redacted where a repr was cut next to it (``'sk-proj-abc...'``)."""
 
 
 def is_secret_name(name: str) -> bool:
@@ -44,6 +73,8 @@ def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _public_value(name: str, value: Any) -> Any:
+    if isinstance(value, Secret):
+        value = value.reveal()
     if isinstance(value, Mapping):
         return public_params(value)
     if isinstance(value, (list, tuple)):
@@ -51,3 +82,250 @@ def _public_value(name: str, value: Any) -> Any:
     if isinstance(value, str) and (name in ("api_base", "base_url") or _URL.match(value)):
         return redact_url(value)
     return value
+
+
+class Secret:
+    """A credential whose repr and str never show it; `reveal` gives the value back."""
+
+    __slots__ = ("_shown", "_value")
+
+    def __init__(self, value: str, *, shown: str = REDACTED) -> None:
+        self._value = value
+        self._shown = shown
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self._shown!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is not pickled (it would write the credential)")
+
+
+def conceal(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of litellm keyword arguments with every credential wrapped in `Secret`, at any depth; a URL that
+    carries one (a password, a ``?key=`` parameter) is wrapped whole and shows as `redact_url` prints it."""
+    return {str(name): _conceal(value, secret=is_secret_name(str(name))) for name, value in params.items()}
+
+
+def _conceal(value: Any, *, secret: bool) -> Any:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, Mapping):
+        return {key: _conceal(item, secret=secret or is_secret_name(str(key))) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_conceal(item, secret=secret) for item in value)
+    if isinstance(value, str):
+        if secret:
+            return Secret(value)
+        if _URL.match(value) and url_credentials(value):
+            return Secret(value, shown=redact_url(value))
+    return value
+
+
+def reveal(value: Any) -> Any:
+    """`conceal` undone: the values to send (call it inside the call expression, so no frame keeps them)."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, Mapping):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(reveal(item) for item in value)
+    return value
+
+
+def credential_values(params: Mapping[str, Any]) -> set[str]:
+    """Every credential in litellm keyword arguments: values under a secret name at any depth (all strings
+    below it), the token of an ``Authorization: Bearer <token>`` value, and URL passwords and secret query
+    parameters anywhere."""
+    found: set[str] = set()
+    _collect(params, found, secret=False)
+    return found
+
+
+def _collect(value: Any, found: set[str], *, secret: bool) -> None:
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _collect(item, found, secret=secret or is_secret_name(str(key)))
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _collect(item, found, secret=secret)
+    elif isinstance(value, str):
+        if secret:
+            found.update(_credential_parts(value))
+        if _URL.match(value):
+            found.update(url_credentials(value))
+
+
+def _credential_parts(value: str) -> set[str]:
+    """A credential value, and for ``<scheme> <token>`` (``Bearer sk-...``, ``Basic dXNl...``) the token itself,
+    with a Basic token's decoded ``user:password`` and password."""
+    parts = {value.strip()}
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    if token:
+        parts.add(token)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(token, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            if decoded:
+                parts.update({decoded, decoded.partition(":")[2]})
+    return {part for part in parts if part}
+
+
+def url_credentials(url: str) -> set[str]:
+    """The user name and password of a URL (with the Basic token an HTTP client makes of them), and the values
+    of its secret-named query parameters, decoded and as written."""
+    try:
+        parts = urlsplit(url)
+        username, password = parts.username, parts.password
+    except ValueError:
+        return set()
+    found: set[str] = set()
+    if username or password:
+        userinfo = parts.netloc.rpartition("@")[0]
+        pair = f"{unquote(username or '')}:{unquote(password or '')}"
+        found.update({userinfo, pair, base64.b64encode(pair.encode()).decode()})
+        found.update(unquote(v) for v in (username, password) if v)
+        found.update(v for v in (username, password) if v)
+    for field in parts.query.split("&"):
+        name, _, raw = field.partition("=")
+        if raw and is_secret_name(unquote(name)):
+            found.update({raw, unquote(raw.replace("+", " "))})
+    return {value for value in found if value}
+
+
+def env_credentials(environ: Mapping[str, str]) -> set[str]:
+    """Values of environment variables whose names look secret (``OPENAI_API_KEY``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AZURE_AD_TOKEN``, ``HF_TOKEN``, ...), and credentials inside URLs any variable holds."""
+    found: set[str] = set()
+    for name, value in environ.items():
+        if is_secret_name(name):
+            found.update(_credential_parts(value))
+        if _URL.match(value.strip()):
+            found.update(url_credentials(value.strip()))
+    return found
+
+
+def _text_forms(value: str) -> set[str]:
+    """How a value may appear in text: as is, percent-encoded, JSON- and repr-escaped."""
+    return {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], repr(value)[1:-1]}
+
+
+class _Registry:
+    """The credential values known to this process, and what finds them in text."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: frozenset[str] = frozenset()
+        self._pattern: re.Pattern[str] | None = None
+        self._anchors: tuple[str, ...] = ()
+        self._long: tuple[str, ...] = ()
+
+    def add(self, values: Iterable[str], *, min_length: int) -> None:
+        forms = {form for value in values if len(value) >= min_length for form in _text_forms(value)}
+        if forms <= self._known:
+            return
+        with self._lock:
+            known = self._known | forms
+            by_length = sorted(known, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(value) for value in by_length))
+            self._anchors = tuple(sorted({value[:_PIECE] for value in known} | {value[-_PIECE:] for value in known}))
+            self._long = tuple(value for value in by_length if len(value) >= 2 * _PIECE)
+            self._known = known
+
+    def redact(self, text: str) -> str:
+        pattern, anchors = self._pattern, self._anchors
+        if pattern is None or not any(anchor in text for anchor in anchors):
+            return text
+        text = pattern.sub(REDACTED, text)
+        return _redact_cut_pieces(text, self._long) if "..." in text else text
+
+    def known(self) -> frozenset[str]:
+        return self._known
+
+
+def _redact_cut_pieces(text: str, values: tuple[str, ...]) -> str:
+    """Redact what is left of a long credential where a repr was cut short around it: pytest's ``-l`` prints a
+    long local as ``'sk-proj-abcd...wxyz'``, a start of the value before the ``...`` and an end after it."""
+    spans: list[tuple[int, int]] = []
+    for cut in re.finditer(r"\.\.\.", text):
+        before, after = cut.start(), cut.end()
+        for value in values:
+            start = text.find(value[:_PIECE], max(0, before - len(value)), before)
+            while start != -1:
+                if value.startswith(text[start:before]):
+                    spans.append((start, before))
+                    break
+                start = text.find(value[:_PIECE], start + 1, before)
+            end = text.rfind(value[-_PIECE:], after, after + len(value))
+            while end != -1:
+                if value.endswith(text[after:end + _PIECE]):
+                    spans.append((after, end + _PIECE))
+                    break
+                end = text.rfind(value[-_PIECE:], after, end + _PIECE - 1)
+    if not spans:
+        return text
+    pieces, position = [], 0
+    for start, end in sorted(spans):
+        if end <= position:
+            continue
+        pieces.append(text[position:max(start, position)] + REDACTED)
+        position = end
+    return "".join(pieces) + text[position:]
+
+
+_registry = _Registry()
+
+
+def remember(values: Iterable[str], *, min_length: int = MIN_SECRET_LENGTH) -> None:
+    """Redact these credential values (at least ``min_length`` long) from all text from now on."""
+    _registry.add(values, min_length=min_length)
+
+
+def remember_params(params: Mapping[str, Any]) -> None:
+    """Redact every credential of these litellm keyword arguments (see `credential_values`) from now on."""
+    remember(credential_values(params))
+
+
+def remember_environment(environ: Mapping[str, str] | None = None) -> None:
+    """Redact the credentials the environment holds (see `env_credentials`) from now on."""
+    remember(env_credentials(os.environ if environ is None else environ), min_length=MIN_ENV_SECRET_LENGTH)
+
+
+def remember_module_keys(module: Any) -> None:
+    """Redact keys set on a module (``litellm.api_key = ...``, ``litellm.openai_key``, ...) from now on."""
+    values = []
+    for name in _module_key_names(module):
+        value = getattr(module, name, None)
+        if isinstance(value, str):
+            values.append(value)
+    remember(values)
+
+
+_key_names: dict[int, tuple[str, ...]] = {}
+
+
+def _module_key_names(module: Any) -> tuple[str, ...]:
+    names = _key_names.get(id(module))
+    if names is None:
+        names = _key_names[id(module)] = tuple(
+            name for name in dir(module) if not name.startswith("_") and re.search(r"(?:^|_)(?:api_)?key$", name))
+    return names
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential value this process knows of replaced by ``<redacted>``."""
+    return _registry.redact(text)
+
+
+def known_secret_count() -> int:
+    """How many credential forms are being redacted (for tests and diagnostics; never the values)."""
+    return len(_registry.known())

@@ -2,14 +2,24 @@
 
 litellm is imported on the first call, not before: importing it takes seconds, and a pytest run
 that selects no behavior test must not pay for it.
+
+No credential leaves this module: every message it raises, every answer it returns (a model or proxy may
+repeat the key it was sent) and every log record of litellm, openai and httpx goes through
+`pytest_behavior.secrets.redact`, which knows the bundle's credentials (headers, nested parameters, URL
+passwords and query keys) and those litellm reads from the environment. The credentials stay wrapped in
+`Secret` in this module's frames, so a traceback showing locals does not print them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import email.utils
 import functools
 import gc
 import inspect
+import logging
+import math
 import os
 import random
 import threading
@@ -24,7 +34,14 @@ from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.inputs import canonical_json
 from pytest_behavior.output import Output
 from pytest_behavior.sampling.cost import response_cost
-from pytest_behavior.secrets import REDACTED, is_secret_name
+from pytest_behavior.secrets import (
+    conceal,
+    redact,
+    remember_environment,
+    remember_module_keys,
+    remember_params,
+    reveal,
+)
 
 #: The text recorded for an answer the provider's content filter withheld (the refusal detector knows it).
 PROVIDER_FILTERED = "[refused: withheld by the provider's content filter]"
@@ -33,6 +50,13 @@ _RETRYABLE_NAMES = (
     "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
     "Timeout", "BadGatewayError", "APIError",
 )
+
+
+_log = logging.getLogger("pytest_behavior.sampling")
+
+
+class RetryRefused(Exception):
+    """A retry was needed but the budget refused the request: the sample stays unsampled (a budget stop)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +145,7 @@ def _import_litellm() -> Any:
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     simulated.register()
+    _redact_logs()
     # litellm builds a very large heap of long-lived objects at import. Moving them out of the collector's
     # reach keeps full collections cheap while sampling and saves about a second of interpreter shutdown,
     # which otherwise walks that heap (measured in benchmarks/http_throughput.py).
@@ -140,9 +165,16 @@ def check_model(bundle: Bundle) -> None:
 
 
 async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy,
-                     on_retry: Callable[[], None] | None = None) -> Completion:
+                     on_retry: Callable[[], None] | None = None,
+                     allow_retry: Callable[[], bool] | None = None) -> Completion:
+    """One sample, retried on transient failures (honouring ``Retry-After``); a `ProviderError` when it fails.
+
+    ``allow_retry`` is asked before each retry, so that a budget counts every HTTP request, retries included;
+    when it refuses, `RetryRefused` is raised and nothing more is sent. ``on_retry`` is told of each retry.
+    """
     litellm = import_litellm()
-    kwargs = bundle.completion_kwargs()
+    _learn_credentials(litellm, bundle)
+    kwargs = conceal(bundle.completion_kwargs())  # credentials stay wrapped in this frame (shown with -l)
     timeout = kwargs.pop("timeout", None) or policy.timeout_s
     retries = [kwargs.pop(name) for name in ("num_retries", "max_retries") if kwargs.get(name) is not None]
     # the plugin retries (honouring Retry-After, caching what arrives); a bundle's own setting sizes that budget
@@ -153,18 +185,31 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
         started = time.perf_counter()
         try:
             response = await litellm.acompletion(
-                model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **kwargs
+                model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **reveal(kwargs)
             )
         except Exception as exc:
             if not _retryable(exc) or attempt == max_attempts:
                 raise ProviderError(_describe_failure(bundle, exc, attempt)) from None
+            if allow_retry is not None and not allow_retry():
+                raise RetryRefused(_describe_failure(bundle, exc, attempt)) from None
+            delay = _backoff(exc, attempt, policy)
+            _log.debug("bundle %r: attempt %d failed (%s), retrying in %.3f s", bundle.label, attempt,
+                       type(exc).__name__, delay, extra={"behavior_retry_delay_s": delay})
             if on_retry is not None:
                 on_retry()
-            await asyncio.sleep(_backoff(exc, attempt, policy))
+            await asyncio.sleep(delay)
             continue
         latency_ms = (time.perf_counter() - started) * 1000
         return _completion(litellm, bundle, response, latency_ms)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _learn_credentials(litellm: Any, bundle: Bundle) -> None:
+    """Everything this call may send as a credential, for `redact`: the bundle's, the environment's (where
+    litellm looks when the bundle has none) and litellm's module-level keys."""
+    remember_params(bundle.litellm_params)
+    remember_environment()
+    remember_module_keys(litellm)
 
 
 async def call_app(bundle: Bundle, value: Any) -> Completion:
@@ -181,7 +226,7 @@ async def call_app(bundle: Bundle, value: Any) -> Completion:
         if inspect.isawaitable(result):
             result = await result
     except Exception as exc:
-        raise ProviderError(f"app {bundle.label!r} raised {type(exc).__name__}: {exc}") from exc
+        raise ProviderError(redact(f"app {bundle.label!r} raised {type(exc).__name__}: {exc}")) from exc
     text = result if isinstance(result, str) else canonical_json(result)
     return Completion(text=text, latency_ms=(time.perf_counter() - started) * 1000)
 
@@ -213,24 +258,51 @@ def _backoff(exc: Exception, attempt: int, policy: CallPolicy) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _retry_after(exc: Exception) -> float | None:
+def _retry_after(exc: Exception, *, now: float | None = None) -> float | None:
+    """Seconds the provider asked to wait: ``retry-after-ms`` (OpenAI's), else ``Retry-After`` as delta-seconds
+    or as an HTTP date (RFC 9110); None when it said nothing usable. ``now``: the clock, as ``time.time()``."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or getattr(exc, "litellm_response_headers", None)
     if not headers:
         return None
+    milliseconds = _seconds(_header(headers, "retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000
+    value = _header(headers, "retry-after")
+    seconds = _seconds(value)
+    if seconds is not None or value is None:
+        return seconds
     try:
-        value = headers.get("retry-after")
-        return None if value is None else max(0.0, float(value))
-    except (TypeError, ValueError, AttributeError):
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:  # an HTTP date is GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    try:
+        value = headers.get(name)
+        if value is None and isinstance(headers, Mapping):
+            value = next((v for k, v in headers.items() if str(k).lower() == name), None)
+    except (AttributeError, TypeError):
+        return None
+    return None if value is None else str(value).strip()
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative finite number of seconds, or None."""
+    try:
+        seconds = float(value) if value is not None else math.nan
+    except ValueError:
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _describe_failure(bundle: Bundle, exc: Exception, attempts: int) -> str:
-    message = f"{type(exc).__name__}: {exc}"
-    for name, value in bundle.litellm_params.items():
-        if is_secret_name(name) and isinstance(value, str) and value:
-            message = message.replace(value, REDACTED)
-    return f"model {bundle.model!r} (bundle {bundle.label!r}) failed after {attempts} attempt(s): {message}"
+    return redact(f"model {bundle.model!r} (bundle {bundle.label!r}) failed after {attempts} attempt(s): "
+                  f"{type(exc).__name__}: {exc}")
 
 
 def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) -> Completion:
@@ -254,7 +326,7 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
         raise ProviderError(f"model {bundle.model!r} returned non-text content: {type(content).__name__}")
     usage = getattr(response, "usage", None)
     return Completion(
-        text=content,
+        text=redact(content),  # a model (or proxy) that repeats the key it was sent must not get it recorded
         finish_reason=getattr(choice, "finish_reason", None),
         tool_calls=tuple(_tool_call(t) for t in tool_calls) if tool_calls else None,
         usage=None if usage is None else {
@@ -267,4 +339,41 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
 
 def _tool_call(call: Any) -> dict[str, Any]:
     function = getattr(call, "function", None)
-    return {"name": getattr(function, "name", None), "arguments": getattr(function, "arguments", None)}
+    name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
+    return {"name": redact(name) if isinstance(name, str) else name,
+            "arguments": redact(arguments) if isinstance(arguments, str) else arguments}
+
+
+_LOGGERS = ("LiteLLM", "litellm", "openai", "httpx", "httpcore", "aiohttp")
+"""The loggers of what sends requests: litellm's own, and the HTTP clients under it."""
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites a log record with every known credential redacted (its message, arguments and traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record that cannot format itself is left for logging to report
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+_redacting_filter = _RedactingFilter()
+
+
+def _redact_logs() -> None:
+    """Put the redacting filter on every logger of litellm and its HTTP clients (a logger's filter sees only the
+    records logged to it, so each one existing after the import gets it)."""
+    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in _LOGGERS]
+    for name in {*names, *_LOGGERS, "LiteLLM Router", "LiteLLM Proxy"}:
+        logger = logging.getLogger(name)
+        if _redacting_filter not in logger.filters:
+            logger.addFilter(_redacting_filter)

@@ -22,7 +22,15 @@ from pytest_behavior.inputs import Input, Message, render_messages
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.cost import estimate_call_usd
-from pytest_behavior.sampling.llm import CallPolicy, Completion, call_app, call_model, check_model, import_litellm
+from pytest_behavior.sampling.llm import (
+    CallPolicy,
+    Completion,
+    RetryRefused,
+    call_app,
+    call_model,
+    check_model,
+    import_litellm,
+)
 
 T = TypeVar("T")
 
@@ -97,13 +105,13 @@ def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingP
     return jobs
 
 
-async def _run_job(job: _Job, plan: SamplingPlan) -> Completion:
+async def _run_job(job: _Job, plan: SamplingPlan, spender: _Spender) -> Completion:
     if job.bundle.kind == "callable":
         return await call_app(job.bundle, job.item.value)
     assert job.messages is not None
     on_retry = plan.monitor.call_retried if plan.monitor is not None else None
     return await call_model(job.bundle, job.messages, seed=_call_seed(plan.seed, job.repeat), policy=plan.policy,
-                            on_retry=on_retry)
+                            on_retry=on_retry, allow_retry=spender.allow_retry if plan.gate is not None else None)
 
 
 def _order(pending: list[_Job], seed: int) -> list[_Job]:
@@ -303,7 +311,11 @@ async def _run_in_order(
             if monitor is not None:
                 monitor.call_started()
             try:
-                completion = await _run_job(job, plan)
+                completion = await _run_job(job, plan, spender)
+            except RetryRefused:  # the budget has no room for a retry: a budget stop, not an error
+                spender.settle(job.arm, estimate, 0.0)
+                stop.append(spender.stop_reason())
+                return
             except BehaviorError as exc:
                 spender.settle(job.arm, estimate, 0.0)
                 failures.append(exc)
@@ -383,6 +395,11 @@ class _Spender:
             self.changed.clear()
             await self.changed.wait()
 
+    def allow_retry(self) -> bool:
+        """Count one more request of a call in flight (a retry): a calls budget caps requests sent, retries
+        included. A retry of a failed request is reserved at no cost (failed requests are not billed)."""
+        return self.gate is None or self.gate.reserve(0.0)
+
     def settle(self, arm: str, estimate: float, actual: float | None) -> None:
         self.in_flight -= 1
         if actual is not None:
@@ -426,7 +443,11 @@ async def _run_all(
             if monitor is not None:
                 monitor.call_started()
             try:
-                completion = await _run_job(job, plan)
+                completion = await _run_job(job, plan, spender)
+            except RetryRefused:  # the budget has no room for a retry: a budget stop, not an error
+                spender.settle(job.arm, estimate, 0.0)
+                stop.reason = stop.reason or spender.stop_reason()
+                return
             except BehaviorError as exc:
                 spender.settle(job.arm, estimate, 0.0)
                 failures.append(exc)
@@ -476,6 +497,10 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False  # the usual case: outside the except, so its errors are not chained to this one
+    else:
+        running = True
+    if not running:
         return asyncio.run(_await(factory))
     box: dict[str, Any] = {}
 
@@ -494,4 +519,8 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _await(factory: Callable[[], Awaitable[T]]) -> T:
-    return await factory()
+    """The coroutine, then the litellm clients it made for this loop closed on it (the loop ends next)."""
+    from pytest_behavior.sampling.clients import closing_loop_clients
+
+    async with closing_loop_clients():
+        return await factory()
