@@ -96,10 +96,11 @@ class ReportOutputs:
             self._write("--behavior-report", "verdict report", report_path,
                         lambda target: write_document(document, target))
         if html_path:
+            from pytest_behavior.files import write_text_atomic
             from pytest_behavior.report.html import render_html
 
             self._write("--behavior-html", "HTML report", html_path,
-                        lambda target: target.write_text(render_html(document), encoding="utf-8"))
+                        lambda target: write_text_atomic(target, render_html(document)))
         if step_summary:
             from pytest_behavior.report.github import github_summary
 
