@@ -11,6 +11,12 @@ from __future__ import annotations
 class BehaviorError(Exception):
     """Something kept the plugin from judging behavior (reported as a test error)."""
 
+    def __str__(self) -> str:
+        # messages quote data (input ids, segments, file contents, provider error bodies): never raw controls
+        from pytest_behavior.report.sanitize import printable
+
+        return printable(super().__str__())
+
 
 class BehaviorConfigError(BehaviorError):
     """A spec, bundle, option or input is wrong; the message says what to change."""

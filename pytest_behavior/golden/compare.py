@@ -253,7 +253,9 @@ def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) ->
     lines += [f"only in {baseline} (baseline): {p.relative_to(baseline)}" for p in pairs.baseline_only]
     lines += [f"only in {candidate} (candidate): {p.relative_to(candidate)}" for p in pairs.candidate_only]
     status = 2 if counts["errors"] else 1 if counts["regressed"] else 0
-    return "\n".join([*sections, "", *lines]), status
+    from pytest_behavior.report.sanitize import printable
+
+    return printable("\n".join([*sections, "", *lines])), status
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -302,4 +304,6 @@ def render_golden_diff(diff: GoldenDiff) -> str:
         body = "\n".join(lines)
     if diff.notes:
         body += "\n\n" + "\n".join(f"note: {note}" for note in diff.notes)
-    return body
+    from pytest_behavior.report.sanitize import printable
+
+    return printable(body)  # labels, ids and notes come from the golden files: data

@@ -16,6 +16,7 @@ from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
 from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, read_golden_file
+from pytest_behavior.report.sanitize import one_line
 
 EXAMPLES_SHOWN = 3
 TEXT_CHARS = 100
@@ -74,8 +75,8 @@ def words(text: str) -> int:
 
 
 def clip(text: str, limit: int = TEXT_CHARS) -> str:
-    """One line, at most ``limit`` characters."""
-    flat = " ".join(str(text).split())
+    """One line, at most ``limit`` characters, control characters escaped (a golden file is data)."""
+    flat = one_line(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -259,7 +260,7 @@ def render_show(summary: GoldenSummary) -> str:
         lines += ["", f"examples (first {len(s.examples)} inputs, first output):"]
         for e in s.examples:
             lines += [f"  {e.id}: {e.input}", f"    -> {e.output}"]
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # every field is one line: none can forge another
 
 
 # ---- a directory --------------------------------------------------------------------------------------------------
@@ -307,12 +308,13 @@ def render_listing(directory: Path, listed: Sequence[ListedFile]) -> str:
         return f"no golden files (*.json) under {directory}"
     from tabulate import tabulate
 
-    rows = [[_relative(f.path, directory), f.test or "(unreadable)", f.label or DASH,
-             DASH if f.inputs is None else str(f.inputs), f.recorded_at or DASH] for f in listed]
+    rows = [[one_line(cell) for cell in (_relative(f.path, directory), f.test or "(unreadable)", f.label or DASH,
+                                         DASH if f.inputs is None else str(f.inputs), f.recorded_at or DASH)]
+            for f in listed]
     headers = [f"path (under {directory})", "test", "label", "inputs", "recorded"]
     table = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                      colalign=("left", "left", "left", "right", "left"))
     readable = [f for f in listed if f.error is None]
     lines = [str(table), "", f"{len(readable)} golden file{'s' if len(readable) != 1 else ''} under {directory}"]
-    lines += [f"error: {f.error}" for f in listed if f.error is not None]
+    lines += [f"error: {one_line(f.error)}" for f in listed if f.error is not None]
     return "\n".join(lines)

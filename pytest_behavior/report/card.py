@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_behavior.golden.show import DASH, clip, quantile, words
 from pytest_behavior.golden.store import GoldenRecord
+from pytest_behavior.report.sanitize import one_line
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def _test_row(t: FileCard) -> list[str]:
     f = t.figures
     length = f.length_words.values
     latency = f.latency_ms.values
-    return [_short_test(t.test), t.recorded_at or DASH, str(t.inputs), str(f.samples),
+    return [_short_test(t.test), one_line(t.recorded_at or DASH), str(t.inputs), str(f.samples),
             DASH if f.schema_valid.value is None else _pct(f.schema_valid), _pct(f.refusal).replace(NOT_RECORDED, DASH),
             DASH if length is None else f"{length['p50']:.0f}", DASH if latency is None else f"{latency['p50']:,.0f}"]
 
@@ -276,7 +277,7 @@ def render_card(card: BehaviorCard) -> str:
         headers = ["test", "recorded", "inputs", "samples", "schema-valid", "refusal", "words p50", "latency p50 ms"]
         lines += ["", "Per test:", "", *str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
                                                      colalign=("left", "left", *("right",) * 6))).splitlines()]
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # labels and ids from golden files are data
 
 
 def render_cards(cards: Sequence[BehaviorCard], *, files: int) -> str:

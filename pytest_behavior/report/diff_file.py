@@ -175,7 +175,9 @@ class DiffRepr:
                 (" PASS ", {"green": True}))
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        from pytest_behavior.report.sanitize import printable
+
+        self.text = printable(text)  # outputs and ids quoted in the diff never drive the terminal
 
     def __str__(self) -> str:
         return self.text

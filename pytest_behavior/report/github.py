@@ -1,29 +1,55 @@
 """The Markdown summary appended to ``$GITHUB_STEP_SUMMARY`` (GitHub Actions' job summary page).
 
 Regressions first, each with its diff folded in a ``<details>`` block; provider drift and errors called
-out. GitHub caps a step summary at 1 MiB, so each diff is cut to `MAX_DIFF_LINES` lines and the page to
-`MAX_CHARS` characters; the full diffs stay in the run directory and the JSON report.
+out. Everything taken from the run's data (test ids, segment names, outputs quoted in diffs, error messages)
+is data, not Markdown: table cells escape Markdown and HTML (`markdown_text`), so a segment named
+``![x](http://…)`` or ``<img src=…>`` shows as text and ``@someone`` notifies no one; diffs sit in code fences
+longer than any run of backticks inside them.
+
+GitHub rejects a step summary over 1 MiB, counted in bytes. Each diff is cut to `MAX_DIFF_LINES` lines of at
+most `MAX_LINE_CHARS` characters, and the page to `MAX_BYTES` UTF-8 bytes less what the step already wrote
+(`fit_summary`), cut only between blocks (never inside a fence or a ``<details>``) with a line that says so.
+The full diffs stay in the run directory and the JSON report.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_behavior.comparison import DRIFT_NOTE
+from pytest_behavior.report.sanitize import one_line, printable
+
 MAX_DIFF_LINES = 80
-MAX_CHARS = 400_000
+MAX_LINE_CHARS = 400
+MAX_CELL_CHARS = 200
+MAX_BYTES = 1_000_000
+"""GitHub's limit is 1 MiB (1,048,576 bytes) per step; the margin is for what else the step writes."""
+ENCODING_ERRORS = "backslashreplace"
+"""How the summary is encoded to UTF-8 (a lone surrogate must not stop the write; `printable` escapes them)."""
+CUT_NOTE = "… (cut here to stay under GitHub's 1 MiB step summary limit; the JSON report and the run directory " \
+           "hold everything)"
 _ORDER = {"REGRESSED": 0, "INCONCLUSIVE": 1, "PASS": 2}
 _MARK = {"REGRESSED": "🔴 REGRESSED", "INCONCLUSIVE": "🟡 INCONCLUSIVE", "PASS": "🟢 PASS"}
+_MARKDOWN = re.compile(r"([\\`*\[\]()!|~$]|(?<![^\W_])_|_(?![^\W_]))")
+"""Markdown punctuation to backslash-escape; a ``_`` between two letters or digits (``test_spec``) cannot
+emphasize, so stays."""
+_LINKISH = re.compile(r"(?i)(://|www\.)")
+_SAFE_CODE = re.compile(r"[\w.=+\-,/]*")
+_FENCE = re.compile(r"`{3,}[a-z]*")
+_TAG_CHARS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def github_summary(document: Mapping[str, Any]) -> str:
+def github_summary(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -> str:
     counts = document["summary"]
     parts = [
         "## pytest-behavior",
         "",
         f"**{counts['regressed']} regressed**, {counts['errors']} errors, {counts['inconclusive']} inconclusive, "
         f"{counts['passed']} passed, {counts['recorded']} recorded ({counts['tests']} behavior tests, "
-        f"mode `{document['run']['mode']}`)",
+        f"mode {_code(str(document['run']['mode']))})",
         "",
     ]
     rows = _rows(document["tests"])
@@ -32,10 +58,7 @@ def github_summary(document: Mapping[str, Any]) -> str:
                   "|---|---|---|---|---|---|", *rows, ""]
     for test in document["tests"]:
         parts += _details(test)
-    text = "\n".join(parts) + "\n"
-    if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS] + "\n\n… (cut: GitHub's summary size limit; see the JSON report)\n"
-    return text
+    return fit_summary("\n".join(parts) + "\n", max_bytes)
 
 
 def _rows(tests: Any) -> list[str]:
@@ -43,7 +66,7 @@ def _rows(tests: Any) -> list[str]:
 
     rows = []
     for test in tests:
-        name = _cell(test["nodeid"])
+        name = markdown_text(test["nodeid"])
         if test["outcome"] == "error":
             rows.append(f"| {name} | – | – | – | – | ⚪ ERROR |")
             continue
@@ -52,36 +75,107 @@ def _rows(tests: Any) -> list[str]:
                 continue
             metric = v["metric"] if v["segment"] is None else f"{v['metric']} [{v['segment']}]"
             values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
-            rows.append(f"| {name} | {_cell(metric)} | `{v['bound']}` | {values} | {format_change(v)} | "
-                        f"{_MARK.get(v['verdict'], v['verdict'])} |")
+            rows.append(f"| {name} | {markdown_text(metric)} | {_code(str(v['bound']))} | {values} | "
+                        f"{format_change(v)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |")
     return rows
 
 
 def _details(test: Mapping[str, Any]) -> list[str]:
     if test["outcome"] == "error":
-        return [f"<details><summary>⚪ <code>{_html(test['nodeid'])}</code>: error</summary>", "", "```text",
-                _fence(test["error"] or ""), "```", "</details>", ""]
+        return [f"<details><summary>⚪ <code>{_html(test['nodeid'])}</code>: error</summary>", "",
+                *_fenced(_shown_lines(str(test["error"] or ""))), "</details>", ""]
     if test["outcome"] != "regressed" or not test.get("diff"):
         return []
-    lines = test["diff"].splitlines()
-    shown = lines[:MAX_DIFF_LINES]
-    more = [f"… {len(lines) - MAX_DIFF_LINES} more lines"] if len(lines) > MAX_DIFF_LINES else []
-    drift = (["", "> **Provider drift**: same bundle fingerprint as the baseline, different behavior: the provider "
-                  "changed the model under the same name."] if test.get("provider_drift") else [])
-    where = ["", f"Full diff: `{test['diff_file']}`"] if test.get("diff_file") else []
-    return [f"<details><summary>🔴 <code>{_html(test['nodeid'])}</code>: diff</summary>", *drift, "", "```text",
-            _fence("\n".join(shown + more)), "```", *where, "</details>", ""]
+    drift = ["", f"> **Provider drift**: {DRIFT_NOTE}."] if test.get("provider_drift") else []
+    where = ["", f"Full diff: {_code(str(test['diff_file']))}"] if test.get("diff_file") else []
+    return [f"<details><summary>🔴 <code>{_html(test['nodeid'])}</code>: diff</summary>", *drift, "",
+            *_fenced(_shown_lines(str(test["diff"]))), *where, "</details>", ""]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _shown_lines(text: str) -> list[str]:
+    """At most `MAX_DIFF_LINES` lines of at most `MAX_LINE_CHARS` characters, controls escaped."""
+    lines = printable(text).split("\n")
+    shown = [line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…"
+             for line in lines[:MAX_DIFF_LINES]]
+    return shown + ([f"… {len(lines) - MAX_DIFF_LINES} more lines"] if len(lines) > MAX_DIFF_LINES else [])
 
 
-def _html(text: str) -> str:
-    import html
+def _fenced(lines: list[str]) -> list[str]:
+    """A ``text`` code block whose fence is longer than any backtick run inside, so nothing inside closes it."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *lines, fence]
 
-    return html.escape(text)
+
+def markdown_text(text: object, *, limit: int = MAX_CELL_CHARS) -> str:
+    """Data as literal text in a Markdown table cell or paragraph: one line, controls escaped, Markdown
+    punctuation backslash-escaped, ``<``/``>``/``&`` as entities, no autolinks, no @mentions."""
+    flat = one_line(text)
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    escaped = _unlinked(html.escape(flat, quote=False))  # entities first: "\\&" would show the "&lt;" literally
+    return _MARKDOWN.sub(r"\\\1", escaped)
 
 
-def _fence(text: str) -> str:
-    return text.replace("```", "`\u200b``")
+def _unlinked(text: str) -> str:
+    """A zero-width space after ``@`` (no mention), inside ``://`` and ``www.`` (no autolink)."""
+    return _LINKISH.sub(lambda m: m.group()[:-1] + "\u200b" + m.group()[-1], text.replace("@", "@\u200b"))
+
+
+def _code(text: str) -> str:
+    """A short known-safe token in a code span; anything else as escaped text."""
+    return f"`{text}`" if _SAFE_CODE.fullmatch(text) and len(text) <= MAX_CELL_CHARS else markdown_text(text)
+
+
+def _html(text: object) -> str:
+    """Data inside raw HTML (a ``<summary>``): escaped, one line, no mention."""
+    flat = one_line(text)
+    if len(flat) > MAX_CELL_CHARS:
+        flat = flat[: MAX_CELL_CHARS - 1] + "…"
+    return _unlinked(html.escape(flat))
+
+
+# ---- the size limit -----------------------------------------------------------------------------------------------
+
+
+def encoded_size(text: str) -> int:
+    return len(text.encode("utf-8", ENCODING_ERRORS))
+
+
+def fit_summary(text: str, max_bytes: int) -> str:
+    """``text`` if it fits in ``max_bytes`` UTF-8 bytes; else its longest prefix that ends between blocks (outside
+    any code fence and ``<details>``, not between a table's header and its rule), then `CUT_NOTE`; empty if not
+    even the note fits.
+
+    Reads the structure this module writes: a fence is a line of 3+ backticks (and a tag), closed by a line of
+    the same backticks; ``<details>`` / ``</details>`` start their lines (data never does: it is escaped or
+    inside a fence).
+    """
+    if encoded_size(text) <= max_bytes:
+        return text
+    note = f"\n{CUT_NOTE}\n"  # after a blank line: a line right under a table would become one of its rows
+    budget = max_bytes - encoded_size(note)
+    if budget < 0:
+        return ""
+    lines = text.splitlines(keepends=True)
+    used = cut = 0  # bytes so far; lines kept (always at a block boundary)
+    fence: str | None = None
+    depth = 0
+    for index, line in enumerate(lines):
+        used += encoded_size(line)
+        if used > budget:
+            break
+        bare = line.rstrip("\n")
+        if fence is not None:
+            fence = None if bare == fence else fence
+        elif _FENCE.fullmatch(bare):
+            fence = bare.rstrip(_TAG_CHARS)
+        elif bare.startswith("<details>"):
+            depth += 1
+        elif bare.startswith("</details>"):
+            depth = max(0, depth - 1)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if fence is None and depth == 0 and not following.startswith("|---"):
+            cut = index + 1
+    kept = "".join(lines[:cut])
+    return kept + ("" if not kept or kept.endswith("\n\n") else "\n") + f"{CUT_NOTE}\n"

@@ -16,7 +16,7 @@ The page has
 * a footer on how to read PASS / REGRESSED / INCONCLUSIVE.
 
 Every string taken from the document is HTML-escaped (test ids and model outputs quoted in diffs may hold
-markup), and every number may be missing or non-finite (JSON ``null``): it renders as "–".
+markup) and its control characters shown as escapes (`pytest_behavior.report.sanitize`), and every number may be missing or non-finite (JSON ``null``): it renders as "–".
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_behavior import comparison
 from pytest_behavior.report.values import DASH, format_interval, format_p, format_value
 from pytest_behavior.report.values import format_estimate as format_change
 
@@ -44,8 +45,7 @@ CANDIDATE_COLOR = "#c026d3"
 VERDICT_COLORS = {"PASS": GREEN, "REGRESSED": RED, "INCONCLUSIVE": AMBER}
 OUTCOME_COLORS = {"regressed": RED, "error": GREY, "inconclusive": AMBER, "passed": GREEN, "recorded": SLATE}
 OUTCOME_ORDER = {"regressed": 0, "error": 1, "inconclusive": 2, "passed": 3, "recorded": 3}
-DRIFT_NOTE = ("same bundle fingerprint as the baseline, different behavior: the provider changed the model "
-              "under the same name")
+DRIFT_NOTE = comparison.DRIFT_NOTE  # one wording of provider drift in every report
 
 CHART_WIDTH = 760
 LABEL_RIGHT = 160  # row labels of the bar and whisker charts end here
@@ -744,7 +744,11 @@ def ratio_svg(prop: Doc) -> str:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Data as HTML text: escaped, and with controls, bidi overrides and lone surrogates shown as escapes (a
+    surrogate could not even be written as UTF-8; an override would make a test id read backwards)."""
+    from pytest_behavior.report.sanitize import printable
+
+    return html.escape(printable(value), quote=True)
 
 
 def _num(value: object) -> float | None:

@@ -1,10 +1,16 @@
-"""Per-test properties for ``--junitxml`` (carried on the report, so they survive xdist)."""
+"""Per-test properties for ``--junitxml`` (carried on the report, so they survive xdist).
+
+pytest escapes a property's value for XML but writes its name as given, so a segment named with ``\x0b`` or
+``ESC`` would make the whole file unparseable: every name and value goes through `one_line` here, which leaves
+only characters XML 1.0 allows (and shows the others as escapes, the same ones the terminal shows).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.report.values import format_change, format_p
 
 
@@ -26,4 +32,4 @@ def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         where = "" if v["segment"] is None else f"[{v['segment']}]"
         props.append((f"behavior:{v['metric_key']}{where}:{v['bound']}",
                       f"{v['verdict']} {format_change(v)} p={format_p(v['p_adjusted'], missing='-')}"))
-    return props
+    return [(one_line(name), one_line(value)) for name, value in props]

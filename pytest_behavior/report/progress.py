@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_behavior.report.sanitize import one_line
+
 ProgressMode = Literal["auto", "live", "lines", "off"]
 
 AUTO_DELAY_S = 2.0
@@ -46,7 +48,7 @@ class Progress:
 
     def __init__(self, test: str, write: Callable[[str, bool], None], style: ProgressStyle,
                  *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.test, self.write, self.style, self.clock = test, write, style, clock
+        self.test, self.write, self.style, self.clock = one_line(test), write, style, clock
         self.total = self.cached = self.done = self.in_flight = self.retries = self.failed = 0
         self.spent_usd = 0.0
         self.estimated_usd: float | None = None
