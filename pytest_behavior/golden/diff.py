@@ -15,6 +15,7 @@ from pytest_behavior.comparison import Comparison
 from pytest_behavior.judge import BoundVerdict
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
+from pytest_behavior.report.sanitize import one_line, printable
 
 MAX_FLIPPED_SHOWN = 3
 CELL_CHARS = 160
@@ -41,7 +42,7 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
     for v in verdicts:
         change, interval = format_change(v)
         rows.append([
-            v.label, v.bound, format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
+            one_line(v.label), one_line(v.bound), format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
             change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
             else f"{v.n_inputs}x{v.repeats}",
         ])
@@ -75,7 +76,7 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
                                        max_flipped=max_flipped, cell_chars=cell_chars))
     lines += _section(pairing_lines(result))
     lines += _section(_bundles(result))
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # data (outputs, ids, segments, labels) never reaches a terminal raw
 
 
 def _section(body: Sequence[str]) -> list[str]:
@@ -129,7 +130,7 @@ def _flipped(
         input_id = result.paired_ids[index]
         item = next(i for i in result.inputs if i.id == input_id)
         rows.append([
-            f"{input_id}\n{truncate(input_text(item.value), 80)}",
+            f"{one_line(input_id)}\n{truncate(input_text(item.value), 80)}",
             _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0], cell_chars),
             _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0], cell_chars),
         ])
@@ -154,7 +155,7 @@ def _value_note(kind: str, value: float) -> str:
 
 
 def truncate(text: str, limit: int = CELL_CHARS) -> str:
-    flat = " ".join(text.split())
+    flat = one_line(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -176,7 +177,7 @@ def pairing_lines(result: Comparison) -> list[str]:
 
 
 def _ids(ids: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(ids[:limit])
+    shown = ", ".join(one_line(i) for i in ids[:limit])
     return shown + (f", ... (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
@@ -188,7 +189,7 @@ def _bundles(result: Comparison) -> list[str]:
         if result.baseline.fingerprint and result.baseline.fingerprint == result.candidate.fingerprint:
             lines.append("same bundle fingerprint, different behavior: the provider changed the model under the "
                          "same name (provider drift), or sampling settings differ")
-    return lines
+    return [one_line(line) for line in lines]  # a label is one line, whatever it holds
 
 
 def _segment_lines(result: Comparison) -> list[str]:
@@ -204,7 +205,7 @@ def _segment_lines(result: Comparison) -> list[str]:
                      if any(v.segment == name for v in result.regressed)]
         lines.append(f"segments judged separately: {', '.join(result.segments)} (Holm over the segments and the "
                      f"overall result); regressed in: {', '.join(regressed) or 'none'}")
-    return lines
+    return [one_line(line) for line in lines]  # a segment name is one line, whatever it holds
 
 
 def _sequential_lines(result: Comparison) -> list[str]:
@@ -233,6 +234,6 @@ def inconclusive_message(result: Comparison) -> str:
     for v in result.inconclusive:
         advice = f"; {v.advice}" if v.advice else ""
         parts.append(f"{v.metric} {v.bound} at N={v.n_inputs}: {leaning(v)}{advice}")
-    return f"{result.test}: INCONCLUSIVE, not enough data to decide:\n  " + "\n  ".join(parts)
+    return printable(f"{result.test}: INCONCLUSIVE, not enough data to decide:\n  " + "\n  ".join(parts))
 
 

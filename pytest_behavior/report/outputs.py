@@ -149,8 +149,18 @@ class ReportOutputs:
 
 
 def _append(path: Path, text: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
+    """Append the GitHub summary, cut to fit what the step's summary file still has room for (GitHub counts
+    the bytes of the whole file, earlier writes of the same step included)."""
+    from pytest_behavior.report.github import ENCODING_ERRORS, MAX_BYTES, fit_summary
+
+    try:
+        used = path.stat().st_size
+    except OSError:
+        used = 0
+    text = fit_summary(text, MAX_BYTES - used)
+    if text:
+        with open(path, "a", encoding="utf-8", errors=ENCODING_ERRORS) as handle:
+            handle.write(text)
 
 
 def _resolve(value: str) -> Path:

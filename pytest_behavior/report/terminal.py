@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.report.values import format_change
 
 MAX_TEST_CHARS = 64
@@ -12,7 +13,7 @@ MAX_TEST_CHARS = 64
 
 def _short(test: str) -> str:
     """``dir/test_mod.py::test_x`` -> ``test_mod.py::test_x``, cut from the left if still long."""
-    path, sep, rest = test.partition("::")
+    path, sep, rest = one_line(test).partition("::")
     short = path.rsplit("/", 1)[-1] + sep + rest
     return short if len(short) <= MAX_TEST_CHARS else "…" + short[-(MAX_TEST_CHARS - 1):]
 
@@ -33,7 +34,7 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                 continue  # a segment is listed only when it regressed and the overall result did not
             change = format_change(v, with_bounds=False)
             metric = v["metric"] if segment is None else f"{v['metric']} [{segment}]"
-            rows.append([_short(s["nodeid"]), metric, v["bound"],
+            rows.append([_short(s["nodeid"]), one_line(metric), one_line(v["bound"]),
                          f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
                          change, v["verdict"]])
     table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
@@ -51,7 +52,7 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         budget = sum(q["n_max"] for q in sequential)
         lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
                      f"{100 * (budget - used) / budget:.0f}%)")
-    lines += [f"{_short(s['nodeid'])}: {s['budget_note']}" for s in summaries if s.get("budget_note")]
+    lines += [f"{_short(s['nodeid'])}: {one_line(s['budget_note'])}" for s in summaries if s.get("budget_note")]
     return lines + operational_lines(summaries)
 
 
@@ -66,7 +67,7 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                 continue
             source = arm["source"]
             source = "live" if source in ("model", "callable", "live") else source if source == "records" else "golden"
-            rows.append([_short(s["nodeid"]), f"{name} {arm['label']}", source,
+            rows.append([_short(s["nodeid"]), one_line(f"{name} {arm['label']}"), source,
                          "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
                          _ms(arm["latency_p50_ms"]), _ms(arm["latency_p95_ms"])])
     if not rows:
