@@ -344,36 +344,42 @@ def _tool_call(call: Any) -> dict[str, Any]:
             "arguments": redact(arguments) if isinstance(arguments, str) else arguments}
 
 
-_LOGGERS = ("LiteLLM", "litellm", "openai", "httpx", "httpcore", "aiohttp")
-"""The loggers of what sends requests: litellm's own, and the HTTP clients under it."""
+_LOGGERS = ("LiteLLM", "litellm", "openai", "httpx", "httpcore", "aiohttp", "pytest_behavior")
+"""Loggers whose records are redacted: litellm's own, the HTTP clients under it, and this plugin's."""
 
 
-class _RedactingFilter(logging.Filter):
-    """Rewrites a log record with every known credential redacted (its message, arguments and traceback)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a record that cannot format itself is left for logging to report
-            return True
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
+def _redact_record(record: logging.LogRecord) -> None:
+    """Rewrite a log record with every known credential redacted (its message, arguments and traceback)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a record that cannot format itself is left for logging to report
+        return
+    redacted = redact(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
 
 
-_redacting_filter = _RedactingFilter()
+_log_factory_installed = False
 
 
 def _redact_logs() -> None:
-    """Put the redacting filter on every logger of litellm and its HTTP clients (a logger's filter sees only the
-    records logged to it, so each one existing after the import gets it)."""
-    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in _LOGGERS]
-    for name in {*names, *_LOGGERS, "LiteLLM Router", "LiteLLM Proxy"}:
-        logger = logging.getLogger(name)
-        if _redacting_filter not in logger.filters:
-            logger.addFilter(_redacting_filter)
+    """Redact the records of `_LOGGERS` as they are made. A record factory, not a filter: a logger's filter sees
+    only the records logged to that very logger, and the HTTP clients create theirs lazily (``httpcore.http11``
+    appears with the first connection)."""
+    global _log_factory_installed
+    if _log_factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if record.name.startswith(_LOGGERS):
+            _redact_record(record)
+        return record
+
+    logging.setLogRecordFactory(make_record)
+    _log_factory_installed = True
