@@ -9,6 +9,7 @@ when any of that changes and never contains a credential.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import inspect
@@ -28,10 +29,85 @@ AppFunction = Callable[[Any], Any]
 OPERATIONAL_PARAMS = frozenset({"timeout", "request_timeout", "num_retries", "max_retries", "metadata",
                                 "input_cost_per_token", "output_cost_per_token"})
 
+#: Keyword arguments of `Bundle` forwarded to ``litellm.acompletion``: litellm's OpenAI-compatible completion
+#: parameters, how to reach the provider, provider credentials, and prices. Anything else a provider accepts goes in
+#: ``litellm_params={...}``, so that a typo (``temprature=``) is an error instead of a silent no-op.
+COMPLETION_PARAMS = frozenset({
+    # what the model does (OpenAI-compatible, as litellm.acompletion names them)
+    "top_p", "top_k", "stop", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty",
+    "logit_bias", "logprobs", "top_logprobs", "tool_choice", "parallel_tool_calls", "functions", "function_call",
+    "reasoning_effort", "verbosity", "thinking", "modalities", "audio", "prediction", "web_search_options",
+    "service_tier", "store", "prompt_cache_key", "safety_identifier", "user", "mock_response",
+    # how the call is made
+    "api_base", "base_url", "api_key", "api_version", "organization", "extra_headers", "extra_body",
+    "custom_llm_provider", "deployment_id", "drop_params", "timeout", "request_timeout", "num_retries",
+    "max_retries", "metadata",
+    # provider credentials and locations
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name", "aws_profile_name",
+    "vertex_project", "vertex_location", "vertex_credentials", "azure_ad_token",
+    # prices for a model litellm has none for (cost bounds and budgets)
+    "input_cost_per_token", "output_cost_per_token",
+})
+
+#: Names the plugin sets itself, or that would make one call stand for several samples.
+_RESERVED_PARAMS = {
+    "model": "it is Bundle(model=...)",
+    "messages": "the plugin renders them from system=, prompt= and each input",
+    "stream": "the plugin reads each answer whole",
+    "n": "one call is one sample (behavior.sample(..., repeats=K) asks for several answers per input)",
+    "seed": "the plugin passes each call its own seed (--behavior-seed / behavior_seed in the ini file)",
+}
+_FIELDS = ("model", "system", "prompt", "temperature", "tools", "response_format", "label", "litellm_params")
+
+
+def unknown_options_message(unknown: Sequence[str], *, where: str, noun: str = "keyword",
+                            known: Sequence[str] = ()) -> str:
+    """``<where> got an unknown keyword 'temprature' — did you mean 'temperature'?`` (every unknown name, each with
+    the closest known one), and how to pass a provider option that is not in `COMPLETION_PARAMS`."""
+    reserved = [name for name in unknown if name in _RESERVED_PARAMS]
+    if reserved:
+        return f"{where} does not take {reserved[0]!r}: {_RESERVED_PARAMS[reserved[0]]}"
+    candidates = sorted({*_FIELDS, *COMPLETION_PARAMS, *known})
+    suggestions = {name: difflib.get_close_matches(name, candidates, n=1) for name in unknown}
+    if len(unknown) == 1:
+        name, close = unknown[0], suggestions[unknown[0]]
+        listed = f"an unknown {noun} {name!r}" + (f" — did you mean {close[0]!r}?" if close else ".")
+    else:
+        parts = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                 for name, close in suggestions.items()]
+        listed = f"unknown {noun}s {', '.join(parts[:-1])} and {parts[-1]}."
+    return (f"{where} got {listed} Other litellm options go in litellm_params={{...}}; the completion parameters "
+            "Bundle takes directly are listed in the README.")
+
+
+def _litellm_params(params: Mapping[str, Any], explicit: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The keyword arguments (checked against `COMPLETION_PARAMS`) merged with ``litellm_params`` (not checked:
+    the way to pass any other provider option)."""
+    unknown = [name for name in params if name not in COMPLETION_PARAMS]
+    if unknown:
+        raise TypeError(unknown_options_message(unknown, where="Bundle()"))
+    if explicit is None:
+        return dict(params)
+    if not isinstance(explicit, Mapping) or not all(isinstance(k, str) for k in explicit):
+        raise TypeError(f"Bundle(litellm_params=...) must be a dict of option names to values, got {explicit!r}")
+    for name in explicit:
+        if name in _FIELDS:
+            raise TypeError(f"Bundle(litellm_params=...) holds {name!r}: pass it as Bundle({name}=...)")
+        if name in _RESERVED_PARAMS:
+            raise TypeError(f"Bundle(litellm_params=...) holds {name!r}: {_RESERVED_PARAMS[name]}")
+        if name in params:
+            raise TypeError(f"Bundle() got {name!r} both as a keyword and in litellm_params")
+    return {**params, **explicit}
+
 
 @dataclass(frozen=True, init=False)
 class Bundle:
-    """A model configuration under test. Extra keyword arguments are passed to ``litellm.acompletion``."""
+    """A model configuration under test.
+
+    Keyword arguments in `COMPLETION_PARAMS` (``max_tokens=``, ``api_base=``, ``api_key=``, ...) are passed to
+    ``litellm.acompletion``; any other provider option goes in ``litellm_params={...}``. An unknown keyword is a
+    `TypeError` naming the closest known one (a typo must not be sent to the provider, or ignored by it).
+    """
 
     model: str | None
     system: str | None
@@ -57,21 +133,23 @@ class Bundle:
         tools: Sequence[Mapping[str, Any]] | None = None,
         response_format: Mapping[str, Any] | None = None,
         label: str | None = None,
+        litellm_params: Mapping[str, Any] | None = None,
         _kind: BundleKind = "model",
         _records: RecordSet | None = None,
         _app: AppFunction | None = None,
         _app_version: str | None = None,
-        **litellm_params: Any,
+        **params: Any,
     ) -> None:
         if _kind == "model" and not (isinstance(model, str) and model):
             raise TypeError("Bundle(model=...) needs a litellm model string, e.g. 'openai/gpt-4o-mini' or 'sim/bot'")
         if temperature is not None and not isinstance(temperature, (int, float)):
             raise TypeError(f"Bundle temperature must be a number, got {temperature!r}")
+        forwarded = _litellm_params(params, litellm_params)
         for name, value in (
             ("model", model), ("system", system), ("prompt", prompt), ("temperature", temperature),
             ("tools", None if tools is None else tuple(tools)), ("response_format", response_format),
             ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind),
-            ("litellm_params", dict(litellm_params)),
+            ("litellm_params", forwarded),
             ("records", _records), ("app", _app), ("app_version", _app_version), ("app_version_pinned", False),
         ):
             object.__setattr__(self, name, value)

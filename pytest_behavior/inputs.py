@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
@@ -24,6 +25,8 @@ class Input:
     id: str
     value: Any
     segment: str | None = None
+    source: str | None = field(default=None, compare=False, repr=False)
+    """Where the input was read (``tickets.jsonl:12``, ``tickets.csv:4``, ``data.json[3]``), for error messages."""
 
 
 def canonical_json(value: Any) -> str:
@@ -38,31 +41,67 @@ def input_id(value: InputValue) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:12]
 
 
-def make_input(value: InputValue) -> Input:
+def make_input(value: InputValue, source: str | None = None) -> Input:
     segment = value.get("segment") if isinstance(value, Mapping) else None
-    return Input(id=input_id(value), value=value, segment=None if segment is None else str(segment))
+    return Input(id=input_id(value), value=value, segment=None if segment is None else str(segment), source=source)
 
 
 def load_dataset(path: Path) -> list[InputValue]:
     """Read inputs from a JSONL, JSON (a list) or CSV file."""
+    return [value for value, _ in load_dataset_with_sources(path)]
+
+
+def load_dataset_with_sources(path: Path) -> list[tuple[InputValue, str]]:
+    """The inputs of a JSONL, JSON (a list) or CSV file, each with where it was read (``path:line``)."""
     if not path.is_file():
         raise BehaviorConfigError(f"input dataset {path} does not exist")
     suffix = path.suffix.lower()
     text = path.read_text(encoding="utf-8-sig")
     if suffix == ".csv":
-        return [dict(row) for row in csv.DictReader(text.splitlines())]
+        return _load_csv(text, path)
     if suffix == ".json":
         data = _parse_json(text, path)
         if not isinstance(data, list):
             raise BehaviorConfigError(f"{path}: a JSON dataset must be a list of inputs")
-        return [_check_value(item, f"{path}[{i}]") for i, item in enumerate(data)]
+        return [(_check_value(item, f"{path}[{i}]"), f"{path}[{i}]") for i, item in enumerate(data)]
     if suffix == ".jsonl":
-        values: list[InputValue] = []
+        values: list[tuple[InputValue, str]] = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                values.append(_check_value(_parse_json(line, path, lineno), f"{path}:{lineno}"))
+                values.append((_check_value(_parse_json(line, path, lineno), f"{path}:{lineno}"), f"{path}:{lineno}"))
         return values
     raise BehaviorConfigError(f"input dataset {path}: use a .jsonl, .json or .csv file")
+
+
+def _load_csv(text: str, path: Path) -> list[tuple[InputValue, str]]:
+    """Rows of a CSV file as dicts keyed by its header. A row with fewer cells than the header is an error naming the
+    file, line and column (``csv`` would fill them with None, which a template renders as the text "None"); so is a
+    row with more cells. An empty cell (``a,,c``) is a value: the empty string. Quoted cells may span lines."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    blank = [i + 1 for i, name in enumerate(header) if not name.strip()]
+    if blank:
+        raise BehaviorConfigError(f"{path}:1: the header has no name for column {blank[0]}")
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise BehaviorConfigError(f"{path}:1: the header names column {duplicates[0]!r} twice")
+    rows: list[tuple[InputValue, str]] = []
+    for row_number, row in enumerate(reader, start=1):
+        where = f"{path}:{reader.line_num}"
+        missing = [name for name in header if row.get(name) is None]
+        if missing:
+            raise BehaviorConfigError(
+                f"{where}: data row {row_number} has no value for column {missing[0]!r} "
+                f"({len(header) - len(missing)} of {len(header)} cells); write an empty cell (a trailing comma) "
+                "for an empty value"
+            )
+        if None in row:
+            raise BehaviorConfigError(
+                f"{where}: data row {row_number} has {len(header) + len(row[None])} cells but the header names "
+                f"{len(header)} columns (quote a cell that holds a comma)"
+            )
+        rows.append((dict(row), where))
+    return rows
 
 
 def _parse_json(text: str, path: Path, lineno: int | None = None) -> Any:
@@ -84,17 +123,19 @@ def resolve_inputs(
 ) -> list[Input]:
     """Turn the user's inputs into `Input`s, checking ids are unique; keep a seeded subset of `n`."""
     values: Iterable[InputValue]
+    sources: Sequence[str | None] | None = None
     if isinstance(inputs, (str, Path)) and (isinstance(inputs, Path) or _looks_like_path(inputs)):
-        values = load_dataset(Path(inputs))
-        if not values:
+        loaded = load_dataset_with_sources(Path(inputs))
+        if not loaded:
             raise BehaviorConfigError(f"input dataset {inputs} holds no inputs")
+        values, sources = [v for v, _ in loaded], [where for _, where in loaded]
     elif isinstance(inputs, str):
         raise BehaviorConfigError(
             "behavior.sample() got a single string; pass a list of inputs or a dataset path (.jsonl/.json/.csv)"
         )
     else:
         values = [_check_value(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
-    resolved = [make_input(v) for v in values]
+    resolved = [make_input(v, None if sources is None else sources[i]) for i, v in enumerate(values)]
     _check_unique(resolved)
     if not resolved:
         raise BehaviorConfigError("behavior.sample() got no inputs")
@@ -147,11 +188,33 @@ def render_prompt(template: str | None, item: Input) -> str:
     try:
         return template.format_map(fields)
     except KeyError as exc:
+        name = str(exc.args[0])
+        if _looks_like_literal_braces(name):
+            raise BehaviorConfigError(
+                f"prompt template {_shown(template)!r} has literal braces, read as a field named {name!r}. "
+                f"{_BRACES_HINT}"
+            ) from None
+        where = f" ({item.source})" if item.source else ""
         raise BehaviorConfigError(
-            f"prompt template needs field {exc.args[0]!r}, which input {item.id!r} does not have"
+            f"prompt template needs field {name!r}, which input {item.id!r}{where} does not have"
         ) from None
     except (ValueError, IndexError) as exc:
-        raise BehaviorConfigError(f"prompt template {template!r} is not a valid format string: {exc}") from None
+        raise BehaviorConfigError(
+            f"prompt template {_shown(template)!r} is not a valid format string ({exc}). {_BRACES_HINT}"
+        ) from None
+
+
+_BRACES_HINT = ("The template is filled with str.format: write a literal brace twice, {{ and }}, e.g. "
+                "'Summarize {text} as JSON: {{\"summary\": \"...\"}}' (a field stays single: {text}).")
+
+
+def _looks_like_literal_braces(name: str) -> bool:
+    """A field "name" no input can mean: ``{"summary": ...}`` (JSON), ``{ x }``, a name across lines."""
+    return not name or name != name.strip() or any(c in name for c in "\"'\n{},")
+
+
+def _shown(template: str) -> str:
+    return template if len(template) <= 200 else template[:200] + "..."
 
 
 def render_messages(*, system: str | None, template: str | None, item: Input) -> list[Message]:

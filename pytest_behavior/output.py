@@ -3,12 +3,85 @@
 `Output` is a ``str`` (the text), so a property that reads only text needs nothing else; properties about
 tool calls, latency or cost read the attributes. Built from a live completion, a golden file's stored payload
 or a records file, so every baseline source gives properties the same view.
+
+Golden files store at most `DEFAULT_MAX_STORED_CHARS` characters of an output (``--behavior-max-stored-chars``):
+its first three quarters and last quarter with a marker between, plus the full text's length in characters and
+words and its sha256 (``"truncated"`` next to ``"text"``). Properties judge the full text in the run that samples
+it; read back from a golden file, length properties use the recorded full length, and the refusal detector reads
+the same opening and ending it would read of the full text (it reads at most `READ_HEAD` + `READ_TAIL`
+characters, fewer than a golden file keeps). Other text properties (a JSON schema) see the stored text.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+DEFAULT_MAX_STORED_CHARS = 20_000
+"""Characters of one output a golden file keeps at most; 0 keeps every output whole."""
+READ_HEAD = 12_000
+READ_TAIL = 4_000
+"""A detector that needs only the opening and ending of an answer reads at most these many characters of each (the
+opening and ending of the full text, whether it was stored whole or cut at the default cap)."""
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """What a golden file kept of an output longer than its cap: the full text's size and hash."""
+
+    chars: int
+    words: int
+    sha256: str
+    kept_head: int
+    kept_tail: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chars": self.chars, "words": self.words, "sha256": self.sha256,
+                "kept_head": self.kept_head, "kept_tail": self.kept_tail}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Truncation | None:
+        """The recorded truncation, or None when absent or malformed (then the stored text is all there is)."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            return cls(chars=int(data["chars"]), words=int(data["words"]), sha256=str(data["sha256"]),
+                       kept_head=int(data.get("kept_head", 0)), kept_tail=int(data.get("kept_tail", 0)))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def text_sha256(text: str) -> str:
+    """sha256 of a text's UTF-8 bytes (a lone surrogate, which a provider can send, is encoded as is)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cut_marker(omitted: int, total: int) -> str:
+    return (f"\n\n[... {omitted:,} of {total:,} characters not stored in this golden file "
+            "(--behavior-max-stored-chars) ...]\n\n")
+
+
+def capped_payload(payload: Mapping[str, Any], *, max_chars: int) -> dict[str, Any]:
+    """A sample's payload as a golden file stores it: a text over ``max_chars`` keeps its first three quarters
+    and last quarter of ``max_chars`` around a marker, and ``"truncated"`` records the full length and sha256."""
+    text = payload.get("text")
+    if max_chars <= 0 or not isinstance(text, str) or len(text) <= max_chars:
+        return dict(payload)
+    head = max_chars - max_chars // 4
+    tail = max_chars - head
+    stored = text[:head] + cut_marker(len(text) - head - tail, len(text)) + (text[len(text) - tail:] if tail else "")
+    truncation = Truncation(chars=len(text), words=len(text.split()), sha256=text_sha256(text),
+                            kept_head=head, kept_tail=tail)
+    return {**payload, "text": stored, "truncated": truncation.to_json()}
+
+
+def read_window(text: str) -> str:
+    """The opening `READ_HEAD` and ending `READ_TAIL` characters of a long text (all of a shorter one)."""
+    if len(text) <= READ_HEAD + READ_TAIL:
+        return text
+    return text[:READ_HEAD] + "\n" + text[len(text) - READ_TAIL:]
 
 
 class Output(str):
@@ -18,15 +91,18 @@ class Output(str):
     finish_reason: str | None
     latency_ms: float | None
     cost_usd: float | None
+    truncated: Truncation | None
+    """Set when this is the stored part of a longer output (read back from a golden file)."""
 
     def __new__(cls, text: str, *, tool_calls: tuple[Mapping[str, Any], ...] | None = None,
                 finish_reason: str | None = None, latency_ms: float | None = None,
-                cost_usd: float | None = None) -> Output:
+                cost_usd: float | None = None, truncated: Truncation | None = None) -> Output:
         output = super().__new__(cls, text)
         output.tool_calls = tool_calls
         output.finish_reason = finish_reason
         output.latency_ms = latency_ms
         output.cost_usd = cost_usd
+        output.truncated = truncated
         return output
 
     @classmethod
@@ -36,14 +112,18 @@ class Output(str):
         return cls(str(payload.get("text", "")),
                    tool_calls=None if calls is None else tuple(dict(c) for c in calls),
                    finish_reason=_opt_str(payload.get("finish_reason")),
-                   latency_ms=_opt_float(payload.get("latency_ms")), cost_usd=_opt_float(payload.get("cost_usd")))
+                   latency_ms=_opt_float(payload.get("latency_ms")), cost_usd=_opt_float(payload.get("cost_usd")),
+                   truncated=Truncation.from_json(payload.get("truncated")))
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep the attributes through pickling (xdist, multiprocessing)
-        return (_rebuild, (str(self), self.tool_calls, self.finish_reason, self.latency_ms, self.cost_usd))
+        return (_rebuild, (str(self), self.tool_calls, self.finish_reason, self.latency_ms, self.cost_usd,
+                           self.truncated))
 
 
-def _rebuild(text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, cost_usd: Any) -> Output:
-    return Output(text, tool_calls=tool_calls, finish_reason=finish_reason, latency_ms=latency_ms, cost_usd=cost_usd)
+def _rebuild(text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, cost_usd: Any,
+             truncated: Any = None) -> Output:
+    return Output(text, tool_calls=tool_calls, finish_reason=finish_reason, latency_ms=latency_ms, cost_usd=cost_usd,
+                  truncated=truncated)
 
 
 def _opt_float(value: Any) -> float | None:

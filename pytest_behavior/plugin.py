@@ -86,6 +86,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--behavior-run-dir", metavar="DIR", default=None,
                     help="where each run keeps the full Markdown diff of every regressed test (default: "
                          ".behavior-runs; the 20 most recent runs are kept)")
+    group.addoption("--behavior-max-stored-chars", type=int, default=None, metavar="N",
+                    help="characters of one output a golden file keeps, its head and tail around a marker, with "
+                         "the full length and sha256 (default 20000; 0 keeps every output whole)")
     group.addoption("--behavior-prune", action="store_true", default=False,
                     help="with --behavior-update: delete golden files that no collected test uses")
     parser.addini("behavior_golden_dir", "directory of golden behavior files (default: golden)", default="golden")
@@ -99,6 +102,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("behavior_alpha", "one-sided significance level of verdicts", default="0.05")
     parser.addini("behavior_inconclusive", "warn or fail on INCONCLUSIVE verdicts", default="warn")
     parser.addini("behavior_sequential", "sequential mode for every behavior test", type="bool", default=False)
+    parser.addini("behavior_max_stored_chars", "characters of one output a golden file keeps (0: all)", default="20000")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -176,8 +180,15 @@ def _settings(config: pytest.Config) -> RunSettings:
         sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
         budget=_budget(config), progress=progress,
         run_id=None if worker is None else str(worker.get("testrunuid", "xdist")),
-        run_dir=_run_dir(config, root, worker),
+        run_dir=_run_dir(config, root, worker), max_stored_chars=_max_stored_chars(config),
     )
+
+
+def _max_stored_chars(config: pytest.Config) -> int:
+    value = _int_option(config, "behavior_max_stored_chars")
+    if value < 0:
+        raise pytest.UsageError(f"--behavior-max-stored-chars must be 0 (keep outputs whole) or more, got {value}")
+    return value
 
 
 def _run_dir(config: pytest.Config, root: Path, worker: dict[str, Any] | None) -> Path:

@@ -24,6 +24,7 @@ from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError, Go
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
 from pytest_behavior.judge import judge, judge_sequential
+from pytest_behavior.output import capped_payload
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.properties.refusal import RefusalBound
@@ -394,7 +395,8 @@ def _record(
 ) -> GoldenRecord:
     samples = {
         item.id: GoldenSample(input=item.value, segment=item.segment,
-                              outputs=tuple(c.to_payload() for c in arm.outputs[item.id]))
+                              outputs=tuple(capped_payload(c.to_payload(), max_chars=settings.max_stored_chars)
+                                            for c in arm.outputs[item.id]))
         for item in inputs if item.id in arm.outputs
     }
     return GoldenRecord(

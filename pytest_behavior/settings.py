@@ -44,6 +44,8 @@ class RunSettings:
     run_id: str | None = None  # the xdist run id shared by every worker (None: not under xdist)
     run_dir: Path = Path(".behavior-runs") / "run"
     """Where this run writes the full diff of each regressed test (one folder per run, shared by xdist workers)."""
+    max_stored_chars: int = 20_000
+    """Characters of one output a golden file keeps (0: all); see `pytest_behavior.output.capped_payload`."""
 
     @property
     def baseline_description(self) -> str:
@@ -78,15 +80,25 @@ def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:
 
 def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> Bundle:
     """Build a `Bundle` from a pyproject table: ``model = ...`` or ``records = "path.jsonl"``."""
-    from pytest_behavior.bundle import Bundle
+    from pytest_behavior.bundle import COMPLETION_PARAMS, Bundle, unknown_options_message
 
+    where = f"[tool.pytest_behavior.bundles.{name}] in pyproject.toml"
     options = dict(table)
     options.setdefault("label", name)
     if "records" in options:
+        extra = sorted(set(options) - {"records", "label"})
+        if extra:
+            raise BehaviorConfigError(f"{where}: a records bundle takes only 'records' and 'label', not "
+                                      f"{', '.join(map(repr, extra))} (the outputs are already recorded)")
         return Bundle.from_records(rootdir / str(options.pop("records")), label=str(options.pop("label")))
     if "model" not in options:
-        raise BehaviorConfigError(f"bundle {name!r} in pyproject.toml needs 'model' (or 'records')")
+        raise BehaviorConfigError(f"{where} needs 'model' (or 'records')")
+    known = {"model", "system", "prompt", "temperature", "tools", "response_format", "label", "litellm_params",
+             *COMPLETION_PARAMS}
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise BehaviorConfigError(unknown_options_message(unknown, where=where, noun="key", known=["records"]))
     try:
         return Bundle(**options)
     except TypeError as exc:
-        raise BehaviorConfigError(f"bundle {name!r} in pyproject.toml: {exc}") from None
+        raise BehaviorConfigError(f"{where}: {exc}") from None

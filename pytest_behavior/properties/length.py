@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_behavior.errors import MarkerError
+from pytest_behavior.output import Truncation
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
@@ -36,11 +37,44 @@ UNITS = ("words", "chars", "tokens")
 DEFAULT_TOKENIZER = "o200k_base"
 
 
+_TOKEN_CHUNK = 8192
+"""Texts longer than this are tokenized in pieces cut before a space (BPE time grows faster than linearly in the
+length of a run without spaces); a cut inside such a run miscounts by at most a token or so."""
+
+
 def measure_length(text: str, unit: str, tokenizer: str = DEFAULT_TOKENIZER) -> int:
-    """Words, characters or tokens; an empty answer counts as 1 so that length ratios stay defined."""
+    """Words, characters or tokens; an empty answer counts as 1 so that length ratios stay defined.
+
+    The stored part of a longer output (a golden file's, `pytest_behavior.output.Truncation`) measures as the full
+    output: its recorded words and characters, and tokens scaled from the stored text by the full length.
+    """
+    truncated: Truncation | None = getattr(text, "truncated", None)
     if unit == "tokens":
-        return max(1, len(_encoding(tokenizer).encode(text, disallowed_special=())))
+        count = sum(len(_encoding(tokenizer).encode(piece, disallowed_special=())) for piece in _token_pieces(text))
+        if truncated is not None and text:
+            count = round(count * truncated.chars / len(text))
+        return max(1, count)
+    if truncated is not None:
+        return max(1, truncated.words if unit == "words" else truncated.chars)
     return max(1, len(text.split()) if unit == "words" else len(text))
+
+
+def _token_pieces(text: str) -> list[str]:
+    """``text`` in pieces of at most `_TOKEN_CHUNK` characters, each cut just before a space that follows a
+    non-space and precedes one (where the tokenizer's pre-split would cut too); a hard cut if there is none."""
+    text = str(text)
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > _TOKEN_CHUNK:
+        end = start + _TOKEN_CHUNK
+        cut = text.rfind(" ", start + 1, end)
+        while cut > start and (text[cut - 1].isspace() or cut + 1 >= len(text) or text[cut + 1].isspace()):
+            cut = text.rfind(" ", start + 1, cut)
+        cut = end if cut <= start else cut
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
 
 
 def tokenizer_cache_dir() -> Path | None:

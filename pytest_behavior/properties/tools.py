@@ -272,9 +272,9 @@ def _error_line(error: Any) -> str:
 
 
 def _short(value: Any, limit: int) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    raw = value if isinstance(value, str) else repr(value)
+    text = " ".join(raw[: 4 * limit].split())  # a bounded prefix: the arguments may be megabytes
+    return text if len(text) <= limit and len(raw) <= 4 * limit else text[: limit - 1] + "…"
 
 
 # ---- the property --------------------------------------------------------------------------------------------
