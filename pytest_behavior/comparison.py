@@ -43,17 +43,33 @@ class ArmInfo:
     cost_usd: float | None = None  # of the samples judged, cached ones at their recorded cost; None: unknown
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
+    outputs: int = 0  # outputs of this arm in the comparison
+    empty_outputs: int = 0  # of those, answers with no text and no tool call (`content: null`, "", whitespace)
+
+    @property
+    def empty_rate(self) -> float | None:
+        return None if not self.outputs else self.empty_outputs / self.outputs
 
 
 def arm_info(label: str, fingerprint: str | None, source: str, payloads: Sequence[Mapping[str, Any]], *,
              requested: int = 0, cached: int = 0) -> ArmInfo:
     """An `ArmInfo` with the total cost and latency p50/p95 of the sample payloads judged (None where none
-    recorded one)."""
+    recorded one), and how many of them were empty."""
     costs = [float(p["cost_usd"]) for p in payloads if p.get("cost_usd") is not None]
     latencies = sorted(float(p["latency_ms"]) for p in payloads if p.get("latency_ms") is not None)
     return ArmInfo(label, fingerprint, source, requested, cached, cost_usd=sum(costs) if costs else None,
                    latency_p50_ms=_quantile(latencies, 0.5) if latencies else None,
-                   latency_p95_ms=_quantile(latencies, 0.95) if latencies else None)
+                   latency_p95_ms=_quantile(latencies, 0.95) if latencies else None,
+                   outputs=len(payloads), empty_outputs=sum(1 for p in payloads if is_empty_payload(p)))
+
+
+def is_empty_payload(payload: Mapping[str, Any]) -> bool:
+    """An answer with nothing in it: no text (null, "" or whitespace only) and no tool call.
+
+    Providers return these on content filters, a ``max_tokens`` spent on reasoning, or an error served as a
+    200; recorded as a golden baseline they would silently define "normal" as saying nothing.
+    """
+    return not str(payload.get("text") or "").strip() and not payload.get("tool_calls")
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:
@@ -62,6 +78,24 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+DRIFT_NOTE = ("same bundle fingerprint as the baseline, yet a bound on the change between them regressed: the "
+              "provider changed the model under the same name, or sampling settings outside the fingerprint differ")
+"""The one wording of provider drift, in every report (terminal diff and summary, JSON, JUnit, GitHub, HTML)."""
+
+
+def provider_drift(result: Comparison) -> bool:
+    """Provider drift: the two arms are one bundle (equal, known fingerprints) and a *paired change* bound
+    (``max_increase``, ``max_decrease``, a ratio, ``max_share_change``) regressed between them.
+
+    The one rule every report uses. An absolute bound (``max_rate``, ``min_rate``) broken on both sides is a
+    level the bundle never met, not a change, so it is never drift; a callable without a fingerprint never
+    claims it either.
+    """
+    baseline = result.baseline
+    return bool(baseline is not None and baseline.fingerprint and baseline.fingerprint == result.candidate.fingerprint
+                and any(v.relative for v in result.regressed))
 
 
 @dataclass(frozen=True)
@@ -128,6 +162,28 @@ class Comparison:
     @property
     def passed(self) -> bool:
         return not self.regressed
+
+    @property
+    def provider_drift(self) -> bool:
+        """See `provider_drift`."""
+        return provider_drift(self)
+
+    @property
+    def unjudged(self) -> tuple[str, ...]:
+        """Bounds on the change against a baseline that could not be judged for want of one (``--behavior-update``
+        records the candidate alone): ``"refusal rate max_increase=0.03"``. The next ``--behavior-baseline`` run
+        judges them against the recording."""
+        if self.baseline_outputs is not None:
+            return ()
+        found = []
+        for prop in self.properties:
+            share = getattr(prop, "max_share_change", None)  # one bound as written, judged per category found
+            if share is not None:
+                found.append(f"{prop.metrics()[0].title} max_share_change={share:g}")
+                continue
+            found += [f"{metric.title} {bound}" for metric in prop.metrics() for bound in metric.bounds
+                      if bound.relative]
+        return tuple(dict.fromkeys(found))
 
     def metric(self, key: str) -> MetricSummary:
         """A metric by key (``"refusal"``, ``"schema.invalid"``) or unique prefix (``"length"``)."""

@@ -21,6 +21,7 @@ from pytest_behavior.settings import bundle_from_table
 if TYPE_CHECKING:
     from pytest_behavior.report.progress import Progress
     from pytest_behavior.sampling.budget import Budget, BudgetGate, Ledger
+    from pytest_behavior.sampling.runner import SamplingMonitor
 
 CANDIDATE_NAME_FIXTURE = "behavior_candidate_name"
 
@@ -39,6 +40,8 @@ class BehaviorFixture:
         self._sequential = sequential
         self._budget = budget
         self.result: Comparison | None = None
+        self.counts = SampleCounter()
+        """Samples requested and read from the cache, also when judging fails afterwards (the report shows them)."""
 
     def sample(
         self,
@@ -76,7 +79,7 @@ class BehaviorFixture:
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
         run: dict[str, Any] = dict(candidate=candidate, baseline=baseline, cache=self._session.cache,
-                                   gate=self._gate(), monitor=self._monitor())
+                                   gate=self._gate(), monitor=self.counts.watching(self._monitor()))
         try:
             invariance = _invariance(self._properties)
             if invariance is not None:
@@ -148,6 +151,45 @@ class BehaviorFixture:
                 "pytest_behavior.Bundle (or use --behavior-baseline=NAME with a bundle from pyproject.toml)"
             )
         return _checked(self._baseline_value, "baseline_bundle")
+
+
+class SampleCounter:
+    """A sampling monitor that counts requests and cache hits, and passes every event on (to the progress display)."""
+
+    def __init__(self) -> None:
+        self.requested = 0
+        self.cached = 0
+        self._inner: SamplingMonitor | None = None
+
+    def watching(self, inner: SamplingMonitor | None) -> SampleCounter:
+        self._inner = inner
+        return self
+
+    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None:
+        self.cached += cached
+        if self._inner is not None:
+            self._inner.begin(total=total, cached=cached, estimated_usd=estimated_usd)
+
+    def call_started(self) -> None:
+        self.requested += 1
+        if self._inner is not None:
+            self._inner.call_started()
+
+    def call_retried(self) -> None:
+        if self._inner is not None:
+            self._inner.call_retried()
+
+    def call_finished(self, cost_usd: float | None) -> None:
+        if self._inner is not None:
+            self._inner.call_finished(cost_usd)
+
+    def call_failed(self) -> None:
+        if self._inner is not None:
+            self._inner.call_failed()
+
+    def end(self) -> None:
+        if self._inner is not None:
+            self._inner.end()
 
 
 def _invariance(properties: Sequence[Property]) -> Any:

@@ -23,7 +23,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pytest_behavior import stats
-from pytest_behavior.properties.base import Bound, Observation, summarize
+from pytest_behavior.properties.base import ABSOLUTE_FORMS, Bound, Observation, summarize
 from pytest_behavior.stats.result import BoundResult
 
 if TYPE_CHECKING:
@@ -65,6 +65,11 @@ class BoundVerdict:
     """Sequential mode: the input budget (``n_inputs`` is then the number used)."""
     confined: bool = False
     """A segment's REGRESSED verdict whose overall verdict (same metric and bound) is not REGRESSED."""
+
+    @builtins.property
+    def relative(self) -> bool:
+        """A bound on the change between the arms (``max_increase``, ratios), not on the candidate's own level."""
+        return self.bound.split("=", 1)[0] not in ABSOLUTE_FORMS
 
     @builtins.property  # the field `property` shadows the builtin in this class body
     def label(self) -> str:

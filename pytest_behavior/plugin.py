@@ -6,6 +6,8 @@ a run that selects no behavior test pays nothing for this plugin.
 
 from __future__ import annotations
 
+import inspect
+import types
 import warnings
 from collections.abc import Generator
 from pathlib import Path
@@ -43,6 +45,10 @@ class BehaviorPairingWarning(UserWarning):
 
 class BehaviorBudgetWarning(UserWarning):
     """A budget stopped sampling: the test was judged on the inputs sampled before it ran out."""
+
+
+class BehaviorEmptyOutputWarning(UserWarning):
+    """--behavior-update recorded empty outputs (no text, no tool call) into a golden file."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -115,6 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "calls and US dollars (within --behavior-budget). pytest-behavior.")
     session = BehaviorSession(_settings(config))
     config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(_behavior_fixture(session.settings), "behavior-fixture")
     from pytest_behavior.report.outputs import ReportOutputs
 
     config.pluginmanager.register(ReportOutputs(session, config), "behavior-outputs")
@@ -358,13 +365,31 @@ def _sequential_choice(choices: Any) -> bool | None:
     return False if False in values else None
 
 
-@pytest.fixture
-def behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bundle: Any) -> Any:
-    """Sample the candidate (and baseline) bundles and judge the test's behavior markers.
+def _behavior_fixture(settings: RunSettings) -> types.ModuleType:
+    """The `behavior` fixture, requesting only the bundle fixtures this run uses (in a holder to register).
 
-    Depending on both bundle fixtures (rather than looking them up lazily) lets users parametrize them
-    or make them async like any fixture.
+    A bundle named from pyproject (``--behavior-candidate=NAME``, ``--behavior-baseline=NAME``) replaces its
+    fixture, and only ``--behavior-baseline=live`` samples a baseline bundle: a fixture not requested is never
+    evaluated, so a conftest that rejects names it does not know (or opens a client) is left alone. The fixtures
+    used stay ordinary arguments of the fixture, so users can parametrize them or make them async.
     """
+    named_candidate = settings.candidate_name is not None and settings.candidate_name in settings.named_bundles
+    uses = {"candidate_bundle": not named_candidate,
+            "baseline_bundle": settings.mode == "live" and settings.baseline_name is None}
+
+    def behavior(request: pytest.FixtureRequest, **bundles: Any) -> Any:
+        return _behavior(request, bundles.get("candidate_bundle"), bundles.get("baseline_bundle"))
+
+    parameters = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                  for name in ("request", *(name for name, used in uses.items() if used))]
+    behavior.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # pytest reads it
+    behavior.__doc__ = "Sample the candidate (and baseline) bundles and judge the test's behavior markers."
+    holder = types.ModuleType(f"{__name__}.behavior_fixture")
+    holder.behavior = pytest.fixture(behavior)  # type: ignore[attr-defined]
+    return holder
+
+
+def _behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bundle: Any) -> Any:
     from pytest_behavior.fixture import BehaviorFixture
 
     node = request.node
@@ -418,6 +443,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def _judge_outcome(item: pytest.Item, result: Any) -> None:
     from pytest_behavior.golden.diff import inconclusive_message, render_failure
 
+    empty = result.candidate.empty_outputs
+    if result.mode == "update" and empty:
+        warnings.warn(BehaviorEmptyOutputWarning(
+            f"{result.test}: {empty} of {result.candidate.outputs} recorded outputs are empty (no text, no tool "
+            f"call) and are now part of the golden baseline; check the bundle (max_tokens, content filters) and "
+            f"re-record if they are not the behavior to keep"), stacklevel=1)
     if result.regressed:
         from pytest_behavior.report.diff_file import write_diff_file
 
@@ -473,7 +504,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif getattr(report, "behavior_error", False) and excinfo is not None:
         from pytest_behavior.report.document import error_entry
 
-        report.behavior = error_entry(item.nodeid, _error_text(excinfo), mode=mode)
+        counts = getattr(fixture, "counts", None)  # what it paid for before the error
+        report.behavior = error_entry(item.nodeid, _error_text(excinfo), mode=mode,
+                                      requested=getattr(counts, "requested", 0), cached=getattr(counts, "cached", 0))
         item.user_properties.append(("behavior_outcome", "error"))
     return report
 

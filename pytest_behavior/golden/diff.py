@@ -8,10 +8,11 @@ inputs present on one side only; and which bundles were compared.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from pytest_behavior.comparison import Comparison
+from pytest_behavior.comparison import DRIFT_NOTE, Comparison
 from pytest_behavior.judge import BoundVerdict
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
@@ -56,27 +57,82 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
     overall = [v for v in result.verdicts if v.segment is None]
     in_segments = sum(1 for v in regressed if v.segment is not None)
     segment_note = f" (and {in_segments} in segments)" if in_segments else ""
-    lines = [
-        f"behavior regressed: {sum(1 for v in regressed if v.segment is None)} of {len(overall)} bounds broken"
-        f"{segment_note}, candidate "
-        f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs",
-        "",
-        verdict_table([v for v in result.verdicts if v.segment is None or v.confined]),
-    ]
+    broken = sum(1 for v in regressed if v.segment is None)
+    if result.baseline_outputs is None:  # --behavior-update: the candidate alone, against its absolute bounds
+        headline = (f"behavior regressed: {broken} of {len(overall)} absolute bounds broken{segment_note} by the "
+                    f"recorded candidate {result.candidate.label!r}, {len(result.paired_ids)} inputs")
+    else:
+        headline = (f"behavior regressed: {broken} of {len(overall)} bounds broken{segment_note}, candidate "
+                    f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs")
+    lines = [headline, "", verdict_table([v for v in result.verdicts if v.segment is None or v.confined])]
+    lines += _section(recording_lines(result))
     lines += _section(_segment_lines(result))
     lines += _section(_sequential_lines(result))
     keys = {v.metric_key for v in regressed}
     for prop in result.properties:
-        if any(obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name):
+        if result.baseline_outputs is not None and any(
+                obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name):
             lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids)))
     shown: list[tuple[int, ...]] = []
     for _, obs in result.observations:
-        if obs.metric.key in keys and obs.baseline is not None:
-            lines += _section(_flipped(result, obs, [v for v in regressed if v.metric_key == obs.metric.key], shown,
-                                       max_flipped=max_flipped, cell_chars=cell_chars))
+        verdicts = [v for v in regressed if v.metric_key == obs.metric.key]
+        if verdicts and obs.baseline is not None:
+            lines += _section(_flipped(result, obs, verdicts, shown, max_flipped=max_flipped, cell_chars=cell_chars))
+        elif verdicts:
+            lines += _section(_offending(result, obs, verdicts, max_shown=max_flipped, cell_chars=cell_chars))
     lines += _section(pairing_lines(result))
     lines += _section(_bundles(result))
     return printable("\n".join(lines))  # data (outputs, ids, segments, labels) never reaches a terminal raw
+
+
+def recording_lines(result: Comparison) -> list[str]:
+    """What ``--behavior-update`` did with a recording that breaks an absolute bound, and what it did not judge."""
+    if result.mode != "update":
+        return []
+    lines = []
+    if result.golden_path is not None and result.regressed:
+        done = "recorded" if result.golden_written else "unchanged"
+        lines.append(f"golden file {done}: {_shown_path(result.golden_path)} (--behavior-update accepts this "
+                     "behavior as the baseline, but an absolute bound holds for every recording: fix the candidate, "
+                     "or change the bound in the marker if this level is intended)")
+    if result.unjudged:
+        lines.append(f"not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
+                     f"judges them against this golden file): {', '.join(result.unjudged)}")
+    return lines
+
+
+def _shown_path(path: Path) -> str:
+    """Relative to the working directory when under it (as pytest shows paths), else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _offending(
+    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], *, max_shown: int, cell_chars: int,
+) -> list[str]:
+    """Without a baseline: the candidate outputs that count against a broken absolute rate bound."""
+    if obs.metric.kind != "binary":
+        return []
+    values = obs.candidate.mean(axis=1)
+    if any(v.bound.startswith("min_rate") for v in verdicts):
+        values = 1.0 - values
+    order = [i for i in np.argsort(-values, kind="stable") if values[i] > 0]
+    if not order:
+        return []
+    from tabulate import tabulate
+
+    rows = []
+    for index in order[:max_shown]:
+        input_id = result.paired_ids[index]
+        item = next(i for i in result.inputs if i.id == input_id)
+        rows.append([f"{truncate(input_id, 80)}\n{truncate(input_text(item.value), 80)}",
+                     truncate(result.candidate_outputs[input_id][0], cell_chars)])
+    table = tabulate(rows, headers=["input", "candidate"], tablefmt="grid", maxcolwidths=[26, 88],
+                     disable_numparse=True)
+    return [f"inputs counting against the bound - {obs.metric.title}: {len(order)} of {len(values)} "
+            f"(showing {len(rows)}):", str(table)]
 
 
 def _section(body: Sequence[str]) -> list[str]:
@@ -186,9 +242,8 @@ def _bundles(result: Comparison) -> list[str]:
     if result.baseline is not None:
         lines.append(f"baseline:  {result.baseline.label} (fingerprint {(result.baseline.fingerprint or '-')[:12]}, "
                      f"from {result.baseline.source})")
-        if result.baseline.fingerprint and result.baseline.fingerprint == result.candidate.fingerprint:
-            lines.append("same bundle fingerprint, different behavior: the provider changed the model under the "
-                         "same name (provider drift), or sampling settings differ")
+        if result.provider_drift:
+            lines.append(f"provider drift: {DRIFT_NOTE}")
     return [one_line(line) for line in lines]  # a label is one line, whatever it holds
 
 

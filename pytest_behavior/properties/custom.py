@@ -113,13 +113,14 @@ class CustomProperty(Property):
                             self._values(candidate, "candidate"))]
 
     def _observe_categories(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
-        if baseline is None:
-            raise BehaviorConfigError(f"behavior_property {self.name!r}: max_share_change compares category shares "
-                                      "with a baseline; run with --behavior-baseline")
-        base = [[self._call(t, "baseline") for t in row] for row in baseline]
+        """One paired rate per category seen. Without a baseline (``--behavior-update`` records the candidate alone)
+        the shares are observed but, being changes, not judged: the next ``--behavior-baseline`` run judges them."""
+        base = None if baseline is None else [[self._call(t, "baseline") for t in row] for row in baseline]
         cand = [[self._call(t, "candidate") for t in row] for row in candidate]
-        categories = sorted({_hashable(v, self.name) for rows in (base, cand) for row in rows for v in row}, key=repr)
-        return [Observation(self._category_metric(c), _indicator(base, c), _indicator(cand, c)) for c in categories]
+        categories = sorted({_hashable(v, self.name) for rows in (base or [], cand) for row in rows for v in row},
+                            key=repr)
+        return [Observation(self._category_metric(c), None if base is None else _indicator(base, c),
+                            _indicator(cand, c)) for c in categories]
 
     def _call(self, text: str, arm: str) -> Any:
         try:

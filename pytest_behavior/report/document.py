@@ -28,11 +28,8 @@ OUTCOMES = ("regressed", "error", "inconclusive", "passed", "recorded")
 
 def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file: str | None = None) -> dict[str, Any]:
     """What a behavior test's report carries: its comparison, JSON-able (a `Comparison` in, plain data out)."""
-    from pytest_behavior.judge import Verdict
-
     baseline = result.baseline
-    drift = bool(baseline is not None and baseline.fingerprint and baseline.fingerprint == result.candidate.fingerprint
-                 and any(v.verdict is Verdict.REGRESSED for v in result.verdicts))
+    arms = [arm for arm in (result.candidate, baseline) if arm is not None]
     return {
         "nodeid": result.test,
         "outcome": outcome,
@@ -40,7 +37,7 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
         "mode": result.mode,
         "candidate": _arm(result.candidate),
         "baseline": None if baseline is None else _arm(baseline),
-        "provider_drift": drift,
+        "provider_drift": result.provider_drift,
         "n_paired": len(result.paired_ids),
         "golden_path": None if result.golden_path is None else str(result.golden_path),
         "golden_written": result.golden_written,
@@ -52,15 +49,19 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
         "distributions": _distributions(result.observations),
         "sequential": None if result.sequential is None else {
             "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
+        "unjudged_bounds": list(result.unjudged),
+        "samples": {"requested": sum(arm.requested for arm in arms), "cached": sum(arm.cached for arm in arms)},
     }
 
 
-def error_entry(nodeid: str, message: str, *, mode: str) -> dict[str, Any]:
-    """A behavior test that could not be judged (provider failure, bad golden file, a spec error)."""
+def error_entry(nodeid: str, message: str, *, mode: str, requested: int = 0, cached: int = 0) -> dict[str, Any]:
+    """A behavior test that could not be judged (provider failure, bad golden file, a spec error), with the samples
+    it requested and read from the cache before that (paid for all the same)."""
     return {"nodeid": nodeid, "outcome": "error", "error": message, "mode": mode, "candidate": None,
             "baseline": None, "provider_drift": False, "n_paired": 0, "golden_path": None, "golden_written": False,
             "diff": None, "diff_file": None, "budget_note": None, "pairing_notes": [], "properties": [],
-            "distributions": {}, "sequential": None}
+            "distributions": {}, "sequential": None, "unjudged_bounds": [],
+            "samples": {"requested": requested, "cached": cached}}
 
 
 def outcome_of(result: Any) -> str:
@@ -74,7 +75,7 @@ def outcome_of(result: Any) -> str:
 def _arm(arm: Any) -> dict[str, Any]:
     return {"label": arm.label, "fingerprint": arm.fingerprint, "source": arm.source, "requested": arm.requested,
             "cached": arm.cached, "cost_usd": _finite(arm.cost_usd), "latency_p50_ms": _finite(arm.latency_p50_ms),
-            "latency_p95_ms": _finite(arm.latency_p95_ms)}
+            "latency_p95_ms": _finite(arm.latency_p95_ms), "outputs": arm.outputs, "empty_outputs": arm.empty_outputs}
 
 
 def _verdict(v: Any) -> dict[str, Any]:

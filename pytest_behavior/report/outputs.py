@@ -86,8 +86,10 @@ class ReportOutputs:
     def _write_files(self) -> None:
         report_path = self.config.getoption("behavior_report")
         html_path = self.config.getoption("behavior_html")
-        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if not self.session.summaries or not (report_path or html_path or step_summary):
+        # the files asked for are written even when no behavior test ran (a gate must never read a stale one);
+        # the job summary, shared by every step of a CI job, only gets a section when there is something to say
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY") if self.session.summaries else None
+        if not (report_path or html_path or step_summary):
             return
         document = self._document()
         if report_path:
@@ -128,10 +130,10 @@ class ReportOutputs:
             terminalreporter.write_sep("=", "behavior summary")
             for line in summary_lines(self.session.summaries):
                 terminalreporter.write_line(line)
-            for line in self.written:
-                terminalreporter.write_line(line)
-            for line in self.failed:
-                terminalreporter.write_line(line, red=True, bold=True)
+        for line in self.written:  # also when no behavior test ran: the files were written all the same
+            terminalreporter.write_line(line)
+        for line in self.failed:
+            terminalreporter.write_line(line, red=True, bold=True)
         for line in self._unused_lines():
             terminalreporter.write_line(line)
 

@@ -39,8 +39,8 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                          change, v["verdict"]])
     table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
                      tablefmt="simple", disable_numparse=True)
-    requested = sum(arm["requested"] for s in summaries for arm in _arms(s))
-    cached = sum(arm["cached"] for s in summaries for arm in _arms(s))
+    requested = sum(_samples(s)["requested"] for s in summaries)
+    cached = sum(_samples(s)["cached"] for s in summaries)
     written = [s["golden_path"] for s in summaries if s["golden_written"]]
     lines = str(table).splitlines()
     lines.append(f"samples: {requested} requested from providers, {cached} from the cache")
@@ -53,7 +53,55 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
                      f"{100 * (budget - used) / budget:.0f}%)")
     lines += [f"{_short(s['nodeid'])}: {one_line(s['budget_note'])}" for s in summaries if s.get("budget_note")]
+    lines += drift_lines(summaries) + unjudged_lines(summaries) + empty_output_lines(summaries)
     return lines + operational_lines(summaries)
+
+
+def _samples(entry: Mapping[str, Any]) -> Mapping[str, int]:
+    """Samples requested and cached by one test: its own count (kept when it errored after sampling), else its
+    arms' (reports written before that count existed)."""
+    counted: Mapping[str, int] | None = entry.get("samples")
+    if counted is not None:
+        return counted
+    arms = _arms(entry)
+    return {"requested": sum(arm["requested"] for arm in arms), "cached": sum(arm["cached"] for arm in arms)}
+
+
+def drift_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    from pytest_behavior.comparison import DRIFT_NOTE
+
+    drifted = [_short(s["nodeid"]) for s in summaries if s.get("provider_drift")]
+    return [f"provider drift in {', '.join(drifted)}: {DRIFT_NOTE}"] if drifted else []
+
+
+def unjudged_lines(summaries: Sequence[Mapping[str, Any]], *, limit: int = 10) -> list[str]:
+    """Bounds a recording could not judge (they compare with a baseline), so nobody reads "recorded" as "passed"."""
+    tests = [(s["nodeid"], s["unjudged_bounds"]) for s in summaries if s.get("unjudged_bounds")]
+    if not tests:
+        return []
+    lines = ["not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
+             "judges them against the golden files):"]
+    lines += [f"  {_short(nodeid)}: {one_line(', '.join(bounds))}" for nodeid, bounds in tests[:limit]]
+    return lines + ([f"  ... (+{len(tests) - limit} tests)"] if len(tests) > limit else [])
+
+
+def empty_output_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The empty-output rate of each arm, for the tests where some output was empty (no text, no tool call)."""
+    from tabulate import tabulate
+
+    rows = []
+    for s in summaries:
+        arms = _named_arms(s)
+        if not any(arm.get("empty_outputs") for _, arm in arms):
+            continue
+        for name, arm in arms:
+            total, empty = arm.get("outputs") or 0, arm.get("empty_outputs") or 0
+            rows.append([_short(s["nodeid"]), one_line(f"{name} {arm['label']}"),
+                         f"{empty} of {total}", f"{100 * empty / total:.1f}%" if total else "-"])
+    if not rows:
+        return []
+    table = tabulate(rows, headers=["test", "arm", "empty outputs", "rate"], tablefmt="simple", disable_numparse=True)
+    return ["empty outputs (no text, no tool call):", *str(table).splitlines()]
 
 
 def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:

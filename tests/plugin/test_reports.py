@@ -166,7 +166,8 @@ def test_provider_drift_same_fingerprint_different_behavior(pytester: pytest.Pyt
     golden.write_text(json.dumps(data, indent=2, sort_keys=True))
     result = pytester.runpytest("--behavior-baseline", "-k", "test_refusals", "--behavior-report=v.json")
     result.assert_outcomes(failed=1, deselected=1)
-    result.stdout.fnmatch_lines(["*same bundle fingerprint, different behavior: the provider changed the model*"])
+    result.stdout.fnmatch_lines(["*provider drift: same bundle fingerprint as the baseline, yet a bound on the change "
+                                 "between them regressed: the provider changed the model*"])
     (entry,) = read_report(pytester.path / "v.json")["tests"]
     assert entry["provider_drift"] is True
     assert entry["candidate"]["fingerprint"] == data["bundle"]["fingerprint"]

@@ -78,8 +78,10 @@ def test_categories_each_become_a_paired_share_bounded_both_ways() -> None:
     assert review.candidate.ravel().tolist() == [1.0, 0.0, 0.0]
     assert {str(b) for b in review.metric.bounds} == {"max_increase=0.05", "max_decrease=0.05"}
     assert prop.describe()["max_share_change"] == 0.05
-    with pytest.raises(BehaviorConfigError, match="compares category shares with a baseline"):
-        prop.observe(None, cand)
+    recorded = prop.observe(None, cand)  # --behavior-update: shares observed, not judged (changes need a baseline)
+    assert [(o.metric.title, o.baseline) for o in recorded] == [("decision = 'approve'", None),
+                                                                ("decision = 'deny'", None),
+                                                                ("decision = 'review'", None)]
     with pytest.raises(MarkerError, match="cannot be combined"):
         parse_marker("behavior_property", (decision,), {"max_share_change": 0.05, "equals": "approve"})
     unhashable = parse_marker("behavior_property", (lambda o: ["list"],), {"max_share_change": 0.1, "name": "u"})
