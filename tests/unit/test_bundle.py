@@ -110,3 +110,45 @@ def test_nested_credentials_are_removed_at_any_depth() -> None:
     text = json.dumps(bundle.describe())
     assert "sk-nested" not in text and "t0k" not in text and "hdr-secret" not in text
     assert bundle.describe()["params"]["extra_body"] == {"options": [{"k": 1}]}
+
+
+def test_unknown_keywords_are_errors_with_a_suggestion_and_litellm_params_passes_anything() -> None:
+    with pytest.raises(TypeError, match=r"unknown keyword 'temprature' — did you mean 'temperature'\?"):
+        Bundle(model="openai/x", temprature=0.2)
+    bundle = Bundle(model="openai/x", max_tokens=5, litellm_params={"top_k": 2, "vendor_option": {"a": 1}})
+    assert bundle.completion_kwargs() == {"max_tokens": 5, "top_k": 2, "vendor_option": {"a": 1}}
+    assert bundle.describe()["params"]["vendor_option"] == {"a": 1}
+
+
+def test_example_bundles_keep_the_fingerprints_their_golden_files_recorded() -> None:
+    """The keyword check must not change what existing bundles hash to (golden files would stop matching)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    recorded = {}
+    for path in (root / "golden" / "examples").rglob("*.json"):
+        bundle = json.loads(path.read_text(encoding="utf-8"))["bundle"]
+        recorded[bundle["label"]] = bundle["fingerprint"]
+    built = {}
+    for conftest in sorted((root / "examples").glob("*/conftest.py")):
+        spec = importlib.util.spec_from_file_location(f"_example_{conftest.parent.name}", conftest)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for value in vars(module).values():
+            if isinstance(value, dict):
+                built.update({b.label: b.fingerprint for b in value.values() if isinstance(b, Bundle)})
+    assert recorded and all(built[label] == fingerprint for label, fingerprint in recorded.items())
+
+
+def test_pyproject_tables_are_checked_naming_table_and_key(tmp_path: Path) -> None:
+    from pytest_behavior.settings import bundle_from_table
+
+    with pytest.raises(BehaviorConfigError, match=r"\[tool.pytest_behavior.bundles.next\] in pyproject.toml got an "
+                                                  r"unknown key 'sytem' — did you mean 'system'\?"):
+        bundle_from_table("next", {"model": "sim/bot", "sytem": "x"}, rootdir=tmp_path)
+    with pytest.raises(BehaviorConfigError, match="a records bundle takes only 'records' and 'label'"):
+        bundle_from_table("shadow", {"records": "x.jsonl", "temperature": 0.1}, rootdir=tmp_path)
+    table = {"model": "sim/bot", "temperature": 0.2, "max_tokens": 9, "litellm_params": {"top_k": 4}}
+    assert bundle_from_table("ok", table, rootdir=tmp_path).completion_kwargs() == {
+        "max_tokens": 9, "top_k": 4, "temperature": 0.2}

@@ -63,3 +63,15 @@ def test_prompt_rendering() -> None:
         render_prompt(None, Input(id="3", value={"body": "x"}))
     assert render_messages(system="S", template=None, item=Input(id="2", value="hi")) == [
         {"role": "system", "content": "S"}, {"role": "user", "content": "hi"}]
+
+
+def test_csv_cells_missing_or_extra_are_errors_and_an_empty_cell_is_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("id,text\n1,\n2\n")
+    with pytest.raises(BehaviorConfigError, match=r"rows.csv:3: data row 2 has no value for column 'text'"):
+        resolve_inputs(path, n=None, seed=0)
+    path.write_text("id,text\n1,\n")
+    assert resolve_inputs(path, n=None, seed=0)[0].value == {"id": "1", "text": ""}
+    path.write_text("id,id\n1,2\n")
+    with pytest.raises(BehaviorConfigError, match="names column 'id' twice"):
+        resolve_inputs(path, n=None, seed=0)
