@@ -14,13 +14,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pytest_behavior.report.github import MAX_BYTES, github_summary
+from pytest_behavior.report.github import github_summary
 from pytest_behavior.report.progress import Progress, ProgressStyle
-from pytest_behavior.report.sanitize import one_line, printable
 
 pytest_plugins = ["pytester"]
 
 ONE_MIB = 1024 * 1024
+SUMMARY_LIMIT = 1_000_000  # pytest_behavior.report.github.MAX_BYTES: 1 MiB less a margin
 
 HOSTILE_SEGMENTS = [
     "\x1b[2J\x1b[H\x1b[32m1 passed\x1b[0m",  # clear the screen, then a fake green result
@@ -159,20 +159,39 @@ def test_progress_lines_escape_the_test_name() -> None:
     assert all(r"t[\x1b[2J\x1b]52;c;eA==\x07\u202e]" in line for line in written)
 
 
-def test_errors_and_warnings_quoting_ids_escape_them(pytester: pytest.Pytester) -> None:
-    """An error naming a hostile input id (here: two inputs share it) reaches the terminal escaped."""
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_dup="""
-        INPUTS = [{"id": "dup\\x1b[2J\\x1b]52;c;eA==\\x07", "text": t, "segment": "en"} for t in ("a", "b")]
+def test_errors_quoting_provider_messages_and_ids_escape_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider's error text (here a callable's exception) and the input id it names reach the terminal, the
+    GitHub summary and JUnit escaped."""
+    pytester.makeconftest("""
+        import pytest
+        from pytest_behavior import Bundle
+
+        def answer(value):
+            raise RuntimeError("upstream said: \\x1b[2J\\x1b]52;c;eA==\\x07 about " + value["id"])
+
+        @pytest.fixture
+        def candidate_bundle():
+            return Bundle.from_callable(answer, label="app", version="1")
+        """)
+    pytester.makepyfile(test_err="""
+        INPUTS = [{"id": f"id\\x1b[31m{i}\\u202e", "text": "a"} for i in range(3)]
 
         def test_answers(behavior):
             behavior.sample(INPUTS)
         """)
-    result = pytester.runpytest("--behavior-baseline=live", "-p", "no:cacheprovider", "--color=no")
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = pytester.runpytest("--behavior-update", "-p", "no:cacheprovider", "--color=no", "--junitxml=j.xml")
     result.assert_outcomes(errors=1)
     out = result.stdout.str()
-    assert r"dup\x1b[2J\x1b]52;c;eA==\x07" in out
+    assert r"upstream said: \x1b[2J\x1b]52;c;eA==\x07 about id\x1b[31m" in out
     assert raw_controls(out) == []
+    markdown = summary.read_text(encoding="utf-8")
+    check_markdown(markdown)
+    assert r"upstream said: \x1b[2J\x1b]52;c;eA==\x07" in markdown
+    ET.parse(pytester.path / "j.xml")
 
 
 def test_cli_show_card_and_diff_escape_golden_file_contents(
@@ -204,6 +223,8 @@ def test_cli_show_card_and_diff_escape_golden_file_contents(
 
 
 def test_printable_escapes_what_a_terminal_would_obey_and_keeps_the_rest() -> None:
+    from pytest_behavior.report.sanitize import one_line, printable
+
     assert printable("a\x1b[2Jb\x9b1m\u202ec\u2066d\x7f\x00") == r"a\x1b[2Jb\x9b1m\u202ec\u2066d\x7f\x00"
     assert printable("line 1\r\nline 2\roverwritten\n\ttab") == "line 1\nline 2\\roverwritten\n\ttab"
     assert one_line("two\nlines\r\n") == r"two\nlines\r\n"
@@ -263,13 +284,13 @@ def test_github_summary_is_capped_in_bytes_and_cut_between_blocks() -> None:
     line = "漢" * 150 + " ```` </details> <img src=x> " + "語" * 150
     markdown = github_summary(_document(tests=60, diff_lines=80, line=line))
     size = len(markdown.encode("utf-8"))
-    assert size <= MAX_BYTES < ONE_MIB
-    assert size > MAX_BYTES - 50_000  # cut near the limit, not far below it
+    assert size <= SUMMARY_LIMIT < ONE_MIB
+    assert size > SUMMARY_LIMIT - 50_000  # cut near the limit, not far below it
     check_markdown(markdown)
     assert markdown.rstrip().endswith("hold everything)") and "cut here" in markdown
 
 
-@pytest.mark.parametrize("earlier_bytes", [MAX_BYTES - 4_000, 1_040_000])
+@pytest.mark.parametrize("earlier_bytes", [SUMMARY_LIMIT - 4_000, 1_040_000])
 def test_github_summary_counts_what_the_step_already_wrote(
     hostile: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, earlier_bytes: int
 ) -> None:
@@ -282,7 +303,7 @@ def test_github_summary_counts_what_the_step_already_wrote(
     run_hostile(hostile)
     assert summary.stat().st_size < ONE_MIB
     added = summary.read_bytes()[start:].decode("utf-8")
-    if earlier_bytes < MAX_BYTES:
+    if earlier_bytes < SUMMARY_LIMIT:
         assert added.startswith("## pytest-behavior") and "cut here" in added
         check_markdown(added)
     else:
