@@ -298,23 +298,24 @@ def test_literal_json_braces_in_a_template_say_to_double_them(pytester: pytest.P
 # --- item 26: pytest-behavior power ---------------------------------------------------------------------------------
 
 
-def power(*argv: str) -> subprocess.CompletedProcess[str]:
+def power(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    # run outside the checkout, so the package found is the one on the path (installed, or PYTHONPATH's)
     return subprocess.run([sys.executable, "-m", "pytest_behavior", "power", *argv], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=cwd)
 
 
-def test_power_help_prints_a_single_percent_sign() -> None:
-    out = power("--help")
+def test_power_help_prints_a_single_percent_sign(tmp_path: Path) -> None:
+    out = power(tmp_path, "--help")
     assert out.returncode == 0, out.stderr
     assert "80% power" in out.stdout and "%%" not in out.stdout
 
 
-def test_power_accepts_a_base_rate_of_zero() -> None:
-    out = power("--binary", "0.0", "0.03")
+def test_power_accepts_a_base_rate_of_zero(tmp_path: Path) -> None:
+    out = power(tmp_path, "--binary", "0.0", "0.03")
     assert out.returncode == 0, out.stderr
     assert "rate 0% -> 3%" in out.stdout
     # 0 -> 3%: every discordant pair goes ok -> bad; the mid-p McNemar test needs 4 of them (0.5^5 <= 0.05), and
     # Bin(n, 0.03) >= 4 with probability 0.8 needs n = 183
     assert "paired, arms independent (rho = 0)  183" in out.stdout
-    detect = power("--detect", "100", "--base", "0")
+    detect = power(tmp_path, "--detect", "100", "--base", "0")
     assert detect.returncode == 0 and "(0% -> " in detect.stdout, detect.stderr
