@@ -50,9 +50,12 @@ def measure_length(text: str, unit: str, tokenizer: str = DEFAULT_TOKENIZER) -> 
     """
     truncated: Truncation | None = getattr(text, "truncated", None)
     if unit == "tokens":
-        count = sum(len(_encoding(tokenizer).encode(piece, disallowed_special=())) for piece in _token_pieces(text))
-        if truncated is not None and text:
-            count = round(count * truncated.chars / len(text))
+        kept = text
+        if truncated is not None and 0 < truncated.kept_head + truncated.kept_tail <= len(text):  # without the marker
+            kept = text[:truncated.kept_head] + text[len(text) - truncated.kept_tail:]
+        count = sum(len(_encoding(tokenizer).encode(piece, disallowed_special=())) for piece in _token_pieces(kept))
+        if truncated is not None and kept:
+            count = round(count * truncated.chars / len(kept))
         return max(1, count)
     if truncated is not None:
         return max(1, truncated.words if unit == "words" else truncated.chars)

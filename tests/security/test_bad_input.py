@@ -319,3 +319,16 @@ def test_power_accepts_a_base_rate_of_zero(tmp_path: Path) -> None:
     assert "paired, arms independent (rho = 0)  183" in out.stdout
     detect = power(tmp_path, "--detect", "100", "--base", "0")
     assert detect.returncode == 0 and "(0% -> " in detect.stdout, detect.stderr
+
+
+def test_a_stored_part_measures_as_the_full_output_in_every_unit() -> None:
+    from pytest_behavior.output import Output, capped_payload
+    from pytest_behavior.properties.length import measure_length
+
+    full = "Hello there, this is one sentence of a long answer. " * 4_000
+    stored = Output.from_payload(capped_payload({"text": full}, max_chars=20_000))
+    assert len(stored) < 21_000 and stored.truncated is not None
+    assert measure_length(stored, "words") == measure_length(full, "words")
+    assert measure_length(stored, "chars") == len(full)
+    tokens = measure_length(full, "tokens")
+    assert abs(measure_length(stored, "tokens") - tokens) <= 0.01 * tokens
