@@ -25,7 +25,7 @@ from pytest_behavior.output import Output
 FORMAT_VERSION = 1
 _UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
 _MAX_NAME = 120
-_MAX_NAME_BYTES = 200  # with ".json" and a writer's temporary suffix, within the 255 bytes of a file name
+_MAX_NAME_BYTES = 236  # the longest name whose temporary file fitted in 255 bytes before: no name changes
 _MAX_RELATIVE_PATH = 3000  # bytes; PATH_MAX is 4096 with the golden directory's own path in front
 
 
