@@ -16,7 +16,8 @@ The page has
 * a footer on how to read PASS / REGRESSED / INCONCLUSIVE.
 
 Every string taken from the document is HTML-escaped (test ids and model outputs quoted in diffs may hold
-markup) and its control characters shown as escapes (`pytest_behavior.report.sanitize`), and every number may be missing or non-finite (JSON ``null``): it renders as "–".
+markup) and its control characters shown as escapes (`pytest_behavior.report.sanitize`), and every number
+may be missing or non-finite (JSON ``null``): it renders as "–".
 """
 
 from __future__ import annotations
