@@ -116,7 +116,7 @@ def _conceal(value: Any, *, secret: bool) -> Any:
         return value
     if isinstance(value, Mapping):
         return {key: _conceal(item, secret=secret or is_secret_name(str(key))) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(_conceal(item, secret=secret) for item in value)
     if isinstance(value, str):
         if secret:
@@ -132,15 +132,16 @@ def reveal(value: Any) -> Any:
         return value.reveal()
     if isinstance(value, Mapping):
         return {key: reveal(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(reveal(item) for item in value)
     return value
 
 
 def credential_values(params: Mapping[str, Any]) -> set[str]:
-    """Every credential in litellm keyword arguments: values under a secret name at any depth (all strings
-    below it), the token of an ``Authorization: Bearer <token>`` value, and URL passwords and secret query
-    parameters anywhere."""
+    """Every credential in litellm keyword arguments: strings under a secret name at any depth (in a list below
+    it too, but not in a mapping below it, whose own names decide: a JSON schema's ``"password": {"type":
+    "string"}`` holds no credential), the token of an ``Authorization: Bearer <token>`` value, and URL passwords
+    and secret query parameters anywhere."""
     found: set[str] = set()
     _collect(params, found, secret=False)
     return found
@@ -151,7 +152,7 @@ def _collect(value: Any, found: set[str], *, secret: bool) -> None:
         value = value.reveal()
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _collect(item, found, secret=secret or is_secret_name(str(key)))
+            _collect(item, found, secret=is_secret_name(str(key)))
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _collect(item, found, secret=secret)
@@ -225,9 +226,8 @@ class _Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: frozenset[str] = frozenset()
-        self._pattern: re.Pattern[str] | None = None
-        self._anchors: tuple[str, ...] = ()
-        self._long: tuple[str, ...] = ()
+        self._finder: tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]] | None = None
+        """The values' pattern, the pieces one of them must contain (a fast test first), the long values."""
 
     def add(self, values: Iterable[str], *, min_length: int) -> None:
         forms = {form for value in values if len(value) >= min_length for form in _text_forms(value)}
@@ -236,17 +236,17 @@ class _Registry:
         with self._lock:
             known = self._known | forms
             by_length = sorted(known, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(value) for value in by_length))
-            self._anchors = tuple(sorted({value[:_PIECE] for value in known} | {value[-_PIECE:] for value in known}))
-            self._long = tuple(value for value in by_length if len(value) >= 2 * _PIECE)
+            anchors = {value[:_PIECE] for value in known} | {value[-_PIECE:] for value in known}
+            self._finder = (re.compile("|".join(re.escape(value) for value in by_length)), tuple(sorted(anchors)),
+                            tuple(value for value in by_length if len(value) >= 2 * _PIECE))
             self._known = known
 
     def redact(self, text: str) -> str:
-        pattern, anchors = self._pattern, self._anchors
-        if pattern is None or not any(anchor in text for anchor in anchors):
+        finder = self._finder  # one read: a concurrent `add` swaps the whole tuple
+        if finder is None or not any(anchor in text for anchor in finder[1]):
             return text
-        text = pattern.sub(REDACTED, text)
-        return _redact_cut_pieces(text, self._long) if "..." in text else text
+        text = finder[0].sub(REDACTED, text)
+        return _redact_cut_pieces(text, finder[2]) if "..." in text else text
 
     def known(self) -> frozenset[str]:
         return self._known

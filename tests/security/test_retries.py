@@ -116,12 +116,12 @@ from pytest_behavior import Bundle
 @pytest.fixture
 def candidate_bundle():
     return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="sk-loopback-not-a-key",
-                  label="cand", temperature=0.1, timeout=20)
+                  label="cand", temperature=0.1, timeout=20, num_retries=10)
 
 @pytest.fixture
 def baseline_bundle():
     return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="sk-loopback-not-a-key",
-                  label="base", temperature=0.2, timeout=20)
+                  label="base", temperature=0.2, timeout=20, num_retries=10)
 """
 
 SPEC = """

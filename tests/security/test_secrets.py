@@ -118,7 +118,6 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
             failed = run(f"error-{status}", "--behavior-baseline", "--behavior-cache=refresh")
             failed.assert_outcomes(errors=1)
             results.append(failed)
-            assert "<redacted>" in outputs_of(failed), "the echoed request should show, with the key redacted"
     sent = server.stats
     assert any(key in repr((h, b, t)) for h, b, t in zip(sent.headers, sent.bodies, sent.targets, strict=True)), (
         "the key must still reach the provider")
@@ -132,6 +131,8 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
         assert key.encode() not in path.read_bytes(), f"the key leaked into {path}"
     for number, result in enumerate(results, 1):
         assert key not in outputs_of(result), f"the key leaked into the output of run {number}"
+    for failed in results[2:]:
+        assert "<redacted>" in outputs_of(failed), "the echoed request should show, with the key redacted"
 
 
 def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
@@ -155,6 +156,10 @@ def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
     assert redact(f"'{token[:20]}...{token[-9:]}'") == "'<redacted>...<redacted>'"
     assert redact("TOKENIZERS_PARALLELISM=false by Jane Q. Doe-Example") == (
         "TOKENIZERS_PARALLELISM=false by Jane Q. Doe-Example"), "short values and non-secret names are kept"
+    # a schema describing a password field holds no credential: its words stay readable
+    remember_params({"extra_body": {"response_schema": {"properties": {
+        "new_password": {"type": "string", "description": "the account's new password"}}}}})
+    assert redact("a string: the account's new password") == "a string: the account's new password"
 
 
 def test_credentials_stay_wrapped_in_the_frames_the_plugin_controls() -> None:
