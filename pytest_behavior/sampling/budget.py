@@ -1,7 +1,9 @@
 """Spending limits: ``--behavior-budget=calls:500,usd:2.50`` for the session, ``behavior_budget(...)`` per test.
 
 A budget is enforced before each provider call: the call is *reserved* (counted, with its estimated cost
-held against the dollar limit) and *settled* with its real cost when it returns. When a reservation is
+held against the dollar limit) and *settled* with its real cost when it returns. Each retry of a call is reserved
+too, before it is sent (counted, at no cost: a failed request is not billed), so ``calls:N`` caps the HTTP
+requests sent, retries included. When a reservation is
 refused the sampler starts no new call, lets the calls in flight land in the cache, and the test is judged
 on the inputs it has complete.
 
