@@ -11,7 +11,9 @@ rest of the process. A known value is found as written, percent-encoded, JSON- o
 pytest's ``-l`` cut a long repr in the middle of it (a long enough piece of it next to ``...``).
 
 Values shorter than `MIN_SECRET_LENGTH` (`MIN_ENV_SECRET_LENGTH` for the environment) are not searched for in
-text: they would match ordinary words, and a key that short protects nothing.
+text: they would match ordinary words, and a key that short protects nothing. From the environment, whose secret-
+named variables are not all keys (``SECRET_KEY=development``), a value must also look like one: a digit or a
+symbol in it, or 20 characters or more; otherwise every "development" in a model's answers would be redacted.
 
 `Secret` wraps a credential in the frames the plugin controls, so that a traceback showing locals
 (``--full-trace -l``) prints ``Secret('<redacted>')``; it is unwrapped (`reveal`) only in the call to litellm.
@@ -209,10 +211,15 @@ def env_credentials(environ: Mapping[str, str]) -> set[str]:
     found: set[str] = set()
     for name, value in environ.items():
         if is_secret_name(name):
-            found.update(_credential_parts(value))
+            found.update(part for part in _credential_parts(value) if _looks_like_a_key(part))
         if _URL.match(value.strip()):
             found.update(url_credentials(value.strip()))
     return found
+
+
+def _looks_like_a_key(value: str) -> bool:
+    """Not a plain word: a digit or a symbol in it, or long (``sk-...``, ``AKIA...``, a JWT, a path)."""
+    return len(value) >= 20 or not value.isalpha()
 
 
 def _text_forms(value: str) -> set[str]:
