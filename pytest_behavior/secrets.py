@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 _SECRET_NAME = re.compile(
-    r"(api[_-]?key|(?:^|[_-])key$|secret|token|password|passwd|credential|authorization|auth(?!or)|cookie|"
+    r"(api[_-]?key|(?:^|[_-])key$|secret|token$|password|passwd|credential|authorization|auth(?!or)|cookie|"
     r"private[_-]?key|access[_-]?key|session[_-]?key|signature)",
     re.IGNORECASE,
 )
@@ -48,7 +48,11 @@ _PIECE = 8
 
 
 def is_secret_name(name: str) -> bool:
-    """True for parameter or header names that carry credentials (``api_key``, ``Authorization``, ...)."""
+    """True for parameter or header names that carry credentials (``api_key``, ``Authorization``, ...).
+
+    "token" counts only at the end of a name (``azure_ad_token``, ``HF_TOKEN``): ``max_tokens`` is a behavior
+    parameter, and a fingerprint without it would serve a cached short answer to a bundle that asks for long ones.
+    """
     return bool(_SECRET_NAME.search(name))
 
 

@@ -24,7 +24,8 @@ def test_fingerprint_is_stable_and_ignores_label_credentials_and_operational_par
 @pytest.mark.parametrize(
     "change",
     [{"model": "openai/gpt-4.1"}, {"system": "Be verbose."}, {"prompt": "Question: {input}"},
-     {"temperature": 0.7}, {"tools": []}, {"response_format": None}, {"top_p": 0.5}, {"api_base": "http://x"}],
+     {"temperature": 0.7}, {"tools": []}, {"response_format": None}, {"top_p": 0.5}, {"api_base": "http://x"},
+     {"max_tokens": 16}, {"max_completion_tokens": 16}],
 )
 def test_fingerprint_changes_with_anything_that_determines_behavior(change: dict) -> None:
     assert Bundle(**{**BASE, **change}).fingerprint != Bundle(**BASE).fingerprint
