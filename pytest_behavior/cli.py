@@ -367,11 +367,11 @@ def _show_command(args: argparse.Namespace) -> tuple[str, int]:
         listed = list_golden(args.path)
         status = 2 if any(f.error for f in listed) else 0
         if args.json:
-            return json.dumps([f.to_json() for f in listed], indent=2, ensure_ascii=False), status
+            return json.dumps([f.to_json() for f in listed], indent=2, ensure_ascii=True), status
         return render_listing(args.path, listed), status
     summary = summarize_golden(args.path, load_golden(args.path))
     if args.json:
-        return json.dumps(summary.to_json(), indent=2, ensure_ascii=False, default=str), 0
+        return json.dumps(summary.to_json(), indent=2, ensure_ascii=True, default=str), 0
     return render_show(summary), 0
 
 
@@ -382,7 +382,7 @@ def _card_command(args: argparse.Namespace) -> tuple[str, int]:
     paths = [path for given in args.paths for path in golden_files(given)]
     cards = behavior_cards([(path, load_golden(path)) for path in dict.fromkeys(paths)])
     if args.json:
-        return json.dumps([c.to_json() for c in cards], indent=2, ensure_ascii=False, default=str), 0
+        return json.dumps([c.to_json() for c in cards], indent=2, ensure_ascii=True, default=str), 0
     return render_cards(cards, files=len(set(paths))), 0
 
 

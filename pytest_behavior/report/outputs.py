@@ -141,7 +141,9 @@ class ReportOutputs:
         if not self.unused:
             return []
         root = self.session.settings.rootdir
-        shown = [_relative(Path(p), root) for p in self.unused]
+        from pytest_behavior.report.sanitize import printable
+
+        shown = [printable(str(_relative(Path(p), root)), newlines=False) for p in self.unused]
         if self.removed:
             return [f"removed {len(self.removed)} unused golden file(s):", *(f"  {p}" for p in shown)]
         how = ("remove them with --behavior-update --behavior-prune" if self.session.settings.mode == "update"

@@ -9,6 +9,7 @@ report. A new attack is one more string in `HOSTILE_SEGMENTS` or `EVIL_OUTPUT`.
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -220,6 +221,12 @@ def test_cli_show_card_and_diff_escape_golden_file_contents(
     assert r"app\x1b[31m-v2\nforged line" in outputs["show"]
     assert r"## app\x1b[31m-v2\nforged line" in outputs["card"]
     assert "behavior regressed" in outputs["diff"] and r"id\x1b[31m" in outputs["diff"]
+    for name, argv in {"show-json": ["show", "--json", str(recorded)], "show-dir-json": ["show", "--json", str(golden)],
+                       "card-json": ["card", "--json", str(golden)]}.items():
+        main(argv)
+        printed = capsys.readouterr().out
+        assert printed.isascii(), name  # C1, bidi overrides and lone surrogates only as JSON escapes
+        assert json.loads(printed), name
 
 
 def test_printable_escapes_what_a_terminal_would_obey_and_keeps_the_rest() -> None:
