@@ -135,6 +135,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(SESSION_KEY, None)
     if session is not None:
         session.close()
+    import sys
+
+    run = sys.modules.get("pytest_behavior.run")
+    if run is not None:
+        run.finish_preload()  # no import may race interpreter shutdown (see run.preload_statistics)
 
 
 def _settings(config: pytest.Config) -> RunSettings:

@@ -91,6 +91,7 @@ async def run_spec(
     if unpriced is not None:
         budget_note = unpriced if budget_note is None else f"{budget_note}; {unpriced}"
     cand = sampled["candidate"]
+    finish_preload()  # the verdict code needs those modules now: never import them from two threads at once
     base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
                      root=settings.rootdir)
     spec = await _with_judgments(spec, cand, base, plan, cache)
@@ -117,6 +118,11 @@ def preload_statistics() -> None:
 
     Those imports take about half a second of CPU that sampling, mostly waiting on the network, leaves idle;
     done here they are off the critical path. Once per process; a failure is left for the judge to report.
+
+    The thread is joined before the verdict code runs (`finish_preload`), at the end of the pytest session,
+    and it is not a daemon, so the interpreter joins it before it finalises. A daemon thread still importing
+    at exit is frozen holding the import lock, and any import during finalisation then waits forever (litellm's
+    client finalisers import): the process printed its summary and never exited (issue 12, item 4).
     """
     if _preloading or all(name in sys.modules for name in _STATISTICS_MODULES):
         return
@@ -126,9 +132,16 @@ def preload_statistics() -> None:
             with contextlib.suppress(Exception):
                 importlib.import_module(name)
 
-    thread = threading.Thread(target=load, name="pytest-behavior-preload", daemon=True)
+    thread = threading.Thread(target=load, name="pytest-behavior-preload", daemon=False)
     _preloading.append(thread)
     thread.start()
+
+
+def finish_preload() -> None:
+    """Wait for the preload thread, if one is running (idempotent; called before judging and at session end)."""
+    for thread in _preloading:
+        if thread is not threading.current_thread():
+            thread.join()
 
 
 def _unpriced_note(
