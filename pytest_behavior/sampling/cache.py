@@ -28,6 +28,8 @@ from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.inputs import canonical_json
 
 CacheMode = Literal["use", "refresh", "off"]
+_WHERE_INSTEAD = ("choose a writable directory with --behavior-cache-dir (ini: behavior_cache_dir), "
+                  "or pass --behavior-cache=off")
 _OPEN_PATIENCE_S = 60.0
 SCHEMA_VERSION = 1
 
@@ -86,9 +88,15 @@ class SampleCache:
             gitignore = directory / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by pytest-behavior: cached model samples\n*\n")
+        except OSError as exc:
+            raise BehaviorConfigError(
+                f"sample cache directory {directory} cannot be created or written ({exc.strerror or exc}): "
+                f"{_WHERE_INSTEAD}"
+            ) from None
+        try:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
-            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or {_WHERE_INSTEAD}") from None
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -101,10 +109,10 @@ class SampleCache:
             conn.close()
             if "locked" in str(exc):
                 raise
-            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or {_WHERE_INSTEAD}") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or pass --behavior-cache=off") from None
+            raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or {_WHERE_INSTEAD}") from None
         if version not in (0, SCHEMA_VERSION):
             conn.close()
             raise BehaviorConfigError(
@@ -130,11 +138,15 @@ class SampleCache:
         if self._conn is None:
             return
         with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, fingerprint, input_id, repeat, canonical_json(dict(payload)), time.time()),
-            )
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, fingerprint, input_id, repeat, canonical_json(dict(payload)), time.time()),
+                )
+            except sqlite3.OperationalError as exc:  # a full disk, a cache made read-only while the run goes on
+                raise BehaviorConfigError(f"sample cache {self.path} cannot be written ({exc}): "
+                                          f"{_WHERE_INSTEAD}") from None
 
     def count(self) -> int:
         if self._conn is None:
