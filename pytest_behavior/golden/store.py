@@ -168,7 +168,12 @@ def _parse(data: Any) -> GoldenRecord:
 
 
 def dumps(record: GoldenRecord) -> str:
-    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    text = json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    # a lone surrogate (a provider can send one) has no UTF-8 form: as its JSON escape it reads back unchanged
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 #: Fields that vary between recordings of the same behavior; a change in them alone does not rewrite a file.

@@ -46,6 +46,12 @@ CREATE INDEX IF NOT EXISTS samples_fingerprint ON samples (fingerprint);
 """
 
 
+def stored_json(payload: Mapping[str, Any]) -> str:
+    """The payload as stored: canonical JSON in ASCII. Every character is an escape where needed, so text that is
+    not valid UTF-8 (a lone surrogate a provider sent as ``\\ud800``) is kept exactly and reads back unchanged."""
+    return json.dumps(dict(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
 def sample_key(*, fingerprint: str, messages: Any, repeat: int, seed: int) -> str:
     material = canonical_json({"fingerprint": fingerprint, "messages": messages, "repeat": repeat, "seed": seed})
     return hashlib.sha256(material.encode()).hexdigest()
@@ -142,7 +148,7 @@ class SampleCache:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, fingerprint, input_id, repeat, canonical_json(dict(payload)), time.time()),
+                    (key, fingerprint, input_id, repeat, stored_json(payload), time.time()),
                 )
             except sqlite3.OperationalError as exc:  # a full disk, a cache made read-only while the run goes on
                 raise BehaviorConfigError(f"sample cache {self.path} cannot be written ({exc}): "

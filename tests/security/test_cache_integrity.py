@@ -24,6 +24,7 @@ from tests.support.openai_server import OpenAIServer, ServerConfig, running_serv
 pytest_plugins = ["pytester"]
 
 CONFTEST = """
+import os
 import pytest
 from pytest_behavior import Bundle
 
@@ -79,3 +80,60 @@ def test_an_unusable_cache_dir_is_an_error_naming_it_and_the_report_is_written(
     entries = report["tests"]
     assert len(entries) == 1 and entries[0]["outcome"] == "error", entries
     assert "--behavior-cache-dir" in json.dumps(entries[0])
+
+
+# --- item 15: an output with a lone surrogate is stored losslessly --------------------------------------------------
+
+SURROGATE = "\ud800"
+
+
+def surrogate_reply(messages: list[dict[str, object]]) -> str:
+    """An answer holding a lone surrogate (the server's JSON body spells it ``\\ud800``, as json.dumps escapes it)."""
+    return f"Half a character {SURROGATE} in answer to {str(messages[-1].get('content'))[:20]}"
+
+
+def test_an_output_with_a_lone_surrogate_is_cached_recorded_and_reported(pytester: pytest.Pytester,
+                                                                          server: OpenAIServer) -> None:
+    server.config.reply_fn = surrogate_reply
+    project(pytester, inputs=5)
+    reports = ["--behavior-report=report.json", "--behavior-html=report.html", "--junitxml=junit.xml", "-rA"]
+    first = pytester.runpytest("--behavior-update", *reports, "-p", "no:cacheprovider")
+    first.assert_outcomes(passed=1)
+    assert server.stats.answered == 5
+    golden = next((pytester.path / "golden").rglob("*.json"))
+    texts = [o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values()
+             for o in s["outputs"]]
+    assert len(texts) == 5 and all(SURROGATE in t for t in texts), "the golden file keeps the surrogate as it came"
+    for name in ("report.json", "report.html", "junit.xml"):
+        assert (pytester.path / name).stat().st_size > 0, f"{name} was not written"
+    assert read_report(pytester.path / "report.json")["tests"][0]["outcome"] != "error"
+    recorded = golden.read_bytes()
+
+    again = pytester.runpytest("--behavior-update", *reports, "-p", "no:cacheprovider")
+    again.assert_outcomes(passed=1)
+    judged = pytester.runpytest("--behavior-baseline", *reports, "-p", "no:cacheprovider")
+    judged.assert_outcomes(passed=1)
+    assert server.stats.requests == 5, "the re-runs were served from the cache: no request after the first run"
+    assert golden.read_bytes() == recorded, "the cached outputs are the recorded ones, to the code point"
+    document = read_report(pytester.path / "report.json")
+    assert document["tests"][0]["outcome"] in ("passed", "inconclusive")
+    assert document["tests"][0]["samples"] == {"requested": 0, "cached": 5}
+
+
+def test_a_recorded_output_with_a_lone_surrogate_is_recorded_and_compared(pytester: pytest.Pytester) -> None:
+    """The records path (no cache, no HTTP): the golden file and the reports hold the surrogate too."""
+    from tests.support.records import use_recorded_bundles, write_jsonl
+
+    rows = [{"input": f"question {i}", "output": f"answer {i} {SURROGATE}"} for i in range(5)]
+    write_jsonl(pytester.path / "base.jsonl", rows)
+    write_jsonl(pytester.path / "cand.jsonl", rows)
+    use_recorded_bundles(pytester)
+    pytester.makepyfile(test_spec=SPEC.replace("[f\"question {i}\" for i in range(INPUTS)]", ""))
+    reports = ["--behavior-report=report.json", "--behavior-html=report.html", "--junitxml=junit.xml"]
+    pytester.runpytest("--behavior-update", *reports, "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    golden = next((pytester.path / "golden").rglob("*.json"))
+    texts = [o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values()
+             for o in s["outputs"]]
+    assert sorted(texts) == sorted(row["output"] for row in rows)
+    pytester.runpytest("--behavior-baseline", *reports, "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert read_report(pytester.path / "report.json")["tests"][0]["outcome"] in ("passed", "inconclusive")
