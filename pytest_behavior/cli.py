@@ -325,6 +325,9 @@ def _show(summary: CacheSummary) -> str:
              f"total: {summary.rows:,} samples of {bundles}, {spent}, {tokens}; {size}"]
     if partial and cost is not None:
         lines.append("≥: some samples recorded no cost; the figure sums those that did")
+    if summary.failed_checksum:
+        lines.append(f"{summary.failed_checksum:,} of the samples fail their checksum (edited or damaged since "
+                     "written): the next run requests them again")
     return "\n".join(lines)
 
 

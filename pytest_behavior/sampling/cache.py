@@ -6,6 +6,14 @@ samples. Values hold what later analysis needs (output, tool calls, finish reaso
 latency, cost) and nothing secret: credentials are not part of a bundle's fingerprint and are
 never passed here.
 
+Every row carries a checksum (sha256 of its key, fingerprint, input id, repeat and stored payload), checked on
+every read: a row edited or damaged since it was written — even by a same-length edit that SQLite's
+``integrity_check`` cannot see — is treated as missing, so it is requested again (and the fresh sample replaces
+it), and a `BehaviorCacheWarning` names the file and the number of such rows. The checksum detects edits and
+damage, not a forger who recomputes it. Caches written before checksums existed (format 1) are migrated when
+first opened: their rows are trusted once and their checksums computed then (nothing could verify them, and
+requesting a whole cache again would cost what it saved).
+
 `summarize` and `prune` read and maintain an existing cache for the ``pytest-behavior cache`` command; they
 never create one.
 """
@@ -19,6 +27,7 @@ import math
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +40,8 @@ CacheMode = Literal["use", "refresh", "off"]
 _WHERE_INSTEAD = ("choose a writable directory with --behavior-cache-dir (ini: behavior_cache_dir), "
                   "or pass --behavior-cache=off")
 _OPEN_PATIENCE_S = 60.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: no checksums; 2: a checksum per row (format 1 files are migrated on open)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -40,10 +50,56 @@ CREATE TABLE IF NOT EXISTS samples (
     input_id TEXT NOT NULL,
     repeat INTEGER NOT NULL,
     payload TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    checksum TEXT
 );
 CREATE INDEX IF NOT EXISTS samples_fingerprint ON samples (fingerprint);
 """
+_CHECKSUM_SQL = "behavior_row_checksum"
+
+
+class BehaviorCacheWarning(UserWarning):
+    """Rows of the sample cache failed their checksum: they were requested again."""
+
+
+def row_checksum(key: Any, fingerprint: Any, input_id: Any, repeat: Any, payload: Any) -> str:
+    """sha256 of everything a row says about its sample (ASCII JSON, so any text, surrogates included, encodes)."""
+    material = json.dumps([key, fingerprint, input_id, repeat, payload], ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(material.encode("ascii")).hexdigest()
+
+
+def _verified(key: Any, fingerprint: Any, input_id: Any, repeat: Any, payload: Any,
+              checksum: Any) -> dict[str, Any] | None:
+    """The row's payload if the row is intact, else None (a wrong or missing checksum, or a payload not JSON)."""
+    try:
+        if checksum != row_checksum(key, fingerprint, input_id, repeat, payload):
+            return None
+        value = json.loads(payload)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _migrate(conn: sqlite3.Connection) -> int:
+    """Bring a format 0/1 file to `SCHEMA_VERSION` (add and fill the checksums) in one write transaction; returns
+    the file's format (another format is returned unchanged, for the caller to refuse)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] not in (0, 1):
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    conn.execute("BEGIN IMMEDIATE")  # two processes opening an old cache at once: one migrates, one waits
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version in (0, 1):
+            if "checksum" not in {row[1] for row in conn.execute("PRAGMA table_info(samples)")}:
+                conn.execute("ALTER TABLE samples ADD COLUMN checksum TEXT")
+            conn.execute(f"UPDATE samples SET checksum = {_CHECKSUM_SQL}(key, fingerprint, input_id, repeat, payload) "
+                         "WHERE checksum IS NULL")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            version = SCHEMA_VERSION
+        conn.execute("COMMIT")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    return version
 
 
 def stored_json(payload: Mapping[str, Any]) -> str:
@@ -65,6 +121,8 @@ class SampleCache:
         self.path = directory / "samples.sqlite3"
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.failed_checksums = 0
+        """Rows read since opening that failed their checksum (each was treated as missing)."""
         if mode != "off":
             self._conn = self._open(directory)
 
@@ -107,10 +165,9 @@ class SampleCache:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
+            conn.create_function(_CHECKSUM_SQL, 5, row_checksum, deterministic=True)
             conn.executescript(_SCHEMA)
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            version = _migrate(conn)
         except sqlite3.OperationalError as exc:
             conn.close()
             if "locked" in str(exc):
@@ -119,7 +176,7 @@ class SampleCache:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise BehaviorConfigError(f"{unreadable} ({exc}): delete it, or {_WHERE_INSTEAD}") from None
-        if version not in (0, SCHEMA_VERSION):
+        if version != SCHEMA_VERSION:
             conn.close()
             raise BehaviorConfigError(
                 f"sample cache {self.path} has format {version}, this plugin reads {SCHEMA_VERSION}: "
@@ -128,16 +185,32 @@ class SampleCache:
         return conn
 
     def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The intact rows among ``keys``; a row that fails its checksum is left out (so it is requested again),
+        counted in `failed_checksums` and reported in a `BehaviorCacheWarning`."""
         if self._conn is None or self.mode != "use":
             return {}
         wanted = list(keys)
         found: dict[str, dict[str, Any]] = {}
+        failed = 0
         with self._lock:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(f"SELECT key, payload FROM samples WHERE key IN ({marks})", chunk)
-                found.update((key, json.loads(payload)) for key, payload in rows)
+                rows = self._conn.execute("SELECT key, fingerprint, input_id, repeat, payload, checksum FROM samples "
+                                          f"WHERE key IN ({marks})", chunk)
+                for row in rows:
+                    payload = _verified(*row)
+                    if payload is None:
+                        failed += 1
+                    else:
+                        found[row[0]] = payload
+        if failed:
+            self.failed_checksums += failed
+            rows_failed = f"{failed} row{'s' if failed != 1 else ''} failed the checksum"
+            warnings.warn(BehaviorCacheWarning(
+                f"sample cache {self.path}: {rows_failed} (edited or damaged since written): treated as missing, "
+                "their samples are requested again"
+            ), stacklevel=2)
         return found
 
     def put(self, key: str, *, fingerprint: str, input_id: str, repeat: int, payload: Mapping[str, Any]) -> None:
@@ -145,10 +218,12 @@ class SampleCache:
             return
         with self._lock:
             try:
+                stored = stored_json(payload)
                 self._conn.execute(
-                    "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, fingerprint, input_id, repeat, stored_json(payload), time.time()),
+                    "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created, checksum) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, fingerprint, input_id, repeat, stored, time.time(),
+                     row_checksum(key, fingerprint, input_id, repeat, stored)),
                 )
             except sqlite3.OperationalError as exc:  # a full disk, a cache made read-only while the run goes on
                 raise BehaviorConfigError(f"sample cache {self.path} cannot be written ({exc}): "
@@ -207,6 +282,8 @@ class CacheSummary:
     rows: int
     bundles: tuple[BundleSamples, ...]
     """Most recently written first."""
+    failed_checksum: int = 0
+    """Rows (counted above as they are) that fail their checksum: edited or damaged, a run requests them again."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +391,7 @@ def _existing(directory: Path, *, write: bool) -> Iterator[tuple[Path, sqlite3.C
 
 def _check_format(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version not in (0, SCHEMA_VERSION):
+    if version not in (0, 1, SCHEMA_VERSION):  # format 1 (no checksums yet) reads the same
         raise BehaviorConfigError(f"sample cache {path} has format {version}, this plugin reads {SCHEMA_VERSION}")
     columns = {row[1] for row in conn.execute("PRAGMA table_info(samples)")}
     if not _COLUMNS.issubset(columns):
@@ -324,14 +401,19 @@ def _check_format(conn: sqlite3.Connection, path: Path) -> None:
 def summarize(directory: Path) -> CacheSummary:
     """Samples, distinct inputs, dates, cost, latency and tokens per bundle fingerprint (read-only)."""
     tallies: dict[str, _Tally] = {}
+    failed = 0
     with _existing(directory, write=False) as (path, conn):
-        rows = conn.execute("SELECT fingerprint, input_id, created, payload FROM samples")
-        for fingerprint, input_id, created, payload_json in rows:
+        checked = "checksum" in {row[1] for row in conn.execute("PRAGMA table_info(samples)")}  # format 1: none yet
+        rows = conn.execute("SELECT fingerprint, input_id, created, payload, key, repeat, "
+                            f"{'checksum' if checked else 'NULL'} FROM samples")
+        for fingerprint, input_id, created, payload_json, key, repeat, checksum in rows:
             tallies.setdefault(str(fingerprint), _Tally()).add(str(input_id), float(created), str(payload_json))
+            if checked and _verified(key, fingerprint, input_id, repeat, payload_json, checksum) is None:
+                failed += 1
     bundles = sorted((tally.freeze(fp) for fp, tally in tallies.items()),
                      key=lambda b: (-b.last_created, b.fingerprint))
     return CacheSummary(path=path, size_bytes=_size_on_disk(path), rows=sum(b.samples for b in bundles),
-                        bundles=tuple(bundles))
+                        bundles=tuple(bundles), failed_checksum=failed)
 
 
 def _check_criteria(older_than_days: float | None, fingerprints: Sequence[str], everything: bool) -> None:

@@ -14,7 +14,9 @@ Modules under test are imported inside the tests, so that on an older version ea
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,99 @@ def test_a_recorded_output_with_a_lone_surrogate_is_recorded_and_compared(pytest
     assert sorted(texts) == sorted(row["output"] for row in rows)
     pytester.runpytest("--behavior-baseline", *reports, "-p", "no:cacheprovider").assert_outcomes(passed=1)
     assert read_report(pytester.path / "report.json")["tests"][0]["outcome"] in ("passed", "inconclusive")
+
+
+# --- item 23: a row that fails its checksum is treated as missing, requested again and reported ---------------------
+
+ANSWER = "Sure, here is exactly what you asked for, friend."
+REFUSAL = "I'm sorry, but I can't help with that request.".ljust(len(ANSWER))  # same length: integrity_check passes
+TAMPERED = 8
+
+
+def cache_file(root: Path) -> Path:
+    return root / ".behavior-cache" / "samples.sqlite3"
+
+
+def tamper(path: Path, rows: int) -> None:
+    """Edit the stored answer of ``rows`` rows in place, to a refusal of the same length, as sqlite3 would."""
+    with closing(sqlite3.connect(path)) as db:
+        before = db.execute("SELECT key, length(payload) FROM samples ORDER BY key").fetchall()
+        db.execute("UPDATE samples SET payload = replace(payload, ?, ?) WHERE key IN "
+                   "(SELECT key FROM samples ORDER BY key LIMIT ?)", (ANSWER, REFUSAL, rows))
+        db.commit()
+        assert db.execute("SELECT key, length(payload) FROM samples ORDER BY key").fetchall() == before
+        assert db.execute("SELECT COUNT(*) FROM samples WHERE payload LIKE '%sorry%'").fetchone()[0] == rows
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "SQLite cannot see such an edit"
+
+
+def test_a_tampered_cache_row_is_requested_again_reported_and_the_verdict_comes_from_the_fresh_sample(
+        pytester: pytest.Pytester, server: OpenAIServer) -> None:
+    from pytest_behavior.cli import main as cli
+
+    server.config.reply = ANSWER
+    project(pytester, inputs=20)
+    pytester.runpytest("--behavior-update", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert server.stats.answered == 20
+    tamper(cache_file(pytester.path), TAMPERED)
+
+    assert cli(["cache", "show", "--cache-dir", str(cache_file(pytester.path).parent)]) == 0
+    result = pytester.runpytest("--behavior-baseline", "--behavior-report=report.json", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*BehaviorCacheWarning: sample cache *samples.sqlite3: {TAMPERED} rows failed the "
+                                 "checksum*requested again*"])
+    result.stdout.no_fnmatch_line("*REGRESSED*")
+    assert server.stats.answered == 20 + TAMPERED, "exactly the tampered rows were requested again"
+    entry = read_report(pytester.path / "report.json")["tests"][0]
+    assert entry["samples"] == {"requested": TAMPERED, "cached": 20 - TAMPERED}
+    with closing(sqlite3.connect(cache_file(pytester.path))) as db:
+        assert db.execute("SELECT COUNT(*) FROM samples WHERE payload LIKE '%sorry%'").fetchone()[0] == 0, \
+            "the fresh samples replaced the tampered rows"
+    again = pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider")
+    again.assert_outcomes(passed=1)
+    again.stdout.no_fnmatch_line("*BehaviorCacheWarning*")
+    assert server.stats.answered == 20 + TAMPERED
+
+
+def test_the_cache_command_counts_rows_that_fail_their_checksum(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_behavior.cli import main as cli
+    from pytest_behavior.sampling.cache import SampleCache, summarize
+
+    cache = SampleCache(tmp_path)
+    for i in range(5):
+        cache.put(f"key-{i}", fingerprint="f" * 64, input_id=f"in-{i}", repeat=0, payload={"text": ANSWER})
+    cache.close()
+    tamper(tmp_path / "samples.sqlite3", 2)
+    assert summarize(tmp_path).failed_checksum == 2
+    assert cli(["cache", "show", "--cache-dir", str(tmp_path)]) == 0
+    assert "2 of the samples fail their checksum" in capsys.readouterr().out
+
+
+V1_SCHEMA = """
+CREATE TABLE samples (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, input_id TEXT NOT NULL,
+                      repeat INTEGER NOT NULL, payload TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX samples_fingerprint ON samples (fingerprint);
+PRAGMA user_version=1;
+"""
+
+
+def test_a_cache_from_before_checksums_is_migrated_its_rows_trusted_once_then_checked(tmp_path: Path) -> None:
+    from pytest_behavior.sampling.cache import BehaviorCacheWarning, SampleCache
+
+    with closing(sqlite3.connect(tmp_path / "samples.sqlite3")) as db:
+        db.executescript(V1_SCHEMA)
+        db.executemany("INSERT INTO samples VALUES (?, ?, ?, 0, ?, 1.0)",
+                       [(f"key-{i}", "f" * 64, f"in-{i}", json.dumps({"text": ANSWER})) for i in range(3)])
+        db.commit()
+    cache = SampleCache(tmp_path)
+    assert set(cache.get_many(["key-0", "key-1", "key-2"])) == {"key-0", "key-1", "key-2"}, "old rows are kept"
+    cache.close()
+    with closing(sqlite3.connect(tmp_path / "samples.sqlite3")) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("SELECT COUNT(*) FROM samples WHERE checksum IS NULL").fetchone()[0] == 0
+    tamper(tmp_path / "samples.sqlite3", 1)
+    cache = SampleCache(tmp_path)
+    with pytest.warns(BehaviorCacheWarning, match=r"samples\.sqlite3: 1 row failed the checksum"):
+        assert set(cache.get_many(["key-0", "key-1", "key-2"])) == {"key-1", "key-2"}
+    assert cache.failed_checksums == 1
+    cache.close()

@@ -97,10 +97,12 @@ def test_show_tabulates_each_bundle_most_recent_first(capsys: pytest.CaptureFixt
 
 def test_summary_figures(cache_dir: Path) -> None:
     with sqlite3.connect(cache_dir / "samples.sqlite3") as conn:  # a damaged row counts, with nothing known
-        conn.execute("INSERT INTO samples VALUES ('bad', ?, 'in-9', 0, 'not json', ?)", (MID, NOW))
+        conn.execute("INSERT INTO samples (key, fingerprint, input_id, repeat, payload, created) "
+                     "VALUES ('bad', ?, 'in-9', 0, 'not json', ?)", (MID, NOW))
     conn.close()
     summary = summarize(cache_dir)
     assert summary.rows == 13 and summary.size_bytes >= (cache_dir / "samples.sqlite3").stat().st_size > 0
+    assert summary.failed_checksum == 1  # the damaged row has no checksum: a run would request it again
     by_fp = {b.fingerprint: b for b in summary.bundles}
     old, new, mid = by_fp[OLD], by_fp[NEW], by_fp[MID]
     assert (old.samples, old.inputs, old.priced, old.tokens) == (6, 3, 6, 180)
@@ -253,7 +255,8 @@ def test_other_sqlite_files_are_refused(capsys: pytest.CaptureFixture[str], tmp_
     with sqlite3.connect(tmp_path / "newer" / "samples.sqlite3") as conn:
         conn.execute("PRAGMA user_version=7")
     conn.close()
-    assert "has format 7, this plugin reads 1" in fails(capsys, "show", "--cache-dir", str(tmp_path / "newer"))
+    reads = f"has format 7, this plugin reads {cache_module.SCHEMA_VERSION}"
+    assert reads in fails(capsys, "show", "--cache-dir", str(tmp_path / "newer"))
 
 
 @pytest.mark.parametrize(
