@@ -230,7 +230,7 @@ def test_real_http_update_exits_promptly_after_its_summary_every_time(tmp_path: 
 def test_simulated_provider_update_exits_promptly_too(tmp_path: Path) -> None:
     env = {**os.environ, "EXIT_TEST_MODEL": "sim/bot-v1?mean_words=8&refusal_rate=0.0&seed=5",
            "LOOPBACK_URL": "http://127.0.0.1:9/unused"}
-    check_exits(run_many(tmp_path, env, 6))
+    check_exits(run_many(tmp_path, env, 4))
 
 
 def test_the_sampler_closes_the_http_clients_it_made_before_its_event_loop_ends(server: OpenAIServer) -> None:
