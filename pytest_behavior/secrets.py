@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
@@ -33,9 +34,28 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsp
 
 _SECRET_NAME = re.compile(
     r"(api[_-]?key|(?:^|[_-])key$|secret|token$|password|passwd|credential|authorization|auth(?!or)|cookie|"
-    r"private[_-]?key|access[_-]?key|session[_-]?key|signature)",
+    r"private[_-]?key|access[_-]?key|session[_-]?key|signature|jwt|bearer)",
     re.IGNORECASE,
 )
+_SECRET_ENV_WORDS = frozenset({
+    "KEY", "KEYS", "APIKEY", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PWD", "PASSPHRASE",
+    "CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH", "JWT", "BEARER", "COOKIE", "COOKIES", "SIGNATURE", "SAS", "PAT",
+})
+"""Words that make an environment variable's name secret wherever they stand in it (``AWS_BEARER_TOKEN_BEDROCK``,
+``SNOWFLAKE_JWT``, ``CIRCLE_OIDC_TOKEN_V2``). Not CERT: a certificate (``SSL_CERT_FILE``) is public; the key that
+goes with it has KEY in its name."""
+_SECRET_ENV_PHRASES = (("CONN", "STRING"), ("CONNECTION", "STRING"))
+"""Consecutive words that make one secret (``AZURE_STORAGE_CONNECTION_STRING`` holds an ``AccountKey=``)."""
+_PUBLIC_ENV_NAMES = frozenset({"PWD", "OLDPWD"})
+"""Secret-looking names that are not: the shell's working directories."""
+PUBLIC_HEADERS = frozenset({
+    "accept", "accept-encoding", "accept-language", "content-type", "user-agent", "referer", "http-referer",
+    "x-title", "openai-beta", "anthropic-version", "anthropic-beta",
+})
+"""HTTP headers known to carry no credential: kept in clear in a bundle's description and not redacted from text.
+Every other header (``X-Client-Id``, ``api-key``, a proxy's own) may carry one, whatever its name: its value is
+redacted from text (when it looks like a key, see `_looks_like_a_key`) and described by a digest. Account ids
+(``OpenAI-Organization``, ``OpenAI-Project``) are not in the list: they are not keys, but not public either."""
 REDACTED = "<redacted>"
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S*$")
 
@@ -56,6 +76,40 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
+def is_secret_env_name(name: str) -> bool:
+    """True for environment variables that may hold a credential: `is_secret_name`, or a secret word anywhere
+    among the name's words (``AWS_BEARER_TOKEN_BEDROCK``), which `is_secret_name` cannot allow for parameters
+    (``max_tokens_per_call`` is behavior). `env_credentials` still keeps only values that look like keys, so
+    ``TOKENIZERS_PARALLELISM=false`` or ``HF_HUB_DISABLE_TOKEN=1`` redact nothing."""
+    if name.upper() in _PUBLIC_ENV_NAMES:
+        return False
+    if is_secret_name(name):
+        return True
+    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
+    if _SECRET_ENV_WORDS.intersection(words):
+        return True
+    return any(tuple(words[i:i + 2]) in _SECRET_ENV_PHRASES for i in range(len(words) - 1))
+
+
+def is_headers_name(name: str) -> bool:
+    """True for a parameter holding HTTP headers (``extra_headers``, ``headers``, ``default_headers``)."""
+    return name.lower().endswith("headers")
+
+
+def is_public_header(name: str) -> bool:
+    """True for a header in `PUBLIC_HEADERS` (case and ``_``/``-`` insensitive)."""
+    return name.strip().lower().replace("_", "-") in PUBLIC_HEADERS
+
+
+def header_digest(value: Any) -> str:
+    """What a bundle's description shows of a header that may carry a credential: a short sha256 of its value, so
+    that a changed header still changes the fingerprint, and a key (high-entropy) cannot be read back."""
+    if isinstance(value, Secret):
+        value = value.reveal()
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return f"<redacted sha256:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}>"
+
+
 def redact_url(url: str) -> str:
     """Drop user:password from a URL and blank secret-looking query parameters."""
     parts = urlsplit(url)
@@ -69,13 +123,22 @@ def redact_url(url: str) -> str:
 
 
 def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters with every credential removed, at any depth (``extra_body``, headers, ...)."""
+    """The parameters with every credential removed, at any depth (``extra_body``, headers, ...): secret-named
+    ones are left out, a header not in `PUBLIC_HEADERS` shows as its `header_digest`."""
     public: dict[str, Any] = {}
     for name, value in params.items():
         if is_secret_name(str(name)):
             continue
+        if is_headers_name(str(name)) and isinstance(value, Mapping):
+            public[str(name)] = _public_headers(value)
+            continue
         public[str(name)] = _public_value(str(name), value)
     return public
+
+
+def _public_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(name): _public_value(str(name), value) if is_public_header(str(name)) else header_digest(value)
+            for name, value in headers.items() if not is_secret_name(str(name))}
 
 
 def _public_value(name: str, value: Any) -> Any:
@@ -114,14 +177,18 @@ class Secret:
 def conceal(params: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of litellm keyword arguments with every credential wrapped in `Secret`, at any depth; a URL that
     carries one (a password, a ``?key=`` parameter) is wrapped whole and shows as `redact_url` prints it."""
-    return {str(name): _conceal(value, secret=is_secret_name(str(name))) for name, value in params.items()}
+    return {str(name): _conceal(value, secret=is_secret_name(str(name)), headers=is_headers_name(str(name)))
+            for name, value in params.items()}
 
 
-def _conceal(value: Any, *, secret: bool) -> Any:
+def _conceal(value: Any, *, secret: bool, headers: bool = False) -> Any:
+    """``headers``: ``value`` holds HTTP headers, each a credential unless it is public."""
     if isinstance(value, Secret):
         return value
     if isinstance(value, Mapping):
-        return {key: _conceal(item, secret=secret or is_secret_name(str(key))) for key, item in value.items()}
+        return {key: _conceal(item, secret=secret or is_secret_name(str(key))
+                              or (headers and not is_public_header(str(key))), headers=is_headers_name(str(key)))
+                for key, item in value.items()}
     if type(value) in (list, tuple):
         return type(value)(_conceal(item, secret=secret) for item in value)
     if isinstance(value, str):
@@ -146,19 +213,23 @@ def reveal(value: Any) -> Any:
 def credential_values(params: Mapping[str, Any]) -> set[str]:
     """Every credential in litellm keyword arguments: strings under a secret name at any depth (in a list below
     it too, but not in a mapping below it, whose own names decide: a JSON schema's ``"password": {"type":
-    "string"}`` holds no credential), the token of an ``Authorization: Bearer <token>`` value, and URL passwords
-    and secret query parameters anywhere."""
+    "string"}`` holds no credential), the token of an ``Authorization: Bearer <token>`` value, the value of every
+    header not in `PUBLIC_HEADERS` that looks like a key (``X-Client-Id: <key>``), and URL passwords and secret
+    query parameters anywhere."""
     found: set[str] = set()
     _collect(params, found, secret=False)
     return found
 
 
-def _collect(value: Any, found: set[str], *, secret: bool) -> None:
+def _collect(value: Any, found: set[str], *, secret: bool, headers: bool = False) -> None:
     if isinstance(value, Secret):
         value = value.reveal()
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _collect(item, found, secret=is_secret_name(str(key)))
+            name = str(key)
+            if headers and not is_secret_name(name) and not is_public_header(name):
+                _collect_header(item, found)
+            _collect(item, found, secret=is_secret_name(name), headers=is_headers_name(name))
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _collect(item, found, secret=secret)
@@ -167,6 +238,18 @@ def _collect(value: Any, found: set[str], *, secret: bool) -> None:
             found.update(_credential_parts(value))
         if _URL.match(value):
             found.update(url_credentials(value))
+
+
+def _collect_header(value: Any, found: set[str]) -> None:
+    """A header of any name may carry a credential: its value (and a ``<scheme> <token>``'s token), if it looks
+    like a key, so that an ordinary word sent in a header (``X-Env: production``) is not redacted everywhere."""
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if isinstance(value, str):
+        found.update(part for part in _credential_parts(value) if _looks_like_a_key(part))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_header(item, found)
 
 
 def _credential_parts(value: str) -> set[str]:
@@ -210,11 +293,12 @@ def url_credentials(url: str) -> set[str]:
 
 
 def env_credentials(environ: Mapping[str, str]) -> set[str]:
-    """Values of environment variables whose names look secret (``OPENAI_API_KEY``, ``AWS_SECRET_ACCESS_KEY``,
-    ``AZURE_AD_TOKEN``, ``HF_TOKEN``, ...), and credentials inside URLs any variable holds."""
+    """Values of environment variables whose names look secret (`is_secret_env_name`: ``OPENAI_API_KEY``,
+    ``AWS_SECRET_ACCESS_KEY``, ``AWS_BEARER_TOKEN_BEDROCK``, ``SNOWFLAKE_JWT``, ...), and credentials inside URLs
+    any variable holds."""
     found: set[str] = set()
     for name, value in environ.items():
-        if is_secret_name(name):
+        if is_secret_env_name(name):
             found.update(part for part in _credential_parts(value) if _looks_like_a_key(part))
         if _URL.match(value.strip()):
             found.update(url_credentials(value.strip()))

@@ -8,16 +8,18 @@ the failure diff, the terminal summary, the progress line, the Markdown diff fil
 the GitHub summary. Every report writes its own text through it, so a forged sequence is visible, never obeyed.
 
 What it escapes: C0 controls but ``\\n`` (when ``newlines``) and ``\\t``; ``DEL``; C1 controls (U+0080-U+009F,
-which some terminals obey as 8-bit ``CSI``/``OSC``); the bidi embeddings, overrides and isolates (U+202A-U+202E,
-U+2066-U+2069); lone surrogates (which cannot be encoded, so would crash a report) and U+FFFE/U+FFFF. A Windows
-line end ``\\r\\n`` is a newline. The result holds only characters XML 1.0 allows, so JUnit can carry it.
+which some terminals obey as 8-bit ``CSI``/``OSC``); the line and paragraph separators U+2028 and U+2029
+(``str.splitlines`` breaks a line there, so a report splitting its text would start a line from data; with
+``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e`` and ``\\x85`` they are every break but ``\\n``); the bidi
+embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069); lone surrogates (which cannot be encoded, so
+would crash a report) and U+FFFE/U+FFFF. A Windows line end ``\\r\\n`` is a newline. The result holds only characters XML 1.0 allows, so JUnit can carry it.
 """
 
 from __future__ import annotations
 
 import re
 
-_RANGES = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_RANGES = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
 _UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_RANGES}]")
 _UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f{_RANGES}]")
 
