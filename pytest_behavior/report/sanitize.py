@@ -12,7 +12,8 @@ which some terminals obey as 8-bit ``CSI``/``OSC``); the line and paragraph sepa
 (``str.splitlines`` breaks a line there, so a report splitting its text would start a line from data; with
 ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e`` and ``\\x85`` they are every break but ``\\n``); the bidi
 embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069); lone surrogates (which cannot be encoded, so
-would crash a report) and U+FFFE/U+FFFF. A Windows line end ``\\r\\n`` is a newline. The result holds only characters XML 1.0 allows, so JUnit can carry it.
+would crash a report) and U+FFFE/U+FFFF. A Windows line end ``\\r\\n`` is a newline.
+The result holds only characters XML 1.0 allows, so JUnit can carry it.
 """
 
 from __future__ import annotations
