@@ -7,12 +7,14 @@ import hashlib
 import io
 import json
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
 from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.output import describe_value
 
 InputValue = Union[str, Mapping[str, Any]]  # noqa: UP007 (a runtime alias on Python 3.10)
 Message = dict[str, Any]
@@ -38,12 +40,57 @@ def input_id(value: InputValue) -> str:
     """A stable id: the input's own ``id`` field if it has one, else a hash of its content."""
     if isinstance(value, Mapping) and "id" in value:
         return str(value["id"])
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:12]
+    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def make_input(value: InputValue, source: str | None = None) -> Input:
-    segment = value.get("segment") if isinstance(value, Mapping) else None
-    return Input(id=input_id(value), value=value, segment=None if segment is None else str(segment), source=source)
+def make_input(value: InputValue, source: str | None = None, *, where: str | None = None) -> Input:
+    """An `Input`, its ``id`` and ``segment`` checked; ``where`` (default ``source``) names it in errors."""
+    where = where or source or "an input"
+    explicit = checked_id(value["id"], where) if isinstance(value, Mapping) and "id" in value else None
+    segment = checked_segment(value.get("segment"), where) if isinstance(value, Mapping) else None
+    check_sendable(value, f"input {explicit!r} ({where})" if explicit is not None else f"input {where}")
+    return Input(id=explicit if explicit is not None else input_id(value), value=value, segment=segment,
+                 source=source)
+
+
+def checked_id(raw: Any, where: str) -> str:
+    """An input's own id: a non-empty string, or an integer (as its decimal string)."""
+    if isinstance(raw, str) and raw:
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    raise BehaviorConfigError(f"{where}: 'id' must be a non-empty string or an integer, got {describe_value(raw)} "
+                              "(inputs pair across arms and with the golden file by id)")
+
+
+def checked_segment(raw: Any, where: str) -> str | None:
+    """An input's segment: a string, an integer (as its decimal string), or null for none."""
+    if raw is None or isinstance(raw, str):
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    raise BehaviorConfigError(f"{where}: 'segment' must be a string (or an integer), got {describe_value(raw)}")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_sendable(value: Any, label: str) -> None:
+    """A string holding a lone surrogate (JSON's ``"\\ud800"`` without its pair) has no UTF-8 form, so no provider
+    can receive it: a usage error naming the input, raised before any call (the data needs fixing)."""
+    stack = [value]
+    while stack:  # iterative: a deeply nested input must not overflow the stack here
+        item = stack.pop()
+        if isinstance(item, str):
+            found = _LONE_SURROGATE.search(item)
+            if found:
+                raise BehaviorConfigError(f"{label} contains a lone surrogate \\u{ord(found.group()):04x}, which no "
+                                          "provider can receive: fix the data")
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
 
 
 def load_dataset(path: Path) -> list[InputValue]:
@@ -56,7 +103,11 @@ def load_dataset_with_sources(path: Path) -> list[tuple[InputValue, str]]:
     if not path.is_file():
         raise BehaviorConfigError(f"input dataset {path} does not exist")
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BehaviorConfigError(f"input dataset {path} cannot be read ({exc.strerror or exc})") from None
+    text = decode_utf8(raw, path, what="an input dataset")
     if suffix == ".csv":
         return _load_csv(text, path)
     if suffix == ".json":
@@ -104,6 +155,23 @@ def _load_csv(text: str, path: Path) -> list[tuple[InputValue, str]]:
     return rows
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def decode_utf8(raw: bytes, path: Path, *, what: str) -> str:
+    """The text of a data file, which must be UTF-8 (a leading BOM is fine); else a usage error naming the file
+    and the line and column of the first byte that is not UTF-8."""
+    skip = len(_BOM) if raw.startswith(_BOM) else 0
+    try:
+        return raw[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = skip + exc.start
+        line = raw.count(b"\n", 0, at) + 1
+        column = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+        raise BehaviorConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[at]:02x} at column {column}): {what} "
+                                  "must be UTF-8; save the file as UTF-8") from None
+
+
 def _parse_json(text: str, path: Path, lineno: int | None = None) -> Any:
     try:
         return json.loads(text)
@@ -135,7 +203,8 @@ def resolve_inputs(
         )
     else:
         values = [_check_value(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
-    resolved = [make_input(v, None if sources is None else sources[i]) for i, v in enumerate(values)]
+    resolved = [make_input(v, sources[i], where=sources[i]) if sources is not None
+                else make_input(v, where=f"inputs[{i}]") for i, v in enumerate(values)]
     _check_unique(resolved)
     if not resolved:
         raise BehaviorConfigError("behavior.sample() got no inputs")

@@ -15,6 +15,7 @@ characters, fewer than a golden file keeps). Other text properties (a JSON schem
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +125,87 @@ def _rebuild(text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, co
              truncated: Any = None) -> Output:
     return Output(text, tool_calls=tool_calls, finish_reason=finish_reason, latency_ms=latency_ms, cost_usd=cost_usd,
                   truncated=truncated)
+
+
+@dataclass(frozen=True)
+class PayloadProblem:
+    """A malformed field of a stored output: where (``latency_ms``, ``tool_calls[0]``), what it should be, and
+    what it is."""
+
+    field: str
+    expected: str
+    actual: str
+
+
+def payload_problem(payload: Any) -> PayloadProblem | None:
+    """The first malformed field of a stored output (golden file, records line), or None when it is well formed.
+
+    A stored output is an object with a string ``text``; optional ``finish_reason`` (a string), ``latency_ms`` and
+    ``cost_usd`` (finite numbers >= 0), ``tool_calls`` (a list of objects), ``usage`` (an object) and
+    ``truncated`` (see `Truncation`); each optional field may be null.
+    """
+    if not isinstance(payload, Mapping):
+        return PayloadProblem("", "an object with a 'text' field", describe_value(payload))
+    if not isinstance(payload.get("text"), str):
+        actual = "missing" if "text" not in payload else describe_value(payload["text"])
+        return PayloadProblem("text", "a string", actual)
+    for name in ("latency_ms", "cost_usd"):
+        value = payload.get(name)
+        if value is not None and not _finite_non_negative(value):
+            return PayloadProblem(name, "a finite number >= 0 or null", describe_value(value))
+    reason = payload.get("finish_reason")
+    if reason is not None and not isinstance(reason, str):
+        return PayloadProblem("finish_reason", "a string or null", describe_value(reason))
+    usage = payload.get("usage")
+    if usage is not None and not isinstance(usage, Mapping):
+        return PayloadProblem("usage", "an object or null", describe_value(usage))
+    calls = payload.get("tool_calls")
+    if calls is not None:
+        if not isinstance(calls, list):
+            return PayloadProblem("tool_calls", "a list of objects or null", describe_value(calls))
+        for i, call in enumerate(calls):
+            if not isinstance(call, Mapping):
+                return PayloadProblem(f"tool_calls[{i}]", "an object", describe_value(call))
+    return _truncation_problem(payload.get("truncated"))
+
+
+def _truncation_problem(data: Any) -> PayloadProblem | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        return PayloadProblem("truncated", "an object or null", describe_value(data))
+    for name in ("chars", "words", "kept_head", "kept_tail"):
+        value = data.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            actual = "missing" if name not in data else describe_value(value)
+            return PayloadProblem(f"truncated.{name}", "an integer >= 0", actual)
+    if not isinstance(data.get("sha256"), str):
+        return PayloadProblem("truncated.sha256", "a string", describe_value(data.get("sha256")))
+    return None
+
+
+def _finite_non_negative(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and value >= 0)
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a JSON value for an error message: ``the string 'fast'``, ``NaN``, ``a list``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}" + ("..." if len(value) > 40 else "")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"
 
 
 def _opt_float(value: Any) -> float | None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.inputs import Input, input_id
-from pytest_behavior.output import Output
+from pytest_behavior.inputs import Input, check_sendable, checked_id, checked_segment, decode_utf8, input_id
+from pytest_behavior.output import Output, payload_problem
 
 
 @dataclass(frozen=True)
@@ -35,18 +35,25 @@ class RecordSet:
 def load_records(path: Path) -> RecordSet:
     if not path.is_file():
         raise BehaviorConfigError(f"records file {path} does not exist")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BehaviorConfigError(f"records file {path} cannot be read ({exc.strerror or exc})") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     inputs: dict[str, Input] = {}
     outputs: dict[tuple[str, int], str] = {}
-    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(decode_utf8(raw, path, what="a records file").splitlines(), start=1):
         if not line.strip():
             continue
         record = _parse_line(line, path, lineno)
-        item_id = str(record["id"]) if "id" in record else input_id(record["input"])
-        segment = record.get("segment")
-        inputs.setdefault(item_id, Input(id=item_id, value=record["input"], segment=_opt_str(segment)))
+        where = f"{path}:{lineno}"
+        item_id = checked_id(record["id"], where) if "id" in record else None
+        # a live arm may sample a recorded input: it must be sendable, as a spec's inputs are
+        check_sendable(record["input"], f"input {item_id!r} ({where})" if item_id is not None else f"input {where}")
+        item_id = item_id if item_id is not None else input_id(record["input"])
+        segment = checked_segment(record.get("segment"), where)
+        inputs.setdefault(item_id, Input(id=item_id, value=record["input"], segment=segment, source=where))
         repeat = record.get("repeat", sum(1 for key in outputs if key[0] == item_id))
         if not isinstance(repeat, int) or repeat < 0:
             raise BehaviorConfigError(f"{path}:{lineno}: 'repeat' must be a non-negative integer")
@@ -73,15 +80,11 @@ def _output(record: Mapping[str, Any], path: Path, lineno: int) -> Output:
     ``latency_ms`` and ``cost_usd`` fields are kept for the properties that read them."""
     output = record["output"]
     text = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
-    calls = record.get("tool_calls")
-    if calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls)):
-        raise BehaviorConfigError(f"{path}:{lineno}: 'tool_calls' must be a list of objects")
-    try:
-        return Output.from_payload({**{k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd")
-                                       if record.get(k) is not None}, "text": text, "tool_calls": calls})
-    except (TypeError, ValueError):
-        raise BehaviorConfigError(f"{path}:{lineno}: 'latency_ms' and 'cost_usd' must be numbers") from None
+    payload = {**{k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls")
+                  if record.get(k) is not None}, "text": text}
+    problem = payload_problem(payload)
+    if problem is not None:
+        raise BehaviorConfigError(f"{path}:{lineno}: {problem.field!r} must be {problem.expected}, "
+                                  f"got {problem.actual}")
+    return Output.from_payload(payload)
 
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)

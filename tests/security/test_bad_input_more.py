@@ -81,7 +81,7 @@ def test_a_lone_surrogate_in_a_python_input_names_its_index() -> None:
 def test_a_lone_surrogate_in_a_records_input_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "records.jsonl"
     path.write_text('{"input": "q1", "output": "a"}\n{"input": "q\\ud800", "output": "b"}\n', encoding="utf-8")
-    with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:2\) contains a lone surrogate \\ud800"):
+    with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:2 contains a lone surrogate \\ud800"):
         load_records(path)
 
 
@@ -105,7 +105,7 @@ def test_a_latin1_dataset_is_an_error_naming_file_and_line(pytester: pytest.Pyte
 @pytest.mark.parametrize("suffix", [".csv", ".json"])
 def test_other_dataset_formats_not_in_utf8_name_the_file(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"tickets{suffix}"
-    path.write_bytes(b"id,text\n1,caf\xe9\n" if suffix == ".csv" else b'[\n"ok",\n"caf\xe9"\n]')
+    path.write_bytes(b"id,text\n1,ok\n2,caf\xe9\n" if suffix == ".csv" else b'[\n"ok",\n"caf\xe9"\n]')
     with pytest.raises(BehaviorConfigError, match=rf"tickets\{suffix}:3: not UTF-8 text .*must be UTF-8"):
         resolve_inputs(path, n=None, seed=0)
 
