@@ -172,7 +172,9 @@ def _within_budget(
         return inputs, None
     unsampled = {input_id for arm in sampled.values() for input_id in arm.unsampled}
     kept = [item for item in inputs if item.id not in unsampled]
-    later = "the samples that arrived are cached, so a re-run with a larger budget requests only the rest"
+    later = ("the cache is off (--behavior-cache=off), so a re-run requests every sample again"
+             if settings.cache_mode == "off" else
+             "the samples that arrived are cached, so a re-run with a larger budget requests only the rest")
     if settings.mode == "update":
         raise BudgetExhaustedError(f"{reason}: golden file not written, {len(kept)} of {len(inputs)} inputs were "
                                    f"sampled ({later})")

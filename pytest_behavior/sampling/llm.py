@@ -37,6 +37,7 @@ from pytest_behavior.sampling.cost import response_cost
 from pytest_behavior.secrets import (
     conceal,
     redact,
+    redact_url,
     remember_environment,
     remember_module_keys,
     remember_params,
@@ -188,6 +189,7 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
                 model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **reveal(kwargs)
             )
         except Exception as exc:
+            _raise_config_error(bundle, exc)
             if not _retryable(exc) or attempt == max_attempts:
                 raise ProviderError(_describe_failure(bundle, exc, attempt)) from None
             if allow_retry is not None and not allow_retry():
@@ -202,6 +204,31 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
         latency_ms = (time.perf_counter() - started) * 1000
         return _completion(litellm, bundle, response, latency_ms)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_AUTH_CONFLICT = "Cannot combine AUTHORIZATION header"
+"""How aiohttp (litellm's async transport) refuses a request whose URL has ``user:password@`` and which also has an
+``Authorization`` header: before sending, every time, though litellm reports it as a server error (500)."""
+
+
+def _raise_config_error(bundle: Bundle, exc: BaseException) -> None:
+    """A failure no retry can mend, caused by the bundle's configuration: a `BehaviorConfigError` that says what to
+    change, raised at once (not retried as the server error litellm calls it)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if _AUTH_CONFLICT in str(cause):
+            api_base = next((str(bundle.litellm_params[name]) for name in ("api_base", "base_url")
+                             if isinstance(bundle.litellm_params.get(name), str)), None)
+            where = (f"its api_base {redact_url(api_base)!r} (shown without its credentials)"
+                     if api_base else "its api base URL (from the environment)")
+            raise BehaviorConfigError(
+                f"bundle {bundle.label!r}: {where} carries a user name and password, and the request also has an "
+                "Authorization header (the api_key, the bundle's or the environment's): the HTTP client sends only "
+                "one. Remove user:password@ from the URL and pass the key as api_key (or in extra_headers)"
+            ) from None
+        cause = cause.__cause__ or cause.__context__
 
 
 def _learn_credentials(litellm: Any, bundle: Bundle) -> None:
