@@ -24,6 +24,7 @@ SESSION_KEY = pytest.StashKey[BehaviorSession]()
 PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
 SEQUENTIAL_KEY = pytest.StashKey["bool | None"]()
 BUDGET_KEY = pytest.StashKey[Any]()
+SPEC_PROBLEM_KEY = pytest.StashKey[str]()
 BUDGET_MARKER = "behavior_budget"
 CUSTOM_MARKER = "behavior_property"
 FIXTURE_KEY = pytest.StashKey[Any]()
@@ -295,12 +296,12 @@ def _named_or_path(value: str, named: dict[str, Any], root: Path) -> tuple[Mode,
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     session = config.stash[SESSION_KEY]
-    problems = []
+    problems: list[tuple[pytest.Item, str]] = []
     for item in items:
         marks = _behavior_marks(item)
         uses_fixture = "behavior" in getattr(item, "fixturenames", ())
         if (marks or item.get_closest_marker(BUDGET_MARKER)) and not uses_fixture:
-            problems.append(f"{item.nodeid}: behavior markers need the `behavior` fixture (call behavior.sample())")
+            problems.append((item, "behavior markers need the `behavior` fixture (call behavior.sample())"))
             continue
         if not uses_fixture:
             continue
@@ -311,7 +312,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             try:
                 item.stash[BUDGET_KEY] = budget_from_marker(budget_mark.args, dict(budget_mark.kwargs))
             except ValueError as exc:
-                problems.append(f"{item.nodeid}: {exc}")
+                problems.append((item, str(exc)))
                 continue
         if marks:
             from pytest_behavior.properties.base import marker_sequential, parse_marker
@@ -320,7 +321,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.stash[PROPERTIES_KEY] = _distinct(tuple(parse_marker(m.name, m.args, m.kwargs) for m in marks))
                 item.stash[SEQUENTIAL_KEY] = _sequential_choice(marker_sequential(m.name, m.kwargs) for m in marks)
             except MarkerError as exc:
-                problems.append(f"{item.nodeid}: {exc}")
+                problems.append((item, str(exc)))
                 continue
         else:
             item.stash[PROPERTIES_KEY] = ()
@@ -329,11 +330,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             from pytest_behavior.sequential import sequential_problems
 
             properties: tuple[Any, ...] = item.stash[PROPERTIES_KEY]
-            problems += [f"{item.nodeid}: {problem}" for problem in sequential_problems(properties)]
+            problems += [(item, problem) for problem in sequential_problems(properties)]
         if session.settings.mode == "skip":
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
-    if problems:
-        raise pytest.UsageError("invalid behavior spec:\n  " + "\n  ".join(problems))
+    if problems and hasattr(config, "workerinput"):
+        # An xdist worker that raises here crashes the controller (INTERNALERROR, the problem never shown):
+        # each invalid test errors at setup instead, with the same message, before any call is made.
+        for item, problem in problems:
+            earlier = item.stash.get(SPEC_PROBLEM_KEY, None)
+            item.stash[SPEC_PROBLEM_KEY] = problem if earlier is None else f"{earlier}; {problem}"
+    elif problems:
+        raise pytest.UsageError("invalid behavior spec:\n  " + "\n  ".join(f"{i.nodeid}: {p}" for i, p in problems))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problem = item.stash.get(SPEC_PROBLEM_KEY, None)
+    if problem is not None:
+        raise pytest.UsageError(f"invalid behavior spec: {item.nodeid}: {problem}")
 
 
 def _behavior_marks(item: pytest.Item) -> list[pytest.Mark]:

@@ -1,0 +1,72 @@
+"""An invalid behavior spec is a usage error naming the test and the mistake, with or without xdist.
+
+Without xdist the whole run stops at collection (exit 4). An xdist worker that raised there crashed the controller
+(`INTERNALERROR> AssertionError`, exit 3) and the typo was never shown; a worker now errors each invalid test at
+setup with the same message, before any model call, and runs the valid ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SPEC = """
+import pytest
+
+@pytest.mark.refusal_bound(max_rat=0.1)
+def test_typo(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+
+@pytest.mark.refusal_bound(max_rate=5)
+def test_percent_for_a_rate(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+
+@pytest.mark.refusal_bound(max_rate=0.5)
+def test_valid(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture(scope="session")
+        def candidate_bundle():
+            return Bundle(model="sim/bot?mean_words=5&refusal_rate=0.0&seed=1")
+        """
+    )
+    pytester.makepyfile(test_spec=SPEC)
+    return pytester
+
+
+def test_an_invalid_spec_stops_the_run_naming_test_and_keyword(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--behavior-update", "-p", "no:cacheprovider", timeout=300)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "*invalid behavior spec:*",
+        "*test_spec.py::test_typo:*unexpected keyword argument 'max_rat'; did you mean 'max_rate'?*",
+        "*test_spec.py::test_percent_for_a_rate:*",
+    ])
+    assert not (project.path / "golden").exists()
+
+
+def test_under_xdist_each_invalid_test_errors_naming_its_mistake_and_no_internal_error(
+    project: pytest.Pytester,
+) -> None:
+    result = project.runpytest_subprocess("--behavior-update", "-p", "no:cacheprovider", "-p", "xdist", "-n", "2",
+                                          timeout=300)
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines([
+        "*UsageError: invalid behavior spec: test_spec.py::test_typo: *unexpected keyword argument 'max_rat'; "
+        "did you mean 'max_rate'?*",
+    ])
+    assert "test_spec.py::test_percent_for_a_rate: @pytest.mark.refusal_bound" in output
+    recorded = sorted(p.name for p in (project.path / "golden").rglob("*.json"))
+    assert recorded == ["test_valid.json"]  # the invalid tests made no call and recorded nothing
