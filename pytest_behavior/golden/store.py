@@ -13,14 +13,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
 from pytest_behavior.files import remove_stale_temp_files, write_text_atomic
-from pytest_behavior.output import Output
+from pytest_behavior.output import Output, describe_value, payload_problem
 
 FORMAT_VERSION = 1
 _UNSAFE = re.compile(r"[^\w.\-\[\]=,+@]")
@@ -131,40 +131,131 @@ def read_golden(path: Path, *, nodeid: str) -> GoldenRecord:
 
 def read_golden_file(path: Path, *, fix: str | None = None) -> GoldenRecord:
     """A golden file, whichever test recorded it (the CLI's ``show``, ``card`` and ``diff``); `GoldenFileError`
-    naming the path, followed by ``fix`` when given, if it is missing, unreadable or not a golden file."""
-    then = f"; {fix}" if fix else ""
+    naming the path, followed by ``fix`` (by default: re-record the test it names), if it is missing, unreadable
+    or not a golden file. Every field is checked here, so a malformed one is named with its path in the file
+    (``samples["a"].outputs[0].latency_ms``) rather than failing later in whatever reads it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise GoldenFileError(f"{path} does not exist{then}") from None
+        raise GoldenFileError(f"{path} does not exist{_then(fix, None)}") from None
+    except RecursionError:  # ``[[[[...`` deeper than the parser goes: corrupt, not an internal error
+        raise GoldenFileError(f"golden file {path} is corrupt (nested too deeply to read){_then(fix, None)}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GoldenFileError(f"golden file {path} is corrupt ({exc}){then}") from None
+        raise GoldenFileError(f"golden file {path} is corrupt ({exc}){_then(fix, None)}") from None
     try:
         return _parse(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise GoldenFileError(
-            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}){then}"
-        ) from None
+    except _Malformed as exc:
+        raise GoldenFileError(f"golden file {path} is not a pytest-behavior golden file: {exc}{_then(fix, data)}"
+                              ) from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:  # a check missed: still named
+        raise GoldenFileError(f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: "
+                              f"{exc}){_then(fix, data)}") from None
+
+
+def _then(fix: str | None, data: Any) -> str:
+    if fix is None:
+        test = data.get("test") if isinstance(data, dict) else None
+        command = f"pytest {test} --behavior-update" if isinstance(test, str) and test else "pytest --behavior-update"
+        fix = f"restore it from git or re-record it with `{command}`"
+    return f"; {fix}"
+
+
+class _Malformed(ValueError):
+    """A field of a golden file that does not hold what the format says: its path, what it should hold, and what
+    it holds (as `describe_value` puts it, or ``missing``). A `ValueError`, as callers of `_parse` expect."""
+
+    def __init__(self, field: str, expected: str, actual: str) -> None:
+        super().__init__(f"{field} is {actual}; expected {expected}")
+
+
+def _field(data: Mapping[str, Any], key: str, where: str, expected: str, ok: Callable[[Any], bool], *,
+           required: bool = True) -> Any:
+    """``data[key]``, checked: `_Malformed` naming ``where.key`` when it is absent (and required) or not ``ok``."""
+    name = f"{where}.{key}" if where else key
+    if key not in data:
+        if required:
+            raise _Malformed(name, expected, "missing")
+        return None
+    value = data[key]
+    if not ok(value):
+        raise _Malformed(name, expected, describe_value(value))
+    return value
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_int(value: Any, minimum: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _sample_name(sid: str) -> str:
+    shown = sid if len(sid) <= 80 else sid[:80] + "..."
+    return f"samples[{json.dumps(shown, ensure_ascii=False)}]"
 
 
 def _parse(data: Any) -> GoldenRecord:
+    """The record a golden file holds, every field checked (`_Malformed` names the first bad one)."""
     if not isinstance(data, dict):
-        raise TypeError("top level is not an object")
-    version = data["format"]
+        raise _Malformed("the top level", "an object", describe_value(data))
+    version = _field(data, "format", "", f"the format number {FORMAT_VERSION}", lambda v: _is_int(v, 1))
     if version != FORMAT_VERSION:
-        raise ValueError(f"format {version!r}, this plugin reads format {FORMAT_VERSION}")
-    samples = {}
-    for sid, raw in data["samples"].items():
-        outputs = tuple(raw["outputs"])
-        if not outputs or not all(isinstance(o, dict) and isinstance(o.get("text"), str) for o in outputs):
-            raise ValueError(f"sample {sid!r} has no outputs with a 'text' field")
-        samples[str(sid)] = GoldenSample(input=raw["input"], segment=raw.get("segment"), outputs=outputs)
+        raise _Malformed("format", f"{FORMAT_VERSION}: this plugin reads format {FORMAT_VERSION}, not format {version} "
+                         "(written by a newer pytest-behavior?)", describe_value(version))
+    samples = {sid: _sample(raw, _sample_name(sid))
+               for sid, raw in _field(data, "samples", "", "an object of samples by input id", _is_object).items()}
+    test = _field(data, "test", "", "the test id, a string", _is_str)
+    bundle = _field(data, "bundle", "", "an object", _is_object)
+    _field(bundle, "fingerprint", "bundle", "the bundle's fingerprint, a string", _is_str)
+    _field(bundle, "label", "bundle", "a string", _is_str, required=False)
+    _field(bundle, "description", "bundle", "an object or null", _opt(_is_object), required=False)
+    settings = _field(data, "settings", "", "an object", _is_object)
+    _field(settings, "repeats", "settings", "an integer >= 1", lambda v: _is_int(v, 1), required=False)
+    _field(settings, "seed", "settings", "an integer", lambda v: _is_int(v, -(2**63)), required=False)
+    _field(settings, "n", "settings", "an integer >= 0 or null", _opt(_is_int), required=False)
+    _field(settings, "prompt", "settings", "a string or null", _opt(_is_str), required=False)
+    properties = _field(data, "properties", "", "a list of objects", lambda v: isinstance(v, list),
+                        required=False) or []
+    for i, prop in enumerate(properties):
+        if not _is_object(prop):
+            raise _Malformed(f"properties[{i}]", "an object describing a property", describe_value(prop))
+    detectors = _field(data, "detectors", "", "an object", _is_object, required=False) or {}
+    for name, detector in detectors.items():
+        if not _is_str(detector):
+            raise _Malformed(f"detectors[{json.dumps(name)}]", "a string (a detector's name and version)",
+                             describe_value(detector))
+    plugin = _field(data, "plugin", "", "an object", _is_object)
+    _field(plugin, "version", "plugin", "a string", _is_str)
+    recorded_at = _field(data, "recorded_at", "", "a date, a string", _is_str, required=False) or ""
     return GoldenRecord(
-        test=str(data["test"]), bundle=dict(data["bundle"]), settings=dict(data["settings"]),
-        properties=tuple(data.get("properties", [])), detectors=dict(data.get("detectors", {})),
-        plugin_version=str(data["plugin"]["version"]), recorded_at=str(data.get("recorded_at", "")),
-        samples=samples,
+        test=test, bundle=dict(bundle), settings=dict(settings), properties=tuple(properties),
+        detectors=dict(detectors), plugin_version=plugin["version"], recorded_at=recorded_at, samples=samples,
     )
+
+
+def _sample(raw: Any, where: str) -> GoldenSample:
+    if not _is_object(raw):
+        raise _Malformed(where, "an object with 'input' and 'outputs'", describe_value(raw))
+    value = _field(raw, "input", where, "a string or an object", lambda v: isinstance(v, (str, dict)))
+    segment = _field(raw, "segment", where, "a string or null", _opt(_is_str), required=False)
+    outputs = _field(raw, "outputs", where, "a list of outputs", lambda v: isinstance(v, list))
+    if not outputs:
+        raise _Malformed(f"{where}.outputs", "at least one output (this sample has no outputs)", "an empty list")
+    for i, output in enumerate(outputs):
+        problem = payload_problem(output)
+        if problem is not None:
+            field = f".{problem.field}" if problem.field else ""
+            raise _Malformed(f"{where}.outputs[{i}]{field}", problem.expected, problem.actual)
+    return GoldenSample(input=value, segment=segment, outputs=tuple(outputs))
 
 
 def dumps(record: GoldenRecord) -> str:
@@ -194,10 +285,12 @@ def write_golden(path: Path, record: GoldenRecord) -> bool:
     remove_stale_temp_files(path)  # left by a writer that was killed; only one process writes this test's file
     if path.exists():
         try:
-            if _stable(json.loads(path.read_text(encoding="utf-8"))) == _stable(json.loads(text)):
+            existing = json.loads(path.read_text(encoding="utf-8"))
+            _parse(existing)  # a malformed file is rewritten, also where only a volatile field (latency) is bad
+            if _stable(existing) == _stable(json.loads(text)):
                 return False
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            pass  # unreadable, not JSON, nested too deeply or malformed: the plugin's own file to record over
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, text)  # a replaced file keeps its mode; a new one follows the umask
     return True

@@ -228,7 +228,8 @@ CORRUPTIONS: list[tuple[tuple[Any, ...], Any, str]] = [
     ((*OUT, "tool_calls"), ["call"], 'samples["a"].outputs[0].tool_calls[0]'),
     ((*OUT, "finish_reason"), 3, 'samples["a"].outputs[0].finish_reason'),
     ((*OUT, "usage"), [], 'samples["a"].outputs[0].usage'),
-    ((*OUT, "truncated"), {"chars": "many"}, 'samples["a"].outputs[0].truncated'),
+    ((*OUT, "truncated"), {"chars": "many"}, 'samples["a"].outputs[0].truncated.chars'),
+    ((*OUT, "truncated"), "cut", 'samples["a"].outputs[0].truncated'),
     ((*OUT, "text"), 7, 'samples["a"].outputs[0].text'),
     (OUT[:-1], [], 'samples["a"].outputs'),
     (OUT[:-1], {"text": "x"}, 'samples["a"].outputs'),
@@ -254,7 +255,8 @@ CORRUPTIONS: list[tuple[tuple[Any, ...], Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("keys", "value", "field"), CORRUPTIONS, ids=[f"{c[2]}={'missing' if c[1] is DELETE else repr(c[1])}" for c in CORRUPTIONS])
+@pytest.mark.parametrize(("keys", "value", "field"), CORRUPTIONS,
+                         ids=[f"{c[2]}={'missing' if c[1] is DELETE else repr(c[1])}" for c in CORRUPTIONS])
 def test_a_malformed_golden_field_names_file_field_and_fix(tmp_path: Path, keys: tuple[Any, ...], value: Any,
                                                            field: str) -> None:
     data = json.loads(dumps(good_record()))
@@ -324,7 +326,8 @@ def test_a_deeply_nested_golden_file_is_a_golden_file_error(tmp_path: Path) -> N
     assert str(path) in str(info.value) and f"pytest {NODEID} --behavior-update" in str(info.value)
 
 
-@pytest.mark.parametrize("damage", [lambda: "[" * 200_000, lambda: "{oops", lambda: "\udcff"])
+@pytest.mark.parametrize("damage", [lambda: "[" * 200_000, lambda: "{oops", lambda: "\udcff"],
+                         ids=["nested", "not-json", "not-utf8"])
 def test_update_records_over_a_corrupt_golden_file(pytester: pytest.Pytester, sim_calls,
                                                    damage: Callable[[], str]) -> None:
     dataset_project(pytester, b'{"id": "a", "text": "late order"}\n{"id": "b", "text": "refund"}\n')

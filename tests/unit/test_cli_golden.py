@@ -202,7 +202,7 @@ def test_a_corrupt_file_exits_2_and_names_it(tmp_path: Path, capsys: pytest.Capt
     assert f"pytest-behavior diff: error: golden file {corrupt} is corrupt" in err
     wrong = tmp_path / "wrong.json"
     wrong.write_text(json.dumps({"format": 1, "test": "t", "samples": {}}))
-    assert f"{wrong} is not a pytest-behavior golden file (KeyError: 'bundle')" in fails(capsys, "card", str(wrong))
+    assert f"{wrong} is not a pytest-behavior golden file: bundle is missing" in fails(capsys, "card", str(wrong))
     assert f"{tmp_path / 'missing.json'} does not exist" in fails(capsys, "show", str(tmp_path / "missing.json"))
     assert "compare two files or two directories" in fails(capsys, "diff", str(pair[0]), str(tmp_path))
 
