@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.inputs import Input, check_sendable, checked_id, checked_segment, decode_utf8, input_id
-from pytest_behavior.output import Output, payload_problem
+from pytest_behavior.output import Output, describe_value, payload_problem
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ def load_records(path: Path) -> RecordSet:
             continue
         record = _parse_line(line, path, lineno)
         where = f"{path}:{lineno}"
+        if not isinstance(record["input"], (str, dict)):
+            raise BehaviorConfigError(f"{where}: 'input' must be a string or an object, got "
+                                      f"{describe_value(record['input'])}")
         item_id = checked_id(record["id"], where) if "id" in record else None
         # a live arm may sample a recorded input: it must be sendable, as a spec's inputs are
         check_sendable(record["input"], f"input {item_id!r} ({where})" if item_id is not None else f"input {where}")

@@ -183,6 +183,9 @@ def test_records_ids_and_segments_are_checked_too(tmp_path: Path) -> None:
     path.write_text('{"input": "q", "output": "x", "segment": {"a": 1}}\n', encoding="utf-8")
     with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:1: 'segment' must be a string"):
         load_records(path)
+    path.write_text('{"input": 42, "output": "x"}\n', encoding="utf-8")  # a golden file could not hold it
+    with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:1: 'input' must be a string or an object"):
+        load_records(path)
     path.write_text('{"input": "q", "output": "x", "latency_ms": NaN}\n', encoding="utf-8")
     with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:1: 'latency_ms' must be a finite number"):
         load_records(path)
