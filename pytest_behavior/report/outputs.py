@@ -9,13 +9,16 @@ job summary (when ``GITHUB_STEP_SUMMARY`` is set).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_behavior.session import BehaviorSession
+
+if TYPE_CHECKING:
+    from pytest_behavior.golden.unused import CollectionScope
 
 UNUSED_KEY = "behavior_unused_golden"
 
@@ -27,6 +30,11 @@ class ReportOutputs:
         self.deselected: list[str] = []  # behavior tests that -k / -m left out: they still own their golden files
         self.deselected_any: list[str] = []
         self.unused: list[str] | None = None
+        self.scope: CollectionScope | None = None
+        if session.settings.mode in ("golden", "update"):
+            from pytest_behavior.golden.unused import CollectionScope
+
+            self.scope = CollectionScope()  # which modules are collected whole: only theirs are examined
         self.removed: list[str] = []
         self.written: list[str] = []
         self.failed: list[str] = []
@@ -42,16 +50,37 @@ class ReportOutputs:
         self.deselected += [item.nodeid for item in items if "behavior" in getattr(item, "fixturenames", ())]
         self.deselected_any += [item.nodeid for item in items]
 
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        report = yield  # innermost wrapper: what the collector found, before --lf filters it in place
+        if self.scope is not None and report.passed:
+            self.scope.collected(report.nodeid, [child.nodeid for child in report.result])
+        return report
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if self.scope is not None:
+            self.scope.reported(report.nodeid, ok=report.passed,
+                                children=[child.nodeid for child in report.result] if report.passed else [])
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
+        before = [item.nodeid for item in items]
+        yield
+        if self.scope is not None:
+            self.scope.modified(before, [item.nodeid for item in items], self.deselected_any)
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         settings = self.session.settings
-        if settings.mode not in ("golden", "update"):
+        if self.scope is None:
             return
         from pytest_behavior.golden.unused import unused_golden_files
 
         owned = [item.nodeid for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
         collected = [item.nodeid for item in session.items] + self.deselected_any
+        whole = self.scope.whole_modules(collected, args=self.config.args, rootdir=settings.rootdir,
+                                         invocation_dir=self.config.invocation_params.dir)
         found = unused_golden_files(settings.golden_dir, rootdir=settings.rootdir, owned=owned + self.deselected,
-                                    collected=collected)
+                                    whole_modules=whole)
         self.unused = [str(path) for path in found]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -143,13 +172,19 @@ class ReportOutputs:
         root = self.session.settings.rootdir
         from pytest_behavior.report.sanitize import printable
 
-        shown = [printable(str(_relative(Path(p), root)), newlines=False) for p in self.unused]
+        def shown(paths: list[str]) -> list[str]:
+            return [printable(str(_relative(Path(p), root)), newlines=False) for p in paths]
+
+        lines = []
         if self.removed:
-            return [f"removed {len(self.removed)} unused golden file(s):", *(f"  {p}" for p in shown)]
+            lines += [f"removed {len(self.removed)} unused golden file(s):", *(f"  {p}" for p in shown(self.removed))]
+        left = shown([p for p in self.unused if p not in self.removed])  # a file that changed since is kept
+        if not left:
+            return lines
         how = ("remove them with --behavior-update --behavior-prune" if self.session.settings.mode == "update"
                else "remove them with `pytest --behavior-update --behavior-prune`")
-        return [f"{len(shown)} golden file(s) are not used by any collected test ({how}):",
-                *(f"  {p}" for p in shown[:50]), *([f"  ... (+{len(shown) - 50})"] if len(shown) > 50 else [])]
+        return [*lines, f"{len(left)} golden file(s) are not used by any collected test ({how}):",
+                *(f"  {p}" for p in left[:50]), *([f"  ... (+{len(left) - 50})"] if len(left) > 50 else [])]
 
 
 def _append(path: Path, text: str) -> None:

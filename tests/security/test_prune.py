@@ -81,11 +81,19 @@ def recorded(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def rename_test_other(pytester: pytest.Pytester) -> Path:
+def rename_test_other(pytester: pytest.Pytester, golden: str = "golden") -> Path:
     """Rename ``test_other``: its golden file becomes one the plugin wrote for a test that is gone."""
     spec = pytester.path / "test_spec.py"
     spec.write_text(spec.read_text().replace("def test_other(", "def test_renamed("))
-    return pytester.path / "golden" / "test_spec" / "test_other.json"
+    return pytester.path / golden / "test_spec" / "test_other.json"
+
+
+def pruned(before: dict[str, bytes], stale: Path, root: Path) -> dict[str, bytes]:
+    """The JSON files expected after pruning ``stale``: the others, plus the renamed test's new golden file."""
+    expected = {name: text for name, text in before.items() if name != str(stale.relative_to(root))}
+    renamed = stale.with_name("test_renamed.json")
+    expected[str(renamed.relative_to(root))] = renamed.read_bytes()
+    return expected
 
 
 def prune(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -109,8 +117,7 @@ def test_json_files_the_plugin_did_not_write_are_never_pruned(recorded: pytest.P
     result.stdout.no_fnmatch_line("*schema*")
     result.stdout.no_fnmatch_line("*README*")
     result.stdout.no_fnmatch_line("*fixtures*")
-    del before[str(stale.relative_to(recorded.path))]
-    assert json_files(recorded.path) == before
+    assert json_files(recorded.path) == pruned(before, stale, recorded.path)
 
 
 def test_a_golden_dir_at_the_project_root_leaves_the_project_alone(pytester: pytest.Pytester) -> None:
@@ -122,15 +129,14 @@ def test_a_golden_dir_at_the_project_root_leaves_the_project_alone(pytester: pyt
     (pytester.path / ".vscode").mkdir()
     (pytester.path / ".vscode" / "settings.json").write_text('{"python.testing.pytestEnabled": true}\n')
     record(pytester, inputs=DATASET_INPUTS)
-    stale = rename_test_other(pytester)
+    stale = rename_test_other(pytester, golden=".")
     before = json_files(pytester.path)
     assert {"data/tickets.json", "package.json", ".vscode/settings.json", "test_spec/test_refusals.json"} <= set(before)
 
     result = prune(pytester)
     result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines(["removed 1 unused golden file(s):", "  test_spec/test_other.json"])
-    del before[str(stale.relative_to(pytester.path))]
-    assert json_files(pytester.path) == before
+    assert json_files(pytester.path) == pruned(before, stale, pytester.path)
     assert (pytester.path / "data").is_dir()
 
 
@@ -180,7 +186,7 @@ def test_a_truncated_golden_file_is_neither_listed_nor_pruned(recorded: pytest.P
 def test_a_node_id_argument_does_not_make_its_siblings_unused(recorded: pytest.Pytester) -> None:
     before = json_files(recorded.path)
 
-    listed = recorded.runpytest("--behavior-baseline", "test_spec.py::test_refusals")
+    listed = recorded.runpytest("test_spec.py::test_refusals", "--behavior-baseline")
     listed.assert_outcomes(passed=1)
     listed.stdout.no_fnmatch_line("*not used by any collected test*")
 
@@ -233,5 +239,4 @@ def test_prune_under_xdist_removes_only_the_plugins_stale_file(recorded: pytest.
     result = prune(recorded, "-p", "xdist", "-n", "2")
     result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines(["removed 1 unused golden file(s):", "  golden/test_spec/test_other.json"])
-    del before[str(stale.relative_to(recorded.path))]
-    assert json_files(recorded.path) == before
+    assert json_files(recorded.path) == pruned(before, stale, recorded.path)
