@@ -9,6 +9,8 @@ plugin that drops tests during collection leave siblings out without deselecting
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -179,6 +181,25 @@ def test_a_truncated_golden_file_is_neither_listed_nor_pruned(recorded: pytest.P
     result.assert_outcomes(passed=5)
     result.stdout.no_fnmatch_line("*unused golden file*")
     assert stale.read_bytes() == text[: len(text) // 2]
+
+
+def test_a_symlink_or_a_fifo_named_like_a_golden_file_is_not_pruned(recorded: pytest.Pytester) -> None:
+    """Only regular files are read: a symlink is not followed (the user made it; its target may be anywhere)
+    and a FIFO is never opened for a blocking read."""
+    data = json.loads((recorded.path / "golden" / "test_spec" / "test_other.json").read_text())
+    data["test"] = "test_spec.py::test_gone"  # what the plugin would have written for a test now gone
+    target = recorded.path / "kept.json"
+    target.write_text(json.dumps(data, indent=2, sort_keys=True))
+    link = recorded.path / "golden" / "test_spec" / "test_gone.json"
+    link.symlink_to(target)
+    fifo = recorded.path / "golden" / "test_spec" / "test_pipe.json"
+    os.mkfifo(fifo)
+
+    result = prune(recorded)
+    result.assert_outcomes(passed=5)
+    result.stdout.no_fnmatch_line("*unused golden file*")
+    assert link.is_symlink() and link.resolve() == target.resolve() and target.exists()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
 # --- what is examined: only modules collected whole -------------------------------------------------------------
