@@ -101,7 +101,8 @@ def test_records_carry_tool_calls_latency_and_cost(tmp_path: Path) -> None:
     assert first.tool_calls == ({"name": "f", "arguments": "{}"},)
     assert records.outputs[(records.inputs[1].id, 0)] == '{"a": 1}'
     path.write_text(json.dumps({"input": "q", "output": "", "latency_ms": "slow"}) + "\n")
-    with pytest.raises(BehaviorConfigError, match=r"r.jsonl:1: 'latency_ms' must be a finite number >= 0 or null, got the string 'slow'"):
+    expected = r"r.jsonl:1: 'latency_ms' must be a finite number >= 0 or null, got the string 'slow'"
+    with pytest.raises(BehaviorConfigError, match=expected):
         load_records(path)
 
 
