@@ -291,6 +291,13 @@ def write_golden(path: Path, record: GoldenRecord) -> bool:
                 return False
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass  # unreadable, not JSON, nested too deeply or malformed: the plugin's own file to record over
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, text)  # a replaced file keeps its mode; a new one follows the umask
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)  # a replaced file keeps its mode; a new one follows the umask
+    except OSError as exc:
+        raise GoldenFileError(
+            f"golden file {path} could not be written ({exc.strerror or exc}): the golden directory must be a "
+            f"writable folder (ini: behavior_golden_dir); samples already received stay in the sample cache unless "
+            f"--behavior-cache=off"
+        ) from None
     return True

@@ -380,3 +380,30 @@ def test_reports_get_the_mode_the_umask_gives_and_keep_an_existing_mode(pytester
                            "--behavior-run-dir=runs").assert_outcomes(failed=1)
         (diff,) = (pytester.path / "runs").glob("*/*.md")
         assert stat.S_IMODE(diff.stat().st_mode) == 0o644
+
+
+def test_a_golden_directory_that_cannot_be_written_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
+    """Under a regular file (so that it fails as root too): the test errors naming the file and the ini key,
+    instead of a bare FileNotFoundError "while sampling or judging"."""
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture(scope="session")
+        def candidate_bundle():
+            return Bundle(model="sim/bot?mean_words=5&refusal_rate=0.0&seed=1")
+        """
+    )
+    pytester.makepyfile(test_spec="""
+        def test_answers(behavior):
+            behavior.sample(["a", "b", "c"])
+        """)
+    (pytester.path / "occupied").write_text("a file, not a folder\n", encoding="utf-8")
+    pytester.makeini("[pytest]\nbehavior_golden_dir = occupied/golden\n")
+    result = pytester.runpytest("--behavior-update", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*GoldenFileError: golden file *occupied*golden*test_answers.json could not be "
+                                 "written (*): the golden directory must be a writable folder "
+                                 "(ini: behavior_golden_dir)*"])
+    assert (pytester.path / "occupied").read_text(encoding="utf-8") == "a file, not a folder\n"
