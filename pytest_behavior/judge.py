@@ -204,7 +204,9 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict |
     estimate, lower, upper = _user_scale(form, r)
     obs = p.observation
     advice = ""
-    if verdict is Verdict.INCONCLUSIVE:
+    if verdict is Verdict.INCONCLUSIVE and not (math.isfinite(r.lower) or math.isfinite(r.upper)):
+        advice = r.method  # too few inputs for the method (stats.quantile.MIN_INPUTS): that is the whole story
+    elif verdict is Verdict.INCONCLUSIVE:
         from pytest_behavior.advice import inconclusive_advice
 
         advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=alpha)

@@ -13,6 +13,8 @@ interval is wide and the verdict usually INCONCLUSIVE, as it should be.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,6 +23,8 @@ from pytest_behavior.stats.result import BoundResult
 __all__ = ["PROFILE_QUANTILES", "paired_quantile_log_ratio_bound", "paired_quantile_profile_bound"]
 
 DEFAULT_BOOTSTRAPS = 2000
+MIN_INPUTS = 2
+"""Fewer paired inputs than this give an unbounded, INCONCLUSIVE result (one input has nothing to resample)."""
 _FLOOR = 1e-9  # latencies and costs are positive; a recorded 0 must not make the log ratio infinite
 
 
@@ -31,12 +35,14 @@ def paired_quantile_log_ratio_bound(
     """Bounds on ``log(Q_q(candidate) / Q_q(baseline))``; arrays are (inputs, repeats), rows paired."""
     base = np.maximum(np.asarray(baseline, dtype=float), _FLOOR)
     cand = np.maximum(np.asarray(candidate, dtype=float), _FLOOR)
-    if base.shape != cand.shape or base.ndim != 2 or base.shape[0] < 2:
-        raise ValueError(f"need paired (inputs >= 2, repeats) arrays, got {base.shape} and {cand.shape}")
+    if base.shape != cand.shape or base.ndim != 2 or base.shape[0] < 1:
+        raise ValueError(f"need paired (inputs, repeats) arrays, got {base.shape} and {cand.shape}")
     if not 0 < q < 1:
         raise ValueError(f"q must be in (0, 1), got {q}")
     n, k = base.shape
     estimate = _log_ratio(base.reshape(1, -1), cand.reshape(1, -1), q)[0]
+    if n < MIN_INPUTS:
+        return _too_few(float(estimate), n, k, f"the p{round(100 * q)} ratio bound")
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, n, size=(n_boot, n))
     boot = _log_ratio(base[rows].reshape(n_boot, n * k), cand[rows].reshape(n_boot, n * k), q)
@@ -45,6 +51,14 @@ def paired_quantile_log_ratio_bound(
     return BoundResult(estimate=float(estimate), lower=float(lower), upper=float(upper), p_regress=p_regress,
                        n_inputs=n, repeats=k,
                        method=f"paired cluster bootstrap of the p{round(100 * q)} ratio ({n_boot} resamples)")
+
+
+def _too_few(estimate: float, n: int, k: int, what: str) -> BoundResult:
+    """No decision from fewer inputs than the cluster bootstrap needs: unbounded on both sides, p = 1, so the
+    verdict is INCONCLUSIVE (repeats do not help: the input is the unit that is resampled)."""
+    return BoundResult(estimate=estimate, lower=-math.inf, upper=math.inf, p_regress=1.0, n_inputs=n, repeats=k,
+                       method=f"{n} input{'' if n == 1 else 's'}: {what} needs at least {MIN_INPUTS} inputs "
+                              "(not judged)")
 
 
 def _log_ratio(base: NDArray[np.float64], cand: NDArray[np.float64], q: float) -> NDArray[np.float64]:
@@ -78,14 +92,16 @@ def paired_quantile_profile_bound(
     """
     base = np.maximum(np.asarray(baseline, dtype=float), _FLOOR)
     cand = np.maximum(np.asarray(candidate, dtype=float), _FLOOR)
-    if base.shape != cand.shape or base.ndim != 2 or base.shape[0] < 2:
-        raise ValueError(f"need paired (inputs >= 2, repeats) arrays, got {base.shape} and {cand.shape}")
+    if base.shape != cand.shape or base.ndim != 2 or base.shape[0] < 1:
+        raise ValueError(f"need paired (inputs, repeats) arrays, got {base.shape} and {cand.shape}")
     if not quantiles or not all(0 < q < 1 for q in quantiles):
         raise ValueError(f"quantiles must be in (0, 1), got {quantiles}")
     n, k = base.shape
     m = len(quantiles)
     qs = np.asarray(quantiles)
     estimates = _log_ratios(base.reshape(1, -1), cand.reshape(1, -1), qs)[:, 0]  # (m,)
+    if n < MIN_INPUTS:
+        return _too_few(float(estimates.max()), n, k, "the distribution-shape bound")
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, n, size=(n_boot, n))
     boot = _log_ratios(base[rows].reshape(n_boot, n * k), cand[rows].reshape(n_boot, n * k), qs)  # (m, n_boot)
