@@ -4,12 +4,13 @@ Three figures, each computed from this run's own data (the baseline rate, the sp
 differences) so that the advice fits the property at hand:
 
 * *detectable*: the smallest change this many inputs detect with 80% power at the run's alpha
-  (:func:`pytest_behavior.stats.detectable_effect_binary` for paired rates, on top of the margin; for
-  ratios the t-test's detectable shift in SDs of the per-input log ratios, divided by the Wilcoxon test's
-  efficiency 3/pi);
+  (:func:`pytest_behavior.stats.detectable_effect_binary` for paired rates: the exact power of the test the
+  engine runs at that margin, as ``pytest-behavior power --detect N --base RATE --margin M`` prints; for
+  ratios the threshold times exp of the t-test's detectable shift in SDs of the per-input log ratios,
+  divided by the Wilcoxon test's efficiency 3/pi);
 * *margin*: for paired rates with a non-zero ``max_increase`` margin, the inputs needed to detect an
   increase of twice the margin (REGRESSED means "beyond the margin", so detecting the margin itself
-  is not possible; :func:`~pytest_behavior.stats.n_for_power_paired_binary` from rate + margin) and to
+  is not possible; :func:`~pytest_behavior.stats.n_for_power_paired_binary` with the margin) and to
   PASS when nothing changed (:func:`~pytest_behavior.stats.n_for_pass_binary`);
 * *projection*: the inputs at which the interval, narrowing as 1/sqrt(n) around the same estimate,
   would no longer contain the threshold (any bound).
@@ -57,20 +58,22 @@ def _detectable(obs: Observation, bound: Bound, result: BoundResult, alpha: floa
         margin = bound.threshold
         if rate is None or rate + margin >= 1.0:
             return ""
-        # REGRESSED needs the increase to exceed the margin: planned as detecting `effect` on top of a
-        # baseline already at rate + margin (the variance there, not at the bare baseline rate)
-        effect = detectable_effect_binary(n, min(max(rate + margin, 1e-6), 1 - 1e-6), alpha=alpha, power=POWER)
+        # REGRESSED needs the increase to exceed the margin: the exact power of the test the engine runs
+        # there (Tango's score test of Delta <= margin; mid-p McNemar without a margin), as `power --detect`
+        total = detectable_effect_binary(n, min(max(rate, 0.0), 1 - 1e-6), alpha=alpha, power=POWER,
+                                         margin=max(margin, 0.0))
         change = "a decrease" if bound.form == "max_decrease" else "an increase"
-        if not math.isfinite(effect):
+        if not math.isfinite(total):
             return f"n={n} is too few to detect {change} of any size with {POWER:.0%} power"
-        beyond = f" ({_points(effect)} beyond your margin)" if margin > 0 else ""
-        return f"n={n} can detect {change} of ≥ {_points(margin + effect)}{beyond} ({POWER:.0%} power)"
+        beyond = f" ({_points(total - margin)} beyond your margin)" if margin > 0 else ""
+        return f"n={n} can detect {change} of ≥ {_points(total)}{beyond} ({POWER:.0%} power)"
     if obs.metric.kind == "continuous" and bound.relative and n >= 3 and obs.baseline is not None:
         sd = _log_ratio_sd(obs)
         if sd is None:
             return ""
         shift = detectable_effect_mean_shift(n, alpha=alpha, power=POWER) * sd / math.sqrt(WILCOXON_EFFICIENCY)
-        ratio = math.exp(-shift) if bound.form == "min_ratio" else math.exp(shift)
+        # REGRESSED needs the log ratio beyond log(threshold) by the detectable shift
+        ratio = bound.threshold * (math.exp(-shift) if bound.form == "min_ratio" else math.exp(shift))
         return f"n={n} can detect a ratio of ×{ratio:.2f} ({POWER:.0%} power)"
     return ""
 
@@ -95,9 +98,9 @@ def _margin(obs: Observation, bound: Bound, alpha: float) -> tuple[str, ...]:
         return ()
     rate = max(rate, 1e-4)
     out = []
-    try:  # an increase of twice the margin: `margin` beyond it, judged against a baseline at rate + margin
-        detect = n_for_power_paired_binary(rate + bound.threshold, rate + 2 * bound.threshold, alpha=alpha,
-                                           power=POWER)
+    try:  # an increase of twice the margin (`margin` beyond it), by the power of the engine's test at the margin
+        detect = n_for_power_paired_binary(rate, rate + 2 * bound.threshold, alpha=alpha, power=POWER,
+                                           margin=bound.threshold)
         out.append(f"about {_count(detect)} inputs would detect an increase of {_points(2 * bound.threshold)} "
                    "(twice your margin)")
     except ValueError:

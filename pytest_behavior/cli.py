@@ -5,6 +5,8 @@
     pytest-behavior power --shift 0.2               # a mean shift of 0.2 SD of the paired difference
     pytest-behavior power --pass 0.05 0.03          # PASS a max_increase=0.03 margin at a 5% base rate
     pytest-behavior power --detect 40 --base 0.05   # what 40 inputs can detect at a 5% base rate
+    pytest-behavior power --detect 40 --base 0.05 --margin 0.05   # ... beyond a max_increase=0.05 margin
+    pytest-behavior power --binary 0.05 0.15 --bounds 4 --segments 3   # at the level of a test's Holm family
 
     pytest-behavior cache show                      # samples, dates, cost, latency, tokens per bundle fingerprint
     pytest-behavior cache prune --older-than 30     # delete samples written more than 30 days ago
@@ -22,7 +24,9 @@ under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-d
 the file afterwards, so it shrinks on disk.
 
 All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
-(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md).
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md). ``--bounds K --segments S``
+divide ``--alpha`` by the test's Holm family, K bounds overall plus K per segment when there are two or more
+segments (as :func:`pytest_behavior.judge.judge` builds it): Holm's first step, a conservative planning level.
 """
 
 from __future__ import annotations
@@ -96,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--detect", type=_count, metavar="N",
                       help="the smallest change N inputs detect (with --base for rates; shift in SDs otherwise)")
     power.add_argument("--base", type=_rate, default=None, help="base rate for --detect")
+    power.add_argument("--margin", type=_rate, default=0.0,
+                       help="with --detect --base: the max_increase margin REGRESSED must exceed (default 0)")
+    power.add_argument("--bounds", type=_family_count, default=1, metavar="K",
+                       help="bounds in the test (its Holm family; default 1): plans at the level alpha / family")
+    power.add_argument("--segments", type=_family_count, default=0, metavar="S",
+                       help="segments judged separately (2 or more add K bounds each to the family; default 0)")
     power.add_argument("--rho", type=float, default=0.5,
                        help="latent correlation of the two arms for the correlated paired row (default 0.5)")
     power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
@@ -103,6 +113,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_cache_parser(commands)
     _add_golden_parsers(commands)
     return parser
+
+
+def _family_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: between 0 and 10,000")
+    return value
+
+
+def family_size(bounds: int, segments: int) -> int:
+    """Holm family of a test as ``judge`` builds it: every bound overall, and again per segment when 2+ segments."""
+    return max(bounds, 1) * (1 + (segments if segments >= 2 else 0))
 
 
 def _alpha(text: str) -> float:
@@ -234,19 +259,23 @@ def _pass(base: float, margin: float, *, rho: float, alpha: float, power: float)
     return title + "\n\n" + _table(rows, ["design", "inputs"])
 
 
-def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: float) -> str:
+def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: float, margin: float = 0.0) -> str:
     from pytest_behavior.stats import detectable_effect_binary, detectable_effect_mean_shift
 
     if base is None:
         effect = detectable_effect_mean_shift(n, alpha=alpha, power=power)
         return f"n={n} detects a mean shift of ≥ {effect:.3f} SD of the paired difference ({power:.0%} power, t-test)"
     rows = []
+    beyond = "" if margin == 0 else " beyond the margin"
     for label, r in (("paired, arms independent (rho = 0)", 0.0), (f"paired, latent correlation {rho:g}", rho)):
-        d = detectable_effect_binary(n, base, rho=r, alpha=alpha, power=power)
+        d = detectable_effect_binary(n, base, rho=r, alpha=alpha, power=power, margin=margin)
         rows.append([label, "none (too few inputs)" if not math.isfinite(d) else
-                     f"+{100 * d:.1f} points ({100 * base:g}% -> {100 * (base + d):.1f}%)"])
+                     f"+{100 * d:.1f} points ({100 * base:g}% -> {100 * (base + d):.1f}%)"
+                     + (f", {100 * (d - margin):.1f}{beyond}" if margin else "")])
     title = (f"n={n}, base rate {100 * base:g}%: smallest increase detected with {power:.0%} power, "
              f"one-sided alpha {alpha:g}")
+    if margin:
+        title += f", max_increase={margin:g} (Tango score test)"
     return title + "\n\n" + _table(rows, ["design", "detectable increase"])
 
 
@@ -257,7 +286,26 @@ def _checked_n(n: int) -> str:
 
 
 def _power_command(args: argparse.Namespace) -> str:
-    options = {"alpha": args.alpha, "power": args.power}
+    family = family_size(args.bounds, args.segments)
+    text = _power_answer(args, alpha=args.alpha / family)
+    if family == 1:
+        return text
+    plural = "s" if args.bounds != 1 else ""
+    segments = f" ({args.bounds} bound{plural} × (1 + {args.segments} segments))" if args.segments >= 2 else ""
+    level = f"alpha {args.alpha:g} / {family} = {args.alpha / family:.4g}"
+    return (text + f"\n\nHolm family of {family} bounds{segments}: planned at {level}, Holm's first "
+            "step (Bonferroni), so the power stated holds for any bound however the others fare (conservative "
+            "when other bounds are also regressed)")
+
+
+def _power_answer(args: argparse.Namespace, *, alpha: float) -> str:
+    options = {"alpha": alpha, "power": args.power}
+    if args.bounds < 1:
+        raise ValueError("--bounds must be at least 1 (the bound you are planning for)")
+    if args.margin and (args.detect is None or args.base is None):
+        raise ValueError("--margin goes with --detect N --base RATE (for --pass, the margin is its second value)")
+    if not 0 <= args.margin < 1:
+        raise ValueError(f"--margin must be in [0, 1), got {args.margin:g}")
     if args.base is not None and args.detect is None:
         raise ValueError("--base goes with --detect (the other forms name their rates themselves)")
     if args.shift is not None and not 1e-3 <= args.shift <= 10:
@@ -274,7 +322,7 @@ def _power_command(args: argparse.Namespace) -> str:
         return _shift(args.shift, **options)
     if args.pass_ is not None:
         return _pass(*args.pass_, rho=args.rho, **options)
-    return _detect(args.detect, args.base, rho=args.rho, **options)
+    return _detect(args.detect, args.base, rho=args.rho, margin=args.margin, **options)
 
 
 def _bytes(size: int) -> str:

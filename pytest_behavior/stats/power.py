@@ -182,19 +182,70 @@ def _power_mcnemar(n: int, p01: float, p10: float, alpha: float) -> float:
     return float(np.clip(np.sum(binom.pmf(m, n, psi) * reject), 0.0, 1.0))
 
 
-def power_paired_binary(
-    n: int, base_rate: float, candidate_rate: float, *, rho: float = 0.0, alpha: float = 0.05
-) -> float:
-    """Exact power of the one-sided mid-p McNemar test (Fagerland et al. 2013) with ``n`` paired inputs, k = 1.
+def _tango_z_grid(b: NDArray[np.float64], c: NDArray[np.float64], n: int, margin: float) -> NDArray[np.float64]:
+    """Tango's score statistic Z(margin) for arrays of counts (vectorised ``stats.binary._tango_z``, margin > 0)."""
+    b_coef = -b - c + (2.0 * n - b + c) * margin
+    c_coef = -c * margin * (1.0 - margin)
+    root = np.sqrt(np.maximum(b_coef * b_coef - 8.0 * n * c_coef, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(b_coef <= 0.0, (root - b_coef) / (4.0 * n), -2.0 * c_coef / (root + b_coef))
+    q = np.maximum(np.nan_to_num(q, nan=0.0), 0.0)
+    return np.asarray((b - c - n * margin) / np.sqrt(n * (2.0 * q + margin * (1.0 - margin))), dtype=np.float64)
 
+
+def _tango_critical(m: NDArray[np.int64], n: int, margin: float, alpha: float) -> NDArray[np.int64]:
+    """Smallest b with ``tango_pvalue(b, m - b, n, delta=margin) <= alpha``, per m (m + 1: never), by bisection.
+
+    Given m discordant pairs, Tango's Z(margin) increases with b (the numerator 2 b - m - n margin grows
+    faster than the restricted variance), so the REGRESSED tables are b >= the critical count.
+    """
+    lo = np.zeros_like(m)
+    hi = m + 1
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        z = _tango_z_grid(mid.astype(np.float64), (m - mid).astype(np.float64), n, margin)
+        ok = norm.sf(z) <= alpha
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid + 1)
+    return hi
+
+
+def _power_tango(n: int, p01: float, p10: float, margin: float, alpha: float) -> float:
+    """Exact power of the one-sided Tango score test of Delta <= margin (as :func:`_power_mcnemar`)."""
+    psi = p01 + p10
+    if psi <= 0.0:
+        return 0.0
+    pi = p01 / psi
+    sd = math.sqrt(n * psi * (1.0 - psi))
+    first = max(0, math.floor(n * psi - _TAIL_SDS * sd - 1.0))
+    last = min(n, math.ceil(n * psi + _TAIL_SDS * sd + 1.0))
+    m = np.arange(first, last + 1, dtype=np.int64)
+    reject = binom.sf(_tango_critical(m, n, margin, alpha) - 1, m, pi)  # P(b >= critical | m)
+    return float(np.clip(np.sum(binom.pmf(m, n, psi) * reject), 0.0, 1.0))
+
+
+def power_paired_binary(
+    n: int, base_rate: float, candidate_rate: float, *, rho: float = 0.0, alpha: float = 0.05, margin: float = 0.0
+) -> float:
+    """Exact power of the paired test the plugin runs for ``max_increase=margin`` with ``n`` inputs, k = 1.
+
+    ``margin = 0``: the one-sided mid-p McNemar test (Fagerland et al. 2013).
     P(reject) = sum_m P(M = m) P(B >= b*(m) | m), M ~ Bin(n, p01 + p10) discordant pairs, B | m ~ Bin(m,
     p01 / (p01 + p10)) ok->bad pairs, b*(m) the smallest count whose mid-p value is <= alpha; (p01, p10)
     from :func:`discordant_probabilities`. Reject means ``mcnemar_midp(b, c) <= alpha``, exactly the
     REGRESSED side of ``paired_binary_bound(..., threshold=0)``.
+
+    ``margin > 0``: the one-sided Tango (1998) score test of Delta <= margin, the same sum over (m, b) with
+    reject meaning ``tango_pvalue(b, c, n, delta=margin) <= alpha`` (the REGRESSED side of
+    ``paired_binary_bound(..., threshold=margin)``).
     """
     _check_n(n)
     _check_alpha(alpha)
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"margin must be in [0, 1), got {margin!r}")
     p01, p10 = discordant_probabilities(base_rate, candidate_rate, rho=rho)
+    if margin > 0.0:
+        return _power_tango(int(n), p01, p10, margin, alpha)
     return _power_mcnemar(int(n), p01, p10, alpha)
 
 
@@ -206,45 +257,58 @@ def _connor_n(p01: float, p10: float, alpha: float, power: float) -> float:
 
 
 def n_for_power_paired_binary(
-    base_rate: float, candidate_rate: float, *, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8
+    base_rate: float, candidate_rate: float, *, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8,
+    margin: float = 0.0,
 ) -> int:
-    """Inputs needed for the one-sided mid-p McNemar test to detect ``base_rate -> candidate_rate`` (k = 1).
+    """Inputs needed for the plugin's paired test to detect ``base_rate -> candidate_rate`` (k = 1).
 
     Smallest n with :func:`power_paired_binary` >= ``power`` (see :func:`_smallest_n` for the saw-tooth of a
-    discrete test), searched from Connor's (1987) normal approximation. STATISTICS.md: 5% -> 10% needs 338
-    (independent arms) and 264 (latent correlation 0.5). Raises ValueError unless candidate_rate > base_rate.
+    discrete test), searched from Connor's (1987) normal approximation: the mid-p McNemar test for
+    ``margin = 0``, Tango's score test of Delta <= margin otherwise. STATISTICS.md: 5% -> 10% needs 338
+    (independent arms) and 264 (latent correlation 0.5). Raises ValueError unless
+    candidate_rate > base_rate + margin.
     """
     _check_alpha(alpha)
     _check_power(power, alpha)
-    if not candidate_rate > base_rate:
-        raise ValueError(f"candidate_rate must exceed base_rate, got {base_rate!r} -> {candidate_rate!r}")
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"margin must be in [0, 1), got {margin!r}")
+    if not candidate_rate > base_rate + margin:
+        raise ValueError(f"candidate_rate must exceed base_rate + margin, got {base_rate!r} -> {candidate_rate!r}"
+                         + (f" (margin {margin!r})" if margin else ""))
     p01, p10 = discordant_probabilities(base_rate, candidate_rate, rho=rho)
+    if margin > 0.0:
+        start = max(1, math.floor(0.5 * _connor_n(p01 - margin, p10, alpha, power)))
+        return _smallest_n(lambda n: _power_tango(n, p01, p10, margin, alpha), power, start=start)
     start = max(1, math.floor(0.8 * _connor_n(p01, p10, alpha, power)))
     return _smallest_n(lambda n: _power_mcnemar(n, p01, p10, alpha), power, start=start)
 
 
 def detectable_effect_binary(
-    n: int, base_rate: float, *, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8
+    n: int, base_rate: float, *, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8, margin: float = 0.0
 ) -> float:
-    """Smallest rate increase the mid-p McNemar test detects with probability ``power`` at ``n`` inputs.
+    """Smallest rate increase the plugin's paired test detects with probability ``power`` at ``n`` inputs.
 
-    Solves :func:`power_paired_binary` (n, base_rate, base_rate + d) = power for d in (0, 1 - base_rate)
-    by Brent's method. Returns ``math.inf`` when even a candidate that is always bad is not detected with
-    that probability (n too small). Example message: "n=40 can detect a refusal increase of >= d points".
+    Solves :func:`power_paired_binary` (n, base_rate, base_rate + d, margin=margin) = power for d in
+    (margin, 1 - base_rate) by Brent's method: the mid-p McNemar test for ``margin = 0``, Tango's score test
+    of Delta <= margin otherwise, so ``d`` is the whole increase (``d - margin`` of it beyond the margin).
+    Returns ``math.inf`` when even a candidate that is always bad is not detected with that probability
+    (n too small). Example message: "n=40 can detect a refusal increase of >= d points".
     """
     _check_n(n)
     _check_alpha(alpha)
     _check_power(power, alpha)
     _check_base_rate(base_rate)
     _check_rho(rho)
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"margin must be in [0, 1), got {margin!r}")
 
     def gap(d: float) -> float:
-        return power_paired_binary(n, base_rate, base_rate + d, rho=rho, alpha=alpha) - power
+        return power_paired_binary(n, base_rate, base_rate + d, rho=rho, alpha=alpha, margin=margin) - power
 
     top = (1.0 - base_rate) * (1.0 - 1e-9)
-    if gap(top) < 0.0:
+    if top <= margin or gap(top) < 0.0:
         return math.inf
-    bottom = min(1e-9, top / 2.0)
+    bottom = min(margin + 1e-9, (margin + top) / 2.0)
     if gap(bottom) >= 0.0:
         return bottom
     return float(optimize.brentq(gap, bottom, top, xtol=1e-7))

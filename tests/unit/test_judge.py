@@ -121,14 +121,14 @@ def test_inconclusive_advice_quotes_the_power_functions() -> None:
     (verdict,) = judge([obs("binary", base, cand, Bound("max_increase", 0.05))])
     assert verdict.verdict is Verdict.INCONCLUSIVE
     rate = float(base.mean())
-    # REGRESSED means "beyond the margin": the detectable increase is the margin plus what 40 inputs detect on
-    # top of a baseline already at rate + margin
+    # REGRESSED means "beyond the margin": the detectable increase is what 40 inputs detect with the test the
+    # engine runs at that margin (Tango's score test of Delta <= 0.05)
     stated = re.search(r"can detect an increase of ≥ (\d+) points \((\d+) points beyond your margin\)",
                        verdict.advice)
     assert stated, verdict.advice
-    beyond = detectable_effect_binary(40, rate + 0.05)
-    assert int(stated.group(2)) == round(100 * beyond) and int(stated.group(1)) == round(100 * (0.05 + beyond))
-    detect = n_for_power_paired_binary(rate + 0.05, rate + 0.10)
+    total = detectable_effect_binary(40, rate, margin=0.05)
+    assert int(stated.group(2)) == round(100 * (total - 0.05)) and int(stated.group(1)) == round(100 * total)
+    detect = n_for_power_paired_binary(rate, rate + 0.10, margin=0.05)
     hold = n_for_pass_binary(rate, 0.05)
     assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 10 points (twice your margin)" in (
         verdict.advice)
