@@ -132,6 +132,7 @@ class Comparison:
     golden_written: bool = False
     changed_ids: tuple[str, ...] = ()  # same id as in the golden file, different input: not paired
     stale_ids: tuple[str, ...] = ()  # in the golden file, no longer among the spec's inputs
+    short_ids: tuple[str, ...] = ()  # an arm's records hold some but fewer than the requested repeats: not paired
 
     @property
     def pairing_notes(self) -> list[str]:

@@ -57,6 +57,7 @@ class Baseline:
     info: ArmInfo
     outputs: Mapping[str, tuple[str, ...]] | None
     recorded_inputs: Mapping[str, Any] | None = None  # golden files: the input recorded under each id
+    short: tuple[str, ...] = ()  # records: inputs held with fewer repeats than requested
 
 
 async def run_spec(
@@ -343,7 +344,7 @@ def _baseline(
     if live is not None:
         outputs = {k: tuple(c.output() for c in v) for k, v in live.outputs.items()}
         source = "records" if live.missing or baseline_kind == "records" else "live"
-        return Baseline(_arm_info(live, source), outputs)
+        return Baseline(_arm_info(live, source), outputs, short=live.short)
     if golden is not None:
         outputs = {k: s.texts for k, s in golden.samples.items()}
         label = str(golden.bundle.get("label", "golden"))
@@ -391,6 +392,7 @@ def _compare(
         candidate=_arm_info(cand, candidate_source),
         baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
         baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
+        short_ids=(*cand.short, *(() if base is None else base.short)),
         verdicts=tuple(
             judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired]) if sequential is None
             else judge_sequential(observations, sequential, alpha=settings.alpha)

@@ -223,12 +223,16 @@ def pairing_lines(result: Comparison) -> list[str]:
                      f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")
     if result.stale_ids:
         lines.append(f"{len(result.stale_ids)} golden input(s) are no longer in the spec: {_ids(result.stale_ids)}")
-    if result.candidate_only:
-        lines.append(f"{len(result.candidate_only)} input(s) have no baseline sample and were not judged: "
-                     f"{_ids(result.candidate_only)} (re-record the baseline with --behavior-update to include them)")
-    if result.baseline_only:
-        lines.append(f"{len(result.baseline_only)} baseline input(s) have no candidate sample: "
-                     f"{_ids(result.baseline_only)}")
+    short = set(result.short_ids)
+    for arm, ids in (("baseline", result.candidate_only), ("candidate", result.baseline_only)):
+        if lacking := [i for i in ids if i in short]:
+            lines.append(f"{len(lacking)} input(s) lack a repeat on the {arm} side (its records hold fewer repeats "
+                         f"than requested) and were not judged: {_ids(lacking)}")
+    if candidate_only := [i for i in result.candidate_only if i not in short]:
+        lines.append(f"{len(candidate_only)} input(s) have no baseline sample and were not judged: "
+                     f"{_ids(candidate_only)} (re-record the baseline with --behavior-update to include them)")
+    if baseline_only := [i for i in result.baseline_only if i not in short]:
+        lines.append(f"{len(baseline_only)} baseline input(s) have no candidate sample: {_ids(baseline_only)}")
     return lines
 
 

@@ -75,6 +75,8 @@ class ArmSamples:
     unsampled: tuple[str, ...] = ()
     budget_stop: str | None = None
     estimated_usd_per_call: float | None = None
+    short: tuple[str, ...] = ()
+    """Of ``missing``: inputs a records arm holds some, but fewer than the requested, repeats of."""
 
 
 @dataclass(frozen=True)
@@ -487,9 +489,13 @@ def _collect(
             unsampled.append(item.id)  # only a budget stop leaves an input incomplete without an error
             continue
         outputs[item.id] = tuple(results[key] for key in keys)
+    records = bundle.records if bundle.kind == "records" else None
+    short = () if records is None else tuple(
+        item.id for item in inputs
+        if item.id in missing and any(records.output(item.id, r) is not None for r in range(plan.repeats)))
     return ArmSamples(label=bundle.label, fingerprint=bundle.fingerprint, outputs=outputs,
                       missing=tuple(missing), requested=requested, cached=cached, unsampled=tuple(unsampled),
-                      budget_stop=budget_stop, estimated_usd_per_call=estimate)
+                      budget_stop=budget_stop, estimated_usd_per_call=estimate, short=short)
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:

@@ -89,3 +89,33 @@ def test_one_input_is_inconclusive_with_the_reason(pytester: pytest.Pytester, ki
     result = assert_judged_without_error(pytester)
     result.stdout.fnmatch_lines(["*INCONCLUSIVE*"])
     result.stdout.fnmatch_lines(["*1 input*needs at least 2 inputs*"])
+
+
+def test_a_missing_repeat_is_reported_as_a_missing_repeat_not_a_missing_input(pytester: pytest.Pytester) -> None:
+    from tests.support.records import use_recorded_bundles, write_jsonl
+
+    def records(short: str | None) -> list[dict[str, object]]:
+        return [{"id": f"q{i}", "input": f"question {i}", "repeat": r, "output": f"answer {i} {r}"}
+                for i in range(6) for r in range(2) if not (f"q{i}" == short and r == 1)]
+
+    write_jsonl(pytester.path / "base.jsonl", records("q4"))
+    write_jsonl(pytester.path / "cand.jsonl", records("q2"))
+    use_recorded_bundles(pytester)
+    pytester.makepyfile(test_rep="""
+        import pytest
+
+        @pytest.mark.length_distribution(max_ratio=1.5)
+        def test_rep(behavior):
+            behavior.sample(repeats=2)
+        """)
+    result = pytester.runpytest("--behavior-baseline=live", "-p", "no:cacheprovider", "-rw")
+    result.stdout.fnmatch_lines([
+        "*1 input(s) lack a repeat on the baseline side (its records hold fewer repeats than requested) and were "
+        "not judged: q4*",
+    ])
+    result.stdout.fnmatch_lines([
+        "*1 input(s) lack a repeat on the candidate side (its records hold fewer repeats than requested) and were "
+        "not judged: q2*",
+    ])
+    result.stdout.no_fnmatch_line("*have no candidate sample*")
+    result.stdout.no_fnmatch_line("*have no baseline sample*")
