@@ -119,3 +119,15 @@ def test_a_missing_repeat_is_reported_as_a_missing_repeat_not_a_missing_input(py
     ])
     result.stdout.no_fnmatch_line("*have no candidate sample*")
     result.stdout.no_fnmatch_line("*have no baseline sample*")
+
+
+@pytest.mark.parametrize("n_apps", [1, 2])
+def test_invariance_with_one_or_two_inputs_is_judged_without_error(pytester: pytest.Pytester, n_apps: int) -> None:
+    import json
+
+    from tests.plugin.test_invariance_marker import BIASED, applications
+    from tests.plugin.test_invariance_marker import make_project as invariance_project
+
+    invariance_project(pytester, BIASED)
+    (pytester.path / "apps.jsonl").write_text("".join(json.dumps(a) + "\n" for a in applications()[:n_apps]))
+    assert_judged_without_error(pytester)
