@@ -64,7 +64,7 @@ MIN_SECRET_LENGTH = 6
 MIN_ENV_SECRET_LENGTH = 8
 """Shortest value of a secret-named environment variable searched for in text (``*_TOKEN=false`` is no key)."""
 _PIECE = 8
-"""Shortest piece of a credential redacted where a repr was cut next to it (``'sk-proj-abc...'``)."""
+"""Shortest piece of a credential redacted where a repr was cut next to it (``'key-abc...'``)."""
 
 
 def is_secret_name(name: str) -> bool:
@@ -349,7 +349,7 @@ class _Registry:
 
 def _redact_cut_pieces(text: str, values: tuple[str, ...]) -> str:
     """Redact what is left of a long credential where a repr was cut short around it: pytest's ``-l`` prints a
-    long local as ``'sk-proj-abcd...wxyz'``, a start of the value before the ``...`` and an end after it."""
+    long local as ``'key-abcd...wxyz'``, a start of the value before the ``...`` and an end after it."""
     spans: list[tuple[int, int]] = []
     for cut in re.finditer(r"\.\.\.", text):
         before, after = cut.start(), cut.end()

@@ -148,7 +148,7 @@ def test_xdist_runs_judge_and_summarize_across_workers(pytester: pytest.Pytester
 
 
 def test_secrets_never_reach_cache_golden_or_output(pytester: pytest.Pytester) -> None:
-    secret = "sk-test-FAKEKEY-1234567890abcdefghij"
+    secret = "fake-credential-1234567890abcdefghij"
     make_project(pytester, extra=f", api_key={secret!r}, extra_headers={{'Authorization': 'Bearer {secret}'}}")
     result = pytester.runpytest("--behavior-update", "-v")
     result.assert_outcomes(passed=1)
@@ -201,7 +201,7 @@ def test_a_run_served_entirely_from_the_cache_does_not_import_litellm(pytester: 
 
 
 def test_golden_written_by_update_has_no_secret_and_describes_bundle(pytester: pytest.Pytester) -> None:
-    make_project(pytester, extra=", api_key='sk-test-FAKEKEY-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'")
+    make_project(pytester, extra=", api_key='fake-credential-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'")
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
     golden = next((pytester.path / "golden").rglob("*.json"))
     data = json.loads(golden.read_text())

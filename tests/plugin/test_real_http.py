@@ -12,7 +12,7 @@ from tests.support.openai_server import ServerConfig, running_server
 
 pytest_plugins = ["pytester"]
 
-FAKE_KEY = "sk-loopback-SECRET-9f8e7d6c5b4a3210"
+FAKE_KEY = "fake-credential-loopback-real-http"
 
 CONFTEST = f"""
 import os

@@ -22,7 +22,7 @@ from tests.support.openai_server import running_server
 
 pytest_plugins = ["pytester"]
 
-FAKE_KEY = "sk-loopback-FAKEKEY-badinput-0123456789"
+FAKE_KEY = "fake-credential-loopback-badinput"
 SIM = "sim/bot?mean_words=20&seed=1"
 
 

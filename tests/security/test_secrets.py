@@ -71,7 +71,7 @@ def test_answers(behavior):
 
 
 def canary(source: str) -> str:
-    return f"sk-test-LEAKCANARY-{source}-{uuid.uuid4().hex}"
+    return f"fake-credential-LEAKCANARY-{source}-{uuid.uuid4().hex}"
 
 
 def outputs_of(result: pytest.RunResult) -> str:

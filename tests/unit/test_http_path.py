@@ -12,7 +12,7 @@ from pytest_behavior.errors import ProviderError
 from pytest_behavior.sampling.llm import CallPolicy, Completion, call_model
 from tests.support.openai_server import Fault, OpenAIServer, ServerConfig, running_server
 
-FAKE_KEY = "sk-loopback-FAKEKEY-0123456789abcdef"
+FAKE_KEY = "fake-credential-loopback-http-path"
 FAST = CallPolicy(timeout_s=5.0, max_attempts=4, backoff_base_s=0.01, backoff_max_s=2.0)
 
 
