@@ -152,38 +152,32 @@ def discordant_probabilities(base_rate: float, candidate_rate: float, *, rho: fl
     return max(candidate_rate - both, 0.0), max(base_rate - both, 0.0)
 
 
-def _midp_critical(m: NDArray[np.int64], alpha: float) -> NDArray[np.int64]:
-    """Smallest b with P(X > b) + P(X = b) / 2 <= alpha, X ~ Bin(m, 1/2), per m (vectorised bisection).
+def _smallest_rejecting(
+    m: NDArray[np.int64], rejects: Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+) -> NDArray[np.int64]:
+    """Per m, the smallest b in 0..m with ``rejects(b)`` (m + 1: never), by vectorised bisection.
 
-    The mid-p value decreases in b and is 0 at b = m + 1, so m + 1 (never reject) is the upper end.
+    Both tests below reject on b >= a critical count given m discordant pairs (their p-value falls as b grows),
+    so the rejection region is found by bisection instead of scoring every table.
     """
     lo = np.zeros_like(m)
     hi = m + 1
     while np.any(lo < hi):
         mid = (lo + hi) // 2
-        midp = binom.sf(mid, m, 0.5) + 0.5 * binom.pmf(mid, m, 0.5)
-        ok = midp <= alpha
+        ok = rejects(mid)
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid + 1)
     return hi
 
 
-def _power_mcnemar(n: int, p01: float, p10: float, alpha: float) -> float:
-    psi = p01 + p10
-    if psi <= 0.0:
-        return 0.0
-    pi = p01 / psi
-    sd = math.sqrt(n * psi * (1.0 - psi))
-    first = max(0, math.floor(n * psi - _TAIL_SDS * sd - 1.0))
-    last = min(n, math.ceil(n * psi + _TAIL_SDS * sd + 1.0))
-    m = np.arange(first, last + 1, dtype=np.int64)
-    critical = _midp_critical(m, alpha)
-    reject = binom.sf(critical - 1, m, pi)  # P(b >= critical | m)
-    return float(np.clip(np.sum(binom.pmf(m, n, psi) * reject), 0.0, 1.0))
+def _midp_critical(m: NDArray[np.int64], alpha: float) -> NDArray[np.int64]:
+    """Smallest b with P(X > b) + P(X = b) / 2 <= alpha, X ~ Bin(m, 1/2), per m (mid-p McNemar)."""
+    return _smallest_rejecting(m, lambda b: binom.sf(b, m, 0.5) + 0.5 * binom.pmf(b, m, 0.5) <= alpha)
 
 
 def _tango_z_grid(b: NDArray[np.float64], c: NDArray[np.float64], n: int, margin: float) -> NDArray[np.float64]:
-    """Tango's score statistic Z(margin) for arrays of counts (vectorised ``stats.binary._tango_z``, margin > 0)."""
+    """Tango's score statistic Z(margin) for arrays of counts: ``stats.binary._tango_z`` vectorised (margin > 0),
+    since the power sums over every m and the scalar version made planning take minutes."""
     b_coef = -b - c + (2.0 * n - b + c) * margin
     c_coef = -c * margin * (1.0 - margin)
     root = np.sqrt(np.maximum(b_coef * b_coef - 8.0 * n * c_coef, 0.0))
@@ -194,24 +188,21 @@ def _tango_z_grid(b: NDArray[np.float64], c: NDArray[np.float64], n: int, margin
 
 
 def _tango_critical(m: NDArray[np.int64], n: int, margin: float, alpha: float) -> NDArray[np.int64]:
-    """Smallest b with ``tango_pvalue(b, m - b, n, delta=margin) <= alpha``, per m (m + 1: never), by bisection.
+    """Smallest b with ``tango_pvalue(b, m - b, n, delta=margin) <= alpha``, per m (m + 1: never).
 
     Given m discordant pairs, Tango's Z(margin) increases with b (the numerator 2 b - m - n margin grows
     faster than the restricted variance), so the REGRESSED tables are b >= the critical count.
     """
-    lo = np.zeros_like(m)
-    hi = m + 1
-    while np.any(lo < hi):
-        mid = (lo + hi) // 2
-        z = _tango_z_grid(mid.astype(np.float64), (m - mid).astype(np.float64), n, margin)
-        ok = norm.sf(z) <= alpha
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid + 1)
-    return hi
+    def rejects(b: NDArray[np.int64]) -> NDArray[np.bool_]:
+        z = _tango_z_grid(b.astype(np.float64), (m - b).astype(np.float64), n, margin)
+        return np.asarray(norm.sf(z) <= alpha)
+
+    return _smallest_rejecting(m, rejects)
 
 
-def _power_tango(n: int, p01: float, p10: float, margin: float, alpha: float) -> float:
-    """Exact power of the one-sided Tango score test of Delta <= margin (as :func:`_power_mcnemar`)."""
+def _exact_power(n: int, p01: float, p10: float, critical: Callable[[NDArray[np.int64]], NDArray[np.int64]]) -> float:
+    """P(reject) summed over the number m of discordant pairs (Bin(n, p01 + p10)) and b | m (Bin(m, pi)), where
+    the test rejects on b >= ``critical(m)``; m outside ``_TAIL_SDS`` standard deviations adds nothing visible."""
     psi = p01 + p10
     if psi <= 0.0:
         return 0.0
@@ -220,8 +211,17 @@ def _power_tango(n: int, p01: float, p10: float, margin: float, alpha: float) ->
     first = max(0, math.floor(n * psi - _TAIL_SDS * sd - 1.0))
     last = min(n, math.ceil(n * psi + _TAIL_SDS * sd + 1.0))
     m = np.arange(first, last + 1, dtype=np.int64)
-    reject = binom.sf(_tango_critical(m, n, margin, alpha) - 1, m, pi)  # P(b >= critical | m)
+    reject = binom.sf(critical(m) - 1, m, pi)  # P(b >= critical | m)
     return float(np.clip(np.sum(binom.pmf(m, n, psi) * reject), 0.0, 1.0))
+
+
+def _power_mcnemar(n: int, p01: float, p10: float, alpha: float) -> float:
+    return _exact_power(n, p01, p10, lambda m: _midp_critical(m, alpha))
+
+
+def _power_tango(n: int, p01: float, p10: float, margin: float, alpha: float) -> float:
+    """Exact power of the one-sided Tango score test of Delta <= margin (as :func:`_power_mcnemar`)."""
+    return _exact_power(n, p01, p10, lambda m: _tango_critical(m, n, margin, alpha))
 
 
 def power_paired_binary(
