@@ -53,6 +53,20 @@ def candidate_conftest(pytester: pytest.Pytester, model: str = REFUSING) -> None
     )
 
 
+def loopback_conftest(pytester: pytest.Pytester) -> None:
+    """The candidate is the loopback server at ``$LOOPBACK_URL`` (a test sets it once the server runs)."""
+    pytester.makeconftest("""
+        import os
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture(scope="session")
+        def candidate_bundle():
+            return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loop",
+                          label="loop", timeout=10)
+    """)
+
+
 # --- item 5: an update run whose recording breaks an absolute bound -------------------------------------------------
 
 def test_update_records_a_bundle_that_breaks_an_absolute_bound_and_fails_with_its_table(
@@ -205,16 +219,7 @@ def test_provider_drift_is_a_paired_change_under_one_fingerprint_worded_alike_ev
     """A real drift: the provider behind one model name starts refusing; nothing in the bundle changed."""
     from pytest_behavior.comparison import DRIFT_NOTE
 
-    pytester.makeconftest("""
-        import os
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loop",
-                          label="loop", timeout=10)
-    """)
+    loopback_conftest(pytester)
     pytester.makepyfile(test_spec="""
         import pytest
 
@@ -377,16 +382,7 @@ def empty_for_some(messages: list[dict[str, Any]]) -> Any:
 def test_empty_outputs_are_counted_warned_about_when_recorded_and_shown_per_arm(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pytester.makeconftest("""
-        import os
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loop",
-                          label="loop", timeout=10)
-    """)
+    loopback_conftest(pytester)
     pytester.makepyfile(test_spec="""
         import pytest
 
