@@ -29,6 +29,19 @@ SIM = "sim/bot?mean_words=20&seed=1"
 # --- item 11: Bundle keywords ---------------------------------------------------------------------------------------
 
 
+def sim_conftest(pytester: pytest.Pytester) -> None:
+    """The candidate is the simulated provider `SIM`."""
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from pytest_behavior import Bundle
+
+        @pytest.fixture
+        def candidate_bundle():
+            return Bundle(model={SIM!r}, label="cand")
+        """
+    )
+
 def test_bundle_typos_are_errors_that_suggest_the_keyword() -> None:
     with pytest.raises(TypeError) as exc:
         Bundle(model=SIM, temprature=0.2, sytem="x")
@@ -127,16 +140,7 @@ def test_an_empty_csv_cell_is_an_empty_value_and_quoted_newlines_survive(tmp_pat
 
 
 def test_a_csv_missing_value_never_becomes_the_text_none_in_a_prompt(pytester: pytest.Pytester, sim_calls) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={SIM!r}, label="cand")
-        """
-    )
+    sim_conftest(pytester)
     (pytester.path / "tickets.csv").write_text("id,customer,text\n1,ann,late order\n2,bob\n", encoding="utf-8")
     pytester.makepyfile(
         """
@@ -265,16 +269,7 @@ def test_the_stored_size_is_configurable_and_zero_keeps_outputs_whole(pytester: 
 
 
 def test_literal_json_braces_in_a_template_say_to_double_them(pytester: pytest.Pytester, sim_calls) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={SIM!r}, label="cand")
-        """
-    )
+    sim_conftest(pytester)
     pytester.makepyfile(
         """
         import pytest
