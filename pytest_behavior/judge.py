@@ -65,6 +65,15 @@ class BoundVerdict:
     """Sequential mode: the input budget (``n_inputs`` is then the number used)."""
     confined: bool = False
     """A segment's REGRESSED verdict whose overall verdict (same metric and bound) is not REGRESSED."""
+    lower_level: float = 0.95
+    """Confidence of the one-sided bound shown as ``lower`` (see ``upper_level``)."""
+    upper_level: float = 0.95
+    """Confidence of the one-sided bound shown as ``upper``.
+
+    The bound on the side where the threshold breaks (``lower`` for ``max_*`` bounds, ``upper`` for ``min_*`` and
+    ``max_decrease``) is at the Holm level the row was tested at, so that REGRESSED ⇔ it lies beyond the threshold;
+    the other is at 1 - alpha, with no multiplicity (a test passes only when all its bounds pass: an
+    intersection-union test), so that PASS ⇔ it lies within."""
 
     @builtins.property
     def relative(self) -> bool:
