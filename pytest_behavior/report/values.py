@@ -2,15 +2,25 @@
 
 The terminal diff, the summary table, the JUnit properties, the GitHub summary and the HTML report all format
 through here, so a number reads the same wherever a reviewer meets it.
+
+Intervals are named from the confidence of their two ends (``lower_level``, ``upper_level``: each end is a one-sided
+bound), never from a fixed 95%: two one-sided 95% bounds make a 90% interval. When the judge shows the end that
+decides REGRESSED at a Holm-adjusted level (Holm 1979, Scand. J. Statist. 6:65-70) so that the verdict agrees with
+the interval, the levels differ and the reports say which end is at which level (`interval_style`,
+`describe_interval`). Reports written before those fields existed read their ``confidence`` (0.95) for both ends.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 DASH = "–"
+DEFAULT_LEVEL = 0.95
+"""The level of each end in a report that does not say (written before ``lower_level``/``upper_level``)."""
 
 _SCALE = {"max_rate": "rate", "min_rate": "rate", "max_increase": "difference", "max_decrease": "difference",
           "max_share_change": "difference", "max_ratio": "ratio", "min_ratio": "ratio", "max_p95_ratio": "ratio"}
@@ -45,14 +55,16 @@ def format_estimate(scale: str, value: float | None) -> str:
     return f"{value:.4g}"
 
 
-def format_interval(scale: str, lower: float | None, upper: float | None) -> str:
-    """``[x1.10, x1.40]``, ``[+1.0, +9.0] pts``, ``[5.0%, 11.0%]``; empty when neither end is known."""
+def format_interval(scale: str, lower: float | None, upper: float | None, *,
+                    marks: tuple[str, str] = ("", "")) -> str:
+    """``[x1.10, x1.40]``, ``[+1.0, +9.0] pts``, ``[5.0%, 11.0%]``; empty when neither end is known.
+
+    ``marks`` follow the lower and upper end: ``[+1.0 (98.75%), +9.0] pts``."""
     if _missing(lower) and _missing(upper):
         return ""
-    if scale == "difference":
-        ends = [format_estimate(scale, v).removesuffix(" pts") for v in (lower, upper)]
-        return f"[{ends[0]}, {ends[1]}] pts"
-    return f"[{format_estimate(scale, lower)}, {format_estimate(scale, upper)}]"
+    ends = [format_estimate(scale, v).removesuffix(" pts") + (f" {m}" if m else "")
+            for v, m in zip((lower, upper), marks, strict=True)]
+    return f"[{ends[0]}, {ends[1]}]" + (" pts" if scale == "difference" else "")
 
 
 def format_p(p: float | None, *, missing: str = DASH) -> str:
@@ -61,11 +73,138 @@ def format_p(p: float | None, *, missing: str = DASH) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def format_change(verdict: Mapping[str, Any], *, with_bounds: bool = True) -> str:
-    """``x1.45 [x1.30, x1.62]``, ``+8.0 pts [+4.1, +11.9] pts``, ``6.0% [4.2%, 8.3%]`` from a report entry."""
+def format_change(verdict: Mapping[str, Any], *, with_bounds: bool = True, style: IntervalStyle | None = None) -> str:
+    """``x1.45 [x1.30, x1.62]``, ``+8.0 pts [+4.1, +11.9] pts``, ``6.0% [4.2%, 8.3%]`` from a report entry: a table
+    cell, whose interval is named by the table's `interval_style` (``style``: its ends marked as it says)."""
     scale = verdict.get("scale") or scale_of(verdict["bound"])
     estimate = format_estimate(scale, verdict["estimate"])
     if not with_bounds:
         return estimate
-    interval = format_interval(scale, verdict["lower"], verdict["upper"]) or f"[{DASH}, {DASH}]"
-    return f"{estimate} {interval}"
+    return f"{estimate} {interval_text(verdict, style)}"
+
+
+# ---- naming an interval by the levels of its ends ------------------------------------------------------------------
+
+
+def levels(entry: Mapping[str, Any]) -> tuple[float, float]:
+    """The confidence of the lower and of the upper end (each a one-sided bound) of a report entry or
+    ``BoundVerdict.to_dict()``; an older report without them has ``confidence`` (0.95) for both."""
+    fallback = _level(entry.get("confidence"), DEFAULT_LEVEL)
+    return _level(entry.get("lower_level"), fallback), _level(entry.get("upper_level"), fallback)
+
+
+def _level(value: object, fallback: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        return fallback
+    return float(value)
+
+
+def percent(level: float) -> str:
+    """``0.95`` -> ``95%``, ``0.9875`` -> ``98.75%``, ``1 - 0.05/3`` -> ``98.33%``: at most two decimals, rounded
+    down, so a level is never shown higher than it is."""
+    hundredths = math.floor(level * 10_000 + 1e-6)
+    return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def two_sided_name(level: float) -> str:
+    """The interval two one-sided bounds at ``level`` make: ``0.95`` -> ``90% interval``."""
+    return f"{percent(2 * level - 1)} interval"
+
+
+def decisive_ends(bound: str) -> tuple[str, ...]:
+    """The end(s) of the interval that decide REGRESSED by lying beyond the threshold: ``lower`` for ``max_*``
+    bounds, ``upper`` for ``min_*`` and ``max_decrease``, both for ``max_share_change`` (a move either way)."""
+    form = bound.split("=", 1)[0].strip()
+    if form == "max_share_change":
+        return ("lower", "upper")
+    if form == "max_decrease" or form.startswith("min_"):
+        return ("upper",)
+    return ("lower",)
+
+
+def _ends(entry: Mapping[str, Any]) -> dict[str, float]:
+    lower, upper = levels(entry)
+    return {"lower": lower, "upper": upper}
+
+
+@dataclass(frozen=True)
+class IntervalStyle:
+    """How a table of verdicts names its intervals: the column header, the ends marked with their level, a note.
+
+    All ends at one level c: ``90% interval`` (for c = 0.95), nothing marked, no note. The end that decides
+    REGRESSED at one level and the other end at another, in every row: ``interval (see note)`` and a note saying
+    which is which. Rows at different levels: every end not at the common level carries its own, explained by the
+    note.
+    """
+
+    header: str
+    note: str = ""
+    base: float | None = None
+    """Ends at another level than this are marked with theirs (None: no end is marked)."""
+
+    def marks(self, entry: Mapping[str, Any]) -> tuple[str, str]:
+        if self.base is None:
+            return ("", "")
+        lower, upper = levels(entry)
+        return self._mark(lower), self._mark(upper)
+
+    def _mark(self, level: float) -> str:
+        return "" if self.base is None or round(level, 9) == self.base else f"({percent(level)})"
+
+
+def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
+    """The naming of the intervals of these rows (see `IntervalStyle`)."""
+    rows = list(entries)
+    ends = [(end, level, end in decisive_ends(str(row["bound"]))) for row in rows for end, level in _ends(row).items()]
+    if not ends:
+        return IntervalStyle(header=two_sided_name(DEFAULT_LEVEL))
+    every = {round(level, 9) for _, level, _ in ends}
+    if len(every) == 1:
+        return IntervalStyle(header=two_sided_name(ends[0][1]))
+    deciding = {round(level, 9) for _, level, decisive in ends if decisive}
+    others = {round(level, 9) for _, level, decisive in ends if not decisive}
+    if len(deciding) == 1 and len(others) == 1:
+        (decided,), (other,) = deciding, others
+        adjusted = ", Holm-adjusted as p (adj.) is" if decided > other else ""
+        return IntervalStyle(header="interval (see note)",
+                             note=f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound"
+                                  f"{adjusted}; the other end a one-sided {percent(other)} bound")
+    base = Counter(round(level, 9) for _, level, decisive in ends if not decisive).most_common(1)[0][0] if others \
+        else min(every)
+    marked = [(level, decisive) for _, level, decisive in ends if round(level, 9) != base]
+    if all(decisive and level > base for level, decisive in marked):
+        what = "decides REGRESSED and is Holm-adjusted as p (adj.) is"
+    else:
+        what = "is a one-sided bound at that level"
+    return IntervalStyle(header="interval (see note)", base=base,
+                         note=f"interval: one-sided {percent(base)} bounds (together a {two_sided_name(base)}); "
+                              f"an end marked with its own level {what}")
+
+
+def interval_text(entry: Mapping[str, Any], style: IntervalStyle | None = None) -> str:
+    """The bracket of a table cell, its ends marked as ``style`` says; ``[–, –]`` when no end is known."""
+    scale = entry.get("scale") or scale_of(entry["bound"])
+    marks = ("", "") if style is None else style.marks(entry)
+    return format_interval(scale, entry["lower"], entry["upper"], marks=marks) or f"[{DASH}, {DASH}]"
+
+
+def describe_interval(entry: Mapping[str, Any]) -> str:
+    """An interval that stands alone, named by its levels: ``90% interval [+1.5, +8.5] pts``, or
+    ``interval [+1.5, +8.5] pts (one-sided bounds: lower 98.75% Holm-adjusted, upper 95%)``."""
+    lower, upper = levels(entry)
+    bracket = interval_text(entry)
+    if _missing(entry["lower"]) and _missing(entry["upper"]):
+        return f"interval {bracket}"  # not judged (too few inputs): no level to name
+    if math.isclose(lower, upper, rel_tol=0, abs_tol=1e-9):
+        return f"{two_sided_name(lower)} {bracket}"
+    decisive = decisive_ends(str(entry["bound"]))
+    other = min(level for end, level in _ends(entry).items() if end not in decisive) if len(decisive) == 1 else 0.0
+    named = [f"{end} {percent(level)}" + (" Holm-adjusted" if end in decisive and level > other else "")
+             for end, level in _ends(entry).items()]
+    return f"interval {bracket} (one-sided bounds: {', '.join(named)})"
+
+
+def describe_change(entry: Mapping[str, Any]) -> str:
+    """The estimate and its named interval, standing alone: ``+8.0 pts, 90% interval [+4.1, +11.9] pts``."""
+    scale = entry.get("scale") or scale_of(entry["bound"])
+    return f"{format_estimate(scale, entry['estimate'])}, {describe_interval(entry)}"
