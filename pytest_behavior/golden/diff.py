@@ -1,6 +1,6 @@
 """The snapshot diff a reviewer reads when behavior changed.
 
-In this order: the property table (baseline, candidate, change, interval, verdict, N); the
+In this order: the property table (baseline, candidate, change, interval named by its levels, verdict, N); the
 structural schema diff; the inputs whose behavior flipped, both outputs side by side, truncated;
 inputs present on one side only; and which bundles were compared.
 """
@@ -26,10 +26,13 @@ def format_value(kind: str, value: float | None) -> str:
     return values.format_value(kind, value, missing="-")
 
 
-def format_change(v: BoundVerdict) -> tuple[str, str]:
-    """The estimate and its one-sided 95% bounds, in the bound's own terms."""
+def format_change(v: BoundVerdict, style: values.IntervalStyle | None = None) -> tuple[str, str]:
+    """The estimate and its interval (a one-sided bound at each end), in the bound's own terms; the ends marked
+    with their levels as the table's ``style`` says."""
     scale = values.scale_of(v.bound)
-    return values.format_estimate(scale, v.estimate), values.format_interval(scale, v.lower, v.upper)
+    entry = v.to_dict()
+    return values.format_estimate(scale, v.estimate), values.format_interval(
+        scale, entry["lower"], entry["upper"], marks=("", "") if style is None else style.marks(entry))
 
 
 def format_p(p: float) -> str:
@@ -39,16 +42,18 @@ def format_p(p: float) -> str:
 def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple") -> str:
     from tabulate import tabulate
 
+    style = values.interval_style(v.to_dict() for v in verdicts)
     rows = []
     for v in verdicts:
-        change, interval = format_change(v)
+        change, interval = format_change(v, style)
         rows.append([
             one_line(v.label), one_line(v.bound), format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
             change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
             else f"{v.n_inputs}x{v.repeats}",
         ])
-    headers = ["property", "bound", "baseline", "candidate", "change", "95% bounds", "p (adj.)", "verdict", "N"]
-    return str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
+    headers = ["property", "bound", "baseline", "candidate", "change", style.header, "p (adj.)", "verdict", "N"]
+    table = str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
+    return f"{table}\n\n{style.note}" if style.note else table  # a blank line: a Markdown table ends there
 
 
 def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, cell_chars: int = CELL_CHARS) -> str:
@@ -277,15 +282,14 @@ def _sequential_lines(result: Comparison) -> list[str]:
 
 
 def leaning(v: BoundVerdict) -> str:
-    """Which way an undecided bound leans: "likely regression: +5.0 pts, interval [+1.5, +8.5] pts"."""
-    change, interval = format_change(v)
+    """Which way an undecided bound leans: "likely regression: +5.0 pts, 90% interval [+1.5, +8.5] pts"."""
     if v.bound.startswith("max_decrease"):
         regress_side = v.estimate < -v.threshold
     elif v.bound.startswith("min_"):
         regress_side = v.estimate < v.threshold
     else:
         regress_side = v.estimate > v.threshold
-    return f"{'likely regression' if regress_side else 'likely within bound'}: {change}, 95% bounds {interval}"
+    return f"{'likely regression' if regress_side else 'likely within bound'}: {values.describe_change(v.to_dict())}"
 
 
 def inconclusive_message(result: Comparison) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pytest_behavior.comparison import DRIFT_NOTE
 from pytest_behavior.report.sanitize import one_line, printable
+from pytest_behavior.report.values import IntervalStyle
 
 MAX_DIFF_LINES = 80
 MAX_LINE_CHARS = 400
@@ -52,32 +53,35 @@ def github_summary(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -
         f"mode {_code(str(document['run']['mode']))})",
         "",
     ]
-    rows = _rows(document["tests"])
+    rows, style = _rows(document["tests"])
     if rows:
-        parts += ["| test | property | bound | baseline → candidate | change [95% bounds] | verdict |",
+        parts += [f"| test | property | bound | baseline → candidate | change [{style.header}] | verdict |",
                   "|---|---|---|---|---|---|", *rows, ""]
+        parts += [style.note, ""] if style.note else []  # our own words, no data: nothing to escape
     for test in document["tests"]:
         parts += _details(test)
     return fit_summary("\n".join(parts) + "\n", max_bytes)
 
 
-def _rows(tests: Any) -> list[str]:
-    from pytest_behavior.report.values import format_change, format_value
+def _rows(tests: Any) -> tuple[list[str], IntervalStyle]:
+    """The table's rows, and how its intervals are named (one header and note for the whole table)."""
+    from pytest_behavior.report.values import format_change, format_value, interval_style
 
+    shown = [(test, [v for v in sorted(test["properties"], key=lambda v: _ORDER.get(v["verdict"], 3))
+                     if v["segment"] is None or v.get("confined")]) for test in tests]
+    style = interval_style(v for _, props in shown for v in props)
     rows = []
-    for test in tests:
+    for test, props in shown:
         name = markdown_text(test["nodeid"])
         if test["outcome"] == "error":
             rows.append(f"| {name} | – | – | – | – | ⚪ ERROR |")
             continue
-        for v in sorted(test["properties"], key=lambda v: _ORDER.get(v["verdict"], 3)):
-            if v["segment"] is not None and not v.get("confined"):
-                continue
+        for v in props:
             metric = v["metric"] if v["segment"] is None else f"{v['metric']} [{v['segment']}]"
             values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
             rows.append(f"| {name} | {markdown_text(metric)} | {_code(str(v['bound']))} | {values} | "
-                        f"{format_change(v)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |")
-    return rows
+                        f"{format_change(v, style=style)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |")
+    return rows, style
 
 
 def _details(test: Mapping[str, Any]) -> list[str]:

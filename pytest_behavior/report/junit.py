@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_behavior.report.sanitize import one_line
-from pytest_behavior.report.values import format_change, format_p
+from pytest_behavior.report.values import describe_change, format_p, levels
 
 
 def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``behavior_outcome``, the bundles, the diff file, and one property per bound (and regressed segment):
-    ``behavior:<metric>[segment]:<bound>`` = ``REGRESSED x1.45 [x1.30, x1.62] p=0.001``."""
+    """``behavior_outcome``, the bundles, the diff file, and per bound (and regressed segment):
+    ``behavior:<metric>[segment]:<bound>`` = ``REGRESSED x1.45, 90% interval [x1.30, x1.62], p=0.001`` (the interval
+    named by its levels, `describe_change`), and ``…:<bound>:lower_level`` / ``…:upper_level`` = ``0.95``, the
+    confidence of each end."""
     props = [("behavior_outcome", str(entry["outcome"]))]
     for arm in ("candidate", "baseline"):
         data = entry.get(arm)
@@ -30,6 +32,8 @@ def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         if v["segment"] is not None and not v.get("confined") and v["verdict"] != "REGRESSED":
             continue
         where = "" if v["segment"] is None else f"[{v['segment']}]"
-        props.append((f"behavior:{v['metric_key']}{where}:{v['bound']}",
-                      f"{v['verdict']} {format_change(v)} p={format_p(v['p_adjusted'], missing='-')}"))
+        name = f"behavior:{v['metric_key']}{where}:{v['bound']}"
+        props.append((name, f"{v['verdict']} {describe_change(v)}, p={format_p(v['p_adjusted'], missing='-')}"))
+        lower, upper = levels(v)
+        props += [(f"{name}:lower_level", f"{lower:.6g}"), (f"{name}:upper_level", f"{upper:.6g}")]
     return [(one_line(name), one_line(value)) for name, value in props]

@@ -139,8 +139,11 @@ class IntervalStyle:
 
     header: str
     note: str = ""
+    """Under the table when the header does not say it all."""
     base: float | None = None
     """Ends at another level than this are marked with theirs (None: no end is marked)."""
+    gloss: str = ""
+    """What the header means, for a legend: the note, or ``90% interval: a one-sided 95% bound at each end``."""
 
     def marks(self, entry: Mapping[str, Any]) -> tuple[str, str]:
         if self.base is None:
@@ -156,19 +159,19 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
     """The naming of the intervals of these rows (see `IntervalStyle`)."""
     rows = list(entries)
     ends = [(end, level, end in decisive_ends(str(row["bound"]))) for row in rows for end, level in _ends(row).items()]
-    if not ends:
-        return IntervalStyle(header=two_sided_name(DEFAULT_LEVEL))
-    every = {round(level, 9) for _, level, _ in ends}
+    every = {round(level, 9) for _, level, _ in ends} or {DEFAULT_LEVEL}
     if len(every) == 1:
-        return IntervalStyle(header=two_sided_name(ends[0][1]))
+        (level,) = every
+        return IntervalStyle(header=two_sided_name(level),
+                             gloss=f"{two_sided_name(level)}: a one-sided {percent(level)} bound at each end")
     deciding = {round(level, 9) for _, level, decisive in ends if decisive}
     others = {round(level, 9) for _, level, decisive in ends if not decisive}
     if len(deciding) == 1 and len(others) == 1:
         (decided,), (other,) = deciding, others
         adjusted = ", Holm-adjusted as p (adj.) is" if decided > other else ""
-        return IntervalStyle(header="interval (see note)",
-                             note=f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound"
-                                  f"{adjusted}; the other end a one-sided {percent(other)} bound")
+        note = (f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound{adjusted}; the "
+                f"other end a one-sided {percent(other)} bound")
+        return IntervalStyle(header="interval (see note)", note=note, gloss=note)
     base = Counter(round(level, 9) for _, level, decisive in ends if not decisive).most_common(1)[0][0] if others \
         else min(every)
     marked = [(level, decisive) for _, level, decisive in ends if round(level, 9) != base]
@@ -176,9 +179,9 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
         what = "decides REGRESSED and is Holm-adjusted as p (adj.) is"
     else:
         what = "is a one-sided bound at that level"
-    return IntervalStyle(header="interval (see note)", base=base,
-                         note=f"interval: one-sided {percent(base)} bounds (together a {two_sided_name(base)}); "
-                              f"an end marked with its own level {what}")
+    note = (f"interval: one-sided {percent(base)} bounds (together a {two_sided_name(base)}); an end marked with its "
+            f"own level {what}")
+    return IntervalStyle(header="interval (see note)", note=note, base=base, gloss=note)
 
 
 def interval_text(entry: Mapping[str, Any], style: IntervalStyle | None = None) -> str:
