@@ -108,7 +108,7 @@ def test_inconclusive_says_what_would_decide_it(pytester: pytest.Pytester, polic
         result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*INCONCLUSIVE, not enough data to decide:*",
-        "*refusal rate max_increase=0.05 at N=40: likely * pts, 95% bounds [[]*[]] pts; n=40 can detect an "
+        "*refusal rate max_increase=0.05 at N=40: likely * pts, 90% interval [[]*[]] pts; n=40 can detect an "
         "increase of ≥ * points (* points beyond your margin) (80% power); about * inputs would detect an increase "
         "of 10 points (twice your margin); about * would show the margin holds if nothing changed*",
     ])
