@@ -139,6 +139,38 @@ def test_github_step_summary_is_appended(recorded: pytest.Pytester, monkeypatch:
     assert "Full diff: `" in text
 
 
+def test_every_output_names_the_interval_by_the_levels_the_verdict_file_stores(
+        recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 §1: the terminal diff, the Markdown diff file, the GitHub summary, JUnit and the HTML page name
+    each interval from the confidence of its ends as the verdict file stores it ("90% interval" for two one-sided
+    95% bounds; the level of each end when the end that decides REGRESSED is Holm-adjusted), never "95% bounds"."""
+    from pytest_behavior.report.values import describe_change, interval_style
+
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(recorded.path / "summary.md"))
+    result = recorded.runpytest("--behavior-baseline", "--behavior-report=v.json", "--junitxml=j.xml",
+                                "--behavior-html=r.html", "--behavior-run-dir=runs")
+    result.assert_outcomes(failed=1, passed=1)
+    tests = read_report(recorded.path / "v.json")["tests"]
+    shown = [p for p in tests[0]["properties"] if p["segment"] is None]
+    for prop in shown:  # max_* bounds: the lower end decides REGRESSED, at Holm's level (>= 1 - alpha)
+        assert 0.95 <= prop["lower_level"] < 1 and prop["upper_level"] == pytest.approx(0.95)
+        assert prop["confidence"] == min(prop["lower_level"], prop["upper_level"])
+    style = interval_style(shown)
+    outputs = {"terminal": result.stdout.str(), "diff file": next((recorded.path / "runs").glob("*/*.md")).read_text(),
+               "GitHub summary": (recorded.path / "summary.md").read_text(),
+               "HTML": (recorded.path / "r.html").read_text()}
+    for name, text in outputs.items():
+        assert "bounds [" not in text and "change [95% bounds]" not in text, name  # the old, fixed names
+        assert style.note in text, name
+    assert re.search(rf"^property .*  {re.escape(style.header)}  .*verdict", outputs["terminal"], re.MULTILINE)
+    assert f"| change [{style.header}] |" in outputs["GitHub summary"]
+    junit = (recorded.path / "j.xml").read_text()
+    refusal = next(p for p in shown if p["metric_key"] == "refusal")
+    assert f'name="behavior:refusal:max_increase=0.03" value="REGRESSED {describe_change(refusal)}, p=' in junit
+    assert (f'<property name="behavior:refusal:max_increase=0.03:lower_level" value="{refusal["lower_level"]:.6g}"'
+            in junit)
+
+
 def test_an_infrastructure_error_is_an_error_entry_not_a_verdict(recorded: pytest.Pytester) -> None:
     golden = recorded.path / "golden" / "test_spec" / "test_lengths.json"
     golden.write_text("{not json")

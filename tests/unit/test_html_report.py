@@ -36,7 +36,7 @@ FINGERPRINT_V1 = "5cf6a1d0" * 8
 FINGERPRINT_V2 = "9e04b7c2" * 8
 DIFF = f"""behavior regressed: 1 of 3 bounds broken, candidate 'bot-v2' vs baseline 'bot-v1' (golden), 300 paired inputs
 
-property      bound              baseline    candidate    change     95% bounds          p (adj.)    verdict
+property      bound              baseline    candidate    change     90% interval        p (adj.)    verdict
 ------------  -----------------  ----------  -----------  ---------  ------------------  ----------  ---------
 refusal rate  max_increase=0.03  2.0%        10.0%        +8.0 pts   [+4.5, +11.5] pts   <0.001      REGRESSED
 length        max_ratio=1.5      41          54           x1.31      [x1.22, x1.41]      <0.001      PASS

@@ -251,7 +251,7 @@ def test_html_table_captions_and_charts_name_the_interval() -> None:
     assert "95% [" not in text
     plain, _ = _html_text(document(REGRESSED_95))
     assert "change [90% interval]" in plain and "change +10.2 pts, 90% interval [+6.9, +13.8] pts" in plain
-    assert "(90% interval: a one-sided 95% bound at each end)" in plain  # the legend's gloss
+    assert "90% interval: a one-sided 95% bound at each end." in plain  # the legend's gloss
 
 
 def test_html_legend_states_the_rule_the_verdicts_follow() -> None:
