@@ -15,16 +15,25 @@ Table 2 — wall time of judging one property at N = 1000 (k = 1 and k = 3) with
 several repeats of a timed loop, and its ratio to ``scipy.stats.wilcoxon`` on 1000 floats timed in the same
 repeats (interleaved), so the ratios stay meaningful on a shared, noisy machine.
 
-Run from the repository root: ``python benchmarks/stats_speed.py`` (``--quick`` for fewer simulated runs).
+Table 3 — scale (issue 13, "Scale"): each bound kind at N = 100,000 inputs (k = 1 and k = 3), judged in a fresh
+subprocess (with a timeout) that builds the data, times ``numpy.sort`` of the same data as the reference, then times
+one call of the bound and reads the process's peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) before and
+after it. Limits: <= 10 s and <= 1 GB peak per call; the time is also printed as a ratio to the sort.
+
+Run from the repository root: ``python benchmarks/stats_speed.py`` (``--quick`` for fewer simulated runs;
+``--scale-only`` for table 3 alone).
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import math
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -343,14 +352,101 @@ def table_timing(repeats: int) -> None:
         print(f"  at or above {BUDGET_MS:.0f} ms: {'; '.join(slow)}")
 
 
+# --------------------------------------------------------------------------------------------------
+# table 3: every bound kind at N = 100,000 inputs: wall time and peak memory, each in a fresh process
+# --------------------------------------------------------------------------------------------------
+
+N_SCALE = 100_000
+SCALE_LIMIT_S = 10.0
+SCALE_LIMIT_MB = 1024.0
+SCALE_TIMEOUT_S = 600.0
+SCALE_KINDS = {  # kind -> (label, call on (base, cand) built by _SCALE_CHILD)
+    "absolute": ("absolute rate (exact binomial / Kish)", "absolute_rate_bound(cand_bin, threshold=0.10)"),
+    "paired_binary": ("paired binary (McNemar+Tango / sign-flip+t)",
+                      "paired_binary_bound(base_bin, cand_bin, threshold=0.0)"),
+    "log_ratio": ("log-ratio (Wilcoxon + Hodges-Lehmann)",
+                  "paired_log_ratio_bound(base, cand, threshold=math.log(1.3))"),
+    "p95": ("latency p95 ratio (cluster bootstrap)",
+            "paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=math.log(1.5))"),
+    "shape": ("length shape=True (profile bootstrap)",
+              "paired_quantile_profile_bound(base, cand, threshold=math.log(1.3))"),
+}
+_SCALE_CHILD = """
+import json, math, resource, sys, time
+import numpy as np
+from pytest_behavior.stats import (absolute_rate_bound, paired_binary_bound, paired_log_ratio_bound,
+                                   paired_quantile_log_ratio_bound, paired_quantile_profile_bound)
+n, k, call = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(k)
+effect = rng.normal(0.0, 0.8, (n, 1))
+base = np.exp(5.0 + effect + rng.normal(0.0, 0.35, (n, k)))
+cand = np.exp(5.05 + effect + rng.normal(0.0, 0.35, (n, k)))
+base_bin = (rng.random((n, k)) < 0.05).astype(np.int64)
+cand_bin = (rng.random((n, k)) < 0.08).astype(np.int64)
+started = time.perf_counter()
+np.sort(np.concatenate([base.ravel(), cand.ravel()]))
+sort_s = time.perf_counter() - started
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+eval(call)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "sort_s": sort_s, "rss_before_kb": before, "rss_peak_kb": peak}))
+"""
+
+
+def measure_scale(kind: str, k: int) -> dict[str, float] | str:
+    """One call of ``kind`` at N_SCALE x k in a fresh interpreter: its timings and ru_maxrss (kB on Linux)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _SCALE_CHILD, str(N_SCALE), str(k), SCALE_KINDS[kind][1]],
+                              capture_output=True, text=True, timeout=SCALE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {SCALE_TIMEOUT_S:.0f} s"
+    if done.returncode != 0:
+        return f"failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def table_scale() -> None:
+    rows = []
+    over: list[str] = []
+    for kind, (label, _) in SCALE_KINDS.items():
+        for k in (1, 3):
+            m = measure_scale(kind, k)
+            if isinstance(m, str):
+                rows.append([label, str(k), m, "", "", "", "NO"])
+                over.append(f"{label} k={k}: {m}")
+                continue
+            peak_mb, base_mb = m["rss_peak_kb"] / 1024, m["rss_before_kb"] / 1024
+            ok = m["seconds"] <= SCALE_LIMIT_S and peak_mb <= SCALE_LIMIT_MB
+            if not ok:
+                over.append(f"{label} k={k}")
+            rows.append([label, str(k), f"{m['seconds']:.2f}", f"{m['seconds'] / m['sort_s']:.0f}",
+                         f"{peak_mb:.0f}", f"{peak_mb - base_mb:+.0f}", "yes" if ok else "NO"])
+    headers = ["bound kind", "k", "s", "x numpy.sort", "peak RSS MB", "MB added by the call",
+               f"<= {SCALE_LIMIT_S:.0f} s and {SCALE_LIMIT_MB:.0f} MB"]
+    print(f"3. Every bound kind at N = {N_SCALE:,} inputs, one call in a fresh process (timeout "
+          f"{SCALE_TIMEOUT_S:.0f} s); reference: numpy.sort of both arms' {N_SCALE:,} x k values in the same process")
+    print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
+    print("  peak RSS includes the interpreter, numpy/scipy and the data (the 'before' baseline is the peak before "
+          "the call); 'MB added' is what the call itself raised the peak by.")
+    if over:
+        print(f"  over a limit: {'; '.join(over)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="R = 300 simulated runs and 3 timing repeats")
+    parser.add_argument("--scale-only", action="store_true", help="only table 3 (N = 100,000)")
     args = parser.parse_args()
     runs, repeats = (300, 3) if args.quick else (2000, 7)
     started = time.perf_counter()
-    table_sequential(runs)
-    table_timing(repeats)
+    if not args.scale_only:
+        table_sequential(runs)
+        table_timing(repeats)
+        print()
+    table_scale()
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
 
 
