@@ -4,13 +4,14 @@ to the plain cluster bootstrap, and no decision below the validated number of in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_behavior.stats import quantile
+from pytest_behavior.stats import BoundResult, quantile
 from pytest_behavior.stats.quantile import (
     MIN_INPUTS,
     MIN_INPUTS_PROFILE,
@@ -45,7 +46,7 @@ def naive_replicates(base: np.ndarray, cand: np.ndarray, qs: np.ndarray, n_boot:
     return result
 
 
-BOUNDS = {
+BOUNDS: dict[str, Callable[..., BoundResult]] = {
     "p95": lambda b, c, **kw: paired_quantile_log_ratio_bound(b, c, q=0.95, **kw),
     "profile": paired_quantile_profile_bound,
 }
