@@ -222,13 +222,14 @@ def main() -> None:
     models = tuple(args.model or ("lognormal", "t3"))
     started = time.perf_counter()
     todo = [(kind, model, n, k, runs) for kind, model, n, k in cells(kinds, models)]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        rows = list(pool.map(_row, todo))
     headers = ["kind", "model", "N", "k", "A/A REGR before", "A/A REGR after", "A/A PASS before", "A/A PASS after",
                "margin REGR before", "margin REGR after", "margin PASS before", "margin PASS after"]
     print(f"R = {runs} per cell, alpha = {ALPHA}, B = {DEFAULT_BOOTSTRAPS}; % with 99% Clopper-Pearson band; "
           f"'!' = above {100 * MAX_ERROR:.2f}%; bounds: p95 x{BOUND['p95']}, shape x{BOUND['shape']}")
-    print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
+    print("| " + " | ".join(headers) + " |\n|" + "---|" * len(headers), flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for row in pool.map(_row, todo):  # in order, each as soon as it and those before it are done
+            print("| " + " | ".join(row) + " |", flush=True)
     power_rows = []
     for kind in kinds:
         for model in models:

@@ -29,7 +29,7 @@ def test_a_wider_spread_with_the_same_median_breaks_the_shape_bound_but_not_the_
     typical = paired_quantile_log_ratio_bound(base, cand, q=0.5, threshold=threshold)
     assert profile.p_regress <= 0.05 and profile.lower > threshold
     assert typical.p_regress > 0.05
-    assert "p10/p25/p50/p75/p90" in profile.method and "Bonferroni over 5" in profile.method
+    assert "p10/p25/p50/p75/p90" in profile.method and "min-P over 5" in profile.method
 
 
 def test_the_shape_bound_is_the_largest_quantile_ratio() -> None:
