@@ -1,16 +1,25 @@
-"""From observations to verdicts: orient each bound, run the paired statistics, apply Holm.
+"""From observations to verdicts: orient each bound, run the paired statistics, apply weighted Holm.
 
 Every bound a user writes is a threshold on a quantity oriented so that larger is worse
 (STATISTICS.md): ``max_rate`` on the candidate's rate, ``max_increase`` on the paired difference,
-``max_ratio`` on the paired log-ratio, and the mirrored ``min_*``/``max_decrease`` forms. With the
-one-sided (1 - alpha) bounds of that quantity: REGRESSED when the Holm-adjusted p-value of
-"the bound holds" is at most alpha, PASS when the upper bound is at or below the threshold,
-INCONCLUSIVE otherwise. Results are reported back in the user's orientation (rates, rate points,
-candidate/baseline ratios).
+``max_ratio`` on the paired log-ratio, and the mirrored ``min_*``/``max_decrease`` forms.
 
-Segments: when the paired inputs carry at least two segment names, every bound is also judged on each
-segment's inputs, and Holm runs over all of them (the overall bounds and every segment's), so a
-regression confined to one segment is found without raising the suite's false alarms.
+The rule, in one place, so that every verdict agrees with the interval printed beside it:
+
+* REGRESSED iff the Holm-adjusted p-value of "the bound holds" is below alpha. Each statistics method's p-value
+  is dual to its bound on the breaking side (p < a exactly when the level-a bound lies beyond the threshold), so
+  this is the same as: the breaking-side bound, computed at the level Holm tested the row at, lies beyond the
+  threshold. That bound is the one shown (`BoundVerdict.lower_level` / ``upper_level`` say at which confidence).
+* PASS iff the other one-sided bound, at 1 - alpha, lies within the threshold. No multiplicity is needed: a test
+  passes only when every bound passes (an intersection-union test, Berger 1982, Technometrics 24:295).
+* INCONCLUSIVE otherwise: the shown interval straddles (or touches) the threshold.
+
+The family: every declared bound is one member of weight 1, judged on the whole test and, when the paired inputs
+carry at least two segment names, on each segment's inputs (so a regression confined to one segment is found
+without raising the suite's false alarms). A categorical bound (``max_share_change``) is one member whose weight
+its category rows share. Weighted Holm (Holm 1979, Scand J Stat 6:65) over the members controls the
+family-wise error under any dependence. Results are reported back in the user's orientation (rates, rate
+points, candidate/baseline ratios).
 """
 
 from __future__ import annotations
@@ -110,15 +119,42 @@ def judge(
     """
     groups = segment_rows(segments)
     pending = [
-        _Pending(prop, sub, bound, _evaluate(sub, bound, alpha), name)
+        _Pending(prop, sub, bound, _evaluate(sub, bound, alpha=alpha), name)
         for name, rows in [(None, None), *groups.items()]
         for prop, obs in observations
         for sub in [obs if rows is None else _rows(obs, rows)]
         for bound in obs.metric.bounds
         if obs.baseline is not None or not bound.relative
     ]
-    adjusted = stats.holm([p.result.p_regress for p in pending]) if pending else []
-    return _mark_confined([_verdict(p, p_adj, alpha) for p, p_adj in zip(pending, adjusted, strict=True)])
+    if not pending:
+        return []
+    weights = family_weights([(p.segment, p.observation.metric.family) for p in pending])
+    p_values = [p.result.p_regress for p in pending]
+    adjusted = stats.weighted_holm(p_values, weights)
+    levels = stats.weighted_holm_levels(p_values, weights, alpha=alpha)
+    return _mark_confined([
+        _verdict(_at_level(p, level, alpha), p_adj, alpha, level=level)
+        for p, p_adj, level in zip(pending, adjusted, levels, strict=True)
+    ])
+
+
+def family_weights(members: Sequence[tuple[str | None, str | None]]) -> list[float]:
+    """The weight of each row in the test's multiplicity family, from its (segment, metric family).
+
+    One declared bound is one member of weight 1, on the whole test and on each segment. Rows of one family
+    (the categories of a ``max_share_change`` bound) are one member: they share its weight equally, so that a
+    categorical property does not dilute the test's other bounds by its number of categories.
+    """
+    sizes: dict[tuple[str | None, str], int] = {}
+    for segment, family in members:
+        if family is not None:
+            sizes[(segment, family)] = sizes.get((segment, family), 0) + 1
+    return [1.0 if family is None else 1.0 / sizes[(segment, family)] for segment, family in members]
+
+
+def _at_level(p: _Pending, level: float, alpha: float) -> _Pending:
+    """``p`` with its bound on the breaking side computed at its multiplicity level (the other stays at alpha)."""
+    return p if level == alpha else replace(p, result=_evaluate(p.observation, p.bound, alpha=alpha, alpha_lower=level))
 
 
 def judge_sequential(
@@ -138,9 +174,9 @@ def judge_sequential(
             outcome = results.get((prop, obs.metric.key, str(bound)))
             if outcome is None:
                 continue
-            shown = _evaluate(obs, bound, alpha)
+            shown = _evaluate(obs, bound, alpha=alpha, alpha_lower=alpha / m)
             p_value = min(1.0, 1.0 / outcome.wealth_regress) if outcome.wealth_regress > 0 else 1.0
-            verdict = _verdict(_Pending(prop, obs, bound, shown), min(1.0, m * p_value), alpha,
+            verdict = _verdict(_Pending(prop, obs, bound, shown), min(1.0, m * p_value), alpha, level=alpha / m,
                                decided=Verdict(outcome.decision))
             verdicts.append(replace(verdict, p_value=p_value, n_max=outcome.n_max,
                                     method=f"{outcome.method}, Bonferroni over {m}; shown: {shown.method}"))
@@ -177,48 +213,56 @@ def _rows(obs: Observation, rows: list[int]) -> Observation:
     return replace(obs, baseline=None if obs.baseline is None else obs.baseline[rows], candidate=obs.candidate[rows])
 
 
-def _evaluate(obs: Observation, bound: Bound, alpha: float) -> BoundResult:
+def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: float | None = None) -> BoundResult:
+    """The bound's statistics on the oriented quantity: the breaking side's bound at ``alpha_lower`` (default
+    ``alpha``), the other at ``alpha``."""
     base, cand, t = obs.baseline, obs.candidate, _oriented_threshold(bound)
+    a, a_low = alpha, alpha if alpha_lower is None else alpha_lower
     if bound.form == "max_rate":
-        return stats.absolute_rate_bound(cand, threshold=t, alpha=alpha)
+        return stats.absolute_rate_bound(cand, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "min_rate":
-        return stats.absolute_rate_bound(1.0 - cand, threshold=t, alpha=alpha)
+        return stats.absolute_rate_bound(1.0 - cand, threshold=t, alpha=a, alpha_lower=a_low)
     assert base is not None
     if obs.metric.profile and bound.form in ("max_ratio", "min_ratio"):
         upper_arm, lower_arm = (base, cand) if bound.form == "max_ratio" else (cand, base)
-        return stats.paired_quantile_profile_bound(upper_arm, lower_arm, threshold=t, alpha=alpha,
-                                                   quantiles=obs.metric.profile)
+        return stats.paired_quantile_profile_bound(upper_arm, lower_arm, threshold=t, quantiles=obs.metric.profile,
+                                                   alpha=a, alpha_lower=a_low)
     if bound.form == "max_increase":
-        return stats.paired_binary_bound(base, cand, threshold=t, alpha=alpha)
+        return stats.paired_binary_bound(base, cand, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "max_decrease":
-        return stats.paired_binary_bound(cand, base, threshold=t, alpha=alpha)
+        return stats.paired_binary_bound(cand, base, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "max_ratio":
-        return stats.paired_log_ratio_bound(base, cand, threshold=t, alpha=alpha)
+        return stats.paired_log_ratio_bound(base, cand, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "max_p95_ratio":
-        return stats.paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=t, alpha=alpha)
-    return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=alpha)
+        return stats.paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=t, alpha=a, alpha_lower=a_low)
+    return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=a, alpha_lower=a_low)
 
 
-def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict | None = None) -> BoundVerdict:
+def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
+             decided: Verdict | None = None) -> BoundVerdict:
+    """The row's verdict: REGRESSED iff its adjusted p is below alpha (then its bound on the breaking side, at
+    ``level``, lies beyond the threshold), PASS iff its bound on the other side (at alpha) lies within."""
     r, form = p.result, p.bound.form
     oriented_threshold = _oriented_threshold(p.bound)
     if decided is not None:
         verdict = decided
-    elif p_adjusted <= alpha:
+    elif p_adjusted < alpha:
         verdict = Verdict.REGRESSED
     elif r.upper <= oriented_threshold:
         verdict = Verdict.PASS
     else:
         verdict = Verdict.INCONCLUSIVE
     estimate, lower, upper = _user_scale(form, r)
+    breaking, holding = 1.0 - level, 1.0 - alpha
+    lower_level, upper_level = (holding, breaking) if form in _MIRRORED_FORMS else (breaking, holding)
     obs = p.observation
     advice = ""
     if verdict is Verdict.INCONCLUSIVE and not (math.isfinite(r.lower) or math.isfinite(r.upper)):
-        advice = r.method  # too few inputs for the method (stats.quantile.MIN_INPUTS): that is the whole story
+        advice = r.method  # too few inputs for the method: that is the whole story
     elif verdict is Verdict.INCONCLUSIVE:
         from pytest_behavior.advice import inconclusive_advice
 
-        advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=alpha)
+        advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=level)
     return BoundVerdict(
         property=p.property, metric=obs.metric.title, metric_key=obs.metric.key, kind=obs.metric.kind,
         bound=str(p.bound), threshold=p.bound.threshold, verdict=verdict,
@@ -227,8 +271,13 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, decided: Verdict |
         candidate=summarize(obs.metric.kind, obs.candidate, quantile=obs.metric.summary_quantile),
         estimate=estimate, lower=lower, upper=upper,
         p_value=r.p_regress, p_adjusted=p_adjusted, n_inputs=r.n_inputs, repeats=r.repeats, method=r.method,
-        segment=p.segment, advice=advice,
+        segment=p.segment, advice=advice, lower_level=lower_level, upper_level=upper_level,
     )
+
+
+_MIRRORED_FORMS = frozenset({"min_rate", "max_decrease", "min_ratio"})
+"""Bounds whose oriented quantity is the negative (or complement) of what the user reads: their shown ``upper``
+is the bound on the breaking side."""
 
 
 def _oriented_threshold(bound: Bound) -> float:

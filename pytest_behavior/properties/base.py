@@ -53,6 +53,9 @@ class Metric:
     profile: tuple[float, ...] = ()
     """Ratio bounds hold at each of these quantiles of all outputs (a distribution-shape bound), not on the
     typical paired ratio."""
+    family: str | None = None
+    """Metrics sharing a family are one declared bound split into rows (the categories of ``max_share_change``):
+    together they are one member of the test's multiplicity family, each row holding an equal share of its weight."""
 
 
 @dataclass(frozen=True)

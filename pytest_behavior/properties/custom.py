@@ -7,8 +7,9 @@
   with ``equals=`` naming the value that counts (``equals="approved"`` for a category);
 * ratios (``max_ratio``, ``min_ratio``): ``fn`` returns a positive number, compared as paired log ratios;
 * categories (``max_share_change``): ``fn`` returns a category; the share of every category seen in either arm
-  is a paired rate that may move by at most that much either way (Holm across the categories and the test's
-  other bounds), so "more loans sent to review" fails even when the approval rate alone holds.
+  is a paired rate that may move by at most that much either way (one bound of the test's multiplicity
+  family, its weight shared by the categories' rows), so "more loans sent to review" fails even when the
+  approval rate alone holds.
 
 Example::
 
@@ -103,7 +104,7 @@ class CustomProperty(Property):
         suffix = "" if category is None else f"={category}"
         title = self.name if category is None else f"{self.name} = {category!r}"
         return Metric(key=f"custom.{self.name}{suffix}", title=title, kind="binary",
-                      bounds=bounds_from(max_increase=change, max_decrease=change))
+                      bounds=bounds_from(max_increase=change, max_decrease=change), family=f"custom.{self.name}")
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         if self.max_share_change is not None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
     from pytest_behavior.stats.continuous import hodges_lehmann_bounds, paired_log_ratio_bound
     from pytest_behavior.stats.equivalence import TostResult, paired_mean_tost, paired_ratio_tost, paired_shift_bound
-    from pytest_behavior.stats.multiplicity import holm
+    from pytest_behavior.stats.multiplicity import holm, weighted_holm, weighted_holm_levels
     from pytest_behavior.stats.power import (
         detectable_effect_binary,
         detectable_effect_mean_shift,
@@ -73,6 +73,8 @@ _SUBMODULE_OF: dict[str, str] = {
     "hodges_lehmann_bounds": "continuous",
     "hodges_lehmann_shift_bounds": "unpaired",
     "holm": "multiplicity",
+    "weighted_holm": "multiplicity",
+    "weighted_holm_levels": "multiplicity",
     "mcnemar_midp": "binary",
     "miettinen_nurminen_bounds": "unpaired",
     "miettinen_nurminen_pvalue": "unpaired",
@@ -157,4 +159,6 @@ __all__ = [
     "unpaired_log_ratio_bound",
     "unpaired_rate_bound",
     "unpaired_shift_bound",
+    "weighted_holm",
+    "weighted_holm_levels",
 ]

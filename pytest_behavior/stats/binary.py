@@ -172,16 +172,15 @@ def tango_pvalue(b: int, c: int, n: int, *, delta: float) -> float:
 # --------------------------------------------------------------------------------------------------
 
 
-def _t_bounds(d: NDArray[np.float64], *, alpha: float, constant: bool) -> tuple[float, float]:
-    """One-sided (1 - alpha) Student-t bounds of mean(d); zero width when all d_i are equal."""
+def _t_bounds(d: NDArray[np.float64], *, alpha_lower: float, alpha: float, constant: bool) -> tuple[float, float]:
+    """One-sided Student-t bounds of mean(d): lower at level ``alpha_lower``, upper at ``alpha``; zero width when
+    all d_i are equal (the caller never passes a single input: see `MIN_INPUTS_REPEATED`)."""
     mean = float(d.mean())
     if constant:
         return mean, mean
     n = d.size
-    if n < 2:
-        return -math.inf, math.inf
-    half = float(student_t.isf(alpha, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n)
-    return mean - half, mean + half
+    se = float(d.std(ddof=1)) / math.sqrt(n)
+    return (mean - float(student_t.isf(alpha_lower, n - 1)) * se, mean + float(student_t.isf(alpha, n - 1)) * se)
 
 
 def _t_pvalue(d: NDArray[np.float64], *, threshold: float, constant: bool) -> float:
@@ -224,47 +223,62 @@ def _sign_flip_midp(diffs: NDArray[np.int64]) -> float:
 
 
 def _paired_k1(
-    base: NDArray[np.int64], cand: NDArray[np.int64], *, threshold: float, alpha: float
+    base: NDArray[np.int64], cand: NDArray[np.int64], *, threshold: float, alpha_lower: float, alpha: float
 ) -> BoundResult:
     n = base.shape[0]
     b = int(np.sum((base == 0) & (cand == 1)))
     c = int(np.sum((base == 1) & (cand == 0)))
-    lower, upper = tango_bounds(b, c, n, alpha=alpha)
+    lower = _tango_lower(b, c, n, float(norm.isf(alpha_lower))) if n else -1.0
+    upper = tango_bounds(b, c, n, alpha=alpha)[1]
+    p_score = tango_pvalue(b, c, n, delta=threshold)  # dual to the Tango bounds: p < a <=> lower(a) > threshold
     if threshold == 0.0:
-        p, method = mcnemar_midp(b, c), "mid-p McNemar + Tango score interval"
+        # "No change at all" is tested exactly (mid-p McNemar); the verdict needs both tests, so that the shown
+        # lower bound, the score interval's, agrees with it. When the exact test alone keeps 0 in, the shown
+        # lower end is 0: the convex hull of what the combined test accepts.
+        p_exact = mcnemar_midp(b, c)
+        if p_exact >= alpha_lower:
+            lower = min(lower, 0.0)
+        p, method = max(p_exact, p_score), "mid-p McNemar and Tango score test + Tango score interval"
     else:
-        p, method = tango_pvalue(b, c, n, delta=threshold), "Tango score test + Tango score interval"
+        p, method = p_score, "Tango score test + Tango score interval"
     return BoundResult((b - c) / n, lower, upper, p, n, 1, method)
 
 
+MIN_INPUTS_REPEATED = 2
+"""With repeats, the inputs are the unit of inference (STATISTICS.md): one input, however many repeats, says
+nothing about the next input, so fewer inputs than this are not judged (INCONCLUSIVE)."""
+
+
 def _paired_repeats(
-    base: NDArray[np.int64], cand: NDArray[np.int64], *, threshold: float, alpha: float
+    base: NDArray[np.int64], cand: NDArray[np.int64], *, threshold: float, alpha_lower: float, alpha: float
 ) -> BoundResult:
     n, k = base.shape
     diffs = cand.sum(axis=1) - base.sum(axis=1)  # k * d_i, integers
     d = diffs / k
+    if n < MIN_INPUTS_REPEATED:
+        return BoundResult(float(d.mean()), -math.inf, math.inf, 1.0, n, k,
+                           f"{n} input: a paired rate with repeats needs at least {MIN_INPUTS_REPEATED} inputs "
+                           "(not judged; repeats do not replace inputs)")
     constant = bool(np.all(diffs == diffs[0]))
-    t_lower, t_upper = _t_bounds(d, alpha=alpha, constant=constant)
+    lower, upper = _t_bounds(d, alpha_lower=alpha_lower, alpha=alpha, constant=constant)
+    p = _t_pvalue(d, threshold=threshold, constant=constant)
     # With few inputs that changed at all, the t-interval is too narrow (zero width when every d_i is
     # equal): at the margin it PASSes far more often than alpha (simulated 1%->6%, N=10, k=3: 17%).
     # There, Tango's score interval on the per-input differences taken as fractional discordant counts
     # (which cannot collapse) widens it; with enough changed inputs the t-interval is accurate and kept.
-    b_frac, c_frac, n_frac = _effective_discordance(d)
-    sparse = int(np.count_nonzero(d)) < _MIN_CHANGED_FOR_T
-    if sparse:
-        z = float(norm.isf(alpha))
-        lower = min(t_lower, _tango_lower(b_frac, c_frac, n_frac, z))
-        upper = max(t_upper, _tango_upper(b_frac, c_frac, n_frac, z))
-    else:
-        lower, upper = t_lower, t_upper
+    # The bound and the p-value are widened together, so that they stay dual.
+    if int(np.count_nonzero(d)) < _MIN_CHANGED_FOR_T:
+        b_frac, c_frac, n_frac = _effective_discordance(d)
+        lower = min(lower, _tango_lower(b_frac, c_frac, n_frac, float(norm.isf(alpha_lower))))
+        upper = max(upper, _tango_upper(b_frac, c_frac, n_frac, float(norm.isf(alpha))))
+        p = max(p, tango_pvalue_fractional(b_frac, c_frac, n_frac, delta=threshold))
+    method = "t/score test + t/score interval on per-input differences"
     if threshold == 0.0:
-        p = _sign_flip_midp(diffs)
-        method = "sign-flip permutation mid-p + t/score interval on per-input differences"
-    else:
-        p = _t_pvalue(d, threshold=threshold, constant=constant)
-        if sparse:
-            p = max(p, tango_pvalue_fractional(b_frac, c_frac, n_frac, delta=threshold))
-        method = "t/score test + t/score interval on per-input differences"
+        p_exact = _sign_flip_midp(diffs)  # exact for "no change at all"; see _paired_k1 for the hull
+        if p_exact >= alpha_lower:
+            lower = min(lower, 0.0)
+        p = max(p, p_exact)
+        method = "sign-flip permutation mid-p and t/score test + t/score interval on per-input differences"
     return BoundResult(float(d.mean()), max(lower, -1.0), min(upper, 1.0), p, n, k, method)
 
 
@@ -292,7 +306,8 @@ def tango_pvalue_fractional(b: float, c: float, n: float, *, delta: float) -> fl
 
 
 def paired_binary_bound(
-    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05
+    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
+    alpha_lower: float | None = None,
 ) -> BoundResult:
     """Paired bound on the increase of a bad-outcome rate (Fagerland et al. 2013; Tango 1998; Miller 2024).
 
@@ -309,12 +324,14 @@ def paired_binary_bound(
     threshold != 0 -> one-sided t-test of H0: mean(d) <= threshold.
     """
     _check_alpha(alpha)
+    alpha_lower = alpha if alpha_lower is None else alpha_lower
+    _check_alpha(alpha_lower)
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold!r}")
     base, cand = _paired_matrices(baseline, candidate)
     if base.shape[1] == 1:
-        return _paired_k1(base, cand, threshold=threshold, alpha=alpha)
-    return _paired_repeats(base, cand, threshold=threshold, alpha=alpha)
+        return _paired_k1(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
+    return _paired_repeats(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,9 +339,11 @@ def paired_binary_bound(
 # --------------------------------------------------------------------------------------------------
 
 
-def _clopper_pearson(x: float, n: float, *, alpha: float) -> tuple[float, float]:
-    """One-sided (1 - alpha) Clopper-Pearson bounds; x and n may be non-integer (Kish effective counts)."""
-    lower = 0.0 if x <= 0.0 else float(beta.ppf(alpha, x, n - x + 1.0))
+def _clopper_pearson(x: float, n: float, *, alpha_lower: float, alpha: float) -> tuple[float, float]:
+    """One-sided Clopper-Pearson bounds, lower at level ``alpha_lower`` and upper at ``alpha``; x and n may be
+    non-integer (Kish effective counts). The lower bound is dual to the binomial tail p = I_t(x, n - x + 1):
+    lower > t exactly when p < alpha_lower."""
+    lower = 0.0 if x <= 0.0 else float(beta.ppf(alpha_lower, x, n - x + 1.0))
     upper = 1.0 if x >= n else float(beta.ppf(1.0 - alpha, x + 1.0, n - x))
     return lower, upper
 
@@ -362,7 +381,9 @@ def _upper_tail(x: float, n: float, p0: float) -> float:
     return float(special.betainc(x, n - x + 1.0, p0))
 
 
-def absolute_rate_bound(values: NDArray[Any], *, threshold: float, alpha: float = 0.05) -> BoundResult:
+def absolute_rate_bound(
+    values: NDArray[Any], *, threshold: float, alpha: float = 0.05, alpha_lower: float | None = None
+) -> BoundResult:
     """Bound on the candidate's bad-outcome rate (Clopper & Pearson 1934; Kish 1965).
 
     ``values``: (N, k) of 0/1 (1 = bad); a 1-D array means k = 1. ``p_regress`` tests H0: rate <= threshold.
@@ -375,17 +396,19 @@ def absolute_rate_bound(values: NDArray[Any], *, threshold: float, alpha: float 
     Thresholds 0 and 1 are valid: p is 1 when x = 0 or threshold = 1, and 0 when x > 0 and threshold = 0.
     """
     _check_alpha(alpha)
+    alpha_lower = alpha if alpha_lower is None else alpha_lower
+    _check_alpha(alpha_lower)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be a rate in [0, 1], got {threshold!r}")
     matrix = _as_binary_matrix(values, "values")
     n, k = matrix.shape
     if k == 1:
         x = int(matrix.sum())
-        lower, upper = _clopper_pearson(x, n, alpha=alpha)
+        lower, upper = _clopper_pearson(x, n, alpha_lower=alpha_lower, alpha=alpha)
         p = float(binom.sf(x - 1, n, threshold))
         return BoundResult(x / n, lower, upper, p, n, 1, "exact binomial + Clopper-Pearson")
     x_eff, n_eff = _effective_counts(matrix)
-    lower, upper = _clopper_pearson(x_eff, n_eff, alpha=alpha)
+    lower, upper = _clopper_pearson(x_eff, n_eff, alpha_lower=alpha_lower, alpha=alpha)
     p = _upper_tail(x_eff, n_eff, threshold)
     method = "Kish effective-n binomial + Clopper-Pearson"
     return BoundResult(float(matrix.mean()), lower, upper, p, n, k, method)

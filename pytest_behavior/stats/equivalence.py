@@ -26,7 +26,7 @@ from scipy.stats import t as student_t
 from scipy.stats import ttest_1samp, wilcoxon
 
 from pytest_behavior.stats.arrays import as_metric_matrix
-from pytest_behavior.stats.continuous import ZERO_METHOD, hodges_lehmann_bounds
+from pytest_behavior.stats.continuous import ZERO_METHOD, hodges_lehmann_bounds, signed_rank_bound
 from pytest_behavior.stats.result import BoundResult
 
 __all__ = ["TostResult", "paired_mean_tost", "paired_ratio_tost", "paired_shift_bound"]
@@ -191,22 +191,20 @@ def paired_ratio_tost(
 
 
 def paired_shift_bound(
-    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05
+    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
+    alpha_lower: float | None = None,
 ) -> BoundResult:
     """Paired bound on the shift of a metric on its own scale (Wilcoxon 1945; Hodges & Lehmann 1963).
 
     The raw-scale mirror of :func:`paired_log_ratio_bound`, for metrics that are not positive or not
     multiplicative (a score in [0, 1], a signed difference, a count that may be 0). ``baseline`` and
     ``candidate`` are (N, k), paired by row; d_i = mean_k candidate - mean_k baseline, larger = worse.
-    estimate/lower/upper: Hodges-Lehmann pseudo-median of d and its one-sided (1 - alpha) bounds from the
-    ordered Walsh averages (:func:`hodges_lehmann_bounds`). ``p_regress``: one-sided Wilcoxon signed-rank
-    test of H0: location <= threshold on d - threshold, zeros dropped (p = 0.5 when every d_i equals the
-    threshold), the convention of :func:`paired_log_ratio_bound`.
+    Estimate, bounds and ``p_regress`` as in :func:`paired_log_ratio_bound` (one shared implementation,
+    :func:`~pytest_behavior.stats.continuous.signed_rank_bound`): the p-value is dual to the lower bound.
     """
     _check_alpha(alpha)
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold!r}")
     d, n, k = _paired_differences(baseline, candidate, log=False)
-    estimate, lower, upper = hodges_lehmann_bounds(d, alpha=alpha)
-    p = _signed_rank_greater(d - threshold)
-    return BoundResult(estimate, lower, upper, p, n, k, "Wilcoxon signed-rank + Hodges-Lehmann bounds (shift)")
+    return signed_rank_bound(d, threshold=threshold, alpha=alpha, alpha_lower=alpha_lower, n_inputs=n, repeats=k,
+                             method="Wilcoxon signed-rank + Hodges-Lehmann bounds (shift)")

