@@ -46,11 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pytest_behavior.stats.quantile import (
     DEFAULT_BOOTSTRAPS,
-    MIN_INPUTS,
-    MIN_INPUTS_PROFILE,
     PROFILE_QUANTILES,
     _bootstrap_log_ratios,
     _profile_bounds,
+    inputs_needed,
     paired_quantile_log_ratio_bound,
     paired_quantile_profile_bound,
 )
@@ -133,9 +132,9 @@ def _before(kind: Kind, replicates: Float, threshold: float) -> tuple[bool, bool
     return p <= ALPHA, upper <= threshold
 
 
-def _after(kind: Kind, replicates: Float, threshold: float, n: int) -> tuple[bool, bool]:
+def _after(kind: Kind, replicates: Float, threshold: float, n: int, k: int) -> tuple[bool, bool]:
     """This tree's (REGRESSED, PASS) from the replicates, as the bound functions decide (checked in run_cell)."""
-    if n < (MIN_INPUTS if kind == "p95" else MIN_INPUTS_PROFILE):
+    if n < inputs_needed(QUANTILES[kind], k):
         return False, False
     _, upper, p = _profile_bounds(replicates, threshold=threshold, alpha=ALPHA, alpha_lower=ALPHA)
     return p < ALPHA, upper <= threshold
@@ -168,7 +167,7 @@ def run_cell(kind: Kind, model: Model, n: int, k: int, experiment: Experiment, r
             continue  # neither method judges one input
         replicates = _bootstrap_log_ratios(np.maximum(base, 1e-9), np.maximum(cand, 1e-9), qs,
                                            n_boot=DEFAULT_BOOTSTRAPS, seed=r)
-        after = _after(kind, replicates, threshold, n)
+        after = _after(kind, replicates, threshold, n, k)
         if r == 0 and after != _public(kind, base, cand, threshold, r):
             raise AssertionError(f"{kind} {model} N={n} k={k}: the benchmark's decision differs from the bound's")
         for method, (reg, ok) in (("before", _before(kind, replicates, threshold)), ("after", after)):

@@ -17,10 +17,12 @@ single-step min-P adjustment over the quantiles with the bootstrap's joint distr
 "Resampling-Based Multiple Testing", Wiley, sec. 2.6): the quantiles of one sample are strongly correlated,
 so Bonferroni over them wasted most of the level (A/A false alarms 0.0-0.5% instead of about 5%).
 
-Small N: a tail quantile needs inputs in the tail. Below ``MIN_INPUTS`` (p95) / ``MIN_INPUTS_PROFILE`` (shape)
-paired inputs the result is unbounded and not judged; repeats do not count, the input is the unit that is
-resampled. The constants are the smallest N at which ``benchmarks/quantile_calibration.py`` measured false
-REGRESSED and false PASS at the margin <= 6.15% in every cell (see their docstrings).
+Small N: the bootstrap resamples inputs, and with few of them its percentile bounds are far too narrow (false
+REGRESSED and false PASS of 10-40% at N <= 10). Below ``MIN_INPUTS`` (p95) / ``MIN_INPUTS_PROFILE`` (shape) paired
+inputs, or with fewer than ``TAIL_OUTPUTS`` outputs per arm expected beyond a quantile (:func:`inputs_needed`), the
+result is unbounded and not judged; repeats never lower the floor, the input is the unit that is resampled. The
+constants are where ``benchmarks/quantile_calibration.py`` measured false REGRESSED and false PASS at the margin
+<= 6.15% in every cell (see their docstrings).
 
 Scale: a bootstrap quantile can only land near the sample quantile, so each replicate's quantile is found from
 the inputs' multiplicities by one matrix product (how many resampled outputs fall below a window of sorted values)
@@ -40,13 +42,23 @@ from numpy.typing import NDArray
 
 from pytest_behavior.stats.result import BoundResult
 
-__all__ = ["PROFILE_QUANTILES", "paired_quantile_log_ratio_bound", "paired_quantile_profile_bound"]
+__all__ = ["PROFILE_QUANTILES", "inputs_needed", "paired_quantile_log_ratio_bound", "paired_quantile_profile_bound"]
 
 DEFAULT_BOOTSTRAPS = 2000
-MIN_INPUTS = 2
-"""Fewer paired inputs than this give an unbounded, INCONCLUSIVE p95 ratio (one input has nothing to resample)."""
-MIN_INPUTS_PROFILE = 2
-"""The same for the distribution-shape (quantile profile) bound."""
+MIN_INPUTS = 20
+"""Fewer paired inputs than this give an unbounded, INCONCLUSIVE p95 ratio, whatever the repeats.
+
+Measured (``benchmarks/quantile_calibration.py``, lognormal and t3 latencies, between-input log SD 0.8, within
+0.35, bound x1.5, R = 300-1000): the percentile bootstrap's false REGRESSED / false PASS at the margin is 17-40% at
+N = 2-3, 7-21% at N = 5, 7-13% at N = 10 with k = 1 and 8% at N = 10, k = 50; at N = 20 it is within 6.15% once
+the arms have 2 outputs beyond the quantile (k >= 2: <= 3.6%; k = 1: up to 7.7%), see ``TAIL_OUTPUTS``."""
+TAIL_OUTPUTS = 2.0
+"""Also required: N * k * min(q, 1 - q) >= this, i.e. two outputs per arm expected beyond the quantile (p95 with
+k = 1: 40 inputs). Measured at k = 1: N = 20 false PASS 7.7% [5.7, 10.1], N = 30 6.1% [4.3, 8.3] (t3), N = 40 at
+most 4.6% (R = 1000); N = 20, k = 2: at most 3.6%."""
+MIN_INPUTS_PROFILE = 20
+"""The same for the distribution-shape (quantile profile) bound (its quantiles are p10..p90, so ``TAIL_OUTPUTS``
+asks for N * k >= 20)."""
 _FLOOR = 1e-9  # latencies and costs are positive; a recorded 0 must not make the log ratio infinite
 _BATCH_CELLS = 1 << 21  # replicates x inputs held at once (int64: 16 MB per array)
 _ROW_BINCOUNT = 4096  # from this many inputs on, multiplicities are counted one replicate at a time
@@ -72,8 +84,9 @@ def paired_quantile_log_ratio_bound(
     n, k = base.shape
     estimate = float(_log_ratios(base, cand, np.array([q]))[0])
     what = f"the p{round(100 * q)} ratio bound"
-    if n < MIN_INPUTS:
-        return _too_few(estimate, n, k, what, MIN_INPUTS)
+    needed = inputs_needed((q,), k)
+    if n < needed:
+        return _too_few(estimate, n, k, what, needed)
     replicates = _bootstrap_log_ratios(base, cand, np.array([q]), n_boot=n_boot, seed=seed)
     lower, upper, p_regress = _profile_bounds(replicates, threshold=threshold, alpha=alpha,
                                               alpha_lower=alpha if alpha_lower is None else alpha_lower)
@@ -111,8 +124,9 @@ def paired_quantile_profile_bound(
     n, k = base.shape
     qs = np.asarray(quantiles, dtype=float)
     estimate = float(_log_ratios(base, cand, qs).max())
-    if n < MIN_INPUTS_PROFILE:
-        return _too_few(estimate, n, k, "the distribution-shape bound", MIN_INPUTS_PROFILE)
+    needed = inputs_needed(quantiles, k)
+    if n < needed:
+        return _too_few(estimate, n, k, "the distribution-shape bound", needed)
     replicates = _bootstrap_log_ratios(base, cand, qs, n_boot=n_boot, seed=seed)  # (m, B)
     lower, upper, p_regress = _profile_bounds(replicates, threshold=threshold, alpha=alpha,
                                               alpha_lower=alpha if alpha_lower is None else alpha_lower)
@@ -171,12 +185,19 @@ def _min_ranks(boot: Float, sorted_boot: Float) -> NDArray[np.int64]:
     return np.sort(ranks.min(axis=0))
 
 
+def inputs_needed(quantiles: tuple[float, ...], repeats: int) -> int:
+    """The fewest paired inputs the bound judges at (``MIN_INPUTS`` / ``MIN_INPUTS_PROFILE`` and ``TAIL_OUTPUTS``)."""
+    floor = MIN_INPUTS if len(quantiles) == 1 else MIN_INPUTS_PROFILE
+    tail = min(min(q, 1.0 - q) for q in quantiles)
+    return max(floor, math.ceil(TAIL_OUTPUTS / (tail * repeats) - 1e-9))
+
+
 def _too_few(estimate: float, n: int, k: int, what: str, needed: int) -> BoundResult:
     """No decision from fewer inputs than the method is valid for: unbounded on both sides, p = 1, so the
     verdict is INCONCLUSIVE (repeats do not help: the input is the unit that is resampled)."""
     return BoundResult(estimate=estimate, lower=-math.inf, upper=math.inf, p_regress=1.0, n_inputs=n, repeats=k,
                        method=f"{n} input{'' if n == 1 else 's'}: {what} needs at least {needed} inputs "
-                              "(not judged)")
+                              f"{'' if k == 1 else f'(with {k} repeats) '}(not judged)")
 
 
 # --------------------------------------------------------------------------------------------------

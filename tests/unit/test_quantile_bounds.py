@@ -15,7 +15,9 @@ from pytest_behavior.stats import BoundResult, quantile
 from pytest_behavior.stats.quantile import (
     MIN_INPUTS,
     MIN_INPUTS_PROFILE,
+    PROFILE_QUANTILES,
     _bootstrap_log_ratios,
+    inputs_needed,
     paired_quantile_log_ratio_bound,
     paired_quantile_profile_bound,
 )
@@ -53,18 +55,17 @@ BOUNDS: dict[str, Callable[..., BoundResult]] = {
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(MIN_INPUTS, 40), k=st.integers(1, 4),
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 30), k=st.integers(1, 4),
        ratio=st.sampled_from([0.8, 1.0, 1.3]), ties=st.booleans(), kind=st.sampled_from(sorted(BOUNDS)),
        levels=st.lists(st.floats(1e-4, 0.5), min_size=1, max_size=6), pick=st.integers(0, 10**6))
 def test_p_regress_is_dual_to_the_lower_bound_at_every_level(
         seed: int, n: int, k: int, ratio: float, ties: bool, kind: str, levels: list[float], pick: int) -> None:
     """p < a  <=>  lower(alpha_lower=a) > t, for thresholds at and between the bootstrap replicates (ties too)."""
-    if kind == "profile" and n < MIN_INPUTS_PROFILE:
-        return
+    qs = (0.95,) if kind == "p95" else PROFILE_QUANTILES
+    n += inputs_needed(qs, k)  # judged sizes (below them the result is unbounded: see the last test)
     base, cand = arms(seed, n, k, ratio=ratio, ties=ties)
     n_boot = 199
-    qs = np.array([0.95]) if kind == "p95" else np.array(quantile.PROFILE_QUANTILES)
-    replicates = np.unique(_bootstrap_log_ratios(base, cand, qs, n_boot=n_boot, seed=seed % 1000))
+    replicates = np.unique(_bootstrap_log_ratios(base, cand, np.array(qs), n_boot=n_boot, seed=seed % 1000))
     at = float(replicates[pick % replicates.size])
     for threshold in (at, np.nextafter(at, math.inf), np.nextafter(at, -math.inf), 0.0, math.log(1.3)):
         p = BOUNDS[kind](base, cand, threshold=threshold, n_boot=n_boot, seed=seed % 1000).p_regress
@@ -117,18 +118,27 @@ def test_the_lower_bound_widens_with_its_level_and_upper_keeps_alpha() -> None:
     assert at_1.lower < at_5.lower <= at_5.estimate <= at_5.upper
     assert at_1.upper == at_5.upper and at_1.p_regress == at_5.p_regress
     # min-P over correlated quantiles is less strict than Bonferroni: the rank it uses is above B * alpha / m
-    assert at_5.lower > float(np.quantile(_bootstrap_log_ratios(base, cand, np.array(quantile.PROFILE_QUANTILES),
+    assert at_5.lower > float(np.quantile(_bootstrap_log_ratios(base, cand, np.array(PROFILE_QUANTILES),
                                                                 n_boot=2000, seed=0), 0.05 / 5, axis=1).max())
 
 
 @pytest.mark.parametrize("kind", sorted(BOUNDS))
-def test_below_the_validated_number_of_inputs_nothing_is_claimed(kind: str) -> None:
-    needed = MIN_INPUTS if kind == "p95" else MIN_INPUTS_PROFILE
-    for n in range(1, needed):
-        for k in (1, 50):
-            base, cand = arms(n, n, k, ratio=3.0)
-            r = BOUNDS[kind](base, cand, threshold=0.0)
-            assert (r.lower, r.upper, r.p_regress) == (-math.inf, math.inf, 1.0)
-            assert f"needs at least {needed} inputs (not judged)" in r.method
-    base, cand = arms(1, needed, 1, ratio=3.0)
-    assert math.isfinite(BOUNDS[kind](base, cand, threshold=0.0).upper)
+@pytest.mark.parametrize("k", [1, 2, 50])
+def test_below_the_validated_number_of_inputs_nothing_is_claimed(kind: str, k: int) -> None:
+    """Unbounded, p = 1 and the N needed named below it (even with 50 repeats); a decision from it on."""
+    needed = inputs_needed((0.95,) if kind == "p95" else PROFILE_QUANTILES, k)
+    assert needed >= (MIN_INPUTS if kind == "p95" else MIN_INPUTS_PROFILE)
+    for n in sorted(n for n in {1, 2, 3, needed // 2, needed - 1} if 0 < n < needed):
+        base, cand = arms(n, n, k, ratio=3.0)
+        r = BOUNDS[kind](base, cand, threshold=0.0)
+        assert (r.lower, r.upper, r.p_regress) == (-math.inf, math.inf, 1.0)
+        assert f"{n} input{'s' if n > 1 else ''}: the" in r.method
+        assert f"needs at least {needed} inputs" in r.method and "(not judged)" in r.method
+    base, cand = arms(1, needed, k, ratio=3.0)
+    r = BOUNDS[kind](base, cand, threshold=0.0)
+    assert math.isfinite(r.upper) and r.p_regress < 0.05  # x3 everywhere: found at the first judged N
+
+
+def test_the_tail_rule_asks_for_two_outputs_beyond_the_quantile_per_arm() -> None:
+    assert [inputs_needed((0.95,), k) for k in (1, 2, 3, 50)] == [40, MIN_INPUTS, MIN_INPUTS, MIN_INPUTS]
+    assert inputs_needed((0.1, 0.5, 0.9), 1) == max(MIN_INPUTS_PROFILE, 20)

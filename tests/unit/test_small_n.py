@@ -10,7 +10,7 @@ import pytest
 from pytest_behavior import stats
 from pytest_behavior.judge import Verdict, judge
 from pytest_behavior.properties.base import Bound, Metric, Observation
-from pytest_behavior.stats.quantile import MIN_INPUTS, PROFILE_QUANTILES
+from pytest_behavior.stats.quantile import PROFILE_QUANTILES, inputs_needed
 
 CONTINUOUS_FORMS = ("max_ratio", "min_ratio", "max_p95_ratio")
 BINARY_FORMS = ("max_increase", "max_decrease", "max_rate", "min_rate")
@@ -61,7 +61,8 @@ def test_one_input_gives_an_unbounded_inconclusive_result_naming_the_reason(prof
     assert verdict.verdict is Verdict.INCONCLUSIVE
     assert verdict.p_value == 1.0
     assert verdict.lower == 0.0 and verdict.upper == math.inf  # x0 .. x∞: nothing is claimed
-    assert f"1 input: the {'distribution-shape' if profile else 'p95 ratio'} bound needs at least {MIN_INPUTS}" \
+    needed = inputs_needed(PROFILE_QUANTILES if profile else (0.95,), repeats)
+    assert f"1 input: the {'distribution-shape' if profile else 'p95 ratio'} bound needs at least {needed}" \
         in verdict.method
 
 
@@ -76,8 +77,11 @@ def test_a_segment_of_one_input_is_inconclusive_and_does_not_sap_the_others() ->
     assert by_segment["b"].verdict is Verdict.INCONCLUSIVE
 
 
-def test_two_inputs_still_use_the_bootstrap_unchanged() -> None:
+def test_the_bootstrap_judges_from_the_validated_number_of_inputs() -> None:
+    """Two inputs are not judged any more (issue 13: 20-40% false verdicts); the validated N is (stats.quantile)."""
     base, cand = arms(2, 5, binary=False)
+    assert stats.paired_quantile_log_ratio_bound(base, cand, threshold=math.log(1.3)).p_regress == 1.0
+    base, cand = arms(inputs_needed((0.95,), 5), 5, binary=False)
     result = stats.paired_quantile_log_ratio_bound(base, cand, threshold=math.log(1.3))
     assert "bootstrap" in result.method and math.isfinite(result.lower) and math.isfinite(result.upper)
 
