@@ -59,7 +59,8 @@ most 4.6% (R = 1000); N = 20, k = 2: at most 3.6%."""
 MIN_INPUTS_PROFILE = 20
 """The same for the distribution-shape (quantile profile) bound (its quantiles are p10..p90, so ``TAIL_OUTPUTS``
 asks for N * k >= 20). Measured (R = 300, min-P rule): A/A false REGRESSED 16.7-17.3% at N = 5, k = 1, 7.3-8.7% at
-N = 5, k = 10, 7.0-11.3% at N = 10, k = 1 (1.7% at N = 10, k = 10); N = 20 as for p95."""
+N = 5, k = 10, 7.0-11.3% at N = 10, k = 1 (1.7% at N = 10, k = 10). N = 20 is not yet measured for this
+bound (open)."""
 _FLOOR = 1e-9  # latencies and costs are positive; a recorded 0 must not make the log ratio infinite
 _BATCH_CELLS = 1 << 21  # replicates x inputs held at once (int64: 16 MB per array)
 _ROW_BINCOUNT = 4096  # from this many inputs on, multiplicities are counted one replicate at a time
