@@ -422,7 +422,7 @@ def run_cell(
         truth["aa"] = aa_truth
         b05 = run(fn, aa, threshold=aa_truth, alpha=ALPHA)
         b025 = run(fn, aa, threshold=aa_truth, alpha=ALPHA / 2)
-        regressed = b05.p <= ALPHA
+        regressed = b05.p < ALPHA  # strict, as pytest_behavior.judge
         rates["aa.alarm"] = Rate.of(regressed)
         rates["aa.mismatch"] = Rate.of(regressed != (b05.lower > aa_truth))
         if cell.kind == "absolute":
@@ -441,9 +441,9 @@ def run_cell(
         at_margin = run(fn, margin_arms, threshold=target, alpha=ALPHA)
         at_zero = run(fn, margin_arms, threshold=0.0, alpha=ALPHA / 2)  # p at 0; the 95% interval
         rates["margin.false_pass"] = Rate.of((at_margin.p > ALPHA) & (at_margin.upper <= target))
-        rates["margin.alarm"] = Rate.of(at_margin.p <= ALPHA)
-        rates["margin.power"] = Rate.of(at_zero.p <= ALPHA)
-        rates["margin.mismatch"] = Rate.of((at_zero.p <= ALPHA) != (at_margin.lower > 0.0))
+        rates["margin.alarm"] = Rate.of(at_margin.p < ALPHA)
+        rates["margin.power"] = Rate.of(at_zero.p < ALPHA)
+        rates["margin.mismatch"] = Rate.of((at_zero.p < ALPHA) != (at_margin.lower > 0.0))
         _coverage(rates, "margin", at_margin, at_zero, target)
         if cell.kind == "paired" and cell.k == 1:
             analytic["margin.power"] = power_paired_binary(cell.n, cell.base, cell.base + cell.margin, rho=cell.icc)
@@ -639,11 +639,11 @@ class PowerCell:
             sd_d = _NOISE_SD * math.sqrt(2.0)
             arms = length_arms(rng, reps=reps, n=self.n, k=1, ratio=math.exp(scale * self.shift * sd_d),
                                noise="lognormal", ties=False)
-            return Rate.of(run_bounds(paired_log_ratio_bound, arms, threshold=0.0, alpha=ALPHA).p <= ALPHA)
+            return Rate.of(run_bounds(paired_log_ratio_bound, arms, threshold=0.0, alpha=ALPHA).p < ALPHA)
         cand = self.base + scale * (self.cand - self.base)
         base_arm, cand_arm = binary_arms(rng, reps=reps, n=self.n, k=1, base_rate=self.base, cand_rate=cand,
                                          icc=self.rho)
-        return Rate.of(by_table(paired_binary_bound, base_arm, cand_arm, threshold=0.0, alpha=ALPHA).p <= ALPHA)
+        return Rate.of(by_table(paired_binary_bound, base_arm, cand_arm, threshold=0.0, alpha=ALPHA).p < ALPHA)
 
 
 def power_failures(cell: PowerCell, rate: Rate) -> list[Failure]:
@@ -715,7 +715,7 @@ def monotone_power(reps: int, full: bool = True) -> list[MonotoneSeries]:
         for m in MULTIPLES:
             binary = binary_arms(rng_for("monotone k3"), reps=reps, n=100, k=3, base_rate=0.05,
                                  cand_rate=0.05 + m * 0.05, icc=0.3)
-            rates.append(Rate.of(run_bounds(paired_binary_bound, binary, threshold=0.0, alpha=ALPHA).p <= ALPHA))
+            rates.append(Rate.of(run_bounds(paired_binary_bound, binary, threshold=0.0, alpha=ALPHA).p < ALPHA))
         out.append(MonotoneSeries("paired binary k=3 ICC 0.3, 5% -> 10%, N=100", tuple(rates), None))
     noises: tuple[Noise, ...] = ("lognormal", "t3") if full else ("lognormal",)
     for noise in noises:
@@ -723,7 +723,7 @@ def monotone_power(reps: int, full: bool = True) -> list[MonotoneSeries]:
         for m in MULTIPLES:
             ratio = math.exp(m * 0.2 * _NOISE_SD * math.sqrt(2.0))
             arms = length_arms(rng_for("monotone", noise), reps=reps, n=156, k=1, ratio=ratio, noise=noise, ties=False)
-            rates.append(Rate.of(run_bounds(paired_log_ratio_bound, arms, threshold=0.0, alpha=ALPHA).p <= ALPHA))
+            rates.append(Rate.of(run_bounds(paired_log_ratio_bound, arms, threshold=0.0, alpha=ALPHA).p < ALPHA))
         out.append(MonotoneSeries(f"length ratio, {noise} noise, 0.2 SD of d, N=156", tuple(rates), None))
     return out
 
@@ -850,7 +850,7 @@ def run_pooled_control(reps: int, n: int = 100, k: int = 5, icc: float = 0.3, ar
         pooled = tuple(a.reshape(reps, n * k, 1) for a in arms)
         for name, data in (("correct", arms), ("pooled", pooled)):
             b = run_bounds(paired_binary_bound, data, threshold=effect, alpha=ALPHA)
-            hit = b.p <= ALPHA if experiment == "alarm" else (b.p > ALPHA) & (b.upper <= effect)
+            hit = b.p < ALPHA if experiment == "alarm" else (b.p >= ALPHA) & (b.upper <= effect)
             rates[f"{name}.{experiment}"] = Rate.of(hit)
     return PooledResult(n, k, icc, arm_icc, rates)
 

@@ -67,6 +67,22 @@ def known_conservative(cell: grid.Cell) -> str | None:
     return None
 
 
+_TIES_AT_THE_THRESHOLD = (
+    "paired_log_ratio_bound at threshold 0 with 50% identical outputs: half the d_i sit exactly on the threshold, "
+    "so the pseudo-median the bound is about is held at 0 and the p-value dual to the Hodges-Lehmann interval "
+    "counts those ties against a regression (A/A 0.0-0.3%). The Wilcoxon test alone, which drops them, rejected "
+    "5% of the time beside an interval containing 0: the verdict disagreed with its interval (issue 13). Only a "
+    "ratio bound of exactly 1 meets this; log(r) != 0 is not hit by identical outputs"
+)
+
+
+def known_floor(cell: grid.Cell) -> str | None:
+    """Why a non-sparse cell's A/A false-alarm rate is below 2% (the ``floor`` check), or None."""
+    if cell.kind == "length" and cell.identical > 0:
+        return _TIES_AT_THE_THRESHOLD
+    return None
+
+
 KNOWN_POWER: dict[str, str] = {}
 """Power row name -> why it misses the power acceptance numbers."""
 
@@ -100,6 +116,7 @@ def _grid_cells(full: bool) -> list[grid.Cell]:
 
 
 CELLS = _cell_params(_grid_cells(False), False) + _cell_params(_grid_cells(True), True)
+FLOOR = _cell_params(_grid_cells(False), False, known_floor) + _cell_params(_grid_cells(True), True, known_floor)
 CONSERVATIVE = _cell_params(_grid_cells(False), False, known_conservative) + _cell_params(
     _grid_cells(True), True, known_conservative
 )
@@ -187,7 +204,12 @@ def test_length_generator_ties_and_truth() -> None:
 
 
 def test_bounds_ignore_the_threshold_and_p_ignores_alpha() -> None:
-    """``run_cell`` reads the 95% interval and a second p-value from one call (see its docstring)."""
+    """``run_cell`` reads the 95% interval and a second p-value from one call (see its docstring).
+
+    The one way a bound depends on the threshold: where the exact test keeps the threshold in although the
+    interval's lower end is beyond it, that end is the threshold (the hull of the combined test; see
+    ``pytest_behavior/stats/binary.py``), so the lower bound is compared only where that did not happen.
+    """
     rng = np.random.default_rng(3)
     b1, c1 = grid.binary_arms(rng, reps=1, n=60, k=1, base_rate=0.2, cand_rate=0.3, icc=0.3)
     b3, c3 = grid.binary_arms(rng, reps=1, n=60, k=3, base_rate=0.05, cand_rate=0.1, icc=0.3)
@@ -200,7 +222,9 @@ def test_bounds_ignore_the_threshold_and_p_ignores_alpha() -> None:
     ]
     for fn, arms, (t1, t2) in cases:
         first, other_threshold = fn(*arms, threshold=t1, alpha=0.05), fn(*arms, threshold=t2, alpha=0.05)
-        assert (first.lower, first.upper) == (other_threshold.lower, other_threshold.upper), str(fn)
+        assert first.upper == other_threshold.upper, str(fn)
+        if first.lower != t1 and other_threshold.lower != t2:
+            assert first.lower == other_threshold.lower, str(fn)
         assert fn(*arms, threshold=t1, alpha=0.025).p_regress == first.p_regress, str(fn)
 
 
@@ -254,9 +278,15 @@ def test_sparse_cells_are_where_exact_tests_must_be_conservative() -> None:
 
 @pytest.mark.parametrize(("cell", "full"), CELLS)
 def test_cell(cell: grid.Cell, full: bool) -> None:
-    """False alarms and false PASSes <= 6.15%, A/A >= 2% unless sparse, every bound covers >= 93.7%, and k = 1
-    rates agree with the exact analytic values."""
-    _check(cell, ("error", "floor", "coverage", "analytic"))
+    """False alarms and false PASSes <= 6.15%, every bound covers >= 93.7%, and k = 1 rates agree with the exact
+    analytic values."""
+    _check(cell, ("error", "coverage", "analytic"))
+
+
+@pytest.mark.parametrize(("cell", "full"), FLOOR)
+def test_cell_aa_not_below_floor(cell: grid.Cell, full: bool) -> None:
+    """A/A false alarms >= 2% unless the cell is sparse: a fixed-N test far below alpha wastes power."""
+    _check(cell, ("floor",))
 
 
 @pytest.mark.parametrize(("cell", "full"), CONSERVATIVE)
