@@ -30,9 +30,16 @@ _MAX_QUOTED = 1_000_000
 
 
 def inconclusive_advice(obs: Observation, bound: Bound, result: BoundResult, *, threshold: float,
-                        alpha: float) -> str:
-    """One sentence for an INCONCLUSIVE bound; ``threshold`` is on the oriented scale ``result`` uses."""
-    parts = [p for p in (_detectable(obs, bound, result, alpha), *_margin(obs, bound, alpha),
+                        alpha: float, alpha_regress: float | None = None) -> str:
+    """One sentence for an INCONCLUSIVE bound; ``threshold`` is on the oriented scale ``result`` uses.
+
+    ``alpha_regress`` is the level the row's REGRESSED side is tested at (its multiplicity level in the test's
+    family, see `pytest_behavior.judge`; default ``alpha``): detection figures use it, so that the N quoted has
+    the power stated in this test. Showing that the bound holds needs no adjustment and uses ``alpha``.
+    """
+    alpha_regress = alpha if alpha_regress is None else alpha_regress
+    parts = [p for p in (_detectable(obs, bound, result, alpha_regress),
+                         *_margin(obs, bound, alpha_regress=alpha_regress, alpha_pass=alpha),
                          _projection(result, threshold)) if p]
     return "; ".join(parts)
 
@@ -88,7 +95,7 @@ def _log_ratio_sd(obs: Observation) -> float | None:
     return sd if sd > 0 and math.isfinite(sd) else None
 
 
-def _margin(obs: Observation, bound: Bound, alpha: float) -> tuple[str, ...]:
+def _margin(obs: Observation, bound: Bound, *, alpha_regress: float, alpha_pass: float) -> tuple[str, ...]:
     from pytest_behavior.stats import n_for_pass_binary, n_for_power_paired_binary
 
     if obs.metric.kind != "binary" or bound.form != "max_increase" or not 0 < bound.threshold < 1:
@@ -99,13 +106,13 @@ def _margin(obs: Observation, bound: Bound, alpha: float) -> tuple[str, ...]:
     rate = max(rate, 1e-4)
     out = []
     try:  # an increase of twice the margin (`margin` beyond it), by the power of the engine's test at the margin
-        detect = n_for_power_paired_binary(rate, rate + 2 * bound.threshold, alpha=alpha, power=POWER,
+        detect = n_for_power_paired_binary(rate, rate + 2 * bound.threshold, alpha=alpha_regress, power=POWER,
                                            margin=bound.threshold)
         out.append(f"about {_count(detect)} inputs would detect an increase of {_points(2 * bound.threshold)} "
                    "(twice your margin)")
     except ValueError:
         pass
-    hold = n_for_pass_binary(rate, bound.threshold, alpha=alpha, power=POWER)
+    hold = n_for_pass_binary(rate, bound.threshold, alpha=alpha_pass, power=POWER)
     out.append(f"about {_count(hold)} would show the margin holds if nothing changed")
     return tuple(out)
 

@@ -262,7 +262,7 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
     elif verdict is Verdict.INCONCLUSIVE:
         from pytest_behavior.advice import inconclusive_advice
 
-        advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=level)
+        advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=alpha, alpha_regress=level)
     return BoundVerdict(
         property=p.property, metric=obs.metric.title, metric_key=obs.metric.key, kind=obs.metric.kind,
         bound=str(p.bound), threshold=p.bound.threshold, verdict=verdict,

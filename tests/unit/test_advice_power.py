@@ -131,7 +131,7 @@ def _advice_binary(rate_base: float, margin: float, n: int = 40) -> tuple[str, t
     cand = (np.arange(n) < bad + 1).astype(float).reshape(n, 1)
     bound = Bound("max_increase", margin)
     obs = _observation("binary", base, cand, bound)
-    return _detectable(obs, bound, _result(n), 0.05), _margin(obs, bound, 0.05)
+    return _detectable(obs, bound, _result(n), 0.05), _margin(obs, bound, alpha_regress=0.05, alpha_pass=0.05)
 
 
 def test_advice_figure_equals_the_cli_figure(capsys: pytest.CaptureFixture[str]) -> None:

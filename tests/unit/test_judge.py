@@ -157,3 +157,62 @@ def test_inconclusive_ratio_advice_names_a_detectable_ratio() -> None:
     assert "n=30 can detect a ratio of ×1." in verdict.advice
     (decided,) = judge([obs("continuous", base, base * 2.0, Bound("max_ratio", 1.1))])
     assert decided.verdict is Verdict.REGRESSED and decided.advice == ""
+
+
+def test_inconclusive_advice_plans_at_the_level_the_row_is_tested_at() -> None:
+    """Among 4 bounds a row is tested at alpha / 4 (Holm's first step): its detection figures say so, while the
+    inputs to show the margin holds stay at alpha (PASS needs no multiplicity adjustment)."""
+    import re
+
+    from pytest_behavior.stats import detectable_effect_binary, n_for_pass_binary, n_for_power_paired_binary
+
+    base, cand = binary(0.05, 0.10, n=40, seed=3)
+    quiet = np.zeros_like(base)
+    others = [obs("binary", quiet, quiet, Bound("max_increase", 0.5)) for _ in range(3)]
+    verdicts = judge([obs("binary", base, cand, Bound("max_increase", 0.05)), *others])
+    verdict = verdicts[0]
+    assert verdict.verdict is Verdict.INCONCLUSIVE and verdict.lower_level == pytest.approx(1 - 0.05 / 4)
+    rate = float(base.mean())
+    stated = re.search(r"can detect an increase of ≥ (\d+) points", verdict.advice)
+    assert stated and int(stated.group(1)) == round(100 * detectable_effect_binary(40, rate, alpha=0.0125,
+                                                                                     margin=0.05))
+    detect = n_for_power_paired_binary(rate, rate + 0.10, alpha=0.0125, margin=0.05)
+    hold = n_for_pass_binary(rate, 0.05, alpha=0.05)
+    assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 10 points" in verdict.advice
+    assert f"about {10 * -(-hold // 10):,} would show the margin holds" in verdict.advice
+
+
+def test_a_categorical_bound_is_one_member_of_the_family() -> None:
+    """A 3-category max_share_change adds one member (the refusal row is tested at alpha / 2, not alpha / 7):
+    its 6 rows (3 categories x 2 directions) share that member's weight."""
+    from pytest_behavior.properties.custom import CustomProperty
+
+    base, cand = binary(0.05, 0.12, n=300, seed=5)
+    refusal = obs("binary", base, cand, Bound("max_increase", 0.0))
+    alone = judge([refusal])[0]
+    categories = CustomProperty.from_marker(lambda text: text, name="decision", max_share_change=0.1)
+    rows = [["approve", "review", "decline"][i % 3] for i in range(300)]
+    shares = [("decision", o) for o in categories.observe([[r] for r in rows], [[r] for r in rows])]
+    together = judge([refusal, *shares])
+    assert len(together) == 1 + 3 * 2
+    assert alone.lower_level == pytest.approx(0.95)
+    assert together[0].p_adjusted == pytest.approx(min(1.0, 2 * alone.p_value))
+    assert together[0].lower_level == pytest.approx(1 - 0.05 / 2)
+    # the category rows hold 1/6 of one member's weight each, against the weight still in play
+    in_play = 1.0 if together[0].verdict is Verdict.REGRESSED else 2.0
+    assert all(min(v.lower_level, v.upper_level) == pytest.approx(1 - 0.05 / 6 / in_play) for v in together[1:])
+
+
+def test_weighted_holm_is_holm_with_equal_weights_and_its_levels_agree_with_its_decisions() -> None:
+    from pytest_behavior.stats import holm, weighted_holm, weighted_holm_levels
+
+    rng = np.random.default_rng(8)
+    for _ in range(2000):
+        m = int(rng.integers(1, 9))
+        p = list(rng.random(m) ** 3)
+        weights = list(rng.choice([1.0, 0.5, 1 / 3], size=m))
+        adjusted, levels = weighted_holm(p, weights), weighted_holm_levels(p, weights, alpha=0.05)
+        assert all((a < 0.05) == (pi < level) for a, pi, level in zip(adjusted, p, levels, strict=True))
+        assert weighted_holm(p, [1.0] * m) == holm(p)
+    with pytest.raises(ValueError, match="positive weight"):
+        weighted_holm([0.1, 0.2], [1.0, 0.0])
