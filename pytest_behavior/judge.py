@@ -164,8 +164,10 @@ def judge_sequential(
     """Verdicts of a sequential run: each bound's betting decision (Bonferroni over the bounds).
 
     ``p_value`` is the anytime-valid p-value 1 / wealth of the REGRESSED test, ``p_adjusted`` its Bonferroni
-    adjustment. The estimate and bounds shown are the fixed-N ones on the inputs used, for the reader:
-    the decision is the betting test's, which is valid at the data-dependent stopping time.
+    adjustment. The estimate and bounds shown are the fixed-N ones on the inputs used (the breaking side at
+    alpha / m), for the reader: the decision is the betting test's, which is valid at the data-dependent
+    stopping time. Where that interval would tell another story than the decision (it is not what decided), it
+    is not shown.
     """
     m = len(results)
     verdicts = []
@@ -178,9 +180,20 @@ def judge_sequential(
             p_value = min(1.0, 1.0 / outcome.wealth_regress) if outcome.wealth_regress > 0 else 1.0
             verdict = _verdict(_Pending(prop, obs, bound, shown), min(1.0, m * p_value), alpha, level=alpha / m,
                                decided=Verdict(outcome.decision))
-            verdicts.append(replace(verdict, p_value=p_value, n_max=outcome.n_max,
-                                    method=f"{outcome.method}, Bonferroni over {m}; shown: {shown.method}"))
+            method = f"{outcome.method}, Bonferroni over {m}; shown: {shown.method}"
+            if _interval_verdict(shown, _oriented_threshold(bound)) is not verdict.verdict:
+                verdict = replace(verdict, lower=math.nan, upper=math.nan)
+                method = (f"{outcome.method}, Bonferroni over {m}; the fixed-N interval tells another story and is "
+                          "not shown")
+            verdicts.append(replace(verdict, p_value=p_value, n_max=outcome.n_max, method=method))
     return verdicts
+
+
+def _interval_verdict(result: BoundResult, threshold: float) -> Verdict:
+    """What an interval on the oriented scale says by itself: beyond, within, or straddling the threshold."""
+    if result.lower > threshold:
+        return Verdict.REGRESSED
+    return Verdict.PASS if result.upper <= threshold else Verdict.INCONCLUSIVE
 
 
 def _mark_confined(verdicts: list[BoundVerdict]) -> list[BoundVerdict]:
