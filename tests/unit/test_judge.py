@@ -216,3 +216,25 @@ def test_weighted_holm_is_holm_with_equal_weights_and_its_levels_agree_with_its_
         assert weighted_holm(p, [1.0] * m) == holm(p)
     with pytest.raises(ValueError, match="positive weight"):
         weighted_holm([0.1, 0.2], [1.0, 0.0])
+
+
+def test_a_sequential_row_never_shows_an_interval_that_disagrees_with_its_decision() -> None:
+    """The betting test decides; the fixed-N interval is shown only where it tells the same story."""
+    from pytest_behavior.judge import judge_sequential
+    from pytest_behavior.stats import SequentialResult
+
+    base, cand = binary(0.05, 0.10, n=60, seed=2)
+    observation = obs("binary", base, cand, Bound("max_increase", 0.0))
+    key = ("p", "m", "max_increase=0")
+
+    def outcome(decision: str, wealth: float) -> SequentialResult:
+        return SequentialResult(decision=decision, n_used=60, n_max=100, wealth_regress=wealth, wealth_pass=1.0,
+                                estimate=0.05, threshold=0.0, alpha=0.05)  # type: ignore[arg-type]
+
+    (straddling,) = judge([observation])
+    assert straddling.verdict is Verdict.INCONCLUSIVE
+    (undecided,) = judge_sequential([observation], {key: outcome("INCONCLUSIVE", 3.0)})
+    assert (undecided.lower, undecided.upper) == (straddling.lower, straddling.upper)
+    (decided,) = judge_sequential([observation], {key: outcome("REGRESSED", 25.0)})
+    assert decided.verdict is Verdict.REGRESSED and np.isnan(decided.lower) and np.isnan(decided.upper)
+    assert "not shown" in decided.method
