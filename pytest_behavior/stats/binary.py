@@ -33,6 +33,13 @@ __all__ = [
 
 _EDGE = 1e-12  # distance from +-1 at which Tango's statistic is evaluated instead of the endpoint
 _XTOL = 1e-13
+TANGO_CONTINUITY = 0.5
+"""Half a table unit taken off b - c in Tango's REGRESSED test of a margin (and in the lower bound, its dual).
+
+Without it the score test is liberal with few inputs: false REGRESSED exactly at the margin 6.4-7.0% at N = 10-30,
+20% baseline rate, margin 10 points (R = 4000, 99% band +-1.0). With it: 2.2-4.5% there and 4.5% at N = 100,
+for about 2 points of power (5% -> 15% at N = 338: 72.5% -> 70.4%). The upper bound (the PASS side, already at or
+under its level) and the exact test of no change at all are not corrected."""
 _MIN_CHANGED_FOR_T = 30  # fewer inputs with a nonzero difference: the t-interval alone is too narrow
 
 
@@ -108,9 +115,9 @@ def _tango_restricted_q(b: float, c: float, n: float, delta: float) -> float:
     return max(q, 0.0, -delta)
 
 
-def _tango_z(b: float, c: float, n: float, delta: float) -> float:
-    """Tango's score statistic Z(delta) = (b - c - n delta) / sqrt(n (2 q + delta (1 - delta)))."""
-    numerator = b - c - n * delta
+def _tango_z(b: float, c: float, n: float, delta: float, continuity: float = 0.0) -> float:
+    """Tango's score statistic Z(delta) = (b - c - n delta - continuity) / sqrt(n (2 q + delta (1 - delta)))."""
+    numerator = b - c - n * delta - continuity
     q = _tango_restricted_q(b, c, n, delta)
     variance = n * (2.0 * q + delta * (1.0 - delta))
     if variance <= 0.0:
@@ -120,13 +127,13 @@ def _tango_z(b: float, c: float, n: float, delta: float) -> float:
     return numerator / math.sqrt(variance)
 
 
-def _tango_lower(b: float, c: float, n: float, z: float) -> float:
+def _tango_lower(b: float, c: float, n: float, z: float, continuity: float = 0.0) -> float:
     """Solve Z(L) = z on [-1, estimate]; -1 when Z stays below z on the whole range."""
     estimate = (b - c) / n
     left = -1.0 + _EDGE
-    if c == n or estimate <= left or _tango_z(b, c, n, left) <= z:
+    if c == n or estimate <= left or _tango_z(b, c, n, left, continuity) <= z:
         return -1.0
-    return float(optimize.brentq(lambda d: _tango_z(b, c, n, d) - z, left, estimate, xtol=_XTOL))
+    return float(optimize.brentq(lambda d: _tango_z(b, c, n, d, continuity) - z, left, estimate, xtol=_XTOL))
 
 
 def _tango_upper(b: float, c: float, n: float, z: float) -> float:
@@ -154,17 +161,17 @@ def tango_bounds(b: int, c: int, n: int, *, alpha: float) -> tuple[float, float]
     return _tango_lower(b, c, n, z), _tango_upper(b, c, n, z)
 
 
-def tango_pvalue(b: int, c: int, n: int, *, delta: float) -> float:
+def tango_pvalue(b: int, c: int, n: int, *, delta: float, continuity: float = 0.0) -> float:
     """One-sided p of H0: Delta <= delta via Tango's (1998) score statistic: 1 - Phi(Z(delta)).
 
     delta >= 1 gives 1.0 (H0 holds for every table); delta <= -1 is evaluated just inside -1.
-    n = 0 (no data) gives 1.0.
+    n = 0 (no data) gives 1.0. ``continuity`` is taken off b - c (see `TANGO_CONTINUITY`).
     """
     _check_counts(b, c, n)
     if n == 0 or delta >= 1.0:
         return 1.0
     delta = max(delta, -1.0 + _EDGE)
-    return float(norm.sf(_tango_z(b, c, n, delta)))
+    return float(norm.sf(_tango_z(b, c, n, delta, continuity)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,9 +235,11 @@ def _paired_k1(
     n = base.shape[0]
     b = int(np.sum((base == 0) & (cand == 1)))
     c = int(np.sum((base == 1) & (cand == 0)))
-    lower = _tango_lower(b, c, n, float(norm.isf(alpha_lower))) if n else -1.0
+    continuity = 0.0 if threshold == 0.0 else TANGO_CONTINUITY
+    lower = _tango_lower(b, c, n, float(norm.isf(alpha_lower)), continuity)
     upper = tango_bounds(b, c, n, alpha=alpha)[1]
-    p_score = tango_pvalue(b, c, n, delta=threshold)  # dual to the Tango bounds: p < a <=> lower(a) > threshold
+    # dual to the lower bound: p < a <=> lower(a) > threshold
+    p_score = tango_pvalue(b, c, n, delta=threshold, continuity=continuity)
     if threshold == 0.0:
         # "No change at all" is tested exactly (mid-p McNemar); the verdict needs both tests, so that the shown
         # lower bound, the score interval's, agrees with it. When the exact test alone keeps 0 in, the shown
@@ -240,7 +249,7 @@ def _paired_k1(
             lower = min(lower, 0.0)
         p, method = max(p_exact, p_score), "mid-p McNemar and Tango score test + Tango score interval"
     else:
-        p, method = p_score, "Tango score test + Tango score interval"
+        p, method = p_score, "Tango score test + Tango score interval (continuity-corrected on the breaking side)"
     return BoundResult((b - c) / n, lower, upper, p, n, 1, method)
 
 

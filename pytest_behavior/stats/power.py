@@ -45,6 +45,8 @@ from scipy import optimize
 from scipy.stats import binom, multivariate_normal, nct, norm
 from scipy.stats import t as student_t
 
+from pytest_behavior.stats.binary import TANGO_CONTINUITY
+
 __all__ = [
     "detectable_effect_binary",
     "detectable_effect_mean_shift",
@@ -184,11 +186,13 @@ def _tango_z_grid(b: NDArray[np.float64], c: NDArray[np.float64], n: int, margin
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(b_coef <= 0.0, (root - b_coef) / (4.0 * n), -2.0 * c_coef / (root + b_coef))
     q = np.maximum(np.nan_to_num(q, nan=0.0), 0.0)
-    return np.asarray((b - c - n * margin) / np.sqrt(n * (2.0 * q + margin * (1.0 - margin))), dtype=np.float64)
+    numerator = b - c - n * margin - TANGO_CONTINUITY  # the engine's test of a margin (stats.binary)
+    return np.asarray(numerator / np.sqrt(n * (2.0 * q + margin * (1.0 - margin))), dtype=np.float64)
 
 
 def _tango_critical(m: NDArray[np.int64], n: int, margin: float, alpha: float) -> NDArray[np.int64]:
-    """Smallest b with ``tango_pvalue(b, m - b, n, delta=margin) <= alpha``, per m (m + 1: never).
+    """Smallest b with ``tango_pvalue(b, m - b, n, delta=margin, continuity=TANGO_CONTINUITY) <= alpha``, per m
+    (m + 1: never).
 
     Given m discordant pairs, Tango's Z(margin) increases with b (the numerator 2 b - m - n margin grows
     faster than the restricted variance), so the REGRESSED tables are b >= the critical count.

@@ -20,7 +20,7 @@ from pytest_behavior.cli import family_size, main
 from pytest_behavior.judge import Verdict, judge
 from pytest_behavior.properties.base import Bound, Metric, Observation
 from pytest_behavior.stats import BoundResult, detectable_effect_mean_shift
-from pytest_behavior.stats.binary import tango_pvalue
+from pytest_behavior.stats.binary import TANGO_CONTINUITY, tango_pvalue
 from pytest_behavior.stats.power import (
     detectable_effect_binary,
     discordant_probabilities,
@@ -104,7 +104,7 @@ def test_margin_power_is_the_exact_power_of_the_engines_tango_test(base: float, 
     brute = sum(
         multinomial.pmf([b, c, n - b - c], n, [p01, p10, 1 - p01 - p10])
         for b in range(n + 1) for c in range(n + 1 - b)
-        if tango_pvalue(b, c, n, delta=margin) <= 0.05
+        if tango_pvalue(b, c, n, delta=margin, continuity=TANGO_CONTINUITY) <= 0.05
     )
     assert power_paired_binary(n, base, cand, margin=margin) == pytest.approx(brute, abs=1e-9)
 
@@ -112,10 +112,10 @@ def test_margin_power_is_the_exact_power_of_the_engines_tango_test(base: float, 
 def test_margin_detectable_increase_has_the_stated_power() -> None:
     total = detectable_effect_binary(40, 0.05, margin=0.05)
     assert power_paired_binary(40, 0.05, 0.05 + total, margin=0.05) == pytest.approx(0.8, abs=1e-4)
-    # the old plan (a baseline at rate + margin, McNemar at threshold 0) stated 27 points: 87% power
+    # the old plan (a baseline at rate + margin, McNemar at threshold 0) stated 27 points: more than 80% power
     old = 0.05 + detectable_effect_binary(40, 0.10)
-    assert power_paired_binary(40, 0.05, 0.05 + old, margin=0.05) > 0.85
-    assert total < old - 0.02
+    assert power_paired_binary(40, 0.05, 0.05 + old, margin=0.05) > 0.82
+    assert total < old
 
 
 def test_margin_sample_size_delivers_the_power() -> None:
