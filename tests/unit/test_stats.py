@@ -198,13 +198,21 @@ def test_absolute_rate_perfectly_correlated_repeats_count_once() -> None:
 
 
 def test_absolute_rate_uncorrelated_repeats_count_fully() -> None:
-    # every input has exactly one bad repeat out of 3: no between-input variation, ICC clipped to 0,
+    # every input has exactly one bad repeat out of 3: no between-input variation, the ICC's upper limit is 0,
     # so n_eff = N k and the result is the exact binomial on all N k outcomes
+    values = np.eye(3, dtype=int)[np.arange(150) % 3]
+    result = absolute_rate_bound(values, threshold=0.25)
+    lower, upper = proportion_confint(150, 450, alpha=0.10, method="beta")
+    assert (result.lower, result.upper) == pytest.approx((lower, upper), rel=1e-9)
+    assert result.p_regress == pytest.approx(sps.binom.sf(149, 450, 0.25), rel=1e-9)
+
+
+def test_absolute_rate_with_repeats_counts_each_of_few_inputs_once() -> None:
+    # below MIN_INPUTS_FOR_ICC the ICC cannot be estimated well: each input's rate is one observation (n_eff = N)
     values = np.eye(3, dtype=int)[np.arange(60) % 3]
     result = absolute_rate_bound(values, threshold=0.25)
-    lower, upper = proportion_confint(60, 180, alpha=0.10, method="beta")
-    assert (result.lower, result.upper) == pytest.approx((lower, upper), rel=1e-9)
-    assert result.p_regress == pytest.approx(sps.binom.sf(59, 180, 0.25), rel=1e-9)
+    assert result.upper == pytest.approx(sps.beta.ppf(0.95, 20 + 1, 60 - 20), rel=1e-9)
+    assert result.p_regress == pytest.approx(sps.beta.cdf(0.25, 20, 60 - 20 + 1), rel=1e-9)
 
 
 # --------------------------------------------------------------------------------------------------
