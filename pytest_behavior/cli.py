@@ -105,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--bounds", type=_family_count, default=1, metavar="K",
                        help="bounds in the test (its Holm family; default 1): plans at the level alpha / family")
     power.add_argument("--segments", type=_family_count, default=0, metavar="S",
-                       help="segments judged separately (2 or more add K bounds each to the family; default 0)")
+                       help="segments judged separately (2 or more add K bounds each to the family; one segment is "
+                            "not judged separately; default 0)")
     power.add_argument("--rho", type=float, default=0.5,
                        help="latent correlation of the two arms for the correlated paired row (default 0.5)")
     power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
@@ -287,6 +288,12 @@ def _checked_n(n: int) -> str:
 
 def _power_command(args: argparse.Namespace) -> str:
     family = family_size(args.bounds, args.segments)
+    if args.pass_ is not None:  # PASS is never adjusted: a test passes only when all its bounds pass
+        text = _power_answer(args, alpha=args.alpha)
+        if family == 1:
+            return text
+        return (text + "\n\nshowing a bound holds needs no multiplicity adjustment (a test passes only when every "
+                "bound passes: an intersection-union test), so --bounds and --segments do not change this figure")
     text = _power_answer(args, alpha=args.alpha / family)
     if family == 1:
         return text

@@ -74,6 +74,9 @@ class BoundVerdict:
     """Sequential mode: the input budget (``n_inputs`` is then the number used)."""
     confined: bool = False
     """A segment's REGRESSED verdict whose overall verdict (same metric and bound) is not REGRESSED."""
+    family: str | None = None
+    """The declared bound this row is part of when it is one of several rows (the categories of a
+    ``max_share_change``): all of them are one member of the test's multiplicity family."""
     lower_level: float = 0.95
     """Confidence of the one-sided bound shown as ``lower`` (see ``upper_level``)."""
     upper_level: float = 0.95
@@ -284,8 +287,18 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
         candidate=summarize(obs.metric.kind, obs.candidate, quantile=obs.metric.summary_quantile),
         estimate=estimate, lower=lower, upper=upper,
         p_value=r.p_regress, p_adjusted=p_adjusted, n_inputs=r.n_inputs, repeats=r.repeats, method=r.method,
-        segment=p.segment, advice=advice, lower_level=lower_level, upper_level=upper_level,
+        segment=p.segment, advice=advice, family=obs.metric.family, lower_level=lower_level, upper_level=upper_level,
     )
+
+
+def declared_bounds(verdicts: Sequence[BoundVerdict]) -> dict[tuple[str, ...], list[BoundVerdict]]:
+    """The rows grouped by the bound the user declared: one group per bound, and one for all the rows of a
+    categorical bound (its categories, both directions)."""
+    groups: dict[tuple[str, ...], list[BoundVerdict]] = {}
+    for v in verdicts:
+        key = (v.property, v.family) if v.family is not None else (v.property, v.metric_key, v.bound)
+        groups.setdefault(key, []).append(v)
+    return groups
 
 
 _MIRRORED_FORMS = frozenset({"min_rate", "max_decrease", "min_ratio"})

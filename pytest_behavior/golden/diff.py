@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from pytest_behavior.comparison import DRIFT_NOTE, Comparison
-from pytest_behavior.judge import BoundVerdict
+from pytest_behavior.judge import BoundVerdict, Verdict, declared_bounds
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
 from pytest_behavior.report.sanitize import one_line, printable
@@ -62,12 +62,13 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
     overall = [v for v in result.verdicts if v.segment is None]
     in_segments = sum(1 for v in regressed if v.segment is not None)
     segment_note = f" (and {in_segments} in segments)" if in_segments else ""
-    broken = sum(1 for v in regressed if v.segment is None)
+    declared = declared_bounds(overall)  # a categorical bound is one bound, however many category rows it has
+    broken = sum(1 for rows in declared.values() if any(v.verdict is Verdict.REGRESSED for v in rows))
     if result.baseline_outputs is None:  # --behavior-update: the candidate alone, against its absolute bounds
-        headline = (f"behavior regressed: {broken} of {len(overall)} absolute bounds broken{segment_note} by the "
+        headline = (f"behavior regressed: {broken} of {len(declared)} absolute bounds broken{segment_note} by the "
                     f"recorded candidate {result.candidate.label!r}, {len(result.paired_ids)} inputs")
     else:
-        headline = (f"behavior regressed: {broken} of {len(overall)} bounds broken{segment_note}, candidate "
+        headline = (f"behavior regressed: {broken} of {len(declared)} bounds broken{segment_note}, candidate "
                     f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs")
     lines = [headline, "", verdict_table([v for v in result.verdicts if v.segment is None or v.confined])]
     lines += _section(recording_lines(result))

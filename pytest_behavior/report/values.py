@@ -176,11 +176,12 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
         else min(every)
     marked = [(level, decisive) for _, level, decisive in ends if round(level, 9) != base]
     if all(decisive and level > base for level, decisive in marked):
-        what = "decides REGRESSED and is Holm-adjusted as p (adj.) is"
+        what = ("a marked end lies on the side where the bound breaks, at the stricter level the Holm procedure tested "
+                "that row at: it decides REGRESSED, as p (adj.) does")
     else:
-        what = "is a one-sided bound at that level"
-    note = (f"interval: one-sided {percent(base)} bounds (together a {two_sided_name(base)}); an end marked with its "
-            f"own level {what}")
+        what = "a marked end is a one-sided bound at the level shown"
+    note = (f"interval: each end is a one-sided bound; unmarked ends are at {percent(base)} (two unmarked ends "
+            f"make a {two_sided_name(base)}); {what}")
     return IntervalStyle(header="interval (see note)", note=note, base=base, gloss=note)
 
 

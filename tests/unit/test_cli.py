@@ -57,6 +57,16 @@ def test_detect_and_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert "0.400 SD" in run(capsys, "--detect", "40")
 
 
+def test_pass_is_not_planned_at_a_multiplicity_level(capsys: pytest.CaptureFixture[str]) -> None:
+    """The engine's PASS side is a one-sided bound at alpha whatever the family (intersection-union): planning
+    it at alpha / K would quote about 50% more inputs than a test needs."""
+    alone = run(capsys, "--pass", "0.05", "0.03")
+    among = run(capsys, "--pass", "0.05", "0.03", "--bounds", "4", "--segments", "3")
+    row = "paired, arms independent (rho = 0)"
+    assert numbers(among, row) == numbers(alone, row)
+    assert "needs no multiplicity adjustment" in among and "Holm family" not in among
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [(["--binary", "5", "15"], "'5' is not a rate in [0, 1) (did you mean 0.05?)"),

@@ -36,8 +36,9 @@ HOLM_4 = 1 - 0.05 / 4  # the deciding end of the first of 4 bounds Holm tests
 HOLM_3 = 1 - 0.05 / 3
 NOTE_SAME = ("interval: the end that decides REGRESSED is a one-sided 98.75% bound, Holm-adjusted as p (adj.) is; "
              "the other end a one-sided 95% bound")
-NOTE_MARKED = ("interval: one-sided 95% bounds (together a 90% interval); an end marked with its own level decides "
-               "REGRESSED and is Holm-adjusted as p (adj.) is")
+NOTE_MARKED = ("interval: each end is a one-sided bound; unmarked ends are at 95% (two unmarked ends make a 90% "
+               "interval); a marked end lies on the side where the bound breaks, at the stricter level the Holm "
+               "procedure tested that row at: it decides REGRESSED, as p (adj.) does")
 
 
 def verdict(bound: str, outcome: Verdict, estimate: float, lower: float, upper: float, **extra: Any) -> BoundVerdict:
