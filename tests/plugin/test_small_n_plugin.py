@@ -88,7 +88,7 @@ def test_one_input_is_inconclusive_with_the_reason(pytester: pytest.Pytester, ki
     make_project(pytester, marks=MARKS[kind], inputs=["the only question"], repeats=50)
     result = assert_judged_without_error(pytester)
     result.stdout.fnmatch_lines(["*INCONCLUSIVE*"])
-    result.stdout.fnmatch_lines(["*1 input*needs at least 2 inputs*"])
+    result.stdout.fnmatch_lines(["*1 input*needs at least * inputs*"])
 
 
 def test_a_missing_repeat_is_reported_as_a_missing_repeat_not_a_missing_input(pytester: pytest.Pytester) -> None:

@@ -249,7 +249,8 @@ def test_junit_xml_with_hostile_segment_names_parses(hostile: pytest.Pytester) -
     run_hostile(hostile, "--junitxml=junit.xml")
     tree = ET.parse(hostile.path / "junit.xml")  # a raw \x0b, \x00 or ESC in an attribute: not well-formed
     properties = {p.get("name"): p.get("value") for p in tree.iter("property")}
-    names = [n for n in properties if n is not None and n.startswith("behavior:refusal[")]
+    names = [n for n in properties if n is not None and n.startswith("behavior:refusal[")
+             and not n.endswith("_level")]  # each verdict also carries the levels of its interval's ends
     assert len(names) == len(HOSTILE_SEGMENTS)
     assert r"behavior:refusal[vt\x0bnul\x00del\x7f]:max_increase=0.5" in properties
     assert r"behavior:refusal[\x1b[2J\x1b[H\x1b[32m1 passed\x1b[0m]:max_increase=0.5" in properties
