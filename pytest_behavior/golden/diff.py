@@ -32,7 +32,8 @@ def format_change(v: BoundVerdict, style: values.IntervalStyle | None = None) ->
     scale = values.scale_of(v.bound)
     entry = v.to_dict()
     return values.format_estimate(scale, v.estimate), values.format_interval(
-        scale, entry["lower"], entry["upper"], marks=("", "") if style is None else style.marks(entry))
+        scale, entry["lower"], entry["upper"], marks=("", "") if style is None else style.marks(entry),
+        threshold=values.user_threshold(v.bound, v.threshold))
 
 
 def format_p(p: float) -> str:

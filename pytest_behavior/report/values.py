@@ -42,27 +42,57 @@ def format_value(kind: str, value: float | None, *, missing: str = DASH) -> str:
     return f"{100 * value:.1f}%" if kind == "binary" else f"{value:.4g}"
 
 
-def format_estimate(scale: str, value: float | None) -> str:
+def format_estimate(scale: str, value: float | None, *, extra_digits: int = 0) -> str:
     """An estimate (or interval end) in its bound's terms: ``x1.23``, ``+5.0 pts``, ``12.0%``."""
     if value is None or _missing(value):
         return DASH
     if scale == "ratio":
-        return f"x{value:.2f}"
+        return f"x{value:.{2 + extra_digits}f}"
     if scale == "rate":
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:.{1 + extra_digits}f}%"
     if scale == "difference":
-        return f"{100 * value:+.1f} pts"
-    return f"{value:.4g}"
+        return f"{100 * value:+.{1 + extra_digits}f} pts"
+    return f"{value:.{4 + extra_digits}g}"
+
+
+def _shown(scale: str, value: float, extra_digits: int) -> float:
+    """The number a reader sees in `format_estimate`'s text."""
+    if scale == "ratio":
+        return round(value, 2 + extra_digits)
+    if scale in ("rate", "difference"):
+        return round(100 * value, 1 + extra_digits) / 100
+    return float(f"{value:.{4 + extra_digits}g}")
+
+
+def _side(value: float, threshold: float) -> int:
+    return (value > threshold) - (value < threshold)
+
+
+def format_end(scale: str, value: float | None, *, threshold: float | None = None) -> str:
+    """An interval end, with as many more digits as it takes for the printed number to sit on the same side of
+    ``threshold`` as the value (``5.0%`` for 5.01% would read as touching a 5% bound that it clears)."""
+    if value is None or _missing(value) or threshold is None or not math.isfinite(threshold):
+        return format_estimate(scale, value)
+    for extra in range(6):
+        if _side(_shown(scale, value, extra), threshold) == _side(value, threshold):
+            return format_estimate(scale, value, extra_digits=extra)
+    return format_estimate(scale, value, extra_digits=6)
+
+
+def user_threshold(bound: str, threshold: float) -> float:
+    """The threshold on the scale the change is shown on (``max_decrease=0.05`` breaks below -5 points)."""
+    return -threshold if bound.split("=", 1)[0] == "max_decrease" else threshold
 
 
 def format_interval(scale: str, lower: float | None, upper: float | None, *,
-                    marks: tuple[str, str] = ("", "")) -> str:
+                    marks: tuple[str, str] = ("", ""), threshold: float | None = None) -> str:
     """``[x1.10, x1.40]``, ``[+1.0, +9.0] pts``, ``[5.0%, 11.0%]``; empty when neither end is known.
 
-    ``marks`` follow the lower and upper end: ``[+1.0 (98.75%), +9.0] pts``."""
+    ``marks`` follow the lower and upper end: ``[+1.0 (98.75%), +9.0] pts``. With ``threshold`` (on the shown
+    scale, see `user_threshold`) no end is rounded onto or across it: the verdict and the printed interval agree."""
     if _missing(lower) and _missing(upper):
         return ""
-    ends = [format_estimate(scale, v).removesuffix(" pts") + (f" {m}" if m else "")
+    ends = [format_end(scale, v, threshold=threshold).removesuffix(" pts") + (f" {m}" if m else "")
             for v, m in zip((lower, upper), marks, strict=True)]
     return f"[{ends[0]}, {ends[1]}]" + (" pts" if scale == "difference" else "")
 
@@ -189,7 +219,13 @@ def interval_text(entry: Mapping[str, Any], style: IntervalStyle | None = None) 
     """The bracket of a table cell, its ends marked as ``style`` says; ``[–, –]`` when no end is known."""
     scale = entry.get("scale") or scale_of(entry["bound"])
     marks = ("", "") if style is None else style.marks(entry)
-    return format_interval(scale, entry["lower"], entry["upper"], marks=marks) or f"[{DASH}, {DASH}]"
+    return format_interval(scale, entry["lower"], entry["upper"], marks=marks,
+                           threshold=_entry_threshold(entry)) or f"[{DASH}, {DASH}]"
+
+
+def _entry_threshold(entry: Mapping[str, Any]) -> float | None:
+    threshold = entry.get("threshold")
+    return None if threshold is None else user_threshold(str(entry["bound"]), float(threshold))
 
 
 def describe_interval(entry: Mapping[str, Any]) -> str:

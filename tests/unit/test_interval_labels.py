@@ -270,3 +270,17 @@ def test_html_of_an_old_report_reads_its_confidence() -> None:
     text, _ = _html_text(old_report(document(REGRESSED_HOLM)))
     assert "change [90% interval]" in text and "90% interval [+6.3, +14.1] pts" in text
     assert "interval (see note)" not in text
+
+
+@pytest.mark.parametrize(("scale", "lower", "upper", "threshold", "expected"), [
+    ("rate", 0.050103, 0.068, 0.05, "[5.01%, 6.8%]"),  # REGRESSED: the lower end clears a 5% bound
+    ("ratio", 1.33301, 1.37, 1.333, "[x1.33301, x1.37]"),
+    ("rate", 0.03, 0.0504, 0.05, "[3.0%, 5.04%]"),  # INCONCLUSIVE: the upper end is not within
+    ("difference", -0.0801, -0.04999, -0.05, "[-8.0, -4.999] pts"),  # max_decrease=0.05: not beyond -5 points
+    ("rate", 0.04, 0.05, 0.05, "[4.0%, 5.0%]"),  # exactly on the threshold: shown so
+])
+def test_no_end_is_rounded_onto_or_across_the_threshold(scale: str, lower: float, upper: float, threshold: float,
+                                                         expected: str) -> None:
+    from pytest_behavior.report.values import format_interval
+
+    assert format_interval(scale, lower, upper, threshold=threshold) == expected
