@@ -133,12 +133,21 @@ def judge(
         return []
     weights = family_weights([(p.segment, p.observation.metric.family) for p in pending])
     p_values = [p.result.p_regress for p in pending]
-    adjusted = stats.weighted_holm(p_values, weights)
     levels = stats.weighted_holm_levels(p_values, weights, alpha=alpha)
+    adjusted = [_agreeing(p_adj, regressed=p_value < level, alpha=alpha) for p_adj, p_value, level
+                in zip(stats.weighted_holm(p_values, weights), p_values, levels, strict=True)]
     return _mark_confined([
         _verdict(_at_level(p, level, alpha), p_adj, alpha, level=level)
         for p, p_adj, level in zip(pending, adjusted, levels, strict=True)
     ])
+
+
+def _agreeing(p_adjusted: float, *, regressed: bool, alpha: float) -> float:
+    """The adjusted p-value, moved by at most a rounding step so that it is below alpha exactly when the row's
+    p-value is below its level (the decision): both are computed, in different orders of operations."""
+    if regressed:
+        return min(p_adjusted, math.nextafter(alpha, 0.0))
+    return max(p_adjusted, alpha)
 
 
 def family_weights(members: Sequence[tuple[str | None, str | None]]) -> list[float]:
@@ -269,6 +278,13 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
     else:
         verdict = Verdict.INCONCLUSIVE
     estimate, lower, upper = _user_scale(form, r)
+    shown = -p.bound.threshold if form == "max_decrease" else p.bound.threshold
+    mirrored = form in _MIRRORED_FORMS
+    # an end exactly on the threshold stays exactly on it on the user's scale (exp(log(3)) is not 3)
+    if r.lower == oriented_threshold:
+        upper, lower = (shown, lower) if mirrored else (upper, shown)
+    if r.upper == oriented_threshold:
+        lower, upper = (shown, upper) if mirrored else (lower, shown)
     breaking, holding = 1.0 - level, 1.0 - alpha
     lower_level, upper_level = (holding, breaking) if form in _MIRRORED_FORMS else (breaking, holding)
     obs = p.observation

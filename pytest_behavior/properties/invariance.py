@@ -97,7 +97,8 @@ class Invariance(Property):
 
     def twin_metric(self, decision: Decision) -> Metric:
         return Metric(key=f"invariance.{decision.name}", title=f"{decision.name}: twin vs original", kind="binary",
-                      bounds=bounds_from(max_increase=self.max_difference, max_decrease=self.max_difference))
+                      bounds=bounds_from(max_increase=self.max_difference, max_decrease=self.max_difference),
+                      family=f"invariance.{decision.name}")  # one declared two-sided bound: one family member
 
     def flip_metric(self, decision: Decision) -> Metric:
         return Metric(key=f"invariance.{decision.name}.flips", title=f"{decision.name} flips on perturbation",

@@ -240,7 +240,9 @@ def paired_log_ratio_bound(
         raise ValueError(f"baseline {base.shape} and candidate {cand.shape} must have the same shape")
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold!r}")
-    d = np.log(cand).mean(axis=1) - np.log(base).mean(axis=1)
+    # sorted before summing, so that the same outputs in another order give exactly the same mean: identical
+    # outputs must give d_i = 0 exactly, not +-4e-16 that would break ties at a ratio bound of 1
+    d = np.sort(np.log(cand), axis=1).mean(axis=1) - np.sort(np.log(base), axis=1).mean(axis=1)
     n, k = base.shape
     return signed_rank_bound(d, threshold=threshold, alpha=alpha, alpha_lower=alpha_lower, n_inputs=n, repeats=k,
                              method="Wilcoxon signed-rank + Hodges-Lehmann bounds")

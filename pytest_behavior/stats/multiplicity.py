@@ -59,20 +59,23 @@ def weighted_holm_levels(pvalues: Sequence[float], weights: Sequence[float], *, 
     """The level each hypothesis was (or, if kept, would next be) tested at by `weighted_holm` at ``alpha``.
 
     A rejected hypothesis: alpha w_i / W at its step, which its p-value is below. A kept one: alpha w_i / W_J, W_J
-    the weight of all kept hypotheses, which its p-value is at or above. A confidence bound at this level is
-    therefore beyond the threshold exactly for the rejected hypotheses: the bounds shown are compatible with the
-    decisions (for the kept ones these are the compatible bounds of Strassburger & Bretz 2008, Stat Med
-    27:4914; for a rejected one, the bound of the step that rejected it).
+    the weight of all kept hypotheses, which its p-value is at or above. The procedure is stepped here on the
+    p-values themselves (rejected iff p < its level), so the decision and the level cannot disagree by a rounding
+    step; `weighted_holm`'s adjusted values give the same decisions up to that rounding. A confidence bound at
+    this level is therefore beyond the threshold exactly for the rejected hypotheses: the bounds shown are
+    compatible with the decisions (for the kept ones these are the compatible bounds of Strassburger & Bretz
+    2008, Stat Med 27:4914; for a rejected one, the bound of the step that rejected it).
     """
-    adjusted = weighted_holm(pvalues, weights)
-    order = sorted(range(len(adjusted)), key=lambda i: float(pvalues[i]) / weights[i])  # the steps' order
-    rejected = [i for i in order if adjusted[i] < alpha]  # a prefix of the steps: adjusted values only grow
-    kept = [i for i in order if not adjusted[i] < alpha]
-    levels = [0.0] * len(adjusted)
+    order = sorted(range(len(pvalues)), key=lambda i: float(pvalues[i]) / weights[i])  # the steps' order
+    levels = [0.0] * len(pvalues)
     remaining = math.fsum(weights)
-    for index in rejected:
-        levels[index] = alpha * weights[index] / remaining
+    steps = iter(order)
+    for index in steps:
+        level = alpha * weights[index] / remaining
+        levels[index] = level
+        if not float(pvalues[index]) < level:  # the first kept one: every later one is kept too
+            for kept in steps:
+                levels[kept] = alpha * weights[kept] / remaining
+            break
         remaining -= weights[index]
-    for index in kept:
-        levels[index] = alpha * weights[index] / remaining
     return levels
