@@ -185,6 +185,15 @@ class IntervalStyle:
         return "" if self.base is None or round(level, 9) == self.base else f"({percent(level)})"
 
 
+def _procedure(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Which multiplicity adjustment set the levels: Holm at fixed N; Bonferroni over the bounds of a sequential
+    test (its rows carry ``n_max``, the input budget)."""
+    sequential = [row.get("n_max") is not None for row in rows]
+    if sequential and all(sequential):
+        return "Bonferroni"
+    return "Holm (Bonferroni in sequential mode)" if any(sequential) else "Holm"
+
+
 def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
     """The naming of the intervals of these rows (see `IntervalStyle`)."""
     rows = list(entries)
@@ -196,9 +205,10 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
                              gloss=f"{two_sided_name(level)}: a one-sided {percent(level)} bound at each end")
     deciding = {round(level, 9) for _, level, decisive in ends if decisive}
     others = {round(level, 9) for _, level, decisive in ends if not decisive}
+    procedure = _procedure(rows)
     if len(deciding) == 1 and len(others) == 1:
         (decided,), (other,) = deciding, others
-        adjusted = ", Holm-adjusted as p (adj.) is" if decided > other else ""
+        adjusted = f", {procedure}-adjusted as p (adj.) is" if decided > other else ""
         note = (f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound{adjusted}; the "
                 f"other end a one-sided {percent(other)} bound")
         return IntervalStyle(header="interval (see note)", note=note, gloss=note)
@@ -206,8 +216,8 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
         else min(every)
     marked = [(level, decisive) for _, level, decisive in ends if round(level, 9) != base]
     if all(decisive and level > base for level, decisive in marked):
-        what = ("a marked end lies on the side where the bound breaks, at the stricter level the Holm procedure tested "
-                "that row at: it decides REGRESSED, as p (adj.) does")
+        what = (f"a marked end lies on the side where the bound breaks, at the stricter level the {procedure} "
+                "procedure tested that row at: it decides REGRESSED, as p (adj.) does")
     else:
         what = "a marked end is a one-sided bound at the level shown"
     note = (f"interval: each end is a one-sided bound; unmarked ends are at {percent(base)} (two unmarked ends "
@@ -239,7 +249,8 @@ def describe_interval(entry: Mapping[str, Any]) -> str:
         return f"{two_sided_name(lower)} {bracket}"
     decisive = decisive_ends(str(entry["bound"]))
     other = min(level for end, level in _ends(entry).items() if end not in decisive) if len(decisive) == 1 else 0.0
-    named = [f"{end} {percent(level)}" + (" Holm-adjusted" if end in decisive and level > other else "")
+    named = [f"{end} {percent(level)}" + (f" {_procedure([entry])}-adjusted" if end in decisive and level > other
+                                           else "")
              for end, level in _ends(entry).items()]
     return f"interval {bracket} (one-sided bounds: {', '.join(named)})"
 

@@ -284,3 +284,14 @@ def test_no_end_is_rounded_onto_or_across_the_threshold(scale: str, lower: float
     from pytest_behavior.report.values import format_interval
 
     assert format_interval(scale, lower, upper, threshold=threshold) == expected
+
+
+def test_a_sequential_row_names_its_bonferroni_level() -> None:
+    """Sequential mode adjusts by Bonferroni over the test's bounds, not Holm: its rows (with a budget) say so."""
+    from pytest_behavior.report.values import describe_interval, interval_style
+
+    entry = {"bound": "max_increase=0.05", "threshold": 0.05, "estimate": 0.08, "lower": 0.02, "upper": 0.14,
+             "lower_level": 0.9875, "upper_level": 0.95, "n_max": 300}
+    assert describe_interval(entry).endswith("(one-sided bounds: lower 98.75% Bonferroni-adjusted, upper 95%)")
+    assert "Bonferroni-adjusted as p (adj.) is" in interval_style([entry]).note
+    assert "Holm-adjusted" in describe_interval({**entry, "n_max": None})
