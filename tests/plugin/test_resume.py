@@ -38,7 +38,7 @@ from pytest_behavior import Bundle
 
 @pytest.fixture
 def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loopback-resume",
+    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="fake-credential-resume",
                   label="loop", timeout=5)
 """
 

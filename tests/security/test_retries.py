@@ -66,7 +66,7 @@ def retry_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
 
 
 def call(url: str, policy: CallPolicy) -> Completion:
-    bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="sk-loopback-not-a-real-key", label="loop")
+    bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="fake-credential-loopback", label="loop")
     return asyncio.run(call_model(bundle, [{"role": "user", "content": "hello"}], seed=1, policy=policy))
 
 
@@ -101,7 +101,7 @@ def test_a_retry_the_budget_refuses_is_not_sent() -> None:
 
     policy = CallPolicy(timeout_s=20.0, max_attempts=5, backoff_base_s=0.01, backoff_max_s=0.05)
     with running_server(ServerConfig(script=["500"] * 10)) as server, pytest.raises(RetryRefused):
-        bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key="sk-loopback-not-a-real-key",
+        bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key="fake-credential-loopback",
                         label="loop")
         asyncio.run(call_model(bundle, [{"role": "user", "content": "hello"}], seed=1, policy=policy,
                                allow_retry=allow_retry))
@@ -115,12 +115,12 @@ from pytest_behavior import Bundle
 
 @pytest.fixture
 def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="sk-loopback-not-a-key",
+    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="fake-credential-loopback",
                   label="cand", temperature=0.1, timeout=20, num_retries=10)
 
 @pytest.fixture
 def baseline_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="sk-loopback-not-a-key",
+    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="fake-credential-loopback",
                   label="base", temperature=0.2, timeout=20, num_retries=10)
 """
 

@@ -289,7 +289,7 @@ from pytest_behavior import Bundle
 @pytest.fixture
 def candidate_bundle():
     url = os.environ["PB_URL"].replace("http://", "http://proxyuser:" + os.environ["PB_CANARY"] + "@")
-    return Bundle(model="openai/loopback-model", api_base=url, api_key="sk-placeholder-key", label="proxied",
+    return Bundle(model="openai/loopback-model", api_base=url, api_key="fake-credential-placeholder", label="proxied",
                   timeout=20)
 """
 

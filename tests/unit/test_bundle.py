@@ -32,13 +32,13 @@ def test_fingerprint_changes_with_anything_that_determines_behavior(change: dict
 
 
 def test_credentials_never_appear_in_description_or_repr() -> None:
-    bundle = Bundle(**BASE, api_key="sk-secret-value", aws_secret_access_key="aws-secret",
+    bundle = Bundle(**BASE, api_key="fake-credential-secret-value", aws_secret_access_key="aws-secret",
                     api_base="https://user:pw@proxy.example/v1?key=abc&region=eu")
     text = json.dumps(bundle.describe()) + repr(bundle)
-    for secret in ("sk-secret-value", "aws-secret", "pw@", "abc"):
+    for secret in ("fake-credential-secret-value", "aws-secret", "pw@", "abc"):
         assert secret not in text
     assert bundle.describe()["params"]["api_base"] == "https://proxy.example/v1?key=%3Credacted%3E&region=eu"
-    assert bundle.completion_kwargs()["api_key"] == "sk-secret-value"  # still passed to litellm
+    assert bundle.completion_kwargs()["api_key"] == "fake-credential-secret-value"  # still passed to litellm
 
 
 def test_bundle_is_frozen_and_hashable() -> None:
