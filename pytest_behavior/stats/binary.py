@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, special
 from scipy.stats import beta, binom, norm, skew
+from scipy.stats import f as f_dist
 from scipy.stats import t as student_t
 
 from pytest_behavior.stats.result import BoundResult
@@ -247,7 +248,7 @@ def _paired_k1(
     c = int(np.sum((base == 1) & (cand == 0)))
     continuity = 0.0 if threshold == 0.0 else TANGO_CONTINUITY
     lower = _tango_lower(b, c, n, float(norm.isf(alpha_lower)), continuity)
-    upper = tango_bounds(b, c, n, alpha=alpha)[1]
+    upper = _tango_upper(b, c, n, float(norm.isf(alpha)))
     # dual to the lower bound: p < a <=> lower(a) > threshold
     p_score = tango_pvalue(b, c, n, delta=threshold, continuity=continuity)
     if threshold == 0.0:
@@ -390,8 +391,6 @@ def _icc_upper(values: NDArray[np.int64], *, confidence: float = 0.95) -> float:
     random-effects ANOVA F ratio (Searle 1971, "Linear Models", sec. 9.7): (F / F_L - 1) / (F / F_L + k - 1),
     F_L the (1 - confidence) quantile of F(N - 1, N (k - 1)). 1 when there is no within-input variation or too
     few inputs (see `MIN_INPUTS_FOR_ICC`): the conservative value, n_eff = N."""
-    from scipy.stats import f as f_dist
-
     n, k = int(values.shape[0]), int(values.shape[1])
     if n < MIN_INPUTS_FOR_ICC:
         return 1.0

@@ -388,12 +388,11 @@ class CustomDecrease(Kind):
         return [("behavior_property", o) for o in prop.observe(base, cand)], None
 
 
-class CustomRatio(Kind):
-    name, bound, margin, null = "custom min_ratio", "behavior_property(score, min_ratio=0.8)", 0.8, 1.0
+class CustomRatio(LengthRatio):
+    """Lengths drawn as for `LengthRatio` (the candidate ``margin ** multiple`` times as long), judged through a
+    custom property's ``min_ratio``."""
 
-    def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        return grid.length_arms(rng, reps=reps, n=n, k=k, ratio=self.margin ** multiple, noise="lognormal",
-                                ties=False)
+    name, bound, margin, null = "custom min_ratio", "behavior_property(score, min_ratio=0.8)", 0.8, 1.0
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
         prop = CustomProperty.from_marker(score, min_ratio=threshold)
