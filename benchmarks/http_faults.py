@@ -57,9 +57,9 @@ class Run:
 def _sample(url: str, n: int) -> tuple[float, int]:
     """Wall time of sampling n inputs through the engine, and the number of samples collected."""
     from pytest_behavior.bundle import Bundle
-    from pytest_behavior.inputs import resolve_inputs
     from pytest_behavior.sampling.cache import SampleCache
     from pytest_behavior.sampling.runner import SamplingPlan, sample_arms
+    from pytest_behavior.spec.inputs import resolve_inputs
 
     bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench",
                     timeout=CALL_TIMEOUT_S)

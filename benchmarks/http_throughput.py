@@ -118,9 +118,9 @@ async def _raw_rate(url: str, n: int, concurrency: int) -> float:
 
 def engine_rate(url: str, n: int, concurrency: int) -> float:
     from pytest_behavior.bundle import Bundle
-    from pytest_behavior.inputs import resolve_inputs
     from pytest_behavior.sampling.cache import SampleCache
     from pytest_behavior.sampling.runner import SamplingPlan, sample_arms
+    from pytest_behavior.spec.inputs import resolve_inputs
 
     bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench")
     inputs = resolve_inputs([f"engine {i}" for i in range(n)], n=None, seed=0)

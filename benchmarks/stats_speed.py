@@ -6,7 +6,7 @@ rates from better (2%) through A/A (5%) to much worse (20%). Per cell and thresh
 sequential test consumed (mean and 90th percentile) against the fixed N, its decision rates, and the fixed-N
 test (mid-p McNemar / Tango score test + Tango interval, the plugin's three-outcome rule) on the
 same simulated pairs, with the exact analytic power for threshold 0. Two thresholds: 0 ("no change", the
-setting of the reference simulation in STATISTICS.md and tests/unit/test_sequential_power.py) and
+setting of the reference simulation in STATISTICS.md and tests/unit/stats/test_sequential_power.py) and
 δ = 3 points (``max_increase=0.03``). It also derives, from runs with a long budget at the minimum effect,
 the budget the sequential test needs for the fixed test's 80% power at the minimum effect and what it then
 consumes on average.
@@ -86,7 +86,7 @@ def paired_refusals(rng: np.random.Generator, n: int, p1: float) -> tuple[NDArra
 
 
 def fixed_decision(base: NDArray[np.int64], cand: NDArray[np.int64], threshold: float) -> str:
-    """The plugin's rule on one property (pytest_behavior.judge): REGRESSED if p <= alpha, PASS if upper <= t."""
+    """The plugin's rule on one property (pytest_behavior.engine.judge): REGRESSED if p <= alpha, PASS if upper <= t."""
     result = paired_binary_bound(base, cand, threshold=threshold, alpha=ALPHA)
     if result.p_regress <= ALPHA:
         return "REGRESSED"

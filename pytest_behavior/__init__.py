@@ -22,15 +22,15 @@ from pytest_behavior.errors import (
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from pytest_behavior.comparison import Comparison, MetricSummary
-    from pytest_behavior.judge import BoundVerdict, Verdict
+    from pytest_behavior.engine.comparison import Comparison, MetricSummary
+    from pytest_behavior.engine.judge import BoundVerdict, Verdict
     from pytest_behavior.properties.refusal import classify_refusal, is_refusal
 
 _LAZY = {
-    "Comparison": "pytest_behavior.comparison",
-    "MetricSummary": "pytest_behavior.comparison",
-    "BoundVerdict": "pytest_behavior.judge",
-    "Verdict": "pytest_behavior.judge",
+    "Comparison": "pytest_behavior.engine.comparison",
+    "MetricSummary": "pytest_behavior.engine.comparison",
+    "BoundVerdict": "pytest_behavior.engine.judge",
+    "Verdict": "pytest_behavior.engine.judge",
     "classify_refusal": "pytest_behavior.properties.refusal",
     "is_refusal": "pytest_behavior.properties.refusal",
 }

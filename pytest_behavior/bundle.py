@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_behavior.inputs import canonical_json
-from pytest_behavior.records import RecordSet, load_records
-from pytest_behavior.secrets import public_params
+from pytest_behavior.spec.inputs import canonical_json
+from pytest_behavior.spec.records import RecordSet, load_records
+from pytest_behavior.spec.secrets import public_params
 
 BundleKind = Literal["model", "records", "callable"]
 AppFunction = Callable[[Any], Any]

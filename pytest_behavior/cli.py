@@ -26,7 +26,7 @@ the file afterwards, so it shrinks on disk.
 All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
 (k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md). ``--bounds K --segments S``
 divide ``--alpha`` by the test's Holm family, K bounds overall plus K per segment when there are two or more
-segments (as :func:`pytest_behavior.judge.judge` builds it): Holm's first step, a conservative planning level.
+segments (as :func:`pytest_behavior.engine.judge.judge` builds it): Holm's first step, a conservative planning level.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def _binary(base: float, candidate: float, *, rho: float, alpha: float, power: f
 
 
 def _shift(effect: float, *, alpha: float, power: float) -> str:
-    from pytest_behavior.advice import WILCOXON_EFFICIENCY
+    from pytest_behavior.engine.advice import WILCOXON_EFFICIENCY
     from pytest_behavior.stats import n_for_power_mean_shift
 
     n = n_for_power_mean_shift(effect, alpha=alpha, power=power)
@@ -419,7 +419,7 @@ def _cache_command(args: argparse.Namespace) -> str:
 
 
 def _show_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.golden.show import list_golden, load_golden, render_listing, render_show, summarize_golden
+    from pytest_behavior.report.show import list_golden, load_golden, render_listing, render_show, summarize_golden
 
     if args.path.is_dir():
         listed = list_golden(args.path)
@@ -434,8 +434,8 @@ def _show_command(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _card_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.golden.show import golden_files, load_golden
     from pytest_behavior.report.card import behavior_cards, render_cards
+    from pytest_behavior.report.show import golden_files, load_golden
 
     paths = [path for given in args.paths for path in golden_files(given)]
     cards = behavior_cards([(path, load_golden(path)) for path in dict.fromkeys(paths)])
@@ -446,7 +446,7 @@ def _card_command(args: argparse.Namespace) -> tuple[str, int]:
 
 def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
     from pytest_behavior.golden.compare import compare_golden, diff_directories, render_golden_diff
-    from pytest_behavior.golden.show import load_golden
+    from pytest_behavior.report.show import load_golden
 
     a, b = args.baseline, args.candidate
     if a.is_dir() != b.is_dir() and a.exists() and b.exists():

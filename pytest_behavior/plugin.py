@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from pytest_behavior.config.markers import MARKER_DOCS, MARKER_NAMES
+from pytest_behavior.config.session import BehaviorSession
+from pytest_behavior.config.settings import Mode, RunSettings, read_named_bundles, worker_share
 from pytest_behavior.errors import BehaviorError, BehaviorRegression, MarkerError
-from pytest_behavior.markers import MARKER_DOCS, MARKER_NAMES
-from pytest_behavior.session import BehaviorSession
-from pytest_behavior.settings import Mode, RunSettings, read_named_bundles, worker_share
 
 SESSION_KEY = pytest.StashKey[BehaviorSession]()
 PROPERTIES_KEY = pytest.StashKey[tuple[Any, ...]]()
@@ -113,7 +113,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pytest_behavior.secret_guard import SecretGuard  # credentials out of all pytest prints and reports
+    from pytest_behavior.report.secret_guard import SecretGuard  # credentials out of all pytest prints and reports
 
     config.pluginmanager.register(SecretGuard(config), "behavior-secrets")
     for name, doc in MARKER_DOCS.items():
@@ -138,7 +138,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         session.close()
     import sys
 
-    run = sys.modules.get("pytest_behavior.run")
+    run = sys.modules.get("pytest_behavior.engine.run")
     if run is not None:
         run.finish_preload()  # no import may race interpreter shutdown (see run.preload_statistics)
 
@@ -327,7 +327,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.stash[PROPERTIES_KEY] = ()
         choice = item.stash.get(SEQUENTIAL_KEY, None)
         if choice or (choice is None and session.settings.sequential):
-            from pytest_behavior.sequential import sequential_problems
+            from pytest_behavior.engine.sequential import sequential_problems
 
             properties: tuple[Any, ...] = item.stash[PROPERTIES_KEY]
             problems += [(item, problem) for problem in sequential_problems(properties)]
@@ -409,7 +409,7 @@ def _behavior_fixture(settings: RunSettings) -> types.ModuleType:
 
 
 def _behavior(request: pytest.FixtureRequest, candidate_bundle: Any, baseline_bundle: Any) -> Any:
-    from pytest_behavior.fixture import BehaviorFixture
+    from pytest_behavior.config.fixture import BehaviorFixture
 
     node = request.node
     fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], node.stash.get(PROPERTIES_KEY, ()),
@@ -460,7 +460,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 def _judge_outcome(item: pytest.Item, result: Any) -> None:
-    from pytest_behavior.golden.diff import inconclusive_message, render_failure
+    from pytest_behavior.report.failure import inconclusive_message, render_failure
 
     empty = result.candidate.empty_outputs
     if result.mode == "update" and empty:

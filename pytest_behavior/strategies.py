@@ -38,7 +38,6 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from pytest_behavior.names import CULTURES, GENDERS, Gender, pool
 from pytest_behavior.perturb import (
     PERTURBATION_KINDS,
     Casing,
@@ -54,6 +53,7 @@ from pytest_behavior.perturb import (
     Typos,
     Whitespace,
 )
+from pytest_behavior.perturb.names import CULTURES, GENDERS, Gender, pool
 
 __all__ = ["cultures", "filled", "loan_applications", "names", "perturbations", "perturbed"]
 
@@ -64,7 +64,7 @@ LOAN_PURPOSES = (
 
 
 def cultures() -> SearchStrategy[str]:
-    """One of the cultures of `pytest_behavior.names.CULTURES`."""
+    """One of the cultures of `pytest_behavior.perturb.names.CULTURES`."""
     return st.sampled_from(tuple(CULTURES))
 
 

@@ -2,7 +2,7 @@
 
 A is the baseline, B the candidate. Samples pair by input id; the properties are rebuilt from A's recorded
 ``describe()`` dicts (`rebuild_properties`), observed on both arms' recorded outputs and judged exactly as
-the plugin judges a test (`pytest_behavior.judge.judge`: paired statistics, Holm over every bound and
+the plugin judges a test (`pytest_behavior.engine.judge.judge`: paired statistics, Holm over every bound and
 segment). The result is a `Comparison`, so the plugin's own failure diff and verdict table print it.
 
 What cannot be rebuilt from a golden file is skipped with a note: custom ``behavior_property`` markers
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_behavior.comparison import ArmInfo, Comparison, arm_info
+from pytest_behavior.engine.comparison import ArmInfo, Comparison, arm_info
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError, MarkerError
 from pytest_behavior.golden.store import GoldenRecord
-from pytest_behavior.inputs import Input, canonical_json
-from pytest_behavior.output import Output
 from pytest_behavior.properties.base import Property, parse_marker, registered_markers
+from pytest_behavior.spec.inputs import Input, canonical_json
+from pytest_behavior.spec.output import Output
 
 NOT_ARGUMENTS = frozenset({"marker"})
 """Keys of every ``describe()`` dict that are not marker arguments."""
@@ -103,7 +103,7 @@ def compare_golden(
     """
     if not 0 < alpha <= 0.5:
         raise ValueError(f"alpha must be in (0, 0.5], got {alpha:g}")
-    from pytest_behavior.judge import judge
+    from pytest_behavior.engine.judge import judge
 
     notes = _property_notes(baseline, candidate)
     rebuilt = rebuild_properties(baseline.properties)
@@ -213,7 +213,7 @@ class DirectoryPairs:
 
 
 def pair_directories(baseline: Path, candidate: Path) -> DirectoryPairs:
-    from pytest_behavior.golden.show import golden_files
+    from pytest_behavior.report.show import golden_files
 
     base = {p.relative_to(baseline): p for p in golden_files(baseline)}
     cand = {p.relative_to(candidate): p for p in golden_files(candidate)}
@@ -227,7 +227,7 @@ def pair_directories(baseline: Path, candidate: Path) -> DirectoryPairs:
 def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) -> tuple[str, int]:
     """Every file pair of two directories judged; the text and the exit status (2: a pair could not be compared,
     else 1: a regression, else 0). A pass is one line; a regression or an undecided bound shows its diff."""
-    from pytest_behavior.golden.show import load_golden
+    from pytest_behavior.report.show import load_golden
 
     pairs = pair_directories(baseline, candidate)
     sections: list[str] = []
@@ -281,7 +281,7 @@ def _bounds(n: int) -> str:
 
 def render_golden_diff(diff: GoldenDiff) -> str:
     """The plugin's failure diff when something regressed; else the verdict table and the pairing notes."""
-    from pytest_behavior.golden.diff import inconclusive_message, pairing_lines, render_failure, verdict_table
+    from pytest_behavior.report.failure import inconclusive_message, pairing_lines, render_failure, verdict_table
 
     result = diff.comparison
     if result.regressed:

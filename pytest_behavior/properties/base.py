@@ -2,7 +2,7 @@
 
 A property turns outputs into per-output numbers (one or more *metrics*, laid out as
 inputs × repeats) and declares *bounds* on them. Properties never do I/O and never judge:
-the statistics in `pytest_behavior.judge` do that, the same way for every property.
+the statistics in `pytest_behavior.engine.judge` do that, the same way for every property.
 """
 
 from __future__ import annotations

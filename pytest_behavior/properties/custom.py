@@ -1,6 +1,6 @@
 """Custom properties: ``@pytest.mark.behavior_property(fn, ...)`` with the verdicts, diffs and reports of the built-ins.
 
-``fn(output) -> bool | number | category`` is called on every output (a `pytest_behavior.output.Output`, a
+``fn(output) -> bool | number | category`` is called on every output (a `pytest_behavior.spec.output.Output`, a
 ``str`` carrying tool calls, latency and cost). Its bounds decide how the values are judged:
 
 * rates (``max_rate``, ``min_rate``, ``max_increase``, ``max_decrease``): ``fn`` returns a bool — or any value,

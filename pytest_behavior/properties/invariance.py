@@ -209,7 +209,7 @@ def draw_twins(inputs: Sequence[Any], perturbation: Any, *, seed: int) -> tuple[
     ``<id>~twin``; an input the perturbation leaves unchanged gets no twin (it could not show a difference)."""
     import random
 
-    from pytest_behavior.inputs import Input
+    from pytest_behavior.spec.inputs import Input
 
     originals, twins, pairs = [], [], []
     for item in inputs:
@@ -225,7 +225,7 @@ def draw_twins(inputs: Sequence[Any], perturbation: Any, *, seed: int) -> tuple[
 
 def group_of(perturbed: Any) -> str:
     """What a twin changed, coarse enough to group on: ``name -> nigerian``, ``typo``, ``casing + typo``."""
-    from pytest_behavior.names import culture_of
+    from pytest_behavior.perturb.names import culture_of
 
     parts = []
     for change in perturbed.changes:

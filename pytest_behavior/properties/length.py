@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_behavior.errors import MarkerError
-from pytest_behavior.output import Truncation
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
@@ -32,6 +31,7 @@ from pytest_behavior.properties.base import (
     ratio_arg,
     register,
 )
+from pytest_behavior.spec.output import Truncation
 
 UNITS = ("words", "chars", "tokens")
 DEFAULT_TOKENIZER = "o200k_base"
@@ -45,7 +45,7 @@ length of a run without spaces); a cut inside such a run miscounts by at most a 
 def measure_length(text: str, unit: str, tokenizer: str = DEFAULT_TOKENIZER) -> int:
     """Words, characters or tokens; an empty answer counts as 1 so that length ratios stay defined.
 
-    The stored part of a longer output (a golden file's, `pytest_behavior.output.Truncation`) measures as the full
+    The stored part of a longer output (a golden file's, `pytest_behavior.spec.output.Truncation`) measures as the full
     output: its recorded words and characters, and tokens scaled from the stored text by the full length.
     """
     truncated: Truncation | None = getattr(text, "truncated", None)

@@ -13,7 +13,7 @@ recorded as provider-side refusals (``[refused: ...]``) are refusals. Pure Pytho
 
 A refusal shows in how an answer opens and, for a redirect ("Is there anything else ..."), how it ends: the
 detector reads at most the first 12,000 and last 4,000 characters of an answer
-(`pytest_behavior.output.read_window`), so its cost is bounded whatever the length (a 300,000-word answer costs what
+(`spec.output.read_window`), so its cost is bounded whatever the length (a 300,000-word answer costs what
 a 16,000-character one does), answers up to 16,000 characters are read whole, and a golden file's stored part of a
 long answer (its head and tail at the default cap) gives the same label as the full answer.
 
@@ -51,7 +51,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from pytest_behavior.errors import MarkerError
-from pytest_behavior.output import read_window
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
@@ -62,6 +61,7 @@ from pytest_behavior.properties.base import (
     rate_arg,
     register,
 )
+from pytest_behavior.spec.output import read_window
 
 RefusalLabel = Literal["comply", "refuse", "partial"]
 DETECTOR = "layered-2"
@@ -323,7 +323,7 @@ class RefusalBound(Property):
         """Name and version recorded in golden files: comparing against another one is refused."""
         if self.judge_model is None:
             return DETECTOR
-        from pytest_behavior.llm_judge import JUDGE_VERSION
+        from pytest_behavior.engine.llm_judge import JUDGE_VERSION
 
         return f"llm:{self.judge_model} ({JUDGE_VERSION})"
 

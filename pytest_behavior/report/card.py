@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_behavior.golden.show import DASH, clip, quantile, words
 from pytest_behavior.golden.store import GoldenRecord
 from pytest_behavior.report.sanitize import one_line
+from pytest_behavior.report.show import DASH, clip, quantile, words
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.files import remove_stale_temp_files, write_text_atomic
+from pytest_behavior.golden.files import remove_stale_temp_files, write_text_atomic
 
 KEEP_RUNS = 20
 FULL_FLIPPED = 25
@@ -53,7 +53,7 @@ def diff_file_path(run_dir: Path, nodeid: str) -> Path:
 
 def write_diff_file(result: Any, run_dir: Path) -> Path:
     """Write the Markdown diff of ``result`` (a regressed `Comparison`) and return its path."""
-    from pytest_behavior.golden.diff import render_failure, verdict_table
+    from pytest_behavior.report.failure import render_failure, verdict_table
 
     path = diff_file_path(run_dir, result.test)
     if _claim_run_folder(run_dir):

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_behavior.comparison import DRIFT_NOTE
+from pytest_behavior.engine.comparison import DRIFT_NOTE
 from pytest_behavior.report.sanitize import one_line, printable
 from pytest_behavior.report.values import IntervalStyle
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_behavior import comparison
+from pytest_behavior.engine import comparison
 from pytest_behavior.report.values import (
     DASH,
     IntervalStyle,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_behavior.session import BehaviorSession
+from pytest_behavior.config.session import BehaviorSession
 
 if TYPE_CHECKING:
     from pytest_behavior.golden.unused import CollectionScope
@@ -127,7 +127,7 @@ class ReportOutputs:
             self._write("--behavior-report", "verdict report", report_path,
                         lambda target: write_document(document, target))
         if html_path:
-            from pytest_behavior.files import write_text_atomic
+            from pytest_behavior.golden.files import write_text_atomic
             from pytest_behavior.report.html import render_html
 
             self._write("--behavior-html", "HTML report", html_path,

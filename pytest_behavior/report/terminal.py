@@ -68,7 +68,7 @@ def _samples(entry: Mapping[str, Any]) -> Mapping[str, int]:
 
 
 def drift_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
-    from pytest_behavior.comparison import DRIFT_NOTE
+    from pytest_behavior.engine.comparison import DRIFT_NOTE
 
     drifted = [_short(s["nodeid"]) for s in summaries if s.get("provider_drift")]
     return [f"provider drift in {', '.join(drifted)}: {DRIFT_NOTE}"] if drifted else []

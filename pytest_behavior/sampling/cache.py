@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.inputs import canonical_json
+from pytest_behavior.spec.inputs import canonical_json
 
 CacheMode = Literal["use", "refresh", "off"]
 _WHERE_INSTEAD = ("choose a writable directory with --behavior-cache-dir (ini: behavior_cache_dir), "

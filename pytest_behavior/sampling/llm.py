@@ -5,7 +5,7 @@ that selects no behavior test must not pay for it.
 
 No credential leaves this module: every message it raises, every answer it returns (a model or proxy may
 repeat the key it was sent) and every log record of litellm, openai and httpx goes through
-`pytest_behavior.secrets.redact`, which knows the bundle's credentials (headers, nested parameters, URL
+`pytest_behavior.spec.secrets.redact`, which knows the bundle's credentials (headers, nested parameters, URL
 passwords and query keys) and those litellm reads from the environment. The credentials stay wrapped in
 `Secret` in this module's frames, so a traceback showing locals does not print them.
 """
@@ -31,10 +31,10 @@ from typing import Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
-from pytest_behavior.inputs import canonical_json
-from pytest_behavior.output import Output
 from pytest_behavior.sampling.cost import response_cost
-from pytest_behavior.secrets import (
+from pytest_behavior.spec.inputs import canonical_json
+from pytest_behavior.spec.output import Output
+from pytest_behavior.spec.secrets import (
     conceal,
     redact,
     redact_url,

@@ -18,7 +18,6 @@ from typing import Any, Protocol, TypeVar
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorError
-from pytest_behavior.inputs import Input, Message, render_messages
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.cost import estimate_call_usd
@@ -31,6 +30,7 @@ from pytest_behavior.sampling.llm import (
     check_model,
     import_litellm,
 )
+from pytest_behavior.spec.inputs import Input, Message, render_messages
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ invalid_json_rate  0          with json=1, probability of a truncated (unparseab
 decide             (none)     ``loan``: answer ``{"decision": "approve"|"decline", "reason": ...}``; approval is
                               likelier the smaller ``amount`` is against ``income`` (numbers read off
                               the prompt, e.g. "income: 52000")
-penalize           (none)     with ``decide``: comma-separated cultures (`pytest_behavior.names`); a prompt
+penalize           (none)     with ``decide``: comma-separated cultures (`pytest_behavior.perturb.names`); a prompt
                               naming someone of one of them is approved ``penalty`` times as often
 penalty            0.6        see ``penalize``
 latency_ms         0          delay of each answer, in milliseconds
@@ -133,7 +133,7 @@ def _convert(model: str, knob: str, raw: str) -> Any:
         if knob in ("refuse_on", "keys", "penalize"):
             items = tuple(part.strip() for part in raw.split(",") if part.strip())
             if knob == "penalize":
-                from pytest_behavior.names import CULTURES
+                from pytest_behavior.perturb.names import CULTURES
 
                 unknown = [c for c in items if c not in CULTURES]
                 if unknown:
@@ -208,7 +208,7 @@ def _number(prompt: str, field: str) -> float | None:
 
 
 def _names_someone_of(prompt: str, cultures: tuple[str, ...]) -> bool:
-    from pytest_behavior.names import culture_of, find_names
+    from pytest_behavior.perturb.names import culture_of, find_names
 
     return any(culture_of(found) in cultures for _, _, found in find_names(prompt))
 

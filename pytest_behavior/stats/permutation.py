@@ -5,7 +5,7 @@ contribution; the null distribution of any statistic of the swap pattern is enum
 small, else sampled with a seeded generator. Written out rather than through
 ``scipy.stats.permutation_test`` because, for one sample of N units, scipy loops over units in Python:
 at N = 1000 and 2000 permutations that cost 50-200 ms per call, this costs 4-15 ms
-(``benchmarks/stats_speed.py``); p-values agree within Monte-Carlo error (tests/unit/test_stats_extra.py).
+(``benchmarks/stats_speed.py``); p-values agree within Monte-Carlo error (tests/unit/stats/test_stats_extra.py).
 
 Reference: Phipson & Smyth (2010), "Permutation p-values should never be zero", Stat Appl Genet Mol Biol 9:39.
 """

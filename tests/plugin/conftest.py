@@ -7,9 +7,9 @@ import jsonschema  # noqa: F401
 import numpy  # noqa: F401
 import scipy.stats  # noqa: F401
 
-import pytest_behavior.fixture
-import pytest_behavior.golden.diff
+import pytest_behavior.config.fixture
 import pytest_behavior.properties
+import pytest_behavior.report.failure
 import pytest_behavior.report.terminal
 import pytest_behavior.stats.binary
 import pytest_behavior.stats.continuous  # noqa: F401

@@ -30,7 +30,7 @@ def test_names(behavior):
 
 
 def applications(n: int = 240, seed: int = 0) -> list[dict[str, object]]:
-    from pytest_behavior.names import CULTURES
+    from pytest_behavior.perturb.names import CULTURES
 
     rng = random.Random(seed)
     pool = CULTURES["english"]

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from pytest_behavior.output import Output
 from pytest_behavior.properties.tools import ToolSet, check_tool_calls
+from pytest_behavior.spec.output import Output
 from tests.support.shared_data import (
     BFCL_MODELS as MODELS,
 )

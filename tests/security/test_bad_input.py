@@ -14,9 +14,9 @@ import pytest
 
 from pytest_behavior import Bundle
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.inputs import render_prompt, resolve_inputs
 from pytest_behavior.properties.refusal import classify_refusal
 from pytest_behavior.sampling.llm import CallPolicy, call_model
+from pytest_behavior.spec.inputs import render_prompt, resolve_inputs
 from tests.support.openai_server import running_server
 
 pytest_plugins = ["pytester"]
@@ -173,8 +173,8 @@ def test_a_jsonl_line_missing_a_template_field_names_file_and_line(tmp_path: Pat
 def test_the_refusal_detector_reads_a_bounded_window_of_a_huge_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the detector's text work runs on is bounded whatever the answer's length, so its cost is too (the
     timings are `benchmarks/detector_scaling.py`'s: a timed assertion here would flake on a busy machine)."""
-    from pytest_behavior.output import READ_HEAD, READ_TAIL
     from pytest_behavior.properties import refusal
+    from pytest_behavior.spec.output import READ_HEAD, READ_TAIL
 
     seen: list[int] = []
     normalize = refusal._normalize
@@ -315,8 +315,8 @@ def test_power_accepts_a_base_rate_of_zero(tmp_path: Path) -> None:
 
 
 def test_a_stored_part_measures_as_the_full_output_in_every_unit() -> None:
-    from pytest_behavior.output import Output, capped_payload
     from pytest_behavior.properties.length import measure_length
+    from pytest_behavior.spec.output import Output, capped_payload
 
     full = "Hello there, this is one sentence of a long answer. " * 4_000
     stored = Output.from_payload(capped_payload({"text": full}, max_chars=20_000))

@@ -20,8 +20,8 @@ import pytest
 
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, dumps, read_golden, read_golden_file
-from pytest_behavior.inputs import resolve_inputs
-from pytest_behavior.records import load_records
+from pytest_behavior.spec.inputs import resolve_inputs
+from pytest_behavior.spec.records import load_records
 
 pytest_plugins = ["pytester"]
 

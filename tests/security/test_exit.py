@@ -1,7 +1,7 @@
 """The process exits (issue 12, item 4): ``pytest --behavior-update`` over real HTTP printed ``1 passed`` and
 then hung in about a third of the runs.
 
-The cause was the verdict code's preload thread (`pytest_behavior.run.preload_statistics`): a daemon thread
+The cause was the verdict code's preload thread (`pytest_behavior.engine.run.preload_statistics`): a daemon thread
 still importing scipy when the interpreter finalised was frozen holding the import lock, and litellm's client
 finaliser (``AsyncHTTPHandler.__del__``) then imported a module during finalisation and waited forever. A
 hang only shows across a real process exit, so each run is a subprocess: it must exit within `EXIT_WITHIN_S`

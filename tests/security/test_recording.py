@@ -7,7 +7,7 @@ counted and warned about (13). Provider drift is claimed only when a paired chan
 arms with one fingerprint, in every report alike (7). The verdict file exists after every run, also when no behavior
 test ran (9). A bundle named from pyproject leaves the bundle fixtures it replaces unevaluated (10).
 
-The new API (`pytest_behavior.comparison.DRIFT_NOTE`) is imported inside the tests, so that on an older plugin the
+The new API (`engine.comparison.DRIFT_NOTE`) is imported inside the tests, so that on an older plugin the
 end-to-end tests run and fail on the behavior itself.
 """
 
@@ -217,7 +217,7 @@ def test_provider_drift_is_a_paired_change_under_one_fingerprint_worded_alike_ev
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A real drift: the provider behind one model name starts refusing; nothing in the bundle changed."""
-    from pytest_behavior.comparison import DRIFT_NOTE
+    from pytest_behavior.engine.comparison import DRIFT_NOTE
 
     loopback_conftest(pytester)
     pytester.makepyfile(test_spec="""

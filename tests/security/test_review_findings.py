@@ -33,7 +33,7 @@ SECRET_ENV_NAMES = ["AWS_BEARER_TOKEN_BEDROCK", "SNOWFLAKE_JWT", "CIRCLE_OIDC_TO
 
 @pytest.mark.parametrize("name", SECRET_ENV_NAMES)
 def test_an_env_variable_with_a_secret_word_anywhere_in_its_name_is_redacted(name: str) -> None:
-    from pytest_behavior.secrets import redact, remember_environment
+    from pytest_behavior.spec.secrets import redact, remember_environment
 
     value = f"ABSK{uuid.uuid4().hex}"
     remember_environment({name: value})
@@ -41,7 +41,7 @@ def test_an_env_variable_with_a_secret_word_anywhere_in_its_name_is_redacted(nam
 
 
 def test_env_variables_that_hold_no_key_are_not_redacted() -> None:
-    from pytest_behavior.secrets import redact, remember_environment
+    from pytest_behavior.spec.secrets import redact, remember_environment
 
     cwd, cert = f"/home/user/project-{uuid.uuid4().hex[:8]}", f"/etc/ssl/{uuid.uuid4().hex[:8]}/ca.pem"
     word = "developmentonly"  # a plain word under a secret name is not a key
@@ -53,7 +53,7 @@ def test_env_variables_that_hold_no_key_are_not_redacted() -> None:
 
 def test_parameter_names_keep_max_tokens_as_behavior_and_treat_jwt_and_bearer_as_secret() -> None:
     from pytest_behavior import Bundle
-    from pytest_behavior.secrets import is_secret_name
+    from pytest_behavior.spec.secrets import is_secret_name
 
     for name in ("max_tokens", "max_completion_tokens", "max_tokens_per_call", "tokenizer", "top_k", "keywords"):
         assert not is_secret_name(name), name
@@ -124,7 +124,7 @@ def test_a_bedrock_bearer_token_from_the_environment_echoed_by_the_provider_is_r
 
 def test_every_header_value_but_the_public_ones_is_redacted_and_digested() -> None:
     from pytest_behavior import Bundle
-    from pytest_behavior.secrets import Secret, conceal, redact, remember_params
+    from pytest_behavior.spec.secrets import Secret, conceal, redact, remember_params
 
     key, beta = canary("x-client-id"), f"tools-{uuid.uuid4().hex[:12]}"
     params = {"extra_headers": {"X-Client-Id": key, "anthropic-beta": beta, "X-Env": "production"},

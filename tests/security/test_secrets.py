@@ -7,7 +7,7 @@ query string in ``api_base``. A loopback server quotes the whole request (target
 answers (so the key reaches outputs, the cache, golden files and the Markdown diff) and in 400/401 error bodies (so
 it reaches error messages), and every file of the run plus its stdout/stderr is searched for the key.
 
-The new API (`pytest_behavior.secrets.remember`, ...) is imported inside the tests, so that on an older plugin the
+The new API (`pytest_behavior.spec.secrets.remember`, ...) is imported inside the tests, so that on an older plugin the
 end-to-end tests run and fail on the leak itself.
 """
 
@@ -136,7 +136,7 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
 
 
 def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
-    from pytest_behavior.secrets import redact, remember_environment, remember_params
+    from pytest_behavior.spec.secrets import redact, remember_environment, remember_params
 
     token, password, query, basic = (f"tok-{uuid.uuid4().hex}", f"pw-{uuid.uuid4().hex[:10]}/+",
                                      f"q-{uuid.uuid4().hex}", f"basic-{uuid.uuid4().hex[:8]}")
@@ -163,7 +163,7 @@ def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
 
 
 def test_credentials_stay_wrapped_in_the_frames_the_plugin_controls() -> None:
-    from pytest_behavior.secrets import Secret, conceal, reveal
+    from pytest_behavior.spec.secrets import Secret, conceal, reveal
 
     key = canary("frames")
     params = {"api_key": key, "api_base": f"https://proxy.example/v1?key={key}", "temperature": 0.1,
@@ -177,7 +177,7 @@ def test_credentials_stay_wrapped_in_the_frames_the_plugin_controls() -> None:
 
 def test_litellm_and_http_client_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     from pytest_behavior.sampling.llm import import_litellm
-    from pytest_behavior.secrets import remember
+    from pytest_behavior.spec.secrets import remember
 
     import_litellm()
     key = canary("logs")

@@ -53,7 +53,7 @@ from pytest_behavior.stats import (
 # --------------------------------------------------------------------------------------------------
 
 ALPHA = 0.05
-"""One-sided level of every test; REGRESSED iff p_regress <= ALPHA (as in ``pytest_behavior.judge``)."""
+"""One-sided level of every test; REGRESSED iff p_regress <= ALPHA (as in ``pytest_behavior.engine.judge``)."""
 MAX_ERROR = 0.0615
 """Largest acceptable A/A false-alarm / false-PASS rate: upper end of the 99% band around 5% at R = 2000."""
 MIN_ALARM = 0.02
@@ -422,7 +422,7 @@ def run_cell(
         truth["aa"] = aa_truth
         b05 = run(fn, aa, threshold=aa_truth, alpha=ALPHA)
         b025 = run(fn, aa, threshold=aa_truth, alpha=ALPHA / 2)
-        regressed = b05.p < ALPHA  # strict, as pytest_behavior.judge
+        regressed = b05.p < ALPHA  # strict, as pytest_behavior.engine.judge
         rates["aa.alarm"] = Rate.of(regressed)
         rates["aa.mismatch"] = Rate.of(regressed != (b05.lower > aa_truth))
         if cell.kind == "absolute":

@@ -1,4 +1,4 @@
-"""Judge-level acceptance grid of issue 13: ``pytest_behavior.judge.judge`` driven black-box with data of known truth.
+"""Judge-level acceptance grid of issue 13: ``engine.judge.judge`` driven black-box with data of known truth.
 
 ``grid.py`` checks the statistics functions; this module checks what a user gets: the verdicts of ``judge`` (with
 its multiplicity family, segments and small-N handling) for every bound kind, built from the properties' own
@@ -83,7 +83,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 else:
     from . import grid
 
-from pytest_behavior.judge import BoundVerdict, Verdict, judge
+from pytest_behavior.engine.judge import BoundVerdict, Verdict, judge
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.properties.custom import CustomProperty
 from pytest_behavior.properties.invariance import Decision, Invariance, Twin, twin_observations

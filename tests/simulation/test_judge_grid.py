@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pytest_behavior.judge import BoundVerdict, Verdict, judge
+from pytest_behavior.engine.judge import BoundVerdict, Verdict, judge
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.properties.custom import CustomProperty
 from pytest_behavior.properties.length import LengthDistribution

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_behavior.output import Output
 from pytest_behavior.properties.refusal import classify_refusal
+from pytest_behavior.spec.output import Output
 
 DATA_ENV = "BEHAVIOR_SHARED_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[2]

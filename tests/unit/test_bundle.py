@@ -143,7 +143,7 @@ def test_example_bundles_keep_the_fingerprints_their_golden_files_recorded() -> 
 
 
 def test_pyproject_tables_are_checked_naming_table_and_key(tmp_path: Path) -> None:
-    from pytest_behavior.settings import bundle_from_table
+    from pytest_behavior.config.settings import bundle_from_table
 
     with pytest.raises(BehaviorConfigError, match=r"\[tool.pytest_behavior.bundles.next\] in pyproject.toml got an "
                                                   r"unknown key 'sytem' — did you mean 'system'\?"):

@@ -1,0 +1,1 @@
+"""Running a spec: sampling plan to verdicts (judge, sequential mode, counterfactual twins, advice)."""

@@ -1,0 +1,68 @@
+"""Running an ``invariance`` spec: draw the twins, sample originals and twins, judge the pairs.
+
+The sampling, cache, budget, golden files and live baselines are those of any spec (`run_spec`), on the
+originals plus their twins; the verdicts are computed here, with the originals standing for the baseline arm
+and the twins for the candidate, so every report (diff, summary, verdict file) reads them as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from pytest_behavior.config.settings import RunSettings
+from pytest_behavior.engine.comparison import ArmInfo, Comparison
+from pytest_behavior.engine.judge import judge
+from pytest_behavior.engine.run import Spec, run_spec
+from pytest_behavior.properties.invariance import Invariance, draw_twins, twin_observations
+from pytest_behavior.spec.inputs import Input, resolve_inputs
+
+
+async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **run: Any) -> Comparison:
+    """``run``: the keyword arguments of `run_spec` (candidate, baseline, cache, gate, monitor)."""
+    from pytest_behavior.errors import BehaviorConfigError
+
+    if spec.inputs is None:
+        raise BehaviorConfigError("an invariance spec needs inputs to perturb (a list or a dataset path)")
+    n = settings.n if settings.n is not None else spec.n
+    chosen = resolve_inputs(spec.inputs, n=n, seed=settings.seed)
+    originals, twins, pairs = draw_twins(chosen, prop.perturbation, seed=settings.seed)
+    if not pairs:
+        raise BehaviorConfigError(f"the perturbation {prop.perturbation.label()} changed none of the "
+                                  f"{len(chosen)} inputs, so there is nothing to compare")
+    drawn = replace(prop, twins=tuple(pairs))
+    expanded = replace(spec, inputs=[_as_value(i) for i in [*originals, *twins]], n=None, properties=(drawn,))
+    result = await run_spec(expanded, replace(settings, n=None), **run)
+    outputs = result.candidate_outputs
+    kept = [p for p in pairs if p.original_id in outputs and p.twin_id in outputs]
+    if not kept:
+        return result  # nothing sampled (a budget): run_spec has said why
+    observations, note = twin_observations(drawn, kept, outputs, result.baseline_outputs)
+    verdicts = judge(observations, alpha=settings.alpha, segments=[p.group for p in kept])
+    unchanged = len(originals) - len(pairs)
+    notes = [note] if note else []
+    if unchanged:
+        notes.append(f"{unchanged} of {len(originals)} input(s) were left unchanged by the perturbation and have "
+                     "no twin")
+    label = result.candidate.label
+    return replace(
+        result, verdicts=tuple(verdicts), observations=tuple(observations), properties=(drawn,),
+        paired_ids=tuple(p.original_id for p in kept), baseline_only=(), candidate_only=(),
+        # no fingerprint: the two "arms" are one bundle by design, which is not provider drift
+        baseline=ArmInfo(f"{label} on the originals", None, result.candidate.source),
+        candidate=replace(result.candidate, label=f"{label} on the perturbed twins"),
+        baseline_outputs={p.original_id: outputs[p.original_id] for p in kept},
+        candidate_outputs={p.original_id: outputs[p.twin_id] for p in kept},
+        budget_note="; ".join(filter(None, [result.budget_note, *notes])) or None,
+    )
+
+
+def _as_value(item: Input) -> dict[str, Any]:
+    """An input value carrying its id (so the twin keeps ``<id>~twin``) and rendering as before: a string input
+    becomes ``{"input": text}``, which a template or no template renders to the same prompt."""
+    value = dict(item.value) if isinstance(item.value, Mapping) else {"input": item.value}
+    value["id"] = item.id
+    if item.segment is not None:
+        value["segment"] = item.segment
+    return value

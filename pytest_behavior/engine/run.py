@@ -1,0 +1,432 @@
+"""One behavioral spec, end to end: inputs -> samples -> observations -> verdicts -> golden file.
+
+Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.config.fixture`) calls
+`run_spec` and the plugin turns the returned `Comparison` into a pass, a failure or a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import random
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_behavior import __version__
+from pytest_behavior.bundle import Bundle
+from pytest_behavior.config.settings import RunSettings
+from pytest_behavior.engine.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
+from pytest_behavior.engine.judge import judge, judge_sequential
+from pytest_behavior.engine.sequential import BoundKey, SequentialJudge
+from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError, GoldenFileError
+from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
+from pytest_behavior.properties.base import Observation, Property
+from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from pytest_behavior.properties.refusal import RefusalBound
+from pytest_behavior.sampling.budget import BudgetGate
+from pytest_behavior.sampling.cache import SampleCache
+from pytest_behavior.sampling.llm import Completion
+from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
+from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
+from pytest_behavior.spec.output import capped_payload
+
+if TYPE_CHECKING:
+    from pytest_behavior.stats import SequentialResult
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one test asks for: inputs, prompt template, repeats, and the properties of its markers."""
+
+    nodeid: str
+    properties: tuple[Property, ...]
+    inputs: Sequence[InputValue] | str | Path | None
+    template: str | None
+    n: int | None
+    repeats: int
+    sequential: bool = False
+
+
+@dataclass(frozen=True)
+class Baseline:
+    info: ArmInfo
+    outputs: Mapping[str, tuple[str, ...]] | None
+    recorded_inputs: Mapping[str, Any] | None = None  # golden files: the input recorded under each id
+    short: tuple[str, ...] = ()  # records: inputs held with fewer repeats than requested
+
+
+async def run_spec(
+    spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache,
+    gate: BudgetGate | None = None, monitor: SamplingMonitor | None = None,
+) -> Comparison:
+    if spec.repeats < 1:
+        raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
+    inputs, all_ids = _inputs(spec, settings, candidate, baseline)
+    plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
+                        concurrency=settings.concurrency, gate=gate, monitor=monitor,
+                        before_requests=preload_statistics)
+    arms = {"candidate": candidate}
+    if settings.mode == "live":
+        assert baseline is not None
+        arms["baseline"] = baseline
+    golden = None
+    path = golden_path(settings.baseline_golden_dir or settings.golden_dir, spec.nodeid)
+    if settings.mode == "golden":
+        golden = read_golden(path, nodeid=spec.nodeid)
+        _check_compatible(golden, spec, path)
+    progress: SequentialInfo | None = None
+    decisions: Mapping[BoundKey, SequentialResult] | None = None
+    if spec.sequential and settings.mode in ("golden", "live"):
+        inputs = _shuffled(inputs, settings.seed)
+        sampled, progress, decisions = await _sample_sequentially(spec, settings, arms, inputs, plan, cache, golden)
+        inputs = inputs[:progress.n_used]
+    else:
+        sampled = await sample_arms(arms, inputs, plan, cache)
+    inputs, budget_note = _within_budget(settings, inputs, sampled)
+    unpriced = _unpriced_note(gate, arms, sampled)
+    if unpriced is not None:
+        budget_note = unpriced if budget_note is None else f"{budget_note}; {unpriced}"
+    cand = sampled["candidate"]
+    finish_preload()  # the verdict code needs those modules now: never import them from two threads at once
+    base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
+                     root=settings.rootdir)
+    spec = await _with_judgments(spec, cand, base, plan, cache)
+    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions,
+                      all_ids=all_ids)
+    if progress is not None:
+        result = replace(result, sequential=progress)
+    if budget_note is not None:
+        result = replace(result, budget_note=budget_note)
+    if settings.mode == "update":
+        target = golden_path(settings.golden_dir, spec.nodeid)
+        written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
+        result = _with_golden(result, target, written)
+    return result
+
+
+_STATISTICS_MODULES = ("pytest_behavior.stats.binary", "pytest_behavior.stats.continuous",
+                       "pytest_behavior.report.failure")
+_preloading: list[threading.Thread] = []
+
+
+def preload_statistics() -> None:
+    """Import scipy and the verdict code in a background thread while the first samples are in flight.
+
+    Those imports take about half a second of CPU that sampling, mostly waiting on the network, leaves idle;
+    done here they are off the critical path. Once per process; a failure is left for the judge to report.
+
+    The thread is joined before the verdict code runs (`finish_preload`), at the end of the pytest session,
+    and it is not a daemon, so the interpreter joins it before it finalises. A daemon thread still importing
+    at exit is frozen holding the import lock, and any import during finalisation then waits forever (litellm's
+    client finalisers import): the process printed its summary and never exited (issue 12, item 4).
+    """
+    if _preloading or all(name in sys.modules for name in _STATISTICS_MODULES):
+        return
+
+    def load() -> None:
+        for name in _STATISTICS_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="pytest-behavior-preload", daemon=False)
+    _preloading.append(thread)
+    thread.start()
+
+
+def finish_preload() -> None:
+    """Wait for the preload thread, if one is running (idempotent; called before judging and at session end)."""
+    for thread in _preloading:
+        if thread is not threading.current_thread():
+            thread.join()
+
+
+def _unpriced_note(
+    gate: BudgetGate | None, arms: Mapping[str, Bundle], sampled: Mapping[str, ArmSamples]
+) -> str | None:
+    """A dollar budget cannot count calls to a model without a price: say so rather than pretend they were free."""
+    if gate is None or not any(ledger.budget.usd is not None for ledger in gate.ledgers):
+        return None
+    unpriced = [arms[name].label for name, arm in sampled.items() if arms[name].kind == "model" and arm.requested
+                and all(c.cost_usd is None for reps in arm.outputs.values() for c in reps)]
+    if not unpriced:
+        return None
+    return (f"litellm has no price for bundle(s) {', '.join(map(repr, unpriced))}, so the usd budget did not count "
+            "their calls (set input_cost_per_token= and output_cost_per_token= on the Bundle)")
+
+
+def _within_budget(
+    settings: RunSettings, inputs: list[Input], sampled: Mapping[str, ArmSamples]
+) -> tuple[list[Input], str | None]:
+    """The inputs every arm has complete, and what a reviewer must know when a budget stopped sampling.
+
+    A budget stop is not an error: the test is judged on the inputs sampled (its verdict's interval and
+    advice reflect the smaller n). Recording a golden file from part of the inputs would silently shrink
+    the baseline, so ``--behavior-update`` refuses instead.
+    """
+    reason = next((arm.budget_stop for arm in sampled.values() if arm.budget_stop), None)
+    if reason is None:
+        return inputs, None
+    unsampled = {input_id for arm in sampled.values() for input_id in arm.unsampled}
+    kept = [item for item in inputs if item.id not in unsampled]
+    later = ("the cache is off (--behavior-cache=off), so a re-run requests every sample again"
+             if settings.cache_mode == "off" else
+             "the samples that arrived are cached, so a re-run with a larger budget requests only the rest")
+    if settings.mode == "update":
+        raise BudgetExhaustedError(f"{reason}: golden file not written, {len(kept)} of {len(inputs)} inputs were "
+                                   f"sampled ({later})")
+    if not kept:
+        raise BudgetExhaustedError(f"{reason} before any input of this test was sampled; raise the budget "
+                                   "(--behavior-budget, or this test's behavior_budget marker)")
+    return kept, f"{reason}: judged on {len(kept)} of {len(inputs)} inputs ({later})"
+
+
+def _shuffled(inputs: Sequence[Input], seed: int) -> list[Input]:
+    """Sequential tests need the inputs in random order (their guarantee is about the order values come in)."""
+    order = list(inputs)
+    random.Random(f"sequential:{seed}").shuffle(order)
+    return order
+
+
+async def _sample_sequentially(
+    spec: Spec, settings: RunSettings, arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan,
+    cache: SampleCache, golden: GoldenRecord | None,
+) -> tuple[dict[str, ArmSamples], SequentialInfo, Mapping[BoundKey, SequentialResult]]:
+    """Sample until every bound of the spec is decided by its betting test (see `pytest_behavior.engine.sequential`).
+
+    Properties that summarize the whole baseline (the usual key set) get it fixed before the first value:
+    from the golden file, or live from the first `LIVE_REFERENCE_INPUTS` inputs, which are held back and
+    fed once the reference exists.
+    """
+    golden_texts: dict[str, tuple[str, ...]] = {}
+    if golden is not None:
+        wanted = {i.id: i.value for i in inputs}
+        golden_texts = {k: s.texts for k, s in golden.samples.items()
+                        if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])}
+    state = _SequentialState(spec, settings, n_max=len(inputs), golden_texts=golden_texts if golden else None)
+
+    def consume(input_id: str, samples: Mapping[str, tuple[Completion, ...] | None]) -> bool:
+        cand = samples["candidate"]
+        base: tuple[str, ...] | None
+        if golden is not None:
+            base = golden_texts.get(input_id)
+        else:
+            live = samples.get("baseline")
+            base = None if live is None else tuple(c.output() for c in live)
+        if cand is None or (base is None and state.needs_baseline):
+            return state.decided
+        return state.feed(base, tuple(c.output() for c in cand))
+
+    sampled, used = await sample_arms_until(arms, inputs, plan, cache, consume=consume)
+    judge = state.finish()
+    return sampled, SequentialInfo(n_used=used, n_max=len(inputs), stopped_early=used < len(inputs)), judge.results()
+
+
+LIVE_REFERENCE_INPUTS = 20
+
+
+class _SequentialState:
+    """Holds back the first live inputs until the baseline reference exists, then feeds the judge."""
+
+    def __init__(self, spec: Spec, settings: RunSettings, *, n_max: int,
+                 golden_texts: Mapping[str, tuple[str, ...]] | None) -> None:
+        self.spec, self.settings, self.n_max = spec, settings, n_max
+        self.needs_baseline = settings.mode in ("golden", "live")
+        self.held: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
+        self.judge: SequentialJudge | None = self._judge([])  # validates the bounds before any request
+        if golden_texts is not None:
+            self.judge = self._judge([list(texts) for texts in golden_texts.values()])
+        elif any(_needs_reference(prop) for prop in spec.properties):
+            self.judge = None  # live: fixed from the first LIVE_REFERENCE_INPUTS baseline outputs
+
+    def _judge(self, baseline: list[list[str]]) -> SequentialJudge:
+        properties = [prop.with_reference(baseline) for prop in self.spec.properties]
+        return SequentialJudge(properties, has_baseline=self.needs_baseline, alpha=self.settings.alpha,
+                               n_max=self.n_max)
+
+    @property
+    def decided(self) -> bool:
+        return self.judge is not None and self.judge.decided
+
+    def feed(self, base: tuple[str, ...] | None, cand: tuple[str, ...]) -> bool:
+        if self.judge is None:
+            self.held.append((base, cand))
+            if len(self.held) < min(LIVE_REFERENCE_INPUTS, self.n_max):
+                return False
+            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
+            held, self.held = self.held, []
+            return any([self.judge.feed(b, c) for b, c in held])
+        return self.judge.feed(base, cand)
+
+    def finish(self) -> SequentialJudge:
+        """The judge after the last input (also when fewer inputs than the reference needs were fed)."""
+        if self.judge is None:
+            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
+            for b, c in self.held:
+                self.judge.feed(b, c)
+        return self.judge
+
+
+def _needs_reference(prop: Property) -> bool:
+    return type(prop).with_reference is not Property.with_reference
+
+
+def _inputs(
+    spec: Spec, settings: RunSettings, candidate: Bundle, baseline: Bundle | None
+) -> tuple[list[Input], frozenset[str]]:
+    """The spec's inputs (a seeded subset of ``n``) and the ids of all of them (a golden id outside that set is
+    stale; one outside the subset is not). Without inputs: the records being replayed (both arms' union)."""
+    n = settings.n if settings.n is not None else spec.n
+    if spec.inputs is not None:
+        everything = resolve_inputs(spec.inputs, n=None, seed=settings.seed)
+        return subset(everything, n=n, seed=settings.seed), frozenset(i.id for i in everything)
+    if candidate.records is not None:
+        union = {item.id: item for item in candidate.records.inputs}
+        if baseline is not None and baseline.records is not None:
+            union.update((item.id, item) for item in baseline.records.inputs if item.id not in union)
+        return subset(list(union.values()), n=n, seed=settings.seed), frozenset(union)
+    raise BehaviorConfigError("behavior.sample() needs inputs (a list or a dataset path) unless the candidate "
+                              "bundle replays records")
+
+
+def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
+    repeats = golden.settings.get("repeats", 1)
+    if repeats != spec.repeats:
+        raise GoldenFileError(
+            f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
+            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+    detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
+    if detector is not None and detector != ours:
+        raise GoldenFileError(
+            f"golden file {path} was judged with refusal detector {detector!r}, this test uses {ours!r}; "
+            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+
+
+def refusal_detector(spec: Spec) -> str:
+    """The refusal detector (name and version) this spec judges with: its refusal_bound's, else the default."""
+    return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
+
+
+async def _with_judgments(spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan,
+                          cache: SampleCache) -> Spec:
+    """Properties whose detector is an LLM judge get every output of both arms labelled first (cached)."""
+    if not any(isinstance(p, RefusalBound) and p.judge_model is not None for p in spec.properties):
+        return spec
+    from pytest_behavior.engine.llm_judge import judge_outputs
+
+    texts = [c.text for reps in cand.outputs.values() for c in reps]
+    if base is not None and base.outputs is not None:
+        texts += [str(t) for reps in base.outputs.values() for t in reps]
+    properties = []
+    for prop in spec.properties:
+        if isinstance(prop, RefusalBound) and prop.judge_model is not None:
+            prop = prop.with_judgments(await judge_outputs(prop.judge_model, texts, plan=plan, cache=cache))
+        properties.append(prop)
+    return replace(spec, properties=tuple(properties))
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _baseline(
+    live: ArmSamples | None, golden: GoldenRecord | None, path: Path, *, baseline_kind: str | None, root: Path
+) -> Baseline | None:
+    if live is not None:
+        outputs = {k: tuple(c.output() for c in v) for k, v in live.outputs.items()}
+        source = "records" if live.missing or baseline_kind == "records" else "live"
+        return Baseline(_arm_info(live, source), outputs, short=live.short)
+    if golden is not None:
+        outputs = {k: s.texts for k, s in golden.samples.items()}
+        label = str(golden.bundle.get("label", "golden"))
+        fingerprint = golden.bundle.get("fingerprint")
+        payloads = [p for s in golden.samples.values() for p in s.outputs]
+        info = arm_info(label, None if fingerprint is None else str(fingerprint), _display_path(path, root), payloads)
+        return Baseline(info, outputs, {k: s.input for k, s in golden.samples.items()})
+    return None
+
+
+def _compare(
+    spec: Spec, settings: RunSettings, inputs: Sequence[Input], cand: ArmSamples, base: Baseline | None,
+    *, candidate_source: str, sequential: Mapping[BoundKey, SequentialResult] | None = None,
+    all_ids: frozenset[str] | None = None,
+) -> Comparison:
+    cand_texts = {k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}
+    base_texts = None if base is None else base.outputs
+    recorded = None if base is None else base.recorded_inputs
+    changed = tuple(
+        i.id for i in inputs
+        if recorded is not None and i.id in recorded and canonical_json(recorded[i.id]) != canonical_json(i.value)
+    )
+
+    def has_base(input_id: str) -> bool:
+        return base_texts is None or (input_id in base_texts and input_id not in changed)
+
+    paired = tuple(i.id for i in inputs if i.id in cand_texts and has_base(i.id))
+    candidate_only = tuple(i.id for i in inputs if i.id in cand_texts and not has_base(i.id) and i.id not in changed)
+    baseline_only = tuple(i.id for i in inputs if i.id not in cand_texts and has_base(i.id))
+    wanted = all_ids if all_ids is not None else {i.id for i in inputs}
+    stale = () if recorded is None else tuple(k for k in recorded if k not in wanted)
+    if not paired:
+        raise BehaviorConfigError(
+            f"no input has samples on {'both sides' if base else 'the candidate'}: check that the spec's inputs "
+            "and the baseline's share ids (records bundles replay only the repeats they hold), or re-record "
+            "the golden file with --behavior-update"
+        )
+    segment_of = {i.id: i.segment for i in inputs}
+    observations: list[tuple[str, Observation]] = []
+    for prop in spec.properties:
+        b = None if base_texts is None else [base_texts[i] for i in paired]
+        observations += [(prop.marker_name, o) for o in prop.observe(b, [cand_texts[i] for i in paired])]
+    return Comparison(
+        test=spec.nodeid, mode=settings.mode,
+        candidate=_arm_info(cand, candidate_source),
+        baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
+        baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
+        short_ids=(*cand.short, *(() if base is None else base.short)),
+        verdicts=tuple(
+            judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired]) if sequential is None
+            else judge_sequential(observations, sequential, alpha=settings.alpha)
+        ),
+        candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
+        observations=tuple(observations),
+    )
+
+
+def _arm_info(arm: ArmSamples, source: str) -> ArmInfo:
+    payloads = [c.to_payload() for reps in arm.outputs.values() for c in reps]
+    return arm_info(arm.label, arm.fingerprint, source, payloads, requested=arm.requested, cached=arm.cached)
+
+
+def _record(
+    spec: Spec, settings: RunSettings, bundle: Bundle, inputs: Sequence[Input], arm: ArmSamples
+) -> GoldenRecord:
+    samples = {
+        item.id: GoldenSample(input=item.value, segment=item.segment,
+                              outputs=tuple(capped_payload(c.to_payload(), max_chars=settings.max_stored_chars)
+                                            for c in arm.outputs[item.id]))
+        for item in inputs if item.id in arm.outputs
+    }
+    return GoldenRecord(
+        test=spec.nodeid,
+        bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
+        settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
+        properties=tuple(p.describe() for p in spec.properties),
+        detectors={"refusal": refusal_detector(spec)},
+        plugin_version=__version__,
+        recorded_at=dt.date.today().isoformat(),
+        samples=samples,
+    )
+
+
+def _with_golden(result: Comparison, path: Path, written: bool) -> Comparison:
+    return replace(result, golden_path=path, golden_written=written)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.spec.inputs import Input, input_id, render_messages, render_prompt, resolve_inputs
+
+
+def test_ids_are_content_hashes_unless_given() -> None:
+    assert input_id("hello") == input_id("hello") != input_id("hello!")
+    assert input_id({"id": 7, "text": "x"}) == "7"
+    assert input_id({"text": "x", "b": 1}) == input_id({"b": 1, "text": "x"})
+
+
+def test_datasets_in_jsonl_json_and_csv(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "1", "text": "hi", "segment": "fr"}\n\n"plain"\n')
+    (tmp_path / "a.json").write_text(json.dumps([{"id": "1", "text": "hi"}]))
+    (tmp_path / "a.csv").write_text("id,text,segment\n1,hi,de\n2,yo,en\n")
+    jsonl = resolve_inputs(tmp_path / "a.jsonl", n=None, seed=0)
+    assert jsonl[0].id == "1" and jsonl[0].segment == "fr" and jsonl[1].value == "plain"
+    assert resolve_inputs(str(tmp_path / "a.json"), n=None, seed=0)[0].value == {"id": "1", "text": "hi"}
+    assert [i.segment for i in resolve_inputs(tmp_path / "a.csv", n=None, seed=0)] == ["de", "en"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [([], "got no inputs"), (["a", "a"], "share the id"), ([1], "must be a string or an object"),
+     ("just one string", "single string"), ("missing.jsonl", "does not exist")],
+)
+def test_bad_inputs_are_clear_errors(inputs: object, message: str) -> None:
+    with pytest.raises(BehaviorConfigError, match=message):
+        resolve_inputs(inputs, n=None, seed=0)  # type: ignore[arg-type]
+
+
+def test_bad_dataset_lines_name_the_line(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text('"ok"\n{broken\n')
+    with pytest.raises(BehaviorConfigError, match=r"d.jsonl:2: invalid JSON"):
+        resolve_inputs(tmp_path / "d.jsonl", n=None, seed=0)
+
+
+def test_subset_is_seeded_stable_and_keeps_order() -> None:
+    values = [f"q{i}" for i in range(100)]
+    first = resolve_inputs(values, n=10, seed=3)
+    assert [i.id for i in first] == [i.id for i in resolve_inputs(values, n=10, seed=3)]
+    assert [i.id for i in first] != [i.id for i in resolve_inputs(values, n=10, seed=4)]
+    order = [values.index(i.value) for i in first]
+    assert order == sorted(order) and len(first) == 10
+
+
+def test_prompt_rendering() -> None:
+    item = Input(id="1", value={"text": "late order", "tier": "pro"})
+    assert render_prompt("[{tier}] {text}", item) == "[pro] late order"
+    assert render_prompt(None, item) == "late order"
+    assert render_prompt("Q: {input}", Input(id="2", value="hi")) == "Q: hi"
+    with pytest.raises(BehaviorConfigError, match="needs field 'name'"):
+        render_prompt("{name}", item)
+    with pytest.raises(BehaviorConfigError, match="not a valid format string"):
+        render_prompt("{", item)
+    with pytest.raises(BehaviorConfigError, match="without an 'input'"):
+        render_prompt(None, Input(id="3", value={"body": "x"}))
+    assert render_messages(system="S", template=None, item=Input(id="2", value="hi")) == [
+        {"role": "system", "content": "S"}, {"role": "user", "content": "hi"}]
+
+
+def test_csv_cells_missing_or_extra_are_errors_and_an_empty_cell_is_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("id,text\n1,\n2\n")
+    with pytest.raises(BehaviorConfigError, match=r"rows.csv:3: data row 2 has no value for column 'text'"):
+        resolve_inputs(path, n=None, seed=0)
+    path.write_text("id,text\n1,\n")
+    assert resolve_inputs(path, n=None, seed=0)[0].value == {"id": "1", "text": ""}
+    path.write_text("id,id\n1,2\n")
+    with pytest.raises(BehaviorConfigError, match="names column 'id' twice"):
+        resolve_inputs(path, n=None, seed=0)
