@@ -1,0 +1,344 @@
+"""The package's architecture rules (DESIGN.md), asserted by reading every module's imports with `ast`.
+
+Every ``import`` and ``from ... import`` counts, wherever it is written: at module level, inside a function, under
+``if TYPE_CHECKING:``. ``from pkg import name`` counts as importing the module ``pkg.name`` when there is one, else
+``pkg``. A failure names the module, the line and the import that break the rule.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import pytest_behavior
+
+PACKAGE = "pytest_behavior"
+ROOT = Path(pytest_behavior.__file__).parent
+HEAVY = frozenset({"numpy", "scipy", "litellm", "deepdiff", "jsonschema", "tabulate", "hypothesis"})
+"""Third-party packages that cost a noticeable part of a second (or seconds) to import."""
+LITELLM_IMPORT_POINT = f"{PACKAGE}.sampling.litellm_loader"
+"""The one module that imports litellm; the rest of the package asks it (`import_litellm`)."""
+PLUGIN_MAX_LINES = 200
+MODULE_MAX_LINES = 450
+
+
+# ---- reading the imports ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported name: ``importer`` (a package module) imports ``target`` (a dotted module name)."""
+
+    importer: str
+    target: str
+    line: int
+    statement: str
+    at_import_time: bool  # runs when the importer is imported (module level, not in a function or TYPE_CHECKING)
+
+    def __str__(self) -> str:
+        return f"{self.importer} line {self.line}: `{self.statement}`"
+
+
+def modules_under(root: Path, package: str) -> dict[str, Path]:
+    """Every module of the package, by dotted name (a package by its own name, for its ``__init__.py``)."""
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = [package, *path.relative_to(root).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _import_nodes(body: list[ast.stmt], *, at_import_time: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Every import statement under ``body``, and whether it runs when the module is imported."""
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, at_import_time
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _import_nodes(node.body, at_import_time=False)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _import_nodes(node.body, at_import_time=False)
+            yield from _import_nodes(node.orelse, at_import_time=at_import_time)
+        else:  # a class body, try/except, with, for, while, if, match: the statements one level down
+            for child in ast.iter_child_nodes(node):
+                inner = [child] if isinstance(child, ast.stmt) else [  # an except handler's or a case's body
+                    s for s in ast.iter_child_nodes(child) if isinstance(s, ast.stmt)]
+                yield from _import_nodes(inner, at_import_time=at_import_time)
+
+
+def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Import]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_package = path.name == "__init__.py"
+    found = []
+    for node, at_import_time in _import_nodes(tree.body, at_import_time=True):
+        statement = ast.unparse(node)
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                source = ".".join([*base, node.module] if node.module else base)
+            else:
+                source = node.module or ""
+            targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source
+                       for alias in node.names]
+        found += [Import(module, target, node.lineno, statement, at_import_time) for target in targets]
+    return found
+
+
+def owning_module(target: str, known: Mapping[str, Path]) -> str | None:
+    """The package module an imported name belongs to (``pkg.mod.name`` -> ``pkg.mod``); None outside the package."""
+    while target:
+        if target in known:
+            return target
+        target = target.rpartition(".")[0]
+    return None
+
+
+@dataclass(frozen=True)
+class Package:
+    modules: Mapping[str, Path]
+    imports: tuple[Import, ...]
+
+    @classmethod
+    def read(cls, root: Path, name: str) -> Package:
+        modules = modules_under(root, name)
+        return cls(modules, tuple(i for m, p in modules.items() for i in read_imports(m, p, modules)))
+
+    def internal(self) -> Iterator[tuple[Import, str]]:
+        """Imports of another module of the package, with that module."""
+        for item in self.imports:
+            target = owning_module(item.target, self.modules)
+            if target is not None and target != item.importer:
+                yield item, target
+
+    def external(self, top_level: str) -> list[Import]:
+        return [i for i in self.imports if i.target.split(".")[0] == top_level]
+
+    def cycles(self) -> list[tuple[list[str], list[Import]]]:
+        """Each group of modules that import each other (a strongly connected component), with one import
+        cycle through it; empty when the imports form a DAG."""
+        edges: dict[str, dict[str, Import]] = {m: {} for m in self.modules}
+        for item, target in self.internal():
+            edges[item.importer].setdefault(target, item)
+        return [(group, _cycle_through(group, edges)) for group in _strongly_connected(edges) if len(group) > 1]
+
+    def loaded_with(self, module: str) -> dict[str, Import | None]:
+        """The package modules that importing ``module`` runs, each with the import that first brings it in
+        (their parent packages too, as Python runs them)."""
+        imports_of: dict[str, list[tuple[Import, str]]] = {}
+        for item, target in self.internal():
+            if item.at_import_time:
+                imports_of.setdefault(item.importer, []).append((item, target))
+        loaded: dict[str, Import | None] = {}
+        pending: list[tuple[str, Import | None]] = [(module, None)]
+        while pending:
+            name, via = pending.pop()
+            parents = [".".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
+            for candidate in [*parents, name]:
+                if candidate in loaded or candidate not in self.modules:
+                    continue
+                loaded[candidate] = via
+                pending += [(target, item) for item, target in imports_of.get(candidate, [])]
+        return loaded
+
+
+def _strongly_connected(edges: Mapping[str, Mapping[str, Import]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (no recursion limit on a deep chain)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(edges[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(sorted(group))
+    return groups
+
+
+def _cycle_through(group: list[str], edges: Mapping[str, Mapping[str, Import]]) -> list[Import]:
+    """The shortest cycle from the group's first module back to it, as the imports that make it."""
+    start, members = group[0], set(group)
+    came_from: dict[str, Import] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target, item in edges[node].items():
+                if target not in members or target in came_from:
+                    continue
+                came_from[target] = item
+                if target == start:
+                    path, at = [], start
+                    while True:
+                        path.append(came_from[at])
+                        at = came_from[at].importer
+                        if at == start:
+                            return path[::-1]
+                following.append(target)
+        frontier = following
+    raise AssertionError(f"no cycle through {start} in its strongly connected group {group}")
+
+
+def _listing(imports: list[Import]) -> str:
+    return "\n".join(f"  {line}" for line in dict.fromkeys(map(str, imports)))
+
+
+@pytest.fixture(scope="module")
+def package() -> Package:
+    return Package.read(ROOT, PACKAGE)
+
+
+# ---- the rules ----------------------------------------------------------------------------------------------------
+
+
+def test_no_import_cycle_among_the_package_modules(package: Package) -> None:
+    cycles = package.cycles()
+    shown = "\n".join(f"{len(group)} modules import each other ({', '.join(group)}); one cycle:\n{_listing(cycle)}"
+                      for group, cycle in cycles)
+    assert not cycles, f"import cycles (imports inside functions count too):\n{shown}"
+
+
+def _imports_between(package: Package, importer_prefix: str, forbidden: tuple[str, ...]) -> list[Import]:
+    return [item for item, target in package.internal()
+            if item.importer.startswith(importer_prefix) and target.startswith(forbidden)]
+
+
+def test_golden_holds_data_and_imports_nothing_of_report(package: Package) -> None:
+    found = _imports_between(package, f"{PACKAGE}.golden", (f"{PACKAGE}.report",))
+    assert not found, f"golden/ holds data, not rendering; it must not import report/:\n{_listing(found)}"
+
+
+def test_stats_imports_nothing_of_the_package_but_stats(package: Package) -> None:
+    found = [item for item, target in package.internal() if item.importer.startswith(f"{PACKAGE}.stats")
+             and not target.startswith(f"{PACKAGE}.stats")]
+    assert not found, f"stats/ is pure functions and imports nothing of the package but stats/:\n{_listing(found)}"
+
+
+def test_properties_import_nothing_of_sampling_or_engine(package: Package) -> None:
+    found = _imports_between(package, f"{PACKAGE}.properties", (f"{PACKAGE}.sampling", f"{PACKAGE}.engine"))
+    assert not found, ("properties/ measure outputs: they import nothing of sampling/ or engine/ (an LLM-judged "
+                       f"property declares a `JudgeRequest`, the engine obtains the labels):\n{_listing(found)}")
+
+
+def test_only_the_litellm_import_point_imports_litellm(package: Package) -> None:
+    found = [item for item in package.external("litellm") if item.importer != LITELLM_IMPORT_POINT]
+    assert LITELLM_IMPORT_POINT in package.modules, f"{LITELLM_IMPORT_POINT} is gone; update this test"
+    assert not found, (f"litellm is imported in one place, {LITELLM_IMPORT_POINT} (call its `import_litellm`):\n"
+                       f"{_listing(found)}")
+
+
+def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: Package) -> None:
+    loaded = package.loaded_with(f"{PACKAGE}.plugin")
+    heavy = [item for item in package.imports if item.importer in loaded and item.at_import_time
+             and item.target.split(".")[0] in HEAVY]
+    chains = []
+    for item in heavy:
+        chain, via = [str(item)], loaded[item.importer]
+        while via is not None:
+            chain.append(str(via))
+            via = loaded[via.importer]
+        chains.append("\n    imported by ".join(chain))
+    assert not heavy, ("plugin.py must import nothing heavy at module level, also through the package modules it "
+                       f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
+                       + "\n  ".join(chains))
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_plugin_is_wiring_only(package: Package) -> None:
+    lines = _lines(package.modules[f"{PACKAGE}.plugin"])
+    assert lines <= PLUGIN_MAX_LINES, (f"pytest_behavior/plugin.py has {lines} lines (at most {PLUGIN_MAX_LINES}): "
+                                       "it wires options, fixtures and hooks; logic goes to the rooms it calls")
+
+
+def test_no_module_is_a_monolith(package: Package) -> None:
+    over = {str(path.relative_to(ROOT.parent)): n for path in package.modules.values()
+            if (n := _lines(path)) > MODULE_MAX_LINES}
+    assert not over, (f"modules over {MODULE_MAX_LINES} lines (split them by concept): "
+                      + ", ".join(f"{name} ({n})" for name, n in sorted(over.items())))
+
+
+# ---- the reading itself, on a small package -----------------------------------------------------------------------
+
+
+def _write(root: Path, files: Mapping[str, str]) -> Package:
+    for name, text in files.items():
+        path = root / "pkg" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return Package.read(root / "pkg", "pkg")
+
+
+def test_a_cycle_through_an_import_inside_a_function_is_found_and_named(tmp_path: Path) -> None:
+    package = _write(tmp_path, {
+        "__init__.py": "",
+        "a.py": "from pkg.sub import b\n",
+        "sub/__init__.py": "",
+        "sub/b.py": "import os\n\ndef f():\n    from pkg import c\n",
+        "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\n",
+        "d.py": "from pkg.a import thing\n",
+    })
+    [(group, cycle)] = package.cycles()
+    assert group == ["pkg.a", "pkg.c", "pkg.sub.b"]
+    assert [(i.importer, i.line) for i in cycle] == [("pkg.a", 1), ("pkg.sub.b", 4), ("pkg.c", 3)]
+    assert str(cycle[1]) == "pkg.sub.b line 4: `from pkg import c`"
+
+
+def test_module_level_imports_are_told_from_deferred_ones(tmp_path: Path) -> None:
+    package = _write(tmp_path, {
+        "__init__.py": "",
+        "plugin.py": "import pkg.light\n",
+        "light.py": ("from typing import TYPE_CHECKING\nimport json\nif TYPE_CHECKING:\n    import numpy\n"
+                     "else:\n    import re\ntry:\n    from . import lazy\nexcept ImportError:\n    pass\n"
+                     "class C:\n    import tabulate\n\ndef f():\n    import scipy\n"),
+        "lazy.py": "import litellm.utils\n",
+        "unused.py": "import hypothesis\n",
+    })
+    loaded = package.loaded_with("pkg.plugin")
+    assert set(loaded) == {"pkg", "pkg.plugin", "pkg.light", "pkg.lazy"}
+    at_import = {i.target for i in package.imports if i.importer in loaded and i.at_import_time}
+    assert at_import == {"pkg.light", "typing", "json", "re", "pkg.lazy", "tabulate", "litellm.utils"}
+    assert [i.importer for i in package.external("litellm")] == ["pkg.lazy"]
+    assert not package.cycles()
