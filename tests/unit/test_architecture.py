@@ -56,7 +56,8 @@ def modules_under(root: Path, package: str) -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _import_nodes(body: list[ast.stmt], *, at_import_time: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
@@ -71,8 +72,13 @@ def _import_nodes(body: list[ast.stmt], *, at_import_time: bool) -> Iterator[tup
             yield from _import_nodes(node.orelse, at_import_time=at_import_time)
         else:  # a class body, try/except, with, for, while, if, match: the statements one level down
             for child in ast.iter_child_nodes(node):
-                inner = [child] if isinstance(child, ast.stmt) else [  # an except handler's or a case's body
-                    s for s in ast.iter_child_nodes(child) if isinstance(s, ast.stmt)]
+                inner = (
+                    [child]
+                    if isinstance(child, ast.stmt)
+                    else [  # an except handler's or a case's body
+                        s for s in ast.iter_child_nodes(child) if isinstance(s, ast.stmt)
+                    ]
+                )
                 yield from _import_nodes(inner, at_import_time=at_import_time)
 
 
@@ -91,8 +97,9 @@ def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Imp
                 source = ".".join([*base, node.module] if node.module else base)
             else:
                 source = node.module or ""
-            targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source
-                       for alias in node.names]
+            targets = [
+                f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source for alias in node.names
+            ]
         found += [Import(module, target, node.lineno, statement, at_import_time) for target in targets]
     return found
 
@@ -233,14 +240,19 @@ def package() -> Package:
 
 def test_no_import_cycle_among_the_package_modules(package: Package) -> None:
     cycles = package.cycles()
-    shown = "\n".join(f"{len(group)} modules import each other ({', '.join(group)}); one cycle:\n{_listing(cycle)}"
-                      for group, cycle in cycles)
+    shown = "\n".join(
+        f"{len(group)} modules import each other ({', '.join(group)}); one cycle:\n{_listing(cycle)}"
+        for group, cycle in cycles
+    )
     assert not cycles, f"import cycles (imports inside functions count too):\n{shown}"
 
 
 def _imports_between(package: Package, importer_prefix: str, forbidden: tuple[str, ...]) -> list[Import]:
-    return [item for item, target in package.internal()
-            if item.importer.startswith(importer_prefix) and target.startswith(forbidden)]
+    return [
+        item
+        for item, target in package.internal()
+        if item.importer.startswith(importer_prefix) and target.startswith(forbidden)
+    ]
 
 
 def test_golden_holds_data_and_imports_nothing_of_report(package: Package) -> None:
@@ -249,28 +261,37 @@ def test_golden_holds_data_and_imports_nothing_of_report(package: Package) -> No
 
 
 def test_stats_imports_nothing_of_the_package_but_stats(package: Package) -> None:
-    found = [item for item, target in package.internal() if item.importer.startswith(f"{PACKAGE}.stats")
-             and not target.startswith(f"{PACKAGE}.stats")]
+    found = [
+        item
+        for item, target in package.internal()
+        if item.importer.startswith(f"{PACKAGE}.stats") and not target.startswith(f"{PACKAGE}.stats")
+    ]
     assert not found, f"stats/ is pure functions and imports nothing of the package but stats/:\n{_listing(found)}"
 
 
 def test_properties_import_nothing_of_sampling_or_engine(package: Package) -> None:
     found = _imports_between(package, f"{PACKAGE}.properties", (f"{PACKAGE}.sampling", f"{PACKAGE}.engine"))
-    assert not found, ("properties/ measure outputs: they import nothing of sampling/ or engine/ (an LLM-judged "
-                       f"property declares a `JudgeRequest`, the engine obtains the labels):\n{_listing(found)}")
+    assert not found, (
+        "properties/ measure outputs: they import nothing of sampling/ or engine/ (an LLM-judged "
+        f"property declares a `JudgeRequest`, the engine obtains the labels):\n{_listing(found)}"
+    )
 
 
 def test_only_the_litellm_import_point_imports_litellm(package: Package) -> None:
     found = [item for item in package.external("litellm") if item.importer != LITELLM_IMPORT_POINT]
     assert LITELLM_IMPORT_POINT in package.modules, f"{LITELLM_IMPORT_POINT} is gone; update this test"
-    assert not found, (f"litellm is imported in one place, {LITELLM_IMPORT_POINT} (call its `import_litellm`):\n"
-                       f"{_listing(found)}")
+    assert not found, (
+        f"litellm is imported in one place, {LITELLM_IMPORT_POINT} (call its `import_litellm`):\n{_listing(found)}"
+    )
 
 
 def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: Package) -> None:
     loaded = package.loaded_with(f"{PACKAGE}.plugin")
-    heavy = [item for item in package.imports if item.importer in loaded and item.at_import_time
-             and item.target.split(".")[0] in HEAVY]
+    heavy = [
+        item
+        for item in package.imports
+        if item.importer in loaded and item.at_import_time and item.target.split(".")[0] in HEAVY
+    ]
     chains = []
     for item in heavy:
         chain, via = [str(item)], loaded[item.importer]
@@ -278,9 +299,11 @@ def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: P
             chain.append(str(via))
             via = loaded[via.importer]
         chains.append("\n    imported by ".join(chain))
-    assert not heavy, ("plugin.py must import nothing heavy at module level, also through the package modules it "
-                       f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
-                       + "\n  ".join(chains))
+    assert not heavy, (
+        "plugin.py must import nothing heavy at module level, also through the package modules it "
+        f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
+        + "\n  ".join(chains)
+    )
 
 
 def _lines(path: Path) -> int:
@@ -289,15 +312,21 @@ def _lines(path: Path) -> int:
 
 def test_plugin_is_wiring_only(package: Package) -> None:
     lines = _lines(package.modules[f"{PACKAGE}.plugin"])
-    assert lines <= PLUGIN_MAX_LINES, (f"pytest_behavior/plugin.py has {lines} lines (at most {PLUGIN_MAX_LINES}): "
-                                       "it wires options, fixtures and hooks; logic goes to the rooms it calls")
+    assert lines <= PLUGIN_MAX_LINES, (
+        f"pytest_behavior/plugin.py has {lines} lines (at most {PLUGIN_MAX_LINES}): "
+        "it wires options, fixtures and hooks; logic goes to the rooms it calls"
+    )
 
 
 def test_no_module_is_a_monolith(package: Package) -> None:
-    over = {str(path.relative_to(ROOT.parent)): n for path in package.modules.values()
-            if (n := _lines(path)) > MODULE_MAX_LINES}
-    assert not over, (f"modules over {MODULE_MAX_LINES} lines (split them by concept): "
-                      + ", ".join(f"{name} ({n})" for name, n in sorted(over.items())))
+    over = {
+        str(path.relative_to(ROOT.parent)): n
+        for path in package.modules.values()
+        if (n := _lines(path)) > MODULE_MAX_LINES
+    }
+    assert not over, f"modules over {MODULE_MAX_LINES} lines (split them by concept): " + ", ".join(
+        f"{name} ({n})" for name, n in sorted(over.items())
+    )
 
 
 # ---- the reading itself, on a small package -----------------------------------------------------------------------
@@ -312,14 +341,17 @@ def _write(root: Path, files: Mapping[str, str]) -> Package:
 
 
 def test_a_cycle_through_an_import_inside_a_function_is_found_and_named(tmp_path: Path) -> None:
-    package = _write(tmp_path, {
-        "__init__.py": "",
-        "a.py": "from pkg.sub import b\n",
-        "sub/__init__.py": "",
-        "sub/b.py": "import os\n\ndef f():\n    from pkg import c\n",
-        "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\n",
-        "d.py": "from pkg.a import thing\n",
-    })
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "from pkg.sub import b\n",
+            "sub/__init__.py": "",
+            "sub/b.py": "import os\n\ndef f():\n    from pkg import c\n",
+            "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\n",
+            "d.py": "from pkg.a import thing\n",
+        },
+    )
     [(group, cycle)] = package.cycles()
     assert group == ["pkg.a", "pkg.c", "pkg.sub.b"]
     assert [(i.importer, i.line) for i in cycle] == [("pkg.a", 1), ("pkg.sub.b", 4), ("pkg.c", 3)]
@@ -327,15 +359,20 @@ def test_a_cycle_through_an_import_inside_a_function_is_found_and_named(tmp_path
 
 
 def test_module_level_imports_are_told_from_deferred_ones(tmp_path: Path) -> None:
-    package = _write(tmp_path, {
-        "__init__.py": "",
-        "plugin.py": "import pkg.light\n",
-        "light.py": ("from typing import TYPE_CHECKING\nimport json\nif TYPE_CHECKING:\n    import numpy\n"
-                     "else:\n    import re\ntry:\n    from . import lazy\nexcept ImportError:\n    pass\n"
-                     "class C:\n    import tabulate\n\ndef f():\n    import scipy\n"),
-        "lazy.py": "import litellm.utils\n",
-        "unused.py": "import hypothesis\n",
-    })
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "plugin.py": "import pkg.light\n",
+            "light.py": (
+                "from typing import TYPE_CHECKING\nimport json\nif TYPE_CHECKING:\n    import numpy\n"
+                "else:\n    import re\ntry:\n    from . import lazy\nexcept ImportError:\n    pass\n"
+                "class C:\n    import tabulate\n\ndef f():\n    import scipy\n"
+            ),
+            "lazy.py": "import litellm.utils\n",
+            "unused.py": "import hypothesis\n",
+        },
+    )
     loaded = package.loaded_with("pkg.plugin")
     assert set(loaded) == {"pkg", "pkg.plugin", "pkg.light", "pkg.lazy"}
     at_import = {i.target for i in package.imports if i.importer in loaded and i.at_import_time}
