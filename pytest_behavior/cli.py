@@ -419,7 +419,8 @@ def _cache_command(args: argparse.Namespace) -> str:
 
 
 def _show_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.report.show import list_golden, load_golden, render_listing, render_show, summarize_golden
+    from pytest_behavior.golden.store import load_golden
+    from pytest_behavior.report.show import list_golden, render_listing, render_show, summarize_golden
 
     if args.path.is_dir():
         listed = list_golden(args.path)
@@ -434,8 +435,8 @@ def _show_command(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _card_command(args: argparse.Namespace) -> tuple[str, int]:
+    from pytest_behavior.golden.store import golden_files, load_golden
     from pytest_behavior.report.card import behavior_cards, render_cards
-    from pytest_behavior.report.show import golden_files, load_golden
 
     paths = [path for given in args.paths for path in golden_files(given)]
     cards = behavior_cards([(path, load_golden(path)) for path in dict.fromkeys(paths)])
@@ -445,8 +446,9 @@ def _card_command(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.golden.compare import compare_golden, diff_directories, render_golden_diff
-    from pytest_behavior.report.show import load_golden
+    from pytest_behavior.golden.compare import compare_golden
+    from pytest_behavior.golden.store import load_golden
+    from pytest_behavior.report.golden_diff import diff_directories, render_golden_diff
 
     a, b = args.baseline, args.candidate
     if a.is_dir() != b.is_dir() and a.exists() and b.exists():

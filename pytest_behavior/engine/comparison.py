@@ -9,6 +9,7 @@ from typing import Any
 
 from pytest_behavior.engine.judge import BoundVerdict, Verdict
 from pytest_behavior.properties.base import Observation, Property, summarize
+from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.spec.inputs import Input
 
 
@@ -137,8 +138,6 @@ class Comparison:
     @property
     def pairing_notes(self) -> list[str]:
         """What a reviewer should know about inputs that were not judged (shown on pass and on failure)."""
-        from pytest_behavior.report.failure import pairing_lines
-
         return pairing_lines(self)
 
     sequential: SequentialInfo | None = None  # set when the test ran in sequential mode
@@ -210,3 +209,29 @@ class Comparison:
             return self.metric(name)
         except KeyError as exc:
             raise AttributeError(str(exc)) from None
+
+
+def pairing_lines(result: Comparison) -> list[str]:
+    """Inputs that could not be paired, and why; empty when every input was judged."""
+    lines = [] if result.budget_note is None else [result.budget_note]
+    if result.changed_ids:
+        lines.append(f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
+                     f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")
+    if result.stale_ids:
+        lines.append(f"{len(result.stale_ids)} golden input(s) are no longer in the spec: {_ids(result.stale_ids)}")
+    short = set(result.short_ids)
+    for arm, ids in (("baseline", result.candidate_only), ("candidate", result.baseline_only)):
+        if lacking := [i for i in ids if i in short]:
+            lines.append(f"{len(lacking)} input(s) lack a repeat on the {arm} side (its records hold fewer repeats "
+                         f"than requested) and were not judged: {_ids(lacking)}")
+    if candidate_only := [i for i in result.candidate_only if i not in short]:
+        lines.append(f"{len(candidate_only)} input(s) have no baseline sample and were not judged: "
+                     f"{_ids(candidate_only)} (re-record the baseline with --behavior-update to include them)")
+    if baseline_only := [i for i in result.baseline_only if i not in short]:
+        lines.append(f"{len(baseline_only)} baseline input(s) have no candidate sample: {_ids(baseline_only)}")
+    return lines
+
+
+def _ids(ids: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(one_line(i) for i in ids[:limit])
+    return shown + (f", ... (+{len(ids) - limit})" if len(ids) > limit else "")

@@ -3,7 +3,8 @@
 A is the baseline, B the candidate. Samples pair by input id; the properties are rebuilt from A's recorded
 ``describe()`` dicts (`rebuild_properties`), observed on both arms' recorded outputs and judged exactly as
 the plugin judges a test (`pytest_behavior.engine.judge.judge`: paired statistics, Holm over every bound and
-segment). The result is a `Comparison`, so the plugin's own failure diff and verdict table print it.
+segment). The result is a `Comparison`, so the plugin's own failure diff and verdict table print it
+(`pytest_behavior.report.golden_diff`).
 
 What cannot be rebuilt from a golden file is skipped with a note: custom ``behavior_property`` markers
 (their function is code, not data), refusal bounds judged by an LLM (re-judging would call a model), and
@@ -20,7 +21,7 @@ from typing import Any
 
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, arm_info
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError, MarkerError
-from pytest_behavior.golden.store import GoldenRecord
+from pytest_behavior.golden.store import GoldenRecord, golden_files
 from pytest_behavior.properties.base import Property, parse_marker, registered_markers
 from pytest_behavior.spec.inputs import Input, canonical_json
 from pytest_behavior.spec.output import Output
@@ -213,8 +214,6 @@ class DirectoryPairs:
 
 
 def pair_directories(baseline: Path, candidate: Path) -> DirectoryPairs:
-    from pytest_behavior.report.show import golden_files
-
     base = {p.relative_to(baseline): p for p in golden_files(baseline)}
     cand = {p.relative_to(candidate): p for p in golden_files(candidate)}
     return DirectoryPairs(
@@ -222,88 +221,3 @@ def pair_directories(baseline: Path, candidate: Path) -> DirectoryPairs:
         baseline_only=tuple(base[rel] for rel in sorted(base) if rel not in cand),
         candidate_only=tuple(cand[rel] for rel in sorted(cand) if rel not in base),
     )
-
-
-def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) -> tuple[str, int]:
-    """Every file pair of two directories judged; the text and the exit status (2: a pair could not be compared,
-    else 1: a regression, else 0). A pass is one line; a regression or an undecided bound shows its diff."""
-    from pytest_behavior.report.show import load_golden
-
-    pairs = pair_directories(baseline, candidate)
-    sections: list[str] = []
-    counts = {"regressed": 0, "passed": 0, "errors": 0}
-    for base, cand in pairs.paired:
-        name = cand.relative_to(candidate)
-        try:
-            diff = compare_golden(load_golden(base), load_golden(cand), alpha=alpha, baseline_source=str(base),
-                                  candidate_source=str(cand))
-        except (BehaviorConfigError, ValueError) as exc:
-            sections.append(f"== {name}: error\n{exc}\n")
-            counts["errors"] += 1
-            continue
-        counts["regressed" if diff.regressed else "passed"] += 1
-        head = f"== {name}: {summary_line(diff)}"
-        if diff.regressed or diff.comparison.inconclusive:
-            sections.append(f"{head}\n{render_golden_diff(diff)}\n")
-        else:  # its notes (skipped properties, unpaired inputs) still show
-            sections.append("\n".join([head, *diff.comparison.pairing_notes, *(f"note: {n}" for n in diff.notes)]))
-    n = len(pairs.paired)
-    lines = [f"{n} file pair{'s' if n != 1 else ''} compared: {counts['regressed']} regressed, "
-             f"{counts['passed']} without regression, {counts['errors']} errors"]
-    lines += [f"only in {baseline} (baseline): {p.relative_to(baseline)}" for p in pairs.baseline_only]
-    lines += [f"only in {candidate} (candidate): {p.relative_to(candidate)}" for p in pairs.candidate_only]
-    status = 2 if counts["errors"] else 1 if counts["regressed"] else 0
-    from pytest_behavior.report.sanitize import printable
-
-    return printable("\n".join([*sections, "", *lines])), status
-
-
-# ---- text ---------------------------------------------------------------------------------------------------------
-
-
-def summary_line(diff: GoldenDiff) -> str:
-    """One line: REGRESSED, PASS or "no regression (k INCONCLUSIVE)", with the bounds and inputs judged."""
-    result = diff.comparison
-    overall = [v for v in result.verdicts if v.segment is None]
-    undecided = sum(1 for v in overall if v.verdict.value == "INCONCLUSIVE")
-    if result.regressed:
-        status = f"REGRESSED ({sum(1 for v in overall if v.verdict.value == 'REGRESSED')} of {_bounds(len(overall))})"
-    elif undecided:
-        status = f"no regression ({undecided} of {_bounds(len(overall))} INCONCLUSIVE)"
-    else:
-        status = f"PASS ({_bounds(len(overall))})" if overall else "nothing judged"
-    return f"{status}, {len(result.paired_ids)} paired inputs"
-
-
-def _bounds(n: int) -> str:
-    return f"{n} bound{'s' if n != 1 else ''}"
-
-
-def render_golden_diff(diff: GoldenDiff) -> str:
-    """The plugin's failure diff when something regressed; else the verdict table and the pairing notes."""
-    from pytest_behavior.report.failure import inconclusive_message, pairing_lines, render_failure, verdict_table
-
-    result = diff.comparison
-    if result.regressed:
-        body = render_failure(result)
-    elif not result.verdicts:
-        body = (f"nothing judged: no bound of the baseline's properties could be evaluated, "
-                f"{len(result.paired_ids)} paired inputs")
-    else:
-        verdicts = [v for v in result.verdicts if v.segment is None]
-        undecided = sum(1 for v in verdicts if v.verdict.value == "INCONCLUSIVE")
-        status = "PASS" if not undecided else f"no regression ({undecided} INCONCLUSIVE)"
-        head = (f"{status}: candidate {result.candidate.label!r} vs baseline {result.baseline.label!r} "
-                f"({result.baseline.source}), {len(result.paired_ids)} paired inputs"
-                if result.baseline is not None else status)
-        lines = [head, "", verdict_table(verdicts)]
-        if undecided:
-            lines += ["", inconclusive_message(result)]
-        pairing = pairing_lines(result)
-        lines += ["", *pairing] if pairing else []
-        body = "\n".join(lines)
-    if diff.notes:
-        body += "\n\n" + "\n".join(f"note: {note}" for note in diff.notes)
-    from pytest_behavior.report.sanitize import printable
-
-    return printable(body)  # labels, ids and notes come from the golden files: data

@@ -160,6 +160,31 @@ def _then(fix: str | None, data: Any) -> str:
     return f"; {fix}"
 
 
+def load_golden(path: Path) -> GoldenRecord:
+    """A golden file, whichever test recorded it, with every recorded output readable; `GoldenFileError` naming
+    the path when it cannot be used."""
+    record = read_golden_file(path)
+    try:
+        for sample in record.samples.values():
+            sample.texts  # noqa: B018  (a latency or cost that is not a number fails here, not mid-report)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GoldenFileError(
+            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc})"
+        ) from None
+    return record
+
+
+def golden_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``*.json`` under a directory (recursive, sorted; hidden files and temp files of
+    interrupted writers are skipped)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.json") if p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not path.exists():
+        raise GoldenFileError(f"{path} does not exist")
+    return [path]
+
+
 class _Malformed(ValueError):
     """A field of a golden file that does not hold what the format says: its path, what it should hold, and what
     it holds (as `describe_value` puts it, or ``missing``). A `ValueError`, as callers of `_parse` expect."""

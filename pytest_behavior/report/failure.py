@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pytest_behavior.engine.comparison import DRIFT_NOTE, Comparison
+from pytest_behavior.engine.comparison import DRIFT_NOTE, Comparison, pairing_lines
 from pytest_behavior.engine.judge import BoundVerdict, Verdict, declared_bounds
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
@@ -220,32 +220,6 @@ def _value_note(kind: str, value: float) -> str:
 def truncate(text: str, limit: int = CELL_CHARS) -> str:
     flat = one_line(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def pairing_lines(result: Comparison) -> list[str]:
-    """Inputs that could not be paired, and why; empty when every input was judged."""
-    lines = [] if result.budget_note is None else [result.budget_note]
-    if result.changed_ids:
-        lines.append(f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
-                     f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")
-    if result.stale_ids:
-        lines.append(f"{len(result.stale_ids)} golden input(s) are no longer in the spec: {_ids(result.stale_ids)}")
-    short = set(result.short_ids)
-    for arm, ids in (("baseline", result.candidate_only), ("candidate", result.baseline_only)):
-        if lacking := [i for i in ids if i in short]:
-            lines.append(f"{len(lacking)} input(s) lack a repeat on the {arm} side (its records hold fewer repeats "
-                         f"than requested) and were not judged: {_ids(lacking)}")
-    if candidate_only := [i for i in result.candidate_only if i not in short]:
-        lines.append(f"{len(candidate_only)} input(s) have no baseline sample and were not judged: "
-                     f"{_ids(candidate_only)} (re-record the baseline with --behavior-update to include them)")
-    if baseline_only := [i for i in result.baseline_only if i not in short]:
-        lines.append(f"{len(baseline_only)} baseline input(s) have no candidate sample: {_ids(baseline_only)}")
-    return lines
-
-
-def _ids(ids: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(one_line(i) for i in ids[:limit])
-    return shown + (f", ... (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
 def _bundles(result: Comparison) -> list[str]:

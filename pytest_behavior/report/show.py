@@ -1,8 +1,8 @@
-"""Reading golden files outside a test run: ``pytest-behavior show`` and the helpers ``card`` and ``diff`` share.
+"""Golden files shown outside a test run: ``pytest-behavior show`` and the helpers ``card`` and ``diff`` share.
 
-`load_golden` reads a file without a test to check it against (`store.read_golden_file`) and checks its outputs;
-`golden_files` finds them under a directory; `summarize_golden` / `render_show` say what one file holds,
-`render_listing` lists a directory. Pure Python (no numpy): the command answers at once.
+`summarize_golden` / `render_show` say what one file holds, `render_listing` lists a directory; the files are read
+by `pytest_behavior.golden.store` (`load_golden`, `golden_files`). Pure Python (no numpy): the command answers at
+once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
-from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, read_golden_file
+from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, golden_files, load_golden
 from pytest_behavior.report.sanitize import one_line
 
 EXAMPLES_SHOWN = 3
@@ -23,34 +23,6 @@ TEXT_CHARS = 100
 SYSTEM_CHARS = 80
 NO_SEGMENT = "(no segment)"
 DASH = "–"
-
-
-# ---- reading ------------------------------------------------------------------------------------------------------
-
-
-def load_golden(path: Path) -> GoldenRecord:
-    """A golden file, whichever test recorded it, with every recorded output readable; `GoldenFileError` naming
-    the path when it cannot be used."""
-    record = read_golden_file(path)
-    try:
-        for sample in record.samples.values():
-            sample.texts  # noqa: B018  (a latency or cost that is not a number fails here, not mid-report)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise GoldenFileError(
-            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc})"
-        ) from None
-    return record
-
-
-def golden_files(path: Path) -> list[Path]:
-    """``path`` itself, or every ``*.json`` under a directory (recursive, sorted; hidden files and temp files of
-    interrupted writers are skipped)."""
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.json") if p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    if not path.exists():
-        raise GoldenFileError(f"{path} does not exist")
-    return [path]
 
 
 # ---- small helpers ------------------------------------------------------------------------------------------------
