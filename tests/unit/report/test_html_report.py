@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import random
+import re
 import zlib
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +29,7 @@ from pytest_behavior.report.html import (
     log_ticks,
     nice_ticks,
     render_html,
+    stylesheet,
 )
 from tests.support.browser import chromium_path, dump_dom, png_pixels, screenshot
 
@@ -219,6 +222,33 @@ def test_page_is_self_contained(page: str, parsed: StrictParser) -> None:
     for tag, attrs in parsed.elements:
         assert "src" not in attrs, tag
         assert (attrs.get("href") or "#").startswith("#"), (tag, attrs)
+
+
+def test_the_stylesheet_is_inline_with_every_color_it_uses_defined(page: str) -> None:
+    css = stylesheet()
+    assert f"<style>{css}</style>" in page
+    defined = set(re.findall(r"--([a-z]+):", css.split("\n", 1)[0]))
+    used = set(re.findall(r"var\(--([a-z]+)\)", css))
+    assert used and used <= defined, used - defined
+    assert f"--red:{RED}" in css and "box-sizing:border-box" in css
+    assert "{{" not in css and "}}" not in css  # no f-string escapes left behind
+
+
+def test_the_stylesheet_ships_as_package_data() -> None:
+    """Every data file of the package matches a package-data glob of pyproject.toml (so wheels and sdists hold it)."""
+    root = Path(__file__).resolve().parents[3]
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split("[tool.setuptools.package-data]", 1)[1].split("\n[", 1)[0]
+    globs = [
+        (package.strip().strip('"').replace(".", "/"), pattern)
+        for package, patterns in (line.split("=", 1) for line in section.strip().splitlines() if "=" in line)
+        for pattern in re.findall(r'"([^"]+)"', patterns)
+    ]
+    data = [p for p in (root / "pytest_behavior").rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    assert any(p.name == "style.css" for p in data)
+    for path in data:
+        relative = path.relative_to(root).as_posix()
+        assert any(fnmatch.fnmatch(relative, f"{package}/{pattern}") for package, pattern in globs), relative
 
 
 def test_page_is_well_formed(parsed: StrictParser) -> None:
