@@ -36,9 +36,9 @@ import json
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from pytest_behavior.sampling.cache import BundleSamples, CacheSummary, PruneResult
@@ -50,35 +50,39 @@ MAX_INPUTS = 100_000
 """Largest number of inputs the command plans for (a behavior test beyond it is not a realistic budget)."""
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value < 1.0:  # a base rate of 0 is legitimate (nothing bad yet); a candidate of 0 fails later
-        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate in [0, 1){hint}")
-    return value
+_N = TypeVar("_N", int, float)
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
+def _argument(parse: Callable[[str], _N], accept: Callable[[_N], bool], problem: str, *, what: str = "a number",
+              hint: Callable[[_N], str] | None = None) -> Callable[[str], _N]:
+    """An argparse ``type=``: ``parse`` the text (else "is not ``what``"), then ``accept`` it (else ``problem``,
+    written after the text as given, and the ``hint`` for that value)."""
+
+    def convert(text: str) -> _N:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"{text!r}{problem}{hint(value) if hint else ''}")
+        return value
+
+    return convert
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 2 <= value <= MAX_INPUTS:
-        raise argparse.ArgumentTypeError(f"{text!r}: between 2 and {MAX_INPUTS:,} inputs")
-    return value
+def _percent_hint(value: float) -> str:
+    return f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
+
+
+# a base rate of 0 is legitimate (nothing bad yet); a candidate of 0 fails later
+_rate = _argument(float, lambda v: 0.0 <= v < 1.0, " is not a rate in [0, 1)", hint=_percent_hint)
+_positive = _argument(float, lambda v: v > 0 and math.isfinite(v), " must be positive")
+_count = _argument(int, lambda v: 2 <= v <= MAX_INPUTS, f": between 2 and {MAX_INPUTS:,} inputs",
+                   what="a whole number")
+_family_count = _argument(int, lambda v: 0 <= v <= 10_000, ": between 0 and 10,000", what="a whole number")
+_alpha = _argument(float, lambda v: 0 < v <= 0.5, ": alpha must be in (0, 0.5]")
+_days = _argument(float, lambda v: math.isfinite(v) and v >= 0, ": give a number of days, 0 or more",
+                  what="a number of days")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,29 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _family_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"{text!r}: between 0 and 10,000")
-    return value
-
-
 def family_size(bounds: int, segments: int) -> int:
     """Holm family of a test as ``judge`` builds it: every bound overall, and again per segment when 2+ segments."""
     return max(bounds, 1) * (1 + (segments if segments >= 2 else 0))
-
-
-def _alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 0.5:
-        raise argparse.ArgumentTypeError(f"{text!r}: alpha must be in (0, 0.5]")
-    return value
 
 
 def _add_golden_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -168,16 +152,6 @@ def _add_golden_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 DEFAULT_CACHE_DIR = Path(".behavior-cache")
-
-
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of days, 0 or more")
-    return value
 
 
 def _add_cache_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

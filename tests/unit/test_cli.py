@@ -90,6 +90,29 @@ def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str],
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["power", "--binary", "x", "0.1"], "'x' is not a number"),
+     (["power", "--binary", "nan", "0.1"], "'nan' is not a rate in [0, 1)"),
+     (["power", "--shift", "inf"], "'inf' must be positive"),
+     (["power", "--detect", "4.5"], "'4.5' is not a whole number"),
+     (["power", "--detect", "1"], "'1': between 2 and 100,000 inputs"),
+     (["power", "--binary", "0.05", "0.1", "--bounds", "x"], "'x' is not a whole number"),
+     (["power", "--binary", "0.05", "0.1", "--segments", "10001"], "'10001': between 0 and 10,000"),
+     (["diff", "a.json", "b.json", "--alpha", "x"], "'x' is not a number"),
+     (["diff", "a.json", "b.json", "--alpha", "0"], "'0': alpha must be in (0, 0.5]"),
+     (["cache", "prune", "--older-than", "soon"], "'soon' is not a number of days"),
+     (["cache", "prune", "--older-than", "-1"], "'-1': give a number of days, 0 or more")],
+)
+def test_every_argument_type_names_the_text_and_its_rule(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                         message: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    option = [arg for arg in argv if arg.startswith("--")][-1]
+    assert f"error: argument {option}: {message}" in capsys.readouterr().err
+
+
 def test_module_entry_point() -> None:
     out = subprocess.run([sys.executable, "-m", "pytest_behavior", "power", "--binary", "0.05", "0.15"],
                          capture_output=True, text=True, check=True).stdout
