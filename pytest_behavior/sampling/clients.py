@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import sys
 from collections.abc import AsyncIterator, Collection
 from typing import Any
 
+from pytest_behavior.sampling.litellm_loader import loaded_litellm, loaded_litellm_module
+
 
 def _client_cache() -> Any:
-    litellm = sys.modules.get("litellm")  # never import it here: a run served from the cache does not need it
+    litellm = loaded_litellm()  # never import it here: a run served from the cache does not need it
     return None if litellm is None else getattr(litellm, "__dict__", {}).get("in_memory_llm_clients_cache")
 
 
 def _loop_suffix() -> str | None:
-    try:
-        from litellm.caching.evicted_client_closer import running_loop_token
-    except ImportError:
+    running_loop_token = getattr(loaded_litellm_module("caching.evicted_client_closer"), "running_loop_token", None)
+    if running_loop_token is None:
         return None
     token = running_loop_token()
     return None if token is None else f"-{token}"

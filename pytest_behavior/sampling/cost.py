@@ -65,7 +65,7 @@ def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, A
         return sum(known) / len(known)
     if not messages or bundle.model is None:
         return None
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
 
     litellm = import_litellm()
     completion_tokens = _expected_completion_tokens(bundle, previous)

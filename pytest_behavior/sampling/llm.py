@@ -1,10 +1,10 @@
 """The only code that talks to a model: ``litellm.acompletion`` with retries, timeouts, cost, latency.
 
-litellm is imported on the first call, not before: importing it takes seconds, and a pytest run
-that selects no behavior test must not pay for it.
+litellm is imported on the first call, not before (`pytest_behavior.sampling.litellm_loader`): importing it takes
+seconds, and a pytest run that selects no behavior test must not pay for it.
 
 No credential leaves this module: every message it raises, every answer it returns (a model or proxy may
-repeat the key it was sent) and every log record of litellm, openai and httpx goes through
+repeat the key it was sent) and every log record of litellm, openai and httpx (redacted by the loader) goes through
 `pytest_behavior.spec.secrets.redact`, which knows the bundle's credentials (headers, nested parameters, URL
 passwords and query keys) and those litellm reads from the environment. The credentials stay wrapped in
 `Secret` in this module's frames, so a traceback showing locals does not print them.
@@ -16,15 +16,11 @@ import asyncio
 import datetime
 import email.utils
 import functools
-import gc
 import inspect
 import logging
 import math
-import os
 import random
-import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +28,7 @@ from typing import Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.sampling.cost import response_cost
+from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.spec.inputs import canonical_json
 from pytest_behavior.spec.output import Output
 from pytest_behavior.spec.secrets import (
@@ -108,50 +105,6 @@ class Completion:
             tool_calls=None if tool_calls is None else tuple(tool_calls), usage=payload.get("usage"),
             latency_ms=payload.get("latency_ms"), cost_usd=payload.get("cost_usd"),
         )
-
-
-_litellm: Any = None
-
-
-def import_litellm() -> Any:
-    """Import litellm configured for offline, quiet use, with the simulated provider registered."""
-    global _litellm
-    if _litellm is not None:
-        return _litellm
-    with _import_lock:
-        if _litellm is None:
-            _litellm = _import_litellm()
-    return _litellm
-
-
-_import_lock = threading.Lock()
-
-
-def _import_litellm() -> Any:
-    """The import itself; `import_litellm` runs it once, also when sampler threads ask at the same time."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_TELEMETRY", "False")
-    with warnings.catch_warnings():
-        # litellm's own modules (and what they load lazily on the first call) warn about their
-        # pydantic models; those warnings are not the user's business.
-        warnings.simplefilter("ignore")
-        import litellm
-
-        # One offline mock call builds litellm's lazily generated pydantic schemas here, not in a test.
-        litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}],
-                           mock_response="ok")
-
-    from pytest_behavior.sampling import simulated
-
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    simulated.register()
-    _redact_logs()
-    # litellm builds a very large heap of long-lived objects at import. Moving them out of the collector's
-    # reach keeps full collections cheap while sampling and saves about a second of interpreter shutdown,
-    # which otherwise walks that heap (measured in benchmarks/http_throughput.py).
-    gc.freeze()
-    return litellm
 
 
 def check_model(bundle: Bundle) -> None:
@@ -369,44 +322,3 @@ def _tool_call(call: Any) -> dict[str, Any]:
     name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
     return {"name": redact(name) if isinstance(name, str) else name,
             "arguments": redact(arguments) if isinstance(arguments, str) else arguments}
-
-
-_LOGGERS = ("LiteLLM", "litellm", "openai", "httpx", "httpcore", "aiohttp", "pytest_behavior")
-"""Loggers whose records are redacted: litellm's own, the HTTP clients under it, and this plugin's."""
-
-
-def _redact_record(record: logging.LogRecord) -> None:
-    """Rewrite a log record with every known credential redacted (its message, arguments and traceback)."""
-    try:
-        message = record.getMessage()
-    except Exception:  # a record that cannot format itself is left for logging to report
-        return
-    redacted = redact(message)
-    if redacted != message:
-        record.msg, record.args = redacted, None
-    if record.exc_info and not record.exc_text:
-        record.exc_text = logging.Formatter().formatException(record.exc_info)
-    if record.exc_text:
-        record.exc_text = redact(record.exc_text)
-
-
-_log_factory_installed = False
-
-
-def _redact_logs() -> None:
-    """Redact the records of `_LOGGERS` as they are made. A record factory, not a filter: a logger's filter sees
-    only the records logged to that very logger, and the HTTP clients create theirs lazily (``httpcore.http11``
-    appears with the first connection)."""
-    global _log_factory_installed
-    if _log_factory_installed:
-        return
-    previous = logging.getLogRecordFactory()
-
-    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        if record.name.startswith(_LOGGERS):
-            _redact_record(record)
-        return record
-
-    logging.setLogRecordFactory(make_record)
-    _log_factory_installed = True

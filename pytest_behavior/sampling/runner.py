@@ -21,6 +21,7 @@ from pytest_behavior.errors import BehaviorError
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.cost import estimate_call_usd
+from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.sampling.llm import (
     CallPolicy,
     Completion,
@@ -28,7 +29,6 @@ from pytest_behavior.sampling.llm import (
     call_app,
     call_model,
     check_model,
-    import_litellm,
 )
 from pytest_behavior.spec.inputs import Input, Message, render_messages
 

@@ -262,10 +262,9 @@ def _usage(prompt: str, answer: str) -> dict[str, int]:
             "total_tokens": prompt_tokens + completion_tokens}
 
 
-def _build_handler() -> Any:
-    """The litellm ``CustomLLM`` handler; built lazily because importing litellm takes seconds."""
-    import litellm
-    from litellm.llms.custom_llm import CustomLLMError
+def _build_handler(litellm: Any) -> Any:
+    """The litellm ``CustomLLM`` handler; built when litellm is imported (`litellm_loader`), as it takes seconds."""
+    CustomLLMError = litellm.llms.custom_llm.CustomLLMError
 
     class SimulatedLLM(litellm.CustomLLM):  # type: ignore[misc]
         def _respond(self, model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> Any:
@@ -311,17 +310,15 @@ _registered = False
 _register_lock = threading.Lock()
 
 
-def register() -> None:
-    """Add the ``sim`` provider to ``litellm.custom_provider_map`` (idempotent)."""
+def register(litellm: Any) -> None:
+    """Add the ``sim`` provider to ``litellm.custom_provider_map`` (idempotent); the loader calls it on import."""
     global _registered
     with _register_lock:
         if _registered:
             return
-        import litellm
-
         if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
             litellm.custom_provider_map = [
                 *litellm.custom_provider_map,
-                {"provider": PROVIDER, "custom_handler": _build_handler()},
+                {"provider": PROVIDER, "custom_handler": _build_handler(litellm)},
             ]
         _registered = True
