@@ -61,7 +61,7 @@ Float = NDArray[np.float64]
 
 ALPHA = 0.05
 MAX_ERROR = 0.0615
-"""Upper end of the 99% band around 5% at R = 2000 (STATISTICS.md, acceptance numbers)."""
+"""Upper end of the 99% band around 5% at R = 2000 (docs/statistics.md, acceptance numbers)."""
 BETWEEN_SD, WITHIN_SD = 0.8, 0.35
 SPREAD = 1.3
 """Margin experiment: the candidate's within-input noise SD is this multiple of the baseline's."""

@@ -1,12 +1,12 @@
 """Statistics: what the sequential mode saves over a fixed N, and what judging one property costs.
 
-Table 1 — seeded simulation of the paired sequential test (testing by betting, STATISTICS.md "Sequential
+Table 1 — seeded simulation of the paired sequential test (testing by betting, docs/statistics.md "Sequential
 mode") on refusal data: baseline 5%, budget N_max = the fixed N for 80% power at 5% -> 10% (338), candidate
 rates from better (2%) through A/A (5%) to much worse (20%). Per cell and threshold it prints the inputs the
 sequential test consumed (mean and 90th percentile) against the fixed N, its decision rates, and the fixed-N
 test (mid-p McNemar / Tango score test + Tango interval, the plugin's three-outcome rule) on the
 same simulated pairs, with the exact analytic power for threshold 0. Two thresholds: 0 ("no change", the
-setting of the reference simulation in STATISTICS.md and tests/unit/stats/test_sequential_power.py) and
+setting of the reference simulation in docs/statistics.md and tests/unit/stats/test_sequential_power.py) and
 δ = 3 points (``max_increase=0.03``). It also derives, from runs with a long budget at the minimum effect,
 the budget the sequential test needs for the fixed test's 80% power at the minimum effect and what it then
 consumes on average.
@@ -63,7 +63,7 @@ MIN_EFFECT_RATE = 0.10  # fixed N is sized for 80% power at 5% -> 10%
 CANDIDATE_RATES = (0.02, 0.05, 0.08, 0.10, 0.15, 0.20)
 THRESHOLDS = (0.0, 0.03)  # "no change" and the δ = 3 points margin
 LONG_BUDGET = 3000  # budget of the long runs that locate the sequential N_max for 80% power
-REFERENCE = {  # STATISTICS.md, "Sequential mode" and "Acceptance numbers" (simulated at threshold 0)
+REFERENCE = {  # docs/statistics.md, "Sequential mode" and "Acceptance numbers" (simulated at threshold 0)
     0.05: "A/A false alarms ≈ 1–3%",
     0.15: "E[N] ≈ 138 (−59%)",
     0.20: "E[N] ≈ 79 (−77%)",
@@ -160,12 +160,12 @@ def table_sequential(runs: int) -> None:
         for j, p1 in enumerate(CANDIDATE_RATES)
     ]
     headers = ["thresh", "change", "seq E[N]", "seq P90", "E[N] vs fixed", "seq REGR", "seq PASS", "seq INCONC",
-               "fixed REGR", "fixed PASS", "fixed power (exact)", "STATISTICS.md"]
+               "fixed REGR", "fixed PASS", "fixed power (exact)", "docs/statistics.md"]
     print(f"1. Sequential (betting, N_max = {n_fixed}) vs fixed N = {n_fixed} (80% power at "
           f"{BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%}); refusal baseline {BASE_RATE:.0%}, independent arms, "
           f"alpha {ALPHA}, R = {runs} seeded runs per row")
     print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
-    print("  E[N] vs fixed = E[N]/fixed N − 1 (as STATISTICS.md quotes it); fixed REGR/PASS = the plugin's rule "
+    print("  E[N] vs fixed = E[N]/fixed N − 1 (as docs/statistics.md quotes it); fixed REGR/PASS = the plugin's rule "
           "on the same simulated pairs (mid-p McNemar at threshold 0, Tango score test above it; PASS iff Tango upper "
           "bound ≤ threshold).")
     print(f"  Sequential budget for the fixed test's 80% power at {BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%} "

@@ -24,7 +24,7 @@ under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-d
 the file afterwards, so it shrinks on disk.
 
 All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
-(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md). ``--bounds K --segments S``
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of docs/statistics.md). ``--bounds K --segments S``
 divide ``--alpha`` by the test's Holm family, K bounds overall plus K per segment when there are two or more
 segments (as :func:`pytest_behavior.engine.judge.judge` builds it): Holm's first step, a conservative planning level.
 """

@@ -1,7 +1,7 @@
 """From observations to verdicts: orient each bound, run the paired statistics, apply weighted Holm.
 
 Every bound a user writes is a threshold on a quantity oriented so that larger is worse
-(STATISTICS.md): ``max_rate`` on the candidate's rate, ``max_increase`` on the paired difference,
+(docs/statistics.md): ``max_rate`` on the candidate's rate, ``max_increase`` on the paired difference,
 ``max_ratio`` on the paired log-ratio, and the mirrored ``min_*``/``max_decrease`` forms.
 
 The rule, in one place, so that every verdict agrees with the interval printed beside it:

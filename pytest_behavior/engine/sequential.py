@@ -1,6 +1,6 @@
 """Sequential mode: one betting test per bound, fed one input at a time, deciding when sampling stops.
 
-Each bound becomes a per-input value in a known range and a threshold (STATISTICS.md, "Sequential mode"):
+Each bound becomes a per-input value in a known range and a threshold (docs/statistics.md, "Sequential mode"):
 
 ========================  =====================================================  ===========  =========
 bound                     per-input value                                        range        threshold

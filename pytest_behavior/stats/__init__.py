@@ -1,4 +1,4 @@
-"""Statistics of pytest-behavior: paired bounds, tests and multiplicity control (see STATISTICS.md).
+"""Statistics of pytest-behavior: paired bounds, tests and multiplicity control (see docs/statistics.md).
 
 Pure functions on numpy arrays; every bound is reported as a :class:`BoundResult` on a quantity oriented so
 that larger is worse.

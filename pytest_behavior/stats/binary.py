@@ -265,7 +265,7 @@ def _paired_k1(
 
 
 MIN_INPUTS_REPEATED = 2
-"""With repeats, the inputs are the unit of inference (STATISTICS.md): one input, however many repeats, says
+"""With repeats, the inputs are the unit of inference (docs/statistics.md): one input, however many repeats, says
 nothing about the next input, so fewer inputs than this are not judged (INCONCLUSIVE)."""
 MIN_INPUTS_TO_PASS_REPEATED = 30
 """With repeats, fewer inputs than this cannot show that a bound holds (the upper bound is 1): the per-input

@@ -2,7 +2,7 @@
 
 The omnibus test is Stuart-Maxwell's test of marginal homogeneity of the paired baseline x candidate table,
 with its chi-square p-value and a within-input permutation p-value (the chi-square approximation is poor on
-the sparse tables of small suites, see STATISTICS.md). Each category is then diagnosed with a two-sided
+the sparse tables of small suites, see docs/statistics.md). Each category is then diagnosed with a two-sided
 mid-p McNemar test, Holm-adjusted across categories.
 
 References:

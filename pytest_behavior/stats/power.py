@@ -1,4 +1,4 @@
-"""Power and sample size for the plugin's default tests (the table "Sample sizes to quote" of STATISTICS.md).
+"""Power and sample size for the plugin's default tests (the table "Sample sizes to quote" of docs/statistics.md).
 
 Every function is one-sided, k = 1 (one sample per input and arm), and speaks of a bad-outcome rate or a
 shift that grows when behavior gets worse. The formulas were chosen because they reproduce the table:
@@ -268,7 +268,7 @@ def n_for_power_paired_binary(
 
     Smallest n with :func:`power_paired_binary` >= ``power`` (see :func:`_smallest_n` for the saw-tooth of a
     discrete test), searched from Connor's (1987) normal approximation: the mid-p McNemar test for
-    ``margin = 0``, Tango's score test of Delta <= margin otherwise. STATISTICS.md: 5% -> 10% needs 338
+    ``margin = 0``, Tango's score test of Delta <= margin otherwise. docs/statistics.md: 5% -> 10% needs 338
     (independent arms) and 264 (latent correlation 0.5). Raises ValueError unless
     candidate_rate > base_rate + margin.
     """
@@ -409,7 +409,7 @@ def n_for_power_unpaired_binary(
     """Inputs per arm for the one-sided pooled two-proportion z-test (Fleiss, Levin & Paik 2003, sec. 4.2).
 
     n = ceil(((z_{1-alpha} sqrt(2 pbar qbar) + z_power sqrt(p0 q0 + p1 q1)) / (p1 - p0))^2), no continuity
-    correction. STATISTICS.md: 5% -> 10% needs 343 per arm. Raises ValueError unless candidate_rate > base_rate.
+    correction. docs/statistics.md: 5% -> 10% needs 343 per arm. Raises ValueError unless candidate_rate > base_rate.
     """
     _check_alpha(alpha)
     _check_power(power, alpha)
@@ -448,7 +448,7 @@ def power_mean_shift(n: int, effect_size: float, *, alpha: float = 0.05) -> floa
 def n_for_power_mean_shift(effect_size: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Inputs needed for the one-sided paired t-test to detect a shift of ``effect_size`` SDs (exact, Owen 1965).
 
-    STATISTICS.md: 0.2 SD -> 156, 0.5 SD -> 27. The normal formula ((z_{1-alpha} + z_power) / effect)^2 gives
+    docs/statistics.md: 0.2 SD -> 156, 0.5 SD -> 27. The normal formula ((z_{1-alpha} + z_power) / effect)^2 gives
     155 and 25; the t distribution's heavier tails cost the difference at small n. For the Wilcoxon
     signed-rank test divide by its efficiency (3/pi for normal differences, see the module docstring).
     """

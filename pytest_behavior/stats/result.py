@@ -11,7 +11,7 @@ __all__ = ["BoundResult"]
 class BoundResult:
     """One-sided evidence about an oriented quantity (larger = worse) against a threshold.
 
-    The decision rule of the plugin (see ``STATISTICS.md``, "Three outcomes, one rule") is applied by the
+    The decision rule of the plugin (see ``docs/statistics.md``, "Three outcomes, one rule") is applied by the
     caller: REGRESSED if ``lower`` is above the threshold, PASS if ``upper`` is at or below it, otherwise
     INCONCLUSIVE. ``lower`` and ``upper`` are each one-sided (1 - alpha) bounds, so together they form a
     two-sided (1 - 2 alpha) interval.

@@ -1,4 +1,4 @@
-"""Sequential mode: testing by betting, stopping as soon as the answer is clear (STATISTICS.md, "Sequential mode").
+"""Sequential mode: testing by betting, stopping as soon as the answer is clear (docs/statistics.md, "Sequential mode").
 
 For per-input values x_t in [lo, hi] and H0: E[x] <= m, the wealth K_t = prod_{s<=t} (1 + lambda_s (x_s - m))
 with a predictable bet lambda_s in [0, c / (m - lo)] (chosen from x_1..x_{s-1} only) is a nonnegative
@@ -219,7 +219,7 @@ def sequential_decision(
     d_i = candidate rate - baseline rate in [-1, 1] for a paired binary property (threshold = the allowed
     increase, 0 for "no change") or x_i in [0, 1] for an absolute rate (threshold = max_rate). The budget
     N_max is ``len(values)``. Simulated (refusal 5% baseline, d_i with threshold 0, N_max = 338): A/A
-    false alarms about 2%; E[N] about 140 at 5% -> 15% and 79 at 5% -> 20% (STATISTICS.md). Uses
+    false alarms about 2%; E[N] about 140 at 5% -> 15% and 79 at 5% -> 20% (docs/statistics.md). Uses
     :class:`SequentialTest`.
     """
     arr = np.asarray(values, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""Unpaired (two-sample) bounds, only for data that cannot be paired by input (see STATISTICS.md).
+"""Unpaired (two-sample) bounds, only for data that cannot be paired by input (see docs/statistics.md).
 
 Inputs are still the unit: with k > 1 repeats, the per-input means (continuous) or the Kish effective counts
 computed from the per-input rates (binary) replace the N k outputs, which are not independent.

@@ -1,7 +1,7 @@
 """The statistics end to end: suites of behavior tests on recorded traces, run through the real plugin.
 
 A/A: baseline and candidate traces drawn from the same behavior — the share of REGRESSED tests is the
-false-alarm rate a team would see in CI and must sit in the band of STATISTICS.md. A/B: the candidate
+false-alarm rate a team would see in CI and must sit in the band of docs/statistics.md. A/B: the candidate
 refuses more — the share of REGRESSED tests must match the analytic power of the test at that N.
 Each test replays two records files (no model calls), so hundreds of tests take seconds.
 """
@@ -105,7 +105,7 @@ def test_aa_suite_false_alarms_within_the_band(pytester: pytest.Pytester, monkey
 
 def test_ab_suite_detection_matches_analytic_power(pytester: pytest.Pytester,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # STATISTICS.md: refusal 5% -> 15% needs 107 paired inputs (independent arms) for 80% power
+    # docs/statistics.md: refusal 5% -> 15% needs 107 paired inputs (independent arms) for 80% power
     failed, runs = run_suite(pytester, monkeypatch, spec=SPEC_REFUSAL_ONLY, runs=400, n=107, base=0.05, cand=0.15)
     analytic = power_paired_binary(107, 0.05, 0.15)
     low, high = band(analytic, runs)

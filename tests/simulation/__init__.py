@@ -1,1 +1,1 @@
-"""Seeded simulation grid for the acceptance numbers of STATISTICS.md (see test_grid.py and report.py)."""
+"""Seeded simulation grid for the acceptance numbers of docs/statistics.md (see test_grid.py and report.py)."""

@@ -1,4 +1,4 @@
-"""Simulation engine for the acceptance numbers of STATISTICS.md ("Acceptance numbers for the project's
+"""Simulation engine for the acceptance numbers of docs/statistics.md ("Acceptance numbers for the project's
 simulation tests"): data generators, grid cells, seeded replications and the acceptance rules.
 
 No pytest here: ``test_grid.py`` asserts on what this module measures, and ``report.py`` prints it as markdown,
@@ -49,7 +49,7 @@ from pytest_behavior.stats import (
 )
 
 # --------------------------------------------------------------------------------------------------
-# acceptance numbers (STATISTICS.md) and grid constants
+# acceptance numbers (docs/statistics.md) and grid constants
 # --------------------------------------------------------------------------------------------------
 
 ALPHA = 0.05
@@ -57,7 +57,7 @@ ALPHA = 0.05
 MAX_ERROR = 0.0615
 """Largest acceptable A/A false-alarm / false-PASS rate: upper end of the 99% band around 5% at R = 2000."""
 MIN_ALARM = 0.02
-"""A fixed-N test whose A/A rate is below this in a non-sparse cell wastes power (STATISTICS.md)."""
+"""A fixed-N test whose A/A rate is below this in a non-sparse cell wastes power (docs/statistics.md)."""
 COVER_LOW, COVER_HIGH = 0.937, 0.962
 """99% band around 95% coverage at R = 2000."""
 POWER_MIN, POWER_TOL = 0.78, 0.03
@@ -74,7 +74,7 @@ R_FULL = 2000
 """Replications per cell: the R of the acceptance numbers (used in the reduced grid too, so that the same limits
 mean the same thing there)."""
 MIN_EFFECT = {0.01: 0.04, 0.05: 0.05, 0.20: 0.10}
-"""Minimum effect (= non-inferiority margin) per base bad rate, from the rows of the STATISTICS.md table:
+"""Minimum effect (= non-inferiority margin) per base bad rate, from the rows of the docs/statistics.md table:
 JSON-valid 99% -> 95% (1% -> 5%), refusal 5% -> 10%, 10% -> 20% (used at 20%: +10 points)."""
 LENGTH_MARGIN = math.log(1.2)
 """``max_ratio=1.2``: the length margin on the log scale."""
@@ -350,7 +350,7 @@ class CellResult:
 
     ``aa.alarm`` REGRESSED (p <= alpha) with no change; ``aa.cover_lower``/``aa.cover_upper`` one-sided 95% bounds
     cover the truth; ``aa.cover_two`` the 95% interval (bounds at alpha = 0.025) covers it; ``aa.mismatch`` the
-    plugin's REGRESSED (p <= alpha) disagrees with "lower bound above the threshold" (STATISTICS.md's rule);
+    plugin's REGRESSED (p <= alpha) disagrees with "lower bound above the threshold" (docs/statistics.md's rule);
     ``aa.false_pass`` (absolute: truth on the threshold) PASS although the bound is not met;
     ``margin.*`` the same with the truth exactly at the margin: ``margin.false_pass`` PASS at threshold = margin,
     ``margin.alarm`` REGRESSED at threshold = margin (a false alarm too), ``margin.power`` REGRESSED at threshold 0.
@@ -497,7 +497,7 @@ def cell_failures(result: CellResult, checks: Sequence[str] = CHECKS) -> list[Fa
     ``coverage`` (every cell): each one-sided 95% bound and the 95% interval cover the truth >= 93.7%.
     ``conservative`` (non-sparse cells, not the absolute rate): each of them covers <= 96.2%. Exempt: sparse cells
     (any exact test is forced to be conservative there, see SPARSE_BELOW) and the absolute rate, whose exact
-    Clopper-Pearson bounds are conservative by construction (STATISTICS.md prescribes them).
+    Clopper-Pearson bounds are conservative by construction (docs/statistics.md prescribes them).
     ``analytic`` (k = 1 paired cells): the A/A rate and the power at the margin agree with the exact values of
     ``power_paired_binary`` within 4 standard errors -- not an acceptance number but a check that the simulated
     model is the analytic one (a plain chance deviation has probability 6e-5).
@@ -612,7 +612,7 @@ R_POWER = 10_000
 
 @dataclass(frozen=True)
 class PowerCell:
-    """A row of STATISTICS.md's sample-size table: simulated power of the plugin's test at the table's N.
+    """A row of docs/statistics.md's sample-size table: simulated power of the plugin's test at the table's N.
 
     Binary rows: paired k = 1, latent correlation ``rho`` (0 = independent arms). Mean-shift rows: lognormal
     lengths whose paired log-differences d_i are normal, shifted by ``shift`` SDs of d_i; the plugin's test is
@@ -681,7 +681,7 @@ POWER_TABLE = [
     PowerCell("mean shift 0.2 SD (Wilcoxon)", 156, shift=0.2),
     PowerCell("mean shift 0.5 SD (Wilcoxon)", 27, shift=0.5),
 ]
-"""STATISTICS.md, "Sample sizes to quote" (the JSON-valid row 99% -> 95% is the bad rate 1% -> 5%)."""
+"""docs/statistics.md, "Sample sizes to quote" (the JSON-valid row 99% -> 95% is the bad rate 1% -> 5%)."""
 
 MULTIPLES = (0.0, 0.5, 1.0, 1.5, 2.0)
 

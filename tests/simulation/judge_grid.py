@@ -7,7 +7,7 @@ No pytest here: ``test_judge_grid.py`` asserts on what this module measures, and
 tests.simulation.judge_grid`` prints the same numbers as markdown (every run is seeded by cell and experiment).
 
 Experiments (``EXPERIMENTS``); "truth" is the true value of the bounded quantity, "t" the threshold written in the
-bound. A bound's REGRESSED claims the quantity is beyond t, its PASS that it is within (STATISTICS.md, "Three
+bound. A bound's REGRESSED claims the quantity is beyond t, its PASS that it is within (docs/statistics.md, "Three
 outcomes, one rule"); each claim is a one-sided level-alpha test whose null hypothesis includes the boundary, so
 its error rate is largest when the truth equals t (for tests monotone in the effect): "just inside" is measured at
 the boundary, as ``grid.py``'s ``margin.alarm`` is.

@@ -179,7 +179,7 @@ def render(results: Results) -> str:
         "",
         f"R = {reps['cell']} seeded runs per cell (power rows: R = {reps['power']}), one-sided alpha = 5%. "
         f"99% binomial band of a 5% rate at R = 2000: [{pct(band[0])}, {pct(band[1])}]; acceptance numbers "
-        "(STATISTICS.md): false alarms and false PASSes <= 6.15%, A/A >= 2% in non-sparse cells, 95% intervals "
+        "(docs/statistics.md): false alarms and false PASSes <= 6.15%, A/A >= 2% in non-sparse cells, 95% intervals "
         "cover 93.7-96.2%, one-sided bounds >= 93.7% (and <= 96.2% where the method can be exact), power at the "
         "table's N >= 78% and within 3 points of the analytic value. "
         f"Sparse = fewer than {grid.SPARSE_BELOW:g} informative units expected (changed inputs, or bad outputs "
@@ -216,7 +216,7 @@ def render(results: Results) -> str:
                   [[str(s.cell.n), str(s.cell.k), f"{100 * s.cell.base:g}%", f"{s.cell.icc:g}", pct(s.regressed.value),
                     pct(s.passed.value), f"{s.mean_n:.0f}", _checks(verdict)]
                    for s, verdict in results.sequential])
-    out += ["", f"### Power at the table's N (STATISTICS.md), R = {reps['power']}", ""]
+    out += ["", f"### Power at the table's N (docs/statistics.md), R = {reps['power']}", ""]
     out += _table(["change", "N", "simulated", "analytic", "difference", "checks"],
                   [[p.name, str(p.n), pct(r.value), pct(p.analytic), f"{100 * (r.value - p.analytic):+.1f}",
                     _checks(verdict)] for p, r, verdict in results.power])
@@ -241,13 +241,13 @@ def render(results: Results) -> str:
                  ["**pooled**: N·k outputs as independent inputs, false alarm", pct(p.rates["pooled.alarm"].value),
                   "negative control"],
                  ["**pooled**, false PASS at the margin", pct(p.rates["pooled.false_pass"].value),
-                  "negative control (STATISTICS.md: 13%)"]]
+                  "negative control (docs/statistics.md: 13%)"]]
     if results.peeking:
         k = results.peeking
         rows += [[f"fixed-N mid-p McNemar once at N={k.n} (A/A, {100 * k.base:g}%)", pct(k.fixed.value), "~5"],
                  ["**peeking**: the same test after every input", pct(k.peeking.value),
-                  "negative control (STATISTICS.md: 16-25%)"],
-                 ["sequential mode on the same data", pct(k.sequential.value), "STATISTICS.md: ≈ 1-3"]]
+                  "negative control (docs/statistics.md: 16-25%)"],
+                 ["sequential mode on the same data", pct(k.sequential.value), "docs/statistics.md: ≈ 1-3"]]
     out += _table(["setting", "rate", "note"], rows)
     verdicts = [j for _, j in results.cells] + [j for _, j in results.sequential] + [j for _, _, j in results.power]
     failures = [f for j in verdicts for f in j.failures]

@@ -1,4 +1,4 @@
-"""The acceptance numbers of STATISTICS.md, checked by seeded simulation of the plugin's own statistics.
+"""The acceptance numbers of docs/statistics.md, checked by seeded simulation of the plugin's own statistics.
 
 Default run: a reduced grid (R = 2000 per cell wherever an acceptance number is asserted) that keeps CI fast.
 Full grid (R = 2000 over N {30, 100, 300, 1000} x k {1, 3} x base {1, 5, 20%} x ICC {0, 0.3}, lognormal and t3
@@ -311,14 +311,14 @@ def test_cell_not_conservative(cell: grid.Cell, full: bool) -> None:
 @pytest.mark.parametrize(("cell", "full"), SEQUENTIAL)
 def test_sequential_aa(cell: grid.Cell, full: bool) -> None:
     """Testing by betting: REGRESSED and PASS each <= 6.15% when the truth is on the threshold (Ville's bound;
-    STATISTICS.md's "about 1-3%" is descriptive and shown by the report, not asserted)."""
+    docs/statistics.md's "about 1-3%" is descriptive and shown by the report, not asserted)."""
     result = grid.run_sequential_cell(cell, grid.replications(full)["sequential"])
     _assert_none(grid.judge_sequential(result).failures)
 
 
 @pytest.mark.parametrize("row", POWER_ROWS)
 def test_power_at_table_n(row: grid.PowerCell) -> None:
-    """Power at the STATISTICS.md table's N >= 0.78 and within 3 points of the analytic value (R = 10000)."""
+    """Power at the docs/statistics.md table's N >= 0.78 and within 3 points of the analytic value (R = 10000)."""
     _assert_none(grid.judge_power(row, row.simulate(grid.R_POWER)).failures)
 
 
@@ -349,7 +349,7 @@ def test_holm_controls_a_suite_of_correlated_properties(full: bool) -> None:
 @pytest.mark.parametrize("full", MODES)
 def test_pooled_repeats_negative_control(full: bool) -> None:
     """Analysing k repeats per input keeps both errors <= 6.15%; taking the N k outputs as independent inputs
-    (the error STATISTICS.md warns about) inflates both far beyond alpha."""
+    (the error docs/statistics.md warns about) inflates both far beyond alpha."""
     result = grid.run_pooled_control(grid.replications(full)["pooled"])
     where = f"N={result.n} k={result.k} ICC {result.icc} + input x arm {result.arm_icc}"
     for key in ("correct.alarm", "correct.false_pass"):
@@ -361,7 +361,7 @@ def test_pooled_repeats_negative_control(full: bool) -> None:
 
 @pytest.mark.parametrize("full", MODES)
 def test_peeking_negative_control(full: bool) -> None:
-    """Re-running the fixed-N test after every input inflates A/A false alarms (STATISTICS.md: 16-25%); the
+    """Re-running the fixed-N test after every input inflates A/A false alarms (docs/statistics.md: 16-25%); the
     sequential mode on the same data stays below alpha."""
     result = grid.run_peeking_control(grid.replications(full)["peeking"])
     where = f"A/A paired k=1, base {100 * result.base:g}%, N={result.n}"

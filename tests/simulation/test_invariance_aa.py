@@ -1,4 +1,4 @@
-"""Acceptance run of the invariance check's A/A false-alarm rate (STATISTICS.md: <= 6.15% at R = 2000)."""
+"""Acceptance run of the invariance check's A/A false-alarm rate (docs/statistics.md: <= 6.15% at R = 2000)."""
 
 from __future__ import annotations
 

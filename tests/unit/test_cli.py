@@ -1,4 +1,4 @@
-"""``pytest-behavior power``: reproduces the sample-size table of STATISTICS.md and rejects bad arguments clearly."""
+"""``pytest-behavior power``: reproduces docs/statistics.md's sample-size table, rejects bad arguments clearly."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from pytest_behavior.cli import main
 
-# STATISTICS.md, "Sample sizes to quote": (paired independent, paired rho 0.5, unpaired per arm)
+# docs/statistics.md, "Sample sizes to quote": (paired independent, paired rho 0.5, unpaired per arm)
 TABLE = {
     ("0.05", "0.10"): (338, 264, 343),
     ("0.05", "0.15"): (107, 86, 111),

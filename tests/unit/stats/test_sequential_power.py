@@ -1,6 +1,6 @@
-"""Unit tests of pytest_behavior.stats.power (the sample-size table of STATISTICS.md, checked against seeded
+"""Unit tests of pytest_behavior.stats.power (the sample-size table of docs/statistics.md, checked against seeded
 simulations of the plugin's own tests) and pytest_behavior.stats.sequential (testing by betting: validity
-under A/A, early stopping, the expected sample sizes quoted in STATISTICS.md)."""
+under A/A, early stopping, the expected sample sizes quoted in docs/statistics.md)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pytest_behavior.stats.power import (
 )
 from pytest_behavior.stats.sequential import SequentialResult, SequentialTest, sequential_decision
 
-# STATISTICS.md, "Sample sizes to quote": (base rate, candidate rate) -> (paired independent, rho 0.5, unpaired)
+# docs/statistics.md, "Sample sizes to quote": (base rate, candidate rate) -> (paired independent, rho 0.5, unpaired)
 TABLE = {
     (0.05, 0.10): (338, 264, 343),
     (0.05, 0.15): (107, 86, 111),
@@ -50,7 +50,7 @@ def _paired_sample(rng: np.random.Generator, n: int, p0: float, p1: float, rho: 
 
 
 # --------------------------------------------------------------------------------------------------
-# power: the table of STATISTICS.md
+# power: the table of docs/statistics.md
 # --------------------------------------------------------------------------------------------------
 
 
@@ -253,7 +253,7 @@ def test_incremental_use_and_validation() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# sequential: simulated validity and savings (STATISTICS.md)
+# sequential: simulated validity and savings (docs/statistics.md)
 # --------------------------------------------------------------------------------------------------
 
 N_MAX = 338  # fixed N for 80% power at refusal 5% -> 10%

@@ -1,5 +1,5 @@
 """Unit tests of pytest_behavior.stats: reference values, cross-checks against scipy/statsmodels, and small
-seeded simulations (A/A false alarms, coverage, power) on a reduced grid of STATISTICS.md."""
+seeded simulations (A/A false alarms, coverage, power) on a reduced grid of docs/statistics.md."""
 
 from __future__ import annotations
 

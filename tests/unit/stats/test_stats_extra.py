@@ -213,7 +213,7 @@ def test_shape_aa_false_alarms_and_pooled_negative_control() -> None:
     # per-input effect shared by the arms plus a per-(input, arm) effect shared by that arm's repeats: the
     # arms stay exchangeable within each input, but the N k outputs of one arm are not independent
     rng = np.random.default_rng(0)
-    runs, n, k = 2000, 30, 3  # R = 2000 as in STATISTICS.md; one R = 1000 seed gave 0.070 (R = 8000: 0.050)
+    runs, n, k = 2000, 30, 3  # R = 2000 as in docs/statistics.md; one R = 1000 seed gave 0.070 (R = 8000: 0.050)
     alarms = {"ks": 0, "energy": 0, "pooled ks_2samp": 0}
     for r in range(runs):
         shared = 0.5 * rng.normal(size=(n, 1))
