@@ -1,1 +1,1 @@
-"""Reports: the terminal summary (JSON verdicts, GitHub and JUnit outputs come later)."""
+"""Reports: every way a run's verdicts are shown (failure diff, summary, diff files, JSON, HTML, JUnit, GitHub)."""
