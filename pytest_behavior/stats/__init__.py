@@ -5,102 +5,79 @@ that larger is worse.
 
 Submodules load on first use (PEP 562): importing this package costs nothing, so modules that only name its
 types do not pull in scipy before a test needs a verdict.
+
+The ``TYPE_CHECKING`` imports below are the one list of the package's names: type checkers read them (``X as X``
+marks a re-export under ``mypy --strict``), and `_submodule_of` reads the same lines with `ast` to build the lazy
+table that ``__getattr__``, ``__dir__`` and ``__all__`` derive from. A name is added in one place.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_behavior.stats.binary import (
-        absolute_rate_bound,
-        mcnemar_midp,
-        paired_binary_bound,
-        tango_bounds,
-        tango_pvalue,
-    )
-    from pytest_behavior.stats.categorical import (
-        CategoricalResult,
-        CategoryChange,
-        categorical_shift,
-        stuart_maxwell_chi2,
-    )
-    from pytest_behavior.stats.continuous import hodges_lehmann_bounds, paired_log_ratio_bound
-    from pytest_behavior.stats.equivalence import TostResult, paired_mean_tost, paired_ratio_tost, paired_shift_bound
-    from pytest_behavior.stats.multiplicity import holm, weighted_holm, weighted_holm_levels
-    from pytest_behavior.stats.power import (
-        detectable_effect_binary,
-        detectable_effect_mean_shift,
-        discordant_probabilities,
-        n_for_pass_binary,
-        n_for_power_mean_shift,
-        n_for_power_paired_binary,
-        n_for_power_unpaired_binary,
-        power_mean_shift,
-        power_paired_binary,
-        power_pass_binary,
-        power_unpaired_binary,
-    )
-    from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound, paired_quantile_profile_bound
-    from pytest_behavior.stats.result import BoundResult
-    from pytest_behavior.stats.sequential import Decision, SequentialResult, SequentialTest, sequential_decision
-    from pytest_behavior.stats.shape import ShapeResult, distribution_shift
-    from pytest_behavior.stats.unpaired import (
-        hodges_lehmann_shift_bounds,
-        miettinen_nurminen_bounds,
-        miettinen_nurminen_pvalue,
-        unpaired_log_ratio_bound,
-        unpaired_rate_bound,
-        unpaired_shift_bound,
-    )
+    from pytest_behavior.stats.binary import absolute_rate_bound as absolute_rate_bound
+    from pytest_behavior.stats.binary import mcnemar_midp as mcnemar_midp
+    from pytest_behavior.stats.binary import paired_binary_bound as paired_binary_bound
+    from pytest_behavior.stats.binary import tango_bounds as tango_bounds
+    from pytest_behavior.stats.binary import tango_pvalue as tango_pvalue
+    from pytest_behavior.stats.categorical import CategoricalResult as CategoricalResult
+    from pytest_behavior.stats.categorical import CategoryChange as CategoryChange
+    from pytest_behavior.stats.categorical import categorical_shift as categorical_shift
+    from pytest_behavior.stats.categorical import stuart_maxwell_chi2 as stuart_maxwell_chi2
+    from pytest_behavior.stats.continuous import hodges_lehmann_bounds as hodges_lehmann_bounds
+    from pytest_behavior.stats.continuous import paired_log_ratio_bound as paired_log_ratio_bound
+    from pytest_behavior.stats.equivalence import TostResult as TostResult
+    from pytest_behavior.stats.equivalence import paired_mean_tost as paired_mean_tost
+    from pytest_behavior.stats.equivalence import paired_ratio_tost as paired_ratio_tost
+    from pytest_behavior.stats.equivalence import paired_shift_bound as paired_shift_bound
+    from pytest_behavior.stats.multiplicity import holm as holm
+    from pytest_behavior.stats.multiplicity import weighted_holm as weighted_holm
+    from pytest_behavior.stats.multiplicity import weighted_holm_levels as weighted_holm_levels
+    from pytest_behavior.stats.power import detectable_effect_binary as detectable_effect_binary
+    from pytest_behavior.stats.power import detectable_effect_mean_shift as detectable_effect_mean_shift
+    from pytest_behavior.stats.power import discordant_probabilities as discordant_probabilities
+    from pytest_behavior.stats.power import n_for_pass_binary as n_for_pass_binary
+    from pytest_behavior.stats.power import n_for_power_mean_shift as n_for_power_mean_shift
+    from pytest_behavior.stats.power import n_for_power_paired_binary as n_for_power_paired_binary
+    from pytest_behavior.stats.power import n_for_power_unpaired_binary as n_for_power_unpaired_binary
+    from pytest_behavior.stats.power import power_mean_shift as power_mean_shift
+    from pytest_behavior.stats.power import power_paired_binary as power_paired_binary
+    from pytest_behavior.stats.power import power_pass_binary as power_pass_binary
+    from pytest_behavior.stats.power import power_unpaired_binary as power_unpaired_binary
+    from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound as paired_quantile_log_ratio_bound
+    from pytest_behavior.stats.quantile import paired_quantile_profile_bound as paired_quantile_profile_bound
+    from pytest_behavior.stats.result import BoundResult as BoundResult
+    from pytest_behavior.stats.sequential import Decision as Decision
+    from pytest_behavior.stats.sequential import SequentialResult as SequentialResult
+    from pytest_behavior.stats.sequential import SequentialTest as SequentialTest
+    from pytest_behavior.stats.sequential import sequential_decision as sequential_decision
+    from pytest_behavior.stats.shape import ShapeResult as ShapeResult
+    from pytest_behavior.stats.shape import distribution_shift as distribution_shift
+    from pytest_behavior.stats.unpaired import hodges_lehmann_shift_bounds as hodges_lehmann_shift_bounds
+    from pytest_behavior.stats.unpaired import miettinen_nurminen_bounds as miettinen_nurminen_bounds
+    from pytest_behavior.stats.unpaired import miettinen_nurminen_pvalue as miettinen_nurminen_pvalue
+    from pytest_behavior.stats.unpaired import unpaired_log_ratio_bound as unpaired_log_ratio_bound
+    from pytest_behavior.stats.unpaired import unpaired_rate_bound as unpaired_rate_bound
+    from pytest_behavior.stats.unpaired import unpaired_shift_bound as unpaired_shift_bound
 
-_SUBMODULE_OF: dict[str, str] = {
-    "BoundResult": "result",
-    "CategoricalResult": "categorical",
-    "CategoryChange": "categorical",
-    "Decision": "sequential",
-    "SequentialResult": "sequential",
-    "SequentialTest": "sequential",
-    "ShapeResult": "shape",
-    "TostResult": "equivalence",
-    "absolute_rate_bound": "binary",
-    "categorical_shift": "categorical",
-    "detectable_effect_binary": "power",
-    "detectable_effect_mean_shift": "power",
-    "discordant_probabilities": "power",
-    "distribution_shift": "shape",
-    "hodges_lehmann_bounds": "continuous",
-    "hodges_lehmann_shift_bounds": "unpaired",
-    "holm": "multiplicity",
-    "weighted_holm": "multiplicity",
-    "weighted_holm_levels": "multiplicity",
-    "mcnemar_midp": "binary",
-    "miettinen_nurminen_bounds": "unpaired",
-    "miettinen_nurminen_pvalue": "unpaired",
-    "n_for_pass_binary": "power",
-    "n_for_power_mean_shift": "power",
-    "n_for_power_paired_binary": "power",
-    "n_for_power_unpaired_binary": "power",
-    "paired_binary_bound": "binary",
-    "paired_log_ratio_bound": "continuous",
-    "paired_quantile_log_ratio_bound": "quantile",
-    "paired_quantile_profile_bound": "quantile",
-    "paired_mean_tost": "equivalence",
-    "paired_ratio_tost": "equivalence",
-    "paired_shift_bound": "equivalence",
-    "power_mean_shift": "power",
-    "power_paired_binary": "power",
-    "power_pass_binary": "power",
-    "power_unpaired_binary": "power",
-    "sequential_decision": "sequential",
-    "stuart_maxwell_chi2": "categorical",
-    "tango_bounds": "binary",
-    "tango_pvalue": "binary",
-    "unpaired_log_ratio_bound": "unpaired",
-    "unpaired_rate_bound": "unpaired",
-    "unpaired_shift_bound": "unpaired",
-}
+
+def _submodule_of() -> dict[str, str]:
+    """Each exported name -> the submodule that defines it, read from this file's ``TYPE_CHECKING`` imports."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    return {
+        alias.asname or alias.name: node.module.rpartition(".")[2]
+        for node in block.body if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+_SUBMODULE_OF = _submodule_of()
+__all__ = sorted(_SUBMODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
@@ -114,51 +91,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-__all__ = [
-    "BoundResult",
-    "CategoricalResult",
-    "CategoryChange",
-    "Decision",
-    "SequentialResult",
-    "SequentialTest",
-    "ShapeResult",
-    "TostResult",
-    "absolute_rate_bound",
-    "categorical_shift",
-    "detectable_effect_binary",
-    "detectable_effect_mean_shift",
-    "discordant_probabilities",
-    "distribution_shift",
-    "hodges_lehmann_bounds",
-    "hodges_lehmann_shift_bounds",
-    "holm",
-    "mcnemar_midp",
-    "miettinen_nurminen_bounds",
-    "miettinen_nurminen_pvalue",
-    "n_for_pass_binary",
-    "n_for_power_mean_shift",
-    "n_for_power_paired_binary",
-    "n_for_power_unpaired_binary",
-    "paired_binary_bound",
-    "paired_log_ratio_bound",
-    "paired_mean_tost",
-    "paired_quantile_log_ratio_bound",
-    "paired_quantile_profile_bound",
-    "paired_ratio_tost",
-    "paired_shift_bound",
-    "power_mean_shift",
-    "power_paired_binary",
-    "power_pass_binary",
-    "power_unpaired_binary",
-    "sequential_decision",
-    "stuart_maxwell_chi2",
-    "tango_bounds",
-    "tango_pvalue",
-    "unpaired_log_ratio_bound",
-    "unpaired_rate_bound",
-    "unpaired_shift_bound",
-    "weighted_holm",
-    "weighted_holm_levels",
-]
