@@ -77,7 +77,7 @@ def unknown_options_message(unknown: Sequence[str], *, where: str, noun: str = "
                  for name, close in suggestions.items()]
         listed = f"unknown {noun}s {', '.join(parts[:-1])} and {parts[-1]}."
     return (f"{where} got {listed} Other litellm options go in litellm_params={{...}}; the completion parameters "
-            "Bundle takes directly are listed in the README.")
+            "Bundle takes directly are listed in docs/providers.md.")
 
 
 def _litellm_params(params: Mapping[str, Any], explicit: Mapping[str, Any] | None) -> dict[str, Any]:
