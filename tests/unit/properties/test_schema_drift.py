@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_behavior.properties import parse_marker
-from pytest_behavior.properties.schema import _MISSING, parse_json, schema_drift
+from pytest_behavior.properties.json_output import MISSING, parse_json
+from pytest_behavior.properties.schema_diff import schema_drift
 
 SCHEMA = {
     "type": "object",
@@ -177,4 +178,4 @@ def test_parse_json_variants() -> None:
     assert parse_json(f"Fill in {{name}} later; the data: {raw} done") == obj  # not the first brace
     assert parse_json("[1, 2]") == [1, 2]
     assert parse_json('"just a string"') == "just a string"
-    assert parse_json("no json {here") is _MISSING
+    assert parse_json("no json {here") is MISSING
