@@ -114,7 +114,7 @@ def main() -> None:
     n = 200 if args.quick else 400
     ideal = n / CONCURRENCY * LATENCY_S
 
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
 
     import_litellm()
     with running_server() as server:

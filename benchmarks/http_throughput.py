@@ -172,7 +172,7 @@ def main() -> None:
           f"{spec_window / raw_window:.2f}x raw litellm's)")
 
     print(f"2. {n_rate} completions at 0 ms, {concurrency * 4} in flight, in one process")
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
 
     import_litellm()
     with running_server() as server:

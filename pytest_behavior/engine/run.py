@@ -315,8 +315,9 @@ def refusal_detector(spec: Spec) -> str:
 
 async def _with_judgments(spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan,
                           cache: SampleCache) -> Spec:
-    """Properties whose detector is an LLM judge get every output of both arms labelled first (cached)."""
-    if not any(isinstance(p, RefusalBound) and p.judge_model is not None for p in spec.properties):
+    """Properties judged by an LLM get every output of both arms labelled first (cached): each declares what it
+    needs judged (`Property.judge_request`), the labels come through the sampler and are handed back to it."""
+    if all(p.judge_request() is None for p in spec.properties):
         return spec
     from pytest_behavior.engine.llm_judge import judge_outputs
 
@@ -325,8 +326,9 @@ async def _with_judgments(spec: Spec, cand: ArmSamples, base: Baseline | None, p
         texts += [str(t) for reps in base.outputs.values() for t in reps]
     properties = []
     for prop in spec.properties:
-        if isinstance(prop, RefusalBound) and prop.judge_model is not None:
-            prop = prop.with_judgments(await judge_outputs(prop.judge_model, texts, plan=plan, cache=cache))
+        request = prop.judge_request()
+        if request is not None:
+            prop = prop.with_judgments(await judge_outputs(request, texts, plan=plan, cache=cache))
         properties.append(prop)
     return replace(spec, properties=tuple(properties))
 

@@ -81,7 +81,7 @@ def sequential_problems(properties: Sequence[Property]) -> list[str]:
     """Bounds that cannot be decided sequentially (threshold at the edge of the values), as messages."""
     problems = []
     for prop in properties:
-        if not prop.sequential_capable or getattr(prop, "judge_model", None) is not None:
+        if not prop.sequential_capable or prop.judge_request() is not None:
             problems.append(f"@pytest.mark.{prop.marker_name} is not judged sequentially (it compares the arms over "
                             "all inputs); use sequential=False on this test")
             continue

@@ -22,7 +22,8 @@ from typing import Any
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, arm_info
 from pytest_behavior.errors import BehaviorConfigError, GoldenFileError, MarkerError
 from pytest_behavior.golden.store import GoldenRecord, golden_files
-from pytest_behavior.properties.base import Property, parse_marker, registered_markers
+from pytest_behavior.properties.base import Property
+from pytest_behavior.properties.registry import parse_marker, registered_markers
 from pytest_behavior.spec.inputs import Input, canonical_json
 from pytest_behavior.spec.output import Output
 

@@ -1,17 +1,18 @@
-"""The Property protocol, bounds, the marker registry and marker-argument validation.
+"""The Property protocol, bounds, the judgments an LLM-judged property asks for, and marker-argument validation.
 
 A property turns outputs into per-output numbers (one or more *metrics*, laid out as
 inputs × repeats) and declares *bounds* on them. Properties never do I/O and never judge:
 the statistics in `pytest_behavior.engine.judge` do that, the same way for every property.
+A property that needs a model to label outputs declares a `JudgeRequest`; the engine obtains the labels
+(`pytest_behavior.engine.llm_judge`) and hands them back. The registry of markers is
+`pytest_behavior.properties.registry`.
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -67,6 +68,23 @@ class Observation:
     candidate: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class JudgeRequest:
+    """What an LLM-judged property needs labelled before it can observe: every distinct output, by ``model``.
+
+    The judge answers each output under ``instruction`` (its system prompt); ``parse`` finds one of ``labels`` in
+    the answer (None: it gave none). ``name`` and ``hint`` word the errors (``"the refusal judge 'm' answered ...;
+    <hint>"``).
+    """
+
+    name: str
+    model: str
+    instruction: str
+    labels: tuple[str, ...]
+    parse: Callable[[str], str | None]
+    hint: str = "use a model that follows instructions"
+
+
 class Property(ABC):
     """A behavioral property declared by a marker."""
 
@@ -95,6 +113,15 @@ class Property(ABC):
         """
         return self
 
+    def judge_request(self) -> JudgeRequest | None:
+        """What a model must label before this property observes outputs (None, the default: it measures them
+        itself)."""
+        return None
+
+    def with_judgments(self, judgments: Mapping[str, str]) -> Property:
+        """This property observing with the labels its `judge_request` asked for, keyed by output text."""
+        return self
+
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
         """Extra diff sections shown when a metric of this property regressed."""
         return []
@@ -104,26 +131,14 @@ class Property(ABC):
         """The property's settings, as recorded in golden files and reports."""
 
 
-_REGISTRY: dict[str, type[Property]] = {}
+REGISTERED: dict[str, type[Property]] = {}
+"""The property classes imported so far, by marker name; `pytest_behavior.properties.registry.registered_markers`
+imports every property module first, so ask it for the complete registry."""
 
 
 def register(cls: type[Property]) -> type[Property]:
-    _REGISTRY[cls.marker_name] = cls
+    REGISTERED[cls.marker_name] = cls
     return cls
-
-
-def registered_markers() -> Mapping[str, type[Property]]:
-    from pytest_behavior.properties import (  # noqa: F401  (registration)
-        custom,
-        invariance,
-        length,
-        operational,
-        refusal,
-        schema,
-        tools,
-    )
-
-    return dict(_REGISTRY)
 
 
 COMMON_MARKER_OPTIONS = ("sequential",)
@@ -137,24 +152,6 @@ def marker_sequential(name: str, kwargs: Mapping[str, Any]) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise MarkerError(f"@pytest.mark.{name}: sequential must be True or False, got {value!r}")
     return value
-
-
-def parse_marker(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Property:
-    cls = registered_markers()[name]
-    accepted = [*inspect.signature(cls.from_marker).parameters, *COMMON_MARKER_OPTIONS]
-    marker_sequential(name, kwargs)  # validated here so that a bad value is a usage error at collection
-    kwargs = {k: v for k, v in kwargs.items() if k not in COMMON_MARKER_OPTIONS}
-    for keyword in kwargs:
-        if keyword not in accepted:
-            close = difflib.get_close_matches(keyword, accepted, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise MarkerError(
-                f"@pytest.mark.{name}: unexpected keyword argument {keyword!r}{hint} (accepted: {', '.join(accepted)})"
-            )
-    try:
-        return cls.from_marker(*args, **kwargs)
-    except TypeError as exc:
-        raise MarkerError(f"@pytest.mark.{name}: {str(exc).replace('from_marker() ', '')}") from None
 
 
 def rate_arg(marker: str, name: str, value: Any) -> float | None:

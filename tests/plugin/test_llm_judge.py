@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_behavior.engine.llm_judge import JUDGE_PROMPT, parse_label
+from pytest_behavior.properties.refusal import JUDGE_PROMPT, parse_label
 from tests.support.openai_server import ServerConfig, running_server
 from tests.support.records import use_recorded_bundles, write_jsonl
 

@@ -14,7 +14,7 @@ import pytest_behavior.report.terminal
 import pytest_behavior.stats.binary
 import pytest_behavior.stats.continuous  # noqa: F401
 from pytest_behavior.properties import registered_markers
-from pytest_behavior.sampling.llm import import_litellm
+from pytest_behavior.sampling.litellm_loader import import_litellm
 
 registered_markers()
 import_litellm()

@@ -236,7 +236,8 @@ def test_simulated_provider_update_exits_promptly_too(tmp_path: Path) -> None:
 def test_the_sampler_closes_the_http_clients_it_made_before_its_event_loop_ends(server: OpenAIServer) -> None:
     """Nothing is left for interpreter shutdown to finalise: litellm's client for the call is closed on its loop."""
     from pytest_behavior import Bundle
-    from pytest_behavior.sampling.llm import CallPolicy, call_model, import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
+    from pytest_behavior.sampling.llm import CallPolicy, call_model
     from pytest_behavior.sampling.runner import run_sync
 
     cache = import_litellm().in_memory_llm_clients_cache

@@ -176,7 +176,7 @@ def test_credentials_stay_wrapped_in_the_frames_the_plugin_controls() -> None:
 
 
 def test_litellm_and_http_client_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
     from pytest_behavior.spec.secrets import remember
 
     import_litellm()

@@ -15,8 +15,8 @@ import pytest
 from pytest_behavior.cli import main
 from pytest_behavior.golden.compare import compare_golden, rebuild_property
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, write_golden
-from pytest_behavior.properties.base import parse_marker
 from pytest_behavior.properties.refusal import RefusalBound, is_refusal
+from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.properties.schema import SchemaStability
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "golden" / "examples"

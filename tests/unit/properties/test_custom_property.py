@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pytest_behavior.errors import BehaviorConfigError, MarkerError
-from pytest_behavior.properties.base import parse_marker
+from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.spec.output import Output
 
 

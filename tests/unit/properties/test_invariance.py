@@ -9,8 +9,8 @@ import pytest
 
 from pytest_behavior.errors import MarkerError
 from pytest_behavior.perturb import Casing, NameSwap, Typos
-from pytest_behavior.properties.base import parse_marker
 from pytest_behavior.properties.invariance import TWIN_SUFFIX, draw_twins, group_of
+from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.spec.inputs import Input
 from tests.support.invariance_sim import false_alarm_rate
 

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_behavior.engine.sequential import sequential_problems
 from pytest_behavior.errors import BehaviorConfigError, MarkerError
-from pytest_behavior.properties.base import parse_marker
+from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.spec.output import Output
 from pytest_behavior.spec.records import load_records
 from pytest_behavior.stats import paired_quantile_log_ratio_bound

@@ -65,7 +65,7 @@ def test_refuse_on_words_and_invalid_json() -> None:
 
 
 def test_served_through_litellm_acompletion_and_counted(sim_calls) -> None:
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
 
     litellm = import_litellm()
 
@@ -81,7 +81,7 @@ def test_served_through_litellm_acompletion_and_counted(sim_calls) -> None:
 
 
 def test_bad_knob_through_litellm_is_a_client_error() -> None:
-    from pytest_behavior.sampling.llm import import_litellm
+    from pytest_behavior.sampling.litellm_loader import import_litellm
 
     litellm = import_litellm()
     with pytest.raises(Exception, match="unknown knob"):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from pytest_behavior.engine.judge import Verdict, judge
-from pytest_behavior.properties.base import Observation, parse_marker
+from pytest_behavior.properties.base import Observation
+from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.stats import paired_quantile_log_ratio_bound, paired_quantile_profile_bound
 from pytest_behavior.stats.quantile import PROFILE_QUANTILES
 
