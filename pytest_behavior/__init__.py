@@ -18,8 +18,7 @@ from pytest_behavior.errors import (
     MarkerError,
     ProviderError,
 )
-
-__version__ = "0.1.0"
+from pytest_behavior.version import __version__
 
 if TYPE_CHECKING:
     from pytest_behavior.engine.comparison import Comparison, MetricSummary

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_behavior import __version__
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
@@ -34,6 +33,7 @@ from pytest_behavior.sampling.llm import Completion
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
 from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
 from pytest_behavior.spec.output import capped_payload
+from pytest_behavior.version import __version__
 
 if TYPE_CHECKING:
     from pytest_behavior.stats import SequentialResult

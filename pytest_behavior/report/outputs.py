@@ -105,8 +105,8 @@ class ReportOutputs:
 
     # --- files ----------------------------------------------------------------------------------------------------
     def _document(self) -> dict[str, Any]:
-        from pytest_behavior import __version__
         from pytest_behavior.report.document import build_document
+        from pytest_behavior.version import __version__
 
         settings = self.session.settings
         return build_document(self.session.summaries, mode=settings.mode, alpha=settings.alpha,

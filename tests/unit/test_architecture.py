@@ -247,6 +247,14 @@ def test_no_import_cycle_among_the_package_modules(package: Package) -> None:
     assert not cycles, f"import cycles (imports inside functions count too):\n{shown}"
 
 
+def test_no_module_imports_the_public_api_module(package: Package) -> None:
+    found = [item for item, target in package.internal() if target == PACKAGE]
+    assert not found, (
+        f"{PACKAGE}/__init__.py is the public API: it re-exports the package (some names under TYPE_CHECKING), so a "
+        f"module importing from it closes a cycle; import the name from the module that defines it:\n{_listing(found)}"
+    )
+
+
 def _imports_between(package: Package, importer_prefix: str, forbidden: tuple[str, ...]) -> list[Import]:
     return [
         item
