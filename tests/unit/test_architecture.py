@@ -8,6 +8,8 @@ Every ``import`` and ``from ... import`` counts, wherever it is written: at modu
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,6 +314,21 @@ def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: P
         f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
         + "\n  ".join(chains)
     )
+
+
+def test_the_reading_agrees_with_what_python_imports(package: Package) -> None:
+    """Every module of the package (and every heavy one) that a fresh interpreter loads with plugin.py is one
+    `loaded_with` finds: the rule above misses no import Python runs (``importlib`` included)."""
+    probe = (
+        f"import sys, {PACKAGE}.plugin\n"
+        f"print('\\n'.join(sorted(m for m in sys.modules if m == {PACKAGE!r} or m.startswith({PACKAGE + '.'!r})"
+        f" or m.split('.')[0] in {sorted(HEAVY)!r})))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True, cwd=ROOT.parent
+    )
+    missed = set(ran.stdout.split()) - set(package.loaded_with(f"{PACKAGE}.plugin"))
+    assert not missed, f"imported with plugin.py, but not found by reading its imports: {', '.join(sorted(missed))}"
 
 
 def _lines(path: Path) -> int:
