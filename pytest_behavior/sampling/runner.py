@@ -14,48 +14,20 @@ import random
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorError
-from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache, sample_key
+from pytest_behavior.sampling.calls import Calls, Job, SamplingMonitor, SamplingPlan, Spender
 from pytest_behavior.sampling.cost import estimate_call_usd
 from pytest_behavior.sampling.litellm_loader import import_litellm
-from pytest_behavior.sampling.llm import (
-    CallPolicy,
-    Completion,
-    RetryRefused,
-    call_app,
-    call_model,
-    check_model,
-)
-from pytest_behavior.spec.inputs import Input, Message, render_messages
+from pytest_behavior.sampling.llm import Completion, check_model
+from pytest_behavior.spec.inputs import Input, render_messages
+
+__all__ = ["ArmSamples", "SamplingMonitor", "SamplingPlan", "run_sync", "sample_arms", "sample_arms_until"]
 
 T = TypeVar("T")
-
-
-class SamplingMonitor(Protocol):
-    """Receives the sampler's events (the live progress display implements it)."""
-
-    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None: ...
-    def call_started(self) -> None: ...
-    def call_retried(self) -> None: ...
-    def call_finished(self, cost_usd: float | None) -> None: ...
-    def call_failed(self) -> None: ...
-    def end(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class SamplingPlan:
-    template: str | None
-    repeats: int
-    seed: int
-    concurrency: int = 16
-    policy: CallPolicy = field(default_factory=CallPolicy)
-    gate: BudgetGate | None = field(default=None, compare=False)
-    monitor: SamplingMonitor | None = field(default=None, compare=False)
-    before_requests: Callable[[], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,21 +51,7 @@ class ArmSamples:
     """Of ``missing``: inputs a records arm holds some, but fewer than the requested, repeats of."""
 
 
-@dataclass(frozen=True)
-class _Job:
-    arm: str
-    bundle: Bundle
-    item: Input
-    repeat: int
-    key: str
-    messages: list[Message] | None
-
-
-def _call_seed(seed: int, repeat: int) -> int:
-    return seed * 1_000_003 + repeat
-
-
-def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan) -> list[_Job]:
+def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan) -> list[Job]:
     jobs = []
     for item in inputs:
         messages = None
@@ -103,23 +61,14 @@ def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingP
         material: Any = messages if messages is not None else {"input": item.value}
         for repeat in range(plan.repeats):
             key = sample_key(fingerprint=bundle.fingerprint, messages=material, repeat=repeat, seed=plan.seed)
-            jobs.append(_Job(arm, bundle, item, repeat, key, messages))
+            jobs.append(Job(arm, bundle, item, repeat, key, messages))
     return jobs
 
 
-async def _run_job(job: _Job, plan: SamplingPlan, spender: _Spender) -> Completion:
-    if job.bundle.kind == "callable":
-        return await call_app(job.bundle, job.item.value)
-    assert job.messages is not None
-    on_retry = plan.monitor.call_retried if plan.monitor is not None else None
-    return await call_model(job.bundle, job.messages, seed=_call_seed(plan.seed, job.repeat), policy=plan.policy,
-                            on_retry=on_retry, allow_retry=spender.allow_retry if plan.gate is not None else None)
-
-
-def _order(pending: list[_Job], seed: int) -> list[_Job]:
+def _order(pending: list[Job], seed: int) -> list[Job]:
     """Inputs in a seeded random order; each input's calls (both arms, every repeat) together, shuffled."""
     rng = random.Random(seed)
-    by_input: dict[str, list[_Job]] = {}
+    by_input: dict[str, list[Job]] = {}
     for job in pending:
         by_input.setdefault(job.item.id, []).append(job)
     groups = list(by_input.values())
@@ -129,8 +78,8 @@ def _order(pending: list[_Job], seed: int) -> list[_Job]:
     return [job for group in groups for job in group]
 
 
-def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[_Job], hits: Mapping[str, Mapping[str, Any]],
-               plan: SamplingPlan, pending: Sequence[_Job]) -> dict[str, float | None]:
+def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[Job], hits: Mapping[str, Mapping[str, Any]],
+               plan: SamplingPlan, pending: Sequence[Job]) -> dict[str, float | None]:
     """Estimated dollars per call of each arm with calls to make (only computed when something uses it)."""
     if plan.gate is None and plan.monitor is None:
         return {}
@@ -147,7 +96,7 @@ def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[_Job], hits: Mapping[s
     return estimates
 
 
-def _before_requests(pending: Sequence[_Job], plan: SamplingPlan) -> None:
+def _before_requests(pending: Sequence[Job], plan: SamplingPlan) -> None:
     """Import litellm only when a call is to be made (a run served from the cache never pays for it), then run
     the plan's hook (the verdict code's preload), which must not compete with that import."""
     if any(job.bundle.kind == "model" for job in pending):
@@ -171,24 +120,12 @@ async def sample_arms(
                 if bundle.kind == "records"}
     jobs = [job for name, bundle in arms.items() if bundle.kind != "records"
             for job in _jobs_for(name, bundle, inputs, plan)]
-    hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
-    pending = []
-    for job in jobs:
-        if job.key in hits:
-            results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
-        else:
-            pending.append(job)
+    hits, pending = _look_up(jobs, cache, results)
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
     pending = _order(pending, plan.seed)
-    if plan.monitor is not None:
-        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
-                           estimated_usd=_total_estimate(pending, estimates))
-    try:
-        stopped = await _run_all(pending, plan, cache, results, estimates)
-    finally:
-        if plan.monitor is not None:
-            plan.monitor.end()
+    stopped = await _monitored(plan, jobs, pending, estimates,
+                               lambda: _run_all(pending, plan, cache, results, estimates))
     out = {}
     for name, bundle in arms.items():
         requested = sum(1 for job in pending if job.arm == name and job.key in stopped.started)
@@ -198,7 +135,33 @@ async def sample_arms(
     return out
 
 
-def _total_estimate(pending: Sequence[_Job], estimates: Mapping[str, float | None]) -> float | None:
+def _look_up(jobs: Sequence[Job], cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+             ) -> tuple[dict[str, Any], list[Job]]:
+    """The cached samples of ``jobs`` (filled into ``results``), and the jobs left to call, in order."""
+    hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
+    pending = []
+    for job in jobs:
+        if job.key in hits:
+            results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
+        else:
+            pending.append(job)
+    return hits, pending
+
+
+async def _monitored(plan: SamplingPlan, jobs: Sequence[Job], pending: Sequence[Job],
+                     estimates: Mapping[str, float | None], calls: Callable[[], Awaitable[T]]) -> T:
+    """``calls()`` awaited between the monitor's ``begin`` (totals and estimated cost) and ``end``."""
+    if plan.monitor is not None:
+        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
+                           estimated_usd=_total_estimate(pending, estimates))
+    try:
+        return await calls()
+    finally:
+        if plan.monitor is not None:
+            plan.monitor.end()
+
+
+def _total_estimate(pending: Sequence[Job], estimates: Mapping[str, float | None]) -> float | None:
     known = [estimates.get(job.arm) for job in pending]
     if not pending or any(value is None for value in known):
         return None if pending else 0.0
@@ -226,25 +189,13 @@ async def sample_arms_until(
                if bundle.kind == "records"}
     jobs = [job for item in inputs for name, bundle in arms.items() if bundle.kind != "records"
             for job in _jobs_for(name, bundle, [item], plan)]
-    hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
-    pending = []
-    for job in jobs:
-        if job.key in hits:
-            results[(job.arm, job.item.id, job.repeat)] = Completion.from_payload(hits[job.key])
-        else:
-            pending.append(job)
+    hits, pending = _look_up(jobs, cache, results)
     frontier = _Frontier(arms, inputs, plan, results, missing, consume)
     frontier.advance()  # inputs served entirely from the cache or from records
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
-    if plan.monitor is not None:
-        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
-                           estimated_usd=_total_estimate(pending, estimates))
-    try:
-        requested, budget_stop = await _run_in_order(pending, plan, cache, results, frontier, estimates)
-    finally:
-        if plan.monitor is not None:
-            plan.monitor.end()
+    requested, budget_stop = await _monitored(
+        plan, jobs, pending, estimates, lambda: _run_in_order(pending, plan, cache, results, frontier, estimates))
     consumed = inputs[:frontier.position]
     out = {}
     for name, bundle in arms.items():
@@ -289,63 +240,36 @@ class _Frontier:
 
 
 async def _run_in_order(
-    pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+    pending: list[Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
     frontier: _Frontier, estimates: Mapping[str, float | None] | None = None,
 ) -> tuple[dict[str, int], str | None]:
     """Workers take jobs in input order and stop taking them once the frontier has decided (or the budget
     is spent). Returns the calls requested per arm and why a budget stopped them (None: it did not)."""
     queue = list(reversed(pending))
-    requested: dict[str, int] = {}
-    failures: list[BaseException] = []
-    monitor = plan.monitor
-    spender = _Spender(plan.gate, estimates or {})
-    stop: list[str] = []
+    calls = Calls(plan, cache, results, Spender(plan.gate, estimates or {}))
 
     async def worker() -> None:
-        while queue and not frontier.decided and not failures and not stop:
-            job = queue.pop()
-            estimate = await spender.reserve(job.arm)
-            if estimate is None:
-                queue.append(job)
-                stop.append(spender.stop_reason())
+        while queue and not frontier.decided and not calls.stopped():
+            if not await calls.sample(queue.pop()):
                 return
-            requested[job.arm] = requested.get(job.arm, 0) + 1
-            if monitor is not None:
-                monitor.call_started()
-            try:
-                completion = await _run_job(job, plan, spender)
-            except RetryRefused:  # the budget has no room for a retry: a budget stop, not an error
-                spender.settle(job.arm, estimate, 0.0)
-                stop.append(spender.stop_reason())
-                return
-            except BehaviorError as exc:
-                spender.settle(job.arm, estimate, 0.0)
-                failures.append(exc)
-                if monitor is not None:
-                    monitor.call_failed()
-                return
-            spender.settle(job.arm, estimate, completion.cost_usd)
-            if job.bundle.cacheable:
-                cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
-                          payload=completion.to_payload())
-            results[(job.arm, job.item.id, job.repeat)] = completion
-            if monitor is not None:
-                monitor.call_finished(completion.cost_usd)
             try:
                 frontier.advance()
             except Exception as exc:  # judging failed: stop starting requests, let the others land in the cache
-                failures.append(exc)
+                calls.failures.append(exc)
 
     await asyncio.gather(*(worker() for _ in range(min(plan.concurrency, len(pending)) or 1)))
-    reason = stop[0] if stop else None
+    requested: dict[str, int] = {}
+    for job in calls.started:
+        requested[job.arm] = requested.get(job.arm, 0) + 1
+    failures = calls.failures
     if failures and frontier.decided and all(isinstance(f, BehaviorError) for f in failures):
-        return requested, reason  # failed requests for inputs after the decision: not used, so not an error
+        return requested, calls.stop_reason  # failed requests for inputs after the decision: not used, not an error
     if failures:
         raise type(failures[0])(
-            f"{failures[0]} ({sum(requested.values()) - len(failures)} of the samples requested arrived and are "
+            f"{failures[0]} ({len(calls.started) - len(failures)} of the samples requested arrived and are "
             "cached; a re-run requests only the missing ones)"
         ) from failures[0]
-    return requested, reason
+    return requested, calls.stop_reason
 
 
 def _replay(
@@ -366,55 +290,6 @@ def _replay(
     return tuple(missing)
 
 
-class _Spender:
-    """Reserves each call against the budget at its arm's estimated cost, and settles it at its real cost.
-
-    The estimate starts from the pre-run figure and becomes the mean real cost of the arm's calls so far. When the
-    budget refuses a call while others are in flight, it waits for them to settle (real costs usually come in
-    under the estimate) and only then gives up, so a dollar limit is not hit early by estimates alone.
-    """
-
-    def __init__(self, gate: BudgetGate | None, estimates: Mapping[str, float | None]) -> None:
-        self.gate = gate
-        self.initial = dict(estimates)
-        self.actual: dict[str, tuple[float, int]] = {}
-        self.in_flight = 0
-        self.changed = asyncio.Event()
-
-    def estimate(self, arm: str) -> float:
-        total, count = self.actual.get(arm, (0.0, 0))
-        return total / count if count else (self.initial.get(arm) or 0.0)
-
-    async def reserve(self, arm: str) -> float | None:
-        """The estimate reserved for one call of ``arm``; None when the budget has no room left."""
-        while True:
-            estimate = self.estimate(arm)
-            if self.gate is None or self.gate.reserve(estimate):
-                self.in_flight += 1
-                return estimate
-            if self.in_flight == 0:
-                return None
-            self.changed.clear()
-            await self.changed.wait()
-
-    def allow_retry(self) -> bool:
-        """Count one more request of a call in flight (a retry): a calls budget caps requests sent, retries
-        included. A retry of a failed request is reserved at no cost (failed requests are not billed)."""
-        return self.gate is None or self.gate.reserve(0.0)
-
-    def settle(self, arm: str, estimate: float, actual: float | None) -> None:
-        self.in_flight -= 1
-        if actual is not None:
-            total, count = self.actual.get(arm, (0.0, 0))
-            self.actual[arm] = (total + actual, count + 1)
-        if self.gate is not None:
-            self.gate.settle(estimate, actual)
-        self.changed.set()
-
-    def stop_reason(self) -> str:
-        return (self.gate.stop_reason() if self.gate is not None else None) or "budget reached"
-
-
 @dataclass
 class _Stop:
     """What `_run_all` started, and why it stopped starting calls early (None: it did not)."""
@@ -424,54 +299,25 @@ class _Stop:
 
 
 async def _run_all(
-    pending: list[_Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+    pending: list[Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
     estimates: Mapping[str, float | None] | None = None,
 ) -> _Stop:
     semaphore = asyncio.Semaphore(plan.concurrency)
-    failures: list[BaseException] = []
-    stop = _Stop()
-    monitor = plan.monitor
-    spender = _Spender(plan.gate, estimates or {})
+    calls = Calls(plan, cache, results, Spender(plan.gate, estimates or {}))
 
-    async def run(job: _Job) -> None:
+    async def run(job: Job) -> None:
         async with semaphore:
-            if failures or stop.reason is not None:
-                return  # stop requesting after the first failure or once the budget is spent; what arrived is cached
-            estimate = await spender.reserve(job.arm)
-            if estimate is None:
-                stop.reason = stop.reason or spender.stop_reason()
-                return
-            stop.started.add(job.key)
-            if monitor is not None:
-                monitor.call_started()
-            try:
-                completion = await _run_job(job, plan, spender)
-            except RetryRefused:  # the budget has no room for a retry: a budget stop, not an error
-                spender.settle(job.arm, estimate, 0.0)
-                stop.reason = stop.reason or spender.stop_reason()
-                return
-            except BehaviorError as exc:
-                spender.settle(job.arm, estimate, 0.0)
-                failures.append(exc)
-                if monitor is not None:
-                    monitor.call_failed()
-                return
-            spender.settle(job.arm, estimate, completion.cost_usd)
-            if job.bundle.cacheable:
-                cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
-                          payload=completion.to_payload())
-            results[(job.arm, job.item.id, job.repeat)] = completion
-            if monitor is not None:
-                monitor.call_finished(completion.cost_usd)
+            if not calls.stopped():  # stop requesting after the first failure or once the budget is spent
+                await calls.sample(job)
 
     await asyncio.gather(*(run(job) for job in pending))
-    if failures:
+    if calls.failures:
         done = sum(1 for job in pending if (job.arm, job.item.id, job.repeat) in results)
-        raise type(failures[0])(
-            f"{failures[0]} ({done} of {len(pending)} requested samples arrived and are cached; "
+        raise type(calls.failures[0])(
+            f"{calls.failures[0]} ({done} of {len(pending)} requested samples arrived and are cached; "
             "a re-run requests only the missing ones)"
-        ) from failures[0]
-    return stop
+        ) from calls.failures[0]
+    return _Stop(started={job.key for job in calls.started}, reason=calls.stop_reason)
 
 
 def _collect(
