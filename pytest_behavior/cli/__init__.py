@@ -1,0 +1,69 @@
+"""``pytest-behavior`` command line: ``power`` answers "how many inputs do I need?" before a run costs money;
+``cache`` shows and prunes the samples already paid for.
+
+    pytest-behavior power --binary 0.05 0.15        # a rate going from 5% to 15%
+    pytest-behavior power --shift 0.2               # a mean shift of 0.2 SD of the paired difference
+    pytest-behavior power --pass 0.05 0.03          # PASS a max_increase=0.03 margin at a 5% base rate
+    pytest-behavior power --detect 40 --base 0.05   # what 40 inputs can detect at a 5% base rate
+    pytest-behavior power --detect 40 --base 0.05 --margin 0.05   # ... beyond a max_increase=0.05 margin
+    pytest-behavior power --binary 0.05 0.15 --bounds 4 --segments 3   # at the level of a test's Holm family
+
+    pytest-behavior cache show                      # samples, dates, cost, latency, tokens per bundle fingerprint
+    pytest-behavior cache prune --older-than 30     # delete samples written more than 30 days ago
+    pytest-behavior cache prune --fingerprint 3f2a9c1d4e5b --dry-run   # what deleting one bundle's samples frees
+    pytest-behavior cache prune --all --cache-dir path/to/.behavior-cache
+
+    pytest-behavior show golden/tests/test_x/test_y.json   # what one golden file holds (--json: machine-readable)
+    pytest-behavior show golden/                    # every golden file under a directory, one line each
+    pytest-behavior card golden/                    # a behavior card per bundle: refusal, schema, length, latency, cost
+    pytest-behavior diff old/test_y.json new/test_y.json   # judge B against A offline; exit 1 on a regression
+    pytest-behavior diff golden-main/ golden/       # every file pair (by relative path) of two directories
+
+``cache`` reads ``.behavior-cache`` in the current directory unless given ``--cache-dir`` (the plugin puts it
+under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-dir`` say). ``prune`` compacts
+the file afterwards, so it shrinks on disk.
+
+All ``power`` figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of docs/statistics.md). ``--bounds K --segments S``
+divide ``--alpha`` by the test's Holm family, K bounds overall plus K per segment when there are two or more
+segments (as :func:`pytest_behavior.engine.judge.judge` builds it): Holm's first step, a conservative planning level.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from pytest_behavior.cli import cache, golden, power
+from pytest_behavior.cli.power import family_size
+
+__all__ = ["family_size", "main"]
+
+_Run = Callable[[argparse.Namespace], tuple[str, int]]
+_COMMANDS: dict[str, tuple[_Run, tuple[type[Exception], ...]]] = {
+    "power": (power.run, power.ERRORS),
+    "cache": (cache.run, cache.ERRORS),
+    **{name: (golden.run, golden.ERRORS) for name in golden.COMMANDS},
+}
+"""Each command's run (its output and exit status) and the errors it reports as exit 2 with their message."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pytest-behavior", description="pytest-behavior utilities")
+    commands = parser.add_subparsers(dest="command", required=True)
+    power.add_parser(commands)
+    cache.add_parser(commands)
+    golden.add_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    run, errors = _COMMANDS[args.command]
+    try:
+        text, status = run(args)
+    except errors as exc:
+        parser.exit(2, f"pytest-behavior {args.command}: error: {exc}\n")
+    print(text)
+    return status
