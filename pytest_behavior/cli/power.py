@@ -1,7 +1,7 @@
 """``pytest-behavior power``: inputs needed for a given power, or what a given number of inputs can detect.
 
 All figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
-(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of STATISTICS.md).
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of docs/statistics.md).
 """
 
 from __future__ import annotations
