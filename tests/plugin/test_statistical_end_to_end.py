@@ -95,6 +95,7 @@ def band(rate: float, runs: int) -> tuple[float, float]:
     return low / runs, high / runs
 
 
+@pytest.mark.acceptance
 def test_aa_suite_false_alarms_within_the_band(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # 3 bounds per test (refusal increase, length ratio up, down), Holm within the test: each test is a family
     failed, runs = run_suite(pytester, monkeypatch, spec=SPEC, runs=500, n=100, base=0.2, cand=0.2)
@@ -103,6 +104,7 @@ def test_aa_suite_false_alarms_within_the_band(pytester: pytest.Pytester, monkey
     assert failed / runs >= 0.01, f"A/A: {failed}/{runs} tests REGRESSED — the tests never fire, they waste power"
 
 
+@pytest.mark.acceptance
 def test_ab_suite_detection_matches_analytic_power(pytester: pytest.Pytester,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # docs/statistics.md: refusal 5% -> 15% needs 107 paired inputs (independent arms) for 80% power
@@ -111,6 +113,15 @@ def test_ab_suite_detection_matches_analytic_power(pytester: pytest.Pytester,
     low, high = band(analytic, runs)
     assert low <= failed / runs <= high, f"A/B: detected {failed}/{runs}, analytic power {analytic:.3f}"
     assert failed / runs >= 0.78 - 0.03
+
+
+def test_aa_and_ab_suites_smoke(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two suites above on 40 and 20 tests (``-m acceptance`` runs 500 and 400): fails on a gross error only,
+    a suite that regresses far more often than alpha, or a 5% -> 15% change the test mostly misses."""
+    failed, runs = run_suite(pytester, monkeypatch, spec=SPEC, runs=40, n=100, base=0.2, cand=0.2)
+    assert failed / runs <= 0.2, f"A/A: {failed}/{runs} tests REGRESSED"
+    failed, runs = run_suite(pytester, monkeypatch, spec=SPEC_REFUSAL_ONLY, runs=20, n=107, base=0.05, cand=0.15)
+    assert failed / runs >= 0.5, f"A/B: detected {failed}/{runs} (analytic power about 0.8)"
 
 
 def test_summary_reports_each_trace_test(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,8 @@
 """The acceptance numbers of docs/statistics.md, checked by seeded simulation of the plugin's own statistics.
 
-Default run: a reduced grid (R = 2000 per cell wherever an acceptance number is asserted) that keeps CI fast.
+Acceptance run (``pytest -m acceptance -n 2``, a separate step of ``.ci/run``): a reduced grid (R = 2000 per
+cell wherever an acceptance number is asserted). Default run: the engine tests and a smoke version of each
+experiment (a few cells at R = 100-1000, failing on any miss that is decisive at that R: a gross error).
 Full grid (R = 2000 over N {30, 100, 300, 1000} x k {1, 3} x base {1, 5, 20%} x ICC {0, 0.3}, lognormal and t3
 lengths, ties and identical outputs): ``pytest -m simulation tests/simulation -n 2 --dist loadgroup`` (about
 10-15 minutes on two cores; ``--dist loadgroup`` keeps the two tests of a cell on one worker, so each cell is
@@ -100,6 +102,11 @@ KNOWN_POWER: dict[str, str] = {}
 # --------------------------------------------------------------------------------------------------
 
 
+def _grid_mark(full: bool) -> pytest.MarkDecorator:
+    """The full grid runs under ``-m simulation`` (hours), the reduced one under ``-m acceptance`` (minutes)."""
+    return pytest.mark.simulation if full else pytest.mark.acceptance
+
+
 def _ident(cell: grid.Cell) -> str:
     return cell.label.replace(" ", "-").replace("%", "")
 
@@ -109,9 +116,7 @@ def _cell_params(
 ) -> list[Any]:
     params = []
     for cell in cells:
-        marks: list[Any] = [pytest.mark.xdist_group(cell.label)]
-        if full:
-            marks.append(pytest.mark.simulation)
+        marks: list[Any] = [pytest.mark.xdist_group(cell.label), _grid_mark(full)]
         reason = known(cell)
         if reason:
             marks.append(pytest.mark.xfail(strict=True, reason=reason))
@@ -131,11 +136,11 @@ CONSERVATIVE = _cell_params(_grid_cells(False), False, known_conservative) + _ce
 
 
 def _by_mode(full: bool) -> list[Any]:
-    return [pytest.param(full, id="full", marks=pytest.mark.simulation)] if full else [pytest.param(full, id="default")]
+    return [pytest.param(full, id="full" if full else "default", marks=_grid_mark(full))]
 
 
 MODES = _by_mode(False) + _by_mode(True)
-SEQUENTIAL = [pytest.param(c, False, id=_ident(c)) for c in grid.sequential_cells(False)] + [
+SEQUENTIAL = [pytest.param(c, False, id=_ident(c), marks=_grid_mark(False)) for c in grid.sequential_cells(False)] + [
     pytest.param(c, True, id="full-" + _ident(c), marks=pytest.mark.simulation) for c in grid.sequential_cells(True)
 ]
 
@@ -143,7 +148,7 @@ SEQUENTIAL = [pytest.param(c, False, id=_ident(c)) for c in grid.sequential_cell
 def _power_params(full: bool) -> list[Any]:
     params = []
     for row in grid.power_rows(full):
-        marks: list[Any] = [pytest.mark.simulation] if full else []
+        marks: list[Any] = [_grid_mark(full)]
         if row.name in KNOWN_POWER:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_POWER[row.name]))
         params.append(pytest.param(row, id=("full-" if full else "") + row.name.replace(" ", "-"), marks=marks))
@@ -368,3 +373,61 @@ def test_peeking_negative_control(full: bool) -> None:
     assert result.fixed.value <= grid.MAX_ERROR, f"fixed-N test {result.fixed.text()} > 6.15% ({where})"
     assert 0.16 <= result.peeking.value <= 0.25, f"peeking {result.peeking.text()}, not 16-25% ({where})"
     assert result.sequential.value <= grid.MAX_ERROR, f"sequential {result.sequential.text()} > 6.15% ({where})"
+
+
+# --------------------------------------------------------------------------------------------------
+# smoke: the same experiments in the default run, few replications, failing only on a gross error
+# --------------------------------------------------------------------------------------------------
+
+SMOKE_CELLS = [
+    grid.Cell("paired", 100, 1, 0.20, 0.0),
+    grid.Cell("paired", 100, 3, 0.20, 0.3),
+    grid.Cell("absolute", 100, 3, 0.05, 0.3),
+    grid.Cell("length", 100, 1, noise="lognormal"),
+]
+"""One cell per bound function and per path of the paired binary bound (k = 1 by table, k > 1 with an ICC)."""
+
+
+def _decisive(failures: list[grid.Failure]) -> list[grid.Failure]:
+    """The misses a smoke run can tell from chance: the 99% band of the measured rate lies beyond the limit (the
+    ``analytic`` check is already 4 standard errors wide, so it counts at any R)."""
+    return [f for f in failures if f.decisive or f.check == "analytic"]
+
+
+def _smoke_rate_within(rate: grid.Rate, low: float, high: float) -> bool:
+    """The 99% band of ``rate`` overlaps [low, high]: only a gross departure fails at a smoke run's R."""
+    band_low, band_high = rate.band
+    return band_high >= low and band_low <= high
+
+
+@pytest.mark.parametrize("cell", [pytest.param(c, id=_ident(c)) for c in SMOKE_CELLS])
+def test_cell_smoke(cell: grid.Cell) -> None:
+    """``test_cell`` at R = 100-200: false alarms, false PASSes, coverage and the exact analytic rates
+    (``-m acceptance`` asserts them at R = 2000 on the whole reduced grid)."""
+    reps = 200 if cell.kind == "paired" and cell.k == 1 else 100  # k = 1 is judged once per distinct 2x2 table
+    result = grid.run_cell(cell, reps, stage="smoke")
+    assert {"aa.alarm", "aa.cover_two"} <= set(result.rates)
+    _assert_none(_decisive(grid.cell_failures(result, ("error", "coverage", "analytic"))))
+
+
+def test_power_and_sequential_smoke() -> None:
+    """A power row of the table at R = 1000, and the sequential A/A at R = 100 (``test_power_at_table_n`` and
+    ``test_sequential_aa`` at full R: ``-m acceptance``)."""
+    row = grid.POWER_TABLE[2]  # 5% -> 15%, independent arms, N = 107
+    rate = row.simulate(1000, stage="smoke")
+    _assert_none(_decisive(grid.power_failures(row, rate)))
+    result = grid.run_sequential_cell(grid.sequential_cells(False)[0], 100, stage="smoke")
+    _assert_none(_decisive(grid.sequential_failures(result)))
+
+
+def test_negative_controls_smoke() -> None:
+    """Holm, pooled repeats and peeking at R = 100-200: each control still shows the error it guards against."""
+    holm = grid.run_holm_suite(100)
+    assert _smoke_rate_within(holm.adjusted, 0.0, grid.ALPHA), holm.adjusted.text()
+    assert _smoke_rate_within(holm.unadjusted, 3 * grid.ALPHA, 1.0), holm.unadjusted.text()
+    pooled = grid.run_pooled_control(100)
+    assert _smoke_rate_within(pooled.rates["correct.alarm"], 0.0, grid.ALPHA), pooled.rates["correct.alarm"].text()
+    assert _smoke_rate_within(pooled.rates["pooled.alarm"], 2 * grid.ALPHA, 1.0), pooled.rates["pooled.alarm"].text()
+    peeking = grid.run_peeking_control(200)
+    assert _smoke_rate_within(peeking.peeking, 0.16, 0.25), peeking.peeking.text()
+    assert _smoke_rate_within(peeking.sequential, 0.0, grid.ALPHA), peeking.sequential.text()

@@ -1,9 +1,11 @@
 """Issue 13's acceptance criteria at the level of ``judge``: verdicts of every bound kind at every N x k, and
 verdicts that agree with the intervals printed beside them (see ``judge_grid.py`` for the experiments and data).
 
-Default run: the reduced grid (``judge_grid.QUICK``: the small-N cells the issue names plus an ordinary N = 20 cell
-per kind, R = 2000, truth on the threshold), the agreement test over thousands of rows and families, and the
-"one categorical bound is one member of the family" test. Full grid: ``pytest -m simulation
+Acceptance run (``pytest -m acceptance -n 2 --dist loadgroup``, a separate step of ``.ci/run``): the reduced grid
+(``judge_grid.QUICK``: the small-N cells the issue names plus an ordinary N = 20 cell per kind, R = 2000, truth on
+the threshold). Default run: a smoke cell per kind at R = 200 (failing on a crash, a disagreeing row or a decisive
+error rate), the agreement test over thousands of rows and families, and the "one categorical bound is one member
+of the family" test. Full grid: ``pytest -m simulation
 tests/simulation/test_judge_grid.py -n 2 --dist loadgroup``, or ``python -m tests.simulation.judge_grid --full
 --jobs 2`` for the markdown table (hours: see the module docstring of ``judge_grid``).
 
@@ -38,9 +40,8 @@ from . import judge_grid as jg
 def _cell_params(cells: list[jg.JudgeCell], full: bool) -> list[Any]:
     params = []
     for cell in cells:
-        marks: list[Any] = [pytest.mark.xdist_group("judge " + cell.label)]
-        if full:
-            marks.append(pytest.mark.simulation)
+        marks: list[Any] = [pytest.mark.xdist_group("judge " + cell.label),
+                            pytest.mark.simulation if full else pytest.mark.acceptance]
         ident = ("full-" if full else "") + cell.label.replace(" ", "-")
         params.append(pytest.param(cell, full, id=ident, marks=marks))
     return params
@@ -60,6 +61,27 @@ def test_judge_cell(cell: jg.JudgeCell, full: bool) -> None:
         result = jg.run_experiment(cell, experiment, jg.R_FULL)
         missed += jg.judge_experiment(result).misses
     assert not missed, "\n".join(str(m) for m in missed)
+
+
+SMOKE_CELLS = [
+    jg.JudgeCell(kind, n, k)
+    for kind, (n, k) in {
+        "paired rate": (20, 1), "absolute rate": (100, 1), "length ratio": (2, 10), "shape": (20, 1),
+        "latency p95": (5, 1), "cost": (20, 1), "custom max_decrease": (20, 1), "custom min_ratio": (20, 1),
+        "categorical": (1, 10), "invariance": (2, 1),
+    }.items()
+]
+"""A cell of the reduced grid per kind (the cheaper ones where a kind has several)."""
+
+
+@pytest.mark.parametrize("cell", [pytest.param(c, id=c.label.replace(" ", "-")) for c in SMOKE_CELLS])
+def test_judge_cell_smoke(cell: jg.JudgeCell) -> None:
+    """``test_judge_cell`` at R = 200, truth on the threshold: no exception, no row disagreeing with its interval,
+    and no error rate whose 99% band lies above 6.15% (at R = 200 only a gross error is decisive)."""
+    assert cell in jg.quick_cells()
+    result = jg.run_experiment(cell, "at", 200, stage="smoke")
+    decisive = [m for m in jg.misses(result) if m.decisive]
+    assert not decisive, "\n".join(str(m) for m in decisive)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -206,32 +228,35 @@ def test_agreement_rule_flags_what_disagrees() -> None:
 SEGMENTS = ("en", "de", "ja")
 
 
-def _families(rng: np.random.Generator) -> list[tuple[str, jg.Family]]:
+def _families(rng: np.random.Generator, share: float = 1.0) -> list[tuple[str, jg.Family]]:
     """Simulated tests of every shape: one bound of each kind, four bounds, bounds x segments, the issue's refusal +
     3-category family, and all kinds at once with segments; truths drawn from 0-3 x each margin so that every
-    verdict occurs, with and without multiplicity."""
+    verdict occurs, with and without multiplicity. ``share``: that fraction of each shape's tests (the smoke run)."""
     out: list[tuple[str, jg.Family]] = []
+
+    def times(count: int) -> range:
+        return range(max(1, round(share * count)))
 
     def drawn(kind: jg.Kind, n: int, k: int) -> jg.Arrays:
         return tuple(a[0] for a in kind.draw(rng, reps=1, n=n, k=k, multiple=int(rng.integers(0, 4))))
 
     for name, kind in jg.KINDS.items():  # one bound (one property) per test
         reps = 8 if name in jg.BOOTSTRAP_KINDS else 25
-        for _ in range(reps):
+        for _ in times(reps):
             sizes = [2, 8, 20] if name in jg.BOOTSTRAP_KINDS else [2, 8, 20, 40]  # 2: too few for some methods
             n, k = int(rng.choice(sizes)), int(rng.choice([1, 3]))
             out.append((f"1 bound: {name}", kind.family(drawn(kind, n, k), kind.threshold("at", k))))
-    for _ in range(80):  # four bounds, with and without three segments
+    for _ in times(80):  # four bounds, with and without three segments
         n, k = int(rng.choice([30, 60, 120])), int(rng.choice([1, 2]))
         segments: list[str | None] | None = None
         if rng.random() < 0.5:
             segments = [str(s) for s in rng.choice(SEGMENTS, size=n)]
         out.append(("4 bounds" + (" x 3 segments" if segments else ""), (_four_bounds(rng, n, k), segments)))
-    for _ in range(80):  # the issue's example: refusal max_rate plus a 3-category max_share_change
+    for _ in times(80):  # the issue's example: refusal max_rate plus a 3-category max_share_change
         n = int(rng.choice([40, 80, 160]))
         out.append(("refusal + 3 categories", (_refusal_and_categories(rng, n, rate=float(rng.uniform(0.05, 0.2))),
                                                None)))
-    for _ in range(8):  # every kind in one test, with segments
+    for _ in times(8):  # every kind in one test, with segments
         n, k = 24, 2
         every: list[tuple[str, Observation]] = []
         for kind in jg.KINDS.values():
@@ -269,17 +294,28 @@ def _categories(rng: np.random.Generator, n: int, shift: float | None = None) ->
     return [("behavior_property", o) for o in prop.observe(texts[0], texts[1])]
 
 
+@pytest.mark.acceptance
 def test_verdicts_agree_with_the_intervals_shown_on_thousands_of_rows() -> None:
     """Issue 13 §1: for every row of every simulated test, REGRESSED iff the shown interval lies beyond the
     threshold, PASS iff within, INCONCLUSIVE iff straddling, REGRESSED iff p_adjusted < 0.05. The rows cover every
     bound kind, families of 1, 4, 4 x segments and all kinds x segments, and the issue's refusal + 3 categories;
     the test checks that all three verdicts occur and that multiplicity is in play (rows with p < 0.05 <= p_adj)."""
-    rng = np.random.default_rng(20_250_913)
+    _check_agreement(seed=20_250_913, share=1.0, min_rows=2000, min_each_verdict=100, min_adjusted_away=20)
+
+
+def test_verdicts_agree_with_the_intervals_shown_smoke() -> None:
+    """The agreement test on a tenth of its simulated tests (every shape of family still occurs)."""
+    _check_agreement(seed=20_250_915, share=0.1, min_rows=200, min_each_verdict=10, min_adjusted_away=2)
+
+
+def _check_agreement(*, seed: int, share: float, min_rows: int, min_each_verdict: int,
+                     min_adjusted_away: int) -> None:
+    rng = np.random.default_rng(seed)
     rows: list[BoundVerdict] = []
     problems: list[str] = []
     shapes: Counter[str] = Counter()
     with jg.memoized_planning():
-        for shape, (observations, segments) in _families(rng):
+        for shape, (observations, segments) in _families(rng, share):
             verdicts = judge(observations, alpha=jg.ALPHA, segments=segments)
             rows += verdicts
             shapes[shape] += len(verdicts)
@@ -287,7 +323,8 @@ def test_verdicts_agree_with_the_intervals_shown_on_thousands_of_rows() -> None:
     counts = Counter(v.verdict for v in rows)
     sapped = sum(v.p_value < jg.ALPHA <= v.p_adjusted for v in rows)
     summary = f"{len(rows)} rows {dict(shapes)}; verdicts {dict(counts)}; {sapped} rows with p < 0.05 <= p_adj"
-    assert len(rows) >= 2000 and all(counts[v] >= 100 for v in Verdict) and sapped >= 20, summary
+    assert len(rows) >= min_rows and all(counts[v] >= min_each_verdict for v in Verdict), summary
+    assert sapped >= min_adjusted_away and len(shapes) == len(jg.KINDS) + 4, summary  # every shape of family
     forms = {v.bound.split("=")[0] for v in rows}
     assert {"max_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio", "max_p95_ratio"} <= forms, forms
     assert not problems, f"{len(problems)} of {summary} disagree, e.g.:\n" + "\n".join(problems[:25])
@@ -297,14 +334,24 @@ def _refusal_rows(verdicts: Sequence[BoundVerdict]) -> list[BoundVerdict]:
     return [v for v in verdicts if v.metric_key == "refusal"]
 
 
+@pytest.mark.acceptance
 def test_a_categorical_bound_is_one_member_of_the_family() -> None:
     """Issue 13 §1: adding an unrelated 3-category ``max_share_change`` to a test may cost its refusal bound at most
     what one more member of the Holm family costs (it cost one member per category and side: 6), whatever the
     data; and the issue's example stays REGRESSED."""
-    rng = np.random.default_rng(20_250_914)
+    _check_one_member_more(seed=20_250_914, trials=150)
+
+
+def test_a_categorical_bound_is_one_member_of_the_family_smoke() -> None:
+    """The same on 30 simulated tests."""
+    _check_one_member_more(seed=20_250_916, trials=30)
+
+
+def _check_one_member_more(*, seed: int, trials: int) -> None:
+    rng = np.random.default_rng(seed)
     worse = []
     with jg.memoized_planning():
-        for trial in range(150):
+        for trial in range(trials):
             n = int(rng.choice([40, 80, 160]))
             rate = float(rng.uniform(0.03, 0.15))
             alone = (rng.random((n, 1)) < rate).astype(float)
@@ -324,7 +371,7 @@ def test_a_categorical_bound_is_one_member_of_the_family() -> None:
                 worse.append(f"n={n}: p={before.p_value:.4g}, alone p_adj={before.p_adjusted:.4g}, with categories "
                              f"p_adj={after.p_adjusted:.4g} > {limit:.4g} (one more member) ({before.verdict.value} "
                              f"-> {after.verdict.value}; {len(with_categories)} rows)")
-    assert not worse, f"{len(worse)} of 150 tests lost more than one member's worth:\n" + "\n".join(worse[:10])
+    assert not worse, f"{len(worse)} of {trials} tests lost more than one member's worth:\n" + "\n".join(worse[:10])
 
 
 def _refusals(n: int, refused: int) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 
 import pytest
@@ -14,13 +13,12 @@ from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.spec.inputs import Input
 from tests.support.invariance_sim import false_alarm_rate
 
-ALPHA_BAND_200 = 0.05 + 2.576 * math.sqrt(0.05 * 0.95 / 200)
 
-
-def test_a_perturbation_insensitive_bundle_rarely_raises_a_false_alarm() -> None:
-    """A/A: the overall bounds and four perturbation groups, Holm-adjusted (R = 200 here; the acceptance run of
-    R = 2000 is ``pytest -m simulation tests/simulation/test_invariance_aa.py``)."""
-    assert false_alarm_rate(200) <= ALPHA_BAND_200
+def test_a_perturbation_insensitive_bundle_rarely_raises_a_false_alarm_smoke() -> None:
+    """A/A on 10 runs of 60 applications: the overall bounds and four perturbation groups, Holm-adjusted; fails on a
+    gross error only (R = 200: ``pytest -m acceptance tests/simulation/test_invariance_aa.py``; R = 2000:
+    ``-m simulation``)."""
+    assert false_alarm_rate(10, n=60) <= 0.3
 
 
 def test_twins_are_reproducible_from_the_seed_and_skip_unchanged_inputs() -> None:
