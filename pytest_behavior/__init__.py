@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import (
+    BehaviorBudgetWarning,
     BehaviorConfigError,
+    BehaviorEmptyOutputWarning,
     BehaviorError,
+    BehaviorInconclusiveWarning,
+    BehaviorPairingWarning,
     BehaviorRegression,
     GoldenFileError,
     MarkerError,
@@ -35,8 +39,9 @@ _LAZY = {
 }
 
 __all__ = [
-    "BehaviorConfigError", "BehaviorError", "BehaviorRegression", "BoundVerdict", "Bundle", "Comparison",
-    "GoldenFileError", "MarkerError", "MetricSummary", "ProviderError", "Verdict", "__version__",
+    "BehaviorBudgetWarning", "BehaviorConfigError", "BehaviorEmptyOutputWarning", "BehaviorError",
+    "BehaviorInconclusiveWarning", "BehaviorPairingWarning", "BehaviorRegression", "BoundVerdict", "Bundle",
+    "Comparison", "GoldenFileError", "MarkerError", "MetricSummary", "ProviderError", "Verdict", "__version__",
     "classify_refusal", "is_refusal",
 ]
 

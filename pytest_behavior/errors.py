@@ -1,8 +1,10 @@
-"""Exception types, split by what the user must do about them.
+"""Exception and warning types, split by what the user must do about them.
 
 `BehaviorError` and its subclasses are *infrastructure or configuration* problems: the plugin
 reports them as test **errors**, never as behavioral failures. `BehaviorRegression` is the one
 exception that means "the candidate behaves worse": it is an `AssertionError`, so the test fails.
+The warnings say that a test passed on less than it asked for (filter them with
+``-W error::pytest_behavior.BehaviorPairingWarning`` and the like).
 """
 
 from __future__ import annotations
@@ -40,3 +42,19 @@ class MarkerError(ValueError):
 
 class BehaviorRegression(AssertionError):
     """The candidate's behavior regressed against the baseline (the test fails)."""
+
+
+class BehaviorInconclusiveWarning(UserWarning):
+    """A behavior bound could not be decided with the data sampled."""
+
+
+class BehaviorPairingWarning(UserWarning):
+    """Some inputs could not be paired with the baseline and were not judged."""
+
+
+class BehaviorBudgetWarning(UserWarning):
+    """A budget stopped sampling: the test was judged on the inputs sampled before it ran out."""
+
+
+class BehaviorEmptyOutputWarning(UserWarning):
+    """--behavior-update recorded empty outputs (no text, no tool call) into a golden file."""

@@ -1,1 +1,1 @@
-"""Run configuration: settings resolved from CLI / ini / pyproject, session state, markers and the fixture."""
+"""Run configuration: the options, the settings they resolve to, session state, markers and the fixture."""

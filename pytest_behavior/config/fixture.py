@@ -19,6 +19,7 @@ from pytest_behavior.sampling.runner import run_sync
 from pytest_behavior.spec.inputs import InputValue
 
 if TYPE_CHECKING:
+    from pytest_behavior.properties.invariance import Invariance
     from pytest_behavior.report.progress import Progress
     from pytest_behavior.sampling.budget import Budget, BudgetGate, Ledger
     from pytest_behavior.sampling.runner import SamplingMonitor
@@ -30,7 +31,7 @@ class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
     def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
-                 *, candidate: Any, baseline: Any, sequential: bool | None = None,
+                 *, candidate: object, baseline: object, sequential: bool | None = None,
                  budget: Budget | None = None) -> None:
         self._request = request
         self._session = session
@@ -192,12 +193,14 @@ class SampleCounter:
             self._inner.end()
 
 
-def _invariance(properties: Sequence[Property]) -> Any:
+def _invariance(properties: Sequence[Property]) -> Invariance | None:
     """The test's `invariance` property, if it has one (it is then the test's only property)."""
-    return next((p for p in properties if p.marker_name == "invariance"), None)
+    from pytest_behavior.properties.invariance import Invariance
+
+    return next((p for p in properties if isinstance(p, Invariance)), None)
 
 
-def _checked(value: Any, fixture: str) -> Bundle:
+def _checked(value: object, fixture: str) -> Bundle:
     if not isinstance(value, Bundle):
         raise BehaviorConfigError(f"the {fixture} fixture returned {value!r}; it must return a pytest_behavior.Bundle")
     return value

@@ -1,6 +1,25 @@
-"""Marker names and their ``pytest --markers`` documentation (kept import-light for plugin start-up)."""
+"""The behavior markers: their names and ``pytest --markers`` documentation, and their validation at collection.
+
+`MARKER_DOCS` is the one declaration of the property markers. It is a light table rather than the property
+registry itself (`pytest_behavior.properties.registered_markers`), because pytest needs the names and documentation
+when it starts, and the plugin must then import no property module: they may measure with heavy libraries, and a
+run that selects no behavior test should pay nothing for them. `tests/unit/test_markers.py` asserts that the
+registry and this table name the same markers, so neither can drift from the other.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_behavior.errors import MarkerError
+
+if TYPE_CHECKING:
+    from pytest_behavior.properties.base import Property
+    from pytest_behavior.sampling.budget import Budget
 
 MARKER_DOCS: dict[str, str] = {
     "schema_stability": (
@@ -62,3 +81,103 @@ COMMON_MARKER_DOC = (
 MARKER_DOCS = {name: doc.replace(" pytest-behavior.", COMMON_MARKER_DOC + " pytest-behavior.")
                for name, doc in MARKER_DOCS.items()}
 MARKER_NAMES = frozenset(MARKER_DOCS)
+CUSTOM_MARKER = "behavior_property"
+BUDGET_MARKER = "behavior_budget"
+BUDGET_MARKER_DOC = (f"{BUDGET_MARKER}(calls=None, usd=None): this test's own budget of provider calls and US dollars "
+                     "(within --behavior-budget). pytest-behavior.")
+FIXTURE = "behavior"
+"""The fixture a test with behavior markers must request (its ``sample()`` is what the markers judge)."""
+
+
+def marker_lines() -> Iterator[str]:
+    """Every marker's line for the ``markers`` ini key (what ``pytest --markers`` shows)."""
+    for name, doc in MARKER_DOCS.items():
+        yield doc if doc.startswith(name) else f"{name}: {doc}"
+    yield BUDGET_MARKER_DOC
+
+
+@dataclass(frozen=True)
+class MarkerSpec:
+    """What a behavior test's markers declare, validated at collection."""
+
+    properties: tuple[Property, ...] = ()
+    sequential: bool | None = None
+    """True: the test is judged sequentially; False: never (also against --behavior-sequential); None: as the run."""
+    budget: Budget | None = None
+    """The test's own ``behavior_budget`` (None: only the session's budget applies)."""
+
+
+def read_marker_spec(item: pytest.Item, *, sequential_run: bool) -> tuple[MarkerSpec | None, list[str]]:
+    """The spec of a test that requests the `behavior` fixture (None for others, or when its markers are invalid),
+    and the problems that make it a usage error. ``sequential_run``: ``--behavior-sequential`` is on."""
+    marks = _behavior_marks(item)
+    budget_mark = item.get_closest_marker(BUDGET_MARKER)
+    if FIXTURE not in getattr(item, "fixturenames", ()):
+        problem = f"behavior markers need the `{FIXTURE}` fixture (call behavior.sample())"
+        return None, [problem] if marks or budget_mark else []
+    try:
+        budget = _budget(budget_mark)  # checked first: its problem is the one reported when both are wrong
+        spec = MarkerSpec(*_properties(marks), budget=budget)
+    except MarkerError as exc:
+        return None, [str(exc)]
+    if spec.sequential or (spec.sequential is None and sequential_run):
+        from pytest_behavior.engine.sequential import sequential_problems
+
+        return spec, sequential_problems(spec.properties)
+    return spec, []
+
+
+def _properties(marks: Sequence[pytest.Mark]) -> tuple[tuple[Property, ...], bool | None]:
+    """The properties the markers declare, and whether they ask for sequential judging."""
+    if not marks:
+        return (), None
+    from pytest_behavior.properties import parse_marker
+    from pytest_behavior.properties.base import marker_sequential
+
+    properties = _distinct([parse_marker(mark.name, mark.args, mark.kwargs) for mark in marks])
+    return properties, _sequential_choice(marker_sequential(mark.name, mark.kwargs) for mark in marks)
+
+
+def _budget(mark: pytest.Mark | None) -> Budget | None:
+    if mark is None:
+        return None
+    from pytest_behavior.sampling.budget import budget_from_marker
+
+    try:
+        return budget_from_marker(mark.args, dict(mark.kwargs))
+    except ValueError as exc:
+        raise MarkerError(str(exc)) from None
+
+
+def _behavior_marks(item: pytest.Item) -> list[pytest.Mark]:
+    """The closest marker of each behavior marker name (a test's own overrides its class's or module's);
+    ``behavior_property`` markers all apply, since each declares a different property."""
+    marks: list[pytest.Mark] = []
+    seen: set[str] = set()
+    for mark in item.iter_markers():
+        if mark.name in MARKER_NAMES and (mark.name not in seen or mark.name == CUSTOM_MARKER):
+            marks.append(mark)
+            seen.add(mark.name)
+    return marks
+
+
+def _distinct(properties: Sequence[Property]) -> tuple[Property, ...]:
+    """Two properties measuring the same metric would collide in verdicts and reports: a usage error. An
+    invariance spec judges originals against twins, so it cannot share its test with bounds between arms."""
+    if len(properties) > 1 and any(p.marker_name == "invariance" for p in properties):
+        raise MarkerError("@pytest.mark.invariance judges each input against its perturbed twin; put the other "
+                          "behavior markers on a separate test")
+    keys = [metric.key for prop in properties for metric in prop.metrics()]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise MarkerError(f"two markers measure the same metric ({', '.join(duplicated)}): give each "
+                          "behavior_property a distinct name=")
+    return tuple(properties)
+
+
+def _sequential_choice(choices: Iterable[bool | None]) -> bool | None:
+    """A marker's sequential=True opts the test in; otherwise an explicit False opts it out; else None."""
+    values = list(choices)
+    if True in values:
+        return True
+    return False if False in values else None

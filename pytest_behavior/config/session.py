@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from pytest_behavior.config.settings import RunSettings
 
 if TYPE_CHECKING:
+    import pytest
+
     from pytest_behavior.sampling.budget import Ledger
     from pytest_behavior.sampling.cache import SampleCache
 
@@ -46,6 +48,29 @@ class BehaviorSession:
             self._ledger = (MemoryLedger(budget) if run_id is None else
                             SharedLedger(budget, path=self.settings.cache_dir / "budget.sqlite3", run_id=run_id))
         return self._ledger
+
+    def attach_progress(self, config: pytest.Config) -> None:
+        """Progress goes through the terminal reporter with output capture suspended (not on xdist workers,
+        whose output nobody sees: the controller shows their results). Call it once the reporter exists."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or hasattr(config, "workerinput") or self.settings.progress == "off":
+            return
+        capture = config.pluginmanager.get_plugin("capturemanager")
+
+        def write(text: str, live: bool) -> None:
+            from contextlib import nullcontext
+
+            with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+                if live:
+                    if reporter.currentfspath is not None:
+                        reporter.ensure_newline()
+                    reporter.rewrite(text, erase=True)
+                else:
+                    reporter.write_line(text)
+                    reporter.currentfspath = None  # pytest starts a fresh line for the next result
+
+        self.progress_writer = write
+        self.progress_isatty = bool(getattr(reporter, "isatty", False))
 
     def close(self) -> None:
         if self._cache is not None:

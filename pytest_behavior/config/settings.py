@@ -1,6 +1,7 @@
 """Run settings resolved once per session from CLI options, ini keys and ``pyproject.toml``.
 
-Precedence, as in pytest-recording: command line > marker / spec > fixture / ini.
+Precedence, as in pytest-recording: command line > marker / spec > fixture / ini. A value that cannot be
+used is a `pytest.UsageError` naming the option to fix, raised before any test runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import pytest
 
 from pytest_behavior.errors import BehaviorConfigError
 
@@ -47,11 +50,142 @@ class RunSettings:
     max_stored_chars: int = 20_000
     """Characters of one output a golden file keeps (0: all); see `pytest_behavior.spec.output.capped_payload`."""
 
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> RunSettings:
+        """The settings of this run: options, ini keys and ``[tool.pytest_behavior.bundles]``, checked."""
+        root = Path(config.rootpath)
+        named = read_named_bundles(root / "pyproject.toml")
+        update = bool(config.getoption("behavior_update"))
+        mode, baseline_name, baseline_dir = _mode(config, named, root, update=update)
+        policy = config.getoption("behavior_inconclusive") or config.getini("behavior_inconclusive")
+        if policy not in ("warn", "fail"):
+            raise pytest.UsageError(f"behavior_inconclusive must be 'warn' or 'fail', got {policy!r}")
+        concurrency = _int_option(config, "behavior_concurrency")
+        if concurrency < 1:
+            raise pytest.UsageError(f"--behavior-concurrency must be at least 1, got {concurrency}")
+        worker: dict[str, Any] | None = getattr(config, "workerinput", None)  # set on xdist workers
+        if worker is not None:
+            concurrency = worker_share(concurrency, index=_worker_index(worker), workers=int(worker["workercount"]))
+        progress = config.getoption("behavior_progress") or config.getini("behavior_progress")
+        if progress not in ("auto", "live", "lines", "off"):
+            raise pytest.UsageError(f"behavior_progress must be auto, live, lines or off, got {progress!r}")
+        n = config.getoption("behavior_n")
+        if n is not None and n < 1:
+            raise pytest.UsageError(f"--behavior-n must be at least 1, got {n}")
+        if config.getoption("behavior_prune") and not update:
+            raise pytest.UsageError("--behavior-prune deletes unused golden files while recording: use it with "
+                                    "--behavior-update")
+        alpha = float(config.getini("behavior_alpha"))
+        if not 0 < alpha < 0.5:
+            raise pytest.UsageError(f"behavior_alpha must be in (0, 0.5), got {alpha}")
+        return cls(
+            mode=mode, rootdir=root, golden_dir=root / config.getini("behavior_golden_dir"),
+            baseline_golden_dir=baseline_dir, baseline_name=baseline_name,
+            candidate_name=config.getoption("behavior_candidate"), n=n, seed=_int_option(config, "behavior_seed"),
+            concurrency=concurrency,
+            cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
+            cache_mode=config.getoption("behavior_cache") or "use", alpha=alpha, inconclusive=policy,
+            named_bundles=named,
+            sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
+            budget=_budget(config), progress=progress,
+            run_id=None if worker is None else str(worker.get("testrunuid", "xdist")),
+            run_dir=run_dir(config, root, worker), max_stored_chars=_max_stored_chars(config),
+        )
+
     @property
     def baseline_description(self) -> str:
         if self.mode == "live":
             return f"live bundle {self.baseline_name!r}" if self.baseline_name else "live baseline_bundle"
         return f"golden files in {self.baseline_golden_dir or self.golden_dir}"
+
+
+def _mode(config: pytest.Config, named: Mapping[str, Any], root: Path,
+          *, update: bool) -> tuple[Mode, str | None, Path | None]:
+    """The mode, and the baseline it compares against: a named bundle, or another golden directory."""
+    baseline = config.getoption("behavior_baseline")
+    if update and baseline is not None:
+        raise pytest.UsageError("--behavior-update records a new baseline; it cannot be combined with "
+                                "--behavior-baseline")
+    if baseline is None and not update and config.getini("behavior_enabled"):
+        baseline = "golden"
+    if baseline is None:
+        return ("update" if update else "skip"), None, None
+    if baseline in ("golden", "live"):
+        return baseline, None, None
+    return _named_or_path(str(baseline), named, root)
+
+
+def _named_or_path(value: str, named: Mapping[str, Any], root: Path) -> tuple[Mode, str | None, Path | None]:
+    if value in named:
+        return "live", value, None
+    path = Path(value) if Path(value).is_absolute() else root / value
+    if path.is_file() or (not path.exists() and value.endswith(".py")):
+        raise pytest.UsageError(
+            f"--behavior-baseline took {value!r} as its value, but a baseline is 'golden', 'live', a bundle "
+            f"name or a golden directory: put test paths before the option (`pytest {value} --behavior-baseline`)"
+        )
+    if path.is_dir():
+        if any(path.rglob("*.py")):
+            raise pytest.UsageError(
+                f"--behavior-baseline took {value!r} as its value, but that directory holds tests, not golden "
+                f"files: write `--behavior-baseline={value}` only for a golden directory, or put test paths "
+                f"before the option (`pytest {value} --behavior-baseline`)"
+            )
+        return "golden", None, path
+    raise pytest.UsageError(
+        f"--behavior-baseline={value}: not 'golden', 'live', a bundle in [tool.pytest_behavior.bundles] "
+        f"of pyproject.toml, or an existing golden directory"
+    )
+
+
+def _int_option(config: pytest.Config, name: str) -> int:
+    value = config.getoption(name)
+    raw = value if value is not None else config.getini(name)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _max_stored_chars(config: pytest.Config) -> int:
+    value = _int_option(config, "behavior_max_stored_chars")
+    if value < 0:
+        raise pytest.UsageError(f"--behavior-max-stored-chars must be 0 (keep outputs whole) or more, got {value}")
+    return value
+
+
+def _budget(config: pytest.Config) -> Budget | None:
+    raw = config.getoption("behavior_budget")
+    source = "--behavior-budget"
+    if raw is None:
+        raw, source = config.getini("behavior_budget"), "behavior_budget (ini)"
+    if not raw:
+        return None
+    from pytest_behavior.sampling.budget import parse_budget
+
+    try:
+        return parse_budget(str(raw))
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}={raw}: {exc}") from None
+
+
+def run_dir(config: pytest.Config, root: Path, worker: Mapping[str, Any] | None) -> Path:
+    """``<run dir>/<run id>``: xdist workers of one run share its id, so they write to one folder."""
+    import time
+    import uuid
+
+    parent = Path(config.getoption("behavior_run_dir") or ".behavior-runs")
+    parent = parent if parent.is_absolute() else root / parent
+    if worker is not None:
+        import re  # the id may come from xdist's --testrunuid: one plain folder name, never a path
+
+        return parent / (re.sub(r"[^\w-]", "_", str(worker.get("testrunuid", "xdist")))[:12] or "xdist")
+    return parent / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def _worker_index(worker: Mapping[str, Any]) -> int:
+    digits = "".join(ch for ch in str(worker.get("workerid", "gw0")) if ch.isdigit())
+    return int(digits or 0)
 
 
 def worker_share(total: int, *, index: int, workers: int) -> int:

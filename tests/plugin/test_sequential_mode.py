@@ -95,7 +95,7 @@ def test_against_golden_files_only_the_candidate_is_sampled(pytester: pytest.Pyt
     # the golden inputs after the stopping point are still in the spec: not reported as stale
     result.stdout.no_fnmatch_line("*no longer in the spec*")
     subset = pytester.runpytest("-s", "--behavior-baseline", "--behavior-n=100", "-W",
-                                "error::pytest_behavior.plugin.BehaviorPairingWarning")
+                                "error::pytest_behavior.BehaviorPairingWarning")
     subset.assert_outcomes(passed=1)
 
 

@@ -101,7 +101,7 @@ def test_inconclusive_says_what_would_decide_it(pytester: pytest.Pytester, polic
     _sim_conftest(pytester)
     pytester.makepyfile(test_spec=INCONCLUSIVE_SPEC)
     result = pytester.runpytest("--behavior-baseline=live", f"--behavior-inconclusive={policy}", "-W",
-                                "always::pytest_behavior.plugin.BehaviorInconclusiveWarning")
+                                "always::pytest_behavior.BehaviorInconclusiveWarning")
     if policy == "warn":
         result.assert_outcomes(passed=1)  # (no warning count: fresh installs add pytest-internal warnings)
     else:

@@ -266,16 +266,16 @@ def test_a_golden_path_through_a_symlink_out_of_the_folder_is_an_error_naming_th
 
 def test_an_xdist_run_id_from_the_command_line_names_one_folder(tmp_path: Path) -> None:
     """``--testrunuid`` (xdist) names the run folder of a run, shared by its workers; it must not be a path."""
-    from pytest_behavior.plugin import _run_dir
+    from pytest_behavior.config.settings import run_dir
 
     class Options:
         def getoption(self, name: str) -> str | None:
             return "runs" if name == "behavior_run_dir" else None
 
     for uid in ("../../ESC", "/etc", "..", "a\x00b", "x" * 400):
-        run_dir = _run_dir(Options(), tmp_path, {"testrunuid": uid})  # type: ignore[arg-type]
-        assert run_dir.parent == tmp_path / "runs" and run_dir.name not in ("", ".", "..")
-        assert run_dir.resolve().parent == (tmp_path / "runs").resolve() and "\x00" not in str(run_dir)
+        folder = run_dir(Options(), tmp_path, {"testrunuid": uid})  # type: ignore[arg-type]
+        assert folder.parent == tmp_path / "runs" and folder.name not in ("", ".", "..")
+        assert folder.resolve().parent == (tmp_path / "runs").resolve() and "\x00" not in str(folder)
 
 
 # --- item 24: one diff file per test --------------------------------------------------------------------------------
