@@ -3,8 +3,9 @@
 `MARKER_DOCS` is the one declaration of the property markers. It is a light table rather than the property
 registry itself (`pytest_behavior.properties.registered_markers`), because pytest needs the names and documentation
 when it starts, and the plugin must then import no property module: they may measure with heavy libraries, and a
-run that selects no behavior test should pay nothing for them. `tests/unit/test_markers.py` asserts that the
-registry and this table name the same markers, so neither can drift from the other.
+run that selects no behavior test should pay nothing for them. `tests/unit/config/test_markers.py` asserts that the
+registry and this table name the same markers, and that each documented signature lists exactly the keywords its
+property accepts, so neither can drift from the other.
 """
 
 from __future__ import annotations
