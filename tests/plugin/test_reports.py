@@ -106,23 +106,45 @@ def test_colour_only_on_a_terminal(recorded: pytest.Pytester) -> None:
     plain.stdout.fnmatch_lines(["refusal rate*max_increase=0.03*REGRESSED*"])
 
 
-def test_junit_properties_survive_xdist(recorded: pytest.Pytester) -> None:
-    result = recorded.runpytest("--behavior-baseline", "-p", "xdist", "-n", "2", "--junitxml=junit.xml")
-    result.assert_outcomes(failed=1, passed=1)
+def test_every_output_under_xdist(recorded: pytest.Pytester) -> None:
+    """One xdist run writes JUnit properties, the verdict file, diff files under the run directory and the HTML page
+    a browser renders, and lists an unused golden file while ``-k`` deselects a test (the workers' results merged)."""
+    from tests.support.browser import chromium_path, dump_dom, screenshot
+
+    gone = json.loads((recorded.path / "golden" / "test_spec" / "test_lengths.json").read_text())
+    gone["test"] = "test_spec.py::test_gone"  # the golden file of a test deleted since it was recorded
+    (recorded.path / "golden" / "test_spec" / "test_gone.json").write_text(json.dumps(gone))
+    spec = recorded.path / "test_spec.py"
+    spec.write_text(spec.read_text() + "\n\ndef test_deselected(behavior):\n    behavior.sample(INPUTS[:5])\n")
+    result = recorded.runpytest("--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "not test_deselected",
+                                "--junitxml=junit.xml", "--behavior-report=v.json", "--behavior-run-dir=runs",
+                                "--behavior-html=report/behavior.html")
+    result.assert_outcomes(failed=1, passed=1)  # test_deselected did not run (xdist counts no deselection)
+
     xml = (recorded.path / "junit.xml").read_text()
     assert '<property name="behavior_outcome" value="regressed"' in xml
     assert '<property name="behavior_outcome" value="passed"' in xml
     assert re.search(r'<property name="behavior:refusal:max_increase=0.03" value="REGRESSED \+[\d.]+ pts', xml)
     assert '<property name="behavior:length.words:max_ratio=1.5" value="PASS' in xml
 
-
-def test_the_verdict_file_and_diff_files_under_xdist(recorded: pytest.Pytester) -> None:
-    result = recorded.runpytest("--behavior-baseline", "-p", "xdist", "-n", "2", "--behavior-report=v.json",
-                                "--behavior-run-dir=runs")
-    result.assert_outcomes(failed=1, passed=1)
     document = read_report(recorded.path / "v.json")
     assert [t["outcome"] for t in document["tests"]] == ["regressed", "passed"]
     assert Path(document["tests"][0]["diff_file"]).parent.parent == recorded.path / "runs"
+
+    result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
+                                 "  golden/test_spec/test_gone.json"])
+
+    result.stdout.fnmatch_lines(["HTML report: *report*behavior.html"])
+    page = recorded.path / "report" / "behavior.html"
+    text = page.read_text()
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    assert text.index("test_spec.py::test_refusals") < text.index("test_spec.py::test_lengths")  # regressed first
+    assert text.count("<svg") >= 4  # the refusal bars and interval, and both tests' length distributions
+    if chromium_path() is None:
+        pytest.skip("no Chromium to render the page (apt-get install chromium)")
+    assert dump_dom(page).count("<svg") == text.count("<svg")
+    screenshot(page, recorded.path / "page.png")
+    assert (recorded.path / "page.png").stat().st_size > 20_000
 
 
 def test_github_step_summary_is_appended(recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,32 +261,6 @@ def test_prune_needs_update(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--behavior-prune deletes unused golden files while recording: use it with "
                                  "--behavior-update*"])
-
-
-def test_the_html_report_is_one_self_contained_page_a_browser_renders(recorded: pytest.Pytester) -> None:
-    from tests.support.browser import chromium_path, dump_dom, screenshot
-
-    result = recorded.runpytest("--behavior-baseline", "--behavior-html=report/behavior.html", "-p", "xdist", "-n", "2")
-    result.assert_outcomes(failed=1, passed=1)
-    result.stdout.fnmatch_lines(["HTML report: *report*behavior.html"])
-    page = recorded.path / "report" / "behavior.html"
-    text = page.read_text()
-    assert "http://" not in text and "https://" not in text and "<script" not in text
-    assert text.index("test_spec.py::test_refusals") < text.index("test_spec.py::test_lengths")  # regressed first
-    assert text.count("<svg") >= 4  # the refusal bars and interval, and both tests' length distributions
-    if chromium_path() is None:
-        pytest.skip("no Chromium to render the page (apt-get install chromium)")
-    assert dump_dom(page).count("<svg") == text.count("<svg")
-    screenshot(page, recorded.path / "page.png")
-    assert (recorded.path / "page.png").stat().st_size > 20_000
-
-
-def test_unused_golden_files_are_listed_under_xdist(recorded: pytest.Pytester) -> None:
-    spec = recorded.path / "test_spec.py"
-    spec.write_text(spec.read_text().replace("def test_lengths(", "def test_answer_lengths("))
-    result = recorded.runpytest("--behavior-baseline", "-k", "test_refusals", "-p", "xdist", "-n", "2")
-    result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
-                                 "  golden/test_spec/test_lengths.json"])
 
 
 def test_a_report_path_that_cannot_be_written_names_the_option_and_fails_the_run(recorded: pytest.Pytester) -> None:
