@@ -39,7 +39,7 @@ from pytest_behavior import Bundle
 @pytest.fixture
 def candidate_bundle():
     return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="fake-credential-resume",
-                  label="loop", timeout=5)
+                  label="loop", timeout=float(os.environ.get("LOOPBACK_TIMEOUT_S", "5")))
 """
 
 PAUSE_ENV = "BEHAVIOR_TEST_PAUSE_BEFORE_GOLDEN_RENAME"
@@ -138,13 +138,13 @@ def settle(server: OpenAIServer) -> None:
             last, still_since = server.stats.requests, time.monotonic()
 
 
-def stalling_server(answers: int) -> ServerConfig:
-    """A server that answers ``answers`` requests, then holds every request (past the client's 5 s timeout).
+def stalling_server(answers: int, *, hold_s: float = 60) -> ServerConfig:
+    """A server that answers ``answers`` requests, then holds every request ``hold_s`` (past the client's timeout).
 
     With ``--behavior-concurrency=2``, once it has received ``answers + 2`` requests, exactly ``answers``
     samples have arrived and are cached (a job releases its slot only after caching its sample) and two
     requests are in flight: the run is deterministically mid-way, whatever the machine's speed."""
-    return ServerConfig(script=["ok"] * answers + ["timeout"] * 200, timeout_s=60, reply=REPLY)
+    return ServerConfig(script=["ok"] * answers + ["timeout"] * 200, timeout_s=hold_s, reply=REPLY)
 
 
 def start_update(pytester: pytest.Pytester, log: Path, *args: str) -> Popen[bytes]:
@@ -165,7 +165,7 @@ def golden_files(root: Path) -> dict[str, Path]:
 
 
 def kill_mid_run(pytester: pytest.Pytester, server: OpenAIServer, sig: signal.Signals, *,
-                 answers: int) -> tuple[Popen[bytes], str, float]:
+                 answers: int, exit_within_s: float = 30) -> tuple[Popen[bytes], str, float]:
     """Run an update against `stalling_server(answers)`; once it stalls, send ``sig`` and wait for the exit.
 
     Returns the process, its output, and how many seconds it took to exit after the signal."""
@@ -177,7 +177,7 @@ def kill_mid_run(pytester: pytest.Pytester, server: OpenAIServer, sig: signal.Si
         assert server.stats.answered == answers
         proc.send_signal(sig)
         signalled = time.monotonic()
-        proc.wait(timeout=30)
+        proc.wait(timeout=exit_within_s)
         exited_after = time.monotonic() - signalled
     finally:
         if proc.poll() is None:
@@ -210,12 +210,16 @@ def test_sigint_mid_run_then_rerun_requests_only_missing_samples(pytester: pytes
     pytester.makeconftest(CONFTEST)
     asked = questions(0, 30)
     pytester.makepyfile(test_spec=spec_file({"test_answers": asked}))
-    with running_server(stalling_server(answers=10)) as server:
+    # the two held requests would end only after 600 s (the client's timeout and the server's hold): a run that
+    # waited for them could not exit within 300 s, however loaded the machine, and a prompt one always does
+    monkeypatch.setenv("LOOPBACK_TIMEOUT_S", "600")
+    with running_server(stalling_server(answers=10, hold_s=900)) as server:
         monkeypatch.setenv("LOOPBACK_URL", server.url)
-        proc, output, exited_after = kill_mid_run(pytester, server, signal.SIGINT, answers=10)
+        proc, output, exited_after = kill_mid_run(pytester, server, signal.SIGINT, answers=10, exit_within_s=400)
+        monkeypatch.delenv("LOOPBACK_TIMEOUT_S")  # the re-run below is served normally
         # Ctrl-C with two requests in flight: pytest reports the interrupt and exits, without a traceback
         assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
-        assert exited_after < 10, f"Ctrl-C took {exited_after:.1f} s to stop the run"
+        assert exited_after < 300, f"Ctrl-C took {exited_after:.1f} s to stop the run: it waited for the calls"
         assert re.search(r"^!+ KeyboardInterrupt !+$", output, re.MULTILINE), output
         assert "Traceback" not in output, output
         assert not (pytester.path / "golden").exists(), "an interrupted test records no golden file"

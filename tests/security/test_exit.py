@@ -29,7 +29,7 @@ from tests.support.openai_server import OpenAIServer, ServerConfig, running_serv
 
 RUNS = 30
 PARALLEL = 2
-EXIT_WITHIN_S = 10.0
+EXIT_WITHIN_S = 60.0  # a hang never ends; a slow exit of a loaded machine must not read as one
 SUMMARY_WITHIN_S = 240.0  # a loaded CI machine: import litellm, sample, judge (far more than it takes)
 SUMMARY = re.compile(r"\b\d+ (passed|failed|errors?|skipped)\b.* in \d+(\.\d+)?s\b")
 
