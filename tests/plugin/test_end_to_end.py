@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from tests.support.project import model_bundle, use_bundles
 from tests.support.records import use_recorded_bundles, write_jsonl
 
 pytest_plugins = ["pytester"]
@@ -32,17 +33,7 @@ def test_summaries(behavior):
 
 
 def write_conftest(pytester: pytest.Pytester, model: str, **extra: str) -> None:
-    params = "".join(f", {k}={v!r}" for k, v in extra.items())
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={model!r}, system="Summarize as JSON.", label="cand"{params})
-        """
-    )
+    use_bundles(pytester, model_bundle(model, system="Summarize as JSON.", label="cand", **extra))
 
 
 @pytest.fixture

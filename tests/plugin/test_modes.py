@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
 STABLE = "sim/bot?mean_words=40&refusal_rate=0.02&seed=1"
@@ -18,20 +20,8 @@ STABLE = "sim/bot?mean_words=40&refusal_rate=0.02&seed=1"
 def make_project(pytester: pytest.Pytester, *, candidate: str = STABLE, baseline: str = STABLE,
                  marker: str = "refusal_bound(max_rate=0.1, max_increase=0.05)", n_tests: int = 1,
                  extra: str = "") -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model={candidate!r}, label="candidate"{extra})
-
-        @pytest.fixture(scope="session")
-        def baseline_bundle():
-            return Bundle(model={baseline!r}, label="baseline")
-        """
-    )
+    use_bundles(pytester, model_bundle(candidate, label="candidate", source=extra),
+                baseline=model_bundle(baseline, label="baseline"), scope="session")
     tests = "\n".join(
         f"""
 @pytest.mark.{marker}

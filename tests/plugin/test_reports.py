@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from pytest_behavior.report.document import load_schema
+from tests.support.project import model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -34,16 +35,7 @@ def test_lengths(behavior):
 
 
 def use_model(pytester: pytest.Pytester, model: str) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={model!r}, system="Summarize as JSON.", label="cand")
-        """
-    )
+    use_bundles(pytester, model_bundle(model, system="Summarize as JSON.", label="cand"))
 
 
 @pytest.fixture

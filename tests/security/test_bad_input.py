@@ -18,6 +18,7 @@ from pytest_behavior.properties.refusal import classify_refusal
 from pytest_behavior.sampling.llm import CallPolicy, call_model
 from pytest_behavior.spec.inputs import render_prompt, resolve_inputs
 from tests.support.openai_server import running_server
+from tests.support.project import model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -30,16 +31,7 @@ SIM = "sim/bot?mean_words=20&seed=1"
 
 def sim_conftest(pytester: pytest.Pytester) -> None:
     """The candidate is the simulated provider `SIM`."""
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={SIM!r}, label="cand")
-        """
-    )
+    use_bundles(pytester, model_bundle(SIM, label="cand"))
 
 def test_bundle_typos_are_errors_that_suggest_the_keyword() -> None:
     with pytest.raises(TypeError) as exc:

@@ -22,19 +22,13 @@ from pytest_behavior.errors import BehaviorConfigError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, dumps, read_golden, read_golden_file
 from pytest_behavior.spec.inputs import resolve_inputs
 from pytest_behavior.spec.records import load_records
+from tests.support.project import bundle_conftest, model_bundle
 
 pytest_plugins = ["pytester"]
 
 SIM = "sim/bot?mean_words=20&seed=1"
 
-CONFTEST = f"""
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model={SIM!r}, label="cand")
-"""
+CONFTEST = bundle_conftest(model_bundle(SIM, label="cand"))
 
 SPEC = """
 import pytest

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
 SPEC = """
@@ -30,16 +32,7 @@ def test_valid(behavior):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="sim/bot?mean_words=5&refusal_rate=0.0&seed=1")
-        """
-    )
+    use_bundles(pytester, model_bundle("sim/bot?mean_words=5&refusal_rate=0.0&seed=1"), scope="session")
     pytester.makepyfile(test_spec=SPEC)
     return pytester
 

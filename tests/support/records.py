@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import records_bundle, use_bundles
+
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, object]]) -> None:
     """One JSON object per line, as ``Bundle.from_records`` reads them."""
@@ -19,14 +21,4 @@ def use_recorded_bundles(pytester: pytest.Pytester, *, baseline: str = "base.jso
     """A conftest whose ``baseline_bundle`` and ``candidate_bundle`` replay those files (a label of None: the
     bundle's default label)."""
 
-    def bundle(path: str, label: str | None) -> str:
-        return f"Bundle.from_records({path!r})" if label is None else f"Bundle.from_records({path!r}, label={label!r})"
-
-    pytester.makeconftest(
-        "import pytest\n"
-        "from pytest_behavior import Bundle\n\n\n"
-        "@pytest.fixture\n"
-        f"def baseline_bundle():\n    return {bundle(baseline, baseline_label)}\n\n\n"
-        "@pytest.fixture\n"
-        f"def candidate_bundle():\n    return {bundle(candidate, candidate_label)}\n"
-    )
+    use_bundles(pytester, records_bundle(candidate, candidate_label), baseline=records_bundle(baseline, baseline_label))

@@ -1,0 +1,53 @@
+"""The conftest of a pytester project: its ``candidate_bundle`` and ``baseline_bundle`` fixtures, written once.
+
+Each fixture returns a Python expression (``model_bundle`` writes the usual ``Bundle(model=...)`` one); a
+``header`` holds what the expressions need beyond ``pytest`` and ``Bundle`` (imports, helper functions).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+
+def model_bundle(model: str, *, source: str = "", **options: object) -> str:
+    """``Bundle(model=..., option=...)`` with every value written as its ``repr``; ``source``: more options written as
+    source text (``", num_retries=0"``)."""
+    written = "".join(f", {name}={value!r}" for name, value in options.items())
+    return f"Bundle(model={model!r}{written}{source})"
+
+
+def records_bundle(path: str, label: str | None = None) -> str:
+    """``Bundle.from_records(path)``, with a label unless it is None (the bundle's default label)."""
+    return f"Bundle.from_records({path!r})" if label is None else f"Bundle.from_records({path!r}, label={label!r})"
+
+
+def _fixture(name: str, expression: str, scope: str | None, params: str | None) -> str:
+    arguments = ", ".join(part for part in (f"scope={scope!r}" if scope else "",
+                                            f"params={params}" if params else "") if part)
+    decorator = f"@pytest.fixture({arguments})" if arguments else "@pytest.fixture"
+    argument = "request" if params or "request." in expression else ""
+    if "behavior_candidate_name" in expression:
+        argument = ", ".join(a for a in (argument, "behavior_candidate_name") if a)
+    return f"{decorator}\ndef {name}({argument}):\n    return {expression}\n"
+
+
+def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str | None = None,
+                    params: str | None = None, header: str = "") -> str:
+    """Source of a conftest defining ``candidate_bundle`` (and ``baseline_bundle``) returning those expressions.
+
+    ``scope``: both fixtures' scope; ``params``: the candidate fixture's params (its expression reads
+    ``request.param``); an expression naming ``behavior_candidate_name`` receives that fixture.
+    """
+    parts = ["import pytest\nfrom pytest_behavior import Bundle\n", textwrap.dedent(header).strip("\n") + "\n"]
+    parts.append(_fixture("candidate_bundle", candidate, scope, params))
+    if baseline is not None:
+        parts.append(_fixture("baseline_bundle", baseline, scope, None))
+    return "\n\n".join(part for part in parts if part.strip()) + "\n"
+
+
+def use_bundles(pytester: pytest.Pytester, candidate: str, *, baseline: str | None = None, scope: str | None = None,
+                params: str | None = None, header: str = "") -> None:
+    """Write :func:`bundle_conftest` as the project's conftest."""
+    pytester.makeconftest(bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header))
