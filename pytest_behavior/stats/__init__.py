@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_behavior.stats.binary import absolute_rate_bound as absolute_rate_bound
-    from pytest_behavior.stats.binary import mcnemar_midp as mcnemar_midp
+    from pytest_behavior.stats.absolute_rate import absolute_rate_bound as absolute_rate_bound
     from pytest_behavior.stats.binary import paired_binary_bound as paired_binary_bound
-    from pytest_behavior.stats.binary import tango_bounds as tango_bounds
-    from pytest_behavior.stats.binary import tango_pvalue as tango_pvalue
     from pytest_behavior.stats.categorical import CategoricalResult as CategoricalResult
     from pytest_behavior.stats.categorical import CategoryChange as CategoryChange
     from pytest_behavior.stats.categorical import categorical_shift as categorical_shift
     from pytest_behavior.stats.categorical import stuart_maxwell_chi2 as stuart_maxwell_chi2
     from pytest_behavior.stats.continuous import hodges_lehmann_bounds as hodges_lehmann_bounds
     from pytest_behavior.stats.continuous import paired_log_ratio_bound as paired_log_ratio_bound
+    from pytest_behavior.stats.discordant import mcnemar_midp as mcnemar_midp
+    from pytest_behavior.stats.discordant import tango_bounds as tango_bounds
+    from pytest_behavior.stats.discordant import tango_pvalue as tango_pvalue
     from pytest_behavior.stats.equivalence import TostResult as TostResult
     from pytest_behavior.stats.equivalence import paired_mean_tost as paired_mean_tost
     from pytest_behavior.stats.equivalence import paired_ratio_tost as paired_ratio_tost
@@ -37,17 +37,17 @@ if TYPE_CHECKING:
     from pytest_behavior.stats.multiplicity import holm as holm
     from pytest_behavior.stats.multiplicity import weighted_holm as weighted_holm
     from pytest_behavior.stats.multiplicity import weighted_holm_levels as weighted_holm_levels
-    from pytest_behavior.stats.power import detectable_effect_binary as detectable_effect_binary
-    from pytest_behavior.stats.power import detectable_effect_mean_shift as detectable_effect_mean_shift
-    from pytest_behavior.stats.power import discordant_probabilities as discordant_probabilities
-    from pytest_behavior.stats.power import n_for_pass_binary as n_for_pass_binary
-    from pytest_behavior.stats.power import n_for_power_mean_shift as n_for_power_mean_shift
-    from pytest_behavior.stats.power import n_for_power_paired_binary as n_for_power_paired_binary
-    from pytest_behavior.stats.power import n_for_power_unpaired_binary as n_for_power_unpaired_binary
-    from pytest_behavior.stats.power import power_mean_shift as power_mean_shift
-    from pytest_behavior.stats.power import power_paired_binary as power_paired_binary
-    from pytest_behavior.stats.power import power_pass_binary as power_pass_binary
-    from pytest_behavior.stats.power import power_unpaired_binary as power_unpaired_binary
+    from pytest_behavior.stats.power_binary import detectable_effect_binary as detectable_effect_binary
+    from pytest_behavior.stats.power_binary import discordant_probabilities as discordant_probabilities
+    from pytest_behavior.stats.power_binary import n_for_power_paired_binary as n_for_power_paired_binary
+    from pytest_behavior.stats.power_binary import n_for_power_unpaired_binary as n_for_power_unpaired_binary
+    from pytest_behavior.stats.power_binary import power_paired_binary as power_paired_binary
+    from pytest_behavior.stats.power_binary import power_unpaired_binary as power_unpaired_binary
+    from pytest_behavior.stats.power_mean import detectable_effect_mean_shift as detectable_effect_mean_shift
+    from pytest_behavior.stats.power_mean import n_for_power_mean_shift as n_for_power_mean_shift
+    from pytest_behavior.stats.power_mean import power_mean_shift as power_mean_shift
+    from pytest_behavior.stats.power_pass import n_for_pass_binary as n_for_pass_binary
+    from pytest_behavior.stats.power_pass import power_pass_binary as power_pass_binary
     from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound as paired_quantile_log_ratio_bound
     from pytest_behavior.stats.quantile import paired_quantile_profile_bound as paired_quantile_profile_bound
     from pytest_behavior.stats.result import BoundResult as BoundResult

@@ -1,12 +1,13 @@
-"""Paired binary differences and absolute rates (1 = bad: refused, invalid, ...).
+"""Paired binary differences (1 = bad: refused, invalid, ...): the bound on the increase of a bad-outcome rate.
+
+The tests on discordant counts (mid-p McNemar, Tango) live in :mod:`~pytest_behavior.stats.discordant`, the bound
+on one arm's rate in :mod:`~pytest_behavior.stats.absolute_rate`; both stay importable from here.
 
 References:
     Fagerland, Lydersen & Laake (2013), "The McNemar test for binary matched-pairs data: mid-p and
     asymptotic are better than exact conditional", BMC Med Res Methodol 13:91 (mid-p McNemar).
     Tango (1998), "Equivalence test and confidence interval for the difference in proportions for the
     paired-sample design", Stat Med 17:891-908 (score statistic and interval).
-    Clopper & Pearson (1934), Biometrika 26:404-413 (exact binomial bounds).
-    Kish (1965), "Survey Sampling", Wiley (design effect and effective sample size).
     Miller (2024), "Adding Error Bars to Evals", arXiv 2411.00640 (per-input averaging of repeats).
 """
 
@@ -17,11 +18,21 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special
-from scipy.stats import beta, binom, norm, skew
-from scipy.stats import f as f_dist
+from scipy.stats import binom, norm, skew
 from scipy.stats import t as student_t
 
+from pytest_behavior.stats.absolute_rate import MIN_INPUTS_FOR_ICC as MIN_INPUTS_FOR_ICC
+from pytest_behavior.stats.absolute_rate import _effective_counts as _effective_counts
+from pytest_behavior.stats.absolute_rate import absolute_rate_bound as absolute_rate_bound
+from pytest_behavior.stats.checks import _as_binary_matrix as _as_binary_matrix
+from pytest_behavior.stats.checks import _check_alpha, _paired_matrices
+from pytest_behavior.stats.discordant import TANGO_CONTINUITY as TANGO_CONTINUITY
+from pytest_behavior.stats.discordant import _tango_lower, _tango_upper
+from pytest_behavior.stats.discordant import _tango_z as _tango_z
+from pytest_behavior.stats.discordant import mcnemar_midp as mcnemar_midp
+from pytest_behavior.stats.discordant import tango_bounds as tango_bounds
+from pytest_behavior.stats.discordant import tango_pvalue as tango_pvalue
+from pytest_behavior.stats.discordant import tango_pvalue_fractional as tango_pvalue_fractional
 from pytest_behavior.stats.result import BoundResult
 
 __all__ = [
@@ -32,151 +43,11 @@ __all__ = [
     "tango_pvalue",
 ]
 
-_EDGE = 1e-12  # distance from +-1 at which Tango's statistic is evaluated instead of the endpoint
-_XTOL = 1e-13
-TANGO_CONTINUITY = 0.5
-"""Half a table unit taken off b - c in Tango's REGRESSED test of a margin (and in the lower bound, its dual).
-
-Without it the score test is liberal with few inputs: false REGRESSED exactly at the margin 6.4-7.0% at N = 10-30,
-20% baseline rate, margin 10 points (R = 4000, 99% band +-1.0). With it: 2.2-4.5% there and 4.5% at N = 100,
-for about 2 points of power (5% -> 15% at N = 338: 72.5% -> 70.4%). The upper bound (the PASS side, already at or
-under its level) and the exact test of no change at all are not corrected."""
 _MIN_CHANGED_FOR_T = 30  # fewer inputs with a nonzero difference: the t-interval alone is too narrow
 
 
 # --------------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------------
-
-
-def _check_alpha(alpha: float) -> None:
-    if not 0.0 < alpha <= 0.5:
-        raise ValueError(f"alpha must be in (0, 0.5], got {alpha!r}")
-
-
-def _check_counts(b: int, c: int, n: int) -> None:
-    if min(b, c) < 0 or b + c > n:
-        raise ValueError(f"need 0 <= b, c and b + c <= n, got b={b}, c={c}, n={n}")
-
-
-def _as_binary_matrix(values: NDArray[Any], name: str) -> NDArray[np.int64]:
-    """Return ``values`` as an (N, k) int matrix of 0/1; a 1-D array is read as k = 1."""
-    arr = np.asarray(values)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, k), got {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty: shape {arr.shape}")
-    if not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name} must contain only 0/1 (1 = bad)")
-    return arr.astype(np.int64)
-
-
-def _paired_matrices(
-    baseline: NDArray[Any], candidate: NDArray[Any]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    base = _as_binary_matrix(baseline, "baseline")
-    cand = _as_binary_matrix(candidate, "candidate")
-    if base.shape != cand.shape:
-        raise ValueError(f"baseline {base.shape} and candidate {cand.shape} must have the same shape")
-    return base, cand
-
-
-# --------------------------------------------------------------------------------------------------
-# mid-p McNemar
-# --------------------------------------------------------------------------------------------------
-
-
-def mcnemar_midp(b: int, c: int) -> float:
-    """One-sided mid-p McNemar test; H1: P(ok->bad) > P(bad->ok).
-
-    ``b`` = #pairs ok->bad (baseline 0, candidate 1), ``c`` = #pairs bad->ok.
-    p = P(X > b) + 0.5 P(X = b) with X ~ Bin(b + c, 1/2) (Fagerland, Lydersen & Laake 2013).
-    With no discordant pairs (b = c = 0) the formula gives 0.5.
-    """
-    _check_counts(b, c, b + c)
-    m = b + c
-    return float(binom.sf(b, m, 0.5) + 0.5 * binom.pmf(b, m, 0.5))
-
-
-# --------------------------------------------------------------------------------------------------
-# Tango's score statistic and interval
-# --------------------------------------------------------------------------------------------------
-
-
-def _tango_restricted_q(b: float, c: float, n: float, delta: float) -> float:
-    """Restricted MLE of p10 under Delta = delta: the positive root of A q^2 + B q + C = 0 (Tango 1998)."""
-    a_coef = 2.0 * n
-    b_coef = -b - c + (2.0 * n - b + c) * delta
-    c_coef = -c * delta * (1.0 - delta)
-    root = math.sqrt(max(b_coef * b_coef - 4.0 * a_coef * c_coef, 0.0))
-    # numerically stable form of (root - B) / (2A), avoiding cancellation when B > 0
-    q = (root - b_coef) / (2.0 * a_coef) if b_coef <= 0.0 else -2.0 * c_coef / (root + b_coef)
-    return max(q, 0.0, -delta)
-
-
-def _tango_z(b: float, c: float, n: float, delta: float, continuity: float = 0.0) -> float:
-    """Tango's score statistic Z(delta) = (b - c - n delta - continuity) / sqrt(n (2 q + delta (1 - delta)))."""
-    numerator = b - c - n * delta - continuity
-    q = _tango_restricted_q(b, c, n, delta)
-    variance = n * (2.0 * q + delta * (1.0 - delta))
-    if variance <= 0.0:
-        if numerator == 0.0:
-            return 0.0
-        return math.copysign(math.inf, numerator)
-    return numerator / math.sqrt(variance)
-
-
-def _tango_lower(b: float, c: float, n: float, z: float, continuity: float = 0.0) -> float:
-    """Solve Z(L) = z on [-1, estimate]; -1 when Z stays below z on the whole range."""
-    estimate = (b - c) / n
-    left = -1.0 + _EDGE
-    if c == n or estimate <= left or _tango_z(b, c, n, left, continuity) <= z:
-        return -1.0
-    return float(optimize.brentq(lambda d: _tango_z(b, c, n, d, continuity) - z, left, estimate, xtol=_XTOL))
-
-
-def _tango_upper(b: float, c: float, n: float, z: float) -> float:
-    """Solve Z(U) = -z on [estimate, 1]; 1 when Z stays above -z on the whole range."""
-    estimate = (b - c) / n
-    right = 1.0 - _EDGE
-    if b == n or estimate >= right or _tango_z(b, c, n, right) >= -z:
-        return 1.0
-    return float(optimize.brentq(lambda d: _tango_z(b, c, n, d) + z, estimate, right, xtol=_XTOL))
-
-
-def tango_bounds(b: int, c: int, n: int, *, alpha: float) -> tuple[float, float]:
-    """One-sided (1 - alpha) lower and upper bounds for Delta = p01 - p10 (Tango 1998, Stat Med 17:891).
-
-    The bounds invert Tango's score statistic Z(D) = (b - c - n D) / sqrt(n (2 q(D) + D (1 - D))), with
-    q(D) the restricted MLE of p10: the lower bound solves Z(L) = z_{1-alpha}, the upper Z(U) = -z_{1-alpha}.
-    Bounds are clipped to [-1, 1]. Edge cases: n = 0 gives (-1, 1); b = n gives upper 1; c = n gives
-    lower -1; b = c = 0 gives the closed form -+ z^2 / (n + z^2).
-    """
-    _check_alpha(alpha)
-    _check_counts(b, c, n)
-    if n == 0:
-        return -1.0, 1.0
-    z = float(norm.isf(alpha))
-    return _tango_lower(b, c, n, z), _tango_upper(b, c, n, z)
-
-
-def tango_pvalue(b: int, c: int, n: int, *, delta: float, continuity: float = 0.0) -> float:
-    """One-sided p of H0: Delta <= delta via Tango's (1998) score statistic: 1 - Phi(Z(delta)).
-
-    delta >= 1 gives 1.0 (H0 holds for every table); delta <= -1 is evaluated just inside -1.
-    n = 0 (no data) gives 1.0. ``continuity`` is taken off b - c (see `TANGO_CONTINUITY`).
-    """
-    _check_counts(b, c, n)
-    if n == 0 or delta >= 1.0:
-        return 1.0
-    delta = max(delta, -1.0 + _EDGE)
-    return float(norm.sf(_tango_z(b, c, n, delta, continuity)))
-
-
-# --------------------------------------------------------------------------------------------------
-# paired binary, k > 1: t-interval and sign-flip permutation test on per-input differences
+# k = 1: Tango and mid-p McNemar on the discordant counts; k > 1: t, score and sign-flip tests on per-input means
 # --------------------------------------------------------------------------------------------------
 
 
@@ -328,13 +199,6 @@ def _effective_discordance(d: NDArray[np.float64]) -> tuple[float, float, float]
     return positive * g, negative * g, d.size * g
 
 
-def tango_pvalue_fractional(b: float, c: float, n: float, *, delta: float) -> float:
-    """`tango_pvalue` for fractional discordance (per-input mean differences of k repeats)."""
-    if n == 0 or delta >= 1.0:
-        return 1.0
-    return float(norm.sf(_tango_z(b, c, n, max(delta, -1.0 + _EDGE))))
-
-
 def paired_binary_bound(
     baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
     alpha_lower: float | None = None,
@@ -363,90 +227,3 @@ def paired_binary_bound(
         return _paired_k1(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
     return _paired_repeats(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
 
-
-# --------------------------------------------------------------------------------------------------
-# absolute rate: exact binomial / Clopper-Pearson, Kish effective n for repeats
-# --------------------------------------------------------------------------------------------------
-
-
-def _clopper_pearson(x: float, n: float, *, alpha_lower: float, alpha: float) -> tuple[float, float]:
-    """One-sided Clopper-Pearson bounds, lower at level ``alpha_lower`` and upper at ``alpha``; x and n may be
-    non-integer (Kish effective counts). The lower bound is dual to the binomial tail p = I_t(x, n - x + 1):
-    lower > t exactly when p < alpha_lower."""
-    lower = 0.0 if x <= 0.0 else float(beta.ppf(alpha_lower, x, n - x + 1.0))
-    upper = 1.0 if x >= n else float(beta.ppf(1.0 - alpha, x + 1.0, n - x))
-    return lower, upper
-
-
-MIN_INPUTS_FOR_ICC = 100
-"""Below this many inputs the repeats' intraclass correlation is taken as 1 (n_eff = N: each input's rate is one
-bounded observation, for which the binomial is the extremal law, Hoeffding 1956), because it cannot be estimated
-well enough: with the ANOVA estimate, false PASS exactly at the threshold reached 7.7-22% (5% and 20% rates,
-latent ICC 0.3-0.6, N = 2-20, k = 10-50; R = 2000), and even its 95% upper confidence limit left 6.5-9.5% at
-N = 10-50 with ICC 0.6. From 100 inputs the upper confidence limit is used (all cells <= 5%)."""
-
-
-def _icc_upper(values: NDArray[np.int64], *, confidence: float = 0.95) -> float:
-    """Upper confidence limit of the intraclass correlation of the repeats, clipped to [0, 1], from the one-way
-    random-effects ANOVA F ratio (Searle 1971, "Linear Models", sec. 9.7): (F / F_L - 1) / (F / F_L + k - 1),
-    F_L the (1 - confidence) quantile of F(N - 1, N (k - 1)). 1 when there is no within-input variation or too
-    few inputs (see `MIN_INPUTS_FOR_ICC`): the conservative value, n_eff = N."""
-    n, k = int(values.shape[0]), int(values.shape[1])
-    if n < MIN_INPUTS_FOR_ICC:
-        return 1.0
-    rates = values.mean(axis=1)
-    msb = k * float(np.sum((rates - rates.mean()) ** 2)) / (n - 1)
-    msw = float(np.sum((values - rates[:, None]) ** 2)) / (n * (k - 1))
-    if msw <= 0.0:
-        return 1.0
-    ratio = (msb / msw) / float(f_dist.ppf(1.0 - confidence, n - 1, n * (k - 1)))
-    return min(max((ratio - 1.0) / (ratio + k - 1.0), 0.0), 1.0)
-
-
-def _effective_counts(values: NDArray[np.int64]) -> tuple[float, float]:
-    """Kish effective (x, n): deff = 1 + (k - 1) ICC, n_eff = N k / deff, x_eff = rate n_eff (ICC: `_icc_upper`)."""
-    n, k = values.shape
-    deff = 1.0 + (k - 1) * _icc_upper(values)
-    n_eff = n * k / deff
-    return float(values.mean()) * n_eff, n_eff
-
-
-def _upper_tail(x: float, n: float, p0: float) -> float:
-    """P(X >= x), X ~ Bin(n, p0), as the regularized incomplete beta I_p0(x, n - x + 1) (any real x, n)."""
-    if x <= 0.0:
-        return 1.0
-    return float(special.betainc(x, n - x + 1.0, p0))
-
-
-def absolute_rate_bound(
-    values: NDArray[Any], *, threshold: float, alpha: float = 0.05, alpha_lower: float | None = None
-) -> BoundResult:
-    """Bound on the candidate's bad-outcome rate (Clopper & Pearson 1934; Kish 1965).
-
-    ``values``: (N, k) of 0/1 (1 = bad); a 1-D array means k = 1. ``p_regress`` tests H0: rate <= threshold.
-
-    k == 1: exact binomial test p = P(X >= x | N, threshold) and one-sided Clopper-Pearson bounds.
-    k > 1: the repeats of one input are correlated, so the N k outcomes are worth n_eff = N k / deff
-    independent ones, deff = 1 + (k - 1) ICC with the upper 95% confidence limit of the one-way ANOVA ICC of the
-    per-input rates from 100 inputs on, and ICC = 1 (n_eff = N) below (see `MIN_INPUTS_FOR_ICC`). The
-    Clopper-Pearson bounds and the binomial tail are evaluated through the beta distribution with the non-integer
-    counts x_eff = rate n_eff, n_eff.
-    Thresholds 0 and 1 are valid: p is 1 when x = 0 or threshold = 1, and 0 when x > 0 and threshold = 0.
-    """
-    _check_alpha(alpha)
-    alpha_lower = alpha if alpha_lower is None else alpha_lower
-    _check_alpha(alpha_lower)
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be a rate in [0, 1], got {threshold!r}")
-    matrix = _as_binary_matrix(values, "values")
-    n, k = matrix.shape
-    if k == 1:
-        x = int(matrix.sum())
-        lower, upper = _clopper_pearson(x, n, alpha_lower=alpha_lower, alpha=alpha)
-        p = float(binom.sf(x - 1, n, threshold))
-        return BoundResult(x / n, lower, upper, p, n, 1, "exact binomial + Clopper-Pearson")
-    x_eff, n_eff = _effective_counts(matrix)
-    lower, upper = _clopper_pearson(x_eff, n_eff, alpha_lower=alpha_lower, alpha=alpha)
-    p = _upper_tail(x_eff, n_eff, threshold)
-    method = "Kish effective-n binomial + Clopper-Pearson"
-    return BoundResult(float(matrix.mean()), lower, upper, p, n, k, method)
