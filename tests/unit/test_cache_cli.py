@@ -14,6 +14,7 @@ import pytest
 from pytest_behavior.cli import main
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.sampling import cache as cache_module
+from pytest_behavior.sampling import cache_maintenance
 from pytest_behavior.sampling.cache import NoSampleCache, SampleCache, prune, summarize
 
 DAY = 86_400.0
@@ -185,7 +186,7 @@ def test_prune_function_combines_age_and_fingerprint(cache_dir: Path) -> None:
 
 
 def test_prune_when_another_process_is_writing(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
-    monkeypatch.setattr(cache_module, "_MAINTENANCE_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(cache_maintenance, "_MAINTENANCE_TIMEOUT_S", 0.1)
     writer = sqlite3.connect(cache_dir / "samples.sqlite3", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -201,7 +202,7 @@ def test_prune_when_another_process_is_writing(monkeypatch: pytest.MonkeyPatch, 
 def test_prune_reports_a_file_it_could_not_compact(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cache_dir: Path
 ) -> None:
-    monkeypatch.setattr(cache_module, "_MAINTENANCE_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(cache_maintenance, "_MAINTENANCE_TIMEOUT_S", 0.1)
     reader = sqlite3.connect(cache_dir / "samples.sqlite3", isolation_level=None)
     reader.execute("BEGIN")
     assert reader.execute("SELECT COUNT(*) FROM samples").fetchone() == (12,)  # an open read keeps the old pages
