@@ -21,15 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pytest_behavior.properties.tools import check_tool_calls
-from tests.support.shared_data import (
-    BFCL_MODELS,
-    DATA_ENV,
-    as_output,
-    bfcl_answers,
-    bfcl_items,
-    data_root,
-    must_flag,
-)
+from tests.support.shared_data import BFCL_MODELS, DATA_ENV, as_output, bfcl_answers, bfcl_items, data_root, must_flag
 
 
 def measure(root: Path, functions: list[dict[str, Any]], model: str) -> dict[str, Any]:
@@ -62,11 +54,22 @@ def main() -> int:
         r = measure(root, functions, model)
         recall = r["caught"] / r["must"] if r["must"] else 1.0
         precision = r["caught"] / r["flagged"] if r["flagged"] else 1.0
-        cells = (r["n"], r["must"], r["flagged"], f"{recall:.3f}", f"{precision:.3f}", r["fp"], r["other"],
-                 r["text"], r["invalid"])
+        cells = (
+            r["n"],
+            r["must"],
+            r["flagged"],
+            f"{recall:.3f}",
+            f"{precision:.3f}",
+            r["fp"],
+            r["other"],
+            r["text"],
+            r["invalid"],
+        )
         print(f"{model:<30}  " + "  ".join(f"{c:>9}" for c in cells))
-    print(f"({time.perf_counter() - started:.1f} s; FP: flagged but accepted by the official scorer; other: flagged, "
-          "failed for another reason)")
+    print(
+        f"({time.perf_counter() - started:.1f} s; FP: flagged but accepted by the official scorer; other: flagged, "
+        "failed for another reason)"
+    )
     return 0
 
 

@@ -22,8 +22,14 @@ def run(directory: Path, log: Path) -> tuple[float, int]:
     log.write_text("")
     env = {**os.environ, "PYTEST_BEHAVIOR_SIM_CALL_LOG": str(log)}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples",
-                    "--behavior-baseline"], cwd=directory, env=env, capture_output=True, text=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples", "--behavior-baseline"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.perf_counter() - started, len(log.read_text().splitlines())
 
 

@@ -30,8 +30,10 @@ def main() -> None:
     print(f"classify_refusal on {SIZES[0]:,} words: {1000 * reference:.2f} ms (reference)")
     for words in SIZES[1:]:
         elapsed = best_time(classify_refusal, texts[words])
-        print(f"classify_refusal on {words:,} words: {1000 * elapsed:.2f} ms, x{elapsed / reference:.2f} "
-              f"the reference for x{words // SIZES[0]} the words")
+        print(
+            f"classify_refusal on {words:,} words: {1000 * elapsed:.2f} ms, x{elapsed / reference:.2f} "
+            f"the reference for x{words // SIZES[0]} the words"
+        )
 
 
 if __name__ == "__main__":

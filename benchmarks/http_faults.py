@@ -61,8 +61,9 @@ def _sample(url: str, n: int) -> tuple[float, int]:
     from pytest_behavior.sampling.runner import SamplingPlan, sample_arms
     from pytest_behavior.spec.inputs import resolve_inputs
 
-    bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench",
-                    timeout=CALL_TIMEOUT_S)
+    bundle = Bundle(
+        model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench", timeout=CALL_TIMEOUT_S
+    )
     inputs = resolve_inputs([f"question {i}" for i in range(n)], n=None, seed=0)
     plan = SamplingPlan(template=None, repeats=1, seed=0, concurrency=CONCURRENCY)
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,15 +96,20 @@ def lower_bound_slot_s(run: Run) -> float:
     """Seconds of concurrency slots the run must occupy at least: every request's 200 ms answer, plus
     Retry-After after each 429/500, plus for each timeout the rest of the call timeout and the shortest backoff."""
     f = run.faults
-    return (run.requests * LATENCY_S + (f.get("429", 0) + f.get("500", 0)) * RETRY_AFTER_S
-            + f.get("timeout", 0) * (CALL_TIMEOUT_S - LATENCY_S + min_backoff_s()))
+    return (
+        run.requests * LATENCY_S
+        + (f.get("429", 0) + f.get("500", 0)) * RETRY_AFTER_S
+        + f.get("timeout", 0) * (CALL_TIMEOUT_S - LATENCY_S + min_backoff_s())
+    )
 
 
 def report(name: str, result: Run, n: int, ideal: float) -> None:
     kinds = ", ".join(f"{result.faults.get(kind, 0)} {kind}" for kind in ("429", "500", "timeout"))
-    print(f"   {name}: {result.wall_s:.2f} s = {result.wall_s / ideal:.2f}x ideal\n"
-          f"      server saw {result.requests} requests, {result.injected} faults injected ({kinds}); "
-          f"{result.samples} of {n} samples collected")
+    print(
+        f"   {name}: {result.wall_s:.2f} s = {result.wall_s / ideal:.2f}x ideal\n"
+        f"      server saw {result.requests} requests, {result.injected} faults injected ({kinds}); "
+        f"{result.samples} of {n} samples collected"
+    )
 
 
 def main() -> None:
@@ -120,37 +126,52 @@ def main() -> None:
     with running_server() as server:
         _sample(server.url, 2 * CONCURRENCY)  # warm the engine's HTTP path up
 
-    print(f"{n} completions, {LATENCY_S * 1000:.0f} ms each, {CONCURRENCY} in flight, through the engine "
-          f"(ideal {ideal:.1f} s); bundle timeout={CALL_TIMEOUT_S:g} s")
+    print(
+        f"{n} completions, {LATENCY_S * 1000:.0f} ms each, {CONCURRENCY} in flight, through the engine "
+        f"(ideal {ideal:.1f} s); bundle timeout={CALL_TIMEOUT_S:g} s"
+    )
     clean = run(ServerConfig(latency_s=LATENCY_S), n)
     report("(a) no faults ", clean, n, ideal)
-    faulty = run(ServerConfig(latency_s=LATENCY_S, fault_rate=FAULT_RATE, faults=("429", "500", "timeout"),
-                              retry_after_s=RETRY_AFTER_S, retry_after_on=("429", "500"), timeout_s=HOLD_S,
-                              seed=args.seed, fault_by="prompt"), n)
+    faulty = run(
+        ServerConfig(
+            latency_s=LATENCY_S,
+            fault_rate=FAULT_RATE,
+            faults=("429", "500", "timeout"),
+            retry_after_s=RETRY_AFTER_S,
+            retry_after_on=("429", "500"),
+            timeout_s=HOLD_S,
+            seed=args.seed,
+            fault_by="prompt",
+        ),
+        n,
+    )
     report(f"(b) {FAULT_RATE:.0%} faults", faulty, n, ideal)
 
     bound = lower_bound_slot_s(faulty) / lower_bound_slot_s(clean)
-    print(f"   overhead of (b) over (a): {faulty.wall_s / clean.wall_s:.2f}x "
-          f"(+{faulty.wall_s - clean.wall_s:.2f} s)")
-    print(f"   expected lower bound of the overhead: {bound:.2f}x ideal (+{(bound - 1) * ideal:.2f} s over "
-          f"{CONCURRENCY} slots) for {faulty.requests - clean.requests} extra {LATENCY_S * 1000:.0f} ms requests,\n"
-          f"      Retry-After {RETRY_AFTER_S:g} s after each 429/500, {CALL_TIMEOUT_S:g} s timeout "
-          f"+ >= {min_backoff_s():g} s backoff after each timeout:\n"
-          f"      (b) >= {bound * ideal:.2f} s, measured {faulty.wall_s / (bound * ideal):.2f}x that "
-          "(a retry in the last wave adds its whole delay on top).\n"
-          f"      The bound is over the ideal; (a) itself took {clean.wall_s / ideal:.2f}x ideal and retry waits can "
-          "overlap that slack,\n      so on a noisy machine (b)/(a) may land a little below it")
+    print(f"   overhead of (b) over (a): {faulty.wall_s / clean.wall_s:.2f}x (+{faulty.wall_s - clean.wall_s:.2f} s)")
+    print(
+        f"   expected lower bound of the overhead: {bound:.2f}x ideal (+{(bound - 1) * ideal:.2f} s over "
+        f"{CONCURRENCY} slots) for {faulty.requests - clean.requests} extra {LATENCY_S * 1000:.0f} ms requests,\n"
+        f"      Retry-After {RETRY_AFTER_S:g} s after each 429/500, {CALL_TIMEOUT_S:g} s timeout "
+        f"+ >= {min_backoff_s():g} s backoff after each timeout:\n"
+        f"      (b) >= {bound * ideal:.2f} s, measured {faulty.wall_s / (bound * ideal):.2f}x that "
+        "(a retry in the last wave adds its whole delay on top).\n"
+        f"      The bound is over the ideal; (a) itself took {clean.wall_s / ideal:.2f}x ideal and retry waits can "
+        "overlap that slack,\n      so on a noisy machine (b)/(a) may land a little below it"
+    )
 
     n429 = faulty.faults.get("429", 0)
     spread = faulty.wall_s + n429 * (NAIVE_WAIT_S - RETRY_AFTER_S) / CONCURRENCY
     floor = NAIVE_WAIT_S + 2 * LATENCY_S if n429 else 0.0
     naive = max(spread, floor)
-    print(f"note: honouring Retry-After matters. A client that waits a fixed {NAIVE_WAIT_S:.0f} s per 429 would "
-          f"need >= {naive:.0f} s for these {n429} 429s\n"
-          f"      = {naive / faulty.wall_s:.1f}x (b), {naive / ideal:.1f}x ideal: the larger of (b) + {n429} x "
-          f"{NAIVE_WAIT_S - RETRY_AFTER_S:g} s extra over {CONCURRENCY} slots = {spread:.0f} s,\n"
-          f"      and one whole "
-          f"{NAIVE_WAIT_S:.0f} s wait between two answers = {floor:.1f} s")
+    print(
+        f"note: honouring Retry-After matters. A client that waits a fixed {NAIVE_WAIT_S:.0f} s per 429 would "
+        f"need >= {naive:.0f} s for these {n429} 429s\n"
+        f"      = {naive / faulty.wall_s:.1f}x (b), {naive / ideal:.1f}x ideal: the larger of (b) + {n429} x "
+        f"{NAIVE_WAIT_S - RETRY_AFTER_S:g} s extra over {CONCURRENCY} slots = {spread:.0f} s,\n"
+        f"      and one whole "
+        f"{NAIVE_WAIT_S:.0f} s wait between two answers = {floor:.1f} s"
+    )
 
 
 if __name__ == "__main__":

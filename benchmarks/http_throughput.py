@@ -78,8 +78,12 @@ def test_throughput(behavior):
 
 def raw_litellm(server: OpenAIServer, n: int, concurrency: int) -> dict[str, float]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", RAW_SCRIPT, str(n), str(concurrency), server.url],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", RAW_SCRIPT, str(n), str(concurrency), server.url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     data["total"] = time.perf_counter() - started
     return data
@@ -88,9 +92,26 @@ def raw_litellm(server: OpenAIServer, n: int, concurrency: int) -> dict[str, flo
 def behavior_spec(server: OpenAIServer, directory: Path, n: int, concurrency: int, *, cache: str) -> float:
     env = {**os.environ, "LOOPBACK_URL": server.url}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--behavior-update",
-                    f"--behavior-cache={cache}", f"--behavior-concurrency={concurrency}", "-W", "ignore"],
-                   cwd=directory, env=env, capture_output=True, text=True, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--behavior-update",
+            f"--behavior-cache={cache}",
+            f"--behavior-concurrency={concurrency}",
+            "-W",
+            "ignore",
+        ],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -108,8 +129,12 @@ async def _raw_rate(url: str, n: int, concurrency: int) -> float:
 
     async def one(i: int) -> None:
         async with semaphore:
-            await litellm.acompletion(model="openai/loopback-model", api_base=url, api_key="sk-bench",
-                                      messages=[{"role": "user", "content": f"raw {i}"}])
+            await litellm.acompletion(
+                model="openai/loopback-model",
+                api_base=url,
+                api_key="sk-bench",
+                messages=[{"role": "user", "content": f"raw {i}"}],
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(n)))
@@ -150,8 +175,10 @@ def main() -> None:
     concurrency = 16
     ideal = n_latency / concurrency * 0.2
 
-    print(f"1. {n_latency} completions, 200 ms each, {concurrency} in flight (ideal {ideal:.1f} s), end to end; "
-          f"median of {ROUNDS} interleaved rounds")
+    print(
+        f"1. {n_latency} completions, 200 ms each, {concurrency} in flight (ideal {ideal:.1f} s), end to end; "
+        f"median of {ROUNDS} interleaved rounds"
+    )
     raws, specs, raw_windows, spec_windows = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         directory = project(Path(tmp), n_latency)
@@ -164,12 +191,16 @@ def main() -> None:
                 spec_windows.append(_window(server))
     raw_total, spec = statistics.median(r["total"] for r in raws), statistics.median(specs)
     raw_window, spec_window = statistics.median(raw_windows), statistics.median(spec_windows)
-    print(f"   raw litellm     : {raw_total:.2f} s = {raw_total / ideal:.2f}x ideal "
-          f"(import litellm {statistics.median(r['import'] for r in raws):.2f} s; in flight {raw_window:.2f} s = "
-          f"{raw_window / ideal:.2f}x ideal)")
-    print(f"   behavior spec   : {spec:.2f} s = {spec / ideal:.2f}x ideal = {spec / raw_total:.2f}x raw litellm "
-          f"(pytest start to exit; in flight {spec_window:.2f} s = {spec_window / ideal:.2f}x ideal = "
-          f"{spec_window / raw_window:.2f}x raw litellm's)")
+    print(
+        f"   raw litellm     : {raw_total:.2f} s = {raw_total / ideal:.2f}x ideal "
+        f"(import litellm {statistics.median(r['import'] for r in raws):.2f} s; in flight {raw_window:.2f} s = "
+        f"{raw_window / ideal:.2f}x ideal)"
+    )
+    print(
+        f"   behavior spec   : {spec:.2f} s = {spec / ideal:.2f}x ideal = {spec / raw_total:.2f}x raw litellm "
+        f"(pytest start to exit; in flight {spec_window:.2f} s = {spec_window / ideal:.2f}x ideal = "
+        f"{spec_window / raw_window:.2f}x raw litellm's)"
+    )
 
     print(f"2. {n_rate} completions at 0 ms, {concurrency * 4} in flight, in one process")
     from pytest_behavior.sampling.litellm_loader import import_litellm
@@ -190,8 +221,10 @@ def main() -> None:
         requests_cold = server.stats.requests
         warm = behavior_spec(server, directory, n_cached, concurrency * 4, cache="use")
         requests_warm = server.stats.requests - requests_cold
-    print(f"   cold: {cold:.2f} s, {requests_cold} requests; cached: {warm:.2f} s, {requests_warm} requests "
-          f"({warm / cold:.2f}x cold)")
+    print(
+        f"   cold: {cold:.2f} s, {requests_cold} requests; cached: {warm:.2f} s, {requests_warm} requests "
+        f"({warm / cold:.2f}x cold)"
+    )
 
 
 if __name__ == "__main__":

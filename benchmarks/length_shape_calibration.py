@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pytest_behavior.stats.quantile import paired_quantile_profile_bound
 
 
-def paired_lengths(rng: np.random.Generator, n: int, k: int, *, scale: float = 1.0,
-                   spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def paired_lengths(
+    rng: np.random.Generator, n: int, k: int, *, scale: float = 1.0, spread: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     icc, sd = 0.3, 0.6
     effect = rng.normal(0.0, math.sqrt(icc) * sd, size=(n, 1))
     noise_sd = math.sqrt(1 - icc) * sd
@@ -43,16 +44,21 @@ def main(runs: int) -> None:
             rng = np.random.default_rng(10 * n + k)
             aa = at_margin_regressed = at_margin_pass = power = 0
             for r in range(runs):
-                aa += paired_quantile_profile_bound(*paired_lengths(rng, n, k), threshold=0.0,
-                                                    seed=r).p_regress <= 0.05
-                result = paired_quantile_profile_bound(*paired_lengths(rng, n, k, scale=1.3), threshold=margin,
-                                                       seed=r)
+                aa += paired_quantile_profile_bound(*paired_lengths(rng, n, k), threshold=0.0, seed=r).p_regress <= 0.05
+                result = paired_quantile_profile_bound(*paired_lengths(rng, n, k, scale=1.3), threshold=margin, seed=r)
                 at_margin_regressed += result.p_regress <= 0.05
                 at_margin_pass += result.upper <= margin
-                power += paired_quantile_profile_bound(*paired_lengths(rng, n, k, spread=1.6), threshold=margin,
-                                                       seed=r).p_regress <= 0.05
-            print(f"| {n} | {k} | {aa / runs:.3f} | {at_margin_regressed / runs:.3f} | {at_margin_pass / runs:.3f} "
-                  f"| {power / runs:.3f} |", flush=True)
+                power += (
+                    paired_quantile_profile_bound(
+                        *paired_lengths(rng, n, k, spread=1.6), threshold=margin, seed=r
+                    ).p_regress
+                    <= 0.05
+                )
+            print(
+                f"| {n} | {k} | {aa / runs:.3f} | {at_margin_regressed / runs:.3f} | {at_margin_pass / runs:.3f} "
+                f"| {power / runs:.3f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,9 @@ def _draw(rng: np.random.Generator, model: Model, sd: float, shape: tuple[int, .
     return sd * rng.standard_normal(shape)
 
 
-def latency_arms(rng: np.random.Generator, *, n: int, k: int, model: Model, shift: float = 0.0,
-                 spread: float = 1.0) -> tuple[Float, Float]:
+def latency_arms(
+    rng: np.random.Generator, *, n: int, k: int, model: Model, shift: float = 0.0, spread: float = 1.0
+) -> tuple[Float, Float]:
     """Paired positive latencies (N, k) per arm: shared input effect; candidate log-shifted and its noise scaled."""
     effect = _draw(rng, model, BETWEEN_SD, (n, 1))
     base = np.exp(5.0 + effect + _draw(rng, model, WITHIN_SD, (n, k)))
@@ -165,8 +166,9 @@ def run_cell(kind: Kind, model: Model, n: int, k: int, experiment: Experiment, r
         base, cand = latency_arms(rng, n=n, k=k, model=model, shift=shift, spread=spread)
         if n < 2:
             continue  # neither method judges one input
-        replicates = _bootstrap_log_ratios(np.maximum(base, 1e-9), np.maximum(cand, 1e-9), qs,
-                                           n_boot=DEFAULT_BOOTSTRAPS, seed=r)
+        replicates = _bootstrap_log_ratios(
+            np.maximum(base, 1e-9), np.maximum(cand, 1e-9), qs, n_boot=DEFAULT_BOOTSTRAPS, seed=r
+        )
         after = _after(kind, replicates, threshold, n, k)
         if r == 0 and after != _public(kind, base, cand, threshold, r):
             raise AssertionError(f"{kind} {model} N={n} k={k}: the benchmark's decision differs from the bound's")
@@ -221,10 +223,24 @@ def main() -> None:
     models = tuple(args.model or ("lognormal", "t3"))
     started = time.perf_counter()
     todo = [(kind, model, n, k, runs) for kind, model, n, k in cells(kinds, models)]
-    headers = ["kind", "model", "N", "k", "A/A REGR before", "A/A REGR after", "A/A PASS before", "A/A PASS after",
-               "margin REGR before", "margin REGR after", "margin PASS before", "margin PASS after"]
-    print(f"R = {runs} per cell, alpha = {ALPHA}, B = {DEFAULT_BOOTSTRAPS}; % with 99% Clopper-Pearson band; "
-          f"'!' = above {100 * MAX_ERROR:.2f}%; bounds: p95 x{BOUND['p95']}, shape x{BOUND['shape']}")
+    headers = [
+        "kind",
+        "model",
+        "N",
+        "k",
+        "A/A REGR before",
+        "A/A REGR after",
+        "A/A PASS before",
+        "A/A PASS after",
+        "margin REGR before",
+        "margin REGR after",
+        "margin PASS before",
+        "margin PASS after",
+    ]
+    print(
+        f"R = {runs} per cell, alpha = {ALPHA}, B = {DEFAULT_BOOTSTRAPS}; % with 99% Clopper-Pearson band; "
+        f"'!' = above {100 * MAX_ERROR:.2f}%; bounds: p95 x{BOUND['p95']}, shape x{BOUND['shape']}"
+    )
     print("| " + " | ".join(headers) + " |\n|" + "---|" * len(headers), flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for row in pool.map(_row, todo):  # in order, each as soon as it and those before it are done
@@ -234,11 +250,22 @@ def main() -> None:
         for model in models:
             for k in KS:
                 d = run_cell(kind, model, 100, k, "power", runs)
-                power_rows.append([kind, model, "100", str(k), rate(d.regressed["before"], runs, limit=False),
-                                   rate(d.regressed["after"], runs, limit=False)])
+                power_rows.append(
+                    [
+                        kind,
+                        model,
+                        "100",
+                        str(k),
+                        rate(d.regressed["before"], runs, limit=False),
+                        rate(d.regressed["after"], runs, limit=False),
+                    ]
+                )
     print("\npower: true ratio x1.5 at every quantile, bound x1.0 (share REGRESSED)")
-    print(tabulate(power_rows, headers=["kind", "model", "N", "k", "before", "after"], tablefmt="github",
-                   disable_numparse=True))
+    print(
+        tabulate(
+            power_rows, headers=["kind", "model", "N", "k", "before", "after"], tablefmt="github", disable_numparse=True
+        )
+    )
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

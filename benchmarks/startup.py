@@ -23,8 +23,13 @@ def pytest_sessionfinish(session):
 
 def run(directory: Path, *extra: str) -> tuple[float, str]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *extra],
-                         cwd=directory, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *extra],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return time.perf_counter() - started, out
 
 

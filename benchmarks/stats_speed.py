@@ -159,24 +159,44 @@ def table_sequential(runs: int) -> None:
         for i, threshold in enumerate(THRESHOLDS)
         for j, p1 in enumerate(CANDIDATE_RATES)
     ]
-    headers = ["thresh", "change", "seq E[N]", "seq P90", "E[N] vs fixed", "seq REGR", "seq PASS", "seq INCONC",
-               "fixed REGR", "fixed PASS", "fixed power (exact)", "docs/statistics.md"]
-    print(f"1. Sequential (betting, N_max = {n_fixed}) vs fixed N = {n_fixed} (80% power at "
-          f"{BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%}); refusal baseline {BASE_RATE:.0%}, independent arms, "
-          f"alpha {ALPHA}, R = {runs} seeded runs per row")
+    headers = [
+        "thresh",
+        "change",
+        "seq E[N]",
+        "seq P90",
+        "E[N] vs fixed",
+        "seq REGR",
+        "seq PASS",
+        "seq INCONC",
+        "fixed REGR",
+        "fixed PASS",
+        "fixed power (exact)",
+        "docs/statistics.md",
+    ]
+    print(
+        f"1. Sequential (betting, N_max = {n_fixed}) vs fixed N = {n_fixed} (80% power at "
+        f"{BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%}); refusal baseline {BASE_RATE:.0%}, independent arms, "
+        f"alpha {ALPHA}, R = {runs} seeded runs per row"
+    )
     print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
-    print("  E[N] vs fixed = E[N]/fixed N − 1 (as docs/statistics.md quotes it); fixed REGR/PASS = the plugin's rule "
-          "on the same simulated pairs (mid-p McNemar at threshold 0, Tango score test above it; PASS iff Tango upper "
-          "bound ≤ threshold).")
-    print(f"  Sequential budget for the fixed test's 80% power at {BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%} "
-          f"(one run with N_max = {LONG_BUDGET} per seed, truncated):")
+    print(
+        "  E[N] vs fixed = E[N]/fixed N − 1 (as docs/statistics.md quotes it); fixed REGR/PASS = the plugin's rule "
+        "on the same simulated pairs (mid-p McNemar at threshold 0, Tango score test above it; PASS iff Tango upper "
+        "bound ≤ threshold)."
+    )
+    print(
+        f"  Sequential budget for the fixed test's 80% power at {BASE_RATE:.0%}→{MIN_EFFECT_RATE:.0%} "
+        f"(one run with N_max = {LONG_BUDGET} per seed, truncated):"
+    )
     for i, threshold in enumerate(THRESHOLDS):
         n_max, mean_n, power = budget_for_power(MIN_EFFECT_RATE, threshold, 0.8, runs, seed=7000 + i)
         if math.isnan(mean_n):
             print(f"    threshold {threshold:+.2f}: 80% not reached within {LONG_BUDGET} (REGRESSED {power:.1%})")
             continue
-        print(f"    threshold {threshold:+.2f}: N_max = {n_max} ({n_max / n_fixed - 1:+.0%} vs {n_fixed}), "
-              f"E[N] = {mean_n:.0f} ({mean_n / n_fixed - 1:+.0%} vs {n_fixed})")
+        print(
+            f"    threshold {threshold:+.2f}: N_max = {n_max} ({n_max / n_fixed - 1:+.0%} vs {n_fixed}), "
+            f"E[N] = {mean_n:.0f} ({mean_n / n_fixed - 1:+.0%} vs {n_fixed})"
+        )
     print()
 
 
@@ -336,17 +356,30 @@ def table_timing(repeats: int) -> None:
         if worst >= BUDGET_MS:
             slow.append(method.name)
         rows.append([*cells, verdict])
-    headers = ["method (N = 1000)", "kind", "k=1 ms", "k=1 × wilcoxon", "k=3 ms", "k=3 × wilcoxon",
-               f"< {BUDGET_MS:.0f} ms"]
-    print(f"2. Wall time of judging one property at N = {N_TIMED} inputs (median of {repeats} repeats; "
-          f"reference scipy.stats.wilcoxon on {N_TIMED} floats = {ref_ms:.2f} ms, interleaved)")
+    headers = [
+        "method (N = 1000)",
+        "kind",
+        "k=1 ms",
+        "k=1 × wilcoxon",
+        "k=3 ms",
+        "k=3 × wilcoxon",
+        f"< {BUDGET_MS:.0f} ms",
+    ]
+    print(
+        f"2. Wall time of judging one property at N = {N_TIMED} inputs (median of {repeats} repeats; "
+        f"reference scipy.stats.wilcoxon on {N_TIMED} floats = {ref_ms:.2f} ms, interleaved)"
+    )
     print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
     blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    print(f"  BLAS threads: {blas or 'default (one per core)'} on {os.cpu_count()} cores (the permutation tests "
-          "draw sign patterns directly and use no BLAS; scipy's wilcoxon reference may).")
-    print(f"  permutation counts are the defaults: categorical_shift(permutations={permutations['categorical_shift']}),"
-          f" distribution_shift(permutations={permutations['distribution_shift']}); 'well under' = below "
-          f"{BUDGET_MS / 10:.0f} ms. Sequential and holm do not depend on k (they see per-input values / p-values).")
+    print(
+        f"  BLAS threads: {blas or 'default (one per core)'} on {os.cpu_count()} cores (the permutation tests "
+        "draw sign patterns directly and use no BLAS; scipy's wilcoxon reference may)."
+    )
+    print(
+        f"  permutation counts are the defaults: categorical_shift(permutations={permutations['categorical_shift']}),"
+        f" distribution_shift(permutations={permutations['distribution_shift']}); 'well under' = below "
+        f"{BUDGET_MS / 10:.0f} ms. Sequential and holm do not depend on k (they see per-input values / p-values)."
+    )
     print(f"  cost per permutation (whole call / permutations, N = {N_TIMED}): {'; '.join(permutation_costs)}")
     if slow:
         print(f"  at or above {BUDGET_MS:.0f} ms: {'; '.join(slow)}")
@@ -362,14 +395,22 @@ SCALE_LIMIT_MB = 1024.0
 SCALE_TIMEOUT_S = 600.0
 SCALE_KINDS = {  # kind -> (label, call on (base, cand) built by _SCALE_CHILD)
     "absolute": ("absolute rate (exact binomial / Kish)", "absolute_rate_bound(cand_bin, threshold=0.10)"),
-    "paired_binary": ("paired binary (McNemar+Tango / sign-flip+t)",
-                      "paired_binary_bound(base_bin, cand_bin, threshold=0.0)"),
-    "log_ratio": ("log-ratio (Wilcoxon + Hodges-Lehmann)",
-                  "paired_log_ratio_bound(base, cand, threshold=math.log(1.3))"),
-    "p95": ("latency p95 ratio (cluster bootstrap)",
-            "paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=math.log(1.5))"),
-    "shape": ("length shape=True (profile bootstrap)",
-              "paired_quantile_profile_bound(base, cand, threshold=math.log(1.3))"),
+    "paired_binary": (
+        "paired binary (McNemar+Tango / sign-flip+t)",
+        "paired_binary_bound(base_bin, cand_bin, threshold=0.0)",
+    ),
+    "log_ratio": (
+        "log-ratio (Wilcoxon + Hodges-Lehmann)",
+        "paired_log_ratio_bound(base, cand, threshold=math.log(1.3))",
+    ),
+    "p95": (
+        "latency p95 ratio (cluster bootstrap)",
+        "paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=math.log(1.5))",
+    ),
+    "shape": (
+        "length shape=True (profile bootstrap)",
+        "paired_quantile_profile_bound(base, cand, threshold=math.log(1.3))",
+    ),
 }
 _SCALE_CHILD = """
 import json, math, resource, sys, time
@@ -398,8 +439,13 @@ print(json.dumps({"seconds": seconds, "sort_s": sort_s, "rss_before_kb": before,
 def measure_scale(kind: str, k: int) -> dict[str, float] | str:
     """One call of ``kind`` at N_SCALE x k in a fresh interpreter: its timings and ru_maxrss (kB on Linux)."""
     try:
-        done = subprocess.run([sys.executable, "-c", _SCALE_CHILD, str(N_SCALE), str(k), SCALE_KINDS[kind][1]],
-                              capture_output=True, text=True, timeout=SCALE_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _SCALE_CHILD, str(N_SCALE), str(k), SCALE_KINDS[kind][1]],
+            capture_output=True,
+            text=True,
+            timeout=SCALE_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return f"timed out after {SCALE_TIMEOUT_S:.0f} s"
     if done.returncode != 0:
@@ -422,15 +468,35 @@ def table_scale() -> None:
             ok = m["seconds"] <= SCALE_LIMIT_S and peak_mb <= SCALE_LIMIT_MB
             if not ok:
                 over.append(f"{label} k={k}")
-            rows.append([label, str(k), f"{m['seconds']:.2f}", f"{m['seconds'] / m['sort_s']:.0f}",
-                         f"{peak_mb:.0f}", f"{peak_mb - base_mb:+.0f}", "yes" if ok else "NO"])
-    headers = ["bound kind", "k", "s", "x numpy.sort", "peak RSS MB", "MB added by the call",
-               f"<= {SCALE_LIMIT_S:.0f} s and {SCALE_LIMIT_MB:.0f} MB"]
-    print(f"3. Every bound kind at N = {N_SCALE:,} inputs, one call in a fresh process (timeout "
-          f"{SCALE_TIMEOUT_S:.0f} s); reference: numpy.sort of both arms' {N_SCALE:,} x k values in the same process")
+            rows.append(
+                [
+                    label,
+                    str(k),
+                    f"{m['seconds']:.2f}",
+                    f"{m['seconds'] / m['sort_s']:.0f}",
+                    f"{peak_mb:.0f}",
+                    f"{peak_mb - base_mb:+.0f}",
+                    "yes" if ok else "NO",
+                ]
+            )
+    headers = [
+        "bound kind",
+        "k",
+        "s",
+        "x numpy.sort",
+        "peak RSS MB",
+        "MB added by the call",
+        f"<= {SCALE_LIMIT_S:.0f} s and {SCALE_LIMIT_MB:.0f} MB",
+    ]
+    print(
+        f"3. Every bound kind at N = {N_SCALE:,} inputs, one call in a fresh process (timeout "
+        f"{SCALE_TIMEOUT_S:.0f} s); reference: numpy.sort of both arms' {N_SCALE:,} x k values in the same process"
+    )
     print(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
-    print("  peak RSS includes the interpreter, numpy/scipy and the data (the 'before' baseline is the peak before "
-          "the call); 'MB added' is what the call itself raised the peak by.")
+    print(
+        "  peak RSS includes the interpreter, numpy/scipy and the data (the 'before' baseline is the peak before "
+        "the call); 'MB added' is what the call itself raised the peak by."
+    )
     if over:
         print(f"  over a limit: {'; '.join(over)}")
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import (
     BehaviorBudgetWarning,
+    BehaviorCacheWarning,
     BehaviorConfigError,
     BehaviorEmptyOutputWarning,
     BehaviorError,
@@ -25,11 +26,13 @@ from pytest_behavior.errors import (
 from pytest_behavior.version import __version__
 
 if TYPE_CHECKING:
+    from pytest_behavior.config.fixture import BehaviorFixture
     from pytest_behavior.engine.comparison import Comparison, MetricSummary
     from pytest_behavior.engine.judge import BoundVerdict, Verdict
     from pytest_behavior.properties.refusal import classify_refusal, is_refusal
 
 _LAZY = {
+    "BehaviorFixture": "pytest_behavior.config.fixture",
     "Comparison": "pytest_behavior.engine.comparison",
     "MetricSummary": "pytest_behavior.engine.comparison",
     "BoundVerdict": "pytest_behavior.engine.judge",
@@ -39,10 +42,26 @@ _LAZY = {
 }
 
 __all__ = [
-    "BehaviorBudgetWarning", "BehaviorConfigError", "BehaviorEmptyOutputWarning", "BehaviorError",
-    "BehaviorInconclusiveWarning", "BehaviorPairingWarning", "BehaviorRegression", "BoundVerdict", "Bundle",
-    "Comparison", "GoldenFileError", "MarkerError", "MetricSummary", "ProviderError", "Verdict", "__version__",
-    "classify_refusal", "is_refusal",
+    "BehaviorBudgetWarning",
+    "BehaviorCacheWarning",
+    "BehaviorConfigError",
+    "BehaviorEmptyOutputWarning",
+    "BehaviorError",
+    "BehaviorFixture",
+    "BehaviorInconclusiveWarning",
+    "BehaviorPairingWarning",
+    "BehaviorRegression",
+    "BoundVerdict",
+    "Bundle",
+    "Comparison",
+    "GoldenFileError",
+    "MarkerError",
+    "MetricSummary",
+    "ProviderError",
+    "Verdict",
+    "__version__",
+    "classify_refusal",
+    "is_refusal",
 ]
 
 

@@ -26,28 +26,82 @@ BundleKind = Literal["model", "records", "callable"]
 AppFunction = Callable[[Any], Any]
 
 #: litellm parameters that change how a call is made, not what the model does.
-OPERATIONAL_PARAMS = frozenset({"timeout", "request_timeout", "num_retries", "max_retries", "metadata",
-                                "input_cost_per_token", "output_cost_per_token"})
+OPERATIONAL_PARAMS = frozenset(
+    {
+        "timeout",
+        "request_timeout",
+        "num_retries",
+        "max_retries",
+        "metadata",
+        "input_cost_per_token",
+        "output_cost_per_token",
+    }
+)
 
 #: Keyword arguments of `Bundle` forwarded to ``litellm.acompletion``: litellm's OpenAI-compatible completion
 #: parameters, how to reach the provider, provider credentials, and prices. Anything else a provider accepts goes in
 #: ``litellm_params={...}``, so that a typo (``temprature=``) is an error instead of a silent no-op.
-COMPLETION_PARAMS = frozenset({
-    # what the model does (OpenAI-compatible, as litellm.acompletion names them)
-    "top_p", "top_k", "stop", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty",
-    "logit_bias", "logprobs", "top_logprobs", "tool_choice", "parallel_tool_calls", "functions", "function_call",
-    "reasoning_effort", "verbosity", "thinking", "modalities", "audio", "prediction", "web_search_options",
-    "service_tier", "store", "prompt_cache_key", "safety_identifier", "user", "mock_response",
-    # how the call is made
-    "api_base", "base_url", "api_key", "api_version", "organization", "extra_headers", "extra_body",
-    "custom_llm_provider", "deployment_id", "drop_params", "timeout", "request_timeout", "num_retries",
-    "max_retries", "metadata",
-    # provider credentials and locations
-    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_region_name", "aws_profile_name",
-    "vertex_project", "vertex_location", "vertex_credentials", "azure_ad_token",
-    # prices for a model litellm has none for (cost bounds and budgets)
-    "input_cost_per_token", "output_cost_per_token",
-})
+COMPLETION_PARAMS = frozenset(
+    {
+        # what the model does (OpenAI-compatible, as litellm.acompletion names them)
+        "top_p",
+        "top_k",
+        "stop",
+        "max_tokens",
+        "max_completion_tokens",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "tool_choice",
+        "parallel_tool_calls",
+        "functions",
+        "function_call",
+        "reasoning_effort",
+        "verbosity",
+        "thinking",
+        "modalities",
+        "audio",
+        "prediction",
+        "web_search_options",
+        "service_tier",
+        "store",
+        "prompt_cache_key",
+        "safety_identifier",
+        "user",
+        "mock_response",
+        # how the call is made
+        "api_base",
+        "base_url",
+        "api_key",
+        "api_version",
+        "organization",
+        "extra_headers",
+        "extra_body",
+        "custom_llm_provider",
+        "deployment_id",
+        "drop_params",
+        "timeout",
+        "request_timeout",
+        "num_retries",
+        "max_retries",
+        "metadata",
+        # provider credentials and locations
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_region_name",
+        "aws_profile_name",
+        "vertex_project",
+        "vertex_location",
+        "vertex_credentials",
+        "azure_ad_token",
+        # prices for a model litellm has none for (cost bounds and budgets)
+        "input_cost_per_token",
+        "output_cost_per_token",
+    }
+)
 
 #: Names the plugin sets itself, or that would make one call stand for several samples.
 _RESERVED_PARAMS = {
@@ -60,8 +114,9 @@ _RESERVED_PARAMS = {
 _FIELDS = ("model", "system", "prompt", "temperature", "tools", "response_format", "label", "litellm_params")
 
 
-def unknown_options_message(unknown: Sequence[str], *, where: str, noun: str = "keyword",
-                            known: Sequence[str] = ()) -> str:
+def unknown_options_message(
+    unknown: Sequence[str], *, where: str, noun: str = "keyword", known: Sequence[str] = ()
+) -> str:
     """``<where> got an unknown keyword 'temprature' — did you mean 'temperature'?`` (every unknown name, each with
     the closest known one), and how to pass a provider option that is not in `COMPLETION_PARAMS`."""
     reserved = [name for name in unknown if name in _RESERVED_PARAMS]
@@ -73,11 +128,14 @@ def unknown_options_message(unknown: Sequence[str], *, where: str, noun: str = "
         name, close = unknown[0], suggestions[unknown[0]]
         listed = f"an unknown {noun} {name!r}" + (f" — did you mean {close[0]!r}?" if close else ".")
     else:
-        parts = [f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                 for name, close in suggestions.items()]
+        parts = [
+            f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "") for name, close in suggestions.items()
+        ]
         listed = f"unknown {noun}s {', '.join(parts[:-1])} and {parts[-1]}."
-    return (f"{where} got {listed} Other litellm options go in litellm_params={{...}}; the completion parameters "
-            "Bundle takes directly are listed in docs/providers.md.")
+    return (
+        f"{where} got {listed} Other litellm options go in litellm_params={{...}}; the completion parameters "
+        "Bundle takes directly are listed in docs/providers.md."
+    )
 
 
 def _litellm_params(params: Mapping[str, Any], explicit: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -146,11 +204,19 @@ class Bundle:
             raise TypeError(f"Bundle temperature must be a number, got {temperature!r}")
         forwarded = _litellm_params(params, litellm_params)
         for name, value in (
-            ("model", model), ("system", system), ("prompt", prompt), ("temperature", temperature),
-            ("tools", None if tools is None else tuple(tools)), ("response_format", response_format),
-            ("label", label or (model.split("?")[0] if model else _kind)), ("kind", _kind),
+            ("model", model),
+            ("system", system),
+            ("prompt", prompt),
+            ("temperature", temperature),
+            ("tools", None if tools is None else tuple(tools)),
+            ("response_format", response_format),
+            ("label", label or (model.split("?")[0] if model else _kind)),
+            ("kind", _kind),
             ("litellm_params", forwarded),
-            ("records", _records), ("app", _app), ("app_version", _app_version), ("app_version_pinned", False),
+            ("records", _records),
+            ("app", _app),
+            ("app_version", _app_version),
+            ("app_version_pinned", False),
         ):
             object.__setattr__(self, name, value)
 
@@ -183,8 +249,11 @@ class Bundle:
             return {"kind": "callable", "function": self.label, "version": self.app_version}
         described: dict[str, Any] = {"kind": "model", "model": self.model}
         optional = {
-            "system": self.system, "prompt": self.prompt, "temperature": self.temperature,
-            "tools": None if self.tools is None else list(self.tools), "response_format": self.response_format,
+            "system": self.system,
+            "prompt": self.prompt,
+            "temperature": self.temperature,
+            "tools": None if self.tools is None else list(self.tools),
+            "response_format": self.response_format,
         }
         described.update({k: v for k, v in optional.items() if v is not None})
         params = {k: v for k, v in public_params(self.litellm_params).items() if k not in OPERATIONAL_PARAMS}

@@ -58,3 +58,7 @@ class BehaviorBudgetWarning(UserWarning):
 
 class BehaviorEmptyOutputWarning(UserWarning):
     """--behavior-update recorded empty outputs (no text, no tool call) into a golden file."""
+
+
+class BehaviorCacheWarning(UserWarning):
+    """Rows of the sample cache failed their checksum: they were requested again."""

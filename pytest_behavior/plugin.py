@@ -111,14 +111,18 @@ def _behavior_fixture(settings: RunSettings) -> types.ModuleType:
     used stay ordinary arguments of the fixture, so users can parametrize them or make them async.
     """
     named_candidate = settings.candidate_name is not None and settings.candidate_name in settings.named_bundles
-    uses = {"candidate_bundle": not named_candidate,
-            "baseline_bundle": settings.mode == "live" and settings.baseline_name is None}
+    uses = {
+        "candidate_bundle": not named_candidate,
+        "baseline_bundle": settings.mode == "live" and settings.baseline_name is None,
+    }
 
     def behavior(request: pytest.FixtureRequest, **bundles: object) -> BehaviorFixture:
         return _behavior(request, bundles.get("candidate_bundle"), bundles.get("baseline_bundle"))
 
-    parameters = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                  for name in ("request", *(name for name, used in uses.items() if used))]
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("request", *(name for name, used in uses.items() if used))
+    ]
     behavior.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # pytest reads it
     behavior.__doc__ = "Sample the candidate (and baseline) bundles and judge the test's behavior markers."
     holder = types.ModuleType(f"{__name__}.behavior_fixture")
@@ -131,8 +135,15 @@ def _behavior(request: pytest.FixtureRequest, candidate_bundle: object, baseline
 
     node = request.node
     spec = node.stash.get(SPEC_KEY, MarkerSpec())
-    fixture = BehaviorFixture(request, request.config.stash[SESSION_KEY], spec.properties, candidate=candidate_bundle,
-                              baseline=baseline_bundle, sequential=spec.sequential, budget=spec.budget)
+    fixture = BehaviorFixture(
+        request,
+        request.config.stash[SESSION_KEY],
+        spec.properties,
+        candidate=candidate_bundle,
+        baseline=baseline_bundle,
+        sequential=spec.sequential,
+        budget=spec.budget,
+    )
     node.stash[FIXTURE_KEY] = fixture
     return fixture
 
@@ -165,8 +176,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     outcome = yield  # a test body that raised ends here: its exception is the outcome
     fixture = item.stash.get(FIXTURE_KEY, None)
     if fixture is not None:
-        judge_outcome(item, fixture, settings=item.config.stash[SESSION_KEY].settings,
-                      marked=bool(item.stash.get(SPEC_KEY, MarkerSpec()).properties))
+        judge_outcome(
+            item,
+            fixture,
+            settings=item.config.stash[SESSION_KEY].settings,
+            marked=bool(item.stash.get(SPEC_KEY, MarkerSpec()).properties),
+        )
     return outcome
 
 
@@ -176,8 +191,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if "behavior" in getattr(item, "fixturenames", ()) and call.when != "teardown":  # else pytest reports as usual
-        annotate_report(report, item, call, item.stash.get(FIXTURE_KEY, None),
-                        mode=item.config.stash[SESSION_KEY].settings.mode)
+        annotate_report(
+            report, item, call, item.stash.get(FIXTURE_KEY, None), mode=item.config.stash[SESSION_KEY].settings.mode
+        )
     return report
 
 

@@ -58,8 +58,16 @@ from pytest_behavior.perturb.names import CULTURES, GENDERS, Gender, pool
 __all__ = ["cultures", "filled", "loan_applications", "names", "perturbations", "perturbed"]
 
 LOAN_PURPOSES = (
-    "buying a used car", "home renovation", "debt consolidation", "starting a small business", "university fees",
-    "medical bills", "a wedding", "moving to a new city", "replacing the roof", "buying farm equipment",
+    "buying a used car",
+    "home renovation",
+    "debt consolidation",
+    "starting a small business",
+    "university fees",
+    "medical bills",
+    "a wedding",
+    "moving to a new city",
+    "replacing the roof",
+    "buying farm equipment",
 )
 
 
@@ -68,8 +76,9 @@ def cultures() -> SearchStrategy[str]:
     return st.sampled_from(tuple(CULTURES))
 
 
-def names(cultures: str | Sequence[str] | None = None, *, gender: Gender | None = None,
-          full: bool = True) -> SearchStrategy[str]:
+def names(
+    cultures: str | Sequence[str] | None = None, *, gender: Gender | None = None, full: bool = True
+) -> SearchStrategy[str]:
     """Names of the given culture(s) (None: all): "Given Family", or the given name alone if not ``full``."""
     chosen = _cultures(cultures)
     if gender is not None and gender not in GENDERS:
@@ -124,15 +133,18 @@ def perturbations(kinds: Sequence[str] | None = None, *, max_compose: int = 2) -
     return st.one_of(single, composed)
 
 
-def perturbed(value: InputValue | SearchStrategy[InputValue],
-              perturbation: Perturbation | SearchStrategy[Perturbation] | None = None) -> SearchStrategy[Perturbed]:
+def perturbed(
+    value: InputValue | SearchStrategy[InputValue],
+    perturbation: Perturbation | SearchStrategy[Perturbation] | None = None,
+) -> SearchStrategy[Perturbed]:
     """Twins of ``value`` (a value or a strategy of values) under ``perturbation`` (a perturbation, a strategy
     of them, or None for `perturbations()`), with the randomness drawn by Hypothesis."""
     values: SearchStrategy[InputValue] = value if isinstance(value, SearchStrategy) else st.just(value)
     if perturbation is None:
         perturbation = perturbations()
     perts: SearchStrategy[Perturbation] = (
-        perturbation if isinstance(perturbation, SearchStrategy) else st.just(perturbation))
+        perturbation if isinstance(perturbation, SearchStrategy) else st.just(perturbation)
+    )
     return st.tuples(values, perts, st.randoms(use_true_random=False)).map(_apply)
 
 
@@ -153,10 +165,12 @@ def filled(template: str, **fields: SearchStrategy[Any]) -> SearchStrategy[str]:
 def loan_applications(cultures: str | Sequence[str] | None = None) -> SearchStrategy[dict[str, Any]]:
     """Loan applications ``{"name", "age", "income", "amount", "purpose"}`` with applicants' names from the
     given cultures (None: all); income is yearly and, like the amount, a round number."""
-    return st.fixed_dictionaries({
-        "name": names(cultures),
-        "age": st.integers(18, 85),
-        "income": st.integers(8, 300).map(lambda k: k * 1000),
-        "amount": st.integers(2, 200).map(lambda k: k * 500),
-        "purpose": st.sampled_from(LOAN_PURPOSES),
-    })
+    return st.fixed_dictionaries(
+        {
+            "name": names(cultures),
+            "age": st.integers(18, 85),
+            "income": st.integers(8, 300).map(lambda k: k * 1000),
+            "amount": st.integers(2, 200).map(lambda k: k * 500),
+            "purpose": st.sampled_from(LOAN_PURPOSES),
+        }
+    )

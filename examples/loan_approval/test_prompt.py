@@ -24,4 +24,5 @@ def test_every_applicant_reaches_the_model_with_the_figures_it_decides_on(applic
 def test_the_name_swap_changes_the_name_and_nothing_else(twin) -> None:
     assert twin.changed and twin.kinds == ("name",)
     assert {k: v for k, v in twin.value.items() if k != "name"} == {
-        k: v for k, v in twin.original.items() if k != "name"}
+        k: v for k, v in twin.original.items() if k != "name"
+    }

@@ -16,18 +16,27 @@ SUMMARIZERS = {
     # What production runs. The golden files were recorded from this bundle.
     "production": Bundle(
         model="sim/support-v1?json=1&keys=summary,sentiment,priority&mean_words=45&refusal_rate=0.01&seed=11",
-        system=SYSTEM_V1, temperature=0.2, response_format={"type": "json_object"}, label="support-v1",
+        system=SYSTEM_V1,
+        temperature=0.2,
+        response_format={"type": "json_object"},
+        label="support-v1",
     ),
     # A prompt edit and a model update with equivalent behavior: the suite passes.
     "safe": Bundle(
         model="sim/support-v2?json=1&keys=summary,sentiment,priority&mean_words=48&length_sd=0.4"
-              "&refusal_rate=0.01&seed=11",
-        system=SYSTEM_V2, temperature=0.2, response_format={"type": "json_object"}, label="support-v2",
+        "&refusal_rate=0.01&seed=11",
+        system=SYSTEM_V2,
+        temperature=0.2,
+        response_format={"type": "json_object"},
+        label="support-v2",
     ),
     # The new model writes `exec_summary` instead of `summary`, and much shorter summaries.
     "regressed": Bundle(
         model="sim/support-v3?json=1&keys=exec_summary,sentiment,priority&mean_words=14&refusal_rate=0.01&seed=11",
-        system=SYSTEM_V2, temperature=0.2, response_format={"type": "json_object"}, label="support-v3",
+        system=SYSTEM_V2,
+        temperature=0.2,
+        response_format={"type": "json_object"},
+        label="support-v3",
     ),
 }
 

@@ -13,8 +13,14 @@ MAX_INPUTS = 100_000
 _N = TypeVar("_N", int, float)
 
 
-def argument_type(parse: Callable[[str], _N], accept: Callable[[_N], bool], problem: str, *,
-                  what: str = "a number", hint: Callable[[_N], str] | None = None) -> Callable[[str], _N]:
+def argument_type(
+    parse: Callable[[str], _N],
+    accept: Callable[[_N], bool],
+    problem: str,
+    *,
+    what: str = "a number",
+    hint: Callable[[_N], str] | None = None,
+) -> Callable[[str], _N]:
     """An argparse ``type=``: ``parse`` the text (else "is not ``what``"), then ``accept`` it (else ``problem``,
     written after the text as given, and the ``hint`` for that value)."""
 
@@ -37,9 +43,11 @@ def _percent_hint(value: float) -> str:
 # a base rate of 0 is legitimate (nothing bad yet); a candidate of 0 fails later
 rate = argument_type(float, lambda v: 0.0 <= v < 1.0, " is not a rate in [0, 1)", hint=_percent_hint)
 positive = argument_type(float, lambda v: v > 0 and math.isfinite(v), " must be positive")
-count = argument_type(int, lambda v: 2 <= v <= MAX_INPUTS, f": between 2 and {MAX_INPUTS:,} inputs",
-                      what="a whole number")
+count = argument_type(
+    int, lambda v: 2 <= v <= MAX_INPUTS, f": between 2 and {MAX_INPUTS:,} inputs", what="a whole number"
+)
 family_count = argument_type(int, lambda v: 0 <= v <= 10_000, ": between 0 and 10,000", what="a whole number")
 alpha = argument_type(float, lambda v: 0 < v <= 0.5, ": alpha must be in (0, 0.5]")
-days = argument_type(float, lambda v: math.isfinite(v) and v >= 0, ": give a number of days, 0 or more",
-                     what="a number of days")
+days = argument_type(
+    float, lambda v: math.isfinite(v) and v >= 0, ": give a number of days, 0 or more", what="a number of days"
+)

@@ -18,22 +18,25 @@ ERRORS: tuple[type[Exception], ...] = (ValueError, BehaviorConfigError)
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show = commands.add_parser(
-        "show", help="what a golden file holds (or list the golden files under a directory)",
+        "show",
+        help="what a golden file holds (or list the golden files under a directory)",
         description="What a golden file holds: test, dates, bundle, settings, properties, inputs, segments, output "
-                    "lengths and example outputs. A directory lists every golden file under it.",
+        "lengths and example outputs. A directory lists every golden file under it.",
     )
     show.add_argument("path", type=Path, metavar="PATH", help="a golden file or a directory of them")
     card = commands.add_parser(
-        "card", help="behavior cards per bundle from golden files",
+        "card",
+        help="behavior cards per bundle from golden files",
         description="A behavior card per bundle fingerprint: samples, dates, schema-valid and refusal rates, "
-                    "length, latency, cost per 1k calls and tool-call rate, from what the golden files recorded.",
+        "length, latency, cost per 1k calls and tool-call rate, from what the golden files recorded.",
     )
     card.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="golden files or directories (recursive)")
     diff = commands.add_parser(
-        "diff", help="judge golden file B against golden file A, offline",
+        "diff",
+        help="judge golden file B against golden file A, offline",
         description="Judge candidate B against baseline A with A's recorded properties, paired by input id, as the "
-                    "plugin does; two directories pair their files by relative path. Exit 0: no regression, "
-                    "1: a regression, 2: a usage or file error.",
+        "plugin does; two directories pair their files by relative path. Exit 0: no regression, "
+        "1: a regression, 2: a usage or file error.",
     )
     diff.add_argument("baseline", type=Path, metavar="A", help="baseline golden file or directory")
     diff.add_argument("candidate", type=Path, metavar="B", help="candidate golden file or directory")
@@ -76,11 +79,14 @@ def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
 
     a, b = args.baseline, args.candidate
     if a.is_dir() != b.is_dir() and a.exists() and b.exists():
-        raise ValueError(f"compare two files or two directories, not a {'directory' if a.is_dir() else 'file'} "
-                         f"({a}) with a {'directory' if b.is_dir() else 'file'} ({b})")
+        raise ValueError(
+            f"compare two files or two directories, not a {'directory' if a.is_dir() else 'file'} "
+            f"({a}) with a {'directory' if b.is_dir() else 'file'} ({b})"
+        )
     if not a.is_dir():
-        diff = compare_golden(load_golden(a), load_golden(b), alpha=args.alpha, baseline_source=str(a),
-                              candidate_source=str(b))
+        diff = compare_golden(
+            load_golden(a), load_golden(b), alpha=args.alpha, baseline_source=str(a), candidate_source=str(b)
+        )
         return render_golden_diff(diff), 1 if diff.regressed else 0
     return diff_directories(a, b, alpha=args.alpha)
 

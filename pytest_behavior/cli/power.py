@@ -17,30 +17,68 @@ ERRORS: tuple[type[Exception], ...] = (ValueError, ArithmeticError)
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     power = commands.add_parser(
-        "power", help="sample sizes and detectable effects for behavioral tests",
+        "power",
+        help="sample sizes and detectable effects for behavioral tests",
         # argparse %-formats help strings but not descriptions (unless they hold "%(prog)"): a single "%" here
         description="Inputs needed for 80% power (or --power; one-sided, k = 1), or what a given number of inputs "
-                    "can detect. A rate of 0 is a valid base rate (e.g. --binary 0 0.03).",
+        "can detect. A rate of 0 is a valid base rate (e.g. --binary 0 0.03).",
     )
     what = power.add_mutually_exclusive_group(required=True)
-    what.add_argument("--binary", nargs=2, type=rate, metavar=("BASE", "CANDIDATE"),
-                      help="a bad-outcome rate changing from BASE to CANDIDATE, e.g. --binary 0.05 0.15")
-    what.add_argument("--shift", type=positive, metavar="SD",
-                      help="a mean shift of the paired differences, in their standard deviations (e.g. 0.2)")
-    what.add_argument("--pass", dest="pass_", nargs=2, type=rate, metavar=("BASE", "MARGIN"),
-                      help="inputs to PASS a max_increase=MARGIN bound when nothing changed, at base rate BASE")
-    what.add_argument("--detect", type=count, metavar="N",
-                      help="the smallest change N inputs detect (with --base for rates; shift in SDs otherwise)")
+    what.add_argument(
+        "--binary",
+        nargs=2,
+        type=rate,
+        metavar=("BASE", "CANDIDATE"),
+        help="a bad-outcome rate changing from BASE to CANDIDATE, e.g. --binary 0.05 0.15",
+    )
+    what.add_argument(
+        "--shift",
+        type=positive,
+        metavar="SD",
+        help="a mean shift of the paired differences, in their standard deviations (e.g. 0.2)",
+    )
+    what.add_argument(
+        "--pass",
+        dest="pass_",
+        nargs=2,
+        type=rate,
+        metavar=("BASE", "MARGIN"),
+        help="inputs to PASS a max_increase=MARGIN bound when nothing changed, at base rate BASE",
+    )
+    what.add_argument(
+        "--detect",
+        type=count,
+        metavar="N",
+        help="the smallest change N inputs detect (with --base for rates; shift in SDs otherwise)",
+    )
     power.add_argument("--base", type=rate, default=None, help="base rate for --detect")
-    power.add_argument("--margin", type=rate, default=0.0,
-                       help="with --detect --base: the max_increase margin REGRESSED must exceed (default 0)")
-    power.add_argument("--bounds", type=family_count, default=1, metavar="K",
-                       help="bounds in the test (its Holm family; default 1): plans at the level alpha / family")
-    power.add_argument("--segments", type=family_count, default=0, metavar="S",
-                       help="segments judged separately (2 or more add K bounds each to the family; one segment is "
-                            "not judged separately; default 0)")
-    power.add_argument("--rho", type=float, default=0.5,
-                       help="latent correlation of the two arms for the correlated paired row (default 0.5)")
+    power.add_argument(
+        "--margin",
+        type=rate,
+        default=0.0,
+        help="with --detect --base: the max_increase margin REGRESSED must exceed (default 0)",
+    )
+    power.add_argument(
+        "--bounds",
+        type=family_count,
+        default=1,
+        metavar="K",
+        help="bounds in the test (its Holm family; default 1): plans at the level alpha / family",
+    )
+    power.add_argument(
+        "--segments",
+        type=family_count,
+        default=0,
+        metavar="S",
+        help="segments judged separately (2 or more add K bounds each to the family; one segment is "
+        "not judged separately; default 0)",
+    )
+    power.add_argument(
+        "--rho",
+        type=float,
+        default=0.5,
+        help="latent correlation of the two arms for the correlated paired row (default 0.5)",
+    )
     power.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (default 0.05)")
     power.add_argument("--power", type=float, default=0.8, help="target power (default 0.8)")
 
@@ -60,18 +98,30 @@ def _binary(base: float, candidate: float, *, rho: float, alpha: float, power: f
     from pytest_behavior.stats import n_for_power_paired_binary, n_for_power_unpaired_binary
 
     if not candidate > base:
-        raise ValueError(f"--binary BASE CANDIDATE: the candidate rate must exceed the base rate, got {base:g} "
-                         f"-> {candidate:g} (for a decrease, swap them: rates of the good outcome)")
+        raise ValueError(
+            f"--binary BASE CANDIDATE: the candidate rate must exceed the base rate, got {base:g} "
+            f"-> {candidate:g} (for a decrease, swap them: rates of the good outcome)"
+        )
     rows = [
-        ["paired, arms independent (rho = 0)", str(n_for_power_paired_binary(base, candidate, alpha=alpha,
-                                                                              power=power)), "mid-p McNemar (exact)"],
-        [f"paired, latent correlation {rho:g}",
-         str(n_for_power_paired_binary(base, candidate, rho=rho, alpha=alpha, power=power)), "mid-p McNemar (exact)"],
-        ["unpaired, per arm", str(n_for_power_unpaired_binary(base, candidate, alpha=alpha, power=power)),
-         "two-proportion z (Fleiss)"],
+        [
+            "paired, arms independent (rho = 0)",
+            str(n_for_power_paired_binary(base, candidate, alpha=alpha, power=power)),
+            "mid-p McNemar (exact)",
+        ],
+        [
+            f"paired, latent correlation {rho:g}",
+            str(n_for_power_paired_binary(base, candidate, rho=rho, alpha=alpha, power=power)),
+            "mid-p McNemar (exact)",
+        ],
+        [
+            "unpaired, per arm",
+            str(n_for_power_unpaired_binary(base, candidate, alpha=alpha, power=power)),
+            "two-proportion z (Fleiss)",
+        ],
     ]
-    title = (f"rate {100 * base:g}% -> {100 * candidate:g}%: inputs for {power:.0%} power, one-sided alpha {alpha:g}, "
-             "k = 1")
+    title = (
+        f"rate {100 * base:g}% -> {100 * candidate:g}%: inputs for {power:.0%} power, one-sided alpha {alpha:g}, k = 1"
+    )
     return title + "\n\n" + _table(rows, ["design", "inputs", "test"])
 
 
@@ -80,10 +130,13 @@ def _shift(effect: float, *, alpha: float, power: float) -> str:
     from pytest_behavior.stats import n_for_power_mean_shift
 
     n = n_for_power_mean_shift(effect, alpha=alpha, power=power)
-    rows = [["paired t-test (exact, noncentral t)", str(n)],
-            ["Wilcoxon signed-rank, normal differences (÷ 3/π)", str(math.ceil(n / WILCOXON_EFFICIENCY))]]
-    title = (f"mean shift {effect:g} SD of the paired difference: inputs for {power:.0%} power, one-sided "
-             f"alpha {alpha:g}")
+    rows = [
+        ["paired t-test (exact, noncentral t)", str(n)],
+        ["Wilcoxon signed-rank, normal differences (÷ 3/π)", str(math.ceil(n / WILCOXON_EFFICIENCY))],
+    ]
+    title = (
+        f"mean shift {effect:g} SD of the paired difference: inputs for {power:.0%} power, one-sided alpha {alpha:g}"
+    )
     return title + "\n\n" + _table(rows, ["test", "inputs"])
 
 
@@ -92,12 +145,17 @@ def _pass(base: float, margin: float, *, rho: float, alpha: float, power: float)
 
     if not 0 < margin < 1:
         raise ValueError(f"--pass BASE MARGIN: the margin must be in (0, 1), got {margin:g}")
-    rows = [["paired, arms independent (rho = 0)", _checked_n(n_for_pass_binary(base, margin, alpha=alpha,
-                                                                                 power=power))],
-            [f"paired, latent correlation {rho:g}",
-             _checked_n(n_for_pass_binary(base, margin, rho=rho, alpha=alpha, power=power))]]
-    title = (f"PASS max_increase={margin:g} at base rate {100 * base:g}% when nothing changed: inputs for "
-             f"{power:.0%} probability (Tango bound, Nam 1997)")
+    rows = [
+        ["paired, arms independent (rho = 0)", _checked_n(n_for_pass_binary(base, margin, alpha=alpha, power=power))],
+        [
+            f"paired, latent correlation {rho:g}",
+            _checked_n(n_for_pass_binary(base, margin, rho=rho, alpha=alpha, power=power)),
+        ],
+    ]
+    title = (
+        f"PASS max_increase={margin:g} at base rate {100 * base:g}% when nothing changed: inputs for "
+        f"{power:.0%} probability (Tango bound, Nam 1997)"
+    )
     return title + "\n\n" + _table(rows, ["design", "inputs"])
 
 
@@ -111,11 +169,19 @@ def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: floa
     beyond = "" if margin == 0 else " beyond the margin"
     for label, r in (("paired, arms independent (rho = 0)", 0.0), (f"paired, latent correlation {rho:g}", rho)):
         d = detectable_effect_binary(n, base, rho=r, alpha=alpha, power=power, margin=margin)
-        rows.append([label, "none (too few inputs)" if not math.isfinite(d) else
-                     f"+{100 * d:.1f} points ({100 * base:g}% -> {100 * (base + d):.1f}%)"
-                     + (f", {100 * (d - margin):.1f}{beyond}" if margin else "")])
-    title = (f"n={n}, base rate {100 * base:g}%: smallest increase detected with {power:.0%} power, "
-             f"one-sided alpha {alpha:g}")
+        rows.append(
+            [
+                label,
+                "none (too few inputs)"
+                if not math.isfinite(d)
+                else f"+{100 * d:.1f} points ({100 * base:g}% -> {100 * (base + d):.1f}%)"
+                + (f", {100 * (d - margin):.1f}{beyond}" if margin else ""),
+            ]
+        )
+    title = (
+        f"n={n}, base rate {100 * base:g}%: smallest increase detected with {power:.0%} power, "
+        f"one-sided alpha {alpha:g}"
+    )
     if margin:
         title += f", max_increase={margin:g} (Tango score test)"
     return title + "\n\n" + _table(rows, ["design", "detectable increase"])
@@ -133,17 +199,21 @@ def _power_command(args: argparse.Namespace) -> str:
         text = _power_answer(args, alpha=args.alpha)
         if family == 1:
             return text
-        return (text + "\n\nshowing a bound holds needs no multiplicity adjustment (a test passes only when every "
-                "bound passes: an intersection-union test), so --bounds and --segments do not change this figure")
+        return (
+            text + "\n\nshowing a bound holds needs no multiplicity adjustment (a test passes only when every "
+            "bound passes: an intersection-union test), so --bounds and --segments do not change this figure"
+        )
     text = _power_answer(args, alpha=args.alpha / family)
     if family == 1:
         return text
     plural = "s" if args.bounds != 1 else ""
     segments = f" ({args.bounds} bound{plural} × (1 + {args.segments} segments))" if args.segments >= 2 else ""
     level = f"alpha {args.alpha:g} / {family} = {args.alpha / family:.4g}"
-    return (text + f"\n\nHolm family of {family} bounds{segments}: planned at {level}, Holm's first "
-            "step (Bonferroni), so the power stated holds for any bound however the others fare (conservative "
-            "when other bounds are also regressed)")
+    return (
+        text + f"\n\nHolm family of {family} bounds{segments}: planned at {level}, Holm's first "
+        "step (Bonferroni), so the power stated holds for any bound however the others fare (conservative "
+        "when other bounds are also regressed)"
+    )
 
 
 def _power_answer(args: argparse.Namespace, *, alpha: float) -> str:

@@ -30,9 +30,17 @@ CANDIDATE_NAME_FIXTURE = "behavior_candidate_name"
 class BehaviorFixture:
     """``behavior.sample(inputs, prompt=..., n=..., repeats=...)`` runs the test's behavioral spec once."""
 
-    def __init__(self, request: pytest.FixtureRequest, session: BehaviorSession, properties: Sequence[Property],
-                 *, candidate: object, baseline: object, sequential: bool | None = None,
-                 budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        request: pytest.FixtureRequest,
+        session: BehaviorSession,
+        properties: Sequence[Property],
+        *,
+        candidate: object,
+        baseline: object,
+        sequential: bool | None = None,
+        budget: Budget | None = None,
+    ) -> None:
         self._request = request
         self._session = session
         self._properties = tuple(properties)
@@ -71,16 +79,29 @@ class BehaviorFixture:
     ) -> Comparison:
         """`sample` for async tests: awaits the model calls on the test's own event loop."""
         if self.result is not None:
-            raise BehaviorConfigError("behavior.sample() runs once per test (its golden file is per test); "
-                                      "parametrize the test to sample several specs")
+            raise BehaviorConfigError(
+                "behavior.sample() runs once per test (its golden file is per test); "
+                "parametrize the test to sample several specs"
+            )
         settings = self._session.settings
-        spec = Spec(nodeid=self._request.node.nodeid, properties=self._properties, inputs=self._near_test(inputs),
-                    template=prompt, n=n, repeats=repeats,
-                    sequential=settings.sequential if self._sequential is None else self._sequential)
+        spec = Spec(
+            nodeid=self._request.node.nodeid,
+            properties=self._properties,
+            inputs=self._near_test(inputs),
+            template=prompt,
+            n=n,
+            repeats=repeats,
+            sequential=settings.sequential if self._sequential is None else self._sequential,
+        )
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
-        run: dict[str, Any] = dict(candidate=candidate, baseline=baseline, cache=self._session.cache,
-                                   gate=self._gate(), monitor=self.counts.watching(self._monitor()))
+        run: dict[str, Any] = dict(
+            candidate=candidate,
+            baseline=baseline,
+            cache=self._session.cache,
+            gate=self._gate(),
+            monitor=self.counts.watching(self._monitor()),
+        )
         try:
             invariance = _invariance(self._properties)
             if invariance is not None:
@@ -144,8 +165,9 @@ class BehaviorFixture:
     def _baseline(self) -> Bundle:
         settings = self._session.settings
         if settings.baseline_name is not None:
-            return bundle_from_table(settings.baseline_name, settings.named_bundles[settings.baseline_name],
-                                     rootdir=settings.rootdir)
+            return bundle_from_table(
+                settings.baseline_name, settings.named_bundles[settings.baseline_name], rootdir=settings.rootdir
+            )
         if self._baseline_value is None:
             raise BehaviorConfigError(
                 "--behavior-baseline=live needs a `baseline_bundle` fixture in conftest.py returning a "

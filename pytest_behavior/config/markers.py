@@ -79,13 +79,16 @@ MARKER_DOCS: dict[str, str] = {
 COMMON_MARKER_DOC = (
     " Every behavior marker also accepts sequential=True: stop sampling as soon as the test's bounds are decided."
 )
-MARKER_DOCS = {name: doc.replace(" pytest-behavior.", COMMON_MARKER_DOC + " pytest-behavior.")
-               for name, doc in MARKER_DOCS.items()}
+MARKER_DOCS = {
+    name: doc.replace(" pytest-behavior.", COMMON_MARKER_DOC + " pytest-behavior.") for name, doc in MARKER_DOCS.items()
+}
 MARKER_NAMES = frozenset(MARKER_DOCS)
 CUSTOM_MARKER = "behavior_property"
 BUDGET_MARKER = "behavior_budget"
-BUDGET_MARKER_DOC = (f"{BUDGET_MARKER}(calls=None, usd=None): this test's own budget of provider calls and US dollars "
-                     "(within --behavior-budget). pytest-behavior.")
+BUDGET_MARKER_DOC = (
+    f"{BUDGET_MARKER}(calls=None, usd=None): this test's own budget of provider calls and US dollars "
+    "(within --behavior-budget). pytest-behavior."
+)
 FIXTURE = "behavior"
 """The fixture a test with behavior markers must request (its ``sample()`` is what the markers judge)."""
 
@@ -166,13 +169,17 @@ def _distinct(properties: Sequence[Property]) -> tuple[Property, ...]:
     """Two properties measuring the same metric would collide in verdicts and reports: a usage error. An
     invariance spec judges originals against twins, so it cannot share its test with bounds between arms."""
     if len(properties) > 1 and any(p.marker_name == "invariance" for p in properties):
-        raise MarkerError("@pytest.mark.invariance judges each input against its perturbed twin; put the other "
-                          "behavior markers on a separate test")
+        raise MarkerError(
+            "@pytest.mark.invariance judges each input against its perturbed twin; put the other "
+            "behavior markers on a separate test"
+        )
     keys = [metric.key for prop in properties for metric in prop.metrics()]
     duplicated = sorted({key for key in keys if keys.count(key) > 1})
     if duplicated:
-        raise MarkerError(f"two markers measure the same metric ({', '.join(duplicated)}): give each "
-                          "behavior_property a distinct name=")
+        raise MarkerError(
+            f"two markers measure the same metric ({', '.join(duplicated)}): give each "
+            "behavior_property a distinct name="
+        )
     return tuple(properties)
 
 

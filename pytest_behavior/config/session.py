@@ -45,8 +45,11 @@ class BehaviorSession:
             from pytest_behavior.sampling.budget import MemoryLedger, SharedLedger
 
             run_id = self.settings.run_id
-            self._ledger = (MemoryLedger(budget) if run_id is None else
-                            SharedLedger(budget, path=self.settings.cache_dir / "budget.sqlite3", run_id=run_id))
+            self._ledger = (
+                MemoryLedger(budget)
+                if run_id is None
+                else SharedLedger(budget, path=self.settings.cache_dir / "budget.sqlite3", run_id=run_id)
+            )
         return self._ledger
 
     def attach_progress(self, config: pytest.Config) -> None:

@@ -73,23 +73,33 @@ class RunSettings:
         if n is not None and n < 1:
             raise pytest.UsageError(f"--behavior-n must be at least 1, got {n}")
         if config.getoption("behavior_prune") and not update:
-            raise pytest.UsageError("--behavior-prune deletes unused golden files while recording: use it with "
-                                    "--behavior-update")
+            raise pytest.UsageError(
+                "--behavior-prune deletes unused golden files while recording: use it with --behavior-update"
+            )
         alpha = float(config.getini("behavior_alpha"))
         if not 0 < alpha < 0.5:
             raise pytest.UsageError(f"behavior_alpha must be in (0, 0.5), got {alpha}")
         return cls(
-            mode=mode, rootdir=root, golden_dir=root / config.getini("behavior_golden_dir"),
-            baseline_golden_dir=baseline_dir, baseline_name=baseline_name,
-            candidate_name=config.getoption("behavior_candidate"), n=n, seed=_int_option(config, "behavior_seed"),
+            mode=mode,
+            rootdir=root,
+            golden_dir=root / config.getini("behavior_golden_dir"),
+            baseline_golden_dir=baseline_dir,
+            baseline_name=baseline_name,
+            candidate_name=config.getoption("behavior_candidate"),
+            n=n,
+            seed=_int_option(config, "behavior_seed"),
             concurrency=concurrency,
             cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
-            cache_mode=config.getoption("behavior_cache") or "use", alpha=alpha, inconclusive=policy,
+            cache_mode=config.getoption("behavior_cache") or "use",
+            alpha=alpha,
+            inconclusive=policy,
             named_bundles=named,
             sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
-            budget=_budget(config), progress=progress,
+            budget=_budget(config),
+            progress=progress,
             run_id=None if worker is None else str(worker.get("testrunuid", "xdist")),
-            run_dir=run_dir(config, root, worker), max_stored_chars=_max_stored_chars(config),
+            run_dir=run_dir(config, root, worker),
+            max_stored_chars=_max_stored_chars(config),
         )
 
     @property
@@ -99,13 +109,15 @@ class RunSettings:
         return f"golden files in {self.baseline_golden_dir or self.golden_dir}"
 
 
-def _mode(config: pytest.Config, named: Mapping[str, Any], root: Path,
-          *, update: bool) -> tuple[Mode, str | None, Path | None]:
+def _mode(
+    config: pytest.Config, named: Mapping[str, Any], root: Path, *, update: bool
+) -> tuple[Mode, str | None, Path | None]:
     """The mode, and the baseline it compares against: a named bundle, or another golden directory."""
     baseline = config.getoption("behavior_baseline")
     if update and baseline is not None:
-        raise pytest.UsageError("--behavior-update records a new baseline; it cannot be combined with "
-                                "--behavior-baseline")
+        raise pytest.UsageError(
+            "--behavior-update records a new baseline; it cannot be combined with --behavior-baseline"
+        )
     if baseline is None and not update and config.getini("behavior_enabled"):
         baseline = "golden"
     if baseline is None:
@@ -222,13 +234,24 @@ def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> 
     if "records" in options:
         extra = sorted(set(options) - {"records", "label"})
         if extra:
-            raise BehaviorConfigError(f"{where}: a records bundle takes only 'records' and 'label', not "
-                                      f"{', '.join(map(repr, extra))} (the outputs are already recorded)")
+            raise BehaviorConfigError(
+                f"{where}: a records bundle takes only 'records' and 'label', not "
+                f"{', '.join(map(repr, extra))} (the outputs are already recorded)"
+            )
         return Bundle.from_records(rootdir / str(options.pop("records")), label=str(options.pop("label")))
     if "model" not in options:
         raise BehaviorConfigError(f"{where} needs 'model' (or 'records')")
-    known = {"model", "system", "prompt", "temperature", "tools", "response_format", "label", "litellm_params",
-             *COMPLETION_PARAMS}
+    known = {
+        "model",
+        "system",
+        "prompt",
+        "temperature",
+        "tools",
+        "response_format",
+        "label",
+        "litellm_params",
+        *COMPLETION_PARAMS,
+    }
     unknown = [key for key in options if key not in known]
     if unknown:
         raise BehaviorConfigError(unknown_options_message(unknown, where=where, noun="key", known=["records"]))

@@ -29,8 +29,15 @@ WILCOXON_EFFICIENCY = 3 / math.pi  # asymptotic relative efficiency vs the t-tes
 _MAX_QUOTED = 1_000_000
 
 
-def inconclusive_advice(obs: Observation, bound: Bound, result: BoundResult, *, threshold: float,
-                        alpha: float, alpha_regress: float | None = None) -> str:
+def inconclusive_advice(
+    obs: Observation,
+    bound: Bound,
+    result: BoundResult,
+    *,
+    threshold: float,
+    alpha: float,
+    alpha_regress: float | None = None,
+) -> str:
     """One sentence for an INCONCLUSIVE bound; ``threshold`` is on the oriented scale ``result`` uses.
 
     ``alpha_regress`` is the level the row's REGRESSED side is tested at (its multiplicity level in the test's
@@ -38,9 +45,15 @@ def inconclusive_advice(obs: Observation, bound: Bound, result: BoundResult, *, 
     the power stated in this test. Showing that the bound holds needs no adjustment and uses ``alpha``.
     """
     alpha_regress = alpha if alpha_regress is None else alpha_regress
-    parts = [p for p in (_detectable(obs, bound, result, alpha_regress),
-                         *_margin(obs, bound, alpha_regress=alpha_regress, alpha_pass=alpha),
-                         _projection(result, threshold)) if p]
+    parts = [
+        p
+        for p in (
+            _detectable(obs, bound, result, alpha_regress),
+            *_margin(obs, bound, alpha_regress=alpha_regress, alpha_pass=alpha),
+            _projection(result, threshold),
+        )
+        if p
+    ]
     return "; ".join(parts)
 
 
@@ -67,8 +80,9 @@ def _detectable(obs: Observation, bound: Bound, result: BoundResult, alpha: floa
             return ""
         # REGRESSED needs the increase to exceed the margin: the exact power of the test the engine runs
         # there (Tango's score test of Delta <= margin; mid-p McNemar without a margin), as `power --detect`
-        total = detectable_effect_binary(n, min(max(rate, 0.0), 1 - 1e-6), alpha=alpha, power=POWER,
-                                         margin=max(margin, 0.0))
+        total = detectable_effect_binary(
+            n, min(max(rate, 0.0), 1 - 1e-6), alpha=alpha, power=POWER, margin=max(margin, 0.0)
+        )
         change = "a decrease" if bound.form == "max_decrease" else "an increase"
         if not math.isfinite(total):
             return f"n={n} is too few to detect {change} of any size with {POWER:.0%} power"
@@ -106,10 +120,13 @@ def _margin(obs: Observation, bound: Bound, *, alpha_regress: float, alpha_pass:
     rate = max(rate, 1e-4)
     out = []
     try:  # an increase of twice the margin (`margin` beyond it), by the power of the engine's test at the margin
-        detect = n_for_power_paired_binary(rate, rate + 2 * bound.threshold, alpha=alpha_regress, power=POWER,
-                                           margin=bound.threshold)
-        out.append(f"about {_count(detect)} inputs would detect an increase of {_points(2 * bound.threshold)} "
-                   "(twice your margin)")
+        detect = n_for_power_paired_binary(
+            rate, rate + 2 * bound.threshold, alpha=alpha_regress, power=POWER, margin=bound.threshold
+        )
+        out.append(
+            f"about {_count(detect)} inputs would detect an increase of {_points(2 * bound.threshold)} "
+            "(twice your margin)"
+        )
     except ValueError:
         pass
     hold = n_for_pass_binary(rate, bound.threshold, alpha=alpha_pass, power=POWER)

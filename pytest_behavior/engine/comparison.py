@@ -52,16 +52,31 @@ class ArmInfo:
         return None if not self.outputs else self.empty_outputs / self.outputs
 
 
-def arm_info(label: str, fingerprint: str | None, source: str, payloads: Sequence[Mapping[str, Any]], *,
-             requested: int = 0, cached: int = 0) -> ArmInfo:
+def arm_info(
+    label: str,
+    fingerprint: str | None,
+    source: str,
+    payloads: Sequence[Mapping[str, Any]],
+    *,
+    requested: int = 0,
+    cached: int = 0,
+) -> ArmInfo:
     """An `ArmInfo` with the total cost and latency p50/p95 of the sample payloads judged (None where none
     recorded one), and how many of them were empty."""
     costs = [float(p["cost_usd"]) for p in payloads if p.get("cost_usd") is not None]
     latencies = sorted(float(p["latency_ms"]) for p in payloads if p.get("latency_ms") is not None)
-    return ArmInfo(label, fingerprint, source, requested, cached, cost_usd=sum(costs) if costs else None,
-                   latency_p50_ms=_quantile(latencies, 0.5) if latencies else None,
-                   latency_p95_ms=_quantile(latencies, 0.95) if latencies else None,
-                   outputs=len(payloads), empty_outputs=sum(1 for p in payloads if is_empty_payload(p)))
+    return ArmInfo(
+        label,
+        fingerprint,
+        source,
+        requested,
+        cached,
+        cost_usd=sum(costs) if costs else None,
+        latency_p50_ms=_quantile(latencies, 0.5) if latencies else None,
+        latency_p95_ms=_quantile(latencies, 0.95) if latencies else None,
+        outputs=len(payloads),
+        empty_outputs=sum(1 for p in payloads if is_empty_payload(p)),
+    )
 
 
 def is_empty_payload(payload: Mapping[str, Any]) -> bool:
@@ -81,8 +96,10 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-DRIFT_NOTE = ("same bundle fingerprint as the baseline, yet a bound on the change between them regressed: the "
-              "provider changed the model under the same name, or sampling settings outside the fingerprint differ")
+DRIFT_NOTE = (
+    "same bundle fingerprint as the baseline, yet a bound on the change between them regressed: the "
+    "provider changed the model under the same name, or sampling settings outside the fingerprint differ"
+)
 """The one wording of provider drift, in every report (terminal diff and summary, JSON, JUnit, GitHub, HTML)."""
 
 
@@ -95,8 +112,12 @@ def provider_drift(result: Comparison) -> bool:
     claims it either.
     """
     baseline = result.baseline
-    return bool(baseline is not None and baseline.fingerprint and baseline.fingerprint == result.candidate.fingerprint
-                and any(v.relative for v in result.regressed))
+    return bool(
+        baseline is not None
+        and baseline.fingerprint
+        and baseline.fingerprint == result.candidate.fingerprint
+        and any(v.relative for v in result.regressed)
+    )
 
 
 @dataclass(frozen=True)
@@ -181,8 +202,9 @@ class Comparison:
             if share is not None:
                 found.append(f"{prop.metrics()[0].title} max_share_change={share:g}")
                 continue
-            found += [f"{metric.title} {bound}" for metric in prop.metrics() for bound in metric.bounds
-                      if bound.relative]
+            found += [
+                f"{metric.title} {bound}" for metric in prop.metrics() for bound in metric.bounds if bound.relative
+            ]
         return tuple(dict.fromkeys(found))
 
     def metric(self, key: str) -> MetricSummary:
@@ -196,9 +218,12 @@ class Comparison:
         obs = matches[0]
         kind = obs.metric.kind
         return MetricSummary(
-            key=obs.metric.key, title=obs.metric.title, kind=kind,
-            baseline=None if obs.baseline is None else summarize(kind, obs.baseline,
-                                                                 quantile=obs.metric.summary_quantile),
+            key=obs.metric.key,
+            title=obs.metric.title,
+            kind=kind,
+            baseline=None
+            if obs.baseline is None
+            else summarize(kind, obs.baseline, quantile=obs.metric.summary_quantile),
             candidate=summarize(kind, obs.candidate, quantile=obs.metric.summary_quantile),
         )
 
@@ -215,18 +240,24 @@ def pairing_lines(result: Comparison) -> list[str]:
     """Inputs that could not be paired, and why; empty when every input was judged."""
     lines = [] if result.budget_note is None else [result.budget_note]
     if result.changed_ids:
-        lines.append(f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
-                     f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)")
+        lines.append(
+            f"{len(result.changed_ids)} input(s) differ from the golden file under the same id and were "
+            f"not judged: {_ids(result.changed_ids)} (re-record with --behavior-update)"
+        )
     if result.stale_ids:
         lines.append(f"{len(result.stale_ids)} golden input(s) are no longer in the spec: {_ids(result.stale_ids)}")
     short = set(result.short_ids)
     for arm, ids in (("baseline", result.candidate_only), ("candidate", result.baseline_only)):
         if lacking := [i for i in ids if i in short]:
-            lines.append(f"{len(lacking)} input(s) lack a repeat on the {arm} side (its records hold fewer repeats "
-                         f"than requested) and were not judged: {_ids(lacking)}")
+            lines.append(
+                f"{len(lacking)} input(s) lack a repeat on the {arm} side (its records hold fewer repeats "
+                f"than requested) and were not judged: {_ids(lacking)}"
+            )
     if candidate_only := [i for i in result.candidate_only if i not in short]:
-        lines.append(f"{len(candidate_only)} input(s) have no baseline sample and were not judged: "
-                     f"{_ids(candidate_only)} (re-record the baseline with --behavior-update to include them)")
+        lines.append(
+            f"{len(candidate_only)} input(s) have no baseline sample and were not judged: "
+            f"{_ids(candidate_only)} (re-record the baseline with --behavior-update to include them)"
+        )
     if baseline_only := [i for i in result.baseline_only if i not in short]:
         lines.append(f"{len(baseline_only)} baseline input(s) have no candidate sample: {_ids(baseline_only)}")
     return lines

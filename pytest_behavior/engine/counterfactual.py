@@ -29,8 +29,10 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
     chosen = resolve_inputs(spec.inputs, n=n, seed=settings.seed)
     originals, twins, pairs = draw_twins(chosen, prop.perturbation, seed=settings.seed)
     if not pairs:
-        raise BehaviorConfigError(f"the perturbation {prop.perturbation.label()} changed none of the "
-                                  f"{len(chosen)} inputs, so there is nothing to compare")
+        raise BehaviorConfigError(
+            f"the perturbation {prop.perturbation.label()} changed none of the "
+            f"{len(chosen)} inputs, so there is nothing to compare"
+        )
     drawn = replace(prop, twins=tuple(pairs))
     expanded = replace(spec, inputs=[_as_value(i) for i in [*originals, *twins]], n=None, properties=(drawn,))
     result = await run_spec(expanded, replace(settings, n=None), **run)
@@ -43,12 +45,18 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
     unchanged = len(originals) - len(pairs)
     notes = [note] if note else []
     if unchanged:
-        notes.append(f"{unchanged} of {len(originals)} input(s) were left unchanged by the perturbation and have "
-                     "no twin")
+        notes.append(
+            f"{unchanged} of {len(originals)} input(s) were left unchanged by the perturbation and have no twin"
+        )
     label = result.candidate.label
     return replace(
-        result, verdicts=tuple(verdicts), observations=tuple(observations), properties=(drawn,),
-        paired_ids=tuple(p.original_id for p in kept), baseline_only=(), candidate_only=(),
+        result,
+        verdicts=tuple(verdicts),
+        observations=tuple(observations),
+        properties=(drawn,),
+        paired_ids=tuple(p.original_id for p in kept),
+        baseline_only=(),
+        candidate_only=(),
         # no fingerprint: the two "arms" are one bundle by design, which is not provider drift
         baseline=ArmInfo(f"{label} on the originals", None, result.candidate.source),
         candidate=replace(result.candidate, label=f"{label} on the perturbed twins"),

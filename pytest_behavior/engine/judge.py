@@ -113,7 +113,9 @@ class _Pending:
 
 
 def judge(
-    observations: Sequence[tuple[str, Observation]], *, alpha: float = 0.05,
+    observations: Sequence[tuple[str, Observation]],
+    *,
+    alpha: float = 0.05,
     segments: Sequence[str | None] | None = None,
 ) -> list[BoundVerdict]:
     """Verdicts for every evaluable bound (relative bounds need a baseline) of one test, Holm-adjusted.
@@ -134,12 +136,16 @@ def judge(
     weights = family_weights([(p.segment, p.observation.metric.family) for p in pending])
     p_values = [p.result.p_regress for p in pending]
     levels = stats.weighted_holm_levels(p_values, weights, alpha=alpha)
-    adjusted = [_agreeing(p_adj, regressed=p_value < level, alpha=alpha) for p_adj, p_value, level
-                in zip(stats.weighted_holm(p_values, weights), p_values, levels, strict=True)]
-    return _mark_confined([
-        _verdict(_at_level(p, level, alpha), p_adj, alpha, level=level)
-        for p, p_adj, level in zip(pending, adjusted, levels, strict=True)
-    ])
+    adjusted = [
+        _agreeing(p_adj, regressed=p_value < level, alpha=alpha)
+        for p_adj, p_value, level in zip(stats.weighted_holm(p_values, weights), p_values, levels, strict=True)
+    ]
+    return _mark_confined(
+        [
+            _verdict(_at_level(p, level, alpha), p_adj, alpha, level=level)
+            for p, p_adj, level in zip(pending, adjusted, levels, strict=True)
+        ]
+    )
 
 
 def _agreeing(p_adjusted: float, *, regressed: bool, alpha: float) -> float:
@@ -170,8 +176,10 @@ def _at_level(p: _Pending, level: float, alpha: float) -> _Pending:
 
 
 def judge_sequential(
-    observations: Sequence[tuple[str, Observation]], results: Mapping[tuple[str, str, str], SequentialResult],
-    *, alpha: float = 0.05,
+    observations: Sequence[tuple[str, Observation]],
+    results: Mapping[tuple[str, str, str], SequentialResult],
+    *,
+    alpha: float = 0.05,
 ) -> list[BoundVerdict]:
     """Verdicts of a sequential run: each bound's betting decision (Bonferroni over the bounds).
 
@@ -190,13 +198,19 @@ def judge_sequential(
                 continue
             shown = _evaluate(obs, bound, alpha=alpha, alpha_lower=alpha / m)
             p_value = min(1.0, 1.0 / outcome.wealth_regress) if outcome.wealth_regress > 0 else 1.0
-            verdict = _verdict(_Pending(prop, obs, bound, shown), min(1.0, m * p_value), alpha, level=alpha / m,
-                               decided=Verdict(outcome.decision))
+            verdict = _verdict(
+                _Pending(prop, obs, bound, shown),
+                min(1.0, m * p_value),
+                alpha,
+                level=alpha / m,
+                decided=Verdict(outcome.decision),
+            )
             method = f"{outcome.method}, Bonferroni over {m}; shown: {shown.method}"
             if _interval_verdict(shown, _oriented_threshold(bound)) is not verdict.verdict:
                 verdict = replace(verdict, lower=math.nan, upper=math.nan)
-                method = (f"{outcome.method}, Bonferroni over {m}; the fixed-N interval tells another story and is "
-                          "not shown")
+                method = (
+                    f"{outcome.method}, Bonferroni over {m}; the fixed-N interval tells another story and is not shown"
+                )
             verdicts.append(replace(verdict, p_value=p_value, n_max=outcome.n_max, method=method))
     return verdicts
 
@@ -250,8 +264,9 @@ def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: floa
     assert base is not None
     if obs.metric.profile and bound.form in ("max_ratio", "min_ratio"):
         upper_arm, lower_arm = (base, cand) if bound.form == "max_ratio" else (cand, base)
-        return stats.paired_quantile_profile_bound(upper_arm, lower_arm, threshold=t, quantiles=obs.metric.profile,
-                                                   alpha=a, alpha_lower=a_low)
+        return stats.paired_quantile_profile_bound(
+            upper_arm, lower_arm, threshold=t, quantiles=obs.metric.profile, alpha=a, alpha_lower=a_low
+        )
     if bound.form == "max_increase":
         return stats.paired_binary_bound(base, cand, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "max_decrease":
@@ -263,8 +278,9 @@ def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: floa
     return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=a, alpha_lower=a_low)
 
 
-def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
-             decided: Verdict | None = None) -> BoundVerdict:
+def _verdict(
+    p: _Pending, p_adjusted: float, alpha: float, *, level: float, decided: Verdict | None = None
+) -> BoundVerdict:
     """The row's verdict: REGRESSED iff its adjusted p is below alpha (then its bound on the breaking side, at
     ``level``, lies beyond the threshold), PASS iff its bound on the other side (at alpha) lies within."""
     r, form = p.result, p.bound.form
@@ -296,14 +312,30 @@ def _verdict(p: _Pending, p_adjusted: float, alpha: float, *, level: float,
 
         advice = inconclusive_advice(obs, p.bound, r, threshold=oriented_threshold, alpha=alpha, alpha_regress=level)
     return BoundVerdict(
-        property=p.property, metric=obs.metric.title, metric_key=obs.metric.key, kind=obs.metric.kind,
-        bound=str(p.bound), threshold=p.bound.threshold, verdict=verdict,
-        baseline=None if obs.baseline is None else summarize(obs.metric.kind, obs.baseline,
-                                                             quantile=obs.metric.summary_quantile),
+        property=p.property,
+        metric=obs.metric.title,
+        metric_key=obs.metric.key,
+        kind=obs.metric.kind,
+        bound=str(p.bound),
+        threshold=p.bound.threshold,
+        verdict=verdict,
+        baseline=None
+        if obs.baseline is None
+        else summarize(obs.metric.kind, obs.baseline, quantile=obs.metric.summary_quantile),
         candidate=summarize(obs.metric.kind, obs.candidate, quantile=obs.metric.summary_quantile),
-        estimate=estimate, lower=lower, upper=upper,
-        p_value=r.p_regress, p_adjusted=p_adjusted, n_inputs=r.n_inputs, repeats=r.repeats, method=r.method,
-        segment=p.segment, advice=advice, family=obs.metric.family, lower_level=lower_level, upper_level=upper_level,
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        p_value=r.p_regress,
+        p_adjusted=p_adjusted,
+        n_inputs=r.n_inputs,
+        repeats=r.repeats,
+        method=r.method,
+        segment=p.segment,
+        advice=advice,
+        family=obs.metric.family,
+        lower_level=lower_level,
+        upper_level=upper_level,
     )
 
 

@@ -22,23 +22,28 @@ from pytest_behavior.spec.inputs import Input
 
 def judge_bundle(request: JudgeRequest) -> Bundle:
     """The judge as a bundle: deterministic settings, the fixed instruction as its system prompt."""
-    return Bundle(model=request.model, system=request.instruction, temperature=0,
-                  label=f"{request.name} {request.model}")
+    return Bundle(
+        model=request.model, system=request.instruction, temperature=0, label=f"{request.name} {request.model}"
+    )
 
 
-async def judge_outputs(request: JudgeRequest, outputs: Iterable[str], *, plan: SamplingPlan,
-                        cache: SampleCache) -> Mapping[str, str]:
+async def judge_outputs(
+    request: JudgeRequest, outputs: Iterable[str], *, plan: SamplingPlan, cache: SampleCache
+) -> Mapping[str, str]:
     """A label for every distinct output, keyed by its text."""
     texts = sorted(set(map(str, outputs)))
     inputs = [Input(id=hashlib.sha256(text.encode()).hexdigest()[:16], value=text) for text in texts]
-    judge_plan = SamplingPlan(template=None, repeats=1, seed=0, concurrency=plan.concurrency, policy=plan.policy,
-                              gate=plan.gate, monitor=None)
+    judge_plan = SamplingPlan(
+        template=None, repeats=1, seed=0, concurrency=plan.concurrency, policy=plan.policy, gate=plan.gate, monitor=None
+    )
     sampled = await sample_arms({"judge": judge_bundle(request)}, inputs, judge_plan, cache)
     arm = sampled["judge"]
     judge = f"the {request.name} {request.model!r}"
     if arm.unsampled:
-        raise ProviderError(f"the budget ran out before {judge} labelled every output "
-                            f"({len(arm.unsampled)} of {len(inputs)} left); raise the budget")
+        raise ProviderError(
+            f"the budget ran out before {judge} labelled every output "
+            f"({len(arm.unsampled)} of {len(inputs)} left); raise the budget"
+        )
     labels: dict[str, str] = {}
     for item, text in zip(inputs, texts, strict=True):
         answer = arm.outputs[item.id][0].text

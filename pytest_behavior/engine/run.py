@@ -61,15 +61,27 @@ class Baseline:
 
 
 async def run_spec(
-    spec: Spec, settings: RunSettings, *, candidate: Bundle, baseline: Bundle | None, cache: SampleCache,
-    gate: BudgetGate | None = None, monitor: SamplingMonitor | None = None,
+    spec: Spec,
+    settings: RunSettings,
+    *,
+    candidate: Bundle,
+    baseline: Bundle | None,
+    cache: SampleCache,
+    gate: BudgetGate | None = None,
+    monitor: SamplingMonitor | None = None,
 ) -> Comparison:
     if spec.repeats < 1:
         raise BehaviorConfigError(f"repeats must be at least 1, got {spec.repeats}")
     inputs, all_ids = _inputs(spec, settings, candidate, baseline)
-    plan = SamplingPlan(template=spec.template, repeats=spec.repeats, seed=settings.seed,
-                        concurrency=settings.concurrency, gate=gate, monitor=monitor,
-                        before_requests=preload_statistics)
+    plan = SamplingPlan(
+        template=spec.template,
+        repeats=spec.repeats,
+        seed=settings.seed,
+        concurrency=settings.concurrency,
+        gate=gate,
+        monitor=monitor,
+        before_requests=preload_statistics,
+    )
     arms = {"candidate": candidate}
     if settings.mode == "live":
         assert baseline is not None
@@ -84,7 +96,7 @@ async def run_spec(
     if spec.sequential and settings.mode in ("golden", "live"):
         inputs = _shuffled(inputs, settings.seed)
         sampled, progress, decisions = await _sample_sequentially(spec, settings, arms, inputs, plan, cache, golden)
-        inputs = inputs[:progress.n_used]
+        inputs = inputs[: progress.n_used]
     else:
         sampled = await sample_arms(arms, inputs, plan, cache)
     inputs, budget_note = _within_budget(settings, inputs, sampled)
@@ -93,11 +105,13 @@ async def run_spec(
         budget_note = unpriced if budget_note is None else f"{budget_note}; {unpriced}"
     cand = sampled["candidate"]
     finish_preload()  # the verdict code needs those modules now: never import them from two threads at once
-    base = _baseline(sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None,
-                     root=settings.rootdir)
+    base = _baseline(
+        sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None, root=settings.rootdir
+    )
     spec = await _with_judgments(spec, cand, base, plan, cache)
-    result = _compare(spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions,
-                      all_ids=all_ids)
+    result = _compare(
+        spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions, all_ids=all_ids
+    )
     if progress is not None:
         result = replace(result, sequential=progress)
     if budget_note is not None:
@@ -109,8 +123,11 @@ async def run_spec(
     return result
 
 
-_STATISTICS_MODULES = ("pytest_behavior.stats.binary", "pytest_behavior.stats.continuous",
-                       "pytest_behavior.report.failure")
+_STATISTICS_MODULES = (
+    "pytest_behavior.stats.binary",
+    "pytest_behavior.stats.continuous",
+    "pytest_behavior.report.failure",
+)
 _preloading: list[threading.Thread] = []
 
 
@@ -151,12 +168,19 @@ def _unpriced_note(
     """A dollar budget cannot count calls to a model without a price: say so rather than pretend they were free."""
     if gate is None or not any(ledger.budget.usd is not None for ledger in gate.ledgers):
         return None
-    unpriced = [arms[name].label for name, arm in sampled.items() if arms[name].kind == "model" and arm.requested
-                and all(c.cost_usd is None for reps in arm.outputs.values() for c in reps)]
+    unpriced = [
+        arms[name].label
+        for name, arm in sampled.items()
+        if arms[name].kind == "model"
+        and arm.requested
+        and all(c.cost_usd is None for reps in arm.outputs.values() for c in reps)
+    ]
     if not unpriced:
         return None
-    return (f"litellm has no price for bundle(s) {', '.join(map(repr, unpriced))}, so the usd budget did not count "
-            "their calls (set input_cost_per_token= and output_cost_per_token= on the Bundle)")
+    return (
+        f"litellm has no price for bundle(s) {', '.join(map(repr, unpriced))}, so the usd budget did not count "
+        "their calls (set input_cost_per_token= and output_cost_per_token= on the Bundle)"
+    )
 
 
 def _within_budget(
@@ -173,15 +197,20 @@ def _within_budget(
         return inputs, None
     unsampled = {input_id for arm in sampled.values() for input_id in arm.unsampled}
     kept = [item for item in inputs if item.id not in unsampled]
-    later = ("the cache is off (--behavior-cache=off), so a re-run requests every sample again"
-             if settings.cache_mode == "off" else
-             "the samples that arrived are cached, so a re-run with a larger budget requests only the rest")
+    later = (
+        "the cache is off (--behavior-cache=off), so a re-run requests every sample again"
+        if settings.cache_mode == "off"
+        else "the samples that arrived are cached, so a re-run with a larger budget requests only the rest"
+    )
     if settings.mode == "update":
-        raise BudgetExhaustedError(f"{reason}: golden file not written, {len(kept)} of {len(inputs)} inputs were "
-                                   f"sampled ({later})")
+        raise BudgetExhaustedError(
+            f"{reason}: golden file not written, {len(kept)} of {len(inputs)} inputs were sampled ({later})"
+        )
     if not kept:
-        raise BudgetExhaustedError(f"{reason} before any input of this test was sampled; raise the budget "
-                                   "(--behavior-budget, or this test's behavior_budget marker)")
+        raise BudgetExhaustedError(
+            f"{reason} before any input of this test was sampled; raise the budget "
+            "(--behavior-budget, or this test's behavior_budget marker)"
+        )
     return kept, f"{reason}: judged on {len(kept)} of {len(inputs)} inputs ({later})"
 
 
@@ -193,8 +222,13 @@ def _shuffled(inputs: Sequence[Input], seed: int) -> list[Input]:
 
 
 async def _sample_sequentially(
-    spec: Spec, settings: RunSettings, arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan,
-    cache: SampleCache, golden: GoldenRecord | None,
+    spec: Spec,
+    settings: RunSettings,
+    arms: Mapping[str, Bundle],
+    inputs: Sequence[Input],
+    plan: SamplingPlan,
+    cache: SampleCache,
+    golden: GoldenRecord | None,
 ) -> tuple[dict[str, ArmSamples], SequentialInfo, Mapping[BoundKey, SequentialResult]]:
     """Sample until every bound of the spec is decided by its betting test (see `pytest_behavior.engine.sequential`).
 
@@ -205,8 +239,11 @@ async def _sample_sequentially(
     golden_texts: dict[str, tuple[str, ...]] = {}
     if golden is not None:
         wanted = {i.id: i.value for i in inputs}
-        golden_texts = {k: s.texts for k, s in golden.samples.items()
-                        if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])}
+        golden_texts = {
+            k: s.texts
+            for k, s in golden.samples.items()
+            if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])
+        }
     state = _SequentialState(spec, settings, n_max=len(inputs), golden_texts=golden_texts if golden else None)
 
     def consume(input_id: str, samples: Mapping[str, tuple[Completion, ...] | None]) -> bool:
@@ -232,8 +269,9 @@ LIVE_REFERENCE_INPUTS = 20
 class _SequentialState:
     """Holds back the first live inputs until the baseline reference exists, then feeds the judge."""
 
-    def __init__(self, spec: Spec, settings: RunSettings, *, n_max: int,
-                 golden_texts: Mapping[str, tuple[str, ...]] | None) -> None:
+    def __init__(
+        self, spec: Spec, settings: RunSettings, *, n_max: int, golden_texts: Mapping[str, tuple[str, ...]] | None
+    ) -> None:
         self.spec, self.settings, self.n_max = spec, settings, n_max
         self.needs_baseline = settings.mode in ("golden", "live")
         self.held: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
@@ -245,8 +283,9 @@ class _SequentialState:
 
     def _judge(self, baseline: list[list[str]]) -> SequentialJudge:
         properties = [prop.with_reference(baseline) for prop in self.spec.properties]
-        return SequentialJudge(properties, has_baseline=self.needs_baseline, alpha=self.settings.alpha,
-                               n_max=self.n_max)
+        return SequentialJudge(
+            properties, has_baseline=self.needs_baseline, alpha=self.settings.alpha, n_max=self.n_max
+        )
 
     @property
     def decided(self) -> bool:
@@ -289,8 +328,9 @@ def _inputs(
         if baseline is not None and baseline.records is not None:
             union.update((item.id, item) for item in baseline.records.inputs if item.id not in union)
         return subset(list(union.values()), n=n, seed=settings.seed), frozenset(union)
-    raise BehaviorConfigError("behavior.sample() needs inputs (a list or a dataset path) unless the candidate "
-                              "bundle replays records")
+    raise BehaviorConfigError(
+        "behavior.sample() needs inputs (a list or a dataset path) unless the candidate bundle replays records"
+    )
 
 
 def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
@@ -313,8 +353,9 @@ def refusal_detector(spec: Spec) -> str:
     return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
 
 
-async def _with_judgments(spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan,
-                          cache: SampleCache) -> Spec:
+async def _with_judgments(
+    spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan, cache: SampleCache
+) -> Spec:
     """Properties judged by an LLM get every output of both arms labelled first (cached): each declares what it
     needs judged (`Property.judge_request`), the labels come through the sampler and are handed back to it."""
     if all(p.judge_request() is None for p in spec.properties):
@@ -358,15 +399,22 @@ def _baseline(
 
 
 def _compare(
-    spec: Spec, settings: RunSettings, inputs: Sequence[Input], cand: ArmSamples, base: Baseline | None,
-    *, candidate_source: str, sequential: Mapping[BoundKey, SequentialResult] | None = None,
+    spec: Spec,
+    settings: RunSettings,
+    inputs: Sequence[Input],
+    cand: ArmSamples,
+    base: Baseline | None,
+    *,
+    candidate_source: str,
+    sequential: Mapping[BoundKey, SequentialResult] | None = None,
     all_ids: frozenset[str] | None = None,
 ) -> Comparison:
     cand_texts = {k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}
     base_texts = None if base is None else base.outputs
     recorded = None if base is None else base.recorded_inputs
     changed = tuple(
-        i.id for i in inputs
+        i.id
+        for i in inputs
         if recorded is not None and i.id in recorded and canonical_json(recorded[i.id]) != canonical_json(i.value)
     )
 
@@ -390,16 +438,25 @@ def _compare(
         b = None if base_texts is None else [base_texts[i] for i in paired]
         observations += [(prop.marker_name, o) for o in prop.observe(b, [cand_texts[i] for i in paired])]
     return Comparison(
-        test=spec.nodeid, mode=settings.mode,
+        test=spec.nodeid,
+        mode=settings.mode,
         candidate=_arm_info(cand, candidate_source),
-        baseline=None if base is None else base.info, inputs=tuple(inputs), paired_ids=paired,
-        baseline_only=baseline_only, candidate_only=candidate_only, changed_ids=changed, stale_ids=stale,
+        baseline=None if base is None else base.info,
+        inputs=tuple(inputs),
+        paired_ids=paired,
+        baseline_only=baseline_only,
+        candidate_only=candidate_only,
+        changed_ids=changed,
+        stale_ids=stale,
         short_ids=(*cand.short, *(() if base is None else base.short)),
         verdicts=tuple(
-            judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired]) if sequential is None
+            judge(observations, alpha=settings.alpha, segments=[segment_of[i] for i in paired])
+            if sequential is None
             else judge_sequential(observations, sequential, alpha=settings.alpha)
         ),
-        candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=spec.properties,
+        candidate_outputs=cand_texts,
+        baseline_outputs=base_texts,
+        properties=spec.properties,
         observations=tuple(observations),
     )
 
@@ -413,10 +470,15 @@ def _record(
     spec: Spec, settings: RunSettings, bundle: Bundle, inputs: Sequence[Input], arm: ArmSamples
 ) -> GoldenRecord:
     samples = {
-        item.id: GoldenSample(input=item.value, segment=item.segment,
-                              outputs=tuple(capped_payload(c.to_payload(), max_chars=settings.max_stored_chars)
-                                            for c in arm.outputs[item.id]))
-        for item in inputs if item.id in arm.outputs
+        item.id: GoldenSample(
+            input=item.value,
+            segment=item.segment,
+            outputs=tuple(
+                capped_payload(c.to_payload(), max_chars=settings.max_stored_chars) for c in arm.outputs[item.id]
+            ),
+        )
+        for item in inputs
+        if item.id in arm.outputs
     }
     return GoldenRecord(
         test=spec.nodeid,

@@ -66,8 +66,9 @@ def _value(bound: Bound, base: Sequence[float] | None, cand: Sequence[float]) ->
     if bound.form == "max_decrease":
         return base_mean - cand_mean
     floor = 1.0  # as the fixed-N test: an empty answer counts as one word or character
-    log_ratio = (sum(math.log(max(v, floor)) for v in cand) / len(cand)
-                 - sum(math.log(max(v, floor)) for v in base) / len(base))
+    log_ratio = sum(math.log(max(v, floor)) for v in cand) / len(cand) - sum(
+        math.log(max(v, floor)) for v in base
+    ) / len(base)
     if bound.form == "min_ratio":
         log_ratio, limit = -log_ratio, -math.log(bound.threshold)
     else:
@@ -82,8 +83,10 @@ def sequential_problems(properties: Sequence[Property]) -> list[str]:
     problems = []
     for prop in properties:
         if not prop.sequential_capable or prop.judge_request() is not None:
-            problems.append(f"@pytest.mark.{prop.marker_name} is not judged sequentially (it compares the arms over "
-                            "all inputs); use sequential=False on this test")
+            problems.append(
+                f"@pytest.mark.{prop.marker_name} is not judged sequentially (it compares the arms over "
+                "all inputs); use sequential=False on this test"
+            )
             continue
         for metric in prop.metrics():
             for bound in metric.bounds:
@@ -104,8 +107,13 @@ class SequentialJudge:
         self.tests: dict[BoundKey, tuple[Bound, SequentialTest]] = {}
         from pytest_behavior.stats import SequentialTest
 
-        keys = [(prop.marker_name, metric.key, bound) for prop in properties for metric in prop.metrics()
-                for bound in metric.bounds if has_baseline or not bound.relative]
+        keys = [
+            (prop.marker_name, metric.key, bound)
+            for prop in properties
+            for metric in prop.metrics()
+            for bound in metric.bounds
+            if has_baseline or not bound.relative
+        ]
         if not keys:
             raise BehaviorConfigError("sequential mode needs at least one bound to decide")
         problems = sequential_problems(properties)
@@ -114,8 +122,9 @@ class SequentialJudge:
         self.alpha_each = alpha / len(keys)
         for marker, metric_key, bound in keys:
             scale = _scale(bound)
-            test = SequentialTest(threshold=scale.threshold, lo=scale.lo, hi=scale.hi, alpha=self.alpha_each,
-                                  n_max=n_max)
+            test = SequentialTest(
+                threshold=scale.threshold, lo=scale.lo, hi=scale.hi, alpha=self.alpha_each, n_max=n_max
+            )
             self.tests[(marker, metric_key, str(bound))] = (bound, test)
 
     @property

@@ -58,16 +58,20 @@ def rebuild_property(described: Any) -> Property | str:
     name = described["marker"]
     markers = registered_markers()
     if name == "behavior_property":
-        return (f"skipped custom property {described.get('name', '?')!r} (behavior_property "
-                f"{described.get('function', '?')}): its function is code, a golden file cannot rebuild it")
+        return (
+            f"skipped custom property {described.get('name', '?')!r} (behavior_property "
+            f"{described.get('function', '?')}): its function is code, a golden file cannot rebuild it"
+        )
     if name not in markers:
         return f"skipped {name}: not a marker this version of pytest-behavior knows"
     kwargs = {k: v for k, v in described.items() if k not in NOT_ARGUMENTS}
     if name == "refusal_bound":
         detector = kwargs.pop("detector", None)
         if isinstance(detector, str) and detector.startswith("llm:"):
-            return (f"skipped refusal_bound: it was judged by an LLM ({detector}); diff judges offline only "
-                    "(run the test with --behavior-baseline to re-judge)")
+            return (
+                f"skipped refusal_bound: it was judged by an LLM ({detector}); diff judges offline only "
+                "(run the test with --behavior-baseline to re-judge)"
+            )
     kwargs.update(_omitted_bounds(markers[name], kwargs))
     try:
         return parse_marker(name, (), kwargs)
@@ -79,8 +83,11 @@ def _omitted_bounds(cls: type[Property], given: Mapping[str, Any]) -> dict[str, 
     """``describe()`` leaves out a bound set to None; where the marker's default is a number (``schema_stability``'s
     ``max_invalid_increase=0.02``), leaving it out would bring the default back, so pass None explicitly."""
     parameters = inspect.signature(cls.from_marker).parameters.values()
-    return {p.name: None for p in parameters if p.name not in given
-            and isinstance(p.default, (int, float)) and not isinstance(p.default, bool)}
+    return {
+        p.name: None
+        for p in parameters
+        if p.name not in given and isinstance(p.default, (int, float)) and not isinstance(p.default, bool)
+    }
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,12 @@ class GoldenDiff:
 
 
 def compare_golden(
-    baseline: GoldenRecord, candidate: GoldenRecord, *, alpha: float = 0.05,
-    baseline_source: str = "golden", candidate_source: str = "golden",
+    baseline: GoldenRecord,
+    candidate: GoldenRecord,
+    *,
+    alpha: float = 0.05,
+    baseline_source: str = "golden",
+    candidate_source: str = "golden",
 ) -> GoldenDiff:
     """Judge ``candidate`` against ``baseline`` with the baseline's recorded properties.
 
@@ -112,8 +123,9 @@ def compare_golden(
     notes += list(rebuilt.skipped)
     pairing = _pair(baseline, candidate)
     if not pairing.paired:
-        raise GoldenFileError(f"{candidate_source} and {baseline_source} share no input (by id, with the same "
-                              "input): nothing to compare")
+        raise GoldenFileError(
+            f"{candidate_source} and {baseline_source} share no input (by id, with the same input): nothing to compare"
+        )
     base_texts, cand_texts, repeats_note = _texts(baseline, candidate, pairing.paired)
     if repeats_note:
         notes.append(repeats_note)
@@ -128,12 +140,19 @@ def compare_golden(
         observations += [(prop.marker_name, o) for o in observed]
     segments = [pairing.segments[i] for i in pairing.paired]
     comparison = Comparison(
-        test=candidate.test, mode="golden",
-        candidate=_arm(candidate, candidate_source), baseline=_arm(baseline, baseline_source),
-        inputs=pairing.inputs, paired_ids=pairing.paired, baseline_only=pairing.baseline_only,
-        candidate_only=pairing.candidate_only, changed_ids=pairing.changed,
+        test=candidate.test,
+        mode="golden",
+        candidate=_arm(candidate, candidate_source),
+        baseline=_arm(baseline, baseline_source),
+        inputs=pairing.inputs,
+        paired_ids=pairing.paired,
+        baseline_only=pairing.baseline_only,
+        candidate_only=pairing.candidate_only,
+        changed_ids=pairing.changed,
         verdicts=tuple(judge(observations, alpha=alpha, segments=segments)),
-        candidate_outputs=cand_texts, baseline_outputs=base_texts, properties=tuple(properties),
+        candidate_outputs=cand_texts,
+        baseline_outputs=base_texts,
+        properties=tuple(properties),
         observations=tuple(observations),
     )
     return GoldenDiff(comparison, tuple(notes))
@@ -142,16 +161,20 @@ def compare_golden(
 def _property_notes(baseline: GoldenRecord, candidate: GoldenRecord) -> list[str]:
     notes = []
     if baseline.test != candidate.test:
-        notes.append(f"the files were recorded by different tests: {baseline.test} (baseline), {candidate.test} "
-                     "(candidate)")
+        notes.append(
+            f"the files were recorded by different tests: {baseline.test} (baseline), {candidate.test} (candidate)"
+        )
     if canonical_json(list(baseline.properties)) != canonical_json(list(candidate.properties)):
         ours = ", ".join(str(p.get("marker")) for p in candidate.properties if isinstance(p, Mapping)) or "none"
-        notes.append(f"the files record different properties: judged with the baseline's (the candidate records: "
-                     f"{ours})")
+        notes.append(
+            f"the files record different properties: judged with the baseline's (the candidate records: {ours})"
+        )
     detectors = baseline.detectors.get("refusal"), candidate.detectors.get("refusal")
     if detectors[0] != detectors[1]:
-        notes.append(f"the files record different refusal detectors ({detectors[0]} vs {detectors[1]}); both "
-                     "arms' outputs were classified again by the same detector")
+        notes.append(
+            f"the files record different refusal detectors ({detectors[0]} vs {detectors[1]}); both "
+            "arms' outputs were classified again by the same detector"
+        )
     return notes
 
 
@@ -173,8 +196,11 @@ def _pair(baseline: GoldenRecord, candidate: GoldenRecord) -> _Pairing:
     inputs = [Input(i, s.input, s.segment) for i, s in cand.items()]
     inputs += [Input(i, s.input, s.segment) for i, s in base.items() if i not in cand]
     return _Pairing(
-        inputs=tuple(inputs), paired=paired, baseline_only=tuple(i for i in base if i not in cand),
-        candidate_only=tuple(i for i in cand if i not in base), changed=changed,
+        inputs=tuple(inputs),
+        paired=paired,
+        baseline_only=tuple(i for i in base if i not in cand),
+        candidate_only=tuple(i for i in cand if i not in base),
+        changed=changed,
         segments={i: cand[i].segment for i in paired},
     )
 
@@ -190,16 +216,19 @@ def _texts(
     if len(counts) == 1:
         return base, cand, None
     k = min(counts)
-    note = (f"the inputs hold different numbers of outputs (baseline repeats={baseline.settings.get('repeats')}, "
-            f"candidate repeats={candidate.settings.get('repeats')}): compared the first {k} of each input")
+    note = (
+        f"the inputs hold different numbers of outputs (baseline repeats={baseline.settings.get('repeats')}, "
+        f"candidate repeats={candidate.settings.get('repeats')}): compared the first {k} of each input"
+    )
     return {i: t[:k] for i, t in base.items()}, {i: t[:k] for i, t in cand.items()}, note
 
 
 def _arm(record: GoldenRecord, source: str) -> ArmInfo:
     fingerprint = record.bundle.get("fingerprint")
     payloads = [p for s in record.samples.values() for p in s.outputs]
-    return arm_info(str(record.bundle.get("label", "?")), None if fingerprint is None else str(fingerprint), source,
-                    payloads)
+    return arm_info(
+        str(record.bundle.get("label", "?")), None if fingerprint is None else str(fingerprint), source, payloads
+    )
 
 
 # ---- directories --------------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def stale_temp_files(path: Path) -> Iterator[Path]:
     """Temporary files of ``path`` left by a writer that was killed before its rename."""
     prefix = _temp_prefix(path)
     for candidate in path.parent.glob(f"{glob.escape(prefix)}.*.tmp"):
-        if _TEMP_SUFFIX.fullmatch(candidate.name[len(prefix):]):
+        if _TEMP_SUFFIX.fullmatch(candidate.name[len(prefix) :]):
             yield candidate
 
 

@@ -91,12 +91,16 @@ def golden_path(root: Path, nodeid: str) -> Path:
 def _check_inside(root: Path, path: Path, nodeid: str) -> None:
     relative = path.relative_to(root)
     if len(os.fsencode(str(relative))) > _MAX_RELATIVE_PATH:
-        raise GoldenFileError(f"test {_shown(nodeid)}: its id is too long to name a golden file under {root} "
-                              f"(give the test or its parameters shorter ids)")
+        raise GoldenFileError(
+            f"test {_shown(nodeid)}: its id is too long to name a golden file under {root} "
+            f"(give the test or its parameters shorter ids)"
+        )
     resolved_root = root.resolve()
     if not path.resolve().is_relative_to(resolved_root):
-        raise GoldenFileError(f"test {_shown(nodeid)}: its golden file {path} would resolve outside the golden "
-                              f"directory {resolved_root} (a symlink in the way?); the plugin writes only inside it")
+        raise GoldenFileError(
+            f"test {_shown(nodeid)}: its golden file {path} would resolve outside the golden "
+            f"directory {resolved_root} (a symlink in the way?); the plugin writes only inside it"
+        )
 
 
 def _shown(nodeid: str) -> str:
@@ -108,8 +112,12 @@ def _safe(name: str) -> str:
     (``test[a/b]`` and ``test[a_b]`` must not share a golden file). ``.`` and ``..`` are not names, and a
     name stays within `_MAX_NAME` characters and `_MAX_NAME_BYTES` bytes."""
     cleaned = _UNSAFE.sub("_", name)
-    if (cleaned == name and len(cleaned) <= _MAX_NAME and len(cleaned.encode()) <= _MAX_NAME_BYTES
-            and cleaned.strip(".")):
+    if (
+        cleaned == name
+        and len(cleaned) <= _MAX_NAME
+        and len(cleaned.encode()) <= _MAX_NAME_BYTES
+        and cleaned.strip(".")
+    ):
         return cleaned
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     cut = cleaned[: _MAX_NAME - 13].encode()[: _MAX_NAME_BYTES - 13].decode("utf-8", "ignore")
@@ -145,11 +153,13 @@ def read_golden_file(path: Path, *, fix: str | None = None) -> GoldenRecord:
     try:
         return _parse(data)
     except _Malformed as exc:
-        raise GoldenFileError(f"golden file {path} is not a pytest-behavior golden file: {exc}{_then(fix, data)}"
-                              ) from None
+        raise GoldenFileError(
+            f"golden file {path} is not a pytest-behavior golden file: {exc}{_then(fix, data)}"
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:  # a check missed: still named
-        raise GoldenFileError(f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: "
-                              f"{exc}){_then(fix, data)}") from None
+        raise GoldenFileError(
+            f"golden file {path} is not a pytest-behavior golden file ({type(exc).__name__}: {exc}){_then(fix, data)}"
+        ) from None
 
 
 def _then(fix: str | None, data: Any) -> str:
@@ -178,8 +188,11 @@ def golden_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.json`` under a directory (recursive, sorted; hidden files and temp files of
     interrupted writers are skipped)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.json") if p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        return sorted(
+            p
+            for p in path.rglob("*.json")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     if not path.exists():
         raise GoldenFileError(f"{path} does not exist")
     return [path]
@@ -193,8 +206,9 @@ class _Malformed(ValueError):
         super().__init__(f"{field} is {actual}; expected {expected}")
 
 
-def _field(data: Mapping[str, Any], key: str, where: str, expected: str, ok: Callable[[Any], bool], *,
-           required: bool = True) -> Any:
+def _field(
+    data: Mapping[str, Any], key: str, where: str, expected: str, ok: Callable[[Any], bool], *, required: bool = True
+) -> Any:
     """``data[key]``, checked: `_Malformed` naming ``where.key`` when it is absent (and required) or not ``ok``."""
     name = f"{where}.{key}" if where else key
     if key not in data:
@@ -234,10 +248,16 @@ def _parse(data: Any) -> GoldenRecord:
         raise _Malformed("the top level", "an object", describe_value(data))
     version = _field(data, "format", "", f"the format number {FORMAT_VERSION}", lambda v: _is_int(v, 1))
     if version != FORMAT_VERSION:
-        raise _Malformed("format", f"{FORMAT_VERSION}: this plugin reads format {FORMAT_VERSION}, not format {version} "
-                         "(written by a newer pytest-behavior?)", describe_value(version))
-    samples = {sid: _sample(raw, _sample_name(sid))
-               for sid, raw in _field(data, "samples", "", "an object of samples by input id", _is_object).items()}
+        raise _Malformed(
+            "format",
+            f"{FORMAT_VERSION}: this plugin reads format {FORMAT_VERSION}, not format {version} "
+            "(written by a newer pytest-behavior?)",
+            describe_value(version),
+        )
+    samples = {
+        sid: _sample(raw, _sample_name(sid))
+        for sid, raw in _field(data, "samples", "", "an object of samples by input id", _is_object).items()
+    }
     test = _field(data, "test", "", "the test id, a string", _is_str)
     bundle = _field(data, "bundle", "", "an object", _is_object)
     _field(bundle, "fingerprint", "bundle", "the bundle's fingerprint, a string", _is_str)
@@ -248,22 +268,30 @@ def _parse(data: Any) -> GoldenRecord:
     _field(settings, "seed", "settings", "an integer", lambda v: _is_int(v, -(2**63)), required=False)
     _field(settings, "n", "settings", "an integer >= 0 or null", _opt(_is_int), required=False)
     _field(settings, "prompt", "settings", "a string or null", _opt(_is_str), required=False)
-    properties = _field(data, "properties", "", "a list of objects", lambda v: isinstance(v, list),
-                        required=False) or []
+    properties = (
+        _field(data, "properties", "", "a list of objects", lambda v: isinstance(v, list), required=False) or []
+    )
     for i, prop in enumerate(properties):
         if not _is_object(prop):
             raise _Malformed(f"properties[{i}]", "an object describing a property", describe_value(prop))
     detectors = _field(data, "detectors", "", "an object", _is_object, required=False) or {}
     for name, detector in detectors.items():
         if not _is_str(detector):
-            raise _Malformed(f"detectors[{json.dumps(name)}]", "a string (a detector's name and version)",
-                             describe_value(detector))
+            raise _Malformed(
+                f"detectors[{json.dumps(name)}]", "a string (a detector's name and version)", describe_value(detector)
+            )
     plugin = _field(data, "plugin", "", "an object", _is_object)
     _field(plugin, "version", "plugin", "a string", _is_str)
     recorded_at = _field(data, "recorded_at", "", "a date, a string", _is_str, required=False) or ""
     return GoldenRecord(
-        test=test, bundle=dict(bundle), settings=dict(settings), properties=tuple(properties),
-        detectors=dict(detectors), plugin_version=plugin["version"], recorded_at=recorded_at, samples=samples,
+        test=test,
+        bundle=dict(bundle),
+        settings=dict(settings),
+        properties=tuple(properties),
+        detectors=dict(detectors),
+        plugin_version=plugin["version"],
+        recorded_at=recorded_at,
+        samples=samples,
     )
 
 

@@ -39,12 +39,14 @@ _NOT_WALKED = frozenset({"node_modules", "__pycache__", "site-packages"})
 @dataclass(frozen=True)
 class RecordedFile:
     """A golden file the plugin wrote, at the path of the test it records."""
+
     path: Path
     test: str
 
 
-def unused_golden_files(golden_dir: Path, *, rootdir: Path, owned: Iterable[str],
-                        whole_modules: Iterable[str]) -> list[Path]:
+def unused_golden_files(
+    golden_dir: Path, *, rootdir: Path, owned: Iterable[str], whole_modules: Iterable[str]
+) -> list[Path]:
     """The plugin's golden files under ``golden_dir`` that no test of ``owned`` uses, sorted.
 
     ``owned``: node ids of collected behavior tests (selected or deselected); ``whole_modules``: the file
@@ -79,8 +81,7 @@ def recorded_golden_files(golden_dir: Path) -> Iterator[RecordedFile]:
 
 def _walked(folder: Path) -> bool:
     name = folder.name
-    return not (name.startswith(".") or name in _NOT_WALKED or folder.is_symlink()
-                or (folder / "pyvenv.cfg").exists())
+    return not (name.startswith(".") or name in _NOT_WALKED or folder.is_symlink() or (folder / "pyvenv.cfg").exists())
 
 
 def recorded_test(path: Path, *, golden_dir: Path) -> str | None:
@@ -127,9 +128,14 @@ def _looks_written_by_plugin(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
     plugin = data.get("plugin")
-    return (type(data.get("format")) is int and data["format"] == FORMAT_VERSION
-            and isinstance(plugin, dict) and plugin.get("name") == PLUGIN_NAME
-            and isinstance(data.get("test"), str) and isinstance(data.get("samples"), dict))
+    return (
+        type(data.get("format")) is int
+        and data["format"] == FORMAT_VERSION
+        and isinstance(plugin, dict)
+        and plugin.get("name") == PLUGIN_NAME
+        and isinstance(data.get("test"), str)
+        and isinstance(data.get("samples"), dict)
+    )
 
 
 def _golden_paths(golden_dir: Path, nodeids: Iterable[str]) -> Iterator[Path]:
@@ -157,6 +163,7 @@ def _module_exists(module: str, rootdir: Path) -> bool:
 
 
 # --- which modules this run collected whole ----------------------------------------------------------------------
+
 
 class CollectionScope:
     """Records, while pytest collects, the modules some of whose tests were dropped without being deselected."""
@@ -186,15 +193,17 @@ class CollectionScope:
         kept = set(after) | set(deselected)
         self.dropped.update(module_of(nodeid) for nodeid in before if nodeid not in kept)
 
-    def whole_modules(self, collected: Iterable[str], *, args: Sequence[str], invocation_dir: Path,
-                      rootdir: Path) -> set[str]:
+    def whole_modules(
+        self, collected: Iterable[str], *, args: Sequence[str], invocation_dir: Path, rootdir: Path
+    ) -> set[str]:
         """The modules of ``collected`` node ids that this run collected whole."""
         modules = {module_of(nodeid) for nodeid in collected} - self.dropped
         narrowed = _narrowed(args, invocation_dir=invocation_dir)
         if narrowed is None:
             return set()
-        return {module for module in modules
-                if (path := _resolved(rootdir / module)) is not None and path not in narrowed}
+        return {
+            module for module in modules if (path := _resolved(rootdir / module)) is not None and path not in narrowed
+        }
 
 
 def _narrowed(args: Sequence[str], *, invocation_dir: Path) -> set[Path] | None:

@@ -32,7 +32,20 @@ from pytest_behavior.perturb.surface import Casing, Punctuation, Typos, Whitespa
 from pytest_behavior.spec.inputs import InputValue
 
 __all__ = [
-    "PERTURBATION_KINDS", "Casing", "Change", "Compose", "DialectSwap", "InputValue", "NameSwap", "OneOf",
-    "Perturbation", "Perturbed", "PronounSwap", "Punctuation", "ReorderListItems", "Typos", "Whitespace",
+    "PERTURBATION_KINDS",
+    "Casing",
+    "Change",
+    "Compose",
+    "DialectSwap",
+    "InputValue",
+    "NameSwap",
+    "OneOf",
+    "Perturbation",
+    "Perturbed",
+    "PronounSwap",
+    "Punctuation",
+    "ReorderListItems",
+    "Typos",
+    "Whitespace",
     "perturbation_from_description",
 ]

@@ -49,7 +49,7 @@ def _shorten_pair(before: str, after: str, width: int = _SHORT) -> tuple[str, st
 
 
 def _window(text: str, start: int, width: int) -> str:
-    cut = text[start:start + width]
+    cut = text[start : start + width]
     return ("…" if start > 0 else "") + cut + ("…" if start + width < len(text) else "")
 
 

@@ -112,7 +112,7 @@ class _NameSwapper:
             new = self._new_family(words[0], target)
         new = new.lower() if text.islower() else new.upper() if text.isupper() else new
         start = value.index(text)
-        return value[:start] + new + value[start + len(text):], [(text, new)]
+        return value[:start] + new + value[start + len(text) :], [(text, new)]
 
     def _target(self, culture: str) -> str:
         if culture not in self.cultures:

@@ -44,78 +44,114 @@ def _pool(culture: str, female: str, male: str, family: str) -> NamePool:
 
 
 _POOLS = (
-    _pool("english",
-          "Emily Sarah Jessica Hannah Charlotte Olivia Megan Rebecca Laura Katherine Abigail Lucy Amelia Victoria "
-          "Rachel",
-          "James Thomas Oliver Daniel Matthew Andrew Jack Harry George Samuel Benjamin William Edward Charles "
-          "Christopher",
-          "Smith Johnson Clarke Taylor Brown Wilson Walker Wright Thompson Hughes Baker Turner Cooper Harris "
-          "Robinson Mitchell"),
-    _pool("spanish",
-          "María Lucía Carmen Isabel Sofia Valentina Daniela Paula Elena Camila Marta Pilar Rocio Alejandra Gabriela",
-          "José Javier Alejandro Carlos Miguel Diego Pablo Sergio Andrés Fernando Jorge Raúl Manuel Antonio Santiago",
-          "García Rodriguez Martinez Lopez Hernandez Gonzalez Pérez Sanchez Ramirez Torres Flores Morales Ortega "
-          "Castillo Romero Navarro"),
-    _pool("arabic",
-          "Fatima Aisha Layla Mariam Noor Yasmin Salma Huda Amira Rania Zainab Khadija Dalia Samira Hala",
-          "Mohammed Ahmed Omar Ali Youssef Khalid Hassan Ibrahim Mustafa Karim Tariq Hamza Bilal Samir Faisal",
-          "Haddad Khalil Mansour Nasser Saleh Hamdan Farouk Aziz Rahman Darwish Habib Suleiman Jaber Othman Hijazi "
-          "Al-Masri"),
-    _pool("chinese",
-          "Xiaoling Meiling Jing Hui Fang Xiuying Lijuan Yuxin Ting Wenjing Xinyi Jiayi Shuang Qian Yan",
-          "Wei Hao Lei Qiang Jie Tao Ming Zhiwei Yong Jian Haoran Zihao Yuhang Bin Peng",
-          "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo"),
-    _pool("indian",
-          "Priya Ananya Divya Kavya Pooja Neha Aishwarya Lakshmi Meera Sunita Anjali Deepika Shreya Nandini Ritu",
-          "Rahul Arjun Vikram Rohan Amit Sanjay Rajesh Aditya Karthik Suresh Vivek Anil Manish Nikhil Pranav",
-          "Sharma Patel Gupta Singh Kumar Reddy Iyer Nair Mehta Joshi Rao Verma Chatterjee Banerjee Desai Malhotra "
-          "Pillai"),
-    _pool("nigerian",
-          "Chiamaka Ngozi Adaeze Folake Funmilayo Yetunde Amina Chioma Nkechi Bukola Ifeoma Titilayo Eniola Halima "
-          "Uchechi",
-          "Chukwuemeka Oluwafemi Babatunde Emeka Obinna Chinedu Tunde Olumide Ikechukwu Segun Nnamdi Musa Abubakar "
-          "Chidi Gbenga",
-          "Okafor Adeyemi Okonkwo Balogun Eze Nwosu Adebayo Ogunleye Obi Olawale Bello Okoro Ibekwe Afolabi "
-          "Nwachukwu Adewale"),
-    _pool("vietnamese",
-          "Linh Huong Thao Trang Ngoc Phuong Hanh Thuy Hoa Nhung Quynh Diep Tuyet Nga Loan",
-          "Duc Tuan Khoa Quang Hieu Vinh Phuc Cuong Dat Huy Khanh Tung Trung Nghia Thang",
-          "Nguyen Tran Pham Hoang Phan Vu Vo Dang Bui Duong Ngo Dinh Truong Huynh Lam"),
-    _pool("polish",
-          "Agnieszka Katarzyna Małgorzata Magdalena Joanna Aleksandra Zofia Weronika Dorota Beata Ewa Justyna "
-          "Monika Bozena Halina",
-          "Piotr Krzysztof Tomasz Paweł Łukasz Michal Marcin Grzegorz Jakub Mateusz Wojciech Kamil Bartosz "
-          "Dariusz Andrzej",
-          # family names whose form is the same for women and men
-          "Nowak Wójcik Kowalczyk Mazur Krawczyk Kaczmarek Zajac Krol Wieczorek Michalak Sikora Baran Duda "
-          "Szewczyk Pietrzak Wrobel"),
-    _pool("japanese",
-          "Yuki Haruka Aiko Sakura Yui Misaki Emi Ayaka Nanami Keiko Yoko Kaori Rina Mio Chiyo",
-          "Haruto Takumi Kenji Hiroshi Takeshi Daiki Ren Sota Yuto Kaito Shota Ryo Kenta Akira Satoshi",
-          "Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida Yamada Sasaki "
-          "Matsumoto Inoue Kimura"),
-    _pool("turkish",
-          "Ayşe Fatma Zeynep Elif Emine Hatice Merve Esra Özlem Derya Seda Buse Ebru Sibel Tugba",
-          "Mehmet Ahmet Emre Burak Murat Kemal Serkan Hakan Cem Onur Selim Kaan Tolga Barış Oguz",
-          "Yılmaz Kaya Demir Sahin Celik Yildiz Yildirim Öztürk Aydin Ozdemir Arslan Dogan Kilic Aslan Cetin Kara"),
-    _pool("german",
-          "Katharina Lena Johanna Sabine Ursula Petra Anke Heike Birgit Franziska Greta Annika Jana Claudia Stefanie",
-          "Lukas Jonas Felix Maximilian Stefan Jürgen Klaus Wolfgang Dieter Florian Tobias Sebastian Matthias Uwe "
-          "Helmut",
-          "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Wolf Schröder "
-          "Neumann Zimmermann"),
-    _pool("korean",
-          "Jiyeon Minji Seoyeon Soyeon Hyejin Eunji Yuna Jisoo Sujin Yejin Subin Dahye Seojin Haeun Chaewon",
-          "Minjun Jihoon Hyunwoo Seojun Dohyun Junho Sungmin Jaehyun Taeyang Donghyun Youngho Kyungsoo Sangwoo "
-          "Jinwoo Hyunsoo",
-          "Kim Lee Park Choi Jung Kang Cho Yoon Jang Lim Han Shin Kwon Seo Hwang Song"),
+    _pool(
+        "english",
+        "Emily Sarah Jessica Hannah Charlotte Olivia Megan Rebecca Laura Katherine Abigail Lucy Amelia Victoria Rachel",
+        "James Thomas Oliver Daniel Matthew Andrew Jack Harry George Samuel Benjamin William Edward Charles "
+        "Christopher",
+        "Smith Johnson Clarke Taylor Brown Wilson Walker Wright Thompson Hughes Baker Turner Cooper Harris "
+        "Robinson Mitchell",
+    ),
+    _pool(
+        "spanish",
+        "María Lucía Carmen Isabel Sofia Valentina Daniela Paula Elena Camila Marta Pilar Rocio Alejandra Gabriela",
+        "José Javier Alejandro Carlos Miguel Diego Pablo Sergio Andrés Fernando Jorge Raúl Manuel Antonio Santiago",
+        "García Rodriguez Martinez Lopez Hernandez Gonzalez Pérez Sanchez Ramirez Torres Flores Morales Ortega "
+        "Castillo Romero Navarro",
+    ),
+    _pool(
+        "arabic",
+        "Fatima Aisha Layla Mariam Noor Yasmin Salma Huda Amira Rania Zainab Khadija Dalia Samira Hala",
+        "Mohammed Ahmed Omar Ali Youssef Khalid Hassan Ibrahim Mustafa Karim Tariq Hamza Bilal Samir Faisal",
+        "Haddad Khalil Mansour Nasser Saleh Hamdan Farouk Aziz Rahman Darwish Habib Suleiman Jaber Othman Hijazi "
+        "Al-Masri",
+    ),
+    _pool(
+        "chinese",
+        "Xiaoling Meiling Jing Hui Fang Xiuying Lijuan Yuxin Ting Wenjing Xinyi Jiayi Shuang Qian Yan",
+        "Wei Hao Lei Qiang Jie Tao Ming Zhiwei Yong Jian Haoran Zihao Yuhang Bin Peng",
+        "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo",
+    ),
+    _pool(
+        "indian",
+        "Priya Ananya Divya Kavya Pooja Neha Aishwarya Lakshmi Meera Sunita Anjali Deepika Shreya Nandini Ritu",
+        "Rahul Arjun Vikram Rohan Amit Sanjay Rajesh Aditya Karthik Suresh Vivek Anil Manish Nikhil Pranav",
+        "Sharma Patel Gupta Singh Kumar Reddy Iyer Nair Mehta Joshi Rao Verma Chatterjee Banerjee Desai Malhotra "
+        "Pillai",
+    ),
+    _pool(
+        "nigerian",
+        "Chiamaka Ngozi Adaeze Folake Funmilayo Yetunde Amina Chioma Nkechi Bukola Ifeoma Titilayo Eniola Halima "
+        "Uchechi",
+        "Chukwuemeka Oluwafemi Babatunde Emeka Obinna Chinedu Tunde Olumide Ikechukwu Segun Nnamdi Musa Abubakar "
+        "Chidi Gbenga",
+        "Okafor Adeyemi Okonkwo Balogun Eze Nwosu Adebayo Ogunleye Obi Olawale Bello Okoro Ibekwe Afolabi "
+        "Nwachukwu Adewale",
+    ),
+    _pool(
+        "vietnamese",
+        "Linh Huong Thao Trang Ngoc Phuong Hanh Thuy Hoa Nhung Quynh Diep Tuyet Nga Loan",
+        "Duc Tuan Khoa Quang Hieu Vinh Phuc Cuong Dat Huy Khanh Tung Trung Nghia Thang",
+        "Nguyen Tran Pham Hoang Phan Vu Vo Dang Bui Duong Ngo Dinh Truong Huynh Lam",
+    ),
+    _pool(
+        "polish",
+        "Agnieszka Katarzyna Małgorzata Magdalena Joanna Aleksandra Zofia Weronika Dorota Beata Ewa Justyna "
+        "Monika Bozena Halina",
+        "Piotr Krzysztof Tomasz Paweł Łukasz Michal Marcin Grzegorz Jakub Mateusz Wojciech Kamil Bartosz "
+        "Dariusz Andrzej",
+        # family names whose form is the same for women and men
+        "Nowak Wójcik Kowalczyk Mazur Krawczyk Kaczmarek Zajac Krol Wieczorek Michalak Sikora Baran Duda "
+        "Szewczyk Pietrzak Wrobel",
+    ),
+    _pool(
+        "japanese",
+        "Yuki Haruka Aiko Sakura Yui Misaki Emi Ayaka Nanami Keiko Yoko Kaori Rina Mio Chiyo",
+        "Haruto Takumi Kenji Hiroshi Takeshi Daiki Ren Sota Yuto Kaito Shota Ryo Kenta Akira Satoshi",
+        "Sato Suzuki Takahashi Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida Yamada Sasaki "
+        "Matsumoto Inoue Kimura",
+    ),
+    _pool(
+        "turkish",
+        "Ayşe Fatma Zeynep Elif Emine Hatice Merve Esra Özlem Derya Seda Buse Ebru Sibel Tugba",
+        "Mehmet Ahmet Emre Burak Murat Kemal Serkan Hakan Cem Onur Selim Kaan Tolga Barış Oguz",
+        "Yılmaz Kaya Demir Sahin Celik Yildiz Yildirim Öztürk Aydin Ozdemir Arslan Dogan Kilic Aslan Cetin Kara",
+    ),
+    _pool(
+        "german",
+        "Katharina Lena Johanna Sabine Ursula Petra Anke Heike Birgit Franziska Greta Annika Jana Claudia Stefanie",
+        "Lukas Jonas Felix Maximilian Stefan Jürgen Klaus Wolfgang Dieter Florian Tobias Sebastian Matthias Uwe Helmut",
+        "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Wolf Schröder "
+        "Neumann Zimmermann",
+    ),
+    _pool(
+        "korean",
+        "Jiyeon Minji Seoyeon Soyeon Hyejin Eunji Yuna Jisoo Sujin Yejin Subin Dahye Seojin Haeun Chaewon",
+        "Minjun Jihoon Hyunwoo Seojun Dohyun Junho Sungmin Jaehyun Taeyang Donghyun Youngho Kyungsoo Sangwoo "
+        "Jinwoo Hyunsoo",
+        "Kim Lee Park Choi Jung Kang Cho Yoon Jang Lim Han Shin Kwon Seo Hwang Song",
+    ),
 )
 
 CULTURES: Mapping[str, NamePool] = MappingProxyType({pool.culture: pool for pool in _POOLS})
 
 # letters that Unicode does not decompose into a base letter and a combining mark
-_FOLD_EXTRA = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ı": "i", "ß": "ss",
-                             "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe"})
+_FOLD_EXTRA = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Ø": "O",
+        "ø": "o",
+        "Đ": "D",
+        "đ": "d",
+        "ı": "i",
+        "ß": "ss",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+    }
+)
 
 
 def fold(name: str) -> str:
@@ -220,6 +256,6 @@ def find_names(text: str) -> list[tuple[int, int, str]]:
             if _NAME_GAP.fullmatch(text, word.end(), after.start()) and fold(after.group()) in _FAMILY:
                 end = after.end()
                 i += 1
-        spans.append((word.start(), end, text[word.start():end]))
+        spans.append((word.start(), end, text[word.start() : end]))
         i += 1
     return spans

@@ -19,12 +19,30 @@ _TITLES = {"Mr": "Ms", "Ms": "Mr", "Mrs": "Mr", "MR": "MS", "MS": "MR", "MRS": "
 _GENDERED_NOUNS = dict(
     pair
     for male, female in [
-        ("man", "woman"), ("men", "women"), ("boy", "girl"), ("boys", "girls"), ("husband", "wife"),
-        ("husbands", "wives"), ("son", "daughter"), ("sons", "daughters"), ("father", "mother"),
-        ("fathers", "mothers"), ("brother", "sister"), ("brothers", "sisters"), ("uncle", "aunt"),
-        ("nephew", "niece"), ("grandfather", "grandmother"), ("grandson", "granddaughter"),
-        ("boyfriend", "girlfriend"), ("gentleman", "lady"), ("gentlemen", "ladies"), ("male", "female"),
-        ("sir", "madam"), ("dad", "mom"), ("stepfather", "stepmother"), ("stepson", "stepdaughter"),
+        ("man", "woman"),
+        ("men", "women"),
+        ("boy", "girl"),
+        ("boys", "girls"),
+        ("husband", "wife"),
+        ("husbands", "wives"),
+        ("son", "daughter"),
+        ("sons", "daughters"),
+        ("father", "mother"),
+        ("fathers", "mothers"),
+        ("brother", "sister"),
+        ("brothers", "sisters"),
+        ("uncle", "aunt"),
+        ("nephew", "niece"),
+        ("grandfather", "grandmother"),
+        ("grandson", "granddaughter"),
+        ("boyfriend", "girlfriend"),
+        ("gentleman", "lady"),
+        ("gentlemen", "ladies"),
+        ("male", "female"),
+        ("sir", "madam"),
+        ("dad", "mom"),
+        ("stepfather", "stepmother"),
+        ("stepson", "stepdaughter"),
     ]
     for pair in ((male, female), (female, male))
 )

@@ -14,7 +14,14 @@ from pytest_behavior.perturb.reorder import ReorderListItems
 from pytest_behavior.perturb.surface import Casing, Punctuation, Typos, Whitespace
 
 FAMILIES: tuple[type[Perturbation], ...] = (
-    NameSwap, PronounSwap, DialectSwap, Whitespace, Casing, Punctuation, Typos, ReorderListItems,
+    NameSwap,
+    PronounSwap,
+    DialectSwap,
+    Whitespace,
+    Casing,
+    Punctuation,
+    Typos,
+    ReorderListItems,
 )
 """Every kind of single change, in the order `PERTURBATION_KINDS` lists them."""
 
@@ -35,8 +42,9 @@ def perturbation_from_description(description: Mapping[str, Any]) -> Perturbatio
     known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ValueError(f"perturbation {kind!r} has no option {', '.join(map(repr, unknown))}; "
-                         f"it has {', '.join(sorted(known))}")
+        raise ValueError(
+            f"perturbation {kind!r} has no option {', '.join(map(repr, unknown))}; it has {', '.join(sorted(known))}"
+        )
     if cls in (Compose, OneOf):
         options = {k: tuple(perturbation_from_description(d) for d in v) for k, v in options.items()}
     else:

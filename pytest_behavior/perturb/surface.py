@@ -103,7 +103,7 @@ def _recase(text: str, mode: str, rng: random.Random) -> str:
     flippable = [i for i, c in enumerate(text) if _set_case(c, not c.isupper()) != c]
     if new == text and flippable:
         i = rng.choice(flippable)
-        new = text[:i] + _set_case(text[i], not text[i].isupper()) + text[i + 1:]
+        new = text[:i] + _set_case(text[i], not text[i].isupper()) + text[i + 1 :]
     return new
 
 
@@ -155,7 +155,7 @@ def _punctuate(op: str, text: str) -> str:
             return "".join(_curly(text, i) for i in range(len(text)))
         return text.translate(_CURLY_TO_STRAIGHT)
     core = text.rstrip()
-    tail = text[len(core):]
+    tail = text[len(core) :]
     return (core.rstrip(_FINAL) if core[-1] in _FINAL else core + ".") + tail
 
 
@@ -211,8 +211,11 @@ class Typos(FieldPerturbation):
     def _edit(self, value: Any, rng: random.Random) -> tuple[Any, list[tuple[str, str]]]:
         names = _names.find_names(value)
         blocked = [(s, e) for s, e, _ in names] + [m.span() for m in _ADDRESS.finditer(value)]
-        words = [m for m in _TYPO_WORD.finditer(value)
-                 if m.group().isalpha() and not any(s < m.end() and m.start() < e for s, e in blocked)]
+        words = [
+            m
+            for m in _TYPO_WORD.finditer(value)
+            if m.group().isalpha() and not any(s < m.end() and m.start() < e for s, e in blocked)
+        ]
         if not words:
             return value, []
         count = max(1, min(sum(rng.random() < self.rate for _ in words), self.max_typos, len(words)))
@@ -223,7 +226,7 @@ class Typos(FieldPerturbation):
             word = words[index]
             for _ in range(4):  # a typo that would make a name ("Emilyy" -> "Emily") is drawn again
                 new = _typo(word.group(), rng)
-                candidate = text[:word.start()] + new + text[word.end():]
+                candidate = text[: word.start()] + new + text[word.end() :]
                 if [n for *_, n in _names.find_names(candidate)] == before:
                     text = candidate
                     pairs.append((word.group(), new))
@@ -238,13 +241,13 @@ def _typo(word: str, rng: random.Random) -> str:
             if spots:
                 i = rng.choice(spots)
                 key = rng.choice(_NEAR_KEYS[word[i].lower()])
-                return word[:i] + (key.upper() if word[i].isupper() else key) + word[i + 1:]
+                return word[:i] + (key.upper() if word[i].isupper() else key) + word[i + 1 :]
         elif op == "transpose":
             spots = [i for i in range(1, len(word) - 1) if word[i] != word[i + 1]]
             if spots:
                 i = rng.choice(spots)
-                return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
         else:
             i = rng.randrange(1, len(word))
-            return word[:i] + word[i + 1:] if op == "delete" else word[:i] + word[i] + word[i:]
+            return word[:i] + word[i + 1 :] if op == "delete" else word[:i] + word[i] + word[i:]
     return word  # unreachable: delete and duplicate always apply

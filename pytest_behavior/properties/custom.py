@@ -57,35 +57,56 @@ class CustomProperty(Property):
     sequential_capable: ClassVar[bool] = False  # categories are found in the data, after sampling
 
     @classmethod
-    def from_marker(cls, fn: Any = None, *, name: Any = None, equals: Any = None, max_rate: Any = None,
-                    min_rate: Any = None, max_increase: Any = None, max_decrease: Any = None,
-                    max_ratio: Any = None, min_ratio: Any = None, max_share_change: Any = None) -> CustomProperty:
+    def from_marker(
+        cls,
+        fn: Any = None,
+        *,
+        name: Any = None,
+        equals: Any = None,
+        max_rate: Any = None,
+        min_rate: Any = None,
+        max_increase: Any = None,
+        max_decrease: Any = None,
+        max_ratio: Any = None,
+        min_ratio: Any = None,
+        max_share_change: Any = None,
+    ) -> CustomProperty:
         marker = cls.marker_name
         if not callable(fn):
             raise MarkerError(f"@pytest.mark.{marker} needs a function as its first argument, got {fn!r}")
         label = name if name is not None else getattr(fn, "__name__", "custom property")
         if not isinstance(label, str) or not label:
             raise MarkerError(f"@pytest.mark.{marker}: name must be a non-empty string, got {name!r}")
-        rates = {form: rate_arg(marker, form, value) for form, value in
-                 zip(_RATE_FORMS, (max_rate, min_rate, max_increase, max_decrease), strict=True)}
-        ratios = {form: ratio_arg(marker, form, value) for form, value in
-                  zip(_RATIO_FORMS, (max_ratio, min_ratio), strict=True)}
+        rates = {
+            form: rate_arg(marker, form, value)
+            for form, value in zip(_RATE_FORMS, (max_rate, min_rate, max_increase, max_decrease), strict=True)
+        }
+        ratios = {
+            form: ratio_arg(marker, form, value)
+            for form, value in zip(_RATIO_FORMS, (max_ratio, min_ratio), strict=True)
+        }
         given = {form: value for form, value in {**rates, **ratios}.items() if value is not None}
         share = rate_arg(marker, "max_share_change", max_share_change)
         if share is not None:
             if given or equals is not None:
-                raise MarkerError(f"@pytest.mark.{marker}({label}): max_share_change judges every category; it "
-                                  "cannot be combined with equals= or other bounds (use another marker)")
+                raise MarkerError(
+                    f"@pytest.mark.{marker}({label}): max_share_change judges every category; it "
+                    "cannot be combined with equals= or other bounds (use another marker)"
+                )
             return cls(fn=fn, name=label, max_share_change=share)
         if not given:
-            raise MarkerError(f"@pytest.mark.{marker}({label}): give at least one bound: "
-                              f"{', '.join((*_RATE_FORMS, *_RATIO_FORMS))}")
+            raise MarkerError(
+                f"@pytest.mark.{marker}({label}): give at least one bound: {', '.join((*_RATE_FORMS, *_RATIO_FORMS))}"
+            )
         if any(form in rates for form in given) and any(form in ratios for form in given):
-            raise MarkerError(f"@pytest.mark.{marker}({label}): rate bounds (for a yes/no value) and ratio bounds "
-                              "(for a number) cannot be mixed; use two markers")
+            raise MarkerError(
+                f"@pytest.mark.{marker}({label}): rate bounds (for a yes/no value) and ratio bounds "
+                "(for a number) cannot be mixed; use two markers"
+            )
         if equals is not None and any(form in ratios for form in given):
-            raise MarkerError(f"@pytest.mark.{marker}({label}): equals= makes a yes/no value; it goes with rate "
-                              "bounds, not ratios")
+            raise MarkerError(
+                f"@pytest.mark.{marker}({label}): equals= makes a yes/no value; it goes with rate bounds, not ratios"
+            )
         return cls(fn=fn, name=label, equals=equals, bounds=given)
 
     @property
@@ -96,39 +117,60 @@ class CustomProperty(Property):
         """One metric; for categories, a placeholder: each category seen becomes a metric when observed."""
         if self.max_share_change is not None:
             return (self._category_metric(None),)
-        return (Metric(key=f"custom.{self.name}", title=self.name, kind="binary" if self.binary else "continuous",
-                       bounds=bounds_from(**self.bounds)),)
+        return (
+            Metric(
+                key=f"custom.{self.name}",
+                title=self.name,
+                kind="binary" if self.binary else "continuous",
+                bounds=bounds_from(**self.bounds),
+            ),
+        )
 
     def _category_metric(self, category: Any) -> Metric:
         change = self.max_share_change
         suffix = "" if category is None else f"={category}"
         title = self.name if category is None else f"{self.name} = {category!r}"
-        return Metric(key=f"custom.{self.name}{suffix}", title=title, kind="binary",
-                      bounds=bounds_from(max_increase=change, max_decrease=change), family=f"custom.{self.name}")
+        return Metric(
+            key=f"custom.{self.name}{suffix}",
+            title=title,
+            kind="binary",
+            bounds=bounds_from(max_increase=change, max_decrease=change),
+            family=f"custom.{self.name}",
+        )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         if self.max_share_change is not None:
             return self._observe_categories(baseline, candidate)
         metric = self.metrics()[0]
-        return [Observation(metric, None if baseline is None else self._values(baseline, "baseline"),
-                            self._values(candidate, "candidate"))]
+        return [
+            Observation(
+                metric,
+                None if baseline is None else self._values(baseline, "baseline"),
+                self._values(candidate, "candidate"),
+            )
+        ]
 
     def _observe_categories(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         """One paired rate per category seen. Without a baseline (``--behavior-update`` records the candidate alone)
         the shares are observed but, being changes, not judged: the next ``--behavior-baseline`` run judges them."""
         base = None if baseline is None else [[self._call(t, "baseline") for t in row] for row in baseline]
         cand = [[self._call(t, "candidate") for t in row] for row in candidate]
-        categories = sorted({_hashable(v, self.name) for rows in (base or [], cand) for row in rows for v in row},
-                            key=repr)
-        return [Observation(self._category_metric(c), None if base is None else _indicator(base, c),
-                            _indicator(cand, c)) for c in categories]
+        categories = sorted(
+            {_hashable(v, self.name) for rows in (base or [], cand) for row in rows for v in row}, key=repr
+        )
+        return [
+            Observation(self._category_metric(c), None if base is None else _indicator(base, c), _indicator(cand, c))
+            for c in categories
+        ]
 
     def _call(self, text: str, arm: str) -> Any:
         try:
             return self.fn(text)
         except Exception as exc:
-            raise BehaviorConfigError(f"behavior_property {self.name!r} raised {type(exc).__name__}: {exc} on a "
-                                      f"{arm} output: {_preview(text)}") from exc
+            raise BehaviorConfigError(
+                f"behavior_property {self.name!r} raised {type(exc).__name__}: {exc} on a "
+                f"{arm} output: {_preview(text)}"
+            ) from exc
 
     def _values(self, texts: Texts, arm: str) -> Any:
         return as_matrix([[self._value(t, arm) for t in row] for row in texts])
@@ -141,18 +183,23 @@ class CustomProperty(Property):
             if not isinstance(value, bool):
                 raise BehaviorConfigError(
                     f"behavior_property {self.name!r} returned {value!r} for a {arm} output; rate bounds need True/"
-                    f"False (or pass equals= to count one value, e.g. equals='approved')")
+                    f"False (or pass equals= to count one value, e.g. equals='approved')"
+                )
             return 1.0 if value else 0.0
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise BehaviorConfigError(f"behavior_property {self.name!r} returned {value!r} for a {arm} output; ratio "
-                                      "bounds need a positive number")
+            raise BehaviorConfigError(
+                f"behavior_property {self.name!r} returned {value!r} for a {arm} output; ratio "
+                "bounds need a positive number"
+            )
         return float(value)
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"marker": self.marker_name, "name": self.name,
-                                     "function": f"{getattr(self.fn, '__module__', '?')}."
-                                                 f"{getattr(self.fn, '__qualname__', repr(self.fn))}",
-                                     **self.bounds}
+        described: dict[str, Any] = {
+            "marker": self.marker_name,
+            "name": self.name,
+            "function": f"{getattr(self.fn, '__module__', '?')}.{getattr(self.fn, '__qualname__', repr(self.fn))}",
+            **self.bounds,
+        }
         if self.equals is not None:
             described["equals"] = self.equals
         if self.max_share_change is not None:
@@ -168,8 +215,9 @@ def _hashable(value: Any, name: str) -> Any:
     try:
         hash(value)
     except TypeError:
-        raise BehaviorConfigError(f"behavior_property {name!r} returned {value!r}; a category must be a str, number "
-                                  "or other hashable value") from None
+        raise BehaviorConfigError(
+            f"behavior_property {name!r} returned {value!r}; a category must be a str, number or other hashable value"
+        ) from None
     return value
 
 

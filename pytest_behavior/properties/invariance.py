@@ -65,14 +65,23 @@ class Invariance(Property):
     """Set when the twins are drawn (for the diff's grouped examples)."""
 
     @classmethod
-    def from_marker(cls, perturb: Any = None, *, properties: Any = ("refusal",), max_difference: Any = 0.05,
-                    max_flip_increase: Any = None, schema: Any = None) -> Invariance:
+    def from_marker(
+        cls,
+        perturb: Any = None,
+        *,
+        properties: Any = ("refusal",),
+        max_difference: Any = 0.05,
+        max_flip_increase: Any = None,
+        schema: Any = None,
+    ) -> Invariance:
         name = cls.marker_name
         from pytest_behavior.perturb import Perturbation
 
         if not isinstance(perturb, Perturbation):
-            raise MarkerError(f"@pytest.mark.{name} needs perturb=, a pytest_behavior.perturb.Perturbation such as "
-                              f"NameSwap() or Typos() + Casing(), got {perturb!r}")
+            raise MarkerError(
+                f"@pytest.mark.{name} needs perturb=, a pytest_behavior.perturb.Perturbation such as "
+                f"NameSwap() or Typos() + Casing(), got {perturb!r}"
+            )
         difference = rate_arg(name, "max_difference", max_difference)
         if difference is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_difference (a rate in [0, 1])")
@@ -81,8 +90,12 @@ class Invariance(Property):
 
             _check_schema(schema)
         decisions = _decisions(properties, schema)
-        return cls(perturbation=perturb, decisions=decisions, max_difference=difference,
-                   max_flip_increase=rate_arg(name, "max_flip_increase", max_flip_increase))
+        return cls(
+            perturbation=perturb,
+            decisions=decisions,
+            max_difference=difference,
+            max_flip_increase=rate_arg(name, "max_flip_increase", max_flip_increase),
+        )
 
     @property
     def flip_bound(self) -> float:
@@ -96,13 +109,21 @@ class Invariance(Property):
         return []
 
     def twin_metric(self, decision: Decision) -> Metric:
-        return Metric(key=f"invariance.{decision.name}", title=f"{decision.name}: twin vs original", kind="binary",
-                      bounds=bounds_from(max_increase=self.max_difference, max_decrease=self.max_difference),
-                      family=f"invariance.{decision.name}")  # one declared two-sided bound: one family member
+        return Metric(
+            key=f"invariance.{decision.name}",
+            title=f"{decision.name}: twin vs original",
+            kind="binary",
+            bounds=bounds_from(max_increase=self.max_difference, max_decrease=self.max_difference),
+            family=f"invariance.{decision.name}",
+        )  # one declared two-sided bound: one family member
 
     def flip_metric(self, decision: Decision) -> Metric:
-        return Metric(key=f"invariance.{decision.name}.flips", title=f"{decision.name} flips on perturbation",
-                      kind="binary", bounds=bounds_from(max_increase=self.flip_bound))
+        return Metric(
+            key=f"invariance.{decision.name}.flips",
+            title=f"{decision.name} flips on perturbation",
+            kind="binary",
+            bounds=bounds_from(max_increase=self.flip_bound),
+        )
 
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
         """The pairs whose decision flipped, grouped by perturbation (``baseline`` = originals, ``candidate`` =
@@ -136,9 +157,12 @@ class Invariance(Property):
         return lines
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"marker": self.marker_name, "perturb": self.perturbation.describe(),
-                                     "properties": [d.name for d in self.decisions],
-                                     "max_difference": self.max_difference}
+        described: dict[str, Any] = {
+            "marker": self.marker_name,
+            "perturb": self.perturbation.describe(),
+            "properties": [d.name for d in self.decisions],
+            "max_difference": self.max_difference,
+        }
         if self.max_flip_increase is not None:
             described["max_flip_increase"] = self.max_flip_increase
         return described
@@ -172,8 +196,10 @@ def _decisions(properties: Any, schema: Any) -> tuple[Decision, ...]:
                 raise MarkerError(f"@pytest.mark.{name}: properties='schema_valid' needs schema=")
             decisions.append(Decision("schema_valid", _schema_valid(schema)))
         else:
-            raise MarkerError(f"@pytest.mark.{name}: unknown property {item!r}; use {', '.join(BUILTIN_DECISIONS)} "
-                              "or a function of the output returning a bool")
+            raise MarkerError(
+                f"@pytest.mark.{name}: unknown property {item!r}; use {', '.join(BUILTIN_DECISIONS)} "
+                "or a function of the output returning a bool"
+            )
     names = [d.name for d in decisions]
     if len(set(names)) != len(names):
         raise MarkerError(f"@pytest.mark.{name}: two decisions share a name ({', '.join(names)})")
@@ -186,8 +212,10 @@ def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], bool]:
         if not isinstance(value, bool):
             from pytest_behavior.errors import BehaviorConfigError
 
-            raise BehaviorConfigError(f"invariance decision {getattr(fn, '__name__', fn)!r} returned "
-                                      f"{value!r} for output {str(output)[:80]!r}; it must return True or False")
+            raise BehaviorConfigError(
+                f"invariance decision {getattr(fn, '__name__', fn)!r} returned "
+                f"{value!r} for output {str(output)[:80]!r}; it must return True or False"
+            )
         return value
 
     return decide
@@ -238,8 +266,12 @@ def group_of(perturbed: Any) -> str:
     return " + ".join(parts) or "unchanged"
 
 
-def twin_observations(prop: Invariance, pairs: Sequence[Twin], outputs: Mapping[str, Sequence[Any]],
-                      baseline: Mapping[str, Sequence[Any]] | None) -> tuple[list[tuple[str, Observation]], str | None]:
+def twin_observations(
+    prop: Invariance,
+    pairs: Sequence[Twin],
+    outputs: Mapping[str, Sequence[Any]],
+    baseline: Mapping[str, Sequence[Any]] | None,
+) -> tuple[list[tuple[str, Observation]], str | None]:
     """The paired observations of every decision (originals as the baseline arm, twins as the candidate), and the
     flip-rate observations against the baseline's own twins when every pair has them (else a note why not)."""
     observations: list[tuple[str, Observation]] = []
@@ -251,8 +283,10 @@ def twin_observations(prop: Invariance, pairs: Sequence[Twin], outputs: Mapping[
         return observations, None
     missing = [p.original_id for p in pairs if p.original_id not in baseline or p.twin_id not in baseline]
     if missing:
-        return observations, (f"{len(missing)} pair(s) have no baseline twin (re-record with --behavior-update): "
-                              "flips were not compared with the baseline")
+        return observations, (
+            f"{len(missing)} pair(s) have no baseline twin (re-record with --behavior-update): "
+            "flips were not compared with the baseline"
+        )
     for decision in prop.decisions:
         flips_base = _flips(decision, [(baseline[p.original_id], baseline[p.twin_id]) for p in pairs])
         flips_cand = _flips(decision, [(outputs[p.original_id], outputs[p.twin_id]) for p in pairs])
@@ -272,6 +306,7 @@ def _matrix(decision: Decision, rows: Sequence[Sequence[Any]]) -> Any:
 def _flips(decision: Decision, rows: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> Any:
     import numpy as np
 
-    return np.asarray([[float(decision.fn(a) != decision.fn(b)) for a, b in zip(orig, twin, strict=False)]
-                       for orig, twin in rows], dtype=float)
-
+    return np.asarray(
+        [[float(decision.fn(a) != decision.fn(b)) for a, b in zip(orig, twin, strict=False)] for orig, twin in rows],
+        dtype=float,
+    )

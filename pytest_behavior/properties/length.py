@@ -52,7 +52,7 @@ def measure_length(text: str, unit: str, tokenizer: str = DEFAULT_TOKENIZER) -> 
     if unit == "tokens":
         kept = text
         if truncated is not None and 0 < truncated.kept_head + truncated.kept_tail <= len(text):  # without the marker
-            kept = text[:truncated.kept_head] + text[len(text) - truncated.kept_tail:]
+            kept = text[: truncated.kept_head] + text[len(text) - truncated.kept_tail :]
         count = sum(len(_encoding(tokenizer).encode(piece, disallowed_special=())) for piece in _token_pieces(kept))
         if truncated is not None and kept:
             count = round(count * truncated.chars / len(kept))
@@ -99,8 +99,10 @@ def offline_tokenizer_problem(name: str) -> str | None:
     if _encoding_file(directory, name).is_file():
         return None
     available = sorted(n for n in _KNOWN_ENCODINGS if _encoding_file(directory, n).is_file())
-    return (f"tokenizer {name!r} is not available offline (no encoding file in {directory}); use one of "
-            f"{', '.join(available) or 'none found'}, or unit='words' / 'chars'")
+    return (
+        f"tokenizer {name!r} is not available offline (no encoding file in {directory}); use one of "
+        f"{', '.join(available) or 'none found'}, or unit='words' / 'chars'"
+    )
 
 
 _KNOWN_ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base")
@@ -134,8 +136,15 @@ class LengthDistribution(Property):
     shape: bool = False
 
     @classmethod
-    def from_marker(cls, *, max_ratio: Any = None, min_ratio: Any = None, unit: Any = "words",
-                    tokenizer: Any = None, shape: Any = False) -> LengthDistribution:
+    def from_marker(
+        cls,
+        *,
+        max_ratio: Any = None,
+        min_ratio: Any = None,
+        unit: Any = "words",
+        tokenizer: Any = None,
+        shape: Any = False,
+    ) -> LengthDistribution:
         name = cls.marker_name
         if not isinstance(shape, bool):
             raise MarkerError(f"@pytest.mark.{name}: shape must be True or False, got {shape!r}")
@@ -148,9 +157,13 @@ class LengthDistribution(Property):
             problem = offline_tokenizer_problem(str(tokenizer))
             if problem is not None:
                 raise MarkerError(f"@pytest.mark.{name}: {problem}")
-        prop = cls(max_ratio=ratio_arg(name, "max_ratio", max_ratio),
-                   min_ratio=ratio_arg(name, "min_ratio", min_ratio), unit=unit,
-                   tokenizer=None if tokenizer is None else str(tokenizer), shape=shape)
+        prop = cls(
+            max_ratio=ratio_arg(name, "max_ratio", max_ratio),
+            min_ratio=ratio_arg(name, "min_ratio", min_ratio),
+            unit=unit,
+            tokenizer=None if tokenizer is None else str(tokenizer),
+            shape=shape,
+        )
         if prop.max_ratio is None and prop.min_ratio is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_ratio and/or min_ratio")
         if prop.max_ratio is not None and prop.max_ratio < 1:
@@ -166,8 +179,16 @@ class LengthDistribution(Property):
             return (typical,)
         from pytest_behavior.stats.quantile import PROFILE_QUANTILES
 
-        return (typical, Metric(key=f"length.{self.unit}.shape", title=f"length shape ({self.unit})",
-                                kind="continuous", bounds=bounds, profile=PROFILE_QUANTILES))
+        return (
+            typical,
+            Metric(
+                key=f"length.{self.unit}.shape",
+                title=f"length shape ({self.unit})",
+                kind="continuous",
+                bounds=bounds,
+                profile=PROFILE_QUANTILES,
+            ),
+        )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         base = None if baseline is None else self._lengths(baseline)
@@ -191,13 +212,19 @@ class LengthDistribution(Property):
         shift = distribution_shift(np.log(base), np.log(cand), statistic="ks")
         from tabulate import tabulate
 
-        rows = [[f"p{round(100 * q)}", f"{bv:.4g}", f"{cv:.4g}", f"x{cv / bv:.2f}"]
-                for q, bv, cv in zip(qs, b, c, strict=True)]
-        table = tabulate(rows, headers=["quantile", "baseline", "candidate", "ratio"], tablefmt="simple",
-                         disable_numparse=True)
-        lines = [f"length distribution ({self.unit}), quantiles of all outputs:", str(table),
-                 f"any change of shape: KS {shift.statistic:.3f}, p={shift.p_value:.3g} ({shift.method}); "
-                 f"Wasserstein distance of log lengths {shift.wasserstein:.3f}"]
+        rows = [
+            [f"p{round(100 * q)}", f"{bv:.4g}", f"{cv:.4g}", f"x{cv / bv:.2f}"]
+            for q, bv, cv in zip(qs, b, c, strict=True)
+        ]
+        table = tabulate(
+            rows, headers=["quantile", "baseline", "candidate", "ratio"], tablefmt="simple", disable_numparse=True
+        )
+        lines = [
+            f"length distribution ({self.unit}), quantiles of all outputs:",
+            str(table),
+            f"any change of shape: KS {shift.statistic:.3f}, p={shift.p_value:.3g} ({shift.method}); "
+            f"Wasserstein distance of log lengths {shift.wasserstein:.3f}",
+        ]
         return lines
 
     def _lengths(self, texts: Texts) -> Any:
@@ -206,8 +233,11 @@ class LengthDistribution(Property):
 
     def describe(self) -> dict[str, Any]:
         bounds = {"max_ratio": self.max_ratio, "min_ratio": self.min_ratio}
-        described = {"marker": self.marker_name, "unit": self.unit,
-                     **{k: v for k, v in bounds.items() if v is not None}}
+        described = {
+            "marker": self.marker_name,
+            "unit": self.unit,
+            **{k: v for k, v in bounds.items() if v is not None},
+        }
         if self.tokenizer is not None:
             described["tokenizer"] = self.tokenizer
         if self.shape:

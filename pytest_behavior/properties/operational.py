@@ -34,9 +34,12 @@ def _recorded(texts: Texts, field: str, *, arm: str, marker: str) -> Any:
     missing = sum(v is None for row in values for v in row)
     if missing:
         what = "latency" if field == "latency_ms" else "cost"
-        hint = ("" if field == "latency_ms" else
-                "; litellm has no price for this model: set input_cost_per_token= and output_cost_per_token= on "
-                "the Bundle, ")
+        hint = (
+            ""
+            if field == "latency_ms"
+            else "; litellm has no price for this model: set input_cost_per_token= and output_cost_per_token= on "
+            "the Bundle, "
+        )
         raise BehaviorConfigError(
             f"@pytest.mark.{marker}: {missing} {arm} output(s) have no recorded {what}{hint} (golden files and "
             f"records keep only what was recorded: re-record with --behavior-update, or add '{field}' to records)"
@@ -62,8 +65,10 @@ class LatencyBound(Property):
     @classmethod
     def from_marker(cls, *, max_p95_ratio: Any = None, max_ratio: Any = None) -> LatencyBound:
         name = cls.marker_name
-        prop = cls(max_p95_ratio=ratio_arg(name, "max_p95_ratio", max_p95_ratio),
-                   max_ratio=ratio_arg(name, "max_ratio", max_ratio))
+        prop = cls(
+            max_p95_ratio=ratio_arg(name, "max_p95_ratio", max_p95_ratio),
+            max_ratio=ratio_arg(name, "max_ratio", max_ratio),
+        )
         if prop.max_p95_ratio is None and prop.max_ratio is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_p95_ratio and/or max_ratio")
         _check_ratio(name, "max_p95_ratio", prop.max_p95_ratio)
@@ -73,11 +78,24 @@ class LatencyBound(Property):
     def metrics(self) -> tuple[Metric, ...]:
         metrics = []
         if self.max_p95_ratio is not None:
-            metrics.append(Metric(key="latency.p95", title="latency p95 (ms)", kind="continuous",
-                                  bounds=bounds_from(max_p95_ratio=self.max_p95_ratio), summary_quantile=0.95))
+            metrics.append(
+                Metric(
+                    key="latency.p95",
+                    title="latency p95 (ms)",
+                    kind="continuous",
+                    bounds=bounds_from(max_p95_ratio=self.max_p95_ratio),
+                    summary_quantile=0.95,
+                )
+            )
         if self.max_ratio is not None:
-            metrics.append(Metric(key="latency.paired", title="latency (ms)", kind="continuous",
-                                  bounds=bounds_from(max_ratio=self.max_ratio)))
+            metrics.append(
+                Metric(
+                    key="latency.paired",
+                    title="latency (ms)",
+                    kind="continuous",
+                    bounds=bounds_from(max_ratio=self.max_ratio),
+                )
+            )
         return tuple(metrics)
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
@@ -103,19 +121,26 @@ class CostBound(Property):
         name = cls.marker_name
         prop = cls(max_ratio=ratio_arg(name, "max_ratio", max_ratio))
         if prop.max_ratio is None:
-            raise MarkerError(f"@pytest.mark.{name} needs max_ratio (the candidate's cost per call over the "
-                              "baseline's, e.g. 1.2)")
+            raise MarkerError(
+                f"@pytest.mark.{name} needs max_ratio (the candidate's cost per call over the baseline's, e.g. 1.2)"
+            )
         _check_ratio(name, "max_ratio", prop.max_ratio)
         return prop
 
     def metrics(self) -> tuple[Metric, ...]:
-        return (Metric(key="cost", title="cost per call (USD)", kind="continuous",
-                       bounds=bounds_from(max_ratio=self.max_ratio)),)
+        return (
+            Metric(
+                key="cost", title="cost per call (USD)", kind="continuous", bounds=bounds_from(max_ratio=self.max_ratio)
+            ),
+        )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         base = None if baseline is None else _recorded(baseline, "cost_usd", arm="baseline", marker=self.marker_name)
-        return [Observation(self.metrics()[0], base,
-                            _recorded(candidate, "cost_usd", arm="candidate", marker=self.marker_name))]
+        return [
+            Observation(
+                self.metrics()[0], base, _recorded(candidate, "cost_usd", arm="candidate", marker=self.marker_name)
+            )
+        ]
 
     def describe(self) -> dict[str, Any]:
         return {"marker": self.marker_name, "max_ratio": self.max_ratio}

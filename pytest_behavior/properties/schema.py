@@ -32,7 +32,13 @@ from pytest_behavior.properties.json_output import MISSING, parse_json, top_leve
 from pytest_behavior.properties.schema_diff import schema_drift, shape_changes, skeleton, structural_diff
 
 __all__ = [
-    "SchemaStability", "parse_json", "schema_drift", "skeleton", "structural_diff", "top_level_keys", "usual_key_set",
+    "SchemaStability",
+    "parse_json",
+    "schema_drift",
+    "skeleton",
+    "structural_diff",
+    "top_level_keys",
+    "usual_key_set",
 ]
 
 
@@ -51,7 +57,11 @@ class SchemaStability(Property):
 
     @classmethod
     def from_marker(
-        cls, schema: Any = None, *, max_invalid_rate: Any = None, max_invalid_increase: Any = 0.02,
+        cls,
+        schema: Any = None,
+        *,
+        max_invalid_rate: Any = None,
+        max_invalid_increase: Any = 0.02,
         max_key_change_increase: Any = 0.02,
     ) -> SchemaStability:
         name = cls.marker_name
@@ -66,17 +76,27 @@ class SchemaStability(Property):
 
     def metrics(self) -> tuple[Metric, ...]:
         return (
-            Metric("schema.invalid", "invalid JSON/schema rate", "binary",
-                   bounds_from(max_rate=self.max_invalid_rate, max_increase=self.max_invalid_increase)),
-            Metric("schema.keys", "key set changed rate", "binary",
-                   bounds_from(max_increase=self.max_key_change_increase)),
+            Metric(
+                "schema.invalid",
+                "invalid JSON/schema rate",
+                "binary",
+                bounds_from(max_rate=self.max_invalid_rate, max_increase=self.max_invalid_increase),
+            ),
+            Metric(
+                "schema.keys", "key set changed rate", "binary", bounds_from(max_increase=self.max_key_change_increase)
+            ),
         )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         invalid, keys = self.metrics()
         is_invalid = self._invalid_checker()
-        observations = [Observation(invalid, None if baseline is None else _indicator(baseline, is_invalid),
-                                    _indicator(candidate, is_invalid))]
+        observations = [
+            Observation(
+                invalid,
+                None if baseline is None else _indicator(baseline, is_invalid),
+                _indicator(candidate, is_invalid),
+            )
+        ]
         if baseline is not None:
             reference = self.reference_keys if self.has_reference else usual_key_set(baseline)
 

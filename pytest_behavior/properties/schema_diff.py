@@ -103,8 +103,10 @@ def _structural_diff(
 
 
 def _renames(
-    objects: Sequence[tuple[dict[str, Any], dict[str, Any]]], changes: Sequence[_PairChange],
-    added: Counter[str], removed: Counter[str],
+    objects: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+    changes: Sequence[_PairChange],
+    added: Counter[str],
+    removed: Counter[str],
 ) -> list[tuple[str, str, int]]:
     """Removed/added key pairs that co-occur in most affected outputs with values of the same kind."""
     found = []
@@ -178,7 +180,10 @@ _Path = tuple[str, ...]
 
 
 def schema_drift(
-    baseline: Texts, candidate: Texts, schema: Mapping[str, Any] | bool | None = None, *,
+    baseline: Texts,
+    candidate: Texts,
+    schema: Mapping[str, Any] | bool | None = None,
+    *,
     already_shown: Set[str] = frozenset(),
 ) -> list[str]:
     """How the distribution of the outputs' structure moved, over all repeats of both arms.
@@ -213,8 +218,10 @@ def schema_drift(
             lines.append(f"... and {len(rows) - limit} more {kind} changes")
     if not lines:
         return []
-    return [f"schema drift (all repeats: {len(base)} baseline, {len(cand)} candidate JSON objects):",
-            *("  " + line for line in lines)]
+    return [
+        f"schema drift (all repeats: {len(base)} baseline, {len(cand)} candidate JSON objects):",
+        *("  " + line for line in lines),
+    ]
 
 
 def _object_rows(texts: Texts) -> list[list[dict[str, Any]]]:
@@ -251,8 +258,10 @@ def _presence_rows(base: Sequence[dict[str, Any]], cand: Sequence[dict[str, Any]
             moved.append((path, rb, rc))
     moved.sort(key=lambda m: (-abs(m[2] - m[1]), _fmt(m[0])))
     width = max((len(_fmt(p)) for p, _, _ in moved), default=0)
-    return [(p, f"presence {_fmt(p):<{width}}  {rb:>4.0%} -> {rc:>4.0%}  ({100 * (rc - rb):+.0f} pts)")
-            for p, rb, rc in moved]
+    return [
+        (p, f"presence {_fmt(p):<{width}}  {rb:>4.0%} -> {rc:>4.0%}  ({100 * (rc - rb):+.0f} pts)")
+        for p, rb, rc in moved
+    ]
 
 
 def _extra_rows(
@@ -289,7 +298,8 @@ def _declared_keys(schema: Mapping[str, Any] | bool | None) -> Any:
 
 
 def _enum_rows(
-    base_rows: Sequence[Sequence[dict[str, Any]]], cand: Sequence[dict[str, Any]],
+    base_rows: Sequence[Sequence[dict[str, Any]]],
+    cand: Sequence[dict[str, Any]],
     schema: Mapping[str, Any] | bool | None,
 ) -> list[str]:
     base = [o for row in base_rows for o in row]
@@ -317,8 +327,12 @@ def _enum_rows(
             for label in sorted({*vb, *vc}):
                 sb, sc = vb[label] / nb, vc[label] / nc
                 if label in vb and abs(sc - sb) >= ENUM_MIN_SHIFT - _EPS:
-                    rows.append((abs(sc - sb), f"enum     {path}: {label} {sb:.0%} -> {sc:.0%}  "
-                                               f"({100 * (sc - sb):+.0f} pts){note(label)}"))
+                    rows.append(
+                        (
+                            abs(sc - sb),
+                            f"enum     {path}: {label} {sb:.0%} -> {sc:.0%}  ({100 * (sc - sb):+.0f} pts){note(label)}",
+                        )
+                    )
     # new values first (most frequent first), then share shifts (largest first)
     return [line for _, line in sorted(rows, key=lambda r: -r[0])]
 

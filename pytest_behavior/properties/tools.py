@@ -48,16 +48,31 @@ from pytest_behavior.properties.base import (
 # ---- schemas ---------------------------------------------------------------------------------------------------
 
 NON_STANDARD_TYPES: Mapping[str, str | None] = {
-    "dict": "object", "float": "number", "tuple": "array", "list": "array", "int": "integer", "bool": "boolean",
-    "str": "string", "any": None,
+    "dict": "object",
+    "float": "number",
+    "tuple": "array",
+    "list": "array",
+    "int": "integer",
+    "bool": "boolean",
+    "str": "string",
+    "any": None,
 }
 """Type names used by BFCL (and Python-minded tool definitions) -> JSON Schema (None: no constraint)."""
 
 FLOAT_LITERAL = "x-float-literal"
 """Keyword `normalize_schema` puts on a BFCL ``float`` inside a list: the number must be written as a float."""
 
-_SUBSCHEMA = ("additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
-              "unevaluatedItems", "unevaluatedProperties")
+_SUBSCHEMA = (
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
 
@@ -86,8 +101,11 @@ def normalize_schema(schema: Any, *, in_array: bool = False) -> Any:
             if in_array and "float" in names:
                 out[FLOAT_LITERAL] = True
         elif key == "items":
-            out[key] = ([normalize_schema(v, in_array=True) for v in value] if isinstance(value, list)
-                        else normalize_schema(value, in_array=True))
+            out[key] = (
+                [normalize_schema(v, in_array=True) for v in value]
+                if isinstance(value, list)
+                else normalize_schema(value, in_array=True)
+            )
         elif key == "prefixItems" and isinstance(value, list):
             out[key] = [normalize_schema(v, in_array=True) for v in value]
         elif key in _SUBSCHEMA:
@@ -160,8 +178,10 @@ def _definition(tool: Any, index: int) -> tuple[str, Any]:
         raise ValueError(f"tools[{index}] must be a dict, got {type(tool).__name__}")
     spec = tool.get("function", tool) if tool.get("type", "function") == "function" else None
     if not isinstance(spec, Mapping) or not isinstance(spec.get("name"), str) or not spec["name"]:
-        raise ValueError(f"tools[{index}] needs a name: {{'type': 'function', 'function': {{'name': ..., "
-                         "'parameters': {...}}}} or {'name': ..., 'parameters': {...}}")
+        raise ValueError(
+            f"tools[{index}] needs a name: {{'type': 'function', 'function': {{'name': ..., "
+            "'parameters': {...}}}} or {'name': ..., 'parameters': {...}}"
+        )
     parameters = spec.get("parameters", {"type": "object"})
     if not isinstance(parameters, (Mapping, bool)):
         raise ValueError(f"tools[{index}] ({spec['name']!r}): parameters must be a JSON schema dict")
@@ -234,8 +254,9 @@ def parse_arguments(arguments: Any) -> Any:
 _INVALID = object()
 
 
-def check_tool_calls(output: Any, tools: Sequence[Mapping[str, Any]] | Mapping[str, Any] | ToolSet | None = None,
-                     ) -> ToolCallCheck:
+def check_tool_calls(
+    output: Any, tools: Sequence[Mapping[str, Any]] | Mapping[str, Any] | ToolSet | None = None
+) -> ToolCallCheck:
     """Check the tool calls of one output (an `Output`, or anything with ``tool_calls``; a plain ``str`` has none).
 
     ``tools``: the tool definitions (see the module docstring), a prepared `ToolSet`, or None to check only
@@ -262,8 +283,13 @@ def check_tool_calls(output: Any, tools: Sequence[Mapping[str, Any]] | Mapping[s
         if all(errors):
             best = min(errors, key=len)
             reasons += [f"{name}: {_error_line(e)}" for e in best[:3]]
-    return ToolCallCheck(text_answer=not calls, invalid_args=bool(reasons), reasons=tuple(reasons),
-                         names=tuple(name for name, _ in calls), key_sets=tuple(key_sets))
+    return ToolCallCheck(
+        text_answer=not calls,
+        invalid_args=bool(reasons),
+        reasons=tuple(reasons),
+        names=tuple(name for name, _ in calls),
+        key_sets=tuple(key_sets),
+    )
 
 
 def _error_line(error: Any) -> str:
@@ -298,15 +324,22 @@ class ToolCalls(Property):
 
     @classmethod
     def from_marker(
-        cls, tools: Any = None, *, max_text_answer_increase: Any = 0.02, max_invalid_args_increase: Any = 0.02,
-        max_wrong_tool_increase: Any = 0.02, max_key_change_increase: Any = 0.02, max_text_answer_rate: Any = None,
+        cls,
+        tools: Any = None,
+        *,
+        max_text_answer_increase: Any = 0.02,
+        max_invalid_args_increase: Any = 0.02,
+        max_wrong_tool_increase: Any = 0.02,
+        max_key_change_increase: Any = 0.02,
+        max_text_answer_rate: Any = None,
         max_invalid_args_rate: Any = None,
     ) -> ToolCalls:
         name = cls.marker_name
         if tools is not None:
             if isinstance(tools, Mapping):
-                raise MarkerError(f"@pytest.mark.{name}: tools must be a list of tool definitions (wrap a single "
-                                  "tool in a list)")
+                raise MarkerError(
+                    f"@pytest.mark.{name}: tools must be a list of tool definitions (wrap a single tool in a list)"
+                )
             try:
                 ToolSet.from_tools(tools)
             except ValueError as exc:
@@ -322,19 +355,32 @@ class ToolCalls(Property):
             max_invalid_args_rate=rate_arg(name, "max_invalid_args_rate", max_invalid_args_rate),
         )
         if not any(m.bounds for m in prop.metrics()):
-            raise MarkerError(f"@pytest.mark.{name}: every bound is None; set at least one (e.g. "
-                              "max_text_answer_increase=0.02)")
+            raise MarkerError(
+                f"@pytest.mark.{name}: every bound is None; set at least one (e.g. max_text_answer_increase=0.02)"
+            )
         return prop
 
     def metrics(self) -> tuple[Metric, ...]:
         return (
-            Metric("tools.text", "text answer (no tool call) rate", "binary",
-                   bounds_from(max_rate=self.max_text_answer_rate, max_increase=self.max_text_answer_increase)),
-            Metric("tools.invalid", "invalid tool arguments rate", "binary",
-                   bounds_from(max_rate=self.max_invalid_args_rate, max_increase=self.max_invalid_args_increase)),
+            Metric(
+                "tools.text",
+                "text answer (no tool call) rate",
+                "binary",
+                bounds_from(max_rate=self.max_text_answer_rate, max_increase=self.max_text_answer_increase),
+            ),
+            Metric(
+                "tools.invalid",
+                "invalid tool arguments rate",
+                "binary",
+                bounds_from(max_rate=self.max_invalid_args_rate, max_increase=self.max_invalid_args_increase),
+            ),
             Metric("tools.tool", "tool changed rate", "binary", bounds_from(max_increase=self.max_wrong_tool_increase)),
-            Metric("tools.keys", "argument keys changed rate", "binary",
-                   bounds_from(max_increase=self.max_key_change_increase)),
+            Metric(
+                "tools.keys",
+                "argument keys changed rate",
+                "binary",
+                bounds_from(max_increase=self.max_key_change_increase),
+            ),
         )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
@@ -358,10 +404,18 @@ class ToolCalls(Property):
         return tool_call_diff(baseline, candidate, ids, self.tools)
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"marker": self.marker_name,
-                                     "tools": None if self.tools is None else list(self.tools)}
-        for name in ("max_text_answer_increase", "max_invalid_args_increase", "max_wrong_tool_increase",
-                     "max_key_change_increase", "max_text_answer_rate", "max_invalid_args_rate"):
+        described: dict[str, Any] = {
+            "marker": self.marker_name,
+            "tools": None if self.tools is None else list(self.tools),
+        }
+        for name in (
+            "max_text_answer_increase",
+            "max_invalid_args_increase",
+            "max_wrong_tool_increase",
+            "max_key_change_increase",
+            "max_text_answer_rate",
+            "max_invalid_args_rate",
+        ):
             if getattr(self, name) is not None:
                 described[name] = getattr(self, name)
         return described
@@ -394,20 +448,26 @@ def tool_changed(check: ToolCallCheck, reference: Reference) -> bool:
 
 def keys_changed(check: ToolCallCheck, reference: Reference) -> bool:
     """Calls the usual tools with other argument names (or unparseable arguments)."""
-    return (reference is not None and not check.text_answer and check.names == reference[0]
-            and (check.key_sets != reference[1] or None in check.key_sets))
+    return (
+        reference is not None
+        and not check.text_answer
+        and check.names == reference[0]
+        and (check.key_sets != reference[1] or None in check.key_sets)
+    )
 
 
 def _paired(checks: list[list[ToolCallCheck]], references: Sequence[Reference], predicate: Any) -> Any:
-    return as_matrix([[1.0 if predicate(c, ref) else 0.0 for c in row]
-                      for row, ref in zip(checks, references, strict=True)])
+    return as_matrix(
+        [[1.0 if predicate(c, ref) else 0.0 for c in row] for row, ref in zip(checks, references, strict=True)]
+    )
 
 
 # ---- the diff shown on a regression ---------------------------------------------------------------------------
 
 
-def tool_call_diff(baseline: Texts, candidate: Texts, ids: Sequence[str], tools: Any = None, *,
-                   max_inputs: int = 5) -> list[str]:
+def tool_call_diff(
+    baseline: Texts, candidate: Texts, ids: Sequence[str], tools: Any = None, *, max_inputs: int = 5
+) -> list[str]:
     """Inputs whose first output flipped (text answer, validity, tool, argument keys), baseline -> candidate."""
     tools = toolset(tools)
     flipped: list[tuple[int, str, str, str, str]] = []
@@ -426,8 +486,15 @@ def tool_call_diff(baseline: Texts, candidate: Texts, ids: Sequence[str], tools:
         else:
             continue
         note = f"  [{c.reasons[0]}]" if c.invalid_args and c.reasons else ""
-        flipped.append((_PRIORITY.index(what), ids[i] if i < len(ids) else str(i), what,
-                        f"{_brief(b_row[0])} -> {_brief(c_row[0])}", note))
+        flipped.append(
+            (
+                _PRIORITY.index(what),
+                ids[i] if i < len(ids) else str(i),
+                what,
+                f"{_brief(b_row[0])} -> {_brief(c_row[0])}",
+                note,
+            )
+        )
     if not flipped:
         return []
     flipped.sort(key=lambda f: f[0])
@@ -438,13 +505,20 @@ def tool_call_diff(baseline: Texts, candidate: Texts, ids: Sequence[str], tools:
     return lines
 
 
-_PRIORITY = ("now answers in text", "arguments now invalid", "other tool", "other argument keys", "now calls a tool",
-             "arguments now valid")
+_PRIORITY = (
+    "now answers in text",
+    "arguments now invalid",
+    "other tool",
+    "other argument keys",
+    "now calls a tool",
+    "arguments now valid",
+)
 
 
 def _brief(output: Any, limit: int = 70) -> str:
     calls = calls_of(output)
     if not calls:
         return f"text {_short(str(output), 50)!r}"
-    return "; ".join(f"{name}({_short(raw if isinstance(raw, str) else json.dumps(raw), limit)})"
-                     for name, raw in calls)
+    return "; ".join(
+        f"{name}({_short(raw if isinstance(raw, str) else json.dumps(raw), limit)})" for name, raw in calls
+    )

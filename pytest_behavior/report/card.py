@@ -55,10 +55,15 @@ class Figures:
     tool_call_rate: Figure
 
     def to_json(self) -> dict[str, Any]:
-        return {"samples": self.samples, "schema_valid_rate": self.schema_valid.to_json(),
-                "refusal_rate": self.refusal.to_json(), "length_words": self.length_words.to_json(),
-                "latency_ms": self.latency_ms.to_json(), "cost_per_1k_calls_usd": self.cost_per_1k_usd.to_json(),
-                "tool_call_rate": self.tool_call_rate.to_json()}
+        return {
+            "samples": self.samples,
+            "schema_valid_rate": self.schema_valid.to_json(),
+            "refusal_rate": self.refusal.to_json(),
+            "length_words": self.length_words.to_json(),
+            "latency_ms": self.latency_ms.to_json(),
+            "cost_per_1k_calls_usd": self.cost_per_1k_usd.to_json(),
+            "tool_call_rate": self.tool_call_rate.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,13 @@ class FileCard:
     figures: Figures
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "test": self.test, "recorded_at": self.recorded_at, "inputs": self.inputs,
-                **self.figures.to_json()}
+        return {
+            "path": self.path,
+            "test": self.test,
+            "recorded_at": self.recorded_at,
+            "inputs": self.inputs,
+            **self.figures.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -98,11 +108,20 @@ class BehaviorCard:
 
     def to_json(self) -> dict[str, Any]:
         first, last = self.dates
-        return {"label": self.label, "labels": list(self.labels), "fingerprint": self.fingerprint,
-                "description": dict(self.description), "golden_files": len(self.tests),
-                "tests": len({t.test for t in self.tests}), "inputs": self.inputs, "first_recorded": first,
-                "last_recorded": last, "refusal_detector": self.refusal_detector, **self.figures.to_json(),
-                "per_test": [t.to_json() for t in self.tests]}
+        return {
+            "label": self.label,
+            "labels": list(self.labels),
+            "fingerprint": self.fingerprint,
+            "description": dict(self.description),
+            "golden_files": len(self.tests),
+            "tests": len({t.test for t in self.tests}),
+            "inputs": self.inputs,
+            "first_recorded": first,
+            "last_recorded": last,
+            "refusal_detector": self.refusal_detector,
+            **self.figures.to_json(),
+            "per_test": [t.to_json() for t in self.tests],
+        }
 
 
 # ---- measuring ----------------------------------------------------------------------------------------------------
@@ -145,8 +164,10 @@ def _schema_invalid(record: GoldenRecord, outputs: Sequence[str]) -> tuple[bool,
     from pytest_behavior.golden.compare import rebuild_property
     from pytest_behavior.properties.schema import SchemaStability
 
-    described = next((p for p in record.properties if isinstance(p, Mapping)
-                      and p.get("marker") == SchemaStability.marker_name), None)
+    described = next(
+        (p for p in record.properties if isinstance(p, Mapping) and p.get("marker") == SchemaStability.marker_name),
+        None,
+    )
     prop = None if described is None else rebuild_property(described)
     if not isinstance(prop, SchemaStability) or not outputs:
         return ()
@@ -166,12 +187,18 @@ def _quantiles(values: Sequence[float], qs: Sequence[float]) -> Quantiles:
 
 def _figures(counts: _Counts, samples: int) -> Figures:
     cost = Figure(1000 * sum(counts.costs) / len(counts.costs) if counts.costs else None, len(counts.costs))
-    return Figures(samples=samples, schema_valid=Figure(None if not counts.schema_invalid else
-                                                        1 - sum(counts.schema_invalid) / len(counts.schema_invalid),
-                                                        len(counts.schema_invalid)),
-                   refusal=_rate(counts.refusing), length_words=_quantiles(counts.lengths, (0.1, 0.5, 0.9)),
-                   latency_ms=_quantiles(counts.latencies, (0.5, 0.95)), cost_per_1k_usd=cost,
-                   tool_call_rate=_rate(counts.tool_calls))
+    return Figures(
+        samples=samples,
+        schema_valid=Figure(
+            None if not counts.schema_invalid else 1 - sum(counts.schema_invalid) / len(counts.schema_invalid),
+            len(counts.schema_invalid),
+        ),
+        refusal=_rate(counts.refusing),
+        length_words=_quantiles(counts.lengths, (0.1, 0.5, 0.9)),
+        latency_ms=_quantiles(counts.latencies, (0.5, 0.95)),
+        cost_per_1k_usd=cost,
+        tool_call_rate=_rate(counts.tool_calls),
+    )
 
 
 def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[BehaviorCard]:
@@ -189,17 +216,28 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
         tests = []
         for path, record, counts in members:
             total = total + counts
-            tests.append(FileCard(str(path), record.test, record.recorded_at, len(record.samples),
-                                  _figures(counts, len(counts.refusing))))
+            tests.append(
+                FileCard(
+                    str(path),
+                    record.test,
+                    record.recorded_at,
+                    len(record.samples),
+                    _figures(counts, len(counts.refusing)),
+                )
+            )
         first = members[0][1]
         fingerprint = first.bundle.get("fingerprint")
         description = first.bundle.get("description")
-        cards.append(BehaviorCard(
-            labels=tuple(dict.fromkeys(str(r.bundle.get("label", "?")) for _, r, _ in members)),
-            fingerprint=None if not fingerprint else str(fingerprint),
-            description=dict(description) if isinstance(description, Mapping) else {},
-            tests=tuple(tests), figures=_figures(total, len(total.refusing)), refusal_detector=DETECTOR,
-        ))
+        cards.append(
+            BehaviorCard(
+                labels=tuple(dict.fromkeys(str(r.bundle.get("label", "?")) for _, r, _ in members)),
+                fingerprint=None if not fingerprint else str(fingerprint),
+                description=dict(description) if isinstance(description, Mapping) else {},
+                tests=tuple(tests),
+                figures=_figures(total, len(total.refusing)),
+                refusal_detector=DETECTOR,
+            )
+        )
     return sorted(cards, key=lambda c: (-c.figures.samples, c.label))
 
 
@@ -222,22 +260,37 @@ def _card_rows(card: BehaviorCard) -> list[list[str]]:
     length = f.length_words.values
     latency = f.latency_ms.values
     return [
-        ["schema-valid rate", _pct(f.schema_valid),
-         f"{_based_on(f.schema_valid.n, total)} ({schema_tests} test{'s' if schema_tests != 1 else ''} with "
-         "schema_stability)" if f.schema_valid.n else "no test has a schema_stability property"],
+        [
+            "schema-valid rate",
+            _pct(f.schema_valid),
+            f"{_based_on(f.schema_valid.n, total)} ({schema_tests} test{'s' if schema_tests != 1 else ''} with "
+            "schema_stability)"
+            if f.schema_valid.n
+            else "no test has a schema_stability property",
+        ],
         [f"refusal rate (offline detector {card.refusal_detector})", _pct(f.refusal), _based_on(f.refusal.n, total)],
-        ["length in words, p10 / p50 / p90",
-         NOT_RECORDED if length is None else " / ".join(f"{v:.0f}" for v in length.values()),
-         _based_on(f.length_words.n, total)],
-        ["latency p50 / p95 (ms)",
-         NOT_RECORDED if latency is None else " / ".join(f"{v:,.0f}" for v in latency.values()),
-         _based_on(f.latency_ms.n, total) if f.latency_ms.n else "no sample recorded its latency"],
-        ["cost per 1k calls (USD)",
-         NOT_RECORDED if f.cost_per_1k_usd.value is None else f"${f.cost_per_1k_usd.value:,.4f}",
-         _based_on(f.cost_per_1k_usd.n, total, "samples priced") if f.cost_per_1k_usd.n
-         else "no sample recorded its cost"],
-        ["tool-call rate", _pct(f.tool_call_rate),
-         _based_on(f.tool_call_rate.n, total) if f.tool_call_rate.n else "no sample carries tool calls"],
+        [
+            "length in words, p10 / p50 / p90",
+            NOT_RECORDED if length is None else " / ".join(f"{v:.0f}" for v in length.values()),
+            _based_on(f.length_words.n, total),
+        ],
+        [
+            "latency p50 / p95 (ms)",
+            NOT_RECORDED if latency is None else " / ".join(f"{v:,.0f}" for v in latency.values()),
+            _based_on(f.latency_ms.n, total) if f.latency_ms.n else "no sample recorded its latency",
+        ],
+        [
+            "cost per 1k calls (USD)",
+            NOT_RECORDED if f.cost_per_1k_usd.value is None else f"${f.cost_per_1k_usd.value:,.4f}",
+            _based_on(f.cost_per_1k_usd.n, total, "samples priced")
+            if f.cost_per_1k_usd.n
+            else "no sample recorded its cost",
+        ],
+        [
+            "tool-call rate",
+            _pct(f.tool_call_rate),
+            _based_on(f.tool_call_rate.n, total) if f.tool_call_rate.n else "no sample carries tool calls",
+        ],
     ]
 
 
@@ -251,9 +304,16 @@ def _test_row(t: FileCard) -> list[str]:
     f = t.figures
     length = f.length_words.values
     latency = f.latency_ms.values
-    return [_short_test(t.test), one_line(t.recorded_at or DASH), str(t.inputs), str(f.samples),
-            DASH if f.schema_valid.value is None else _pct(f.schema_valid), _pct(f.refusal).replace(NOT_RECORDED, DASH),
-            DASH if length is None else f"{length['p50']:.0f}", DASH if latency is None else f"{latency['p50']:,.0f}"]
+    return [
+        _short_test(t.test),
+        one_line(t.recorded_at or DASH),
+        str(t.inputs),
+        str(f.samples),
+        DASH if f.schema_valid.value is None else _pct(f.schema_valid),
+        _pct(f.refusal).replace(NOT_RECORDED, DASH),
+        DASH if length is None else f"{length['p50']:.0f}",
+        DASH if latency is None else f"{latency['p50']:,.0f}",
+    ]
 
 
 def render_card(card: BehaviorCard) -> str:
@@ -262,28 +322,52 @@ def render_card(card: BehaviorCard) -> str:
     first, last = card.dates
     dates = DASH if first is None else first if first == last else f"{first} to {last}"
     tests = len({t.test for t in card.tests})
-    lines = [f"## {card.label}", "",
-             f"- fingerprint: `{(card.fingerprint or DASH)[:12]}`"]
+    lines = [f"## {card.label}", "", f"- fingerprint: `{(card.fingerprint or DASH)[:12]}`"]
     model = card.description.get("model") or card.description.get("function") or card.description.get("path")
     if model:
         lines.append(f"- {card.description.get('kind', 'model')}: `{clip(str(model), 100)}`")
-    lines += [f"- golden files: {len(card.tests)} ({tests} test{'s' if tests != 1 else ''})",
-              f"- samples: {card.figures.samples:,} outputs of {card.inputs:,} inputs",
-              f"- recorded: {dates}", ""]
-    lines += str(tabulate(_card_rows(card), headers=["figure", "value", "based on"], tablefmt="github",
-                          disable_numparse=True, colalign=("left", "right", "left"))).splitlines()
+    lines += [
+        f"- golden files: {len(card.tests)} ({tests} test{'s' if tests != 1 else ''})",
+        f"- samples: {card.figures.samples:,} outputs of {card.inputs:,} inputs",
+        f"- recorded: {dates}",
+        "",
+    ]
+    lines += str(
+        tabulate(
+            _card_rows(card),
+            headers=["figure", "value", "based on"],
+            tablefmt="github",
+            disable_numparse=True,
+            colalign=("left", "right", "left"),
+        )
+    ).splitlines()
     if len(card.tests) > 1:
         rows = [_test_row(t) for t in card.tests]
         headers = ["test", "recorded", "inputs", "samples", "schema-valid", "refusal", "words p50", "latency p50 ms"]
-        lines += ["", "Per test:", "", *str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
-                                                     colalign=("left", "left", *("right",) * 6))).splitlines()]
+        lines += [
+            "",
+            "Per test:",
+            "",
+            *str(
+                tabulate(
+                    rows,
+                    headers=headers,
+                    tablefmt="github",
+                    disable_numparse=True,
+                    colalign=("left", "left", *("right",) * 6),
+                )
+            ).splitlines(),
+        ]
     return "\n".join(one_line(line) for line in lines)  # labels and ids from golden files are data
 
 
 def render_cards(cards: Sequence[BehaviorCard], *, files: int) -> str:
     if not cards:
         return "# Behavior cards\n\nno golden files found"
-    head = ["# Behavior cards", "",
-            f"{len(cards)} bundle{'s' if len(cards) != 1 else ''} from {files} golden file{'s' if files != 1 else ''}; "
-            "figures over every recorded output (sample), computed offline from the files."]
+    head = [
+        "# Behavior cards",
+        "",
+        f"{len(cards)} bundle{'s' if len(cards) != 1 else ''} from {files} golden file{'s' if files != 1 else ''}; "
+        "figures over every recorded output (sample), computed offline from the files.",
+    ]
     return "\n\n".join(["\n".join(head), *(render_card(c) for c in cards)])

@@ -64,8 +64,11 @@ def write_diff_file(result: Any, run_dir: Path) -> Path:
         f"# {result.test}: behavior regressed",
         "",
         f"candidate `{result.candidate.label}` vs "
-        + ("no baseline" if result.baseline is None else f"baseline `{result.baseline.label}` "
-                                                         f"({result.baseline.source})")
+        + (
+            "no baseline"
+            if result.baseline is None
+            else f"baseline `{result.baseline.label}` ({result.baseline.source})"
+        )
         + f", {len(result.paired_ids)} paired inputs",
         "",
         verdict_table([v for v in result.verdicts if v.segment is None or v.confined], tablefmt="github"),
@@ -116,7 +119,7 @@ def prune_old_runs(parent: Path, *, keep: int, current: Path) -> None:
     except OSError:
         return
     runs.sort(key=_mtime, reverse=True)
-    for old in runs[max(0, keep - 1):]:
+    for old in runs[max(0, keep - 1) :]:
         _remove_run_folder(old)
 
 
@@ -139,8 +142,7 @@ def _listed_files(folder: Path) -> list[str] | None:
 
 def _plain_name(name: str) -> bool:
     """A name directly inside the folder, and not the marker itself."""
-    return (bool(name.strip(".")) and name != MARKER and not any(c in name for c in "/\\\0")
-            and Path(name).name == name)
+    return bool(name.strip(".")) and name != MARKER and not any(c in name for c in "/\\\0") and Path(name).name == name
 
 
 def _remove_run_folder(folder: Path) -> None:
@@ -171,8 +173,11 @@ class DiffRepr:
     """A failure's diff as pytest shows it: verdict rows coloured on a terminal (``tw.hasmarkup``), plain text
     everywhere else (JUnit XML, xdist, ``--color=no``), since pytest uses ``str()`` there."""
 
-    _COLOURS = ((" REGRESSED ", {"red": True, "bold": True}), (" INCONCLUSIVE ", {"yellow": True}),
-                (" PASS ", {"green": True}))
+    _COLOURS = (
+        (" REGRESSED ", {"red": True, "bold": True}),
+        (" INCONCLUSIVE ", {"yellow": True}),
+        (" PASS ", {"green": True}),
+    )
 
     def __init__(self, text: str) -> None:
         from pytest_behavior.report.sanitize import printable

@@ -26,6 +26,7 @@ MAX_DISTRIBUTION_VALUES = 2000
 OUTCOMES = ("regressed", "error", "inconclusive", "passed", "recorded")
 """In the order reports list them: what needs a reviewer first."""
 
+
 def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file: str | None = None) -> dict[str, Any]:
     """What a behavior test's report carries: its comparison, JSON-able (a `Comparison` in, plain data out)."""
     baseline = result.baseline
@@ -47,8 +48,9 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
         "pairing_notes": list(result.pairing_notes),
         "properties": [_verdict(v) for v in result.verdicts],
         "distributions": _distributions(result.observations),
-        "sequential": None if result.sequential is None else {
-            "n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
+        "sequential": None
+        if result.sequential is None
+        else {"n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
         "unjudged_bounds": list(result.unjudged),
         "samples": {"requested": sum(arm.requested for arm in arms), "cached": sum(arm.cached for arm in arms)},
     }
@@ -57,11 +59,27 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
 def error_entry(nodeid: str, message: str, *, mode: str, requested: int = 0, cached: int = 0) -> dict[str, Any]:
     """A behavior test that could not be judged (provider failure, bad golden file, a spec error), with the samples
     it requested and read from the cache before that (paid for all the same)."""
-    return {"nodeid": nodeid, "outcome": "error", "error": message, "mode": mode, "candidate": None,
-            "baseline": None, "provider_drift": False, "n_paired": 0, "golden_path": None, "golden_written": False,
-            "diff": None, "diff_file": None, "budget_note": None, "pairing_notes": [], "properties": [],
-            "distributions": {}, "sequential": None, "unjudged_bounds": [],
-            "samples": {"requested": requested, "cached": cached}}
+    return {
+        "nodeid": nodeid,
+        "outcome": "error",
+        "error": message,
+        "mode": mode,
+        "candidate": None,
+        "baseline": None,
+        "provider_drift": False,
+        "n_paired": 0,
+        "golden_path": None,
+        "golden_written": False,
+        "diff": None,
+        "diff_file": None,
+        "budget_note": None,
+        "pairing_notes": [],
+        "properties": [],
+        "distributions": {},
+        "sequential": None,
+        "unjudged_bounds": [],
+        "samples": {"requested": requested, "cached": cached},
+    }
 
 
 def outcome_of(result: Any) -> str:
@@ -73,20 +91,46 @@ def outcome_of(result: Any) -> str:
 
 
 def _arm(arm: Any) -> dict[str, Any]:
-    return {"label": arm.label, "fingerprint": arm.fingerprint, "source": arm.source, "requested": arm.requested,
-            "cached": arm.cached, "cost_usd": _finite(arm.cost_usd), "latency_p50_ms": _finite(arm.latency_p50_ms),
-            "latency_p95_ms": _finite(arm.latency_p95_ms), "outputs": arm.outputs, "empty_outputs": arm.empty_outputs}
+    return {
+        "label": arm.label,
+        "fingerprint": arm.fingerprint,
+        "source": arm.source,
+        "requested": arm.requested,
+        "cached": arm.cached,
+        "cost_usd": _finite(arm.cost_usd),
+        "latency_p50_ms": _finite(arm.latency_p50_ms),
+        "latency_p95_ms": _finite(arm.latency_p95_ms),
+        "outputs": arm.outputs,
+        "empty_outputs": arm.empty_outputs,
+    }
 
 
 def _verdict(v: Any) -> dict[str, Any]:
     return {
-        "property": v.property, "metric": v.metric, "metric_key": v.metric_key, "kind": v.kind, "segment": v.segment,
-        "bound": v.bound, "threshold": _finite(v.threshold), "verdict": v.verdict.value,
-        "baseline": _finite(v.baseline), "candidate": _finite(v.candidate), "scale": scale_of(v.bound),
-        "estimate": _finite(v.estimate), "lower": _finite(v.lower), "upper": _finite(v.upper),
-        "confidence": min(v.lower_level, v.upper_level), "lower_level": v.lower_level, "upper_level": v.upper_level,
-        "p_value": _finite(v.p_value), "p_adjusted": _finite(v.p_adjusted), "n_inputs": v.n_inputs,
-        "repeats": v.repeats, "method": v.method, "confined": v.confined, "advice": v.advice,
+        "property": v.property,
+        "metric": v.metric,
+        "metric_key": v.metric_key,
+        "kind": v.kind,
+        "segment": v.segment,
+        "bound": v.bound,
+        "threshold": _finite(v.threshold),
+        "verdict": v.verdict.value,
+        "baseline": _finite(v.baseline),
+        "candidate": _finite(v.candidate),
+        "scale": scale_of(v.bound),
+        "estimate": _finite(v.estimate),
+        "lower": _finite(v.lower),
+        "upper": _finite(v.upper),
+        "confidence": min(v.lower_level, v.upper_level),
+        "lower_level": v.lower_level,
+        "upper_level": v.upper_level,
+        "p_value": _finite(v.p_value),
+        "p_adjusted": _finite(v.p_adjusted),
+        "n_inputs": v.n_inputs,
+        "repeats": v.repeats,
+        "method": v.method,
+        "confined": v.confined,
+        "advice": v.advice,
         **({"n_max": v.n_max} if v.n_max is not None else {}),
     }
 
@@ -101,9 +145,12 @@ def _distributions(observations: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     for _, obs in observations:
         if obs.metric.kind != "continuous" or obs.metric.profile:
             continue
-        shown[obs.metric.key] = {"title": obs.metric.title, "kind": "continuous",
-                                 "baseline": [] if obs.baseline is None else _thin(obs.baseline),
-                                 "candidate": _thin(obs.candidate)}
+        shown[obs.metric.key] = {
+            "title": obs.metric.title,
+            "kind": "continuous",
+            "baseline": [] if obs.baseline is None else _thin(obs.baseline),
+            "candidate": _thin(obs.candidate),
+        }
     return shown
 
 
@@ -117,18 +164,34 @@ def _thin(values: Any) -> list[float]:
     return [float(f"{x:.4g}") for x in ordered]
 
 
-def build_document(entries: Sequence[Mapping[str, Any]], *, mode: str, alpha: float, plugin_version: str,
-                   created_at: dt.datetime | None = None) -> dict[str, Any]:
+def build_document(
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    mode: str,
+    alpha: float,
+    plugin_version: str,
+    created_at: dt.datetime | None = None,
+) -> dict[str, Any]:
     """The run's document: entries sorted by outcome (regressions first), then node id."""
     when = (created_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
-    ordered = sorted(entries, key=lambda e: (OUTCOMES.index(e["outcome"]) if e["outcome"] in OUTCOMES
-                                             else len(OUTCOMES), e["nodeid"]))
+    ordered = sorted(
+        entries,
+        key=lambda e: (OUTCOMES.index(e["outcome"]) if e["outcome"] in OUTCOMES else len(OUTCOMES), e["nodeid"]),
+    )
     tests = [dict(e) for e in ordered]
-    counts = {name: sum(1 for e in entries if e["outcome"] == outcome)
-              for name, outcome in (("passed", "passed"), ("regressed", "regressed"), ("inconclusive", "inconclusive"),
-                                    ("errors", "error"), ("recorded", "recorded"))}
+    counts = {
+        name: sum(1 for e in entries if e["outcome"] == outcome)
+        for name, outcome in (
+            ("passed", "passed"),
+            ("regressed", "regressed"),
+            ("inconclusive", "inconclusive"),
+            ("errors", "error"),
+            ("recorded", "recorded"),
+        )
+    }
     return {
-        "format": REPORT_FORMAT, "version": REPORT_VERSION,
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
         "plugin": {"name": "pytest-behavior", "version": plugin_version},
         "created_at": when,
         "run": {"mode": mode, "alpha": alpha},

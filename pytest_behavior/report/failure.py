@@ -32,8 +32,12 @@ def format_change(v: BoundVerdict, style: values.IntervalStyle | None = None) ->
     scale = values.scale_of(v.bound)
     entry = v.to_dict()
     return values.format_estimate(scale, v.estimate), values.format_interval(
-        scale, entry["lower"], entry["upper"], marks=("", "") if style is None else style.marks(entry),
-        threshold=values.user_threshold(v.bound, v.threshold))
+        scale,
+        entry["lower"],
+        entry["upper"],
+        marks=("", "") if style is None else style.marks(entry),
+        threshold=values.user_threshold(v.bound, v.threshold),
+    )
 
 
 def format_p(p: float) -> str:
@@ -47,11 +51,19 @@ def verdict_table(verdicts: Sequence[BoundVerdict], *, tablefmt: str = "simple")
     rows = []
     for v in verdicts:
         change, interval = format_change(v, style)
-        rows.append([
-            one_line(v.label), one_line(v.bound), format_value(v.kind, v.baseline), format_value(v.kind, v.candidate),
-            change, interval, format_p(v.p_adjusted), v.verdict.value, v.n_inputs if v.repeats == 1
-            else f"{v.n_inputs}x{v.repeats}",
-        ])
+        rows.append(
+            [
+                one_line(v.label),
+                one_line(v.bound),
+                format_value(v.kind, v.baseline),
+                format_value(v.kind, v.candidate),
+                change,
+                interval,
+                format_p(v.p_adjusted),
+                v.verdict.value,
+                v.n_inputs if v.repeats == 1 else f"{v.n_inputs}x{v.repeats}",
+            ]
+        )
     headers = ["property", "bound", "baseline", "candidate", "change", style.header, "p (adj.)", "verdict", "N"]
     table = str(tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True))
     return f"{table}\n\n{style.note}" if style.note else table  # a blank line: a Markdown table ends there
@@ -66,11 +78,15 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
     declared = declared_bounds(overall)  # a categorical bound is one bound, however many category rows it has
     broken = sum(1 for rows in declared.values() if any(v.verdict is Verdict.REGRESSED for v in rows))
     if result.baseline_outputs is None:  # --behavior-update: the candidate alone, against its absolute bounds
-        headline = (f"behavior regressed: {broken} of {len(declared)} absolute bounds broken{segment_note} by the "
-                    f"recorded candidate {result.candidate.label!r}, {len(result.paired_ids)} inputs")
+        headline = (
+            f"behavior regressed: {broken} of {len(declared)} absolute bounds broken{segment_note} by the "
+            f"recorded candidate {result.candidate.label!r}, {len(result.paired_ids)} inputs"
+        )
     else:
-        headline = (f"behavior regressed: {broken} of {len(declared)} bounds broken{segment_note}, candidate "
-                    f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs")
+        headline = (
+            f"behavior regressed: {broken} of {len(declared)} bounds broken{segment_note}, candidate "
+            f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs"
+        )
     lines = [headline, "", verdict_table([v for v in result.verdicts if v.segment is None or v.confined])]
     lines += _section(recording_lines(result))
     lines += _section(_segment_lines(result))
@@ -78,7 +94,8 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
     keys = {v.metric_key for v in regressed}
     for prop in result.properties:
         if result.baseline_outputs is not None and any(
-                obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name):
+            obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name
+        ):
             lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids)))
     shown: list[tuple[int, ...]] = []
     for _, obs in result.observations:
@@ -99,12 +116,16 @@ def recording_lines(result: Comparison) -> list[str]:
     lines = []
     if result.golden_path is not None and result.regressed:
         done = "recorded" if result.golden_written else "unchanged"
-        lines.append(f"golden file {done}: {_shown_path(result.golden_path)} (--behavior-update accepts this "
-                     "behavior as the baseline, but an absolute bound holds for every recording: fix the candidate, "
-                     "or change the bound in the marker if this level is intended)")
+        lines.append(
+            f"golden file {done}: {_shown_path(result.golden_path)} (--behavior-update accepts this "
+            "behavior as the baseline, but an absolute bound holds for every recording: fix the candidate, "
+            "or change the bound in the marker if this level is intended)"
+        )
     if result.unjudged:
-        lines.append(f"not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
-                     f"judges them against this golden file): {', '.join(result.unjudged)}")
+        lines.append(
+            f"not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
+            f"judges them against this golden file): {', '.join(result.unjudged)}"
+        )
     return lines
 
 
@@ -117,7 +138,7 @@ def _shown_path(path: Path) -> str:
 
 
 def _offending(
-    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], *, max_shown: int, cell_chars: int,
+    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], *, max_shown: int, cell_chars: int
 ) -> list[str]:
     """Without a baseline: the candidate outputs that count against a broken absolute rate bound."""
     if obs.metric.kind != "binary":
@@ -134,12 +155,19 @@ def _offending(
     for index in order[:max_shown]:
         input_id = result.paired_ids[index]
         item = next(i for i in result.inputs if i.id == input_id)
-        rows.append([f"{truncate(input_id, 80)}\n{truncate(input_text(item.value), 80)}",
-                     truncate(result.candidate_outputs[input_id][0], cell_chars)])
-    table = tabulate(rows, headers=["input", "candidate"], tablefmt="grid", maxcolwidths=[26, 88],
-                     disable_numparse=True)
-    return [f"inputs counting against the bound - {obs.metric.title}: {len(order)} of {len(values)} "
-            f"(showing {len(rows)}):", str(table)]
+        rows.append(
+            [
+                f"{truncate(input_id, 80)}\n{truncate(input_text(item.value), 80)}",
+                truncate(result.candidate_outputs[input_id][0], cell_chars),
+            ]
+        )
+    table = tabulate(
+        rows, headers=["input", "candidate"], tablefmt="grid", maxcolwidths=[26, 88], disable_numparse=True
+    )
+    return [
+        f"inputs counting against the bound - {obs.metric.title}: {len(order)} of {len(values)} (showing {len(rows)}):",
+        str(table),
+    ]
 
 
 def _section(body: Sequence[str]) -> list[str]:
@@ -154,13 +182,20 @@ def _baseline_name(result: Comparison) -> str:
 
 def _paired_texts(result: Comparison) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     assert result.baseline_outputs is not None
-    return ([result.baseline_outputs[i] for i in result.paired_ids],
-            [result.candidate_outputs[i] for i in result.paired_ids])
+    return (
+        [result.baseline_outputs[i] for i in result.paired_ids],
+        [result.candidate_outputs[i] for i in result.paired_ids],
+    )
 
 
 def _flipped(
-    result: Comparison, obs: Observation, verdicts: Sequence[BoundVerdict], shown: list[tuple[int, ...]], *,
-    max_flipped: int, cell_chars: int,
+    result: Comparison,
+    obs: Observation,
+    verdicts: Sequence[BoundVerdict],
+    shown: list[tuple[int, ...]],
+    *,
+    max_flipped: int,
+    cell_chars: int,
 ) -> list[str]:
     """Inputs whose per-input value moved in the regressed direction, most changed first.
 
@@ -178,8 +213,10 @@ def _flipped(
         return []
     if obs.metric.kind == "binary":
         worse, better = int((change > 0).sum()), int((change < 0).sum())
-        heading = (f"flipped inputs - {obs.metric.title}: {worse} moved the wrong way, {better} the other way "
-                   f"(showing {min(max_flipped, len(order))}):")
+        heading = (
+            f"flipped inputs - {obs.metric.title}: {worse} moved the wrong way, {better} the other way "
+            f"(showing {min(max_flipped, len(order))}):"
+        )
     else:
         heading = f"most changed inputs - {obs.metric.title} (showing {min(max_flipped, len(order))}):"
     first = tuple(order[:max_flipped])
@@ -192,13 +229,20 @@ def _flipped(
     for index in first:
         input_id = result.paired_ids[index]
         item = next(i for i in result.inputs if i.id == input_id)
-        rows.append([
-            f"{one_line(input_id)}\n{truncate(input_text(item.value), 80)}",
-            _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0], cell_chars),
-            _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0], cell_chars),
-        ])
-    table = tabulate(rows, headers=["input", "baseline", "candidate"], tablefmt="grid",
-                     maxcolwidths=[26, 44, 44], disable_numparse=True)
+        rows.append(
+            [
+                f"{one_line(input_id)}\n{truncate(input_text(item.value), 80)}",
+                _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0], cell_chars),
+                _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0], cell_chars),
+            ]
+        )
+    table = tabulate(
+        rows,
+        headers=["input", "baseline", "candidate"],
+        tablefmt="grid",
+        maxcolwidths=[26, 44, 44],
+        disable_numparse=True,
+    )
     return [heading, str(table)]
 
 
@@ -225,8 +269,10 @@ def truncate(text: str, limit: int = CELL_CHARS) -> str:
 def _bundles(result: Comparison) -> list[str]:
     lines = [f"candidate: {result.candidate.label} (fingerprint {(result.candidate.fingerprint or '-')[:12]})"]
     if result.baseline is not None:
-        lines.append(f"baseline:  {result.baseline.label} (fingerprint {(result.baseline.fingerprint or '-')[:12]}, "
-                     f"from {result.baseline.source})")
+        lines.append(
+            f"baseline:  {result.baseline.label} (fingerprint {(result.baseline.fingerprint or '-')[:12]}, "
+            f"from {result.baseline.source})"
+        )
         if result.provider_drift:
             lines.append(f"provider drift: {DRIFT_NOTE}")
     return [one_line(line) for line in lines]  # a label is one line, whatever it holds
@@ -238,13 +284,16 @@ def _segment_lines(result: Comparison) -> list[str]:
     for v in result.regressed:
         if v.confined and v.segment is not None:
             confined.setdefault(v.segment, []).append(f"{v.metric} {v.bound}")
-    lines = [f"regression confined to segment {name!r}: {', '.join(bounds)} (the overall result does not show it)"
-             for name, bounds in confined.items()]
+    lines = [
+        f"regression confined to segment {name!r}: {', '.join(bounds)} (the overall result does not show it)"
+        for name, bounds in confined.items()
+    ]
     if result.segments:
-        regressed = [name for name in result.segments
-                     if any(v.segment == name for v in result.regressed)]
-        lines.append(f"segments judged separately: {', '.join(result.segments)} (Holm over the segments and the "
-                     f"overall result); regressed in: {', '.join(regressed) or 'none'}")
+        regressed = [name for name in result.segments if any(v.segment == name for v in result.regressed)]
+        lines.append(
+            f"segments judged separately: {', '.join(result.segments)} (Holm over the segments and the "
+            f"overall result); regressed in: {', '.join(regressed) or 'none'}"
+        )
     return [one_line(line) for line in lines]  # a segment name is one line, whatever it holds
 
 
@@ -274,5 +323,3 @@ def inconclusive_message(result: Comparison) -> str:
         advice = f"; {v.advice}" if v.advice else ""
         parts.append(f"{v.metric} {v.bound} at N={v.n_inputs}: {leaning(v)}{advice}")
     return printable(f"{result.test}: INCONCLUSIVE, not enough data to decide:\n  " + "\n  ".join(parts))
-
-

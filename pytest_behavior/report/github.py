@@ -30,8 +30,10 @@ MAX_BYTES = 1_000_000
 """GitHub's limit is 1 MiB (1,048,576 bytes) per step; the margin is for what else the step writes."""
 ENCODING_ERRORS = "backslashreplace"
 """How the summary is encoded to UTF-8 (a lone surrogate must not stop the write; `printable` escapes them)."""
-CUT_NOTE = "… (cut here to stay under GitHub's 1 MiB step summary limit; the JSON report and the run directory " \
-           "hold everything)"
+CUT_NOTE = (
+    "… (cut here to stay under GitHub's 1 MiB step summary limit; the JSON report and the run directory "
+    "hold everything)"
+)
 _ORDER = {"REGRESSED": 0, "INCONCLUSIVE": 1, "PASS": 2}
 _MARK = {"REGRESSED": "🔴 REGRESSED", "INCONCLUSIVE": "🟡 INCONCLUSIVE", "PASS": "🟢 PASS"}
 _MARKDOWN = re.compile(r"([\\`*\[\]()!|~$]|(?<![^\W_])_|_(?![^\W_]))")
@@ -55,8 +57,12 @@ def github_summary(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -
     ]
     rows, style = _rows(document["tests"])
     if rows:
-        parts += [f"| test | property | bound | baseline → candidate | change [{style.header}] | verdict |",
-                  "|---|---|---|---|---|---|", *rows, ""]
+        parts += [
+            f"| test | property | bound | baseline → candidate | change [{style.header}] | verdict |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
         parts += [style.note, ""] if style.note else []  # our own words, no data: nothing to escape
     for test in document["tests"]:
         parts += _details(test)
@@ -67,8 +73,17 @@ def _rows(tests: Any) -> tuple[list[str], IntervalStyle]:
     """The table's rows, and how its intervals are named (one header and note for the whole table)."""
     from pytest_behavior.report.values import format_change, format_value, interval_style
 
-    shown = [(test, [v for v in sorted(test["properties"], key=lambda v: _ORDER.get(v["verdict"], 3))
-                     if v["segment"] is None or v.get("confined")]) for test in tests]
+    shown = [
+        (
+            test,
+            [
+                v
+                for v in sorted(test["properties"], key=lambda v: _ORDER.get(v["verdict"], 3))
+                if v["segment"] is None or v.get("confined")
+            ],
+        )
+        for test in tests
+    ]
     style = interval_style(v for _, props in shown for v in props)
     rows = []
     for test, props in shown:
@@ -79,28 +94,43 @@ def _rows(tests: Any) -> tuple[list[str], IntervalStyle]:
         for v in props:
             metric = v["metric"] if v["segment"] is None else f"{v['metric']} [{v['segment']}]"
             values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
-            rows.append(f"| {name} | {markdown_text(metric)} | {_code(str(v['bound']))} | {values} | "
-                        f"{format_change(v, style=style)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |")
+            rows.append(
+                f"| {name} | {markdown_text(metric)} | {_code(str(v['bound']))} | {values} | "
+                f"{format_change(v, style=style)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |"
+            )
     return rows, style
 
 
 def _details(test: Mapping[str, Any]) -> list[str]:
     if test["outcome"] == "error":
-        return [f"<details><summary>⚪ <code>{_html(test['nodeid'])}</code>: error</summary>", "",
-                *_fenced(_shown_lines(str(test["error"] or ""))), "</details>", ""]
+        return [
+            f"<details><summary>⚪ <code>{_html(test['nodeid'])}</code>: error</summary>",
+            "",
+            *_fenced(_shown_lines(str(test["error"] or ""))),
+            "</details>",
+            "",
+        ]
     if test["outcome"] != "regressed" or not test.get("diff"):
         return []
     drift = ["", f"> **Provider drift**: {DRIFT_NOTE}."] if test.get("provider_drift") else []
     where = ["", f"Full diff: {_code(str(test['diff_file']))}"] if test.get("diff_file") else []
-    return [f"<details><summary>🔴 <code>{_html(test['nodeid'])}</code>: diff</summary>", *drift, "",
-            *_fenced(_shown_lines(str(test["diff"]))), *where, "</details>", ""]
+    return [
+        f"<details><summary>🔴 <code>{_html(test['nodeid'])}</code>: diff</summary>",
+        *drift,
+        "",
+        *_fenced(_shown_lines(str(test["diff"]))),
+        *where,
+        "</details>",
+        "",
+    ]
 
 
 def _shown_lines(text: str) -> list[str]:
     """At most `MAX_DIFF_LINES` lines of at most `MAX_LINE_CHARS` characters, controls escaped."""
     lines = printable(text).split("\n")
-    shown = [line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…"
-             for line in lines[:MAX_DIFF_LINES]]
+    shown = [
+        line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…" for line in lines[:MAX_DIFF_LINES]
+    ]
     return shown + ([f"… {len(lines) - MAX_DIFF_LINES} more lines"] if len(lines) > MAX_DIFF_LINES else [])
 
 

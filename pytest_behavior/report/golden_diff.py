@@ -25,8 +25,9 @@ def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) ->
     for base, cand in pairs.paired:
         name = cand.relative_to(candidate)
         try:
-            diff = compare_golden(load_golden(base), load_golden(cand), alpha=alpha, baseline_source=str(base),
-                                  candidate_source=str(cand))
+            diff = compare_golden(
+                load_golden(base), load_golden(cand), alpha=alpha, baseline_source=str(base), candidate_source=str(cand)
+            )
         except (BehaviorConfigError, ValueError) as exc:
             sections.append(f"== {name}: error\n{exc}\n")
             counts["errors"] += 1
@@ -38,8 +39,10 @@ def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) ->
         else:  # its notes (skipped properties, unpaired inputs) still show
             sections.append("\n".join([head, *diff.comparison.pairing_notes, *(f"note: {n}" for n in diff.notes)]))
     n = len(pairs.paired)
-    lines = [f"{n} file pair{'s' if n != 1 else ''} compared: {counts['regressed']} regressed, "
-             f"{counts['passed']} without regression, {counts['errors']} errors"]
+    lines = [
+        f"{n} file pair{'s' if n != 1 else ''} compared: {counts['regressed']} regressed, "
+        f"{counts['passed']} without regression, {counts['errors']} errors"
+    ]
     lines += [f"only in {baseline} (baseline): {p.relative_to(baseline)}" for p in pairs.baseline_only]
     lines += [f"only in {candidate} (candidate): {p.relative_to(candidate)}" for p in pairs.candidate_only]
     status = 2 if counts["errors"] else 1 if counts["regressed"] else 0
@@ -70,15 +73,20 @@ def render_golden_diff(diff: GoldenDiff) -> str:
     if result.regressed:
         body = render_failure(result)
     elif not result.verdicts:
-        body = (f"nothing judged: no bound of the baseline's properties could be evaluated, "
-                f"{len(result.paired_ids)} paired inputs")
+        body = (
+            f"nothing judged: no bound of the baseline's properties could be evaluated, "
+            f"{len(result.paired_ids)} paired inputs"
+        )
     else:
         verdicts = [v for v in result.verdicts if v.segment is None]
         undecided = sum(1 for v in verdicts if v.verdict.value == "INCONCLUSIVE")
         status = "PASS" if not undecided else f"no regression ({undecided} INCONCLUSIVE)"
-        head = (f"{status}: candidate {result.candidate.label!r} vs baseline {result.baseline.label!r} "
-                f"({result.baseline.source}), {len(result.paired_ids)} paired inputs"
-                if result.baseline is not None else status)
+        head = (
+            f"{status}: candidate {result.candidate.label!r} vs baseline {result.baseline.label!r} "
+            f"({result.baseline.source}), {len(result.paired_ids)} paired inputs"
+            if result.baseline is not None
+            else status
+        )
         lines = [head, "", verdict_table(verdicts)]
         if undecided:
             lines += ["", inconclusive_message(result)]

@@ -55,10 +55,14 @@ def judge_outcome(item: pytest.Item, fixture: BehaviorFixture, *, settings: RunS
         return
     empty = result.candidate.empty_outputs
     if result.mode == "update" and empty:
-        warnings.warn(BehaviorEmptyOutputWarning(
-            f"{result.test}: {empty} of {result.candidate.outputs} recorded outputs are empty (no text, no tool "
-            f"call) and are now part of the golden baseline; check the bundle (max_tokens, content filters) and "
-            f"re-record if they are not the behavior to keep"), stacklevel=1)
+        warnings.warn(
+            BehaviorEmptyOutputWarning(
+                f"{result.test}: {empty} of {result.candidate.outputs} recorded outputs are empty (no text, no tool "
+                f"call) and are now part of the golden baseline; check the bundle (max_tokens, content filters) and "
+                f"re-record if they are not the behavior to keep"
+            ),
+            stacklevel=1,
+        )
     if result.regressed:
         _raise_regression(item, result, run_dir=settings.run_dir)
     if result.budget_note:
@@ -88,8 +92,14 @@ def _raise_regression(item: pytest.Item, result: Comparison, *, run_dir: Path) -
     raise BehaviorRegression(f"{diff}\n\nfull diff: {_display(path, item.config.rootpath)}")
 
 
-def annotate_report(report: pytest.TestReport, item: pytest.Item, call: pytest.CallInfo[None],
-                    fixture: BehaviorFixture | None, *, mode: Mode) -> None:
+def annotate_report(
+    report: pytest.TestReport,
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    fixture: BehaviorFixture | None,
+    *,
+    mode: Mode,
+) -> None:
     """Give the setup or call report of a behavior test its ``behavior`` entry (read by the JSON, HTML and JUnit
     outputs); a `BehaviorError` becomes a short test error, a regression its diff."""
     excinfo = call.excinfo
@@ -111,17 +121,28 @@ def annotate_report(report: pytest.TestReport, item: pytest.Item, call: pytest.C
         from pytest_behavior.report.junit import junit_properties
 
         diff = item.stash.get(DIFF_KEY, None)  # set when the test regressed
-        entry = test_entry(fixture.result, outcome=outcome_of(fixture.result),
-                           diff=None if diff is None else diff.text, diff_file=None if diff is None else diff.file)
+        entry = test_entry(
+            fixture.result,
+            outcome=outcome_of(fixture.result),
+            diff=None if diff is None else diff.text,
+            diff_file=None if diff is None else diff.file,
+        )
         _carry(report, behavior=entry)
         item.user_properties.extend(junit_properties(entry))  # --junitxml reads them off the teardown report
     elif getattr(report, "behavior_error", False) and excinfo is not None:
         from pytest_behavior.report.document import error_entry
 
         counts = getattr(fixture, "counts", None)  # what it paid for before the error
-        _carry(report, behavior=error_entry(item.nodeid, _error_text(excinfo), mode=mode,
-                                            requested=getattr(counts, "requested", 0),
-                                            cached=getattr(counts, "cached", 0)))
+        _carry(
+            report,
+            behavior=error_entry(
+                item.nodeid,
+                _error_text(excinfo),
+                mode=mode,
+                requested=getattr(counts, "requested", 0),
+                cached=getattr(counts, "cached", 0),
+            ),
+        )
         item.user_properties.append(("behavior_outcome", "error"))
 
 

@@ -59,8 +59,11 @@ class ReportOutputs:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if self.scope is not None:
-            self.scope.reported(report.nodeid, ok=report.passed,
-                                children=[child.nodeid for child in report.result] if report.passed else [])
+            self.scope.reported(
+                report.nodeid,
+                ok=report.passed,
+                children=[child.nodeid for child in report.result] if report.passed else [],
+            )
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
@@ -77,10 +80,12 @@ class ReportOutputs:
 
         owned = [item.nodeid for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
         collected = [item.nodeid for item in session.items] + self.deselected_any
-        whole = self.scope.whole_modules(collected, args=self.config.args, rootdir=settings.rootdir,
-                                         invocation_dir=self.config.invocation_params.dir)
-        found = unused_golden_files(settings.golden_dir, rootdir=settings.rootdir, owned=owned + self.deselected,
-                                    whole_modules=whole)
+        whole = self.scope.whole_modules(
+            collected, args=self.config.args, rootdir=settings.rootdir, invocation_dir=self.config.invocation_params.dir
+        )
+        found = unused_golden_files(
+            settings.golden_dir, rootdir=settings.rootdir, owned=owned + self.deselected, whole_modules=whole
+        )
         self.unused = [str(path) for path in found]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -109,8 +114,9 @@ class ReportOutputs:
         from pytest_behavior.version import __version__
 
         settings = self.session.settings
-        return build_document(self.session.summaries, mode=settings.mode, alpha=settings.alpha,
-                              plugin_version=__version__)
+        return build_document(
+            self.session.summaries, mode=settings.mode, alpha=settings.alpha, plugin_version=__version__
+        )
 
     def _write_files(self) -> None:
         report_path = self.config.getoption("behavior_report")
@@ -124,19 +130,28 @@ class ReportOutputs:
         if report_path:
             from pytest_behavior.report.document import write_document
 
-            self._write("--behavior-report", "verdict report", report_path,
-                        lambda target: write_document(document, target))
+            self._write(
+                "--behavior-report", "verdict report", report_path, lambda target: write_document(document, target)
+            )
         if html_path:
             from pytest_behavior.golden.files import write_text_atomic
             from pytest_behavior.report.html import render_html
 
-            self._write("--behavior-html", "HTML report", html_path,
-                        lambda target: write_text_atomic(target, render_html(document)))
+            self._write(
+                "--behavior-html",
+                "HTML report",
+                html_path,
+                lambda target: write_text_atomic(target, render_html(document)),
+            )
         if step_summary:
             from pytest_behavior.report.github import github_summary
 
-            self._write("GITHUB_STEP_SUMMARY", "GitHub job summary", step_summary,
-                        lambda target: _append(target, github_summary(document)))
+            self._write(
+                "GITHUB_STEP_SUMMARY",
+                "GitHub job summary",
+                step_summary,
+                lambda target: _append(target, github_summary(document)),
+            )
 
     def _write(self, option: str, what: str, value: str, write: Callable[[Path], object]) -> None:
         """Write one output; a path that cannot be written is reported by its option, and the run fails."""
@@ -181,10 +196,17 @@ class ReportOutputs:
         left = shown([p for p in self.unused if p not in self.removed])  # a file that changed since is kept
         if not left:
             return lines
-        how = ("remove them with --behavior-update --behavior-prune" if self.session.settings.mode == "update"
-               else "remove them with `pytest --behavior-update --behavior-prune`")
-        return [*lines, f"{len(left)} golden file(s) are not used by any collected test ({how}):",
-                *(f"  {p}" for p in left[:50]), *([f"  ... (+{len(left) - 50})"] if len(left) > 50 else [])]
+        how = (
+            "remove them with --behavior-update --behavior-prune"
+            if self.session.settings.mode == "update"
+            else "remove them with `pytest --behavior-update --behavior-prune`"
+        )
+        return [
+            *lines,
+            f"{len(left)} golden file(s) are not used by any collected test ({how}):",
+            *(f"  {p}" for p in left[:50]),
+            *([f"  ... (+{len(left) - 50})"] if len(left) > 50 else []),
+        ]
 
 
 def _append(path: Path, text: str) -> None:

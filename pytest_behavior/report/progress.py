@@ -33,8 +33,9 @@ def progress_style(mode: ProgressMode, *, isatty: bool) -> ProgressStyle | None:
     if mode == "off":
         return None
     if mode == "auto":
-        return ProgressStyle(live=isatty, delay_s=AUTO_DELAY_S, interval_s=LIVE_INTERVAL_S if isatty else
-                             LINES_INTERVAL_S)
+        return ProgressStyle(
+            live=isatty, delay_s=AUTO_DELAY_S, interval_s=LIVE_INTERVAL_S if isatty else LINES_INTERVAL_S
+        )
     live = mode == "live"
     return ProgressStyle(live=live, delay_s=0.0, interval_s=LIVE_INTERVAL_S if live else LINES_INTERVAL_S)
 
@@ -46,8 +47,14 @@ class Progress:
     its own otherwise (an empty line ends a redrawn one).
     """
 
-    def __init__(self, test: str, write: Callable[[str, bool], None], style: ProgressStyle,
-                 *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        test: str,
+        write: Callable[[str, bool], None],
+        style: ProgressStyle,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.test, self.write, self.style, self.clock = one_line(test), write, style, clock
         self.total = self.cached = self.done = self.in_flight = self.retries = self.failed = 0
         self.spent_usd = 0.0

@@ -153,12 +153,19 @@ class GoldenSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path, "test": self.test, "recorded_at": self.recorded_at,
-            "plugin_version": self.plugin_version, "format": self.format,
+            "path": self.path,
+            "test": self.test,
+            "recorded_at": self.recorded_at,
+            "plugin_version": self.plugin_version,
+            "format": self.format,
             "bundle": {"label": self.label, "fingerprint": self.fingerprint, "description": dict(self.description)},
-            "settings": dict(self.settings), "properties": [dict(p) for p in self.properties],
-            "detectors": dict(self.detectors), "inputs": self.inputs, "outputs": self.outputs,
-            "repeats": {"min": self.repeats[0], "max": self.repeats[1]}, "segments": dict(self.segments),
+            "settings": dict(self.settings),
+            "properties": [dict(p) for p in self.properties],
+            "detectors": dict(self.detectors),
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "repeats": {"min": self.repeats[0], "max": self.repeats[1]},
+            "segments": dict(self.segments),
             "length_words": None if self.length_words is None else dict(self.length_words),
             "examples": [{"id": e.id, "input": e.input, "output": e.output} for e in self.examples],
         }
@@ -174,13 +181,19 @@ def summarize_golden(path: Path, record: GoldenRecord) -> GoldenSummary:
         for sid, s in list(record.samples.items())[:EXAMPLES_SHOWN]
     )
     return GoldenSummary(
-        path=str(path), test=record.test, recorded_at=record.recorded_at, plugin_version=record.plugin_version,
-        format=FORMAT_VERSION, label=str(record.bundle.get("label", "?")),
+        path=str(path),
+        test=record.test,
+        recorded_at=record.recorded_at,
+        plugin_version=record.plugin_version,
+        format=FORMAT_VERSION,
+        label=str(record.bundle.get("label", "?")),
         fingerprint=None if fingerprint is None else str(fingerprint),
         description=dict(description) if isinstance(description, Mapping) else {},
         settings=dict(record.settings),
         properties=tuple(p if isinstance(p, Mapping) else {"marker": compact(p, 40)} for p in record.properties),
-        detectors=dict(record.detectors), inputs=len(record.samples), outputs=len(lengths),
+        detectors=dict(record.detectors),
+        inputs=len(record.samples),
+        outputs=len(lengths),
         repeats=repeats_of(record),
         segments=dict(sorted(segments.items())) if set(segments) != {NO_SEGMENT} else {},
         length_words=None if not lengths else {f"p{round(100 * q)}": quantile(lengths, q) for q in (0.1, 0.5, 0.9)},
@@ -262,9 +275,16 @@ def list_golden(directory: Path) -> list[ListedFile]:
             listed.append(ListedFile(str(path), None, None, None, None, None, error=str(exc)))
             continue
         fingerprint = record.bundle.get("fingerprint")
-        listed.append(ListedFile(str(path), record.test, str(record.bundle.get("label", "?")),
-                                 None if fingerprint is None else str(fingerprint), len(record.samples),
-                                 record.recorded_at or None))
+        listed.append(
+            ListedFile(
+                str(path),
+                record.test,
+                str(record.bundle.get("label", "?")),
+                None if fingerprint is None else str(fingerprint),
+                len(record.samples),
+                record.recorded_at or None,
+            )
+        )
     return listed
 
 
@@ -280,12 +300,27 @@ def render_listing(directory: Path, listed: Sequence[ListedFile]) -> str:
         return f"no golden files (*.json) under {directory}"
     from tabulate import tabulate
 
-    rows = [[one_line(cell) for cell in (_relative(f.path, directory), f.test or "(unreadable)", f.label or DASH,
-                                         DASH if f.inputs is None else str(f.inputs), f.recorded_at or DASH)]
-            for f in listed]
+    rows = [
+        [
+            one_line(cell)
+            for cell in (
+                _relative(f.path, directory),
+                f.test or "(unreadable)",
+                f.label or DASH,
+                DASH if f.inputs is None else str(f.inputs),
+                f.recorded_at or DASH,
+            )
+        ]
+        for f in listed
+    ]
     headers = [f"path (under {directory})", "test", "label", "inputs", "recorded"]
-    table = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
-                     colalign=("left", "left", "left", "right", "left"))
+    table = tabulate(
+        rows,
+        headers=headers,
+        tablefmt="simple",
+        disable_numparse=True,
+        colalign=("left", "left", "left", "right", "left"),
+    )
     readable = [f for f in listed if f.error is None]
     lines = [str(table), "", f"{len(readable)} golden file{'s' if len(readable) != 1 else ''} under {directory}"]
     lines += [f"error: {one_line(f.error)}" for f in listed if f.error is not None]

@@ -15,7 +15,7 @@ def _short(test: str) -> str:
     """``dir/test_mod.py::test_x`` -> ``test_mod.py::test_x``, cut from the left if still long."""
     path, sep, rest = one_line(test).partition("::")
     short = path.rsplit("/", 1)[-1] + sep + rest
-    return short if len(short) <= MAX_TEST_CHARS else "…" + short[-(MAX_TEST_CHARS - 1):]
+    return short if len(short) <= MAX_TEST_CHARS else "…" + short[-(MAX_TEST_CHARS - 1) :]
 
 
 def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -34,11 +34,22 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                 continue  # a segment is listed only when it regressed and the overall result did not
             change = format_change(v, with_bounds=False)
             metric = v["metric"] if segment is None else f"{v['metric']} [{segment}]"
-            rows.append([_short(s["nodeid"]), one_line(metric), one_line(v["bound"]),
-                         f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
-                         change, v["verdict"]])
-    table = tabulate(rows, headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
-                     tablefmt="simple", disable_numparse=True)
+            rows.append(
+                [
+                    _short(s["nodeid"]),
+                    one_line(metric),
+                    one_line(v["bound"]),
+                    f"{format_value(v['kind'], v['baseline'])} -> {format_value(v['kind'], v['candidate'])}",
+                    change,
+                    v["verdict"],
+                ]
+            )
+    table = tabulate(
+        rows,
+        headers=["test", "property", "bound", "baseline -> candidate", "change", "verdict"],
+        tablefmt="simple",
+        disable_numparse=True,
+    )
     requested = sum(_samples(s)["requested"] for s in summaries)
     cached = sum(_samples(s)["cached"] for s in summaries)
     written = [s["golden_path"] for s in summaries if s["golden_written"]]
@@ -50,8 +61,10 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     if sequential:
         used = sum(q["n_used"] for q in sequential)
         budget = sum(q["n_max"] for q in sequential)
-        lines.append(f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
-                     f"{100 * (budget - used) / budget:.0f}%)")
+        lines.append(
+            f"sequential tests: {used} of {budget} inputs used ({budget - used} saved, "
+            f"{100 * (budget - used) / budget:.0f}%)"
+        )
     lines += [f"{_short(s['nodeid'])}: {one_line(s['budget_note'])}" for s in summaries if s.get("budget_note")]
     lines += drift_lines(summaries) + unjudged_lines(summaries) + empty_output_lines(summaries)
     return lines + operational_lines(summaries)
@@ -79,8 +92,10 @@ def unjudged_lines(summaries: Sequence[Mapping[str, Any]], *, limit: int = 10) -
     tests = [(s["nodeid"], s["unjudged_bounds"]) for s in summaries if s.get("unjudged_bounds")]
     if not tests:
         return []
-    lines = ["not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
-             "judges them against the golden files):"]
+    lines = [
+        "not judged while recording (bounds on the change need a baseline; `pytest --behavior-baseline` "
+        "judges them against the golden files):"
+    ]
     lines += [f"  {_short(nodeid)}: {one_line(', '.join(bounds))}" for nodeid, bounds in tests[:limit]]
     return lines + ([f"  ... (+{len(tests) - limit} tests)"] if len(tests) > limit else [])
 
@@ -96,8 +111,14 @@ def empty_output_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
             continue
         for name, arm in arms:
             total, empty = arm.get("outputs") or 0, arm.get("empty_outputs") or 0
-            rows.append([_short(s["nodeid"]), one_line(f"{name} {arm['label']}"),
-                         f"{empty} of {total}", f"{100 * empty / total:.1f}%" if total else "-"])
+            rows.append(
+                [
+                    _short(s["nodeid"]),
+                    one_line(f"{name} {arm['label']}"),
+                    f"{empty} of {total}",
+                    f"{100 * empty / total:.1f}%" if total else "-",
+                ]
+            )
     if not rows:
         return []
     table = tabulate(rows, headers=["test", "arm", "empty outputs", "rate"], tablefmt="simple", disable_numparse=True)
@@ -115,15 +136,22 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                 continue
             source = arm["source"]
             source = "live" if source in ("model", "callable", "live") else source if source == "records" else "golden"
-            rows.append([_short(s["nodeid"]), one_line(f"{name} {arm['label']}"), source,
-                         "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
-                         _ms(arm["latency_p50_ms"]), _ms(arm["latency_p95_ms"])])
+            rows.append(
+                [
+                    _short(s["nodeid"]),
+                    one_line(f"{name} {arm['label']}"),
+                    source,
+                    "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
+                    _ms(arm["latency_p50_ms"]),
+                    _ms(arm["latency_p95_ms"]),
+                ]
+            )
     if not rows:
         return []
-    table = tabulate(rows, headers=["test", "arm", "source", "cost", "latency p50", "p95"], tablefmt="simple",
-                     disable_numparse=True)
-    return ["cost and latency of the samples judged (cached samples at their recorded cost):",
-            *str(table).splitlines()]
+    table = tabulate(
+        rows, headers=["test", "arm", "source", "cost", "latency p50", "p95"], tablefmt="simple", disable_numparse=True
+    )
+    return ["cost and latency of the samples judged (cached samples at their recorded cost):", *str(table).splitlines()]
 
 
 def _named_arms(entry: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -22,8 +22,16 @@ DASH = "–"
 DEFAULT_LEVEL = 0.95
 """The level of each end in a report that does not say (written before ``lower_level``/``upper_level``)."""
 
-_SCALE = {"max_rate": "rate", "min_rate": "rate", "max_increase": "difference", "max_decrease": "difference",
-          "max_share_change": "difference", "max_ratio": "ratio", "min_ratio": "ratio", "max_p95_ratio": "ratio"}
+_SCALE = {
+    "max_rate": "rate",
+    "min_rate": "rate",
+    "max_increase": "difference",
+    "max_decrease": "difference",
+    "max_share_change": "difference",
+    "max_ratio": "ratio",
+    "min_ratio": "ratio",
+    "max_p95_ratio": "ratio",
+}
 
 
 def scale_of(bound: str) -> str:
@@ -84,16 +92,24 @@ def user_threshold(bound: str, threshold: float) -> float:
     return -threshold if bound.split("=", 1)[0] == "max_decrease" else threshold
 
 
-def format_interval(scale: str, lower: float | None, upper: float | None, *,
-                    marks: tuple[str, str] = ("", ""), threshold: float | None = None) -> str:
+def format_interval(
+    scale: str,
+    lower: float | None,
+    upper: float | None,
+    *,
+    marks: tuple[str, str] = ("", ""),
+    threshold: float | None = None,
+) -> str:
     """``[x1.10, x1.40]``, ``[+1.0, +9.0] pts``, ``[5.0%, 11.0%]``; empty when neither end is known.
 
     ``marks`` follow the lower and upper end: ``[+1.0 (98.75%), +9.0] pts``. With ``threshold`` (on the shown
     scale, see `user_threshold`) no end is rounded onto or across it: the verdict and the printed interval agree."""
     if _missing(lower) and _missing(upper):
         return ""
-    ends = [format_end(scale, v, threshold=threshold).removesuffix(" pts") + (f" {m}" if m else "")
-            for v, m in zip((lower, upper), marks, strict=True)]
+    ends = [
+        format_end(scale, v, threshold=threshold).removesuffix(" pts") + (f" {m}" if m else "")
+        for v, m in zip((lower, upper), marks, strict=True)
+    ]
     return f"[{ends[0]}, {ends[1]}]" + (" pts" if scale == "difference" else "")
 
 
@@ -201,27 +217,38 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
     every = {round(level, 9) for _, level, _ in ends} or {DEFAULT_LEVEL}
     if len(every) == 1:
         (level,) = every
-        return IntervalStyle(header=two_sided_name(level),
-                             gloss=f"{two_sided_name(level)}: a one-sided {percent(level)} bound at each end")
+        return IntervalStyle(
+            header=two_sided_name(level),
+            gloss=f"{two_sided_name(level)}: a one-sided {percent(level)} bound at each end",
+        )
     deciding = {round(level, 9) for _, level, decisive in ends if decisive}
     others = {round(level, 9) for _, level, decisive in ends if not decisive}
     procedure = _procedure(rows)
     if len(deciding) == 1 and len(others) == 1:
         (decided,), (other,) = deciding, others
         adjusted = f", {procedure}-adjusted as p (adj.) is" if decided > other else ""
-        note = (f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound{adjusted}; the "
-                f"other end a one-sided {percent(other)} bound")
+        note = (
+            f"interval: the end that decides REGRESSED is a one-sided {percent(decided)} bound{adjusted}; the "
+            f"other end a one-sided {percent(other)} bound"
+        )
         return IntervalStyle(header="interval (see note)", note=note, gloss=note)
-    base = Counter(round(level, 9) for _, level, decisive in ends if not decisive).most_common(1)[0][0] if others \
+    base = (
+        Counter(round(level, 9) for _, level, decisive in ends if not decisive).most_common(1)[0][0]
+        if others
         else min(every)
+    )
     marked = [(level, decisive) for _, level, decisive in ends if round(level, 9) != base]
     if all(decisive and level > base for level, decisive in marked):
-        what = (f"a marked end lies on the side where the bound breaks, at the stricter level the {procedure} "
-                "procedure tested that row at: it decides REGRESSED, as p (adj.) does")
+        what = (
+            f"a marked end lies on the side where the bound breaks, at the stricter level the {procedure} "
+            "procedure tested that row at: it decides REGRESSED, as p (adj.) does"
+        )
     else:
         what = "a marked end is a one-sided bound at the level shown"
-    note = (f"interval: each end is a one-sided bound; unmarked ends are at {percent(base)} (two unmarked ends "
-            f"make a {two_sided_name(base)}); {what}")
+    note = (
+        f"interval: each end is a one-sided bound; unmarked ends are at {percent(base)} (two unmarked ends "
+        f"make a {two_sided_name(base)}); {what}"
+    )
     return IntervalStyle(header="interval (see note)", note=note, base=base, gloss=note)
 
 
@@ -229,8 +256,10 @@ def interval_text(entry: Mapping[str, Any], style: IntervalStyle | None = None) 
     """The bracket of a table cell, its ends marked as ``style`` says; ``[–, –]`` when no end is known."""
     scale = entry.get("scale") or scale_of(entry["bound"])
     marks = ("", "") if style is None else style.marks(entry)
-    return format_interval(scale, entry["lower"], entry["upper"], marks=marks,
-                           threshold=_entry_threshold(entry)) or f"[{DASH}, {DASH}]"
+    return (
+        format_interval(scale, entry["lower"], entry["upper"], marks=marks, threshold=_entry_threshold(entry))
+        or f"[{DASH}, {DASH}]"
+    )
 
 
 def _entry_threshold(entry: Mapping[str, Any]) -> float | None:
@@ -249,9 +278,10 @@ def describe_interval(entry: Mapping[str, Any]) -> str:
         return f"{two_sided_name(lower)} {bracket}"
     decisive = decisive_ends(str(entry["bound"]))
     other = min(level for end, level in _ends(entry).items() if end not in decisive) if len(decisive) == 1 else 0.0
-    named = [f"{end} {percent(level)}" + (f" {_procedure([entry])}-adjusted" if end in decisive and level > other
-                                           else "")
-             for end, level in _ends(entry).items()]
+    named = [
+        f"{end} {percent(level)}" + (f" {_procedure([entry])}-adjusted" if end in decisive and level > other else "")
+        for end, level in _ends(entry).items()
+    ]
     return f"interval {bracket} (one-sided bounds: {', '.join(named)})"
 
 

@@ -33,7 +33,8 @@ class Budget:
 
     def describe(self) -> str:
         parts = ([] if self.calls is None else [f"calls:{self.calls}"]) + (
-            [] if self.usd is None else [f"usd:{self.usd:g}"])
+            [] if self.usd is None else [f"usd:{self.usd:g}"]
+        )
         return ",".join(parts)
 
 
@@ -147,10 +148,14 @@ class SharedLedger:
         self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()
         self._conn.execute("PRAGMA busy_timeout=60000")
-        self._write("CREATE TABLE IF NOT EXISTS spend (run TEXT PRIMARY KEY, calls INTEGER NOT NULL, "
-                    "usd REAL NOT NULL, created REAL NOT NULL)", ())
-        self._write("INSERT OR IGNORE INTO spend (run, calls, usd, created) VALUES (?, 0, 0.0, ?)",
-                    (run_id, time.time()))
+        self._write(
+            "CREATE TABLE IF NOT EXISTS spend (run TEXT PRIMARY KEY, calls INTEGER NOT NULL, "
+            "usd REAL NOT NULL, created REAL NOT NULL)",
+            (),
+        )
+        self._write(
+            "INSERT OR IGNORE INTO spend (run, calls, usd, created) VALUES (?, 0, 0.0, ?)", (run_id, time.time())
+        )
         self._write("DELETE FROM spend WHERE created < ?", (time.time() - 7 * 86400,))  # old runs
 
     def _write(self, sql: str, params: tuple[object, ...]) -> None:
@@ -161,12 +166,12 @@ class SharedLedger:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                calls, usd = self._conn.execute("SELECT calls, usd FROM spend WHERE run = ?",
-                                                (self.run_id,)).fetchone()
+                calls, usd = self._conn.execute("SELECT calls, usd FROM spend WHERE run = ?", (self.run_id,)).fetchone()
                 if not _fits(self.budget, int(calls), float(usd), estimated_usd):
                     return False
-                self._conn.execute("UPDATE spend SET calls = calls + 1, usd = usd + ? WHERE run = ?",
-                                   (estimated_usd, self.run_id))
+                self._conn.execute(
+                    "UPDATE spend SET calls = calls + 1, usd = usd + ? WHERE run = ?", (estimated_usd, self.run_id)
+                )
                 return True
             finally:
                 self._conn.execute("COMMIT")

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from pytest_behavior.errors import BehaviorCacheWarning as BehaviorCacheWarning
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.sampling.cache_format import _CHECKSUM_SQL, _SCHEMA, _migrate, _verified
 from pytest_behavior.sampling.cache_format import CACHE_FILE as CACHE_FILE
@@ -45,13 +46,10 @@ from pytest_behavior.sampling.cache_maintenance import prune as prune
 from pytest_behavior.sampling.cache_maintenance import summarize as summarize
 
 CacheMode = Literal["use", "refresh", "off"]
-_WHERE_INSTEAD = ("choose a writable directory with --behavior-cache-dir (ini: behavior_cache_dir), "
-                  "or pass --behavior-cache=off")
+_WHERE_INSTEAD = (
+    "choose a writable directory with --behavior-cache-dir (ini: behavior_cache_dir), or pass --behavior-cache=off"
+)
 _OPEN_PATIENCE_S = 60.0
-
-
-class BehaviorCacheWarning(UserWarning):
-    """Rows of the sample cache failed their checksum: they were requested again."""
 
 
 class SampleCache:
@@ -137,8 +135,10 @@ class SampleCache:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute("SELECT key, fingerprint, input_id, repeat, payload, checksum FROM samples "
-                                          f"WHERE key IN ({marks})", chunk)
+                rows = self._conn.execute(
+                    f"SELECT key, fingerprint, input_id, repeat, payload, checksum FROM samples WHERE key IN ({marks})",
+                    chunk,
+                )
                 for row in rows:
                     payload = _verified(*row)
                     if payload is None:
@@ -148,10 +148,13 @@ class SampleCache:
         if failed:
             self.failed_checksums += failed
             rows_failed = f"{failed} row{'s' if failed != 1 else ''} failed the checksum"
-            warnings.warn(BehaviorCacheWarning(
-                f"sample cache {self.path}: {rows_failed} (edited or damaged since written): treated as missing, "
-                "their samples are requested again"
-            ), stacklevel=2)
+            warnings.warn(
+                BehaviorCacheWarning(
+                    f"sample cache {self.path}: {rows_failed} (edited or damaged since written): treated as missing, "
+                    "their samples are requested again"
+                ),
+                stacklevel=2,
+            )
         return found
 
     def put(self, key: str, *, fingerprint: str, input_id: str, repeat: int, payload: Mapping[str, Any]) -> None:
@@ -163,12 +166,20 @@ class SampleCache:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO samples (key, fingerprint, input_id, repeat, payload, created, checksum) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (key, fingerprint, input_id, repeat, stored, time.time(),
-                     row_checksum(key, fingerprint, input_id, repeat, stored)),
+                    (
+                        key,
+                        fingerprint,
+                        input_id,
+                        repeat,
+                        stored,
+                        time.time(),
+                        row_checksum(key, fingerprint, input_id, repeat, stored),
+                    ),
                 )
             except sqlite3.OperationalError as exc:  # a full disk, a cache made read-only while the run goes on
-                raise BehaviorConfigError(f"sample cache {self.path} cannot be written ({exc}): "
-                                          f"{_WHERE_INSTEAD}") from None
+                raise BehaviorConfigError(
+                    f"sample cache {self.path} cannot be written ({exc}): {_WHERE_INSTEAD}"
+                ) from None
 
     def count(self) -> int:
         if self._conn is None:

@@ -45,8 +45,9 @@ def row_checksum(key: Any, fingerprint: Any, input_id: Any, repeat: Any, payload
     return hashlib.sha256(material.encode("ascii")).hexdigest()
 
 
-def _verified(key: Any, fingerprint: Any, input_id: Any, repeat: Any, payload: Any,
-              checksum: Any) -> dict[str, Any] | None:
+def _verified(
+    key: Any, fingerprint: Any, input_id: Any, repeat: Any, payload: Any, checksum: Any
+) -> dict[str, Any] | None:
     """The row's payload if the row is intact, else None (a wrong or missing checksum, or a payload not JSON)."""
     try:
         if checksum != row_checksum(key, fingerprint, input_id, repeat, payload):
@@ -68,8 +69,10 @@ def _migrate(conn: sqlite3.Connection) -> int:
         if version in (0, 1):
             if "checksum" not in _sample_columns(conn):
                 conn.execute("ALTER TABLE samples ADD COLUMN checksum TEXT")
-            conn.execute(f"UPDATE samples SET checksum = {_CHECKSUM_SQL}(key, fingerprint, input_id, repeat, payload) "
-                         "WHERE checksum IS NULL")
+            conn.execute(
+                f"UPDATE samples SET checksum = {_CHECKSUM_SQL}(key, fingerprint, input_id, repeat, payload) "
+                "WHERE checksum IS NULL"
+            )
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             version = SCHEMA_VERSION
         conn.execute("COMMIT")

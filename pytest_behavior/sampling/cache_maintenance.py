@@ -120,8 +120,13 @@ class _Tally:
 
     def freeze(self, fingerprint: str) -> BundleSamples:
         return BundleSamples(
-            fingerprint=fingerprint, samples=self.samples, inputs=len(self.inputs), first_created=self.first,
-            last_created=self.last, cost_usd=self.cost if self.priced else None, priced=self.priced,
+            fingerprint=fingerprint,
+            samples=self.samples,
+            inputs=len(self.inputs),
+            first_created=self.first,
+            last_created=self.last,
+            cost_usd=self.cost if self.priced else None,
+            priced=self.priced,
             mean_latency_ms=self.latency / self.timed if self.timed else None,
             tokens=self.tokens if self.counted else None,
         )
@@ -173,16 +178,24 @@ def summarize(directory: Path) -> CacheSummary:
     failed = 0
     with _existing(directory, write=False) as (path, conn):
         checked = "checksum" in _sample_columns(conn)  # format 1: none yet
-        rows = conn.execute("SELECT fingerprint, input_id, created, payload, key, repeat, "
-                            f"{'checksum' if checked else 'NULL'} FROM samples")
+        rows = conn.execute(
+            "SELECT fingerprint, input_id, created, payload, key, repeat, "
+            f"{'checksum' if checked else 'NULL'} FROM samples"
+        )
         for fingerprint, input_id, created, payload_json, key, repeat, checksum in rows:
             tallies.setdefault(str(fingerprint), _Tally()).add(str(input_id), float(created), str(payload_json))
             if checked and _verified(key, fingerprint, input_id, repeat, payload_json, checksum) is None:
                 failed += 1
-    bundles = sorted((tally.freeze(fp) for fp, tally in tallies.items()),
-                     key=lambda b: (-b.last_created, b.fingerprint))
-    return CacheSummary(path=path, size_bytes=_size_on_disk(path), rows=sum(b.samples for b in bundles),
-                        bundles=tuple(bundles), failed_checksum=failed)
+    bundles = sorted(
+        (tally.freeze(fp) for fp, tally in tallies.items()), key=lambda b: (-b.last_created, b.fingerprint)
+    )
+    return CacheSummary(
+        path=path,
+        size_bytes=_size_on_disk(path),
+        rows=sum(b.samples for b in bundles),
+        bundles=tuple(bundles),
+        failed_checksum=failed,
+    )
 
 
 def _check_criteria(older_than_days: float | None, fingerprints: Sequence[str], everything: bool) -> None:
@@ -227,8 +240,13 @@ def _compact(conn: sqlite3.Connection) -> bool:
 
 
 def prune(
-    directory: Path, *, older_than_days: float | None = None, fingerprints: Sequence[str] = (),
-    everything: bool = False, dry_run: bool = False, now: float | None = None,
+    directory: Path,
+    *,
+    older_than_days: float | None = None,
+    fingerprints: Sequence[str] = (),
+    everything: bool = False,
+    dry_run: bool = False,
+    now: float | None = None,
 ) -> PruneResult:
     """Delete the samples created more than `older_than_days` ago and/or (both must hold when both are given)
     those of `fingerprints` (prefixes of at least `MIN_FINGERPRINT_PREFIX` characters), or `everything`; then
@@ -252,8 +270,9 @@ def prune(
                 clauses.append(f"fingerprint IN ({','.join('?' * len(chosen))})")
                 params.extend(chosen)
             where = " AND ".join(clauses) or "1"
-            counts = conn.execute(f"SELECT fingerprint, COUNT(*) FROM samples WHERE {where} GROUP BY fingerprint",
-                                  params)
+            counts = conn.execute(
+                f"SELECT fingerprint, COUNT(*) FROM samples WHERE {where} GROUP BY fingerprint", params
+            )
             by_fingerprint = {str(fp): int(n) for fp, n in counts}
             remaining = int(conn.execute("SELECT COUNT(*) FROM samples").fetchone()[0]) - sum(by_fingerprint.values())
             if not dry_run:
@@ -265,6 +284,12 @@ def prune(
         if not dry_run:
             compacted = _compact(conn)
     return PruneResult(
-        path=path, removed=sum(by_fingerprint.values()), by_fingerprint=by_fingerprint, remaining=remaining,
-        size_before=size_before, size_after=_size_on_disk(path), dry_run=dry_run, compacted=compacted,
+        path=path,
+        removed=sum(by_fingerprint.values()),
+        by_fingerprint=by_fingerprint,
+        remaining=remaining,
+        size_before=size_before,
+        size_after=_size_on_disk(path),
+        dry_run=dry_run,
+        compacted=compacted,
     )

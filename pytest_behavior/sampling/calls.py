@@ -70,8 +70,14 @@ async def _run_job(job: Job, plan: SamplingPlan, spender: Spender) -> Completion
         return await call_app(job.bundle, job.item.value)
     assert job.messages is not None
     on_retry = plan.monitor.call_retried if plan.monitor is not None else None
-    return await call_model(job.bundle, job.messages, seed=_call_seed(plan.seed, job.repeat), policy=plan.policy,
-                            on_retry=on_retry, allow_retry=spender.allow_retry if plan.gate is not None else None)
+    return await call_model(
+        job.bundle,
+        job.messages,
+        seed=_call_seed(plan.seed, job.repeat),
+        policy=plan.policy,
+        on_retry=on_retry,
+        allow_retry=spender.allow_retry if plan.gate is not None else None,
+    )
 
 
 class Spender:
@@ -168,8 +174,13 @@ class Calls:
             return False
         self.spender.settle(job.arm, estimate, completion.cost_usd)
         if job.bundle.cacheable:
-            self.cache.put(job.key, fingerprint=job.bundle.fingerprint, input_id=job.item.id, repeat=job.repeat,
-                           payload=completion.to_payload())
+            self.cache.put(
+                job.key,
+                fingerprint=job.bundle.fingerprint,
+                input_id=job.item.id,
+                repeat=job.repeat,
+                payload=completion.to_payload(),
+            )
         self.results[(job.arm, job.item.id, job.repeat)] = completion
         if monitor is not None:
             monitor.call_finished(completion.cost_usd)

@@ -38,8 +38,11 @@ def response_cost(litellm: Any, response: Any) -> float | None:
 
 
 def _expected_completion_tokens(bundle: Bundle, previous: Sequence[Mapping[str, Any]]) -> int:
-    seen = [int(p["usage"]["completion_tokens"]) for p in previous
-            if isinstance(p.get("usage"), Mapping) and p["usage"].get("completion_tokens") is not None]
+    seen = [
+        int(p["usage"]["completion_tokens"])
+        for p in previous
+        if isinstance(p.get("usage"), Mapping) and p["usage"].get("completion_tokens") is not None
+    ]
     if seen:
         return max(1, round(sum(seen) / len(seen)))
     max_tokens = bundle.litellm_params.get("max_tokens") or bundle.litellm_params.get("max_completion_tokens")
@@ -54,8 +57,9 @@ def _approximate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     return sum(4 + len(str(message.get("content") or "")) // 4 for message in messages)
 
 
-def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, Any]]], *,
-                      previous: Sequence[Mapping[str, Any]] = ()) -> float | None:
+def estimate_call_usd(
+    bundle: Bundle, messages: Sequence[Sequence[Mapping[str, Any]]], *, previous: Sequence[Mapping[str, Any]] = ()
+) -> float | None:
     """Mean estimated dollars per call of ``bundle`` over these rendered message lists (None: no price known).
 
     ``previous`` are cached payloads of the same calls, whose recorded costs are the best estimate when known.
@@ -72,11 +76,14 @@ def estimate_call_usd(bundle: Bundle, messages: Sequence[Sequence[Mapping[str, A
     prompt_tokens = round(sum(_approximate_tokens(m) for m in messages) / len(messages))
     params = bundle.litellm_params
     if any(name in params for name in PRICE_PARAMS):
-        return float(prompt_tokens * float(params.get("input_cost_per_token") or 0.0)
-                     + completion_tokens * float(params.get("output_cost_per_token") or 0.0))
+        return float(
+            prompt_tokens * float(params.get("input_cost_per_token") or 0.0)
+            + completion_tokens * float(params.get("output_cost_per_token") or 0.0)
+        )
     try:
-        prompt_usd, completion_usd = litellm.cost_per_token(model=bundle.model, prompt_tokens=prompt_tokens,
-                                                             completion_tokens=completion_tokens)
+        prompt_usd, completion_usd = litellm.cost_per_token(
+            model=bundle.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
     except Exception:
         return None
     return float(prompt_usd) + float(completion_usd)

@@ -48,8 +48,7 @@ def _import_litellm() -> Any:
         import litellm
 
         # One offline mock call builds litellm's lazily generated pydantic schemas here, not in a test.
-        litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}],
-                           mock_response="ok")
+        litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}], mock_response="ok")
 
     from pytest_behavior.sampling import simulated
 

@@ -45,8 +45,13 @@ from pytest_behavior.spec.secrets import (
 PROVIDER_FILTERED = "[refused: withheld by the provider's content filter]"
 
 _RETRYABLE_NAMES = (
-    "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
-    "Timeout", "BadGatewayError", "APIError",
+    "RateLimitError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "APIConnectionError",
+    "Timeout",
+    "BadGatewayError",
+    "APIError",
 )
 
 
@@ -77,33 +82,48 @@ class Completion:
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         optional = {
-            "finish_reason": self.finish_reason, "usage": None if self.usage is None else dict(self.usage),
+            "finish_reason": self.finish_reason,
+            "usage": None if self.usage is None else dict(self.usage),
             "tool_calls": None if self.tool_calls is None else [dict(t) for t in self.tool_calls],
-            "latency_ms": self.latency_ms, "cost_usd": self.cost_usd,
+            "latency_ms": self.latency_ms,
+            "cost_usd": self.cost_usd,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         return payload
 
     def output(self) -> Output:
         """The text as properties see it, carrying tool calls, finish reason, latency and cost."""
-        return Output(self.text, tool_calls=self.tool_calls, finish_reason=self.finish_reason,
-                      latency_ms=self.latency_ms, cost_usd=self.cost_usd)
+        return Output(
+            self.text,
+            tool_calls=self.tool_calls,
+            finish_reason=self.finish_reason,
+            latency_ms=self.latency_ms,
+            cost_usd=self.cost_usd,
+        )
 
     @classmethod
     def from_output(cls, output: str) -> Completion:
         """A replayed output (a records line) as a completion, keeping what the record holds."""
         if not isinstance(output, Output):
             return cls(text=output)
-        return cls(text=str(output), finish_reason=output.finish_reason, tool_calls=output.tool_calls,
-                   latency_ms=output.latency_ms, cost_usd=output.cost_usd)
+        return cls(
+            text=str(output),
+            finish_reason=output.finish_reason,
+            tool_calls=output.tool_calls,
+            latency_ms=output.latency_ms,
+            cost_usd=output.cost_usd,
+        )
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Completion:
         tool_calls = payload.get("tool_calls")
         return cls(
-            text=str(payload.get("text", "")), finish_reason=payload.get("finish_reason"),
-            tool_calls=None if tool_calls is None else tuple(tool_calls), usage=payload.get("usage"),
-            latency_ms=payload.get("latency_ms"), cost_usd=payload.get("cost_usd"),
+            text=str(payload.get("text", "")),
+            finish_reason=payload.get("finish_reason"),
+            tool_calls=None if tool_calls is None else tuple(tool_calls),
+            usage=payload.get("usage"),
+            latency_ms=payload.get("latency_ms"),
+            cost_usd=payload.get("cost_usd"),
         )
 
 
@@ -118,9 +138,15 @@ def check_model(bundle: Bundle) -> None:
             raise BehaviorConfigError(f"bundle {bundle.label!r}: {exc}") from None
 
 
-async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: int, policy: CallPolicy,
-                     on_retry: Callable[[], None] | None = None,
-                     allow_retry: Callable[[], bool] | None = None) -> Completion:
+async def call_model(
+    bundle: Bundle,
+    messages: list[dict[str, Any]],
+    *,
+    seed: int,
+    policy: CallPolicy,
+    on_retry: Callable[[], None] | None = None,
+    allow_retry: Callable[[], bool] | None = None,
+) -> Completion:
     """One sample, retried on transient failures (honouring ``Retry-After``); a `ProviderError` when it fails.
 
     ``allow_retry`` is asked before each retry, so that a budget counts every HTTP request, retries included;
@@ -148,8 +174,14 @@ async def call_model(bundle: Bundle, messages: list[dict[str, Any]], *, seed: in
             if allow_retry is not None and not allow_retry():
                 raise RetryRefused(_describe_failure(bundle, exc, attempt)) from None
             delay = _backoff(exc, attempt, policy)
-            _log.debug("bundle %r: attempt %d failed (%s), retrying in %.3f s", bundle.label, attempt,
-                       type(exc).__name__, delay, extra={"behavior_retry_delay_s": delay})
+            _log.debug(
+                "bundle %r: attempt %d failed (%s), retrying in %.3f s",
+                bundle.label,
+                attempt,
+                type(exc).__name__,
+                delay,
+                extra={"behavior_retry_delay_s": delay},
+            )
             if on_retry is not None:
                 on_retry()
             await asyncio.sleep(delay)
@@ -172,10 +204,19 @@ def _raise_config_error(bundle: Bundle, exc: BaseException) -> None:
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if _AUTH_CONFLICT in str(cause):
-            api_base = next((str(bundle.litellm_params[name]) for name in ("api_base", "base_url")
-                             if isinstance(bundle.litellm_params.get(name), str)), None)
-            where = (f"its api_base {redact_url(api_base)!r} (shown without its credentials)"
-                     if api_base else "its api base URL (from the environment)")
+            api_base = next(
+                (
+                    str(bundle.litellm_params[name])
+                    for name in ("api_base", "base_url")
+                    if isinstance(bundle.litellm_params.get(name), str)
+                ),
+                None,
+            )
+            where = (
+                f"its api_base {redact_url(api_base)!r} (shown without its credentials)"
+                if api_base
+                else "its api base URL (from the environment)"
+            )
             raise BehaviorConfigError(
                 f"bundle {bundle.label!r}: {where} carries a user name and password, and the request also has an "
                 "Authorization header (the api_key, the bundle's or the environment's): the HTTP client sends only "
@@ -281,8 +322,10 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _describe_failure(bundle: Bundle, exc: Exception, attempts: int) -> str:
-    return redact(f"model {bundle.model!r} (bundle {bundle.label!r}) failed after {attempts} attempt(s): "
-                  f"{type(exc).__name__}: {exc}")
+    return redact(
+        f"model {bundle.model!r} (bundle {bundle.label!r}) failed after {attempts} attempt(s): "
+        f"{type(exc).__name__}: {exc}"
+    )
 
 
 def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) -> Completion:
@@ -309,9 +352,9 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
         text=redact(content),  # a model (or proxy) that repeats the key it was sent must not get it recorded
         finish_reason=getattr(choice, "finish_reason", None),
         tool_calls=tuple(_tool_call(t) for t in tool_calls) if tool_calls else None,
-        usage=None if usage is None else {
-            k: int(getattr(usage, k) or 0) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
-        },
+        usage=None
+        if usage is None
+        else {k: int(getattr(usage, k) or 0) for k in ("prompt_tokens", "completion_tokens", "total_tokens")},
         latency_ms=round(latency_ms, 3),
         cost_usd=response_cost(litellm, response),
     )
@@ -320,5 +363,7 @@ def _completion(litellm: Any, bundle: Bundle, response: Any, latency_ms: float) 
 def _tool_call(call: Any) -> dict[str, Any]:
     function = getattr(call, "function", None)
     name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
-    return {"name": redact(name) if isinstance(name, str) else name,
-            "arguments": redact(arguments) if isinstance(arguments, str) else arguments}
+    return {
+        "name": redact(name) if isinstance(name, str) else name,
+        "arguments": redact(arguments) if isinstance(arguments, str) else arguments,
+    }

@@ -78,8 +78,13 @@ def _order(pending: list[Job], seed: int) -> list[Job]:
     return [job for group in groups for job in group]
 
 
-def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[Job], hits: Mapping[str, Mapping[str, Any]],
-               plan: SamplingPlan, pending: Sequence[Job]) -> dict[str, float | None]:
+def _estimates(
+    arms: Mapping[str, Bundle],
+    jobs: Sequence[Job],
+    hits: Mapping[str, Mapping[str, Any]],
+    plan: SamplingPlan,
+    pending: Sequence[Job],
+) -> dict[str, float | None]:
     """Estimated dollars per call of each arm with calls to make (only computed when something uses it)."""
     if plan.gate is None and plan.monitor is None:
         return {}
@@ -91,8 +96,9 @@ def _estimates(arms: Mapping[str, Bundle], jobs: Sequence[Job], hits: Mapping[st
             estimates[name] = None if bundle.kind == "model" else 0.0
             continue
         seen = [hits[job.key] for job in arm_jobs if job.key in hits]
-        estimates[name] = estimate_call_usd(bundle, [job.messages for job in arm_jobs[:50] if job.messages],
-                                            previous=seen)
+        estimates[name] = estimate_call_usd(
+            bundle, [job.messages for job in arm_jobs[:50] if job.messages], previous=seen
+        )
     return estimates
 
 
@@ -116,27 +122,44 @@ async def sample_arms(
     for bundle in arms.values():
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}
-    replayed = {name: _replay(name, bundle, inputs, plan, results) for name, bundle in arms.items()
-                if bundle.kind == "records"}
-    jobs = [job for name, bundle in arms.items() if bundle.kind != "records"
-            for job in _jobs_for(name, bundle, inputs, plan)]
+    replayed = {
+        name: _replay(name, bundle, inputs, plan, results) for name, bundle in arms.items() if bundle.kind == "records"
+    }
+    jobs = [
+        job
+        for name, bundle in arms.items()
+        if bundle.kind != "records"
+        for job in _jobs_for(name, bundle, inputs, plan)
+    ]
     hits, pending = _look_up(jobs, cache, results)
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
     pending = _order(pending, plan.seed)
-    stopped = await _monitored(plan, jobs, pending, estimates,
-                               lambda: _run_all(pending, plan, cache, results, estimates))
+    stopped = await _monitored(
+        plan, jobs, pending, estimates, lambda: _run_all(pending, plan, cache, results, estimates)
+    )
     out = {}
     for name, bundle in arms.items():
         requested = sum(1 for job in pending if job.arm == name and job.key in stopped.started)
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits)
-        out[name] = _collect(name, bundle, inputs, plan, results, replayed.get(name, ()), requested, cached,
-                             budget_stop=stopped.reason, estimate=estimates.get(name))
+        out[name] = _collect(
+            name,
+            bundle,
+            inputs,
+            plan,
+            results,
+            replayed.get(name, ()),
+            requested,
+            cached,
+            budget_stop=stopped.reason,
+            estimate=estimates.get(name),
+        )
     return out
 
 
-def _look_up(jobs: Sequence[Job], cache: SampleCache, results: dict[tuple[str, str, int], Completion],
-             ) -> tuple[dict[str, Any], list[Job]]:
+def _look_up(
+    jobs: Sequence[Job], cache: SampleCache, results: dict[tuple[str, str, int], Completion]
+) -> tuple[dict[str, Any], list[Job]]:
     """The cached samples of ``jobs`` (filled into ``results``), and the jobs left to call, in order."""
     hits = cache.get_many(job.key for job in jobs if job.bundle.cacheable)
     pending = []
@@ -148,12 +171,18 @@ def _look_up(jobs: Sequence[Job], cache: SampleCache, results: dict[tuple[str, s
     return hits, pending
 
 
-async def _monitored(plan: SamplingPlan, jobs: Sequence[Job], pending: Sequence[Job],
-                     estimates: Mapping[str, float | None], calls: Callable[[], Awaitable[T]]) -> T:
+async def _monitored(
+    plan: SamplingPlan,
+    jobs: Sequence[Job],
+    pending: Sequence[Job],
+    estimates: Mapping[str, float | None],
+    calls: Callable[[], Awaitable[T]],
+) -> T:
     """``calls()`` awaited between the monitor's ``begin`` (totals and estimated cost) and ``end``."""
     if plan.monitor is not None:
-        plan.monitor.begin(total=len(jobs), cached=len(jobs) - len(pending),
-                           estimated_usd=_total_estimate(pending, estimates))
+        plan.monitor.begin(
+            total=len(jobs), cached=len(jobs) - len(pending), estimated_usd=_total_estimate(pending, estimates)
+        )
     try:
         return await calls()
     finally:
@@ -169,8 +198,12 @@ def _total_estimate(pending: Sequence[Job], estimates: Mapping[str, float | None
 
 
 async def sample_arms_until(
-    arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan, cache: SampleCache,
-    *, consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool],
+    arms: Mapping[str, Bundle],
+    inputs: Sequence[Input],
+    plan: SamplingPlan,
+    cache: SampleCache,
+    *,
+    consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool],
 ) -> tuple[dict[str, ArmSamples], int]:
     """Sample ``inputs`` in their given order until ``consume`` says stop (sequential mode).
 
@@ -185,34 +218,58 @@ async def sample_arms_until(
     for bundle in arms.values():
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}
-    missing = {name: set(_replay(name, bundle, inputs, plan, results)) for name, bundle in arms.items()
-               if bundle.kind == "records"}
-    jobs = [job for item in inputs for name, bundle in arms.items() if bundle.kind != "records"
-            for job in _jobs_for(name, bundle, [item], plan)]
+    missing = {
+        name: set(_replay(name, bundle, inputs, plan, results))
+        for name, bundle in arms.items()
+        if bundle.kind == "records"
+    }
+    jobs = [
+        job
+        for item in inputs
+        for name, bundle in arms.items()
+        if bundle.kind != "records"
+        for job in _jobs_for(name, bundle, [item], plan)
+    ]
     hits, pending = _look_up(jobs, cache, results)
     frontier = _Frontier(arms, inputs, plan, results, missing, consume)
     frontier.advance()  # inputs served entirely from the cache or from records
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
     requested, budget_stop = await _monitored(
-        plan, jobs, pending, estimates, lambda: _run_in_order(pending, plan, cache, results, frontier, estimates))
-    consumed = inputs[:frontier.position]
+        plan, jobs, pending, estimates, lambda: _run_in_order(pending, plan, cache, results, frontier, estimates)
+    )
+    consumed = inputs[: frontier.position]
     out = {}
     for name, bundle in arms.items():
         consumed_ids = {item.id for item in consumed}
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits and job.item.id in consumed_ids)
-        out[name] = _collect(name, bundle, consumed, plan, results, sorted(missing.get(name, ())),
-                             requested.get(name, 0), cached,
-                             budget_stop=None if frontier.decided else budget_stop, estimate=estimates.get(name))
+        out[name] = _collect(
+            name,
+            bundle,
+            consumed,
+            plan,
+            results,
+            sorted(missing.get(name, ())),
+            requested.get(name, 0),
+            cached,
+            budget_stop=None if frontier.decided else budget_stop,
+            estimate=estimates.get(name),
+        )
     return out, frontier.position
 
 
 class _Frontier:
     """The first input not yet consumed; advancing feeds every complete input in order to ``consume``."""
 
-    def __init__(self, arms: Mapping[str, Bundle], inputs: Sequence[Input], plan: SamplingPlan,
-                 results: Mapping[tuple[str, str, int], Completion], missing: Mapping[str, set[str]],
-                 consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool]) -> None:
+    def __init__(
+        self,
+        arms: Mapping[str, Bundle],
+        inputs: Sequence[Input],
+        plan: SamplingPlan,
+        results: Mapping[tuple[str, str, int], Completion],
+        missing: Mapping[str, set[str]],
+        consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool],
+    ) -> None:
         self.arms, self.inputs, self.plan, self.results, self.missing = arms, inputs, plan, results, missing
         self.consume = consume
         self.position = 0
@@ -240,8 +297,12 @@ class _Frontier:
 
 
 async def _run_in_order(
-    pending: list[Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
-    frontier: _Frontier, estimates: Mapping[str, float | None] | None = None,
+    pending: list[Job],
+    plan: SamplingPlan,
+    cache: SampleCache,
+    results: dict[tuple[str, str, int], Completion],
+    frontier: _Frontier,
+    estimates: Mapping[str, float | None] | None = None,
 ) -> tuple[dict[str, int], str | None]:
     """Workers take jobs in input order and stop taking them once the frontier has decided (or the budget
     is spent). Returns the calls requested per arm and why a budget stopped them (None: it did not)."""
@@ -273,7 +334,10 @@ async def _run_in_order(
 
 
 def _replay(
-    arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan,
+    arm: str,
+    bundle: Bundle,
+    inputs: Sequence[Input],
+    plan: SamplingPlan,
     results: dict[tuple[str, str, int], Completion],
 ) -> tuple[str, ...]:
     """Fill a records arm from its file; return the ids it has no record for."""
@@ -299,7 +363,10 @@ class _Stop:
 
 
 async def _run_all(
-    pending: list[Job], plan: SamplingPlan, cache: SampleCache, results: dict[tuple[str, str, int], Completion],
+    pending: list[Job],
+    plan: SamplingPlan,
+    cache: SampleCache,
+    results: dict[tuple[str, str, int], Completion],
     estimates: Mapping[str, float | None] | None = None,
 ) -> _Stop:
     semaphore = asyncio.Semaphore(plan.concurrency)
@@ -321,9 +388,17 @@ async def _run_all(
 
 
 def _collect(
-    arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan,
-    results: Mapping[tuple[str, str, int], Completion], missing: Sequence[str], requested: int, cached: int,
-    *, budget_stop: str | None = None, estimate: float | None = None,
+    arm: str,
+    bundle: Bundle,
+    inputs: Sequence[Input],
+    plan: SamplingPlan,
+    results: Mapping[tuple[str, str, int], Completion],
+    missing: Sequence[str],
+    requested: int,
+    cached: int,
+    *,
+    budget_stop: str | None = None,
+    estimate: float | None = None,
 ) -> ArmSamples:
     outputs = {}
     unsampled = []
@@ -336,12 +411,27 @@ def _collect(
             continue
         outputs[item.id] = tuple(results[key] for key in keys)
     records = bundle.records if bundle.kind == "records" else None
-    short = () if records is None else tuple(
-        item.id for item in inputs
-        if item.id in missing and any(records.output(item.id, r) is not None for r in range(plan.repeats)))
-    return ArmSamples(label=bundle.label, fingerprint=bundle.fingerprint, outputs=outputs,
-                      missing=tuple(missing), requested=requested, cached=cached, unsampled=tuple(unsampled),
-                      budget_stop=budget_stop, estimated_usd_per_call=estimate, short=short)
+    short = (
+        ()
+        if records is None
+        else tuple(
+            item.id
+            for item in inputs
+            if item.id in missing and any(records.output(item.id, r) is not None for r in range(plan.repeats))
+        )
+    )
+    return ArmSamples(
+        label=bundle.label,
+        fingerprint=bundle.fingerprint,
+        outputs=outputs,
+        missing=tuple(missing),
+        requested=requested,
+        cached=cached,
+        unsampled=tuple(unsampled),
+        budget_stop=budget_stop,
+        estimated_usd_per_call=estimate,
+        short=short,
+    )
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:

@@ -69,10 +69,44 @@ _REFUSALS = (
     "I won't be able to provide that information.",
 )
 _VOCABULARY = (
-    "customer", "account", "order", "refund", "delivery", "issue", "update", "request", "payment", "support",
-    "team", "billing", "invoice", "shipping", "replacement", "delay", "access", "login", "error", "message",
-    "product", "service", "warranty", "return", "policy", "follow", "review", "resolved", "pending",
-    "escalated", "confirm", "details", "contact", "week", "today", "within", "please", "thanks",
+    "customer",
+    "account",
+    "order",
+    "refund",
+    "delivery",
+    "issue",
+    "update",
+    "request",
+    "payment",
+    "support",
+    "team",
+    "billing",
+    "invoice",
+    "shipping",
+    "replacement",
+    "delay",
+    "access",
+    "login",
+    "error",
+    "message",
+    "product",
+    "service",
+    "warranty",
+    "return",
+    "policy",
+    "follow",
+    "review",
+    "resolved",
+    "pending",
+    "escalated",
+    "confirm",
+    "details",
+    "contact",
+    "week",
+    "today",
+    "within",
+    "please",
+    "thanks",
 )
 _ENUMS = {
     "sentiment": ("positive", "neutral", "negative"),
@@ -195,8 +229,11 @@ def _loan_decision(settings: SimSettings, prompt: str, rng: random.Random) -> st
     if settings.penalize and _names_someone_of(prompt, settings.penalize):
         approve *= settings.penalty
     decision = "approve" if rng.random() < approve else "decline"
-    reason = ("the requested amount is affordable on the stated income" if decision == "approve"
-              else "the requested amount is high relative to the stated income")
+    reason = (
+        "the requested amount is affordable on the stated income"
+        if decision == "approve"
+        else "the requested amount is high relative to the stated income"
+    )
     return json.dumps({"decision": decision, "reason": reason})
 
 
@@ -258,8 +295,11 @@ def _count(label: str) -> None:
 def _usage(prompt: str, answer: str) -> dict[str, int]:
     prompt_tokens = max(1, round(len(prompt.split()) * 1.3))
     completion_tokens = max(1, round(len(answer.split()) * 1.3))
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def _build_handler(litellm: Any) -> Any:

@@ -49,8 +49,7 @@ def make_input(value: InputValue, source: str | None = None, *, where: str | Non
     explicit = checked_id(value["id"], where) if isinstance(value, Mapping) and "id" in value else None
     segment = checked_segment(value.get("segment"), where) if isinstance(value, Mapping) else None
     check_sendable(value, f"input {explicit!r} ({where})" if explicit is not None else f"input {where}")
-    return Input(id=explicit if explicit is not None else input_id(value), value=value, segment=segment,
-                 source=source)
+    return Input(id=explicit if explicit is not None else input_id(value), value=value, segment=segment, source=source)
 
 
 def checked_id(raw: Any, where: str) -> str:
@@ -59,8 +58,10 @@ def checked_id(raw: Any, where: str) -> str:
         return raw
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
-    raise BehaviorConfigError(f"{where}: 'id' must be a non-empty string or an integer, got {describe_value(raw)} "
-                              "(inputs pair across arms and with the golden file by id)")
+    raise BehaviorConfigError(
+        f"{where}: 'id' must be a non-empty string or an integer, got {describe_value(raw)} "
+        "(inputs pair across arms and with the golden file by id)"
+    )
 
 
 def checked_segment(raw: Any, where: str) -> str | None:
@@ -84,8 +85,10 @@ def check_sendable(value: Any, label: str) -> None:
         if isinstance(item, str):
             found = _LONE_SURROGATE.search(item)
             if found:
-                raise BehaviorConfigError(f"{label} contains a lone surrogate \\u{ord(found.group()):04x}, which no "
-                                          "provider can receive: fix the data")
+                raise BehaviorConfigError(
+                    f"{label} contains a lone surrogate \\u{ord(found.group()):04x}, which no "
+                    "provider can receive: fix the data"
+                )
         elif isinstance(item, Mapping):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -168,8 +171,10 @@ def decode_utf8(raw: bytes, path: Path, *, what: str) -> str:
         at = skip + exc.start
         line = raw.count(b"\n", 0, at) + 1
         column = at - (raw.rfind(b"\n", 0, at) + 1) + 1
-        raise BehaviorConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[at]:02x} at column {column}): {what} "
-                                  "must be UTF-8; save the file as UTF-8") from None
+        raise BehaviorConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[at]:02x} at column {column}): {what} "
+            "must be UTF-8; save the file as UTF-8"
+        ) from None
 
 
 def _parse_json(text: str, path: Path, lineno: int | None = None) -> Any:
@@ -186,9 +191,7 @@ def _check_value(value: Any, where: str) -> InputValue:
     return value
 
 
-def resolve_inputs(
-    inputs: Sequence[InputValue] | str | Path, *, n: int | None, seed: int
-) -> list[Input]:
+def resolve_inputs(inputs: Sequence[InputValue] | str | Path, *, n: int | None, seed: int) -> list[Input]:
     """Turn the user's inputs into `Input`s, checking ids are unique; keep a seeded subset of `n`."""
     values: Iterable[InputValue]
     sources: Sequence[str | None] | None = None
@@ -203,8 +206,10 @@ def resolve_inputs(
         )
     else:
         values = [_check_value(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
-    resolved = [make_input(v, sources[i], where=sources[i]) if sources is not None
-                else make_input(v, where=f"inputs[{i}]") for i, v in enumerate(values)]
+    resolved = [
+        make_input(v, sources[i], where=sources[i]) if sources is not None else make_input(v, where=f"inputs[{i}]")
+        for i, v in enumerate(values)
+    ]
     _check_unique(resolved)
     if not resolved:
         raise BehaviorConfigError("behavior.sample() got no inputs")
@@ -273,8 +278,10 @@ def render_prompt(template: str | None, item: Input) -> str:
         ) from None
 
 
-_BRACES_HINT = ("The template is filled with str.format: write a literal brace twice, {{ and }}, e.g. "
-                "'Summarize {text} as JSON: {{\"summary\": \"...\"}}' (a field stays single: {text}).")
+_BRACES_HINT = (
+    "The template is filled with str.format: write a literal brace twice, {{ and }}, e.g. "
+    '\'Summarize {text} as JSON: {{"summary": "..."}}\' (a field stays single: {text}).'
+)
 
 
 def _looks_like_literal_braces(name: str) -> bool:

@@ -39,8 +39,13 @@ class Truncation:
     kept_tail: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"chars": self.chars, "words": self.words, "sha256": self.sha256,
-                "kept_head": self.kept_head, "kept_tail": self.kept_tail}
+        return {
+            "chars": self.chars,
+            "words": self.words,
+            "sha256": self.sha256,
+            "kept_head": self.kept_head,
+            "kept_tail": self.kept_tail,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> Truncation | None:
@@ -48,8 +53,13 @@ class Truncation:
         if not isinstance(data, Mapping):
             return None
         try:
-            return cls(chars=int(data["chars"]), words=int(data["words"]), sha256=str(data["sha256"]),
-                       kept_head=int(data.get("kept_head", 0)), kept_tail=int(data.get("kept_tail", 0)))
+            return cls(
+                chars=int(data["chars"]),
+                words=int(data["words"]),
+                sha256=str(data["sha256"]),
+                kept_head=int(data.get("kept_head", 0)),
+                kept_tail=int(data.get("kept_tail", 0)),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -60,8 +70,10 @@ def text_sha256(text: str) -> str:
 
 
 def cut_marker(omitted: int, total: int) -> str:
-    return (f"\n\n[... {omitted:,} of {total:,} characters not stored in this golden file "
-            "(--behavior-max-stored-chars) ...]\n\n")
+    return (
+        f"\n\n[... {omitted:,} of {total:,} characters not stored in this golden file "
+        "(--behavior-max-stored-chars) ...]\n\n"
+    )
 
 
 def capped_payload(payload: Mapping[str, Any], *, max_chars: int) -> dict[str, Any]:
@@ -72,9 +84,10 @@ def capped_payload(payload: Mapping[str, Any], *, max_chars: int) -> dict[str, A
         return dict(payload)
     head = max_chars - max_chars // 4
     tail = max_chars - head
-    stored = text[:head] + cut_marker(len(text) - head - tail, len(text)) + (text[len(text) - tail:] if tail else "")
-    truncation = Truncation(chars=len(text), words=len(text.split()), sha256=text_sha256(text),
-                            kept_head=head, kept_tail=tail)
+    stored = text[:head] + cut_marker(len(text) - head - tail, len(text)) + (text[len(text) - tail :] if tail else "")
+    truncation = Truncation(
+        chars=len(text), words=len(text.split()), sha256=text_sha256(text), kept_head=head, kept_tail=tail
+    )
     return {**payload, "text": stored, "truncated": truncation.to_json()}
 
 
@@ -82,7 +95,7 @@ def read_window(text: str) -> str:
     """The opening `READ_HEAD` and ending `READ_TAIL` characters of a long text (all of a shorter one)."""
     if len(text) <= READ_HEAD + READ_TAIL:
         return text
-    return text[:READ_HEAD] + "\n" + text[len(text) - READ_TAIL:]
+    return text[:READ_HEAD] + "\n" + text[len(text) - READ_TAIL :]
 
 
 class Output(str):
@@ -95,9 +108,16 @@ class Output(str):
     truncated: Truncation | None
     """Set when this is the stored part of a longer output (read back from a golden file)."""
 
-    def __new__(cls, text: str, *, tool_calls: tuple[Mapping[str, Any], ...] | None = None,
-                finish_reason: str | None = None, latency_ms: float | None = None,
-                cost_usd: float | None = None, truncated: Truncation | None = None) -> Output:
+    def __new__(
+        cls,
+        text: str,
+        *,
+        tool_calls: tuple[Mapping[str, Any], ...] | None = None,
+        finish_reason: str | None = None,
+        latency_ms: float | None = None,
+        cost_usd: float | None = None,
+        truncated: Truncation | None = None,
+    ) -> Output:
         output = super().__new__(cls, text)
         output.tool_calls = tool_calls
         output.finish_reason = finish_reason
@@ -110,21 +130,33 @@ class Output(str):
     def from_payload(cls, payload: Mapping[str, Any]) -> Output:
         """From a stored sample (cache entry, golden file output, records line)."""
         calls = payload.get("tool_calls")
-        return cls(str(payload.get("text", "")),
-                   tool_calls=None if calls is None else tuple(dict(c) for c in calls),
-                   finish_reason=_opt_str(payload.get("finish_reason")),
-                   latency_ms=_opt_float(payload.get("latency_ms")), cost_usd=_opt_float(payload.get("cost_usd")),
-                   truncated=Truncation.from_json(payload.get("truncated")))
+        return cls(
+            str(payload.get("text", "")),
+            tool_calls=None if calls is None else tuple(dict(c) for c in calls),
+            finish_reason=_opt_str(payload.get("finish_reason")),
+            latency_ms=_opt_float(payload.get("latency_ms")),
+            cost_usd=_opt_float(payload.get("cost_usd")),
+            truncated=Truncation.from_json(payload.get("truncated")),
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep the attributes through pickling (xdist, multiprocessing)
-        return (_rebuild, (str(self), self.tool_calls, self.finish_reason, self.latency_ms, self.cost_usd,
-                           self.truncated))
+        return (
+            _rebuild,
+            (str(self), self.tool_calls, self.finish_reason, self.latency_ms, self.cost_usd, self.truncated),
+        )
 
 
-def _rebuild(text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, cost_usd: Any,
-             truncated: Any = None) -> Output:
-    return Output(text, tool_calls=tool_calls, finish_reason=finish_reason, latency_ms=latency_ms, cost_usd=cost_usd,
-                  truncated=truncated)
+def _rebuild(
+    text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, cost_usd: Any, truncated: Any = None
+) -> Output:
+    return Output(
+        text,
+        tool_calls=tool_calls,
+        finish_reason=finish_reason,
+        latency_ms=latency_ms,
+        cost_usd=cost_usd,
+        truncated=truncated,
+    )
 
 
 @dataclass(frozen=True)
@@ -185,8 +217,7 @@ def _truncation_problem(data: Any) -> PayloadProblem | None:
 
 
 def _finite_non_negative(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and value >= 0)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def describe_value(value: Any) -> str:

@@ -49,8 +49,9 @@ def load_records(path: Path) -> RecordSet:
         record = _parse_line(line, path, lineno)
         where = f"{path}:{lineno}"
         if not isinstance(record["input"], (str, dict)):
-            raise BehaviorConfigError(f"{where}: 'input' must be a string or an object, got "
-                                      f"{describe_value(record['input'])}")
+            raise BehaviorConfigError(
+                f"{where}: 'input' must be a string or an object, got {describe_value(record['input'])}"
+            )
         item_id = checked_id(record["id"], where) if "id" in record else None
         # a live arm may sample a recorded input: it must be sendable, as a spec's inputs are
         check_sendable(record["input"], f"input {item_id!r} ({where})" if item_id is not None else f"input {where}")
@@ -83,11 +84,15 @@ def _output(record: Mapping[str, Any], path: Path, lineno: int) -> Output:
     ``latency_ms`` and ``cost_usd`` fields are kept for the properties that read them."""
     output = record["output"]
     text = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
-    payload = {**{k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls")
-                  if record.get(k) is not None}, "text": text}
+    payload = {
+        **{
+            k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls") if record.get(k) is not None
+        },
+        "text": text,
+    }
     problem = payload_problem(payload)
     if problem is not None:
-        raise BehaviorConfigError(f"{path}:{lineno}: {problem.field!r} must be {problem.expected}, "
-                                  f"got {problem.actual}")
+        raise BehaviorConfigError(
+            f"{path}:{lineno}: {problem.field!r} must be {problem.expected}, got {problem.actual}"
+        )
     return Output.from_payload(payload)
-

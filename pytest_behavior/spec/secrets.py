@@ -37,10 +37,32 @@ _SECRET_NAME = re.compile(
     r"private[_-]?key|access[_-]?key|session[_-]?key|signature|jwt|bearer)",
     re.IGNORECASE,
 )
-_SECRET_ENV_WORDS = frozenset({
-    "KEY", "KEYS", "APIKEY", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PWD", "PASSPHRASE",
-    "CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH", "JWT", "BEARER", "COOKIE", "COOKIES", "SIGNATURE", "SAS", "PAT",
-})
+_SECRET_ENV_WORDS = frozenset(
+    {
+        "KEY",
+        "KEYS",
+        "APIKEY",
+        "TOKEN",
+        "SECRET",
+        "SECRETS",
+        "PASSWORD",
+        "PASSWORDS",
+        "PASSWD",
+        "PWD",
+        "PASSPHRASE",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "CREDS",
+        "AUTH",
+        "JWT",
+        "BEARER",
+        "COOKIE",
+        "COOKIES",
+        "SIGNATURE",
+        "SAS",
+        "PAT",
+    }
+)
 """Words that make an environment variable's name secret wherever they stand in it (``AWS_BEARER_TOKEN_BEDROCK``,
 ``SNOWFLAKE_JWT``, ``CIRCLE_OIDC_TOKEN_V2``). Not CERT: a certificate (``SSL_CERT_FILE``) is public; the key that
 goes with it has KEY in its name."""
@@ -48,10 +70,21 @@ _SECRET_ENV_PHRASES = (("CONN", "STRING"), ("CONNECTION", "STRING"))
 """Consecutive words that make one secret (``AZURE_STORAGE_CONNECTION_STRING`` holds an ``AccountKey=``)."""
 _PUBLIC_ENV_NAMES = frozenset({"PWD", "OLDPWD"})
 """Secret-looking names that are not: the shell's working directories."""
-PUBLIC_HEADERS = frozenset({
-    "accept", "accept-encoding", "accept-language", "content-type", "user-agent", "referer", "http-referer",
-    "x-title", "openai-beta", "anthropic-version", "anthropic-beta",
-})
+PUBLIC_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "content-type",
+        "user-agent",
+        "referer",
+        "http-referer",
+        "x-title",
+        "openai-beta",
+        "anthropic-version",
+        "anthropic-beta",
+    }
+)
 """HTTP headers known to carry no credential: kept in clear in a bundle's description and not redacted from text.
 Every other header (``X-Client-Id``, ``api-key``, a proxy's own) may carry one, whatever its name: its value is
 redacted from text (when it looks like a key, see `_looks_like_a_key`) and described by a digest. Account ids
@@ -88,7 +121,7 @@ def is_secret_env_name(name: str) -> bool:
     words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
     if _SECRET_ENV_WORDS.intersection(words):
         return True
-    return any(tuple(words[i:i + 2]) in _SECRET_ENV_PHRASES for i in range(len(words) - 1))
+    return any(tuple(words[i : i + 2]) in _SECRET_ENV_PHRASES for i in range(len(words) - 1))
 
 
 def is_headers_name(name: str) -> bool:
@@ -137,8 +170,11 @@ def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _public_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(name): _public_value(str(name), value) if is_public_header(str(name)) else header_digest(value)
-            for name, value in headers.items() if not is_secret_name(str(name))}
+    return {
+        str(name): _public_value(str(name), value) if is_public_header(str(name)) else header_digest(value)
+        for name, value in headers.items()
+        if not is_secret_name(str(name))
+    }
 
 
 def _public_value(name: str, value: Any) -> Any:
@@ -177,8 +213,10 @@ class Secret:
 def conceal(params: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of litellm keyword arguments with every credential wrapped in `Secret`, at any depth; a URL that
     carries one (a password, a ``?key=`` parameter) is wrapped whole and shows as `redact_url` prints it."""
-    return {str(name): _conceal(value, secret=is_secret_name(str(name)), headers=is_headers_name(str(name)))
-            for name, value in params.items()}
+    return {
+        str(name): _conceal(value, secret=is_secret_name(str(name)), headers=is_headers_name(str(name)))
+        for name, value in params.items()
+    }
 
 
 def _conceal(value: Any, *, secret: bool, headers: bool = False) -> Any:
@@ -186,9 +224,14 @@ def _conceal(value: Any, *, secret: bool, headers: bool = False) -> Any:
     if isinstance(value, Secret):
         return value
     if isinstance(value, Mapping):
-        return {key: _conceal(item, secret=secret or is_secret_name(str(key))
-                              or (headers and not is_public_header(str(key))), headers=is_headers_name(str(key)))
-                for key, item in value.items()}
+        return {
+            key: _conceal(
+                item,
+                secret=secret or is_secret_name(str(key)) or (headers and not is_public_header(str(key))),
+                headers=is_headers_name(str(key)),
+            )
+            for key, item in value.items()
+        }
     if type(value) in (list, tuple):
         return type(value)(_conceal(item, secret=secret) for item in value)
     if isinstance(value, str):
@@ -332,8 +375,11 @@ class _Registry:
             known = self._known | forms
             by_length = sorted(known, key=len, reverse=True)
             anchors = {value[:_PIECE] for value in known} | {value[-_PIECE:] for value in known}
-            self._finder = (re.compile("|".join(re.escape(value) for value in by_length)), tuple(sorted(anchors)),
-                            tuple(value for value in by_length if len(value) >= 2 * _PIECE))
+            self._finder = (
+                re.compile("|".join(re.escape(value) for value in by_length)),
+                tuple(sorted(anchors)),
+                tuple(value for value in by_length if len(value) >= 2 * _PIECE),
+            )
             self._known = known
 
     def redact(self, text: str) -> str:
@@ -362,7 +408,7 @@ def _redact_cut_pieces(text: str, values: tuple[str, ...]) -> str:
                 start = text.find(value[:_PIECE], start + 1, before)
             end = text.rfind(value[-_PIECE:], after, after + len(value))
             while end != -1:
-                if value.endswith(text[after:end + _PIECE]):
+                if value.endswith(text[after : end + _PIECE]):
                     spans.append((after, end + _PIECE))
                     break
                 end = text.rfind(value[-_PIECE:], after, end + _PIECE - 1)
@@ -372,7 +418,7 @@ def _redact_cut_pieces(text: str, values: tuple[str, ...]) -> str:
     for start, end in sorted(spans):
         if end <= position:
             continue
-        pieces.append(text[position:max(start, position)] + REDACTED)
+        pieces.append(text[position : max(start, position)] + REDACTED)
         position = end
     return "".join(pieces) + text[position:]
 
@@ -412,7 +458,8 @@ def _module_key_names(module: Any) -> tuple[str, ...]:
     names = _key_names.get(id(module))
     if names is None:
         names = _key_names[id(module)] = tuple(
-            name for name in dir(module) if not name.startswith("_") and re.search(r"(?:^|_)(?:api_)?key$", name))
+            name for name in dir(module) if not name.startswith("_") and re.search(r"(?:^|_)(?:api_)?key$", name)
+        )
     return names
 
 

@@ -8,7 +8,9 @@ types do not pull in scipy before a test needs a verdict.
 
 The ``TYPE_CHECKING`` imports below are the one list of the package's names: type checkers read them (``X as X``
 marks a re-export under ``mypy --strict``), and `_submodule_of` reads the same lines with `ast` to build the lazy
-table that ``__getattr__``, ``__dir__`` and ``__all__`` derive from. A name is added in one place.
+table that ``__getattr__``, ``__dir__`` and ``__all__`` derive from. A name is added in one place. (The same
+design as Scientific Python's SPEC 1 ``lazy_loader.attach_stub``, which reads a ``.pyi`` file; like it, this needs
+the package's source files installed, which pip always does.)
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ def _submodule_of() -> dict[str, str]:
     block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
     return {
         alias.asname or alias.name: node.module.rpartition(".")[2]
-        for node in block.body if isinstance(node, ast.ImportFrom) and node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
         for alias in node.names
     }
 

@@ -35,13 +35,7 @@ from pytest_behavior.stats.discordant import tango_pvalue as tango_pvalue
 from pytest_behavior.stats.discordant import tango_pvalue_fractional as tango_pvalue_fractional
 from pytest_behavior.stats.result import BoundResult
 
-__all__ = [
-    "absolute_rate_bound",
-    "mcnemar_midp",
-    "paired_binary_bound",
-    "tango_bounds",
-    "tango_pvalue",
-]
+__all__ = ["absolute_rate_bound", "mcnemar_midp", "paired_binary_bound", "tango_bounds", "tango_pvalue"]
 
 _MIN_CHANGED_FOR_T = 30  # fewer inputs with a nonzero difference: the t-interval alone is too narrow
 
@@ -154,9 +148,16 @@ def _paired_repeats(
     diffs = cand.sum(axis=1) - base.sum(axis=1)  # k * d_i, integers
     d = diffs / k
     if n < MIN_INPUTS_REPEATED:
-        return BoundResult(float(d.mean()), -math.inf, math.inf, 1.0, n, k,
-                           f"{n} input: a paired rate with repeats needs at least {MIN_INPUTS_REPEATED} inputs "
-                           "(not judged; repeats do not replace inputs)")
+        return BoundResult(
+            float(d.mean()),
+            -math.inf,
+            math.inf,
+            1.0,
+            n,
+            k,
+            f"{n} input: a paired rate with repeats needs at least {MIN_INPUTS_REPEATED} inputs "
+            "(not judged; repeats do not replace inputs)",
+        )
     constant = bool(np.all(diffs == diffs[0]))
     lower, upper = _t_bounds(d, alpha_lower=alpha_lower, alpha=alpha, constant=constant)
     p = _t_pvalue(d, threshold=threshold, constant=constant)
@@ -200,7 +201,11 @@ def _effective_discordance(d: NDArray[np.float64]) -> tuple[float, float, float]
 
 
 def paired_binary_bound(
-    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
+    baseline: NDArray[Any],
+    candidate: NDArray[Any],
+    *,
+    threshold: float,
+    alpha: float = 0.05,
     alpha_lower: float | None = None,
 ) -> BoundResult:
     """Paired bound on the increase of a bad-outcome rate (Fagerland et al. 2013; Tango 1998; Miller 2024).
@@ -226,4 +231,3 @@ def paired_binary_bound(
     if base.shape[1] == 1:
         return _paired_k1(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
     return _paired_repeats(base, cand, threshold=threshold, alpha_lower=alpha_lower, alpha=alpha)
-

@@ -32,9 +32,7 @@ def _as_binary_matrix(values: NDArray[Any], name: str) -> NDArray[np.int64]:
     return arr.astype(np.int64)
 
 
-def _paired_matrices(
-    baseline: NDArray[Any], candidate: NDArray[Any]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _paired_matrices(baseline: NDArray[Any], candidate: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     base = _as_binary_matrix(baseline, "baseline")
     cand = _as_binary_matrix(candidate, "candidate")
     if base.shape != cand.shape:

@@ -206,7 +206,11 @@ def _signed_rank_pvalue(x: NDArray[np.float64]) -> float:
 
 
 def paired_log_ratio_bound(
-    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
+    baseline: NDArray[Any],
+    candidate: NDArray[Any],
+    *,
+    threshold: float,
+    alpha: float = 0.05,
     alpha_lower: float | None = None,
 ) -> BoundResult:
     """Paired bound on the log ratio of a positive, skewed metric (Wilcoxon 1945; Hodges & Lehmann 1963).
@@ -244,13 +248,26 @@ def paired_log_ratio_bound(
     # outputs must give d_i = 0 exactly, not +-4e-16 that would break ties at a ratio bound of 1
     d = np.sort(np.log(cand), axis=1).mean(axis=1) - np.sort(np.log(base), axis=1).mean(axis=1)
     n, k = base.shape
-    return signed_rank_bound(d, threshold=threshold, alpha=alpha, alpha_lower=alpha_lower, n_inputs=n, repeats=k,
-                             method="Wilcoxon signed-rank + Hodges-Lehmann bounds")
+    return signed_rank_bound(
+        d,
+        threshold=threshold,
+        alpha=alpha,
+        alpha_lower=alpha_lower,
+        n_inputs=n,
+        repeats=k,
+        method="Wilcoxon signed-rank + Hodges-Lehmann bounds",
+    )
 
 
 def signed_rank_bound(
-    d: NDArray[np.float64], *, threshold: float, alpha: float, alpha_lower: float | None, n_inputs: int,
-    repeats: int, method: str,
+    d: NDArray[np.float64],
+    *,
+    threshold: float,
+    alpha: float,
+    alpha_lower: float | None,
+    n_inputs: int,
+    repeats: int,
+    method: str,
 ) -> BoundResult:
     """The bound on the location of the per-input differences ``d`` shared by the log-ratio and shift bounds:
     Hodges-Lehmann bounds, and the larger of the Wilcoxon p-value and the p-value dual to the lower bound (see

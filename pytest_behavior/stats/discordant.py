@@ -18,12 +18,7 @@ from scipy.stats import binom, norm
 
 from pytest_behavior.stats.checks import _check_alpha, _check_counts
 
-__all__ = [
-    "mcnemar_midp",
-    "tango_bounds",
-    "tango_pvalue",
-    "tango_pvalue_fractional",
-]
+__all__ = ["mcnemar_midp", "tango_bounds", "tango_pvalue", "tango_pvalue_fractional"]
 
 _EDGE = 1e-12  # distance from +-1 at which Tango's statistic is evaluated instead of the endpoint
 _XTOL = 1e-13

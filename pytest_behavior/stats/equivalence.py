@@ -122,11 +122,7 @@ def _t_greater(d: NDArray[np.float64], value: float) -> float:
 
 
 def paired_mean_tost(
-    baseline: NDArray[Any],
-    candidate: NDArray[Any],
-    *,
-    margin: float | tuple[float, float],
-    alpha: float = 0.05,
+    baseline: NDArray[Any], candidate: NDArray[Any], *, margin: float | tuple[float, float], alpha: float = 0.05
 ) -> TostResult:
     """t-based TOST for the paired mean difference (Schuirmann 1987).
 
@@ -191,7 +187,11 @@ def paired_ratio_tost(
 
 
 def paired_shift_bound(
-    baseline: NDArray[Any], candidate: NDArray[Any], *, threshold: float, alpha: float = 0.05,
+    baseline: NDArray[Any],
+    candidate: NDArray[Any],
+    *,
+    threshold: float,
+    alpha: float = 0.05,
     alpha_lower: float | None = None,
 ) -> BoundResult:
     """Paired bound on the shift of a metric on its own scale (Wilcoxon 1945; Hodges & Lehmann 1963).
@@ -206,5 +206,12 @@ def paired_shift_bound(
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold!r}")
     d, n, k = _paired_differences(baseline, candidate, log=False)
-    return signed_rank_bound(d, threshold=threshold, alpha=alpha, alpha_lower=alpha_lower, n_inputs=n, repeats=k,
-                             method="Wilcoxon signed-rank + Hodges-Lehmann bounds (shift)")
+    return signed_rank_bound(
+        d,
+        threshold=threshold,
+        alpha=alpha,
+        alpha_lower=alpha_lower,
+        n_inputs=n,
+        repeats=k,
+        method="Wilcoxon signed-rank + Hodges-Lehmann bounds (shift)",
+    )

@@ -119,6 +119,7 @@ def _tango_critical(m: NDArray[np.int64], n: int, margin: float, alpha: float) -
     Given m discordant pairs, Tango's Z(margin) increases with b (the numerator 2 b - m - n margin grows
     faster than the restricted variance), so the REGRESSED tables are b >= the critical count.
     """
+
     def rejects(b: NDArray[np.int64]) -> NDArray[np.bool_]:
         z = _tango_z_grid(b.astype(np.float64), (m - b).astype(np.float64), n, margin)
         return np.asarray(norm.sf(z) <= alpha)
@@ -183,7 +184,12 @@ def _connor_n(p01: float, p10: float, alpha: float, power: float) -> float:
 
 
 def n_for_power_paired_binary(
-    base_rate: float, candidate_rate: float, *, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8,
+    base_rate: float,
+    candidate_rate: float,
+    *,
+    rho: float = 0.0,
+    alpha: float = 0.05,
+    power: float = 0.8,
     margin: float = 0.0,
 ) -> int:
     """Inputs needed for the plugin's paired test to detect ``base_rate -> candidate_rate`` (k = 1).
@@ -199,8 +205,10 @@ def n_for_power_paired_binary(
     if not 0.0 <= margin < 1.0:
         raise ValueError(f"margin must be in [0, 1), got {margin!r}")
     if not candidate_rate > base_rate + margin:
-        raise ValueError(f"candidate_rate must exceed base_rate + margin, got {base_rate!r} -> {candidate_rate!r}"
-                         + (f" (margin {margin!r})" if margin else ""))
+        raise ValueError(
+            f"candidate_rate must exceed base_rate + margin, got {base_rate!r} -> {candidate_rate!r}"
+            + (f" (margin {margin!r})" if margin else "")
+        )
     p01, p10 = discordant_probabilities(base_rate, candidate_rate, rho=rho)
     if margin > 0.0:
         start = max(1, math.floor(0.5 * _connor_n(p01 - margin, p10, alpha, power)))
@@ -238,6 +246,7 @@ def detectable_effect_binary(
     if gap(bottom) >= 0.0:
         return bottom
     return float(optimize.brentq(gap, bottom, top, xtol=1e-7))
+
 
 # --------------------------------------------------------------------------------------------------
 # unpaired binary: two-proportion normal approximation

@@ -87,8 +87,15 @@ Float = NDArray[np.float64]
 
 
 def paired_quantile_log_ratio_bound(
-    baseline: NDArray[np.float64], candidate: NDArray[np.float64], *, q: float = 0.95, threshold: float,
-    alpha: float = 0.05, alpha_lower: float | None = None, n_boot: int = DEFAULT_BOOTSTRAPS, seed: int = 0,
+    baseline: NDArray[np.float64],
+    candidate: NDArray[np.float64],
+    *,
+    q: float = 0.95,
+    threshold: float,
+    alpha: float = 0.05,
+    alpha_lower: float | None = None,
+    n_boot: int = DEFAULT_BOOTSTRAPS,
+    seed: int = 0,
 ) -> BoundResult:
     """Bounds on ``log(Q_q(candidate) / Q_q(baseline))``; arrays are (inputs, repeats), rows paired.
 
@@ -105,10 +112,18 @@ def paired_quantile_log_ratio_bound(
     if n < needed:
         return _too_few(estimate, n, k, what, needed)
     replicates = _bootstrap_log_ratios(base, cand, np.array([q]), n_boot=n_boot, seed=seed)
-    lower, upper, p_regress = _profile_bounds(replicates, threshold=threshold, alpha=alpha,
-                                              alpha_lower=alpha if alpha_lower is None else alpha_lower)
-    return BoundResult(estimate=estimate, lower=lower, upper=upper, p_regress=p_regress, n_inputs=n, repeats=k,
-                       method=f"paired cluster bootstrap of the p{round(100 * q)} ratio ({n_boot} resamples)")
+    lower, upper, p_regress = _profile_bounds(
+        replicates, threshold=threshold, alpha=alpha, alpha_lower=alpha if alpha_lower is None else alpha_lower
+    )
+    return BoundResult(
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        p_regress=p_regress,
+        n_inputs=n,
+        repeats=k,
+        method=f"paired cluster bootstrap of the p{round(100 * q)} ratio ({n_boot} resamples)",
+    )
 
 
 PROFILE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -117,9 +132,15 @@ PROFILE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
 def paired_quantile_profile_bound(
-    baseline: NDArray[np.float64], candidate: NDArray[np.float64], *, threshold: float,
-    quantiles: tuple[float, ...] = PROFILE_QUANTILES, alpha: float = 0.05, alpha_lower: float | None = None,
-    n_boot: int = DEFAULT_BOOTSTRAPS, seed: int = 0,
+    baseline: NDArray[np.float64],
+    candidate: NDArray[np.float64],
+    *,
+    threshold: float,
+    quantiles: tuple[float, ...] = PROFILE_QUANTILES,
+    alpha: float = 0.05,
+    alpha_lower: float | None = None,
+    n_boot: int = DEFAULT_BOOTSTRAPS,
+    seed: int = 0,
 ) -> BoundResult:
     """Bounds on the largest ``log(Q_q(candidate) / Q_q(baseline))`` over ``quantiles``: the shape of the whole
     distribution, held to the ratio bound at every quantile.
@@ -145,11 +166,17 @@ def paired_quantile_profile_bound(
     if n < needed:
         return _too_few(estimate, n, k, "the distribution-shape bound", needed)
     replicates = _bootstrap_log_ratios(base, cand, qs, n_boot=n_boot, seed=seed)  # (m, B)
-    lower, upper, p_regress = _profile_bounds(replicates, threshold=threshold, alpha=alpha,
-                                              alpha_lower=alpha if alpha_lower is None else alpha_lower)
+    lower, upper, p_regress = _profile_bounds(
+        replicates, threshold=threshold, alpha=alpha, alpha_lower=alpha if alpha_lower is None else alpha_lower
+    )
     labels = "/".join(f"p{round(100 * q)}" for q in quantiles)
     return BoundResult(
-        estimate=estimate, lower=lower, upper=upper, p_regress=p_regress, n_inputs=n, repeats=k,
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        p_regress=p_regress,
+        n_inputs=n,
+        repeats=k,
         method=f"largest {labels} ratio, paired cluster bootstrap ({n_boot} resamples, min-P over {len(qs)})",
     )
 
@@ -159,8 +186,9 @@ def paired_quantile_profile_bound(
 # --------------------------------------------------------------------------------------------------
 
 
-def _profile_bounds(replicates: Float, *, threshold: float, alpha: float, alpha_lower: float) -> tuple[
-        float, float, float]:
+def _profile_bounds(
+    replicates: Float, *, threshold: float, alpha: float, alpha_lower: float
+) -> tuple[float, float, float]:
     """(lower at ``alpha_lower``, upper at ``alpha``, p_regress) of the largest quantity over the rows of
     ``replicates`` (quantities, B), in replicate order. One row: the percentile bound and its dual p-value.
 
@@ -212,9 +240,16 @@ def inputs_needed(quantiles: tuple[float, ...], repeats: int) -> int:
 def _too_few(estimate: float, n: int, k: int, what: str, needed: int) -> BoundResult:
     """No decision from fewer inputs than the method is valid for: unbounded on both sides, p = 1, so the
     verdict is INCONCLUSIVE (repeats do not help: the input is the unit that is resampled)."""
-    return BoundResult(estimate=estimate, lower=-math.inf, upper=math.inf, p_regress=1.0, n_inputs=n, repeats=k,
-                       method=f"{n} input{'' if n == 1 else 's'}: {what} needs at least {needed} inputs "
-                              f"{'' if k == 1 else f'(with {k} repeats) '}(not judged)")
+    return BoundResult(
+        estimate=estimate,
+        lower=-math.inf,
+        upper=math.inf,
+        p_regress=1.0,
+        n_inputs=n,
+        repeats=k,
+        method=f"{n} input{'' if n == 1 else 's'}: {what} needs at least {needed} inputs "
+        f"{'' if k == 1 else f'(with {k} repeats) '}(not judged)",
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,9 +303,9 @@ def _bootstrap_log_ratios(base: Float, cand: Float, qs: Float, *, n_boot: int, s
         arms.append((arm.ravel()[order], (order // k).astype(np.intp)))
     windows = [[_window(owner, n, k, float(q)) for q in qs] for _, owner in arms]
     # per window: how many outputs of each input lie before it (the resampled count before it is w . this)
-    before = np.stack([np.bincount(owner[: w.start], minlength=n) for (_, owner), row in zip(arms, windows,
-                                                                                               strict=True)
-                       for w in row]).astype(_count_type(n * k))  # (2m, n)
+    before = np.stack(
+        [np.bincount(owner[: w.start], minlength=n) for (_, owner), row in zip(arms, windows, strict=True) for w in row]
+    ).astype(_count_type(n * k))  # (2m, n)
     out = np.empty((2, qs.size, n_boot))
     rng = np.random.default_rng(seed)
     batch = max(1, _BATCH_CELLS // n)
@@ -279,8 +314,9 @@ def _bootstrap_log_ratios(base: Float, cand: Float, qs: Float, *, n_boot: int, s
         picks = rng.integers(0, n, size=(size, n))
         weights = np.empty((size, n), dtype=before.dtype)
         if n < _ROW_BINCOUNT:
-            weights[:] = np.bincount((picks + (n * np.arange(size))[:, None]).ravel(),
-                                     minlength=size * n).reshape(size, n)
+            weights[:] = np.bincount((picks + (n * np.arange(size))[:, None]).ravel(), minlength=size * n).reshape(
+                size, n
+            )
             counts_before = np.rint(weights @ before.T).astype(np.int64)  # (size, 2m)
         else:  # one replicate at a time: its counts stay in cache, and 1-D dot products beat a threaded matmul
             counts_before = np.empty((size, before.shape[0]), dtype=np.int64)
@@ -290,7 +326,7 @@ def _bootstrap_log_ratios(base: Float, cand: Float, qs: Float, *, n_boot: int, s
         column = 0
         for a, ((values, owner), row) in enumerate(zip(arms, windows, strict=True)):
             for j, w in enumerate(row):
-                out[a, j, first:first + size] = _window_quantile(values, owner, weights, counts_before[:, column], w)
+                out[a, j, first : first + size] = _window_quantile(values, owner, weights, counts_before[:, column], w)
                 column += 1
     result: Float = np.log(out[1]) - np.log(out[0])
     return result
@@ -302,10 +338,15 @@ def _count_type(outputs: int) -> type[np.floating[Any]]:
     return np.float32 if outputs < 1 << 24 else np.float64
 
 
-def _window_quantile(values: Float, owner: NDArray[np.intp], weights: NDArray[np.floating[Any]],
-                     counts_before: NDArray[np.int64], w: _Window) -> Float:
+def _window_quantile(
+    values: Float,
+    owner: NDArray[np.intp],
+    weights: NDArray[np.floating[Any]],
+    counts_before: NDArray[np.int64],
+    w: _Window,
+) -> Float:
     """Each replicate's linearly interpolated quantile: order statistics ``low`` and ``low + 1`` of the resample."""
-    cum = counts_before[:, None] + np.cumsum(weights[:, owner[w.start:w.stop]], axis=1, dtype=np.int64)
+    cum = counts_before[:, None] + np.cumsum(weights[:, owner[w.start : w.stop]], axis=1, dtype=np.int64)
     inside = (counts_before <= w.low) & (cum[:, -1] > w.low + 1)
     result = np.empty(weights.shape[0])
     if inside.any():

@@ -120,14 +120,7 @@ class SequentialTest:
     """
 
     def __init__(
-        self,
-        *,
-        threshold: float,
-        lo: float,
-        hi: float,
-        alpha: float = 0.05,
-        c: float = 0.5,
-        n_max: int | None = None,
+        self, *, threshold: float, lo: float, hi: float, alpha: float = 0.05, c: float = 0.5, n_max: int | None = None
     ) -> None:
         _check_options(threshold, lo, hi, alpha, c)
         if n_max is not None and (int(n_max) != n_max or n_max < 1):
@@ -205,13 +198,7 @@ class SequentialTest:
 
 
 def sequential_decision(
-    values: NDArray[Any],
-    *,
-    threshold: float,
-    lo: float,
-    hi: float,
-    alpha: float = 0.05,
-    c: float = 0.5,
+    values: NDArray[Any], *, threshold: float, lo: float, hi: float, alpha: float = 0.05, c: float = 0.5
 ) -> SequentialResult:
     """Run the REGRESSED and PASS betting tests on ``values`` in the given order; stop at the first crossing.
 

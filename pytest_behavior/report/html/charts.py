@@ -71,10 +71,14 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     """Ticks for a log axis spanning ``lo``..``hi`` in log10 units: 1-2-5 per decade, or round numbers."""
     span = hi - lo
     if span < 1:
-        return [t for t in nice_ticks(10 ** lo, 10 ** hi, 5) if t > 0]
+        return [t for t in nice_ticks(10**lo, 10**hi, 5) if t > 0]
     multiples = (1, 2, 5) if span <= 2.5 else (1, 3) if span <= 4 else (1,)
-    ticks = [m * 10.0 ** e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in multiples
-             if lo - 1e-9 <= math.log10(m * 10.0 ** e) <= hi + 1e-9]
+    ticks = [
+        m * 10.0**e
+        for e in range(math.floor(lo), math.ceil(hi) + 1)
+        for m in multiples
+        if lo - 1e-9 <= math.log10(m * 10.0**e) <= hi + 1e-9
+    ]
     step = max(1, math.ceil(len(ticks) / 10))
     return ticks[::step]
 
@@ -90,8 +94,10 @@ def tick_label(value: float) -> str:
 
 
 def _svg(height: int, label: str, body: Iterable[str]) -> str:
-    return (f'<svg class="chart" role="img" aria-label="{esc(label)}" viewBox="0 0 {CHART_WIDTH} {height}" '
-            f'width="{CHART_WIDTH}" height="{height}"><title>{esc(label)}</title>{"".join(body)}</svg>')
+    return (
+        f'<svg class="chart" role="img" aria-label="{esc(label)}" viewBox="0 0 {CHART_WIDTH} {height}" '
+        f'width="{CHART_WIDTH}" height="{height}"><title>{esc(label)}</title>{"".join(body)}</svg>'
+    )
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, cls: str, color: str | None = None) -> str:
@@ -123,8 +129,7 @@ def _truncate(text: str, limit: int) -> str:
 # -- distributions
 
 
-def distribution_svg(title: str, baseline: Sequence[float], candidate: Sequence[float],
-                     labels: tuple[str, str]) -> str:
+def distribution_svg(title: str, baseline: Sequence[float], candidate: Sequence[float], labels: tuple[str, str]) -> str:
     """Overlaid histograms (share of outputs per bin) of the two arms on a shared axis, medians dashed.
 
     The axis is logarithmic when every value is positive and they span more than a factor of 20. An empty
@@ -137,9 +142,14 @@ def distribution_svg(title: str, baseline: Sequence[float], candidate: Sequence[
     edges = _bin_edges([math.log10(v) for v in values] if log else values, log, max(len(baseline), len(candidate)))
     left, right, top, bottom = 58, CHART_WIDTH - 18, 40, 206
     x = Scale(edges[0], edges[-1], left, right, log)
-    arms = [(name, data, color, label) for name, data, color, label in
-            (("baseline", baseline, BASELINE_COLOR, labels[0]), ("candidate", candidate, CANDIDATE_COLOR, labels[1]))
-            if data]
+    arms = [
+        (name, data, color, label)
+        for name, data, color, label in (
+            ("baseline", baseline, BASELINE_COLOR, labels[0]),
+            ("candidate", candidate, CANDIDATE_COLOR, labels[1]),
+        )
+        if data
+    ]
     shares = {name: _shares(data, edges, log) for name, data, _, _ in arms}
     top_share = max(max(s) for s in shares.values())
     y_ticks = nice_ticks(0, top_share * 1.08, 4)
@@ -152,13 +162,17 @@ def distribution_svg(title: str, baseline: Sequence[float], candidate: Sequence[
         mx = x(statistics.median(data))
         parts.append(_line(mx, top - 4, mx, bottom, "median", color))
     parts += _x_axis(x, bottom, _in_domain(x.ticks(7), x), tick_label)
-    parts.append(_text((left + right) / 2, bottom + 36, title + (" (log scale)" if log else ""), "axis-title",
-                       "middle"))
-    parts.append(f'<text class="axis-title" text-anchor="middle" transform="translate(14 {(top + bottom) / 2:g}) '
-                 f'rotate(-90)">share of outputs</text>')
+    parts.append(
+        _text((left + right) / 2, bottom + 36, title + (" (log scale)" if log else ""), "axis-title", "middle")
+    )
+    parts.append(
+        f'<text class="axis-title" text-anchor="middle" transform="translate(14 {(top + bottom) / 2:g}) '
+        f'rotate(-90)">share of outputs</text>'
+    )
     parts += _legend(arms, left)
-    described = "; ".join(f"{name} {label}: n={len(data)}, median {_sig(statistics.median(data))}"
-                          for name, data, _, label in arms)
+    described = "; ".join(
+        f"{name} {label}: n={len(data)}, median {_sig(statistics.median(data))}" for name, data, _, label in arms
+    )
     return _svg(bottom + 48, f"{title}: distribution per output — {described}", parts)
 
 
@@ -189,15 +203,17 @@ def _shares(data: Sequence[float], edges: Sequence[float], log: bool) -> list[fl
 
 def _histogram(shares: Sequence[float], edges: Sequence[float], x: Scale, y: Scale, color: str) -> list[str]:
     def px(edge: float) -> float:  # the edges are already in the axis' own (log10) units
-        return x(10 ** edge if x.log else edge)
+        return x(10**edge if x.log else edge)
 
     top = [f"L{px(edges[0]):g},{y(shares[0]):g}"]
     for i, share in enumerate(shares):
         top += [f"L{px(edges[i]):g},{y(share):g}", f"L{px(edges[i + 1]):g},{y(share):g}"]
     base = y(0)
     outline = f"M{px(edges[0]):g},{base:g}" + "".join(top) + f"L{px(edges[-1]):g},{base:g}"
-    return [f'<path class="area" d="{outline}Z" fill="{color}"/>',
-            f'<path class="outline" d="{outline}" stroke="{color}"/>']
+    return [
+        f'<path class="area" d="{outline}Z" fill="{color}"/>',
+        f'<path class="outline" d="{outline}" stroke="{color}"/>',
+    ]
 
 
 def _in_domain(ticks: Sequence[float], scale: Scale) -> list[float]:
@@ -212,8 +228,10 @@ def _legend(arms: Sequence[tuple[str, Sequence[float], str, str]], left: float) 
     parts, x = [], left
     for name, data, color, label in arms:
         text = f"{name} {_truncate(label, 28)} · n={len(data)} · median {_sig(statistics.median(data))}"
-        parts += [f'<rect class="swatch" x="{x:g}" y="8" width="14" height="14" rx="2" fill="{color}" '
-                  f'stroke="{color}"/>', _text(x + 20, 19.5, text, "legend")]
+        parts += [
+            f'<rect class="swatch" x="{x:g}" y="8" width="14" height="14" rx="2" fill="{color}" stroke="{color}"/>',
+            _text(x + 20, 19.5, text, "legend"),
+        ]
         x += 340
     return parts
 
@@ -233,8 +251,10 @@ def binary_svg(prop: Doc, labels: tuple[str, str]) -> str:
     difference = scale == "difference"
     top_rate = 1.0 if difference else _rate_axis_end(prop)
     rates = Scale(0, top_rate, LABEL_RIGHT + 10, 410 if difference else CHART_WIDTH - 24)
-    rows = ((f"baseline {labels[0]}", num(prop.get("baseline")), BASELINE_COLOR, 32),
-            (f"candidate {labels[1]}", num(prop.get("candidate")), CANDIDATE_COLOR, 64))
+    rows = (
+        (f"baseline {labels[0]}", num(prop.get("baseline")), BASELINE_COLOR, 32),
+        (f"candidate {labels[1]}", num(prop.get("candidate")), CANDIDATE_COLOR, 64),
+    )
     parts, avoid, clear = [], [], 0.0
     if not difference:
         parts += _threshold_marks(prop, rates, 24, 88, lambda t: f"limit {100 * t:.1f}%")
@@ -251,32 +271,41 @@ def binary_svg(prop: Doc, labels: tuple[str, str]) -> str:
     if difference:
         parts += _difference_panel(prop)
     title = property_label(prop)
-    label = (f"{title} {prop.get('bound') or ''}: baseline {format_value('binary', rows[0][1])}, candidate "
-             f"{format_value('binary', rows[1][1])}, change {format_change(scale, num(prop.get('estimate')))}, "
-             f"{describe_interval(interval_entry(prop))}, verdict {prop.get('verdict') or DASH}")
+    label = (
+        f"{title} {prop.get('bound') or ''}: baseline {format_value('binary', rows[0][1])}, candidate "
+        f"{format_value('binary', rows[1][1])}, change {format_change(scale, num(prop.get('estimate')))}, "
+        f"{describe_interval(interval_entry(prop))}, verdict {prop.get('verdict') or DASH}"
+    )
     return _svg(138, label, parts)
 
 
 def _rate_axis_end(prop: Doc) -> float:
     """100%, or a round rate comfortably above every value to draw when they are all small."""
-    values = [v for v in (num(prop.get(k)) for k in ("baseline", "candidate", "estimate", "lower", "upper",
-                                                         "threshold")) if v is not None]
+    values = [
+        v
+        for v in (num(prop.get(k)) for k in ("baseline", "candidate", "estimate", "lower", "upper", "threshold"))
+        if v is not None
+    ]
     largest = max([0.0, *values]) * 1.25
     return next((end for end in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5) if largest <= end), 1.0)
 
 
-def _bar(rates: Scale, top: float, text: str, value: float | None, color: str, avoid: Sequence[float],
-         clear: float) -> list[str]:
+def _bar(
+    rates: Scale, top: float, text: str, value: float | None, color: str, avoid: Sequence[float], clear: float
+) -> list[str]:
     """A rate bar on its track, the row label left of it and the value right of it (clear of ``clear`` and
     of the threshold lines at ``avoid``)."""
     height = 18
-    parts = [f'<rect class="track" x="{rates.start:g}" y="{top:g}" width="{rates.end - rates.start:g}" '
-             f'height="{height}"/>']
+    parts = [
+        f'<rect class="track" x="{rates.start:g}" y="{top:g}" width="{rates.end - rates.start:g}" height="{height}"/>'
+    ]
     parts += _row_label(top + 13, text, color)
     end = rates.start if value is None else rates(value)
     if value is not None:
-        parts.append(f'<rect x="{rates.start:g}" y="{top:g}" width="{max(1.5, end - rates.start):g}" '
-                     f'height="{height}" fill="{color}"/>')
+        parts.append(
+            f'<rect x="{rates.start:g}" y="{top:g}" width="{max(1.5, end - rates.start):g}" '
+            f'height="{height}" fill="{color}"/>'
+        )
     label = format_value("binary", value)
     width = 7 * len(label)
     x = max(end, clear + 2) + 6
@@ -293,8 +322,10 @@ def _row_label(y: float, text: str, color: str | None = None, sub: str = "") -> 
     head, _, note = (text, "", sub) if sub else text.partition(" ")
     if not note:
         return [_text(LABEL_RIGHT, y, _truncate(head, 22), "row-label", "end", color)]
-    return [_text(LABEL_RIGHT, y - 6, _truncate(head, 22), "row-label", "end", color),
-            _text(LABEL_RIGHT, y + 6, _truncate(note, 26), "row-note", "end")]
+    return [
+        _text(LABEL_RIGHT, y - 6, _truncate(head, 22), "row-label", "end", color),
+        _text(LABEL_RIGHT, y + 6, _truncate(note, 26), "row-note", "end"),
+    ]
 
 
 def _difference_panel(prop: Doc) -> list[str]:
@@ -305,10 +336,15 @@ def _difference_panel(prop: Doc) -> list[str]:
     parts = _threshold_marks(prop, axis, 24, 88, lambda t: f"limit {100 * t:+.1f}")
     parts.append(_line(axis(0), 28, axis(0), 92, "zero"))
     parts += _whisker(prop, axis, 58, lambda v: f"{100 * v:+.1f}")
-    parts += _x_axis(axis, 92, [t / 100 for t in ticks], lambda t: tick_label(round(100 * t, 9)) if t <= 0
-                     else "+" + tick_label(round(100 * t, 9)))
-    parts.append(_text((axis.start + axis.end) / 2, 130, "change, candidate − baseline (points)", "axis-title",
-                       "middle"))
+    parts += _x_axis(
+        axis,
+        92,
+        [t / 100 for t in ticks],
+        lambda t: tick_label(round(100 * t, 9)) if t <= 0 else "+" + tick_label(round(100 * t, 9)),
+    )
+    parts.append(
+        _text((axis.start + axis.end) / 2, 130, "change, candidate − baseline (points)", "axis-title", "middle")
+    )
     return parts
 
 
@@ -333,8 +369,9 @@ def _threshold_marks(prop: Doc, axis: Scale, top: float, bottom: float, fmt: Any
     for where, bad_above in _threshold_sides(prop):
         x = axis(where)
         x0, x1 = (x, axis.end) if bad_above else (axis.start, x)
-        parts.append(f'<rect class="bad" x="{x0:g}" y="{top:g}" width="{max(0.0, x1 - x0):g}" '
-                     f'height="{bottom - top:g}"/>')
+        parts.append(
+            f'<rect class="bad" x="{x0:g}" y="{top:g}" width="{max(0.0, x1 - x0):g}" height="{bottom - top:g}"/>'
+        )
         parts.append(_line(x, top - 4, x, bottom + 2, "threshold"))
         anchor = "end" if x > axis.end - 40 else "start" if x < axis.start + 40 else "middle"
         parts.append(_text(x, top - 8, fmt(where), "threshold-label", anchor))
@@ -355,8 +392,10 @@ def _whisker(prop: Doc, axis: Scale, y: float, fmt: Any) -> list[str]:
                 parts.append(_line(x, y - 7, x, y + 7, "cap", color))
             else:
                 tip = x + 2 * direction
-                parts.append(f'<path d="M{tip:g},{y:g}L{tip - 9 * direction:g},{y - 5:g}'
-                             f'L{tip - 9 * direction:g},{y + 5:g}Z" fill="{color}"/>')
+                parts.append(
+                    f'<path d="M{tip:g},{y:g}L{tip - 9 * direction:g},{y - 5:g}'
+                    f'L{tip - 9 * direction:g},{y + 5:g}Z" fill="{color}"/>'
+                )
     if estimate is not None:
         ex = axis(estimate)
         parts.append(f'<circle cx="{ex:g}" cy="{y:g}" r="5.5" fill="{color}" stroke="#fff" stroke-width="1.5"/>')
@@ -385,7 +424,9 @@ def ratio_svg(prop: Doc) -> str:
     parts += _whisker(prop, axis, 48, lambda v: f"x{v:.2f}")
     parts += _x_axis(axis, 70, _in_domain(axis.ticks(), axis), lambda t: "x" + tick_label(t))
     scale = "ratio"
-    label = (f"{property_label(prop)} {bound}: {what} {format_change(scale, num(prop.get('estimate')))}, "
-             f"{describe_interval(interval_entry(prop))}, limit {format_change(scale, num(prop.get('threshold')))}, "
-             f"verdict {prop.get('verdict') or DASH}")
+    label = (
+        f"{property_label(prop)} {bound}: {what} {format_change(scale, num(prop.get('estimate')))}, "
+        f"{describe_interval(interval_entry(prop))}, limit {format_change(scale, num(prop.get('threshold')))}, "
+        f"verdict {prop.get('verdict') or DASH}"
+    )
     return _svg(96, label, parts)

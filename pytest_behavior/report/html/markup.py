@@ -73,10 +73,16 @@ def properties_of(test: Doc) -> list[Doc]:
 
 def interval_entry(prop: Doc) -> dict[str, Any]:
     """A property as `pytest_behavior.report.values` reads it, whatever the document holds (numbers or null)."""
-    return {"bound": str(prop.get("bound") or ""), "scale": str(prop.get("scale") or ""),
-            "estimate": num(prop.get("estimate")), "lower": num(prop.get("lower")), "upper": num(prop.get("upper")),
-            "confidence": prop.get("confidence"), "lower_level": prop.get("lower_level"),
-            "upper_level": prop.get("upper_level")}
+    return {
+        "bound": str(prop.get("bound") or ""),
+        "scale": str(prop.get("scale") or ""),
+        "estimate": num(prop.get("estimate")),
+        "lower": num(prop.get("lower")),
+        "upper": num(prop.get("upper")),
+        "confidence": prop.get("confidence"),
+        "lower_level": prop.get("lower_level"),
+        "upper_level": prop.get("upper_level"),
+    }
 
 
 def pill(text: str, color: str) -> str:
