@@ -27,111 +27,23 @@ import hashlib
 import json
 import os
 import re
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-_SECRET_NAME = re.compile(
-    r"(api[_-]?key|(?:^|[_-])key$|secret|token$|password|passwd|credential|authorization|auth(?!or)|cookie|"
-    r"private[_-]?key|access[_-]?key|session[_-]?key|signature|jwt|bearer)",
-    re.IGNORECASE,
-)
-_SECRET_ENV_WORDS = frozenset(
-    {
-        "KEY",
-        "KEYS",
-        "APIKEY",
-        "TOKEN",
-        "SECRET",
-        "SECRETS",
-        "PASSWORD",
-        "PASSWORDS",
-        "PASSWD",
-        "PWD",
-        "PASSPHRASE",
-        "CREDENTIAL",
-        "CREDENTIALS",
-        "CREDS",
-        "AUTH",
-        "JWT",
-        "BEARER",
-        "COOKIE",
-        "COOKIES",
-        "SIGNATURE",
-        "SAS",
-        "PAT",
-    }
-)
-"""Words that make an environment variable's name secret wherever they stand in it (``AWS_BEARER_TOKEN_BEDROCK``,
-``SNOWFLAKE_JWT``, ``CIRCLE_OIDC_TOKEN_V2``). Not CERT: a certificate (``SSL_CERT_FILE``) is public; the key that
-goes with it has KEY in its name."""
-_SECRET_ENV_PHRASES = (("CONN", "STRING"), ("CONNECTION", "STRING"))
-"""Consecutive words that make one secret (``AZURE_STORAGE_CONNECTION_STRING`` holds an ``AccountKey=``)."""
-_PUBLIC_ENV_NAMES = frozenset({"PWD", "OLDPWD"})
-"""Secret-looking names that are not: the shell's working directories."""
-PUBLIC_HEADERS = frozenset(
-    {
-        "accept",
-        "accept-encoding",
-        "accept-language",
-        "content-type",
-        "user-agent",
-        "referer",
-        "http-referer",
-        "x-title",
-        "openai-beta",
-        "anthropic-version",
-        "anthropic-beta",
-    }
-)
-"""HTTP headers known to carry no credential: kept in clear in a bundle's description and not redacted from text.
-Every other header (``X-Client-Id``, ``api-key``, a proxy's own) may carry one, whatever its name: its value is
-redacted from text (when it looks like a key, see `_looks_like_a_key`) and described by a digest. Account ids
-(``OpenAI-Organization``, ``OpenAI-Project``) are not in the list: they are not keys, but not public either."""
-REDACTED = "<redacted>"
+from pytest_behavior.spec.redaction import MIN_ENV_SECRET_LENGTH as MIN_ENV_SECRET_LENGTH
+from pytest_behavior.spec.redaction import MIN_SECRET_LENGTH as MIN_SECRET_LENGTH
+from pytest_behavior.spec.redaction import REDACTED as REDACTED
+from pytest_behavior.spec.redaction import known_secret_count as known_secret_count
+from pytest_behavior.spec.redaction import redact as redact
+from pytest_behavior.spec.redaction import remember as remember
+from pytest_behavior.spec.secret_names import PUBLIC_HEADERS as PUBLIC_HEADERS
+from pytest_behavior.spec.secret_names import is_headers_name as is_headers_name
+from pytest_behavior.spec.secret_names import is_public_header as is_public_header
+from pytest_behavior.spec.secret_names import is_secret_env_name as is_secret_env_name
+from pytest_behavior.spec.secret_names import is_secret_name as is_secret_name
+
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S*$")
-
-MIN_SECRET_LENGTH = 6
-"""Shortest credential value (from a bundle, a header, a URL) searched for in text."""
-MIN_ENV_SECRET_LENGTH = 8
-"""Shortest value of a secret-named environment variable searched for in text (``*_TOKEN=false`` is no key)."""
-_PIECE = 8
-"""Shortest piece of a credential redacted where a repr was cut next to it (``'key-abc...'``)."""
-
-
-def is_secret_name(name: str) -> bool:
-    """True for parameter or header names that carry credentials (``api_key``, ``Authorization``, ...).
-
-    "token" counts only at the end of a name (``azure_ad_token``, ``HF_TOKEN``): ``max_tokens`` is a behavior
-    parameter, and a fingerprint without it would serve a cached short answer to a bundle that asks for long ones.
-    """
-    return bool(_SECRET_NAME.search(name))
-
-
-def is_secret_env_name(name: str) -> bool:
-    """True for environment variables that may hold a credential: `is_secret_name`, or a secret word anywhere
-    among the name's words (``AWS_BEARER_TOKEN_BEDROCK``), which `is_secret_name` cannot allow for parameters
-    (``max_tokens_per_call`` is behavior). `env_credentials` still keeps only values that look like keys, so
-    ``TOKENIZERS_PARALLELISM=false`` or ``HF_HUB_DISABLE_TOKEN=1`` redact nothing."""
-    if name.upper() in _PUBLIC_ENV_NAMES:
-        return False
-    if is_secret_name(name):
-        return True
-    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
-    if _SECRET_ENV_WORDS.intersection(words):
-        return True
-    return any(tuple(words[i : i + 2]) in _SECRET_ENV_PHRASES for i in range(len(words) - 1))
-
-
-def is_headers_name(name: str) -> bool:
-    """True for a parameter holding HTTP headers (``extra_headers``, ``headers``, ``default_headers``)."""
-    return name.lower().endswith("headers")
-
-
-def is_public_header(name: str) -> bool:
-    """True for a header in `PUBLIC_HEADERS` (case and ``_``/``-`` insensitive)."""
-    return name.strip().lower().replace("_", "-") in PUBLIC_HEADERS
 
 
 def header_digest(value: Any) -> str:
@@ -353,84 +265,6 @@ def _looks_like_a_key(value: str) -> bool:
     return len(value) >= 20 or not value.isalpha()
 
 
-def _text_forms(value: str) -> set[str]:
-    """How a value may appear in text: as is, percent-encoded, JSON- and repr-escaped."""
-    return {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], repr(value)[1:-1]}
-
-
-class _Registry:
-    """The credential values known to this process, and what finds them in text."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._known: frozenset[str] = frozenset()
-        self._finder: tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]] | None = None
-        """The values' pattern, the pieces one of them must contain (a fast test first), the long values."""
-
-    def add(self, values: Iterable[str], *, min_length: int) -> None:
-        forms = {form for value in values if len(value) >= min_length for form in _text_forms(value)}
-        if forms <= self._known:
-            return
-        with self._lock:
-            known = self._known | forms
-            by_length = sorted(known, key=len, reverse=True)
-            anchors = {value[:_PIECE] for value in known} | {value[-_PIECE:] for value in known}
-            self._finder = (
-                re.compile("|".join(re.escape(value) for value in by_length)),
-                tuple(sorted(anchors)),
-                tuple(value for value in by_length if len(value) >= 2 * _PIECE),
-            )
-            self._known = known
-
-    def redact(self, text: str) -> str:
-        finder = self._finder  # one read: a concurrent `add` swaps the whole tuple
-        if finder is None or not any(anchor in text for anchor in finder[1]):
-            return text
-        text = finder[0].sub(REDACTED, text)
-        return _redact_cut_pieces(text, finder[2]) if "..." in text else text
-
-    def known(self) -> frozenset[str]:
-        return self._known
-
-
-def _redact_cut_pieces(text: str, values: tuple[str, ...]) -> str:
-    """Redact what is left of a long credential where a repr was cut short around it: pytest's ``-l`` prints a
-    long local as ``'key-abcd...wxyz'``, a start of the value before the ``...`` and an end after it."""
-    spans: list[tuple[int, int]] = []
-    for cut in re.finditer(r"\.\.\.", text):
-        before, after = cut.start(), cut.end()
-        for value in values:
-            start = text.find(value[:_PIECE], max(0, before - len(value)), before)
-            while start != -1:
-                if value.startswith(text[start:before]):
-                    spans.append((start, before))
-                    break
-                start = text.find(value[:_PIECE], start + 1, before)
-            end = text.rfind(value[-_PIECE:], after, after + len(value))
-            while end != -1:
-                if value.endswith(text[after : end + _PIECE]):
-                    spans.append((after, end + _PIECE))
-                    break
-                end = text.rfind(value[-_PIECE:], after, end + _PIECE - 1)
-    if not spans:
-        return text
-    pieces, position = [], 0
-    for start, end in sorted(spans):
-        if end <= position:
-            continue
-        pieces.append(text[position : max(start, position)] + REDACTED)
-        position = end
-    return "".join(pieces) + text[position:]
-
-
-_registry = _Registry()
-
-
-def remember(values: Iterable[str], *, min_length: int = MIN_SECRET_LENGTH) -> None:
-    """Redact these credential values (at least ``min_length`` long) from all text from now on."""
-    _registry.add(values, min_length=min_length)
-
-
 def remember_params(params: Mapping[str, Any]) -> None:
     """Redact every credential of these litellm keyword arguments (see `credential_values`) from now on."""
     remember(credential_values(params))
@@ -461,13 +295,3 @@ def _module_key_names(module: Any) -> tuple[str, ...]:
             name for name in dir(module) if not name.startswith("_") and re.search(r"(?:^|_)(?:api_)?key$", name)
         )
     return names
-
-
-def redact(text: str) -> str:
-    """``text`` with every credential value this process knows of replaced by ``<redacted>``."""
-    return _registry.redact(text)
-
-
-def known_secret_count() -> int:
-    """How many credential forms are being redacted (for tests and diagnostics; never the values)."""
-    return len(_registry.known())
