@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pytest_behavior.bundle import Bundle
-from pytest_behavior.errors import BehaviorError
+from pytest_behavior.sampling.arms import ArmSamples, collect_arm, replay_records
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.calls import Calls, Job, SamplingMonitor, SamplingPlan, Spender
 from pytest_behavior.sampling.cost import estimate_call_usd
+from pytest_behavior.sampling.in_order import Frontier, run_in_order
 from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.sampling.llm import Completion, check_model
 from pytest_behavior.spec.inputs import Input, render_messages
@@ -28,27 +29,6 @@ from pytest_behavior.spec.inputs import Input, render_messages
 __all__ = ["ArmSamples", "SamplingMonitor", "SamplingPlan", "run_sync", "sample_arms", "sample_arms_until"]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ArmSamples:
-    """One arm's outputs: ``outputs[input_id]`` holds its repeats, in repeat order.
-
-    ``unsampled`` are inputs a budget stopped before all their samples arrived (not an error: the test is
-    judged on the others); ``estimated_usd_per_call`` is the pre-run estimate (None: price unknown).
-    """
-
-    label: str
-    fingerprint: str
-    outputs: Mapping[str, tuple[Completion, ...]]
-    missing: tuple[str, ...]
-    requested: int
-    cached: int
-    unsampled: tuple[str, ...] = ()
-    budget_stop: str | None = None
-    estimated_usd_per_call: float | None = None
-    short: tuple[str, ...] = ()
-    """Of ``missing``: inputs a records arm holds some, but fewer than the requested, repeats of."""
 
 
 def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingPlan) -> list[Job]:
@@ -123,7 +103,9 @@ async def sample_arms(
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}
     replayed = {
-        name: _replay(name, bundle, inputs, plan, results) for name, bundle in arms.items() if bundle.kind == "records"
+        name: replay_records(name, bundle, inputs, plan, results)
+        for name, bundle in arms.items()
+        if bundle.kind == "records"
     }
     jobs = [
         job
@@ -142,7 +124,7 @@ async def sample_arms(
     for name, bundle in arms.items():
         requested = sum(1 for job in pending if job.arm == name and job.key in stopped.started)
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits)
-        out[name] = _collect(
+        out[name] = collect_arm(
             name,
             bundle,
             inputs,
@@ -219,7 +201,7 @@ async def sample_arms_until(
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}
     missing = {
-        name: set(_replay(name, bundle, inputs, plan, results))
+        name: set(replay_records(name, bundle, inputs, plan, results))
         for name, bundle in arms.items()
         if bundle.kind == "records"
     }
@@ -231,19 +213,19 @@ async def sample_arms_until(
         for job in _jobs_for(name, bundle, [item], plan)
     ]
     hits, pending = _look_up(jobs, cache, results)
-    frontier = _Frontier(arms, inputs, plan, results, missing, consume)
+    frontier = Frontier(arms, inputs, plan, results, missing, consume)
     frontier.advance()  # inputs served entirely from the cache or from records
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
     requested, budget_stop = await _monitored(
-        plan, jobs, pending, estimates, lambda: _run_in_order(pending, plan, cache, results, frontier, estimates)
+        plan, jobs, pending, estimates, lambda: run_in_order(pending, plan, cache, results, frontier, estimates)
     )
     consumed = inputs[: frontier.position]
     out = {}
     for name, bundle in arms.items():
         consumed_ids = {item.id for item in consumed}
         cached = sum(1 for job in jobs if job.arm == name and job.key in hits and job.item.id in consumed_ids)
-        out[name] = _collect(
+        out[name] = collect_arm(
             name,
             bundle,
             consumed,
@@ -256,102 +238,6 @@ async def sample_arms_until(
             estimate=estimates.get(name),
         )
     return out, frontier.position
-
-
-class _Frontier:
-    """The first input not yet consumed; advancing feeds every complete input in order to ``consume``."""
-
-    def __init__(
-        self,
-        arms: Mapping[str, Bundle],
-        inputs: Sequence[Input],
-        plan: SamplingPlan,
-        results: Mapping[tuple[str, str, int], Completion],
-        missing: Mapping[str, set[str]],
-        consume: Callable[[str, Mapping[str, tuple[Completion, ...] | None]], bool],
-    ) -> None:
-        self.arms, self.inputs, self.plan, self.results, self.missing = arms, inputs, plan, results, missing
-        self.consume = consume
-        self.position = 0
-        self.decided = False
-
-    def _samples(self, item: Input) -> dict[str, tuple[Completion, ...] | None] | None:
-        samples: dict[str, tuple[Completion, ...] | None] = {}
-        for name in self.arms:
-            if item.id in self.missing.get(name, ()):
-                samples[name] = None
-                continue
-            keys = [(name, item.id, r) for r in range(self.plan.repeats)]
-            if not all(key in self.results for key in keys):
-                return None
-            samples[name] = tuple(self.results[key] for key in keys)
-        return samples
-
-    def advance(self) -> None:
-        while not self.decided and self.position < len(self.inputs):
-            samples = self._samples(self.inputs[self.position])
-            if samples is None:
-                return
-            self.position += 1
-            self.decided = self.consume(self.inputs[self.position - 1].id, samples)
-
-
-async def _run_in_order(
-    pending: list[Job],
-    plan: SamplingPlan,
-    cache: SampleCache,
-    results: dict[tuple[str, str, int], Completion],
-    frontier: _Frontier,
-    estimates: Mapping[str, float | None] | None = None,
-) -> tuple[dict[str, int], str | None]:
-    """Workers take jobs in input order and stop taking them once the frontier has decided (or the budget
-    is spent). Returns the calls requested per arm and why a budget stopped them (None: it did not)."""
-    queue = list(reversed(pending))
-    calls = Calls(plan, cache, results, Spender(plan.gate, estimates or {}))
-
-    async def worker() -> None:
-        while queue and not frontier.decided and not calls.stopped():
-            if not await calls.sample(queue.pop()):
-                return
-            try:
-                frontier.advance()
-            except Exception as exc:  # judging failed: stop starting requests, let the others land in the cache
-                calls.failures.append(exc)
-
-    await asyncio.gather(*(worker() for _ in range(min(plan.concurrency, len(pending)) or 1)))
-    requested: dict[str, int] = {}
-    for job in calls.started:
-        requested[job.arm] = requested.get(job.arm, 0) + 1
-    failures = calls.failures
-    if failures and frontier.decided and all(isinstance(f, BehaviorError) for f in failures):
-        return requested, calls.stop_reason  # failed requests for inputs after the decision: not used, not an error
-    if failures:
-        raise type(failures[0])(
-            f"{failures[0]} ({len(calls.started) - len(failures)} of the samples requested arrived and are "
-            "cached; a re-run requests only the missing ones)"
-        ) from failures[0]
-    return requested, calls.stop_reason
-
-
-def _replay(
-    arm: str,
-    bundle: Bundle,
-    inputs: Sequence[Input],
-    plan: SamplingPlan,
-    results: dict[tuple[str, str, int], Completion],
-) -> tuple[str, ...]:
-    """Fill a records arm from its file; return the ids it has no record for."""
-    assert bundle.records is not None
-    missing = []
-    for item in inputs:
-        texts = [bundle.records.output(item.id, repeat) for repeat in range(plan.repeats)]
-        if any(text is None for text in texts):
-            missing.append(item.id)
-            continue
-        for repeat, text in enumerate(texts):
-            assert text is not None
-            results[(arm, item.id, repeat)] = Completion.from_output(text)
-    return tuple(missing)
 
 
 @dataclass
@@ -385,53 +271,6 @@ async def _run_all(
             "a re-run requests only the missing ones)"
         ) from calls.failures[0]
     return _Stop(started={job.key for job in calls.started}, reason=calls.stop_reason)
-
-
-def _collect(
-    arm: str,
-    bundle: Bundle,
-    inputs: Sequence[Input],
-    plan: SamplingPlan,
-    results: Mapping[tuple[str, str, int], Completion],
-    missing: Sequence[str],
-    requested: int,
-    cached: int,
-    *,
-    budget_stop: str | None = None,
-    estimate: float | None = None,
-) -> ArmSamples:
-    outputs = {}
-    unsampled = []
-    for item in inputs:
-        if item.id in missing:
-            continue
-        keys = [(arm, item.id, r) for r in range(plan.repeats)]
-        if not all(key in results for key in keys):
-            unsampled.append(item.id)  # only a budget stop leaves an input incomplete without an error
-            continue
-        outputs[item.id] = tuple(results[key] for key in keys)
-    records = bundle.records if bundle.kind == "records" else None
-    short = (
-        ()
-        if records is None
-        else tuple(
-            item.id
-            for item in inputs
-            if item.id in missing and any(records.output(item.id, r) is not None for r in range(plan.repeats))
-        )
-    )
-    return ArmSamples(
-        label=bundle.label,
-        fingerprint=bundle.fingerprint,
-        outputs=outputs,
-        missing=tuple(missing),
-        requested=requested,
-        cached=cached,
-        unsampled=tuple(unsampled),
-        budget_stop=budget_stop,
-        estimated_usd_per_call=estimate,
-        short=short,
-    )
 
 
 def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
