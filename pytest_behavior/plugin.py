@@ -17,6 +17,7 @@ from pytest_behavior.config.markers import MarkerSpec, marker_lines, read_marker
 from pytest_behavior.config.options import add_options
 from pytest_behavior.config.session import BehaviorSession
 from pytest_behavior.config.settings import RunSettings
+from pytest_behavior.engine.preload import finish_preload
 from pytest_behavior.errors import (  # noqa: F401  (pytest_behavior.plugin.X names them, as before)
     BehaviorBudgetWarning,
     BehaviorEmptyOutputWarning,
@@ -67,11 +68,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(SESSION_KEY, None)
     if session is not None:
         session.close()
-    import sys
-
-    run = sys.modules.get("pytest_behavior.engine.run")
-    if run is not None:
-        run.finish_preload()  # no import may race interpreter shutdown (see run.preload_statistics)
+    finish_preload()  # no import may race interpreter shutdown (see engine.preload.preload_statistics)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,12 +6,7 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib
-import random
-import sys
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +16,12 @@ from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
 from pytest_behavior.engine.judge import judge, judge_sequential
-from pytest_behavior.engine.sequential import BoundKey, SequentialJudge
+from pytest_behavior.engine.preload import finish_preload as finish_preload
+from pytest_behavior.engine.preload import preload_statistics as preload_statistics
+from pytest_behavior.engine.sequential import BoundKey
+from pytest_behavior.engine.sequential_sampling import LIVE_REFERENCE_INPUTS as LIVE_REFERENCE_INPUTS
+from pytest_behavior.engine.sequential_sampling import _needs_reference as _needs_reference  # tests import it here
+from pytest_behavior.engine.sequential_sampling import sample_sequentially, shuffled
 from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.properties.base import Observation, Property
@@ -29,8 +29,7 @@ from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.properties.refusal import RefusalBound
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.llm import Completion
-from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms, sample_arms_until
+from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
 from pytest_behavior.spec.output import capped_payload
 from pytest_behavior.version import __version__
@@ -94,8 +93,10 @@ async def run_spec(
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     if spec.sequential and settings.mode in ("golden", "live"):
-        inputs = _shuffled(inputs, settings.seed)
-        sampled, progress, decisions = await _sample_sequentially(spec, settings, arms, inputs, plan, cache, golden)
+        inputs = shuffled(inputs, settings.seed)
+        sampled, progress, decisions = await sample_sequentially(
+            spec.properties, settings, arms, inputs, plan, cache, golden
+        )
         inputs = inputs[: progress.n_used]
     else:
         sampled = await sample_arms(arms, inputs, plan, cache)
@@ -121,45 +122,6 @@ async def run_spec(
         written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
         result = _with_golden(result, target, written)
     return result
-
-
-_STATISTICS_MODULES = (
-    "pytest_behavior.stats.binary",
-    "pytest_behavior.stats.continuous",
-    "pytest_behavior.report.failure",
-)
-_preloading: list[threading.Thread] = []
-
-
-def preload_statistics() -> None:
-    """Import scipy and the verdict code in a background thread while the first samples are in flight.
-
-    Those imports take about half a second of CPU that sampling, mostly waiting on the network, leaves idle;
-    done here they are off the critical path. Once per process; a failure is left for the judge to report.
-
-    The thread is joined before the verdict code runs (`finish_preload`), at the end of the pytest session,
-    and it is not a daemon, so the interpreter joins it before it finalises. A daemon thread still importing
-    at exit is frozen holding the import lock, and any import during finalisation then waits forever (litellm's
-    client finalisers import): the process printed its summary and never exited (issue 12, item 4).
-    """
-    if _preloading or all(name in sys.modules for name in _STATISTICS_MODULES):
-        return
-
-    def load() -> None:
-        for name in _STATISTICS_MODULES:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
-
-    thread = threading.Thread(target=load, name="pytest-behavior-preload", daemon=False)
-    _preloading.append(thread)
-    thread.start()
-
-
-def finish_preload() -> None:
-    """Wait for the preload thread, if one is running (idempotent; called before judging and at session end)."""
-    for thread in _preloading:
-        if thread is not threading.current_thread():
-            thread.join()
 
 
 def _unpriced_note(
@@ -212,106 +174,6 @@ def _within_budget(
             "(--behavior-budget, or this test's behavior_budget marker)"
         )
     return kept, f"{reason}: judged on {len(kept)} of {len(inputs)} inputs ({later})"
-
-
-def _shuffled(inputs: Sequence[Input], seed: int) -> list[Input]:
-    """Sequential tests need the inputs in random order (their guarantee is about the order values come in)."""
-    order = list(inputs)
-    random.Random(f"sequential:{seed}").shuffle(order)
-    return order
-
-
-async def _sample_sequentially(
-    spec: Spec,
-    settings: RunSettings,
-    arms: Mapping[str, Bundle],
-    inputs: Sequence[Input],
-    plan: SamplingPlan,
-    cache: SampleCache,
-    golden: GoldenRecord | None,
-) -> tuple[dict[str, ArmSamples], SequentialInfo, Mapping[BoundKey, SequentialResult]]:
-    """Sample until every bound of the spec is decided by its betting test (see `pytest_behavior.engine.sequential`).
-
-    Properties that summarize the whole baseline (the usual key set) get it fixed before the first value:
-    from the golden file, or live from the first `LIVE_REFERENCE_INPUTS` inputs, which are held back and
-    fed once the reference exists.
-    """
-    golden_texts: dict[str, tuple[str, ...]] = {}
-    if golden is not None:
-        wanted = {i.id: i.value for i in inputs}
-        golden_texts = {
-            k: s.texts
-            for k, s in golden.samples.items()
-            if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])
-        }
-    state = _SequentialState(spec, settings, n_max=len(inputs), golden_texts=golden_texts if golden else None)
-
-    def consume(input_id: str, samples: Mapping[str, tuple[Completion, ...] | None]) -> bool:
-        cand = samples["candidate"]
-        base: tuple[str, ...] | None
-        if golden is not None:
-            base = golden_texts.get(input_id)
-        else:
-            live = samples.get("baseline")
-            base = None if live is None else tuple(c.output() for c in live)
-        if cand is None or (base is None and state.needs_baseline):
-            return state.decided
-        return state.feed(base, tuple(c.output() for c in cand))
-
-    sampled, used = await sample_arms_until(arms, inputs, plan, cache, consume=consume)
-    judge = state.finish()
-    return sampled, SequentialInfo(n_used=used, n_max=len(inputs), stopped_early=used < len(inputs)), judge.results()
-
-
-LIVE_REFERENCE_INPUTS = 20
-
-
-class _SequentialState:
-    """Holds back the first live inputs until the baseline reference exists, then feeds the judge."""
-
-    def __init__(
-        self, spec: Spec, settings: RunSettings, *, n_max: int, golden_texts: Mapping[str, tuple[str, ...]] | None
-    ) -> None:
-        self.spec, self.settings, self.n_max = spec, settings, n_max
-        self.needs_baseline = settings.mode in ("golden", "live")
-        self.held: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
-        self.judge: SequentialJudge | None = self._judge([])  # validates the bounds before any request
-        if golden_texts is not None:
-            self.judge = self._judge([list(texts) for texts in golden_texts.values()])
-        elif any(_needs_reference(prop) for prop in spec.properties):
-            self.judge = None  # live: fixed from the first LIVE_REFERENCE_INPUTS baseline outputs
-
-    def _judge(self, baseline: list[list[str]]) -> SequentialJudge:
-        properties = [prop.with_reference(baseline) for prop in self.spec.properties]
-        return SequentialJudge(
-            properties, has_baseline=self.needs_baseline, alpha=self.settings.alpha, n_max=self.n_max
-        )
-
-    @property
-    def decided(self) -> bool:
-        return self.judge is not None and self.judge.decided
-
-    def feed(self, base: tuple[str, ...] | None, cand: tuple[str, ...]) -> bool:
-        if self.judge is None:
-            self.held.append((base, cand))
-            if len(self.held) < min(LIVE_REFERENCE_INPUTS, self.n_max):
-                return False
-            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
-            held, self.held = self.held, []
-            return any([self.judge.feed(b, c) for b, c in held])
-        return self.judge.feed(base, cand)
-
-    def finish(self) -> SequentialJudge:
-        """The judge after the last input (also when fewer inputs than the reference needs were fed)."""
-        if self.judge is None:
-            self.judge = self._judge([list(b) for b, _ in self.held if b is not None])
-            for b, c in self.held:
-                self.judge.feed(b, c)
-        return self.judge
-
-
-def _needs_reference(prop: Property) -> bool:
-    return type(prop).with_reference is not Property.with_reference
 
 
 def _inputs(
