@@ -1,4 +1,5 @@
-"""Budgets, progress, cost reports and the session-wide concurrency bound, through pytest (pytester)."""
+"""Budgets, progress and cost reports, through pytest (pytester). Under xdist (a budget and the concurrency bound
+shared by the workers): tests/plugin/test_xdist.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.support.openai_server import ServerConfig, running_server
 
 pytest_plugins = ["pytester"]
 
@@ -129,16 +128,6 @@ def test_recording_a_golden_file_under_a_budget_that_runs_out_is_an_error(pytest
     again.stdout.fnmatch_lines(["*samples: 150 requested from providers, 50 from the cache*"])
 
 
-def test_under_xdist_the_workers_share_one_session_budget(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
-    make_project(pytester, n_tests=4, n_inputs=100)
-    result = pytester.runpytest("-p", "xdist", "-n", "2", "--behavior-baseline=live", "--behavior-budget=calls:500",
-                                "-W", "ignore")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) + outcomes.get("errors", 0) == 4
-    assert cache_rows(pytester.path) == 500  # not 500 per worker
-
-
 @pytest.mark.parametrize(("option", "message"), [
     ("--behavior-budget=calls:many", "*--behavior-budget=calls:many: 'calls:many' is not calls:N or usd:X*"),
     ("--behavior-budget=calls:2.5", "*--behavior-budget=calls:2.5: calls must be a whole number*"),
@@ -183,34 +172,3 @@ def test_progress_redrawn_in_place(pytester: pytest.Pytester) -> None:
     assert len(redraws) >= 2 and all(r.startswith("behavior test_specs.py::test_spec_0: ") for r in redraws)
     assert fnmatch.fnmatch(redraws[-1].rstrip(), "behavior test_specs.py::test_spec_0: 60/60 samples, $0.0*, *s (done)")
     assert lines[lines.index(status) + 1].startswith(".")  # pytest resumes on a fresh line
-
-
-CONCURRENCY_CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-test", label="loop")
-"""
-
-
-def test_concurrency_bounds_the_whole_session_across_xdist_workers(pytester: pytest.Pytester,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("xdist")
-    pytester.makeconftest(CONCURRENCY_CONFTEST)
-    for name in ("a", "b"):
-        pytester.makepyfile(**{f"test_{name}": f"""
-            import pytest
-
-            @pytest.mark.length_distribution(max_ratio=1.5)
-            def test_{name}(behavior):
-                behavior.sample([f"{name} question {{i}}" for i in range(48)])
-            """})
-    with running_server(ServerConfig(latency_s=0.05)) as server:
-        monkeypatch.setenv("LOOPBACK_URL", server.url)
-        result = pytester.runpytest("-p", "xdist", "-n", "2", "--behavior-update", "--behavior-concurrency=5")
-        result.assert_outcomes(passed=2)
-    assert server.stats.answered == 96
-    assert 2 <= server.stats.max_in_flight <= 5  # 3 + 2 for the two workers, never 5 each

@@ -122,21 +122,6 @@ def test_inconclusive_warns_by_default_and_fails_on_request(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
 
 
-def test_xdist_runs_judge_and_summarize_across_workers(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
-    make_project(pytester, n_tests=4)
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-update")
-    result.assert_outcomes(passed=4)
-    assert len(list((pytester.path / "golden").rglob("*.json"))) == 4
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-baseline")
-    result.assert_outcomes(passed=4)
-    result.stdout.fnmatch_lines(["*behavior summary*", "samples: 0 requested from providers, 800 from the cache"])
-    make_project(pytester, n_tests=4, candidate="sim/bot?mean_words=40&refusal_rate=0.3&seed=1")
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-baseline")
-    result.assert_outcomes(failed=4)
-    result.stdout.fnmatch_lines(["*refusal rate*REGRESSED*"])
-
-
 def test_secrets_never_reach_cache_golden_or_output(pytester: pytest.Pytester) -> None:
     secret = "fake-credential-1234567890abcdefghij"
     make_project(pytester, extra=f", api_key={secret!r}, extra_headers={{'Authorization': 'Bearer {secret}'}}")

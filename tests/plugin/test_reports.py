@@ -100,18 +100,21 @@ def test_colour_only_on_a_terminal(recorded: pytest.Pytester) -> None:
 
 def test_every_output_under_xdist(recorded: pytest.Pytester) -> None:
     """One xdist run writes JUnit properties, the verdict file, diff files under the run directory and the HTML page
-    a browser renders, and lists an unused golden file while ``-k`` deselects a test (the workers' results merged)."""
+    a browser renders, and lists an unused golden file while ``-k`` deselects a test (the workers' results merged);
+    a second one, in which no behavior test runs, still replaces a stale verdict file (it replaces
+    tests/security/test_recording.py::test_the_report_is_written_under_xdist_when_no_behavior_test_ran)."""
     from tests.support.browser import chromium_path, dump_dom, screenshot
 
     gone = json.loads((recorded.path / "golden" / "test_spec" / "test_lengths.json").read_text())
     gone["test"] = "test_spec.py::test_gone"  # the golden file of a test deleted since it was recorded
     (recorded.path / "golden" / "test_spec" / "test_gone.json").write_text(json.dumps(gone))
     spec = recorded.path / "test_spec.py"
-    spec.write_text(spec.read_text() + "\n\ndef test_deselected(behavior):\n    behavior.sample(INPUTS[:5])\n")
+    spec.write_text(spec.read_text() + "\n\ndef test_deselected(behavior):\n    behavior.sample(INPUTS[:5])\n"
+                    "\n\ndef test_plain():\n    assert True\n")
     result = recorded.runpytest("--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "not test_deselected",
                                 "--junitxml=junit.xml", "--behavior-report=v.json", "--behavior-run-dir=runs",
                                 "--behavior-html=report/behavior.html")
-    result.assert_outcomes(failed=1, passed=1)  # test_deselected did not run (xdist counts no deselection)
+    result.assert_outcomes(failed=1, passed=2)  # test_deselected did not run (xdist counts no deselection)
 
     xml = (recorded.path / "junit.xml").read_text()
     assert '<property name="behavior_outcome" value="regressed"' in xml
@@ -125,6 +128,14 @@ def test_every_output_under_xdist(recorded: pytest.Pytester) -> None:
 
     result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
                                  "  golden/test_spec/test_gone.json"])
+
+    stale = recorded.path / "empty.json"
+    stale.write_text(json.dumps({"summary": {"tests": 3, "regressed": 2, "errors": 0}, "stale": True}))
+    empty = recorded.runpytest_subprocess("--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "test_plain",
+                                          f"--behavior-report={stale}", timeout=300)
+    empty.assert_outcomes(passed=1)
+    document = read_report(stale)
+    assert "stale" not in document and document["summary"]["tests"] == 0 and document["run"]["mode"] == "golden"
 
     result.stdout.fnmatch_lines(["HTML report: *report*behavior.html"])
     page = recorded.path / "report" / "behavior.html"

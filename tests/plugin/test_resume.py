@@ -3,8 +3,8 @@
 A real pytest process samples from the loopback OpenAI-compatible server, which answers a set number of
 requests and then holds the rest, so the run is stuck mid-way whatever the machine's speed; it is then
 killed by SIGINT (Ctrl-C) or SIGKILL, and a re-run requests exactly the samples that are not in the cache.
-Two xdist workers write one cache at once and leave it intact and duplicate-free; and a process killed
-between writing a golden file's temp file and renaming it leaves every golden file whole. The server runs
+A process killed between writing a golden file's temp file and renaming it leaves every golden file whole.
+(Two xdist workers writing one cache: tests/plugin/test_xdist.py.) The server runs
 in this process; the pytest under test talks to it over loopback.
 """
 
@@ -243,35 +243,6 @@ def test_sigkill_mid_run_then_rerun_requests_only_missing_samples(pytester: pyte
         assert set(golden_files(pytester.path)) == {"test_spec.py::test_part_0"}
         assert_resumes(pytester, server, asked, cached=25, tests=3)
     assert set(golden_files(pytester.path)) == {f"test_spec.py::{name}" for name in specs}
-
-
-def test_xdist_workers_share_one_cache_consistently(pytester: pytest.Pytester,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("xdist")
-    pytester.makeconftest(CONFTEST)
-    # four spec files whose questions overlap: 96 samples to take, 48 distinct ones to store
-    files = {f"test_spec_{k}": spec_file({"test_answers": questions(8 * k, 8 * k + 24)}) for k in range(4)}
-    pytester.makepyfile(**files)
-    distinct = questions(0, 48)
-    with running_server(ServerConfig(latency_s=0.02, reply=REPLY)) as server:
-        monkeypatch.setenv("LOOPBACK_URL", server.url)
-        first = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-update",
-                                              "--behavior-concurrency=4", "-p", "no:cacheprovider", timeout=120)
-        first.assert_outcomes(passed=4)
-        assert set(requested_questions(server)) == set(distinct)
-        assert integrity(pytester.path) == "ok"
-        cached = cached_questions(pytester.path)
-        assert len(cached) == len(distinct), "one row per distinct sample, however many workers asked for it"
-        assert sorted(cached) == sorted(distinct)
-
-        before = server.stats.requests
-        again = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-baseline",
-                                              "-p", "no:cacheprovider", timeout=120)
-        again.assert_outcomes(passed=4)
-        assert server.stats.requests == before, "a re-run is served entirely from the cache"
-        again.stdout.fnmatch_lines(["samples: 0 requested from providers, 96 from the cache"])
-        assert integrity(pytester.path) == "ok"
-        assert len(cached_questions(pytester.path)) == len(distinct)
 
 
 def test_kill_while_replacing_a_golden_file_leaves_every_golden_file_whole(

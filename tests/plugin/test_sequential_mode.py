@@ -132,17 +132,6 @@ def test_bad_sequential_option_is_a_usage_error(pytester: pytest.Pytester, optio
     result.stderr.fnmatch_lines([message])
 
 
-def test_sequential_summary_merges_under_xdist(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(
-        test_spec=SPEC.replace("{option}", ", sequential=True"),
-        test_other=SPEC.replace("{option}", ", sequential=True").replace("test_refusals", "test_refusals_again"),
-    )
-    result = pytester.runpytest("-p", "xdist", "-n", "2", "--behavior-baseline=live", "--behavior-candidate=bad")
-    result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["sequential tests: * of 1200 inputs used (* saved, *%)"])
-
-
 def test_sequential_false_opts_out_of_the_flag_and_edge_thresholds_fail_at_collection(
     pytester: pytest.Pytester, sim_calls
 ) -> None:

@@ -245,19 +245,3 @@ def test_a_selection_option_does_not_make_deselected_tests_unused(pytester: pyte
     assert result.ret in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED)
     result.stdout.no_fnmatch_line("*unused golden file*")
     assert json_files(pytester.path) == before
-
-
-def test_prune_under_xdist_removes_only_the_plugins_stale_file(recorded: pytest.Pytester) -> None:
-    (recorded.path / "golden" / "README.json").write_text('{"about": "golden files"}\n')
-    stale = rename_test_other(recorded)
-    before = json_files(recorded.path)
-
-    narrowed = prune(recorded, "test_spec.py::test_refusals", "-p", "xdist", "-n", "2")
-    narrowed.assert_outcomes(passed=1)
-    narrowed.stdout.no_fnmatch_line("*unused golden file*")
-    assert json_files(recorded.path) == before
-
-    result = prune(recorded, "-p", "xdist", "-n", "2")
-    result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines(["removed 1 unused golden file(s):", "  golden/test_spec/test_other.json"])
-    assert json_files(recorded.path) == pruned(before, stale, recorded.path)

@@ -281,27 +281,6 @@ def test_the_report_is_written_when_no_behavior_test_ran(pytester: pytest.Pytest
     assert pytester.run(sys.executable, "-c", gate, timeout=60).ret == 0
 
 
-def test_the_report_is_written_under_xdist_when_no_behavior_test_ran(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
-    candidate_conftest(pytester)
-    pytester.makepyfile(test_spec="""
-        import pytest
-
-        @pytest.mark.refusal_bound(max_rate=0.5)
-        def test_refusals(behavior):
-            behavior.sample([f"request {i}" for i in range(10)])
-
-        def test_plain():
-            assert True
-    """)
-    path = stale_report(pytester)
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--behavior-baseline", "-k", "test_plain",
-                                           f"--behavior-report={path}", timeout=240)
-    result.assert_outcomes(passed=1)
-    document = read_report(path)
-    assert "stale" not in document and document["summary"]["tests"] == 0 and document["run"]["mode"] == "golden"
-
-
 # --- item 10: a named bundle leaves the fixtures it replaces alone --------------------------------------------------
 
 def example_bundles(conftest: Path) -> dict[str, Any]:

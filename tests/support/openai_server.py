@@ -7,7 +7,8 @@ slower than the client's timeout, a malformed JSON body, and a dropped connectio
 request (a script of faults consumed in order) or at random with a seeded rate (drawn in arrival order, or per
 prompt so that which requests fail does not depend on the order concurrent requests arrive in). It counts
 requests and keeps the headers it received, so a test can check what a client sent (and that secrets sent there
-went nowhere else). With ``echo`` it behaves like a careless provider that quotes the request (line, headers,
+went nowhere else); it can hold the first requests until several are in flight, so a test sees a client's
+concurrency however loaded the machine. With ``echo`` it behaves like a careless provider that quotes the request (line, headers,
 body) back in its error bodies, and with ``echo_in_answer`` in its answers too: the hostile case for
 credential redaction.
 """
@@ -15,6 +16,7 @@ credential redaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import random
@@ -56,6 +58,10 @@ class ServerConfig:
     reply: str = "Here is a short answer about {words}."
     reply_fn: Callable[[list[dict[str, Any]]], str] | None = None
     """When set, the answer is ``reply_fn(messages)`` (a model that reads its input), instead of ``reply``."""
+    hold_until_in_flight: int = 0
+    """When set, hold each request until this many have been in flight at once (from then on, answer as usual):
+    a test sees a client's concurrency whatever the machine's load. `hold_limit_s` bounds each wait."""
+    hold_limit_s: float = 60.0
 
 
 @dataclass
@@ -88,6 +94,7 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self._connections: set[asyncio.Task[None]] = set()
         self._seen: dict[str, int] = {}
+        self._gathered: asyncio.Event | None = None
         self.port = 0
 
     @property
@@ -100,6 +107,7 @@ class OpenAIServer:
         future.result(timeout=10)
 
     async def _start(self) -> None:
+        self._gathered = asyncio.Event()
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=1024)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -150,6 +158,8 @@ class OpenAIServer:
                     self.stats.targets.append(target)
                     self.stats.in_flight += 1
                     self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+                    if self.stats.max_in_flight >= self.config.hold_until_in_flight and self._gathered is not None:
+                        self._gathered.set()
                 try:
                     answered = await self._answer(writer, _Request(target, headers, body))
                 finally:
@@ -171,6 +181,9 @@ class OpenAIServer:
             self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
         if fault == "drop":
             return False
+        if self._gathered is not None and not self._gathered.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._gathered.wait(), self.config.hold_limit_s)
         if self.config.latency_s:
             await asyncio.sleep(self.config.latency_s)
         if fault == "timeout":

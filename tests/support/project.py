@@ -1,7 +1,8 @@
 """The conftest of a pytester project: its ``candidate_bundle`` and ``baseline_bundle`` fixtures, written once.
 
-Each fixture returns a Python expression (``model_bundle`` writes the usual ``Bundle(model=...)`` one); a
-``header`` holds what the expressions need beyond ``pytest`` and ``Bundle`` (imports, helper functions).
+Each fixture returns a Python expression (``model_bundle`` writes the usual ``Bundle(model=...)`` one,
+``loopback_bundle`` one of the loopback server); a ``header`` holds what the expressions need beyond ``os``,
+``pytest`` and ``Bundle`` (imports, helper functions).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ def model_bundle(model: str, *, source: str = "", **options: object) -> str:
     source text (``", num_retries=0"``)."""
     written = "".join(f", {name}={value!r}" for name, value in options.items())
     return f"Bundle(model={model!r}{written}{source})"
+
+
+def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, **options: object) -> str:
+    """A bundle of the loopback server (`tests.support.openai_server`) whose URL the test puts in ``$env`` once the
+    server runs. ``timeout``: the client's, far above an answer's time on a loaded machine (a test of timeouts sets
+    its own)."""
+    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}]", timeout=timeout, **options)
 
 
 def records_bundle(path: str, label: str | None = None) -> str:
@@ -40,7 +48,8 @@ def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str |
     ``scope``: both fixtures' scope; ``params``: the candidate fixture's params (its expression reads
     ``request.param``); an expression naming ``behavior_candidate_name`` receives that fixture.
     """
-    parts = ["import pytest\nfrom pytest_behavior import Bundle\n", textwrap.dedent(header).strip("\n") + "\n"]
+    imports = "import os\n\nimport pytest\nfrom pytest_behavior import Bundle\n"
+    parts = [imports, textwrap.dedent(header).strip("\n") + "\n"]
     parts.append(_fixture("candidate_bundle", candidate, scope, params))
     if baseline is not None:
         parts.append(_fixture("baseline_bundle", baseline, scope, None))
@@ -48,6 +57,13 @@ def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str |
 
 
 def use_bundles(pytester: pytest.Pytester, candidate: str, *, baseline: str | None = None, scope: str | None = None,
-                params: str | None = None, header: str = "") -> None:
-    """Write :func:`bundle_conftest` as the project's conftest."""
-    pytester.makeconftest(bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header))
+                params: str | None = None, header: str = "", folder: str = "") -> None:
+    """Write :func:`bundle_conftest` as the project's conftest, or as the conftest of its sub-folder ``folder`` (a
+    project of several parts, each with its own bundles)."""
+    source = bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header)
+    if not folder:
+        pytester.makeconftest(source)
+        return
+    path = pytester.path / folder
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "conftest.py").write_text(source)
