@@ -61,13 +61,23 @@ def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
     assert SampleCache(tmp_path).count() == 600
 
 
-def _open_and_write(task: tuple[str, float]) -> int:
+def _wait_for_all(gate: Path, parties: int, *, deadline_s: float = 120) -> None:
+    """A barrier across processes: this one says it arrived, then waits until ``parties`` processes have."""
     import time
 
+    (gate / str(os.getpid())).touch()
+    deadline = time.monotonic() + deadline_s
+    while sum(1 for _ in gate.iterdir()) < parties:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{parties} processes did not reach {gate} within {deadline_s} s")
+        time.sleep(0.001)
+
+
+def _open_and_write(task: tuple[str, str, int]) -> int:
     from pytest_behavior.sampling.cache import SampleCache as Cache
 
-    directory, start_at = task
-    time.sleep(max(0.0, start_at - time.time()))  # all processes open at the same moment
+    directory, gate, parties = task
+    _wait_for_all(Path(gate), parties)  # all processes open at the same moment, however loaded the machine
     cache = Cache(Path(directory))
     cache.put(f"key-{os.getpid()}", fingerprint="f", input_id="i", repeat=0, payload={"text": "x"})
     cache.close()
@@ -77,16 +87,21 @@ def _open_and_write(task: tuple[str, float]) -> int:
 def test_many_processes_can_create_the_same_new_cache_at_once(tmp_path: Path) -> None:
     # xdist workers start together and each opens (creates) the cache: switching a new file to WAL mode
     # races, and SQLite reports "database is locked" without waiting; the cache must retry, not error
-    import time
     from concurrent.futures import ProcessPoolExecutor
+
+    def round_of(name: str) -> list[int]:
+        """Eight processes open a new cache at once: each waits at a barrier, so each task runs in its own process."""
+        gate = tmp_path / f"gate-{name}"
+        gate.mkdir()
+        return list(pool.map(_open_and_write, [(str(tmp_path / name), str(gate), 8)] * 8, timeout=300))
 
     # spawned, not forked: this process has threads running (litellm's logging worker), and a fork could deadlock
     with ProcessPoolExecutor(max_workers=8, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_open_and_write, [(str(tmp_path / "warm-up"), 0.0)] * 8, timeout=120))  # workers started
+        round_of("warm-up")  # the eight workers started
         for attempt in range(10):
             directory = tmp_path / f"cache-{attempt}"
-            start_at = time.time() + 0.3
-            pids = list(pool.map(_open_and_write, [(str(directory), start_at)] * 8, timeout=120))
+            pids = round_of(directory.name)
+            assert len(set(pids)) == 8
             reopened = SampleCache(directory)
             assert len(reopened.get_many(f"key-{pid}" for pid in set(pids))) == len(set(pids))
             reopened.close()
