@@ -9,21 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle
 
 pytest_plugins = ["pytester"]
 
 FAKE_KEY = "fake-credential-loopback-real-http"
 
-CONFTEST = f"""
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="{FAKE_KEY}",
-                  extra_headers={{"Authorization": "Bearer {FAKE_KEY}"}}, label="loop", timeout=5)
-"""
+CONFTEST = bundle_conftest(loopback_bundle(api_key=FAKE_KEY, extra_headers={"Authorization": f"Bearer {FAKE_KEY}"},
+                                           label="loop"))
 
 SPEC = """
 import pytest

@@ -25,26 +25,19 @@ import pytest
 
 from pytest_behavior.golden.store import read_golden
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle
 
 pytest_plugins = ["pytester"]
 
 REPLY = "echo: {words}"
 """The server's answer names the question, so a cached sample says which question it answers."""
 
-CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="fake-credential-resume",
-                  label="loop", timeout=float(os.environ.get("LOOPBACK_TIMEOUT_S", "5")))
-"""
+LOOPBACK = loopback_bundle(timeout_env="LOOPBACK_TIMEOUT_S", api_key="fake-credential-resume", label="loop")
+"""The loopback server's bundle; the client's timeout is 120 s unless ``$LOOPBACK_TIMEOUT_S`` says otherwise."""
+CONFTEST = bundle_conftest(LOOPBACK)
 
 PAUSE_ENV = "BEHAVIOR_TEST_PAUSE_BEFORE_GOLDEN_RENAME"
-PAUSING_CONFTEST = CONFTEST + f"""
-
+PAUSING_CONFTEST = bundle_conftest(LOOPBACK, header=f"""
 # Test instrumentation: with {PAUSE_ENV}=<marker path> set, a golden file's temp file is fully written, then
 # the process says so in the marker file and hangs just before renaming it over the golden file, so the test
 # can kill it at the worst moment. Only ever set for a subprocess.
@@ -64,7 +57,7 @@ if _marker:
         return _real_replace(src, dst, *args, **kwargs)
 
     os.replace = _pausing_replace
-"""
+""")
 
 # Python installs its KeyboardInterrupt handler only when SIGINT is not ignored, and a process started in the
 # background by a non-interactive shell (some CI runners) inherits SIGINT ignored: install it explicitly, as an
@@ -138,7 +131,7 @@ def settle(server: OpenAIServer) -> None:
             last, still_since = server.stats.requests, time.monotonic()
 
 
-def stalling_server(answers: int, *, hold_s: float = 60) -> ServerConfig:
+def stalling_server(answers: int, *, hold_s: float = 300) -> ServerConfig:
     """A server that answers ``answers`` requests, then holds every request ``hold_s`` (past the client's timeout).
 
     With ``--behavior-concurrency=2``, once it has received ``answers + 2`` requests, exactly ``answers``

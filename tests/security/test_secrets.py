@@ -25,41 +25,37 @@ from pathlib import Path
 import pytest
 
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import bundle_conftest
 
 pytest_plugins = ["pytester"]
 
 SOURCES = ("bundle", "env", "header", "nested", "query")
 
-CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
+MAKE_BUNDLE = """
 SOURCE = os.environ["PB_SOURCE"]
 URL = os.environ["PB_URL"]
 KEY = os.environ["PB_CANARY"]  # the name of this variable does not look secret: only the bundle makes it one
+TIMEOUT = 120  # the client's: far above an answer's time under load (no test here is about timeouts)
 
 def make_bundle():
     placeholder = "placeholder-not-the-canary"
     if SOURCE == "bundle":
-        return Bundle(model="openai/loopback-model", api_base=URL, api_key=KEY, label="loop", timeout=20)
+        return Bundle(model="openai/loopback-model", api_base=URL, api_key=KEY, label="loop", timeout=TIMEOUT)
     if SOURCE == "env":  # litellm reads OPENAI_API_KEY
-        return Bundle(model="openai/loopback-model", api_base=URL, label="loop", timeout=20)
+        return Bundle(model="openai/loopback-model", api_base=URL, label="loop", timeout=TIMEOUT)
     if SOURCE == "header":
-        return Bundle(model="openai/loopback-model", api_base=URL, api_key=placeholder, label="loop", timeout=20,
+        return Bundle(model="openai/loopback-model", api_base=URL, api_key=placeholder, label="loop", timeout=TIMEOUT,
                       extra_headers={"Authorization": "Bearer " + KEY})
     if SOURCE == "nested":
-        return Bundle(model="openai/loopback-model", api_base=URL, api_key=placeholder, label="loop", timeout=20,
+        return Bundle(model="openai/loopback-model", api_base=URL, api_key=placeholder, label="loop", timeout=TIMEOUT,
                       extra_body={"provider": {"credentials": {"session_token": KEY}, "region": "eu"}})
     if SOURCE == "query":
         return Bundle(model="openai/loopback-model", api_base=URL + "?api-key=" + KEY, api_key=placeholder,
-                      label="loop", timeout=20)
+                      label="loop", timeout=TIMEOUT)
     raise AssertionError(SOURCE)
-
-@pytest.fixture
-def candidate_bundle():
-    return make_bundle()
 """
+CONFTEST = bundle_conftest("make_bundle()", header=MAKE_BUNDLE)
+"""The candidate bundle carries the canary key from one source (``$PB_SOURCE``) to the server at ``$PB_URL``."""
 
 SPEC = """
 import pytest
@@ -68,6 +64,8 @@ import pytest
 def test_answers(behavior):
     behavior.sample([f"question {i}" for i in range(12)])
 """
+INPUTS = 12
+"""SPEC's inputs: the default concurrency (16) sends a request for each at once."""
 
 
 def canary(source: str) -> str:
@@ -214,11 +212,12 @@ def test_ctrl_c_with_full_trace_and_locals_does_not_print_the_key(source: str, p
              "-p", "no:randomly"],
             cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
+            # once the server holds a request for every input, the run has nothing left to do but await them
+            # inside litellm's and httpx's frames
             deadline = time.monotonic() + 180
-            while server.stats.requests == 0 and process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert server.stats.requests > 0, "the request never reached the server"
-            time.sleep(1.0)  # the request is awaited inside litellm's and httpx's frames
+            while server.stats.requests < INPUTS and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.stats.requests >= INPUTS, f"{server.stats.requests} of {INPUTS} requests reached the server"
             process.send_signal(signal.SIGINT)
             output, _ = process.communicate(timeout=180)
         finally:

@@ -19,11 +19,16 @@ def model_bundle(model: str, *, source: str = "", **options: object) -> str:
     return f"Bundle(model={model!r}{written}{source})"
 
 
-def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, **options: object) -> str:
+def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, timeout_env: str | None = None,
+                    **options: object) -> str:
     """A bundle of the loopback server (`tests.support.openai_server`) whose URL the test puts in ``$env`` once the
     server runs. ``timeout``: the client's, far above an answer's time on a loaded machine (a test of timeouts sets
-    its own)."""
-    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}]", timeout=timeout, **options)
+    its own); with ``timeout_env``, that variable overrides it when set (a run that must outlast held requests)."""
+    timeout_source = repr(float(timeout))
+    if timeout_env is not None:
+        timeout_source = f"float(os.environ.get({timeout_env!r}, {timeout_source}))"
+    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}], timeout={timeout_source}",
+                        **options)
 
 
 def records_bundle(path: str, label: str | None = None) -> str:
