@@ -8,9 +8,9 @@ request (a script of faults consumed in order) or at random with a seeded rate (
 prompt so that which requests fail does not depend on the order concurrent requests arrive in). It counts
 requests and keeps the headers it received, so a test can check what a client sent (and that secrets sent there
 went nowhere else); it can hold the first requests until several are in flight, so a test sees a client's
-concurrency however loaded the machine. With ``echo`` it behaves like a careless provider that quotes the request (line, headers,
-body) back in its error bodies, and with ``echo_in_answer`` in its answers too: the hostile case for
-credential redaction.
+concurrency however loaded the machine. With ``echo`` it behaves like a careless provider that quotes the request
+(line, headers, body) back in its error bodies, and with ``echo_in_answer`` in its answers too: the hostile case
+for credential redaction.
 """
 
 from __future__ import annotations
