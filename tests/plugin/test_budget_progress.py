@@ -11,26 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
-PRICED = "input_cost_per_token=1e-6, output_cost_per_token=2e-6"
+PRICED = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
 
 
 def make_project(pytester: pytest.Pytester, *, n_tests: int = 2, n_inputs: int = 200, marks: str = "") -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="sim/bot?mean_words=30&seed=1", label="cand", {PRICED})
-
-        @pytest.fixture(scope="session")
-        def baseline_bundle():
-            return Bundle(model="sim/bot?mean_words=30&seed=2", label="base", {PRICED})
-        """
-    )
+    use_bundles(pytester, model_bundle("sim/bot?mean_words=30&seed=1", label="cand", **PRICED),
+                baseline=model_bundle("sim/bot?mean_words=30&seed=2", label="base", **PRICED), scope="session")
     tests = "".join(
         f"""
 @pytest.mark.length_distribution(max_ratio=1.5)
@@ -92,16 +82,7 @@ def test_a_dollar_budget_and_the_cost_and_latency_report(pytester: pytest.Pytest
 
 
 def test_a_dollar_budget_says_when_a_model_has_no_price(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="sim/bot?mean_words=30&seed=1", label="unpriced")
-        """
-    )
+    use_bundles(pytester, model_bundle("sim/bot?mean_words=30&seed=1", label="unpriced"))
     pytester.makepyfile(test_specs="""
         import pytest
 

@@ -240,11 +240,9 @@ def test_records_candidate_missing_inputs_are_listed_in_the_diff(pytester: pytes
 
 def test_callable_bundle_with_repeats_is_judged_per_input(pytester: pytest.Pytester) -> None:
     """The app under test as a bundle; k repeats are averaged per input (never pooled)."""
-    pytester.makeconftest(
-        """
+    use_bundles(pytester, 'Bundle.from_callable(terse_app if behavior_candidate_name == "terse" else chatty_app)',
+                header="""
         import asyncio
-        import pytest
-        from pytest_behavior import Bundle
 
         CALLS = []
 
@@ -255,12 +253,7 @@ def test_callable_bundle_with_repeats_is_judged_per_input(pytester: pytest.Pytes
 
         def chatty_app(question):
             return "A long and careful answer that explains every step in detail. " * 3
-
-        @pytest.fixture
-        def candidate_bundle(behavior_candidate_name):
-            return Bundle.from_callable(terse_app if behavior_candidate_name == "terse" else chatty_app)
-        """
-    )
+        """)
     pytester.makepyfile(
         """
         import pytest

@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
 FAIR = "sim/loan-a?decide=loan&seed=4"
@@ -45,18 +47,7 @@ def applications(n: int = 240, seed: int = 0) -> list[dict[str, object]]:
 
 def make_project(pytester: pytest.Pytester, model: str) -> None:
     (pytester.path / "apps.jsonl").write_text("\n".join(json.dumps(a) for a in applications()) + "\n")
-    pytester.makeconftest(f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model={model!r}, label="agent")
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle(model={FAIR!r}, label="production")
-        """)
+    use_bundles(pytester, model_bundle(model, label="agent"), baseline=model_bundle(FAIR, label="production"))
     pytester.makepyfile(test_fair=SPEC)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import use_bundles
 from tests.support.records import use_recorded_bundles, write_jsonl
 
 pytest_plugins = ["pytester"]
@@ -58,17 +59,7 @@ def test_the_same_operational_profile_passes(pytester: pytest.Pytester) -> None:
 
 def test_golden_files_keep_latency_and_a_baseline_without_it_is_an_error(pytester: pytest.Pytester,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    pytester.makeconftest(
-        """
-        import os
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model=os.environ.get("SIM_MODEL", "sim/bot?seed=1"), label="bot")
-        """
-    )
+    use_bundles(pytester, 'Bundle(model=os.environ.get("SIM_MODEL", "sim/bot?seed=1"), label="bot")')
     pytester.makepyfile(test_lat="""
         import pytest
 

@@ -6,22 +6,16 @@ import json
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
 MODEL = "sim/bot?mean_words=30&refusal_rate=0.05&seed=2"
 
 
 def test_parametrized_candidate_fixture_runs_every_parameter(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(params=["a", "b"])
-        def candidate_bundle(request):
-            return Bundle(model="{MODEL}", label=request.param, temperature=0.1 if request.param == "a" else 0.9)
-        """
-    )
+    use_bundles(pytester, model_bundle(MODEL, source=', label=request.param, temperature=0.1 if request.param == "a" '
+                                                     'else 0.9'), params='["a", "b"]')
     pytester.makepyfile(
         """
         import pytest
@@ -40,11 +34,7 @@ def test_parametrized_candidate_fixture_runs_every_parameter(pytester: pytest.Py
 def test_app_objects_with_async_call_are_awaited_and_unversioned_apps_are_not_cached(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
+    use_bundles(pytester, "Bundle.from_callable(App())", scope="session", header="""
         CALLS = []
 
         class App:
@@ -52,14 +42,9 @@ def test_app_objects_with_async_call_are_awaited_and_unversioned_apps_are_not_ca
                 CALLS.append(question)
                 return f"An answer to {question}."
 
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle.from_callable(App())
-
         def pytest_sessionfinish(session):
             print("APP_CALLS", len(CALLS))
-        """
-    )
+        """)
     pytester.makepyfile(
         """
         def test_spec(behavior):
@@ -74,16 +59,7 @@ def test_app_objects_with_async_call_are_awaited_and_unversioned_apps_are_not_ca
 
 
 def test_inputs_changed_since_recording_are_not_paired_and_are_reported(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="{MODEL}")
-        """
-    )
+    use_bundles(pytester, model_bundle(MODEL))
     spec = """
 import datetime, pytest
 
@@ -108,31 +84,13 @@ def test_spec(behavior):
 
 
 def test_bundle_timeout_parameter_is_the_call_timeout(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="{MODEL}", timeout=30, num_retries=2)
-        """
-    )
+    use_bundles(pytester, model_bundle(MODEL, timeout=30, num_retries=2))
     pytester.makepyfile("def test_spec(behavior):\n    behavior.sample(['a', 'b'])\n")
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
 
 
 def test_asample_awaits_on_the_callers_loop(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="{MODEL}")
-        """
-    )
+    use_bundles(pytester, model_bundle(MODEL))
     pytester.makepyfile(
         """
         import asyncio
@@ -166,15 +124,6 @@ def test_baseline_option_given_a_directory_of_tests_or_a_file_is_a_usage_error(p
 
 def test_csv_dataset_with_byte_order_mark(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("data.csv").write_text("\ufeffid,text\n1,hello\n2,world\n", encoding="utf-8")
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="{MODEL}")
-        """
-    )
+    use_bundles(pytester, model_bundle(MODEL))
     pytester.makepyfile("def test_spec(behavior):\n    behavior.sample('data.csv', prompt='Say: {text}')\n")
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)

@@ -6,24 +6,22 @@ import re
 
 import pytest
 
+from tests.support.project import bundle_conftest, model_bundle
+
 pytest_plugins = ["pytester"]
 
-CONFTEST = """
-import pytest
-from pytest_behavior import Bundle
-
+CONFTEST = bundle_conftest(
+    "candidate(behavior_candidate_name)",
+    baseline=model_bundle("sim/v1?refusal_rate=0.05&json=1&keys=summary,sentiment&seed=1", label="v1"),
+    header="""
 RATES = {"same": 0.05, "bad": 0.25, "renamed": 0.05}
 
-@pytest.fixture
-def baseline_bundle():
-    return Bundle(model="sim/v1?refusal_rate=0.05&json=1&keys=summary,sentiment&seed=1", label="v1")
-
-@pytest.fixture
-def candidate_bundle(behavior_candidate_name):
-    rate = RATES[behavior_candidate_name or "same"]
-    keys = "exec_summary,sentiment" if behavior_candidate_name == "renamed" else "summary,sentiment"
+def candidate(name):
+    rate = RATES[name or "same"]
+    keys = "exec_summary,sentiment" if name == "renamed" else "summary,sentiment"
     return Bundle(model=f"sim/v2?refusal_rate={rate}&json=1&keys={keys}&seed=1", label="v2")
-"""
+""")
+"""The candidate named by ``--behavior-candidate``: ``bad`` refuses 25% (not 5%), ``renamed`` renames a JSON key."""
 
 SPEC = """
 import pytest

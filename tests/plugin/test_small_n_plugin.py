@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.project import model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
-PRICED = "input_cost_per_token=1e-6, output_cost_per_token=2e-6"
+PRICED = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
 
 MARKS = {
     "paired rate": "@pytest.mark.refusal_bound(max_increase=0.05)",
@@ -41,18 +43,8 @@ def test_small(behavior):
 
 
 def make_project(pytester: pytest.Pytester, *, marks: str, inputs: list[object], repeats: int) -> None:
-    pytester.makeconftest(f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="sim/bot?mean_words=30&refusal_rate=0.1&seed=1", label="cand", {PRICED})
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle(model="sim/bot?mean_words=30&refusal_rate=0.1&seed=2", label="base", {PRICED})
-        """)
+    use_bundles(pytester, model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=1", label="cand", **PRICED),
+                baseline=model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=2", label="base", **PRICED))
     pytester.makepyfile(test_small=SPEC.format(marks=marks, inputs=inputs, repeats=repeats))
 
 

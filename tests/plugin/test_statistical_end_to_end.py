@@ -14,16 +14,15 @@ import pytest
 from scipy import stats as sps
 
 from pytest_behavior.stats import power_paired_binary
+from tests.support.project import bundle_conftest
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = """
+CONFTEST = bundle_conftest('Bundle.from_records(traces[1], label="v2")',
+                           baseline='Bundle.from_records(traces[0], label="v1")', uses=("traces",), header="""
 import json
-import os
 
 import numpy as np
-import pytest
-from pytest_behavior import Bundle
 
 REFUSALS = ["I'm sorry, but I can't help with that.", "I cannot assist with this request.",
             "I won't be able to provide that information."]
@@ -49,17 +48,7 @@ def traces(request, tmp_path):
     n, base, cand = (int(os.environ["E2E_N"]), float(os.environ["E2E_BASE"]), float(os.environ["E2E_CAND"]))
     return (trace(tmp_path / "base.jsonl", seed=2 * index, rate=base, n=n),
             trace(tmp_path / "cand.jsonl", seed=2 * index + 1, rate=cand, n=n))
-
-
-@pytest.fixture
-def baseline_bundle(traces):
-    return Bundle.from_records(traces[0], label="v1")
-
-
-@pytest.fixture
-def candidate_bundle(traces):
-    return Bundle.from_records(traces[1], label="v2")
-"""
+""")
 
 SPEC = """
 import os

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.project import bundle_conftest, model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
-SEGMENT_CONFTEST = """
-import pytest
-from pytest_behavior import Bundle
-
+SEGMENT_CONFTEST = bundle_conftest(
+    "candidate(behavior_candidate_name)",
+    baseline='Bundle.from_callable(lambda v: answer(v, refuse_segment=None), label="app-v1", version="1")',
+    header="""
 def answer(value, *, refuse_segment):
     # deterministic per input: about 2% refusals everywhere, and 40% in `refuse_segment`
     bucket = int(value["id"][1:]) % 50
@@ -17,15 +19,10 @@ def answer(value, *, refuse_segment):
         return "I'm sorry, but I can't help with that."
     return "Here is how to do it: first open the settings, then choose the plan."
 
-@pytest.fixture
-def baseline_bundle():
-    return Bundle.from_callable(lambda v: answer(v, refuse_segment=None), label="app-v1", version="1")
-
-@pytest.fixture
-def candidate_bundle(behavior_candidate_name):
-    segment = "es" if behavior_candidate_name == "es-broken" else None
+def candidate(name):
+    segment = "es" if name == "es-broken" else None
     return Bundle.from_callable(lambda v: answer(v, refuse_segment=segment), label="app-v2", version=str(segment))
-"""
+""")
 
 SEGMENT_SPEC = """
 import pytest
@@ -80,20 +77,8 @@ def test_few_inputs(behavior):
 
 
 def _sim_conftest(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture
-        def baseline_bundle():
-            return Bundle(model="sim/v1?refusal_rate=0.05&seed=1", label="v1")
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle(model="sim/v2?refusal_rate=0.10&seed=1", label="v2")
-        """
-    )
+    use_bundles(pytester, model_bundle("sim/v2?refusal_rate=0.10&seed=1", label="v2"),
+                baseline=model_bundle("sim/v1?refusal_rate=0.05&seed=1", label="v1"))
 
 
 @pytest.mark.parametrize("policy", ["warn", "fail"])

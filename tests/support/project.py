@@ -20,15 +20,16 @@ def model_bundle(model: str, *, source: str = "", **options: object) -> str:
 
 
 def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, timeout_env: str | None = None,
-                    **options: object) -> str:
+                    source: str = "", **options: object) -> str:
     """A bundle of the loopback server (`tests.support.openai_server`) whose URL the test puts in ``$env`` once the
     server runs. ``timeout``: the client's, far above an answer's time on a loaded machine (a test of timeouts sets
-    its own); with ``timeout_env``, that variable overrides it when set (a run that must outlast held requests)."""
+    its own); with ``timeout_env``, that variable overrides it when set (a run that must outlast held requests);
+    ``source`` as in `model_bundle`."""
     timeout_source = repr(float(timeout))
     if timeout_env is not None:
         timeout_source = f"float(os.environ.get({timeout_env!r}, {timeout_source}))"
-    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}], timeout={timeout_source}",
-                        **options)
+    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}], timeout={timeout_source}"
+                        + source, **options)
 
 
 def records_bundle(path: str, label: str | None = None) -> str:
@@ -36,36 +37,37 @@ def records_bundle(path: str, label: str | None = None) -> str:
     return f"Bundle.from_records({path!r})" if label is None else f"Bundle.from_records({path!r}, label={label!r})"
 
 
-def _fixture(name: str, expression: str, scope: str | None, params: str | None) -> str:
+def _fixture(name: str, expression: str, scope: str | None, params: str | None, uses: tuple[str, ...]) -> str:
     arguments = ", ".join(part for part in (f"scope={scope!r}" if scope else "",
                                             f"params={params}" if params else "") if part)
     decorator = f"@pytest.fixture({arguments})" if arguments else "@pytest.fixture"
-    argument = "request" if params or "request." in expression else ""
+    received = ["request"] if params or "request." in expression else []
     if "behavior_candidate_name" in expression:
-        argument = ", ".join(a for a in (argument, "behavior_candidate_name") if a)
-    return f"{decorator}\ndef {name}({argument}):\n    return {expression}\n"
+        received.append("behavior_candidate_name")
+    return f"{decorator}\ndef {name}({', '.join([*received, *uses])}):\n    return {expression}\n"
 
 
 def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str | None = None,
-                    params: str | None = None, header: str = "") -> str:
+                    params: str | None = None, header: str = "", uses: tuple[str, ...] = ()) -> str:
     """Source of a conftest defining ``candidate_bundle`` (and ``baseline_bundle``) returning those expressions.
 
     ``scope``: both fixtures' scope; ``params``: the candidate fixture's params (its expression reads
-    ``request.param``); an expression naming ``behavior_candidate_name`` receives that fixture.
+    ``request.param``); an expression naming ``behavior_candidate_name`` receives that fixture; ``uses``: fixtures
+    both receive (defined in ``header``, their expressions read them).
     """
     imports = "import os\n\nimport pytest\nfrom pytest_behavior import Bundle\n"
     parts = [imports, textwrap.dedent(header).strip("\n") + "\n"]
-    parts.append(_fixture("candidate_bundle", candidate, scope, params))
+    parts.append(_fixture("candidate_bundle", candidate, scope, params, uses))
     if baseline is not None:
-        parts.append(_fixture("baseline_bundle", baseline, scope, None))
+        parts.append(_fixture("baseline_bundle", baseline, scope, None, uses))
     return "\n\n".join(part for part in parts if part.strip()) + "\n"
 
 
 def use_bundles(pytester: pytest.Pytester, candidate: str, *, baseline: str | None = None, scope: str | None = None,
-                params: str | None = None, header: str = "", folder: str = "") -> None:
+                params: str | None = None, header: str = "", uses: tuple[str, ...] = (), folder: str = "") -> None:
     """Write :func:`bundle_conftest` as the project's conftest, or as the conftest of its sub-folder ``folder`` (a
     project of several parts, each with its own bundles)."""
-    source = bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header)
+    source = bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header, uses=uses)
     if not folder:
         pytester.makeconftest(source)
         return
