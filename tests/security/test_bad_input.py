@@ -18,7 +18,7 @@ from pytest_behavior.properties.refusal import classify_refusal
 from pytest_behavior.sampling.llm import CallPolicy, call_model
 from pytest_behavior.spec.inputs import render_prompt, resolve_inputs
 from tests.support.openai_server import running_server
-from tests.support.project import model_bundle, use_bundles
+from tests.support.project import bundle_conftest, model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -188,19 +188,12 @@ def test_the_refusal_detector_still_reads_how_a_huge_answer_opens() -> None:
     assert classify_refusal(body) == "comply"
 
 
-HUGE_PROJECT = """
-import pytest
-from pytest_behavior import Bundle
-
+HUGE_PROJECT = bundle_conftest('Bundle.from_callable(app, version="1")', header="""
 WORDS = 300_000
 
 def app(text):
     return f"Answer to {text}: " + "word " * WORDS
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle.from_callable(app, version="1")
-"""
+""")
 
 
 def test_twenty_huge_outputs_make_a_small_golden_file_judged_on_full_lengths(pytester: pytest.Pytester) -> None:

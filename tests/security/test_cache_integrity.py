@@ -22,19 +22,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loopback",
-                  label="loop", timeout=10)
-"""
+CONFTEST = bundle_conftest(loopback_bundle(api_key="sk-loopback", label="loop"))
 
 SPEC = """
 import pytest

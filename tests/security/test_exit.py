@@ -26,6 +26,7 @@ import pytest
 
 import pytest_behavior
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle
 
 RUNS = 30
 PARALLEL = 2
@@ -33,17 +34,12 @@ EXIT_WITHIN_S = 60.0  # a hang never ends; a slow exit of a loaded machine must 
 SUMMARY_WITHIN_S = 240.0  # a loaded CI machine: import litellm, sample, judge (far more than it takes)
 SUMMARY = re.compile(r"\b\d+ (passed|failed|errors?|skipped)\b.* in \d+(\.\d+)?s\b")
 
-CONFTEST = """
+SLOW_IMPORT = """
 import importlib.abc
 import importlib.machinery
-import os
 import sys
 import threading
 import time
-
-import pytest
-
-from pytest_behavior import Bundle
 
 SESSION_ENDING = threading.Event()
 
@@ -92,16 +88,11 @@ sys.meta_path.insert(0, SlowImportOffTheMainThread())
 @pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config):
     SESSION_ENDING.set()
-
-
-@pytest.fixture
-def candidate_bundle():
-    model = os.environ.get("EXIT_TEST_MODEL")
-    if model:
-        return Bundle(model=model, label="sim")
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loopback",
-                  label="loop", timeout=10)
 """
+CONFTEST = bundle_conftest(
+    'Bundle(model=os.environ["EXIT_TEST_MODEL"], label="sim") if os.environ.get("EXIT_TEST_MODEL") else '
+    + loopback_bundle(api_key="sk-loopback", label="loop"), header=SLOW_IMPORT)
+"""The simulated model ``$EXIT_TEST_MODEL`` when set, else the loopback server at ``$LOOPBACK_URL``."""
 
 # length_distribution: in update mode its verdict needs no scipy, so nothing waits for the preload thread,
 # which is what left it importing at exit.

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.project import bundle_conftest, model_bundle, use_bundles
+
 pytest_plugins = ["pytester"]
 
 BASE = "sim/bot-v1?mean_words=10&refusal_rate=0.0&seed=3"
@@ -37,18 +39,12 @@ def test_refusals(behavior):
     behavior.sample(INPUTS)
 """
 
-CONFTEST = """
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model={model!r}, system="Answer.", label="cand")
-"""
+def conftest(model: str) -> str:
+    return bundle_conftest(model_bundle(model, system="Answer.", label="cand"))
 
 
 def use_model(directory: Path, model: str) -> None:
-    (directory / "conftest.py").write_text(CONFTEST.format(model=model))
+    (directory / "conftest.py").write_text(conftest(model))
 
 
 @contextmanager
@@ -342,7 +338,7 @@ def test_reports_on_a_full_disk_keep_the_previous_files(tmp_path: Path) -> None:
     """A real full disk for the reports (``RLIMIT_FSIZE`` 0 in a real pytest process): the previous HTML and
     verdict files stay whole, no temporary file is left, and the run says which report it could not write."""
     (tmp_path / "test_spec.py").write_text(SPEC)
-    (tmp_path / "conftest.py").write_text(CONFTEST.format(model=BASE) + FULL_DISK_CONFTEST)
+    (tmp_path / "conftest.py").write_text(conftest(BASE) + FULL_DISK_CONFTEST)
     out = tmp_path / "out"
     out.mkdir()
     previous = {"report.html": "<html>previous report</html>\n", "behavior.json": '{"previous": true}\n'}
@@ -385,16 +381,7 @@ def test_reports_get_the_mode_the_umask_gives_and_keep_an_existing_mode(pytester
 def test_a_golden_directory_that_cannot_be_written_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
     """Under a regular file (so that it fails as root too): the test errors naming the file and the ini key,
     instead of a bare FileNotFoundError "while sampling or judging"."""
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="sim/bot?mean_words=5&refusal_rate=0.0&seed=1")
-        """
-    )
+    use_bundles(pytester, model_bundle("sim/bot?mean_words=5&refusal_rate=0.0&seed=1"), scope="session")
     pytester.makepyfile(test_spec="""
         def test_answers(behavior):
             behavior.sample(["a", "b", "c"])

@@ -17,6 +17,7 @@ import pytest
 
 from pytest_behavior.report.github import github_summary
 from pytest_behavior.report.progress import Progress, ProgressStyle
+from tests.support.project import bundle_conftest, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -44,11 +45,9 @@ EVIL_OUTPUT = ("\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202e ![x](http://evil.example/o.p
 CONTROL_CHARS = ["\x1b", "\x07", "\x9b", "\x00", "\x0b", "\x7f", "\r", "\u202e", "\u202c"]
 FORGED_SEQUENCES = ["\x1b[2J", "\x1b[H", "\x1b[32m1 passed", "\x1b]8;;", "\x1b]52;", "\x9b31m", "\u202e", "\r"]
 
-CONFTEST = f"""
-import os
-import pytest
-from pytest_behavior import Bundle
-
+CONFTEST = bundle_conftest(
+    "candidate()", baseline='Bundle.from_callable(lambda v: answer(v, broken=False), label="app-v1", version="1")',
+    header=f"""
 EVIL = {EVIL_OUTPUT!r}
 
 def answer(value, *, broken):
@@ -56,16 +55,11 @@ def answer(value, *, broken):
         return "I'm sorry, but I can't help with that. " + EVIL
     return "Here is how to do it: first open the settings, then choose the plan. " + EVIL
 
-@pytest.fixture
-def baseline_bundle():
-    return Bundle.from_callable(lambda v: answer(v, broken=False), label="app-v1", version="1")
-
-@pytest.fixture
-def candidate_bundle():
+def candidate():
     broken = os.environ.get("FORGE_BROKEN", "1") == "1"
     return Bundle.from_callable(lambda v: answer(v, broken=broken), label="app\\x1b[31m-v2\\nforged line",
                                 version=str(broken))
-"""
+""")
 
 SPEC = f"""
 import pytest
@@ -165,16 +159,9 @@ def test_errors_quoting_provider_messages_and_ids_escape_them(
 ) -> None:
     """A provider's error text (here a callable's exception) and the input id it names reach the terminal, the
     GitHub summary and JUnit escaped."""
-    pytester.makeconftest("""
-        import pytest
-        from pytest_behavior import Bundle
-
+    use_bundles(pytester, 'Bundle.from_callable(answer, label="app", version="1")', header="""
         def answer(value):
             raise RuntimeError("upstream said: \\x1b[2J\\x1b]52;c;eA==\\x07 about " + value["id"])
-
-        @pytest.fixture
-        def candidate_bundle():
-            return Bundle.from_callable(answer, label="app", version="1")
         """)
     pytester.makepyfile(test_err="""
         INPUTS = [{"id": f"id\\x1b[31m{i}\\u202e", "text": "a"} for i in range(3)]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import bundle_conftest, model_bundle
+
 pytest_plugins = ["pytester"]
 
 BASE = "sim/bot-v1?mean_words=10&refusal_rate=0.0&seed=3"
@@ -48,14 +50,7 @@ def test_flag():
 INPUTS = '[f"Ticket {i}: my order {i} arrived late" for i in range(12)]'
 DATASET_INPUTS = 'json.loads(Path(__file__).with_name("data").joinpath("tickets.json").read_text())'
 
-CONFTEST = f"""
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model={BASE!r}, system="Answer.", label="cand")
-"""
+CONFTEST = bundle_conftest(model_bundle(BASE, system="Answer.", label="cand"))
 
 GOLDEN = ["golden/test_spec/test_other.json", "golden/test_spec/test_param[en].json",
           "golden/test_spec/test_param[fr].json", "golden/test_spec/test_refusals.json"]

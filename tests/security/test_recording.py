@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import loopback_bundle, model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -41,30 +42,12 @@ def read_report(path: Path) -> dict[str, Any]:
 
 
 def candidate_conftest(pytester: pytest.Pytester, model: str = REFUSING) -> None:
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model={model!r}, label="bot")
-        """
-    )
+    use_bundles(pytester, model_bundle(model, label="bot"), scope="session")
 
 
 def loopback_conftest(pytester: pytest.Pytester) -> None:
     """The candidate is the loopback server at ``$LOOPBACK_URL`` (a test sets it once the server runs)."""
-    pytester.makeconftest("""
-        import os
-        import pytest
-        from pytest_behavior import Bundle
-
-        @pytest.fixture(scope="session")
-        def candidate_bundle():
-            return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-loop",
-                          label="loop", timeout=10)
-    """)
+    use_bundles(pytester, loopback_bundle(api_key="sk-loop", label="loop"), scope="session")
 
 
 # --- item 5: an update run whose recording breaks an absolute bound -------------------------------------------------

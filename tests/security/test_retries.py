@@ -18,6 +18,7 @@ import pytest
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.sampling.llm import CallPolicy, Completion, call_model
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle
 
 pytest_plugins = ["pytester"]
 
@@ -108,21 +109,10 @@ def test_a_retry_the_budget_refuses_is_not_sent() -> None:
     assert server.stats.requests == 2 and len(asked) == 2
 
 
-CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="fake-credential-loopback",
-                  label="cand", temperature=0.1, timeout=20, num_retries=10)
-
-@pytest.fixture
-def baseline_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="fake-credential-loopback",
-                  label="base", temperature=0.2, timeout=20, num_retries=10)
-"""
+CONFTEST = bundle_conftest(
+    loopback_bundle(env="PB_URL", api_key="fake-credential-loopback", label="cand", temperature=0.1, num_retries=10),
+    baseline=loopback_bundle(env="PB_URL", api_key="fake-credential-loopback", label="base", temperature=0.2,
+                             num_retries=10))
 
 SPEC = """
 import pytest

@@ -21,6 +21,7 @@ import pytest
 
 from tests.security.test_secrets import canary, outputs_of
 from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import bundle_conftest, loopback_bundle, model_bundle
 
 pytest_plugins = ["pytester"]
 
@@ -62,16 +63,9 @@ def test_parameter_names_keep_max_tokens_as_behavior_and_treat_jwt_and_bearer_as
     assert Bundle(model="openai/x", max_tokens=16).fingerprint != Bundle(model="openai/x").fingerprint
 
 
-BEDROCK_CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="bedrock/anthropic.claude-3-haiku-20240307-v1:0", api_base=os.environ["PB_URL"],
-                  aws_region_name="us-east-1", label="bedrock", timeout=20)
-"""
+BEDROCK_CONFTEST = bundle_conftest(model_bundle("bedrock/anthropic.claude-3-haiku-20240307-v1:0",
+                                                source=', api_base=os.environ["PB_URL"]', aws_region_name="us-east-1",
+                                                label="bedrock", timeout=120))
 
 SPEC = """
 import pytest
@@ -146,16 +140,9 @@ def test_every_header_value_but_the_public_ones_is_redacted_and_digested() -> No
     assert other_key.fingerprint != bundle.fingerprint, "a changed header is a changed bundle"
 
 
-UNNAMED_HEADER_CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["PB_URL"], api_key="placeholder-not-the-key",
-                  label="loop", timeout=20, extra_headers={"X-Client-Id": os.environ["PB_CANARY"]})
-"""
+UNNAMED_HEADER_CONFTEST = bundle_conftest(loopback_bundle(
+    env="PB_URL", source=', extra_headers={"X-Client-Id": os.environ["PB_CANARY"]}', api_key="placeholder-not-the-key",
+    label="loop"))
 
 
 def test_a_key_in_a_header_with_an_unrecognised_name_echoed_by_the_provider_reaches_no_artifact(
@@ -199,21 +186,11 @@ def test_printable_escapes_every_character_splitlines_breaks_on_but_newline() ->
     assert printable("a\nb") == "a\nb" and printable("a\nb", newlines=False) == r"a\nb"
 
 
-SEPARATOR_CONFTEST = """
-import json
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def baseline_bundle():
-    return Bundle.from_callable(lambda v: json.dumps({"answer": "ok"}), label="v1", version="1")
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle.from_callable(
-        lambda v: json.dumps({"answer": "ok", "evil\\u2028FORGED 1 passed\\u2029FORGED TOO": 1}, ensure_ascii=False),
-        label="v2", version="1")
-"""
+SEPARATOR_CONFTEST = bundle_conftest(
+    'Bundle.from_callable(lambda v: json.dumps({"answer": "ok", "evil\\u2028FORGED 1 passed\\u2029FORGED TOO": 1}, '
+    'ensure_ascii=False), label="v2", version="1")',
+    baseline='Bundle.from_callable(lambda v: json.dumps({"answer": "ok"}), label="v1", version="1")',
+    header="import json")
 
 SEPARATOR_SPEC = """
 import pytest
@@ -242,14 +219,7 @@ def test_a_line_separator_in_a_json_key_does_not_start_a_line_in_the_failure_dif
 
 # ---- D: the budget message with the cache off --------------------------------------------------------------------
 
-BUDGET_CONFTEST = """
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    return Bundle(model="sim/bot?seed=1", label="sim")
-"""
+BUDGET_CONFTEST = bundle_conftest(model_bundle("sim/bot?seed=1", label="sim"))
 
 BUDGET_SPEC = """
 import pytest
@@ -281,17 +251,10 @@ def test_a_budget_stop_says_what_a_re_run_requests_as_the_cache_mode_makes_it(
 
 # ---- E: credentials in the api_base's userinfo and an api key ---------------------------------------------------
 
-USERINFO_CONFTEST = """
-import os
-import pytest
-from pytest_behavior import Bundle
-
-@pytest.fixture
-def candidate_bundle():
-    url = os.environ["PB_URL"].replace("http://", "http://proxyuser:" + os.environ["PB_CANARY"] + "@")
-    return Bundle(model="openai/loopback-model", api_base=url, api_key="fake-credential-placeholder", label="proxied",
-                  timeout=20)
-"""
+USERINFO_CONFTEST = bundle_conftest(model_bundle(
+    "openai/loopback-model", api_key="fake-credential-placeholder", label="proxied", timeout=120,
+    source=', api_base=os.environ["PB_URL"].replace("http://", "http://proxyuser:" + os.environ["PB_CANARY"] + "@")'))
+"""The loopback server's URL with ``proxyuser:<the canary>@`` in it."""
 
 
 def test_an_api_base_with_a_password_and_an_api_key_is_a_config_error_not_retried(
