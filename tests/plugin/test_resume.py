@@ -105,8 +105,9 @@ def requested_questions(server: OpenAIServer, since: int = 0) -> list[str]:
 
 
 def wait_until(condition: Callable[[], bool], *, what: str, proc: Popen[bytes] | None = None,
-               log: Path | None = None, timeout: float = 60.0) -> None:
-    """Poll ``condition`` until it holds; fail (with the process's output) on timeout or an early exit."""
+               log: Path | None = None, timeout: float = 300.0) -> None:
+    """Poll ``condition`` until it holds; fail (with the process's output) on timeout or an early exit. (The
+    deadline only bounds a hang: a loaded machine may take a minute to start pytest and import litellm.)"""
     deadline = time.monotonic() + timeout
     while not condition():
         if proc is not None and proc.poll() is not None:
