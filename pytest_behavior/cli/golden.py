@@ -73,7 +73,7 @@ def _card_command(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.golden.compare import compare_golden
+    from pytest_behavior.engine.golden_compare import compare_golden
     from pytest_behavior.golden.store import load_golden
     from pytest_behavior.report.golden_diff import diff_directories, render_golden_diff
 

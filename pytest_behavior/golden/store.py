@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
-from pytest_behavior.golden.files import remove_stale_temp_files, write_text_atomic
+from pytest_behavior.files import remove_stale_temp_files, write_text_atomic
 from pytest_behavior.spec.output import Output, describe_value, payload_problem
 
 FORMAT_VERSION = 1

@@ -161,7 +161,7 @@ def _counts(record: GoldenRecord) -> _Counts:
 def _schema_invalid(record: GoldenRecord, outputs: Sequence[str]) -> tuple[bool, ...]:
     """Per output, whether the test's schema_stability property finds it invalid (its own parsing and validation:
     JSON, then the schema when it has one); empty when the test has no such property."""
-    from pytest_behavior.golden.compare import rebuild_property
+    from pytest_behavior.engine.golden_compare import rebuild_property
     from pytest_behavior.properties.schema import SchemaStability
 
     described = next(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.golden.files import remove_stale_temp_files, write_text_atomic
+from pytest_behavior.files import remove_stale_temp_files, write_text_atomic
 
 KEEP_RUNS = 20
 FULL_FLIPPED = 25

@@ -203,7 +203,7 @@ def build_document(
 def write_document(document: Mapping[str, Any], path: Path) -> None:
     """Write atomically (a gate never reads half a report), with the mode ``open()`` would give it (or the
     replaced file's), not 0o600."""
-    from pytest_behavior.golden.files import write_text_atomic
+    from pytest_behavior.files import write_text_atomic
 
     text = json.dumps(document, indent=2, sort_keys=False, allow_nan=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)

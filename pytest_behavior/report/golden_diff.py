@@ -1,7 +1,7 @@
 """The text of ``pytest-behavior diff``: one golden file judged against another, or two directories of them.
 
-The judging is `pytest_behavior.golden.compare`'s; this module renders it with the plugin's own failure diff and
-verdict table, and sums up a directory pair in a line per file and an exit status.
+The judging is `pytest_behavior.engine.golden_compare`'s; this module renders it with the plugin's own failure
+diff and verdict table, and sums up a directory pair in a line per file and an exit status.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_behavior.engine.comparison import pairing_lines
+from pytest_behavior.engine.golden_compare import GoldenDiff, compare_golden, pair_directories
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.golden.compare import GoldenDiff, compare_golden, pair_directories
 from pytest_behavior.golden.store import load_golden
 from pytest_behavior.report.failure import inconclusive_message, render_failure, verdict_table
 from pytest_behavior.report.sanitize import printable

@@ -134,7 +134,7 @@ class ReportOutputs:
                 "--behavior-report", "verdict report", report_path, lambda target: write_document(document, target)
             )
         if html_path:
-            from pytest_behavior.golden.files import write_text_atomic
+            from pytest_behavior.files import write_text_atomic
             from pytest_behavior.report.html import render_html
 
             self._write(

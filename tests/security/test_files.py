@@ -302,7 +302,7 @@ def test_a_plain_test_id_keeps_its_readable_diff_file_name(tmp_path: Path) -> No
 
 def test_a_failing_write_keeps_the_previous_file_and_leaves_no_temp_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pytest_behavior.golden import files
+    from pytest_behavior import files
 
     report = tmp_path / "report.html"
     report.write_text("<html>previous report</html>\n")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_behavior.cli import main
-from pytest_behavior.golden.compare import compare_golden, rebuild_property
+from pytest_behavior.engine.golden_compare import compare_golden, rebuild_property
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, write_golden
 from pytest_behavior.properties.refusal import RefusalBound, is_refusal
 from pytest_behavior.properties.registry import parse_marker
