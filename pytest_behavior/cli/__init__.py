@@ -1,5 +1,12 @@
 """``pytest-behavior`` command line: ``power`` answers "how many inputs do I need?" before a run costs money;
-``cache`` shows and prunes the samples already paid for.
+``cache`` shows and prunes the samples already paid for; ``show``, ``card`` and ``diff`` read golden files.
+
+- this module: the parser and `main`, dispatching to one module per command.
+- `power`: inputs needed for a given power, or what a given number of inputs can detect.
+- `cache`: the sample cache per bundle fingerprint, shown or pruned.
+- `golden`: ``show``, ``card`` and ``diff``: golden files read, summarized and compared offline.
+- `arguments`: the argparse ``type=`` converters, made by one factory (`argument_type`).
+- `__main__`: ``python -m pytest_behavior.cli``.
 
     pytest-behavior power --binary 0.05 0.15        # a rate going from 5% to 15%
     pytest-behavior power --shift 0.2               # a mean shift of 0.2 SD of the paired difference

@@ -4,9 +4,9 @@ A `Perturbation` turns an input (a string, or a dict whose text fields it edits)
 `random.Random` as the only source of randomness, so the same seed gives the same twin; the returned
 `Perturbed` lists every `Change` made. One module per family of change:
 
-- `name_swap`: `NameSwap`, known names (`pytest_behavior.perturb.names`) become names of another culture,
-  consistently within one input ("Emily Clarke ... Emily" -> "Ngozi Okafor ... Ngozi"), keeping the gender of the
-  given name.
+- `name_swap`: `NameSwap`, known names become names of another culture, consistently within one input
+  ("Emily Clarke ... Emily" -> "Ngozi Okafor ... Ngozi"), keeping the gender of the given name.
+- `names`: the given and family names by culture that `NameSwap` draws from.
 - `pronouns`: `PronounSwap`, he/she, him/her, his/her(s), himself/herself, Mr/Ms and gendered nouns (man/woman).
 - `dialect`: `DialectSwap`, US <-> UK spelling and vocabulary ("color"/"colour", "truck"/"lorry").
 - `surface`: `Whitespace`, `Casing`, `Punctuation`, `Typos`: surface noise that leaves the request's meaning alone.
@@ -14,8 +14,10 @@ A `Perturbation` turns an input (a string, or a dict whose text fields it edits)
   order.
 - `base`: the results (`Change`, `Perturbed`), the base classes, and `Compose` (``p1 + p2``) and `OneOf`, which
   combine them.
+- `registry`: the perturbations by kind (`PERTURBATION_KINDS`), and the perturbation a golden file's
+  description names (`perturbation_from_description`).
 
-``describe()`` gives a JSON-able description that `perturbation_from_description` (`registry`) turns back into the
+``describe()`` gives a JSON-able description that `perturbation_from_description` turns back into the
 perturbation: golden files record it next to the seed the twins were drawn with. Every public name is importable
 from this package.
 """

@@ -3,6 +3,19 @@
 Pure functions on numpy arrays; every bound is reported as a :class:`BoundResult` on a quantity oriented so
 that larger is worse.
 
+- `result`: `BoundResult`, the common result of every bound; `arrays`, `checks`: argument validation.
+- `binary`, `discordant`: paired bad-outcome rates (1 = bad): the bound on an increase, mid-p McNemar, Tango.
+- `absolute_rate`: one arm's bad-outcome rate, exact binomial and Clopper-Pearson.
+- `continuous`: paired continuous metrics on the log scale: Wilcoxon signed-rank and Hodges-Lehmann bounds.
+- `equivalence`: TOST for paired metrics, and the paired shift bound on the raw scale.
+- `quantile`: tail quantiles (latency p95) of two arms compared as a ratio.
+- `shape`, `categorical`, `permutation`: distribution shape and categorical outcomes, by within-input permutation.
+- `unpaired`: two-sample bounds, only for data that cannot be paired by input.
+- `multiplicity`: Holm control across the properties of one test.
+- `sequential`: sequential mode, testing by betting.
+- `power`, `power_binary`, `power_mean`, `power_pass`, `power_search`: power and sample size (``pytest-behavior
+  power``).
+
 Submodules load on first use (PEP 562): importing this package costs nothing, so modules that only name its
 types do not pull in scipy before a test needs a verdict.
 
