@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_behavior.engine.judge import BoundVerdict, Verdict
 from pytest_behavior.properties.base import Observation, Property, summarize
-from pytest_behavior.report.sanitize import one_line
+from pytest_behavior.sanitize import one_line
 from pytest_behavior.spec.inputs import Input
 
 
@@ -163,6 +163,7 @@ class Comparison:
 
     sequential: SequentialInfo | None = None  # set when the test ran in sequential mode
     budget_note: str | None = None  # set when a budget stopped sampling before every input was sampled
+    notes: tuple[str, ...] = ()  # further pairing notes of the spec (an invariance spec's inputs without a twin)
 
     @property
     def regressed(self) -> tuple[BoundVerdict, ...]:
@@ -260,7 +261,7 @@ def pairing_lines(result: Comparison) -> list[str]:
         )
     if baseline_only := [i for i in result.baseline_only if i not in short]:
         lines.append(f"{len(baseline_only)} baseline input(s) have no candidate sample: {_ids(baseline_only)}")
-    return lines
+    return [*lines, *result.notes]
 
 
 def _ids(ids: Sequence[str], limit: int = 5) -> str:

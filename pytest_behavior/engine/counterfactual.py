@@ -15,7 +15,7 @@ from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.comparison import ArmInfo, Comparison
 from pytest_behavior.engine.judge import judge
 from pytest_behavior.engine.run import Spec, run_spec
-from pytest_behavior.properties.invariance import Invariance, draw_twins, twin_observations
+from pytest_behavior.properties.invariance import Invariance, Twin, draw_twins, split_by_baseline, twin_observations
 from pytest_behavior.spec.inputs import Input, resolve_inputs
 
 
@@ -40,10 +40,12 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
     kept = [p for p in pairs if p.original_id in outputs and p.twin_id in outputs]
     if not kept:
         return result  # nothing sampled (a budget): run_spec has said why
-    observations, note = twin_observations(drawn, kept, outputs, result.baseline_outputs)
+    kept, unjudged, note = _judged_pairs(kept, result)
+    flips_against = result.baseline_outputs if note is None else None
+    observations, _ = twin_observations(drawn, kept, outputs, flips_against)
+    notes = [note] if note else []
     verdicts = judge(observations, alpha=settings.alpha, segments=[p.group for p in kept])
     unchanged = len(originals) - len(pairs)
-    notes = [note] if note else []
     if unchanged:
         notes.append(
             f"{unchanged} of {len(originals)} input(s) were left unchanged by the perturbation and have no twin"
@@ -56,14 +58,37 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
         properties=(drawn,),
         paired_ids=tuple(p.original_id for p in kept),
         baseline_only=(),
-        candidate_only=(),
+        candidate_only=unjudged,
         # no fingerprint: the two "arms" are one bundle by design, which is not provider drift
         baseline=ArmInfo(f"{label} on the originals", None, result.candidate.source),
         candidate=replace(result.candidate, label=f"{label} on the perturbed twins"),
         baseline_outputs={p.original_id: outputs[p.original_id] for p in kept},
         candidate_outputs={p.original_id: outputs[p.twin_id] for p in kept},
-        budget_note="; ".join(filter(None, [result.budget_note, *notes])) or None,
+        notes=tuple(notes),
     )
+
+
+def _judged_pairs(kept: list[Twin], result: Comparison) -> tuple[list[Twin], tuple[str, ...], str | None]:
+    """(the pairs to judge, the inputs left unjudged for want of a baseline twin, a note when the flips cannot be
+    compared). With a baseline, only the pairs it holds are judged (as for any spec), so that the flips are
+    compared on them; when it holds none, the twins are judged against the originals alone."""
+    base = result.baseline_outputs
+    if base is None:
+        return kept, (), None
+    changed = set(result.changed_ids)
+    present, absent = split_by_baseline(kept, base, changed=changed)
+    if not present:
+        return (
+            kept,
+            (),
+            (
+                f"none of the {len(kept)} pair(s) has a baseline twin (re-record with --behavior-update): "
+                "flips were not compared with the baseline"
+            ),
+        )
+    # an input or twin that differs from its recording is named by the changed-input note already
+    unjudged = tuple(p.original_id for p in absent if p.original_id not in changed and p.twin_id not in changed)
+    return present, unjudged, None
 
 
 def _as_value(item: Input) -> dict[str, Any]:

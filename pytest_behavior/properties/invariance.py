@@ -13,7 +13,9 @@ the originals and the twins of one bundle, paired by input. A decision is ``"ref
   is Yoruba fails on that group even if the overall rate barely moves.
 - With a baseline (golden files or live), the share of inputs whose decision flips between original and
   twin must not grow by more than ``max_flip_increase`` (default: ``max_difference``) from baseline to
-  candidate: the counterfactual gap did not widen with this change.
+  candidate: the counterfactual gap did not widen with this change. Every verdict is then judged on the pairs
+  the baseline holds (same ids, same inputs and twins); a pair it lacks is not judged and is named in the
+  test's pairing notes, as any input without a baseline sample is.
 
 Twins are drawn with ``random.Random(f"{seed}:{input id}")``, so they are reproducible from the seed
 recorded in the golden file, which holds the originals and the twins (ids ``<id>~twin``).
@@ -21,7 +23,7 @@ recorded in the golden file, which holds the originals and the twins (ids ``<id>
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -266,6 +268,20 @@ def group_of(perturbed: Any) -> str:
     return " + ".join(parts) or "unchanged"
 
 
+def split_by_baseline(
+    pairs: Sequence[Twin], baseline: Mapping[str, Sequence[Any]], *, changed: Collection[str] = ()
+) -> tuple[list[Twin], list[Twin]]:
+    """(pairs the baseline has, pairs it lacks): a pair is in the baseline when both its input and its twin are,
+    under the same ids and with the same values (``changed``: ids whose recorded input differs, such as a twin
+    drawn by another perturbation)."""
+    present, absent = [], []
+    for pair in pairs:
+        ids = (pair.original_id, pair.twin_id)
+        found = all(i in baseline and i not in changed for i in ids)
+        (present if found else absent).append(pair)
+    return present, absent
+
+
 def twin_observations(
     prop: Invariance,
     pairs: Sequence[Twin],
@@ -273,7 +289,8 @@ def twin_observations(
     baseline: Mapping[str, Sequence[Any]] | None,
 ) -> tuple[list[tuple[str, Observation]], str | None]:
     """The paired observations of every decision (originals as the baseline arm, twins as the candidate), and the
-    flip-rate observations against the baseline's own twins when every pair has them (else a note why not)."""
+    flip-rate observations against the baseline's own twins when every pair has them (else a note why not: pass
+    the pairs `split_by_baseline` finds in the baseline, so that no pair lacks them)."""
     observations: list[tuple[str, Observation]] = []
     for decision in prop.decisions:
         originals = _matrix(decision, [outputs[p.original_id] for p in pairs])
