@@ -171,6 +171,7 @@ def baseline_bundle() -> Bundle | None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     outcome = yield  # a test body that raised ends here: its exception is the outcome
+    __tracebackhide__ = True  # a behavior warning raised as an error fails the test without the plugin's frames
     fixture = item.stash.get(FIXTURE_KEY, None)
     if fixture is not None:
         judge_outcome(

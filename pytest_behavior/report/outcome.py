@@ -48,6 +48,7 @@ def judge_outcome(item: pytest.Item, fixture: BehaviorFixture, *, settings: RunS
 
     ``marked``: the test has behavior markers, so a test that never sampled is a configuration error.
     """
+    __tracebackhide__ = True  # a warning raised as an error (-W error::...) shows as the test's, not ours
     result = fixture.result
     if result is None:
         if marked:
@@ -55,30 +56,39 @@ def judge_outcome(item: pytest.Item, fixture: BehaviorFixture, *, settings: RunS
         return
     empty = result.candidate.empty_outputs
     if result.mode == "update" and empty:
-        warnings.warn(
+        _warn(
+            item,
             BehaviorEmptyOutputWarning(
                 f"{result.test}: {empty} of {result.candidate.outputs} recorded outputs are empty (no text, no tool "
                 f"call) and are now part of the golden baseline; check the bundle (max_tokens, content filters) and "
                 f"re-record if they are not the behavior to keep"
             ),
-            stacklevel=1,
         )
     if result.regressed:
         _raise_regression(item, result, run_dir=settings.run_dir)
     if result.budget_note:
-        warnings.warn(BehaviorBudgetWarning(f"{result.test}: {result.budget_note}"), stacklevel=1)
+        _warn(item, BehaviorBudgetWarning(f"{result.test}: {result.budget_note}"))
     notes = [note for note in result.pairing_notes if note != result.budget_note]
     if notes:
-        warnings.warn(BehaviorPairingWarning(f"{result.test}: " + "; ".join(notes)), stacklevel=1)
+        _warn(item, BehaviorPairingWarning(f"{result.test}: " + "; ".join(notes)))
     if result.inconclusive:
         from pytest_behavior.report.failure import inconclusive_message
 
         if settings.inconclusive == "fail":
             raise BehaviorRegression(inconclusive_message(result) + " (--behavior-inconclusive=fail)")
-        warnings.warn(BehaviorInconclusiveWarning(inconclusive_message(result)), stacklevel=1)
+        _warn(item, BehaviorInconclusiveWarning(inconclusive_message(result)))
+
+
+def _warn(item: pytest.Item, warning: Warning) -> None:
+    """Issue ``warning`` at the test's own line, so that the warnings summary (and ``-W error``) point at the test
+    rather than at this module."""
+    __tracebackhide__ = True
+    path, lineno, _ = item.reportinfo()
+    warnings.warn_explicit(warning, type(warning), str(path), (lineno or 0) + 1)
 
 
 def _raise_regression(item: pytest.Item, result: Comparison, *, run_dir: Path) -> None:
+    __tracebackhide__ = True
     from pytest_behavior.report.diff_file import write_diff_file
     from pytest_behavior.report.failure import render_failure
 
