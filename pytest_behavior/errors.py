@@ -15,7 +15,7 @@ class BehaviorError(Exception):
 
     def __str__(self) -> str:
         # messages quote data (input ids, segments, file contents, provider error bodies): never raw controls
-        from pytest_behavior.report.sanitize import printable
+        from pytest_behavior.sanitize import printable
 
         return printable(super().__str__())
 

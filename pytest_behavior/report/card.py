@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.golden.store import GoldenRecord
-from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.report.show import DASH, clip, quantile, words
+from pytest_behavior.sanitize import one_line
 
 
 @dataclass(frozen=True)

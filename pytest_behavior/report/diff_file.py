@@ -80,7 +80,7 @@ def write_diff_file(result: Any, run_dir: Path) -> Path:
         "```",
         "",
     ]
-    from pytest_behavior.report.sanitize import printable
+    from pytest_behavior.sanitize import printable
 
     write_text_atomic(path, printable("\n".join(body)))  # labels and ids are data: no raw control characters
     return path
@@ -180,7 +180,7 @@ class DiffRepr:
     )
 
     def __init__(self, text: str) -> None:
-        from pytest_behavior.report.sanitize import printable
+        from pytest_behavior.sanitize import printable
 
         self.text = printable(text)  # outputs and ids quoted in the diff never drive the terminal
 

@@ -16,7 +16,7 @@ from pytest_behavior.engine.comparison import DRIFT_NOTE, Comparison, pairing_li
 from pytest_behavior.engine.judge import BoundVerdict, Verdict, declared_bounds
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
-from pytest_behavior.report.sanitize import one_line, printable
+from pytest_behavior.sanitize import one_line, printable
 
 MAX_FLIPPED_SHOWN = 3
 CELL_CHARS = 160

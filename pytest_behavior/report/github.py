@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_behavior.engine.comparison import DRIFT_NOTE
-from pytest_behavior.report.sanitize import one_line, printable
 from pytest_behavior.report.values import IntervalStyle
+from pytest_behavior.sanitize import one_line, printable
 
 MAX_DIFF_LINES = 80
 MAX_LINE_CHARS = 400

@@ -13,7 +13,7 @@ from pytest_behavior.engine.golden_compare import GoldenDiff, compare_golden, pa
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.golden.store import load_golden
 from pytest_behavior.report.failure import inconclusive_message, render_failure, verdict_table
-from pytest_behavior.report.sanitize import printable
+from pytest_behavior.sanitize import printable
 
 
 def diff_directories(baseline: Path, candidate: Path, *, alpha: float = 0.05) -> tuple[str, int]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.report.values import describe_change, format_p, levels
+from pytest_behavior.sanitize import one_line
 
 
 def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -185,7 +185,7 @@ class ReportOutputs:
         if not self.unused:
             return []
         root = self.session.settings.rootdir
-        from pytest_behavior.report.sanitize import printable
+        from pytest_behavior.sanitize import printable
 
         def shown(paths: list[str]) -> list[str]:
             return [printable(str(_relative(Path(p), root)), newlines=False) for p in paths]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from pytest_behavior.report.sanitize import one_line
+from pytest_behavior.sanitize import one_line
 
 ProgressMode = Literal["auto", "live", "lines", "off"]
 

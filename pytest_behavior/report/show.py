@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_behavior.errors import GoldenFileError
 from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, golden_files, load_golden
-from pytest_behavior.report.sanitize import one_line
+from pytest_behavior.sanitize import one_line
 
 EXAMPLES_SHOWN = 3
 TEXT_CHARS = 100

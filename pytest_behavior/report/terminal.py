@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_behavior.report.sanitize import one_line
 from pytest_behavior.report.values import format_change
+from pytest_behavior.sanitize import one_line
 
 MAX_TEST_CHARS = 64
 

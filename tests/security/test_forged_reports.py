@@ -217,7 +217,7 @@ def test_cli_show_card_and_diff_escape_golden_file_contents(
 
 
 def test_printable_escapes_what_a_terminal_would_obey_and_keeps_the_rest() -> None:
-    from pytest_behavior.report.sanitize import one_line, printable
+    from pytest_behavior.sanitize import one_line, printable
 
     assert printable("a\x1b[2Jb\x9b1m\u202ec\u2066d\x7f\x00") == r"a\x1b[2Jb\x9b1m\u202ec\u2066d\x7f\x00"
     assert printable("line 1\r\nline 2\roverwritten\n\ttab") == "line 1\nline 2\\roverwritten\n\ttab"

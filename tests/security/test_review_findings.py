@@ -177,7 +177,7 @@ def test_a_key_in_a_header_with_an_unrecognised_name_echoed_by_the_provider_reac
 
 
 def test_printable_escapes_every_character_splitlines_breaks_on_but_newline() -> None:
-    from pytest_behavior.report.sanitize import printable
+    from pytest_behavior.sanitize import printable
 
     for char in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\r":
         for newlines in (True, False):

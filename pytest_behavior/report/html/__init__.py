@@ -21,7 +21,7 @@ two one-sided 95% bounds; when the end that decides REGRESSED is Holm-adjusted t
 it with its level and a note (and every caption) says which end is at which level.
 
 Every string taken from the document is HTML-escaped (test ids and model outputs quoted in diffs may hold
-markup) and its control characters shown as escapes (`pytest_behavior.report.sanitize`), and every number
+markup) and its control characters shown as escapes (`pytest_behavior.sanitize`), and every number
 may be missing or non-finite (JSON ``null``): it renders as "–".
 
 The package: `page` (the page and its sections), `charts` (the SVG charts), `markup` (the palette, escaping,

@@ -41,7 +41,7 @@ def floats(values: object) -> list[float]:
 def esc(value: object) -> str:
     """Data as HTML text: escaped, and with controls, bidi overrides and lone surrogates shown as escapes (a
     surrogate could not even be written as UTF-8; an override would make a test id read backwards)."""
-    from pytest_behavior.report.sanitize import printable
+    from pytest_behavior.sanitize import printable
 
     return html.escape(printable(value), quote=True)
 
