@@ -1,4 +1,11 @@
-"""The package's architecture rules (DESIGN.md), asserted by reading every module's imports with `ast`.
+"""The package's architecture rules (issue 14), asserted by reading every module's imports with `ast`.
+
+The rules: no import cycle among the package's modules, even through an import inside a function; no module
+imports the public API module; golden/ holds data and imports nothing of report/; stats/ imports nothing of the
+package; properties/ import nothing of sampling/ or engine/; only ``sampling.litellm_loader`` imports litellm;
+``plugin.py`` imports nothing heavy when pytest loads it and is wiring only (at most 200 lines); no module is a
+monolith (at most 450 lines).
+
 
 Every ``import`` and ``from ... import`` counts, wherever it is written: at module level, inside a function, under
 ``if TYPE_CHECKING:``. ``from pkg import name`` counts as importing the module ``pkg.name`` when there is one, else
