@@ -274,7 +274,8 @@ def split_by_baseline(
     """(pairs the baseline has, pairs it lacks): a pair is in the baseline when both its input and its twin are,
     under the same ids and with the same values (``changed``: ids whose recorded input differs, such as a twin
     drawn by another perturbation)."""
-    present, absent = [], []
+    present: list[Twin] = []
+    absent: list[Twin] = []
     for pair in pairs:
         ids = (pair.original_id, pair.twin_id)
         found = all(i in baseline and i not in changed for i in ids)
