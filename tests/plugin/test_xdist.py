@@ -142,8 +142,8 @@ def make_project(pytester: pytest.Pytester) -> None:
 def record_then_rename_a_test(pytester: pytest.Pytester) -> None:
     """The prune parts' golden files, recorded before the xdist session; then ``test_other`` is renamed, so its
     golden file is one the plugin wrote for a test that is gone."""
-    pytester.runpytest("--behavior-update", "prune_whole", "prune_narrowed", "-p", "no:cacheprovider",
-                       ).assert_outcomes(passed=10)
+    recorded = pytester.runpytest("--behavior-update", "prune_whole", "prune_narrowed", "-p", "no:cacheprovider")
+    recorded.assert_outcomes(passed=10)
     for module in ("prune_whole/test_pruned.py", "prune_narrowed/test_narrowed.py"):
         spec = pytester.path / module
         spec.write_text(spec.read_text().replace("def test_other(", "def test_renamed("))
@@ -233,7 +233,7 @@ def test_record_compare_and_budget_under_xdist(pytester: pytest.Pytester, monkey
     budgeted = run(pytester, "--behavior-baseline", "--behavior-budget=calls:150", "-W", "ignore", "budget")
     outcomes = budgeted.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("errors", 0) == 4, budgeted.stdout.str()
-    # 4 tests of 100 inputs, two per worker: a budget per worker would let 300 samples through, not 150
+    # 4 tests of 100 inputs, two per worker (xdist's first batch): a budget per worker would let 300 samples through
     assert cache_rows(pytester.path) - rows_before == 150
 
 
