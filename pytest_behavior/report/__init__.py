@@ -13,6 +13,5 @@
 - `show`, `card`, `golden_diff`: golden files shown, summarized and compared outside a test run (``pytest-behavior
   show``, ``card``, ``diff``).
 - `values`: how a verdict's numbers read in every report (rates as percentages, changes in the bound's terms).
-- `sanitize`: text from data made safe to render.
 - `secret_guard`: the last line of defence for credentials: what pytest prints and reports goes through `redact`.
 """
