@@ -19,7 +19,7 @@ from pytest_behavior.properties.refusal import RefusalBound, is_refusal
 from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.properties.schema import SchemaStability
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "golden" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "golden" / "examples"
 REFUSE = "I'm sorry, but I can't help with that request."
 COMPLY = "Here is a practical answer about topic {i}: check the settings, restart the device and try again."
 REFUSAL_BOUND = RefusalBound.from_marker(max_increase=0.03).describe()
