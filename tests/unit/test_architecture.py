@@ -6,7 +6,6 @@ package; properties/ import nothing of sampling/ or engine/; only ``sampling.lit
 ``plugin.py`` imports nothing heavy when pytest loads it and is wiring only (at most 200 lines); no module is a
 monolith (at most 450 lines).
 
-
 Every ``import`` and ``from ... import`` counts, wherever it is written: at module level, inside a function, under
 ``if TYPE_CHECKING:``. ``from pkg import name`` counts as importing the module ``pkg.name`` when there is one, else
 ``pkg``. A failure names the module, the line and the import that break the rule.
@@ -15,10 +14,12 @@ Every ``import`` and ``from ... import`` counts, wherever it is written: at modu
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,12 @@ class Import:
     line: int
     statement: str
     at_import_time: bool  # runs when the importer is imported (module level, not in a function or TYPE_CHECKING)
+    for_type_checking: bool = False  # under ``if TYPE_CHECKING:``: never runs
+    implicit: bool = False  # ``target`` is a package whose ``__init__`` Python runs before the imported module
 
     def __str__(self) -> str:
-        return f"{self.importer} line {self.line}: `{self.statement}`"
+        note = f" (runs {self.target}'s __init__ first)" if self.implicit else ""
+        return f"{self.importer} line {self.line}: `{self.statement}`{note}"
 
 
 def modules_under(root: Path, package: str) -> dict[str, Path]:
@@ -69,34 +73,112 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _import_nodes(body: list[ast.stmt], *, at_import_time: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
-    """Every import statement under ``body``, and whether it runs when the module is imported."""
-    for node in body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node, at_import_time
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield from _import_nodes(node.body, at_import_time=False)
+def _import_nodes(
+    nodes: Iterable[ast.AST], *, at_import_time: bool, for_type_checking: bool = False
+) -> Iterator[tuple[ast.Import | ast.ImportFrom | ast.Call, bool, bool]]:
+    """Every import statement and call under ``nodes``, whether it runs when the module is imported, and whether it
+    is under ``if TYPE_CHECKING:`` (never runs)."""
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
+            yield node, at_import_time, for_type_checking
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            body = node.body if isinstance(node.body, list) else [node.body]
+            header = [c for c in ast.iter_child_nodes(node) if all(c is not b for b in body)]  # decorators, defaults
+            yield from _import_nodes(header, at_import_time=at_import_time, for_type_checking=for_type_checking)
+            yield from _import_nodes(body, at_import_time=False, for_type_checking=for_type_checking)
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            yield from _import_nodes(node.body, at_import_time=False)
-            yield from _import_nodes(node.orelse, at_import_time=at_import_time)
-        else:  # a class body, try/except, with, for, while, if, match: the statements one level down
-            for child in ast.iter_child_nodes(node):
-                inner = (
-                    [child]
-                    if isinstance(child, ast.stmt)
-                    else [  # an except handler's or a case's body
-                        s for s in ast.iter_child_nodes(child) if isinstance(s, ast.stmt)
-                    ]
-                )
-                yield from _import_nodes(inner, at_import_time=at_import_time)
+            yield from _import_nodes(node.body, at_import_time=False, for_type_checking=True)
+            yield from _import_nodes(node.orelse, at_import_time=at_import_time, for_type_checking=for_type_checking)
+        else:  # a class body, try/except, with, for, while, if, match, an expression: everything one level down
+            yield from _import_nodes(
+                ast.iter_child_nodes(node), at_import_time=at_import_time, for_type_checking=for_type_checking
+            )
+
+
+def _import_call_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The names the module binds to the ``importlib`` module and to ``importlib.import_module``."""
+    modules, functions = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name for alias in node.names if alias.name == "importlib"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "importlib" and not node.level:
+            functions |= {alias.asname or alias.name for alias in node.names if alias.name == "import_module"}
+    return modules, functions
+
+
+def _is_import_call(call: ast.Call, importlib_names: set[str], import_module_names: set[str]) -> bool:
+    """``importlib.import_module(...)``, ``import_module(...)`` imported from importlib, ``__import__(...)``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "__import__" or func.id in import_module_names
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and (
+            (func.attr == "import_module" and func.value.id in importlib_names)
+            or (func.attr == "__import__" and func.value.id == "builtins")
+        )
+    )
+
+
+def _string_import_targets(call: ast.Call, tree: ast.Module, module: str, known: Mapping[str, Path]) -> list[str]:
+    """The module an import call names: its literal argument (relative to a literal ``package=``); for a computed
+    name, every string constant of the module that names a package module (``for name in MODULES: import_module(name)``).
+    """
+    argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        if not argument.value.startswith("."):
+            return [argument.value]
+        anchor = next((k.value for k in call.keywords if k.arg == "package"), None)
+        if isinstance(anchor, ast.Constant) and isinstance(anchor.value, str):
+            return [importlib.util.resolve_name(argument.value, anchor.value)]
+        return []
+    if isinstance(argument, ast.JoinedStr):  # f"{__name__}.{sub}", f"litellm.{name}": every module it can name
+        prefix = _literal_prefix(argument, module)
+        if not prefix:
+            return []
+        inside = [name for name in known if name.startswith(prefix) and name != module]
+        return inside or [prefix.rpartition(".")[0] or prefix]
+    root = module.split(".")[0]
+    constants = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in known
+    ]
+    return [name for name in dict.fromkeys(constants) if name not in (module, root)]
+
+
+def _literal_prefix(text: ast.JoinedStr, module: str) -> str:
+    """The start of an f-string known before it runs (``__name__`` is the module's name)."""
+    prefix = ""
+    for part in text.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            prefix += part.value
+        elif isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id == "__name__":
+            prefix += module
+        else:
+            break
+    return prefix
 
 
 def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Import]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     is_package = path.name == "__init__.py"
+    importlib_names, import_module_names = _import_call_names(tree)
     found = []
-    for node, at_import_time in _import_nodes(tree.body, at_import_time=True):
+    for node, at_import_time, for_type_checking in _import_nodes(tree.body, at_import_time=True):
         statement = ast.unparse(node)
+        if isinstance(node, ast.Call):
+            if not _is_import_call(node, importlib_names, import_module_names):
+                continue
+            targets = _string_import_targets(node, tree, module, known)
+            literal = bool(node.args) and isinstance(node.args[0], ast.Constant)
+            found += [
+                Import(module, t, node.lineno, statement if literal else f"{statement}  # may import {t!r}",
+                       at_import_time, for_type_checking)
+                for t in targets
+            ]
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:
@@ -109,8 +191,18 @@ def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Imp
             targets = [
                 f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source for alias in node.names
             ]
-        found += [Import(module, target, node.lineno, statement, at_import_time) for target in targets]
+        found += [Import(module, target, node.lineno, statement, at_import_time, for_type_checking) for target in targets]
     return found
+
+
+def _parents(module: str) -> list[str]:
+    """The packages Python runs before ``module``, outermost first (``a.b.c`` -> ``a``, ``a.b``)."""
+    parts = module.split(".")
+    return [".".join(parts[:k]) for k in range(1, len(parts))]
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
 
 
 def owning_module(target: str, known: Mapping[str, Path]) -> str | None:
@@ -133,11 +225,17 @@ class Package:
         return cls(modules, tuple(i for m, p in modules.items() for i in read_imports(m, p, modules)))
 
     def internal(self) -> Iterator[tuple[Import, str]]:
-        """Imports of another module of the package, with that module."""
+        """Imports of another module of the package, with that module; and the implicit imports they make: importing
+        ``pkg.a.b`` first runs ``pkg/__init__`` and ``pkg/a/__init__`` (but not the importer's own packages, which
+        are already running when it runs)."""
         for item in self.imports:
             target = owning_module(item.target, self.modules)
-            if target is not None and target != item.importer:
-                yield item, target
+            if target is None or target == item.importer:
+                continue
+            for parent in _parents(target):
+                if parent in self.modules and not _within(item.importer, parent):
+                    yield replace(item, target=parent, implicit=True), parent
+            yield item, target
 
     def external(self, top_level: str) -> list[Import]:
         return [i for i in self.imports if i.target.split(".")[0] == top_level]
@@ -150,20 +248,23 @@ class Package:
             edges[item.importer].setdefault(target, item)
         return [(group, _cycle_through(group, edges)) for group in _strongly_connected(edges) if len(group) > 1]
 
-    def loaded_with(self, module: str) -> dict[str, Import | None]:
+    def loaded_with(self, module: str, *, deferred: bool = False) -> dict[str, Import | None]:
         """The package modules that importing ``module`` runs, each with the import that first brings it in
-        (their parent packages too, as Python runs them)."""
+        (their parent packages too, as Python runs them).
+
+        ``deferred``: also through the imports inside functions, what ``module`` can end up loading; then the
+        packages around ``module`` are not followed (they ran before it, not because of it)."""
         imports_of: dict[str, list[tuple[Import, str]]] = {}
         for item, target in self.internal():
-            if item.at_import_time:
+            if item.at_import_time or (deferred and not item.for_type_checking):
                 imports_of.setdefault(item.importer, []).append((item, target))
+        around = set(_parents(module)) if deferred else set()
         loaded: dict[str, Import | None] = {}
         pending: list[tuple[str, Import | None]] = [(module, None)]
         while pending:
             name, via = pending.pop()
-            parents = [".".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
-            for candidate in [*parents, name]:
-                if candidate in loaded or candidate not in self.modules:
+            for candidate in [*_parents(name), name]:
+                if candidate in loaded or candidate in around or candidate not in self.modules:
                     continue
                 loaded[candidate] = via
                 pending += [(target, item) for item, target in imports_of.get(candidate, [])]
@@ -277,6 +378,51 @@ def test_golden_holds_data_and_imports_nothing_of_report(package: Package) -> No
     assert not found, f"golden/ holds data, not rendering; it must not import report/:\n{_listing(found)}"
 
 
+def _reaches(package: Package, importer_package: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Each way a module of ``importer_package`` can end up loading a module of ``forbidden`` (through module-level
+    and function-level imports, string imports included), as the chain of imports from the first forbidden module
+    reached back to the importer."""
+    chains = []
+    for module in package.modules:
+        if not _within(module, importer_package):
+            continue
+        loaded = package.loaded_with(module, deferred=True)
+        entries = [
+            name
+            for name, via in loaded.items()
+            if any(_within(name, f) for f in forbidden)
+            and via is not None
+            and not any(_within(via.importer, f) for f in forbidden)
+        ]
+        chains += [_chain(loaded, name) for name in entries]
+    return chains
+
+
+def _chain(loaded: Mapping[str, Import | None], module: str) -> str:
+    """How ``module`` is loaded: the import that brings it in, then the one that brings in that importer, ..."""
+    links, via = [], loaded[module]
+    while via is not None:
+        links.append(str(via))
+        via = loaded[via.importer]
+    return "\n    imported by ".join(links)
+
+
+def test_golden_can_load_nothing_of_report(package: Package) -> None:
+    found = _reaches(package, f"{PACKAGE}.golden", (f"{PACKAGE}.report",))
+    assert not found, (
+        "golden/ holds data, not rendering: nothing it imports may load report/, also through other modules and "
+        "imports inside functions:\n  " + "\n  ".join(found)
+    )
+
+
+def test_properties_can_load_nothing_of_sampling_or_engine(package: Package) -> None:
+    found = _reaches(package, f"{PACKAGE}.properties", (f"{PACKAGE}.sampling", f"{PACKAGE}.engine"))
+    assert not found, (
+        "properties/ import nothing of sampling/ or engine/, also through other modules and imports inside "
+        "functions:\n  " + "\n  ".join(found)
+    )
+
+
 def test_stats_imports_nothing_of_the_package_but_stats(package: Package) -> None:
     found = [
         item
@@ -309,13 +455,9 @@ def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: P
         for item in package.imports
         if item.importer in loaded and item.at_import_time and item.target.split(".")[0] in HEAVY
     ]
-    chains = []
-    for item in heavy:
-        chain, via = [str(item)], loaded[item.importer]
-        while via is not None:
-            chain.append(str(via))
-            via = loaded[via.importer]
-        chains.append("\n    imported by ".join(chain))
+    chains = [
+        "\n    imported by ".join([str(item), *filter(None, [_chain(loaded, item.importer)])]) for item in heavy
+    ]
     assert not heavy, (
         "plugin.py must import nothing heavy at module level, also through the package modules it "
         f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
@@ -336,6 +478,108 @@ def test_the_reading_agrees_with_what_python_imports(package: Package) -> None:
     )
     missed = set(ran.stdout.split()) - set(package.loaded_with(f"{PACKAGE}.plugin"))
     assert not missed, f"imported with plugin.py, but not found by reading its imports: {', '.join(sorted(missed))}"
+
+
+IMPORT_EACH_ALONE = """
+import os, sys, time, traceback
+modules, preload = sys.argv[1].split(), sys.argv[2].split()
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # as sampling/litellm_loader imports it: offline
+os.environ.setdefault("LITELLM_TELEMETRY", "False")
+for name in preload:  # third-party only (scipy.stats, ...): no module of the package is loaded before a child imports
+    try:
+        __import__(name)
+    except Exception:
+        pass
+running, failures = {}, []
+
+def reap():
+    while True:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid:
+            break
+        for child, (module, _, started) in running.items():
+            if time.monotonic() - started > 120:
+                os.kill(child, 9)
+        time.sleep(0.005)
+    module, read, started = running.pop(pid)
+    reason = os.read(read, 65536).decode(errors="replace")
+    os.close(read)
+    if status:
+        failures.append(f"{module}: {reason or 'killed after 120 s' if status == 9 else reason or status}")
+
+def start(module):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            __import__(module)
+        except BaseException:
+            os.write(write, traceback.format_exc().strip().splitlines()[-1].encode())
+            os._exit(1)
+        os._exit(0)
+    os.close(write)
+    running[pid] = (module, read, time.monotonic())
+
+for module in modules:
+    while len(running) >= 2:
+        reap()
+    start(module)
+while running:
+    reap()
+print("\\n".join(failures))
+"""
+
+
+def test_every_module_imports_alone_in_a_fresh_interpreter(package: Package) -> None:
+    """The safety net under the reading: a cycle Python trips on (``ImportError: cannot import name ... (most likely
+    due to a circular import)``) shows when the module that starts it is the first one imported. One interpreter
+    imports the third-party packages once, then forks a child per module (two at a time) that imports it alone."""
+    modules = sorted(m for m in package.modules if not m.endswith("__main__"))
+    third_party = sorted(
+        {i.target for i in package.imports if i.target.split(".")[0] not in {*sys.stdlib_module_names, PACKAGE, ""}}
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", IMPORT_EACH_ALONE, " ".join(modules), " ".join(third_party)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT.parent, check=True,
+    )
+    failures = [line for line in ran.stdout.splitlines() if line.strip()]
+    assert not failures, "modules that fail to import in a fresh interpreter:\n  " + "\n  ".join(failures)
+
+
+def test_a_session_with_the_plugin_loads_nothing_heavy(pytester: pytest.Pytester) -> None:
+    """What a session that samples nothing loads (a plain test, a behavior test skipped for want of a baseline):
+    none of the heavy packages, read from ``sys.modules`` when pytest unconfigures."""
+    loaded = pytester.path / "modules.txt"
+    pytester.makeconftest(
+        f"""
+        import sys
+
+        def pytest_unconfigure(config):
+            open({str(loaded)!r}, "w", encoding="utf-8").write("\\n".join(sorted(sys.modules)))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_plain():
+            assert 1 + 1 == 2
+
+        @pytest.mark.refusal_bound(max_increase=0.05)
+        def test_refusals(behavior):
+            behavior.sample(["hello"])
+        """
+    )
+    # hypothesis's own pytest plugin imports hypothesis; pytest-randomly reseeds numpy when it can: not ours
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:cacheprovider", timeout=300
+    )
+    result.assert_outcomes(passed=1, skipped=1)
+    modules = set(loaded.read_text(encoding="utf-8").split())
+    assert f"{PACKAGE}.plugin" in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert not heavy, f"a session that samples nothing loaded heavy modules: {', '.join(heavy)}"
 
 
 def _lines(path: Path) -> int:
