@@ -18,7 +18,6 @@ import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -123,8 +122,8 @@ def _is_import_call(call: ast.Call, importlib_names: set[str], import_module_nam
 
 def _string_import_targets(call: ast.Call, tree: ast.Module, module: str, known: Mapping[str, Path]) -> list[str]:
     """The module an import call names: its literal argument (relative to a literal ``package=``); for a computed
-    name, every string constant of the module that names a package module (``for name in MODULES: import_module(name)``).
-    """
+    name, every string constant of the module that names a package module (``for m in MODULES: import_module(m)``),
+    or what an f-string's literal start can name."""
     argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
         if not argument.value.startswith("."):
@@ -191,7 +190,7 @@ def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Imp
             targets = [
                 f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source for alias in node.names
             ]
-        found += [Import(module, target, node.lineno, statement, at_import_time, for_type_checking) for target in targets]
+        found += [Import(module, t, node.lineno, statement, at_import_time, for_type_checking) for t in targets]
     return found
 
 
@@ -655,3 +654,72 @@ def test_module_level_imports_are_told_from_deferred_ones(tmp_path: Path) -> Non
     assert at_import == {"pkg.light", "typing", "json", "re", "pkg.lazy", "tabulate", "litellm.utils"}
     assert [i.importer for i in package.external("litellm")] == ["pkg.lazy"]
     assert not package.cycles()
+
+
+def test_a_cycle_through_a_package_init_is_found(tmp_path: Path) -> None:
+    """``import pkg.a.x`` runs ``pkg/a/__init__`` first: ``b`` -> ``a`` -> ``b`` is a cycle Python trips on."""
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a/__init__.py": "from pkg.b import thing\n",
+            "a/x.py": "",
+            "b.py": "import pkg.a.x\nthing = 1\n",
+            "c.py": "from pkg.a import x\n",  # pkg.a runs first too, but nothing of pkg.a imports c
+        },
+    )
+    [(group, cycle)] = package.cycles()
+    assert group == ["pkg.a", "pkg.b"]
+    assert sorted(map(str, cycle)) == [
+        "pkg.a line 1: `from pkg.b import thing`",
+        "pkg.b line 1: `import pkg.a.x` (runs pkg.a's __init__ first)",
+    ]
+    failed = subprocess.run(
+        [sys.executable, "-c", "import pkg.b"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert "circular import" in failed.stderr  # what the edge stands for: Python fails on it
+
+
+def test_string_imports_are_imports(tmp_path: Path) -> None:
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": (
+                "import importlib as il\nfrom importlib import import_module as load\n"
+                "il.import_module('pkg.b')\n__import__('pkg.c')\n"
+                "MODULES = ('pkg.d', 'pkg.e')\n"
+                "def f():\n    for name in MODULES:\n        load(name)\n"
+                "def g(sub):\n    return il.import_module(f'{__name__}x.{sub}')\n"
+                "def h():\n    il.import_module('.b', package='pkg')\n"
+            ),
+            **{f"{m}.py": "" for m in "bcde"},
+            "ax/__init__.py": "",
+            "ax/y.py": "",
+        },
+    )
+    edges = {(i.target, i.at_import_time) for i, _ in package.internal() if i.importer == "pkg.a"}
+    literal = {("pkg.b", True), ("pkg.c", True), ("pkg.b", False), ("pkg.ax", False), ("pkg.ax.y", False)}
+    from_the_module_strings = {(f"pkg.{m}", False) for m in "bcde"}  # `load(name)`: any module string it holds
+    assert edges == literal | from_the_module_strings
+
+
+def test_the_transitive_rules_follow_imports_inside_functions(tmp_path: Path) -> None:
+    package = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "golden/__init__.py": "",
+            "golden/store.py": "from pkg import errors\n",
+            "errors.py": "def f():\n    from pkg.report.sanitize import printable\n",
+            "report/__init__.py": "",
+            "report/sanitize.py": "",
+            "other.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.report\n",
+            "golden/types.py": "import pkg.other\n",
+        },
+    )
+    via = "\n    imported by pkg.golden.store line 1: `from pkg import errors`"
+    assert set(_reaches(package, "pkg.golden", ("pkg.report",))) == {
+        "pkg.errors line 2: `from pkg.report.sanitize import printable`" + via,
+        "pkg.errors line 2: `from pkg.report.sanitize import printable` (runs pkg.report's __init__ first)" + via,
+    }  # not golden/types: pkg.other imports report only for type checking
