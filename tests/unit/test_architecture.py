@@ -394,7 +394,7 @@ def _reaches(package: Package, importer_package: str, forbidden: tuple[str, ...]
             and not any(_within(via.importer, f) for f in forbidden)
         ]
         chains += [_chain(loaded, name) for name in entries]
-    return chains
+    return list(dict.fromkeys(chains))
 
 
 def _chain(loaded: Mapping[str, Import | None], module: str) -> str:
