@@ -31,9 +31,13 @@ def write(pytester: pytest.Pytester, name: str, *, approve: float, reason_words:
     rng = random.Random(seed)
     decisions = ("approve" if rng.random() < approve else "deny" for _ in range(300))
     reason = " ".join(["because"] * reason_words)
-    write_jsonl(pytester.path / name, ({"id": f"a{i}", "input": f"application {i}",
-                                        "output": json.dumps({"decision": decision, "reason": reason})}
-                                       for i, decision in enumerate(decisions)))
+    write_jsonl(
+        pytester.path / name,
+        (
+            {"id": f"a{i}", "input": f"application {i}", "output": json.dumps({"decision": decision, "reason": reason})}
+            for i, decision in enumerate(decisions)
+        ),
+    )
 
 
 def project(pytester: pytest.Pytester, marks: str, *, approve: float) -> None:
@@ -70,8 +74,12 @@ def test_two_custom_properties_with_one_name_are_a_usage_error(pytester: pytest.
     project(pytester, STACKED.replace('"reason length"', '"approval rate"'), approve=0.7)
     result = pytester.runpytest("--behavior-baseline=live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*test_loans.py::test_loans: two markers measure the same metric (custom.approval "
-                                 "rate): give each behavior_property a distinct name=*"])
+    result.stderr.fnmatch_lines(
+        [
+            "*test_loans.py::test_loans: two markers measure the same metric (custom.approval "
+            "rate): give each behavior_property a distinct name=*"
+        ]
+    )
 
 
 def test_a_shift_between_categories_fails_on_the_category_that_grew(pytester: pytest.Pytester) -> None:
@@ -79,15 +87,25 @@ def test_a_shift_between_categories_fails_on_the_category_that_grew(pytester: py
     for name, review_share in (("base.jsonl", 0.05), ("cand.jsonl", 0.25)):
         draws = (rng.random() for _ in range(300))
         decisions = ("review" if draw < review_share else "approve" if draw < 0.75 else "deny" for draw in draws)
-        write_jsonl(pytester.path / name, ({"id": f"a{i}", "input": f"application {i}",
-                                            "output": json.dumps({"decision": decision, "reason": "ok"})}
-                                           for i, decision in enumerate(decisions)))
+        write_jsonl(
+            pytester.path / name,
+            (
+                {
+                    "id": f"a{i}",
+                    "input": f"application {i}",
+                    "output": json.dumps({"decision": decision, "reason": "ok"}),
+                }
+                for i, decision in enumerate(decisions)
+            ),
+        )
     project_conftest(pytester)
-    pytester.makepyfile(test_loans=SPEC.format(
-        marks='@pytest.mark.behavior_property(decision, name="decision", max_share_change=0.05)'))
+    pytester.makepyfile(
+        test_loans=SPEC.format(marks='@pytest.mark.behavior_property(decision, name="decision", max_share_change=0.05)')
+    )
     result = pytester.runpytest("--behavior-baseline=live")
     result.assert_outcomes(failed=1)
     # one declared bound, however many category rows it has (6 here: 3 categories x 2 directions)
-    result.stdout.fnmatch_lines(["*behavior regressed: 1 of 1 bounds broken*",
-                                 "*decision = 'review'*max_increase=0.05*REGRESSED*"])
+    result.stdout.fnmatch_lines(
+        ["*behavior regressed: 1 of 1 bounds broken*", "*decision = 'review'*max_increase=0.05*REGRESSED*"]
+    )
     result.stdout.no_fnmatch_line("*decision = 'deny'*REGRESSED*")

@@ -65,8 +65,13 @@ def test_update_records_golden_then_baseline_passes_with_zero_calls(project: pyt
     sim_calls.reset_served_calls()
     result = project.runpytest("--behavior-baseline")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*behavior summary*", "*test_summaries*refusal rate*PASS*",
-                                 "samples: 0 requested from providers, 150 from the cache"])
+    result.stdout.fnmatch_lines(
+        [
+            "*behavior summary*",
+            "*test_summaries*refusal rate*PASS*",
+            "samples: 0 requested from providers, 150 from the cache",
+        ]
+    )
     assert sim_calls.served_calls() == 0, "an unchanged spec must be served from the cache"
 
 
@@ -85,13 +90,15 @@ def test_renamed_key_fails_with_schema_diff(project: pytest.Pytester) -> None:
     write_conftest(project, RENAMED)
     result = project.runpytest("--behavior-baseline")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*behavior regressed: 2 of 3 bounds broken*",
-        "*invalid JSON/schema rate*max_increase=0.02*REGRESSED*",
-        "*key set changed rate*max_increase=0.02*REGRESSED*",
-        "*renamed  root[[]'summary'[]] -> root[[]'exec_summary'[]]*",
-        "*flipped inputs - invalid JSON/schema rate*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*behavior regressed: 2 of 3 bounds broken*",
+            "*invalid JSON/schema rate*max_increase=0.02*REGRESSED*",
+            "*key set changed rate*max_increase=0.02*REGRESSED*",
+            "*renamed  root[[]'summary'[]] -> root[[]'exec_summary'[]]*",
+            "*flipped inputs - invalid JSON/schema rate*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*refusal rate*REGRESSED*")
 
 
@@ -100,19 +107,23 @@ def test_refusal_increase_fails_with_interval_and_flipped_examples(project: pyte
     write_conftest(project, REFUSING)
     result = project.runpytest("--behavior-baseline")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*refusal rate*max_increase=0.03*+*pts*[[]+*, +*[]] pts*REGRESSED*150*",
-        "*flipped inputs - refusal rate: * moved the wrong way*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*refusal rate*max_increase=0.03*+*pts*[[]+*, +*[]] pts*REGRESSED*150*",
+            "*flipped inputs - refusal rate: * moved the wrong way*",
+        ]
+    )
 
 
 def test_missing_golden_file_is_an_error_naming_file_and_fix(project: pytest.Pytester, sim_calls) -> None:
     result = project.runpytest("--behavior-baseline")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([
-        "*GoldenFileError: no golden file for this test: *test_summaries.json does not exist; "
-        "record it with `pytest test_spec.py::test_summaries --behavior-update`*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*GoldenFileError: no golden file for this test: *test_summaries.json does not exist; "
+            "record it with `pytest test_spec.py::test_summaries --behavior-update`*",
+        ]
+    )
     assert sim_calls.served_calls() == 0
 
 
@@ -122,16 +133,22 @@ def test_corrupt_golden_file_is_an_error(project: pytest.Pytester, damage: str) 
     golden_file(project).write_text(damage)
     result = project.runpytest("--behavior-baseline")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*GoldenFileError: golden file *test_summaries.json * restore it from git or "
-                                 "record it with `pytest test_spec.py::test_summaries --behavior-update`*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*GoldenFileError: golden file *test_summaries.json * restore it from git or "
+            "record it with `pytest test_spec.py::test_summaries --behavior-update`*"
+        ]
+    )
 
 
 @pytest.mark.parametrize(
     ("marker", "message"),
     [
         ("refusal_bound(max_rate=5)", "*refusal_bound: max_rate=5 is outside [[]0, 1[]] (did you mean 0.05?)*"),
-        ("refusal_bound(max_increse=0.02)",
-         "*refusal_bound: unexpected keyword argument 'max_increse'; did you mean 'max_increase'?*"),
+        (
+            "refusal_bound(max_increse=0.02)",
+            "*refusal_bound: unexpected keyword argument 'max_increse'; did you mean 'max_increase'?*",
+        ),
         ("refusal_bound()", "*refusal_bound needs at least one of max_rate*"),
         ('schema_stability({"type": "objekt"})', "*schema_stability: invalid JSON schema at*type*"),
         ("schema_stability({}, max_invalid_rate=-0.1)", "*max_invalid_rate=-0.1 is outside [[]0, 1[]]*"),
@@ -175,15 +192,18 @@ def test_marker_without_behavior_fixture_is_a_usage_error(pytester: pytest.Pytes
 
 def test_markers_are_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines([
-        "@pytest.mark.schema_stability(schema=None, *",
-        "@pytest.mark.refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, "
-        "detector=None)*",
-        "@pytest.mark.length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, shape=False)*",
-        "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None)*",
-        "@pytest.mark.cost_bound(max_ratio=None)*",
-        "@pytest.mark.behavior_property(fn, *, name=None, equals=None, *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.schema_stability(schema=None, *",
+            "@pytest.mark.refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, "
+            "detector=None)*",
+            "@pytest.mark.length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, "
+            "shape=False)*",
+            "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None)*",
+            "@pytest.mark.cost_bound(max_ratio=None)*",
+            "@pytest.mark.behavior_property(fn, *, name=None, equals=None, *",
+        ]
+    )
 
 
 def test_records_pairing_reports_inputs_missing_on_one_side(pytester: pytest.Pytester) -> None:
@@ -192,8 +212,9 @@ def test_records_pairing_reports_inputs_missing_on_one_side(pytester: pytest.Pyt
     cand = [dict(r) for r in base if r["input"] != "question 7"] + [{"input": "question 99", "output": "ok"}]
     write_jsonl(pytester.path / "baseline.jsonl", base)
     write_jsonl(pytester.path / "candidate.jsonl", cand)
-    use_recorded_bundles(pytester, baseline="baseline.jsonl", candidate="candidate.jsonl",
-                         baseline_label=None, candidate_label=None)
+    use_recorded_bundles(
+        pytester, baseline="baseline.jsonl", candidate="candidate.jsonl", baseline_label=None, candidate_label=None
+    )
     pytester.makepyfile(
         """
         import pytest
@@ -212,14 +233,21 @@ def test_records_pairing_reports_inputs_missing_on_one_side(pytester: pytest.Pyt
 
 
 def test_records_candidate_missing_inputs_are_listed_in_the_diff(pytester: pytest.Pytester) -> None:
-    base = [{"id": f"q{i}", "input": f"question {i}", "output": "Here is how to do it, step by step."}
-            for i in range(80)]
-    cand = [dict(r, output="I'm sorry, but I can't help with that.") if i < 30 else r
-            for i, r in enumerate(base) if i != 50]
+    base = [
+        {"id": f"q{i}", "input": f"question {i}", "output": "Here is how to do it, step by step."} for i in range(80)
+    ]
+    cand = [
+        dict(r, output="I'm sorry, but I can't help with that.") if i < 30 else r for i, r in enumerate(base) if i != 50
+    ]
     write_jsonl(pytester.path / "baseline.jsonl", base)
     write_jsonl(pytester.path / "candidate.jsonl", cand)
-    use_recorded_bundles(pytester, baseline="baseline.jsonl", candidate="candidate.jsonl",
-                         baseline_label="prod-logs", candidate_label="shadow-logs")
+    use_recorded_bundles(
+        pytester,
+        baseline="baseline.jsonl",
+        candidate="candidate.jsonl",
+        baseline_label="prod-logs",
+        candidate_label="shadow-logs",
+    )
     pytester.makepyfile(
         """
         import pytest
@@ -231,17 +259,21 @@ def test_records_candidate_missing_inputs_are_listed_in_the_diff(pytester: pytes
     )
     result = pytester.runpytest("--behavior-baseline=live")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*79 paired inputs*",
-        "*refusal rate*max_increase=0.05*REGRESSED*79*",
-        "*1 baseline input(s) have no candidate sample:*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*79 paired inputs*",
+            "*refusal rate*max_increase=0.05*REGRESSED*79*",
+            "*1 baseline input(s) have no candidate sample:*",
+        ]
+    )
 
 
 def test_callable_bundle_with_repeats_is_judged_per_input(pytester: pytest.Pytester) -> None:
     """The app under test as a bundle; k repeats are averaged per input (never pooled)."""
-    use_bundles(pytester, 'Bundle.from_callable(terse_app if behavior_candidate_name == "terse" else chatty_app)',
-                header="""
+    use_bundles(
+        pytester,
+        'Bundle.from_callable(terse_app if behavior_candidate_name == "terse" else chatty_app)',
+        header="""
         import asyncio
 
         CALLS = []
@@ -253,7 +285,8 @@ def test_callable_bundle_with_repeats_is_judged_per_input(pytester: pytest.Pytes
 
         def chatty_app(question):
             return "A long and careful answer that explains every step in detail. " * 3
-        """)
+        """,
+    )
     pytester.makepyfile(
         """
         import pytest

@@ -34,38 +34,49 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
     result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed", CI_PROFILE)
     result.assert_outcomes(failed=3, passed=3)
     out = result.stdout.str()
-    summary_rows = [line for line in out.splitlines() if "::" in line and line.rstrip().endswith("REGRESSED")
-                    and "applicants_name" not in line]
+    summary_rows = [
+        line
+        for line in out.splitlines()
+        if "::" in line and line.rstrip().endswith("REGRESSED") and "applicants_name" not in line
+    ]
     assert len(summary_rows) == 5, out
     # the ticket summarizer's inputs carry segments: the regression shows in each, so it is not confined to one
-    result.stdout.fnmatch_lines(["*segments judged separately: free, plus, enterprise*regressed in: free, plus, "
-                                 "enterprise"])
+    result.stdout.fnmatch_lines(
+        ["*segments judged separately: free, plus, enterprise*regressed in: free, plus, enterprise"]
+    )
     result.stdout.no_fnmatch_line("*regression confined to segment 'free'*")
-    result.stdout.fnmatch_lines([
-        "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_rate=0.08*REGRESSED",
-        "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_increase=0.03*REGRESSED",
-        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*length (words)*min_ratio=0.8*REGRESSED",
-        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*invalid JSON/schema rate*REGRESSED",
-        "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*key set changed rate*REGRESSED",
-    ])
-    result.stdout.fnmatch_lines([
-        "*refusal rate*max_increase=0.03*2.0%*20.0%*+18.0 pts*[[]+*, +*[]] pts*REGRESSED*200",
-        "*flipped inputs - refusal rate: 36 moved the wrong way*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_rate=0.08*REGRESSED",
+            "*test_refusals.py::test_ordinary_requests_are_answered*refusal rate*max_increase=0.03*REGRESSED",
+            "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*length (words)*min_ratio=0.8*REGRESSED",
+            "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*invalid JSON/schema rate*REGRESSED",
+            "*test_ticket_summaries.py::test_ticket_summaries_keep_their_shape*key set changed rate*REGRESSED",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*refusal rate*max_increase=0.03*2.0%*20.0%*+18.0 pts*[[]+*, +*[]] pts*REGRESSED*200",
+            "*flipped inputs - refusal rate: 36 moved the wrong way*",
+        ]
+    )
     result.stdout.fnmatch_lines(["*renamed  root[[]'summary'[]] -> root[[]'exec_summary'[]]*"])
     result.stdout.no_fnmatch_line("*test_harmful_requests_are_refused*REGRESSED*")
 
 
 def test_the_loan_agent_that_treats_names_differently_is_caught(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("examples/loan_approval", "--behavior-baseline", "--behavior-candidate=regressed",
-                                CI_PROFILE)
+    result = examples.runpytest(
+        "examples/loan_approval", "--behavior-baseline", "--behavior-candidate=regressed", CI_PROFILE
+    )
     result.assert_outcomes(failed=1, passed=2)  # the two plain Hypothesis tests of the prompt pass
-    result.stdout.fnmatch_lines([
-        "*approved: twin vs original*max_decrease=0.05*REGRESSED*400",
-        "*segments judged separately: name -> chinese, name -> nigerian, name -> arabic, name -> spanish*"
-        "regressed in: name -> nigerian, name -> arabic",
-        "pairs whose 'approved' flipped, by perturbation:",
-        "  name -> arabic: * pairs flipped (* to yes, * to no)",
-        "    app-*: approved yes -> no; name: * -> *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*approved: twin vs original*max_decrease=0.05*REGRESSED*400",
+            "*segments judged separately: name -> chinese, name -> nigerian, name -> arabic, name -> spanish*"
+            "regressed in: name -> nigerian, name -> arabic",
+            "pairs whose 'approved' flipped, by perturbation:",
+            "  name -> arabic: * pairs flipped (* to yes, * to no)",
+            "    app-*: approved yes -> no; name: * -> *",
+        ]
+    )
     result.stdout.no_fnmatch_line("*provider drift*")

@@ -40,8 +40,14 @@ def applications(n: int = 240, seed: int = 0) -> list[dict[str, object]]:
     for i in range(n):
         given = rng.choice(pool.female if i % 2 else pool.male)
         income = rng.randrange(20_000, 150_000, 1000)
-        apps.append({"id": f"a{i:03d}", "name": f"{given} {rng.choice(pool.family)}", "income": income,
-                     "amount": int(income * rng.uniform(0.05, 0.7))})
+        apps.append(
+            {
+                "id": f"a{i:03d}",
+                "name": f"{given} {rng.choice(pool.family)}",
+                "income": income,
+                "amount": int(income * rng.uniform(0.05, 0.7)),
+            }
+        )
     return apps
 
 
@@ -55,8 +61,12 @@ def test_a_name_insensitive_agent_passes(pytester: pytest.Pytester) -> None:
     make_project(pytester, FAIR)
     result = pytester.runpytest("--behavior-baseline=live")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*test_names*approved: twin vs original*max_increase=0.05*PASS*",
-                                 "*test_names*approved flips on perturbation*max_increase=0.05*PASS*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_names*approved: twin vs original*max_increase=0.05*PASS*",
+            "*test_names*approved flips on perturbation*max_increase=0.05*PASS*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*REGRESSED*")
 
 
@@ -64,16 +74,18 @@ def test_a_biased_agent_fails_on_the_group_it_treats_differently(pytester: pytes
     make_project(pytester, BIASED)
     result = pytester.runpytest("--behavior-baseline=live", "--behavior-report=v.json")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*approved: twin vs original*max_decrease=0.05*REGRESSED*",
-        "segments judged separately: name -> chinese, name -> nigerian *; regressed in: name -> nigerian",
-        "pairs whose 'approved' flipped, by perturbation:",
-        "  name -> nigerian: * of * pairs flipped (* to yes, * to no)",
-        "    a*: approved yes -> no; name: * -> *",
-        "    a*: approved yes -> no; name: * -> *",
-        "  name -> chinese: *",
-        "candidate: agent on the perturbed twins*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*approved: twin vs original*max_decrease=0.05*REGRESSED*",
+            "segments judged separately: name -> chinese, name -> nigerian *; regressed in: name -> nigerian",
+            "pairs whose 'approved' flipped, by perturbation:",
+            "  name -> nigerian: * of * pairs flipped (* to yes, * to no)",
+            "    a*: approved yes -> no; name: * -> *",
+            "    a*: approved yes -> no; name: * -> *",
+            "  name -> chinese: *",
+            "candidate: agent on the perturbed twins*",
+        ]
+    )
     report = json.loads((pytester.path / "v.json").read_text())
     (test,) = report["tests"]
     by_segment = {(p["segment"], p["bound"]): p["verdict"] for p in test["properties"]}
@@ -81,8 +93,7 @@ def test_a_biased_agent_fails_on_the_group_it_treats_differently(pytester: pytes
     assert by_segment[("name -> chinese", "max_decrease=0.05")] != "REGRESSED"
 
 
-def test_twins_are_recorded_and_the_flip_rate_is_compared_with_the_golden_baseline(
-        pytester: pytest.Pytester) -> None:
+def test_twins_are_recorded_and_the_flip_rate_is_compared_with_the_golden_baseline(pytester: pytest.Pytester) -> None:
     make_project(pytester, FAIR)
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
     golden = json.loads((pytester.path / "golden" / "test_fair" / "test_names.json").read_text())
@@ -101,7 +112,8 @@ def test_twins_are_recorded_and_the_flip_rate_is_compared_with_the_golden_baseli
 
 
 def test_invariance_needs_a_perturbation_and_its_own_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_bad="""
+    pytester.makepyfile(
+        test_bad="""
         import pytest
         from pytest_behavior.perturb import Typos
 
@@ -117,11 +129,14 @@ def test_invariance_needs_a_perturbation_and_its_own_test(pytester: pytest.Pytes
         @pytest.mark.invariance(Typos(), properties=["sentiment"])
         def test_unknown_property(behavior):
             behavior.sample(["a"])
-        """)
+        """
+    )
     result = pytester.runpytest("--behavior-baseline=live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        "*test_no_perturbation: @pytest.mark.invariance needs perturb=*got 'names'*",
-        "*test_mixed: @pytest.mark.invariance judges each input against its perturbed twin*",
-        "*test_unknown_property: @pytest.mark.invariance: unknown property 'sentiment'*",
-    ])
+    result.stderr.fnmatch_lines(
+        [
+            "*test_no_perturbation: @pytest.mark.invariance needs perturb=*got 'names'*",
+            "*test_mixed: @pytest.mark.invariance judges each input against its perturbed twin*",
+            "*test_unknown_property: @pytest.mark.invariance: unknown property 'sentiment'*",
+        ]
+    )

@@ -33,12 +33,16 @@ ADDED = {"id": "added", "name": "Emily Clarke", "income": 50_000, "amount": 10_0
 NAMELESS = {"id": "nameless", "name": "Zqx Wvt", "income": 50_000, "amount": 10_000}  # no twin: nothing to swap
 
 
-def make_project(pytester: pytest.Pytester, model: str, *, extra: tuple[dict[str, object], ...] = (),
-                 baseline: str | None = None) -> None:
+def make_project(
+    pytester: pytest.Pytester, model: str, *, extra: tuple[dict[str, object], ...] = (), baseline: str | None = None
+) -> None:
     apps = [*applications(), *extra]
     (pytester.path / "apps.jsonl").write_text("\n".join(json.dumps(a) for a in apps) + "\n")
-    use_bundles(pytester, model_bundle(model, label="agent"),
-                baseline=None if baseline is None else model_bundle(baseline, label="production"))
+    use_bundles(
+        pytester,
+        model_bundle(model, label="agent"),
+        baseline=None if baseline is None else model_bundle(baseline, label="production"),
+    )
     pytester.makepyfile(test_fair=SPEC)
 
 
@@ -48,10 +52,12 @@ def test_an_added_input_does_not_switch_off_the_flip_check(pytester: pytest.Pyte
     make_project(pytester, BIASED, extra=(ADDED,))  # one pair the golden file lacks; the rest flip far more
     result = pytester.runpytest("--behavior-baseline", "-p", "no:randomly")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*approved flips on perturbation*max_increase=0.05*REGRESSED*",
-        "*1 input(s) have no baseline sample and were not judged: added*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*approved flips on perturbation*max_increase=0.05*REGRESSED*",
+            "*1 input(s) have no baseline sample and were not judged: added*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*BehaviorBudgetWarning*")
 
 
@@ -67,7 +73,8 @@ def test_an_unchanged_input_is_a_pairing_note_not_a_budget_one(pytester: pytest.
 
 
 def test_a_behavior_warning_points_at_the_test_and_as_an_error_shows_no_plugin_internals(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     make_project(pytester, FAIR, extra=(NAMELESS,), baseline=FAIR)
     warned = pytester.runpytest("--behavior-baseline=live")
     warned.assert_outcomes(passed=1, warnings=1)

@@ -16,8 +16,13 @@ def write_records(path: Path, *, spread: float, seed: int, n: int = 300) -> None
     """Answers whose log word count is spread ``spread`` times wider around the same median."""
     rng = random.Random(seed)
     words = (max(1, round(40 * (2.0 ** (spread * rng.gauss(0.0, 0.7))))) for _ in range(n))
-    write_jsonl(path, ({"id": f"q{i}", "input": f"question {i}", "output": " ".join(["word"] * count)}
-                       for i, count in enumerate(words)))
+    write_jsonl(
+        path,
+        (
+            {"id": f"q{i}", "input": f"question {i}", "output": " ".join(["word"] * count)}
+            for i, count in enumerate(words)
+        ),
+    )
 
 
 @pytest.fixture
@@ -29,13 +34,15 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def spec(pytester: pytest.Pytester, marker: str) -> None:
-    pytester.makepyfile(test_len=f"""
+    pytester.makepyfile(
+        test_len=f"""
         import pytest
 
         @pytest.mark.{marker}
         def test_lengths(behavior):
             behavior.sample()
-        """)
+        """
+    )
 
 
 def test_the_typical_ratio_alone_misses_a_wider_spread(project: pytest.Pytester) -> None:
@@ -49,11 +56,13 @@ def test_shape_true_catches_it_and_shows_the_quantiles(project: pytest.Pytester)
     spec(project, "length_distribution(max_ratio=1.3, min_ratio=0.77, shape=True)")
     result = project.runpytest("--behavior-baseline=live")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*length shape (words)*max_ratio=1.3*REGRESSED*",
-        "*length distribution (words), quantiles of all outputs:*",
-        "*p10 *",
-        "*p90 *",
-        "*any change of shape: KS *p=*within-input permutation test*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*length shape (words)*max_ratio=1.3*REGRESSED*",
+            "*length distribution (words), quantiles of all outputs:*",
+            "*p10 *",
+            "*p90 *",
+            "*any change of shape: KS *p=*within-input permutation test*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*length (words) *REGRESSED*")

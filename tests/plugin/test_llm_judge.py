@@ -25,9 +25,18 @@ def judge(messages: list[dict[str, Any]]) -> str:
 
 
 def records(path: Path, *, refusing: int, n: int = 120) -> None:
-    write_jsonl(path, ({"id": f"q{i}", "input": f"request {i}",
-                        "output": "I cannot do that." if i < refusing else f"Here you go: item {i}."}
-                       for i in range(n)))
+    write_jsonl(
+        path,
+        (
+            {
+                "id": f"q{i}",
+                "input": f"request {i}",
+                "output": "I cannot do that." if i < refusing else f"Here you go: item {i}.",
+            }
+            for i in range(n)
+        ),
+    )
+
 
 SPEC = """
 import pytest
@@ -49,7 +58,8 @@ def judged_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_judge_labels_every_distinct_output_once_and_a_rerun_is_served_from_the_cache(
-        judged_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    judged_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with running_server(ServerConfig(reply_fn=judge)) as server:
         monkeypatch.setenv("OPENAI_API_BASE", server.url)
         result = judged_project.runpytest("--behavior-baseline=live")
@@ -62,8 +72,9 @@ def test_the_judge_labels_every_distinct_output_once_and_a_rerun_is_served_from_
         assert server.stats.answered == distinct  # judged from the cache
 
 
-def test_golden_files_record_the_judge_and_refuse_another_detector(judged_project: pytest.Pytester,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_files_record_the_judge_and_refuse_another_detector(
+    judged_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with running_server(ServerConfig(reply_fn=judge)) as server:
         monkeypatch.setenv("OPENAI_API_BASE", server.url)
         judged_project.runpytest("--behavior-update").assert_outcomes(passed=1)
@@ -72,18 +83,27 @@ def test_golden_files_record_the_judge_and_refuse_another_detector(judged_projec
         judged_project.makepyfile(test_judged=SPEC.replace(', detector="llm:openai/judge-model"', ""))
         result = judged_project.runpytest("--behavior-baseline")
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines(["*was judged with refusal detector 'llm:openai/judge-model (judge-1)', this "
-                                     "test uses 'layered-2'; re-record it with `pytest *--behavior-update`*"])
+        result.stdout.fnmatch_lines(
+            [
+                "*was judged with refusal detector 'llm:openai/judge-model (judge-1)', this "
+                "test uses 'layered-2'; re-record it with `pytest *--behavior-update`*"
+            ]
+        )
 
 
-def test_a_judge_that_does_not_answer_with_a_label_is_an_error(judged_project: pytest.Pytester,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_judge_that_does_not_answer_with_a_label_is_an_error(
+    judged_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with running_server(ServerConfig(reply="I would rather chat about the weather.")) as server:
         monkeypatch.setenv("OPENAI_API_BASE", server.url)
         result = judged_project.runpytest("--behavior-baseline=live")
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines(["*ProviderError: the refusal judge 'openai/judge-model' answered 'I would rather "
-                                     "chat about the weather.', not comply, refuse or partial*"])
+        result.stdout.fnmatch_lines(
+            [
+                "*ProviderError: the refusal judge 'openai/judge-model' answered 'I would rather "
+                "chat about the weather.', not comply, refuse or partial*"
+            ]
+        )
 
 
 def test_label_parsing_and_marker_validation(pytester: pytest.Pytester) -> None:

@@ -17,11 +17,21 @@ pytest_plugins = ["pytester"]
 STABLE = "sim/bot?mean_words=40&refusal_rate=0.02&seed=1"
 
 
-def make_project(pytester: pytest.Pytester, *, candidate: str = STABLE, baseline: str = STABLE,
-                 marker: str = "refusal_bound(max_rate=0.1, max_increase=0.05)", n_tests: int = 1,
-                 extra: str = "") -> None:
-    use_bundles(pytester, model_bundle(candidate, label="candidate", source=extra),
-                baseline=model_bundle(baseline, label="baseline"), scope="session")
+def make_project(
+    pytester: pytest.Pytester,
+    *,
+    candidate: str = STABLE,
+    baseline: str = STABLE,
+    marker: str = "refusal_bound(max_rate=0.1, max_increase=0.05)",
+    n_tests: int = 1,
+    extra: str = "",
+) -> None:
+    use_bundles(
+        pytester,
+        model_bundle(candidate, label="candidate", source=extra),
+        baseline=model_bundle(baseline, label="baseline"),
+        scope="session",
+    )
     tests = "\n".join(
         f"""
 @pytest.mark.{marker}
@@ -65,7 +75,8 @@ def test_named_bundles_from_pyproject(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*candidate 'next' vs baseline 'prod' (live)*"])
     pytester.runpytest("--behavior-baseline=prod", "--behavior-candidate=prod", "-W", "ignore").assert_outcomes(
-        passed=1)
+        passed=1
+    )
 
 
 def test_unknown_candidate_name_is_an_error(pytester: pytest.Pytester) -> None:
@@ -81,8 +92,10 @@ def test_baseline_option_swallowing_a_test_path_is_explained(pytester: pytest.Py
     result = pytester.runpytest("--behavior-baseline", "tests")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*--behavior-baseline took 'tests' as its value*put test paths before the option (`pytest tests "
-         "--behavior-baseline`)*"]
+        [
+            "*--behavior-baseline took 'tests' as its value*put test paths before the option (`pytest tests "
+            "--behavior-baseline`)*"
+        ]
     )
 
 
@@ -94,14 +107,14 @@ def test_update_and_baseline_together_is_a_usage_error(pytester: pytest.Pytester
 
 def test_provider_failure_is_an_error_not_a_failure_and_keeps_samples(pytester: pytest.Pytester) -> None:
     # 8 calls in flight when the first failure stops new ones: all 8 fail with probability 0.3**8 < 1e-4
-    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.3&seed=1",
-                 extra=", num_retries=0")
+    make_project(pytester, candidate="sim/flaky?mean_words=40&error_rate=0.3&seed=1", extra=", num_retries=0")
     pytester.makeini("[pytest]\nbehavior_concurrency = 8\n")
     result = pytester.runpytest("--behavior-update")
     result.assert_outcomes(errors=1)
     # the bundle's num_retries=0 sizes the plugin's own retry budget: one attempt per sample
-    result.stdout.fnmatch_lines(["*ProviderError: model 'sim/flaky*failed after 1 attempt(s)*requested samples "
-                                 "arrived and are cached*"])
+    result.stdout.fnmatch_lines(
+        ["*ProviderError: model 'sim/flaky*failed after 1 attempt(s)*requested samples arrived and are cached*"]
+    )
     result.stdout.no_fnmatch_line("*REGRESSED*")
     import sqlite3
 
@@ -111,13 +124,15 @@ def test_provider_failure_is_an_error_not_a_failure_and_keeps_samples(pytester: 
 
 
 def test_inconclusive_warns_by_default_and_fails_on_request(pytester: pytest.Pytester) -> None:
-    make_project(pytester, marker="refusal_bound(max_rate=0.05)",
-                 candidate="sim/bot?mean_words=40&refusal_rate=0.05&seed=1")
+    make_project(
+        pytester, marker="refusal_bound(max_rate=0.05)", candidate="sim/bot?mean_words=40&refusal_rate=0.05&seed=1"
+    )
     pytester.runpytest("--behavior-update", "-W", "ignore")
     result = pytester.runpytest("--behavior-baseline")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*BehaviorInconclusiveWarning*INCONCLUSIVE*",
-                                 "*refusal rate max_rate=0.05 at N=200: likely *"])
+    result.stdout.fnmatch_lines(
+        ["*BehaviorInconclusiveWarning*INCONCLUSIVE*", "*refusal rate max_rate=0.05 at N=200: likely *"]
+    )
     result = pytester.runpytest("--behavior-baseline", "--behavior-inconclusive=fail")
     result.assert_outcomes(failed=1)
 
@@ -153,8 +168,7 @@ def test_run_selecting_no_behavior_test_does_not_import_litellm(pytester: pytest
     make_project(pytester)
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     pytester.makeconftest(
-        pytester.path.joinpath("conftest.py").read_text()
-        + "\n\ndef pytest_sessionfinish(session):\n    import sys\n"
+        pytester.path.joinpath("conftest.py").read_text() + "\n\ndef pytest_sessionfinish(session):\n    import sys\n"
         "    print('LITELLM_LOADED', 'litellm' in sys.modules, 'NUMPY_LOADED', 'numpy' in sys.modules)\n"
     )
     result = pytester.runpytest_subprocess("test_plain.py", "-s")
@@ -165,8 +179,7 @@ def test_run_selecting_no_behavior_test_does_not_import_litellm(pytester: pytest
 def test_a_run_served_entirely_from_the_cache_does_not_import_litellm(pytester: pytest.Pytester) -> None:
     make_project(pytester)
     pytester.makeconftest(
-        pytester.path.joinpath("conftest.py").read_text()
-        + "\n\ndef pytest_sessionfinish(session):\n    import sys\n"
+        pytester.path.joinpath("conftest.py").read_text() + "\n\ndef pytest_sessionfinish(session):\n    import sys\n"
         "    print('LITELLM_LOADED', 'litellm' in sys.modules)\n"
     )
     pytester.runpytest_subprocess("--behavior-update", "-s").stdout.fnmatch_lines(["*LITELLM_LOADED True*"])
@@ -176,7 +189,9 @@ def test_a_run_served_entirely_from_the_cache_does_not_import_litellm(pytester: 
 
 
 def test_golden_written_by_update_has_no_secret_and_describes_bundle(pytester: pytest.Pytester) -> None:
-    make_project(pytester, extra=", api_key='fake-credential-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'")
+    make_project(
+        pytester, extra=", api_key='fake-credential-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'"
+    )
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
     golden = next((pytester.path / "golden").rglob("*.json"))
     data = json.loads(golden.read_text())

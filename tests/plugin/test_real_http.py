@@ -15,8 +15,9 @@ pytest_plugins = ["pytester"]
 
 FAKE_KEY = "fake-credential-loopback-real-http"
 
-CONFTEST = bundle_conftest(loopback_bundle(api_key=FAKE_KEY, extra_headers={"Authorization": f"Bearer {FAKE_KEY}"},
-                                           label="loop"))
+CONFTEST = bundle_conftest(
+    loopback_bundle(api_key=FAKE_KEY, extra_headers={"Authorization": f"Bearer {FAKE_KEY}"}, label="loop")
+)
 
 SPEC = """
 import pytest
@@ -32,16 +33,24 @@ def artifacts(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
 
-def test_fake_key_never_reaches_cache_golden_reports_or_logs(pytester: pytest.Pytester,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fake_key_never_reaches_cache_golden_reports_or_logs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_spec=SPEC)
     with running_server(ServerConfig(script=["429", "500"], retry_after_s=0.05)) as server:
         monkeypatch.setenv("LOOPBACK_URL", server.url)
         update = pytester.runpytest("--behavior-update", "--junitxml=update.xml", "-rA")
         update.assert_outcomes(passed=1)
-        run = pytester.runpytest("--behavior-baseline", "--behavior-cache=refresh", "--junitxml=run.xml", "-rA",
-                                 "--log-level=DEBUG", "-o", "log_cli=true")
+        run = pytester.runpytest(
+            "--behavior-baseline",
+            "--behavior-cache=refresh",
+            "--junitxml=run.xml",
+            "-rA",
+            "--log-level=DEBUG",
+            "-o",
+            "log_cli=true",
+        )
         run.assert_outcomes(passed=1)
     assert server.stats.headers and all(h["authorization"] == f"Bearer {FAKE_KEY}" for h in server.stats.headers)
     files = artifacts(pytester.path)
@@ -54,8 +63,9 @@ def test_fake_key_never_reaches_cache_golden_reports_or_logs(pytester: pytest.Py
         assert FAKE_KEY not in output
 
 
-def test_a_provider_that_keeps_failing_is_an_error_and_keeps_the_samples(pytester: pytest.Pytester,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_provider_that_keeps_failing_is_an_error_and_keeps_the_samples(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_spec=SPEC)
     # 12 answers, then nothing but 500s
@@ -63,8 +73,12 @@ def test_a_provider_that_keeps_failing_is_an_error_and_keeps_the_samples(pyteste
         monkeypatch.setenv("LOOPBACK_URL", server.url)
         result = pytester.runpytest("--behavior-update", "--behavior-concurrency=1")
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines(["*ProviderError: model 'openai/loopback-model' (bundle 'loop') failed after*"
-                                     "(12 of 30 requested samples arrived and are cached*"])
+        result.stdout.fnmatch_lines(
+            [
+                "*ProviderError: model 'openai/loopback-model' (bundle 'loop') failed after*"
+                "(12 of 30 requested samples arrived and are cached*"
+            ]
+        )
         assert FAKE_KEY not in result.stdout.str()
         with sqlite3.connect(pytester.path / ".behavior-cache" / "samples.sqlite3") as db:
             assert db.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 12

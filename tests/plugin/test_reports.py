@@ -60,8 +60,14 @@ def test_the_verdict_file_follows_the_published_schema_regressions_first(recorde
     result.stdout.fnmatch_lines(["verdict report: *out*verdicts.json"])
     document = read_report(recorded.path / "out" / "verdicts.json")
     assert document["format"] == "pytest-behavior-report" and document["version"] == 1
-    assert document["summary"] == {"tests": 2, "passed": 1, "regressed": 1, "inconclusive": 0, "errors": 0,
-                                   "recorded": 0}
+    assert document["summary"] == {
+        "tests": 2,
+        "passed": 1,
+        "regressed": 1,
+        "inconclusive": 0,
+        "errors": 0,
+        "recorded": 0,
+    }
     first, second = document["tests"]
     assert first["nodeid"] == "test_spec.py::test_refusals" and first["outcome"] == "regressed"
     assert second["outcome"] == "passed"
@@ -109,11 +115,23 @@ def test_every_output_under_xdist(recorded: pytest.Pytester) -> None:
     gone["test"] = "test_spec.py::test_gone"  # the golden file of a test deleted since it was recorded
     (recorded.path / "golden" / "test_spec" / "test_gone.json").write_text(json.dumps(gone))
     spec = recorded.path / "test_spec.py"
-    spec.write_text(spec.read_text() + "\n\ndef test_deselected(behavior):\n    behavior.sample(INPUTS[:5])\n"
-                    "\n\ndef test_plain():\n    assert True\n")
-    result = recorded.runpytest("--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "not test_deselected",
-                                "--junitxml=junit.xml", "--behavior-report=v.json", "--behavior-run-dir=runs",
-                                "--behavior-html=report/behavior.html")
+    spec.write_text(
+        spec.read_text() + "\n\ndef test_deselected(behavior):\n    behavior.sample(INPUTS[:5])\n"
+        "\n\ndef test_plain():\n    assert True\n"
+    )
+    result = recorded.runpytest(
+        "--behavior-baseline",
+        "-p",
+        "xdist",
+        "-n",
+        "2",
+        "-k",
+        "not test_deselected",
+        "--junitxml=junit.xml",
+        "--behavior-report=v.json",
+        "--behavior-run-dir=runs",
+        "--behavior-html=report/behavior.html",
+    )
     result.assert_outcomes(failed=1, passed=2)  # test_deselected did not run (xdist counts no deselection)
 
     xml = (recorded.path / "junit.xml").read_text()
@@ -126,13 +144,15 @@ def test_every_output_under_xdist(recorded: pytest.Pytester) -> None:
     assert [t["outcome"] for t in document["tests"]] == ["regressed", "passed"]
     assert Path(document["tests"][0]["diff_file"]).parent.parent == recorded.path / "runs"
 
-    result.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test*",
-                                 "  golden/test_spec/test_gone.json"])
+    result.stdout.fnmatch_lines(
+        ["1 golden file(s) are not used by any collected test*", "  golden/test_spec/test_gone.json"]
+    )
 
     stale = recorded.path / "empty.json"
     stale.write_text(json.dumps({"summary": {"tests": 3, "regressed": 2, "errors": 0}, "stale": True}))
-    empty = recorded.runpytest_subprocess("--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "test_plain",
-                                          f"--behavior-report={stale}", timeout=300)
+    empty = recorded.runpytest_subprocess(
+        "--behavior-baseline", "-p", "xdist", "-n", "2", "-k", "test_plain", f"--behavior-report={stale}", timeout=300
+    )
     empty.assert_outcomes(passed=1)
     document = read_report(stale)
     assert "stale" not in document and document["summary"]["tests"] == 0 and document["run"]["mode"] == "golden"
@@ -165,15 +185,21 @@ def test_github_step_summary_is_appended(recorded: pytest.Pytester, monkeypatch:
 
 
 def test_every_output_names_the_interval_by_the_levels_the_verdict_file_stores(
-        recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 13 §1: the terminal diff, the Markdown diff file, the GitHub summary, JUnit and the HTML page name
     each interval from the confidence of its ends as the verdict file stores it ("90% interval" for two one-sided
     95% bounds; the level of each end when the end that decides REGRESSED is Holm-adjusted), never "95% bounds"."""
     from pytest_behavior.report.values import describe_change, interval_style
 
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(recorded.path / "summary.md"))
-    result = recorded.runpytest("--behavior-baseline", "--behavior-report=v.json", "--junitxml=j.xml",
-                                "--behavior-html=r.html", "--behavior-run-dir=runs")
+    result = recorded.runpytest(
+        "--behavior-baseline",
+        "--behavior-report=v.json",
+        "--junitxml=j.xml",
+        "--behavior-html=r.html",
+        "--behavior-run-dir=runs",
+    )
     result.assert_outcomes(failed=1, passed=1)
     tests = read_report(recorded.path / "v.json")["tests"]
     shown = [p for p in tests[0]["properties"] if p["segment"] is None]
@@ -181,9 +207,12 @@ def test_every_output_names_the_interval_by_the_levels_the_verdict_file_stores(
         assert 0.95 <= prop["lower_level"] < 1 and prop["upper_level"] == pytest.approx(0.95)
         assert prop["confidence"] == min(prop["lower_level"], prop["upper_level"])
     style = interval_style(shown)
-    outputs = {"terminal": result.stdout.str(), "diff file": next((recorded.path / "runs").glob("*/*.md")).read_text(),
-               "GitHub summary": (recorded.path / "summary.md").read_text(),
-               "HTML": (recorded.path / "r.html").read_text()}
+    outputs = {
+        "terminal": result.stdout.str(),
+        "diff file": next((recorded.path / "runs").glob("*/*.md")).read_text(),
+        "GitHub summary": (recorded.path / "summary.md").read_text(),
+        "HTML": (recorded.path / "r.html").read_text(),
+    }
     for name, text in outputs.items():
         assert "bounds [" not in text and "change [95% bounds]" not in text, name  # the old, fixed names
         assert style.note in text, name
@@ -192,8 +221,9 @@ def test_every_output_names_the_interval_by_the_levels_the_verdict_file_stores(
     junit = (recorded.path / "j.xml").read_text()
     refusal = next(p for p in shown if p["metric_key"] == "refusal")
     assert f'name="behavior:refusal:max_increase=0.03" value="REGRESSED {describe_change(refusal)}, p=' in junit
-    assert (f'<property name="behavior:refusal:max_increase=0.03:lower_level" value="{refusal["lower_level"]:.6g}"'
-            in junit)
+    assert (
+        f'<property name="behavior:refusal:max_increase=0.03:lower_level" value="{refusal["lower_level"]:.6g}"' in junit
+    )
 
 
 def test_an_infrastructure_error_is_an_error_entry_not_a_verdict(recorded: pytest.Pytester) -> None:
@@ -218,13 +248,18 @@ def test_provider_drift_same_fingerprint_different_behavior(pytester: pytest.Pyt
     data = json.loads(golden.read_text())
     for sample in data["samples"].values():
         for output in sample["outputs"]:
-            output["text"] = json.dumps({"summary": "The order arrived late; a replacement is on its way.",
-                                         "sentiment": "negative"})
+            output["text"] = json.dumps(
+                {"summary": "The order arrived late; a replacement is on its way.", "sentiment": "negative"}
+            )
     golden.write_text(json.dumps(data, indent=2, sort_keys=True))
     result = pytester.runpytest("--behavior-baseline", "-k", "test_refusals", "--behavior-report=v.json")
     result.assert_outcomes(failed=1, deselected=1)
-    result.stdout.fnmatch_lines(["*provider drift: same bundle fingerprint as the baseline, yet a bound on the change "
-                                 "between them regressed: the provider changed the model*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*provider drift: same bundle fingerprint as the baseline, yet a bound on the change "
+            "between them regressed: the provider changed the model*"
+        ]
+    )
     (entry,) = read_report(pytester.path / "v.json")["tests"]
     assert entry["provider_drift"] is True
     assert entry["candidate"]["fingerprint"] == data["bundle"]["fingerprint"]
@@ -238,32 +273,43 @@ def test_unused_golden_files_are_listed_respecting_deselection_and_pruned(record
 
     listed = recorded.runpytest("--behavior-baseline", "-k", "test_refusals")
     listed.assert_outcomes(passed=1, deselected=1)
-    listed.stdout.fnmatch_lines(["1 golden file(s) are not used by any collected test (remove them with "
-                                 "`pytest --behavior-update --behavior-prune`):",
-                                 "  golden/test_spec/test_lengths.json"])
+    listed.stdout.fnmatch_lines(
+        [
+            "1 golden file(s) are not used by any collected test (remove them with "
+            "`pytest --behavior-update --behavior-prune`):",
+            "  golden/test_spec/test_lengths.json",
+        ]
+    )
     listed.stdout.no_fnmatch_line("*test_refusals.json*")
 
     other = recorded.makepyfile(test_other="def test_plain():\n    assert True\n")
     only_other = recorded.runpytest("--behavior-baseline", str(other))
     only_other.stdout.no_fnmatch_line("*not used by any collected test*")  # test_spec.py was not collected
 
-    recorded.runpytest("--behavior-update", "--behavior-prune").stdout.fnmatch_lines([
-        "removed 1 unused golden file(s):", "  golden/test_spec/test_lengths.json"])
+    recorded.runpytest("--behavior-update", "--behavior-prune").stdout.fnmatch_lines(
+        ["removed 1 unused golden file(s):", "  golden/test_spec/test_lengths.json"]
+    )
     assert not stale.exists() and (recorded.path / "golden" / "test_spec" / "test_refusals.json").exists()
 
 
 def test_golden_files_of_a_deleted_test_module_are_unused(recorded: pytest.Pytester) -> None:
     (recorded.path / "test_spec.py").rename(recorded.path / "test_renamed.py")
     result = recorded.runpytest("--behavior-baseline", "-k", "nothing_matches")
-    result.stdout.fnmatch_lines(["2 golden file(s) are not used by any collected test*",
-                                 "  golden/test_spec/test_lengths.json", "  golden/test_spec/test_refusals.json"])
+    result.stdout.fnmatch_lines(
+        [
+            "2 golden file(s) are not used by any collected test*",
+            "  golden/test_spec/test_lengths.json",
+            "  golden/test_spec/test_refusals.json",
+        ]
+    )
 
 
 def test_prune_needs_update(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--behavior-baseline", "--behavior-prune")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--behavior-prune deletes unused golden files while recording: use it with "
-                                 "--behavior-update*"])
+    result.stderr.fnmatch_lines(
+        ["*--behavior-prune deletes unused golden files while recording: use it with --behavior-update*"]
+    )
 
 
 def test_a_report_path_that_cannot_be_written_names_the_option_and_fails_the_run(recorded: pytest.Pytester) -> None:

@@ -37,7 +37,9 @@ LOOPBACK = loopback_bundle(timeout_env="LOOPBACK_TIMEOUT_S", api_key="fake-crede
 CONFTEST = bundle_conftest(LOOPBACK)
 
 PAUSE_ENV = "BEHAVIOR_TEST_PAUSE_BEFORE_GOLDEN_RENAME"
-PAUSING_CONFTEST = bundle_conftest(LOOPBACK, header=f"""
+PAUSING_CONFTEST = bundle_conftest(
+    LOOPBACK,
+    header=f"""
 # Test instrumentation: with {PAUSE_ENV}=<marker path> set, a golden file's temp file is fully written, then
 # the process says so in the marker file and hangs just before renaming it over the golden file, so the test
 # can kill it at the worst moment. Only ever set for a subprocess.
@@ -57,13 +59,15 @@ if _marker:
         return _real_replace(src, dst, *args, **kwargs)
 
     os.replace = _pausing_replace
-""")
+""",
+)
 
 # Python installs its KeyboardInterrupt handler only when SIGINT is not ignored, and a process started in the
 # background by a non-interactive shell (some CI runners) inherits SIGINT ignored: install it explicitly, as an
 # interactive Ctrl-C would find it.
-LAUNCH_PYTEST = ("import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                 "sys.exit(pytest.main())")
+LAUNCH_PYTEST = (
+    "import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); sys.exit(pytest.main())"
+)
 
 
 def spec_file(tests: dict[str, list[str]]) -> str:
@@ -104,8 +108,14 @@ def requested_questions(server: OpenAIServer, since: int = 0) -> list[str]:
     return [str(body["messages"][-1]["content"]) for body in server.stats.bodies[since:]]
 
 
-def wait_until(condition: Callable[[], bool], *, what: str, proc: Popen[bytes] | None = None,
-               log: Path | None = None, timeout: float = 300.0) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    what: str,
+    proc: Popen[bytes] | None = None,
+    log: Path | None = None,
+    timeout: float = 300.0,
+) -> None:
     """Poll ``condition`` until it holds; fail (with the process's output) on timeout or an early exit. (The
     deadline only bounds a hang: a loaded machine may take a minute to start pytest and import litellm.)"""
     deadline = time.monotonic() + timeout
@@ -144,8 +154,11 @@ def stalling_server(answers: int, *, hold_s: float = 300) -> ServerConfig:
 def start_update(pytester: pytest.Pytester, log: Path, *args: str) -> Popen[bytes]:
     """``pytest --behavior-update ARGS`` in a subprocess (cwd and PYTHONPATH set by pytester), output to ``log``."""
     with log.open("wb") as out:
-        return pytester.popen([sys.executable, "-c", LAUNCH_PYTEST, "--behavior-update", "-p", "no:cacheprovider",
-                               *args], stdout=out, stderr=out)
+        return pytester.popen(
+            [sys.executable, "-c", LAUNCH_PYTEST, "--behavior-update", "-p", "no:cacheprovider", *args],
+            stdout=out,
+            stderr=out,
+        )
 
 
 def golden_files(root: Path) -> dict[str, Path]:
@@ -158,16 +171,21 @@ def golden_files(root: Path) -> dict[str, Path]:
     return found
 
 
-def kill_mid_run(pytester: pytest.Pytester, server: OpenAIServer, sig: signal.Signals, *,
-                 answers: int, exit_within_s: float = 30) -> tuple[Popen[bytes], str, float]:
+def kill_mid_run(
+    pytester: pytest.Pytester, server: OpenAIServer, sig: signal.Signals, *, answers: int, exit_within_s: float = 30
+) -> tuple[Popen[bytes], str, float]:
     """Run an update against `stalling_server(answers)`; once it stalls, send ``sig`` and wait for the exit.
 
     Returns the process, its output, and how many seconds it took to exit after the signal."""
     log = pytester.path / f"killed-{sig.name}.log"
     proc = start_update(pytester, log, "--behavior-concurrency=2")
     try:
-        wait_until(lambda: server.stats.requests >= answers + 2, what=f"{answers} answers and 2 held requests",
-                   proc=proc, log=log)
+        wait_until(
+            lambda: server.stats.requests >= answers + 2,
+            what=f"{answers} answers and 2 held requests",
+            proc=proc,
+            log=log,
+        )
         assert server.stats.answered == answers
         proc.send_signal(sig)
         signalled = time.monotonic()
@@ -182,8 +200,9 @@ def kill_mid_run(pytester: pytest.Pytester, server: OpenAIServer, sig: signal.Si
     return proc, log.read_text(errors="replace"), exited_after
 
 
-def assert_resumes(pytester: pytest.Pytester, server: OpenAIServer, all_questions: list[str], *,
-                   cached: int, tests: int) -> None:
+def assert_resumes(
+    pytester: pytest.Pytester, server: OpenAIServer, all_questions: list[str], *, cached: int, tests: int
+) -> None:
     """The cache holds ``cached`` samples, one row each; a re-run requests exactly the missing ones, once each."""
     in_cache = cached_questions(pytester.path)
     assert len(in_cache) == len(set(in_cache)) == cached, "one row per sample that arrived"
@@ -199,8 +218,9 @@ def assert_resumes(pytester: pytest.Pytester, server: OpenAIServer, all_question
     assert integrity(pytester.path) == "ok"
 
 
-def test_sigint_mid_run_then_rerun_requests_only_missing_samples(pytester: pytest.Pytester,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigint_mid_run_then_rerun_requests_only_missing_samples(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest(CONFTEST)
     asked = questions(0, 30)
     pytester.makepyfile(test_spec=spec_file({"test_answers": asked}))
@@ -222,8 +242,9 @@ def test_sigint_mid_run_then_rerun_requests_only_missing_samples(pytester: pytes
     assert set(golden_files(pytester.path)) == {"test_spec.py::test_answers"}
 
 
-def test_sigkill_mid_run_then_rerun_requests_only_missing_samples(pytester: pytest.Pytester,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigkill_mid_run_then_rerun_requests_only_missing_samples(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest(CONFTEST)
     specs = {f"test_part_{k}": questions(15 * k, 15 * k + 15) for k in range(3)}
     asked = [q for qs in specs.values() for q in qs]

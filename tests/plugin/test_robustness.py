@@ -14,8 +14,11 @@ MODEL = "sim/bot?mean_words=30&refusal_rate=0.05&seed=2"
 
 
 def test_parametrized_candidate_fixture_runs_every_parameter(pytester: pytest.Pytester) -> None:
-    use_bundles(pytester, model_bundle(MODEL, source=', label=request.param, temperature=0.1 if request.param == "a" '
-                                                     'else 0.9'), params='["a", "b"]')
+    use_bundles(
+        pytester,
+        model_bundle(MODEL, source=', label=request.param, temperature=0.1 if request.param == "a" else 0.9'),
+        params='["a", "b"]',
+    )
     pytester.makepyfile(
         """
         import pytest
@@ -34,7 +37,11 @@ def test_parametrized_candidate_fixture_runs_every_parameter(pytester: pytest.Py
 def test_app_objects_with_async_call_are_awaited_and_unversioned_apps_are_not_cached(
     pytester: pytest.Pytester,
 ) -> None:
-    use_bundles(pytester, "Bundle.from_callable(App())", scope="session", header="""
+    use_bundles(
+        pytester,
+        "Bundle.from_callable(App())",
+        scope="session",
+        header="""
         CALLS = []
 
         class App:
@@ -44,7 +51,8 @@ def test_app_objects_with_async_call_are_awaited_and_unversioned_apps_are_not_ca
 
         def pytest_sessionfinish(session):
             print("APP_CALLS", len(CALLS))
-        """)
+        """,
+    )
     pytester.makepyfile(
         """
         def test_spec(behavior):

@@ -43,8 +43,11 @@ def test_small(behavior):
 
 
 def make_project(pytester: pytest.Pytester, *, marks: str, inputs: list[object], repeats: int) -> None:
-    use_bundles(pytester, model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=1", label="cand", **PRICED),
-                baseline=model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=2", label="base", **PRICED))
+    use_bundles(
+        pytester,
+        model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=1", label="cand", **PRICED),
+        baseline=model_bundle("sim/bot?mean_words=30&refusal_rate=0.1&seed=2", label="base", **PRICED),
+    )
     pytester.makepyfile(test_small=SPEC.format(marks=marks, inputs=inputs, repeats=repeats))
 
 
@@ -61,8 +64,9 @@ def assert_judged_without_error(pytester: pytest.Pytester) -> pytest.RunResult:
 @pytest.mark.parametrize("repeats", [1, 50])
 @pytest.mark.parametrize("n_inputs", [1, 2])
 @pytest.mark.parametrize("kind", list(MARKS))
-def test_every_bound_kind_judges_one_or_two_inputs_without_error(pytester: pytest.Pytester, kind: str,
-                                                                  n_inputs: int, repeats: int) -> None:
+def test_every_bound_kind_judges_one_or_two_inputs_without_error(
+    pytester: pytest.Pytester, kind: str, n_inputs: int, repeats: int
+) -> None:
     make_project(pytester, marks=MARKS[kind], inputs=[f"question {i}" for i in range(n_inputs)], repeats=repeats)
     assert_judged_without_error(pytester)
 
@@ -87,28 +91,38 @@ def test_a_missing_repeat_is_reported_as_a_missing_repeat_not_a_missing_input(py
     from tests.support.records import use_recorded_bundles, write_jsonl
 
     def records(short: str | None) -> list[dict[str, object]]:
-        return [{"id": f"q{i}", "input": f"question {i}", "repeat": r, "output": f"answer {i} {r}"}
-                for i in range(6) for r in range(2) if not (f"q{i}" == short and r == 1)]
+        return [
+            {"id": f"q{i}", "input": f"question {i}", "repeat": r, "output": f"answer {i} {r}"}
+            for i in range(6)
+            for r in range(2)
+            if not (f"q{i}" == short and r == 1)
+        ]
 
     write_jsonl(pytester.path / "base.jsonl", records("q4"))
     write_jsonl(pytester.path / "cand.jsonl", records("q2"))
     use_recorded_bundles(pytester)
-    pytester.makepyfile(test_rep="""
+    pytester.makepyfile(
+        test_rep="""
         import pytest
 
         @pytest.mark.length_distribution(max_ratio=1.5)
         def test_rep(behavior):
             behavior.sample(repeats=2)
-        """)
+        """
+    )
     result = pytester.runpytest("--behavior-baseline=live", "-p", "no:cacheprovider", "-rw")
-    result.stdout.fnmatch_lines([
-        "*1 input(s) lack a repeat on the baseline side (its records hold fewer repeats than requested) and were "
-        "not judged: q4*",
-    ])
-    result.stdout.fnmatch_lines([
-        "*1 input(s) lack a repeat on the candidate side (its records hold fewer repeats than requested) and were "
-        "not judged: q2*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*1 input(s) lack a repeat on the baseline side (its records hold fewer repeats than requested) and were "
+            "not judged: q4*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*1 input(s) lack a repeat on the candidate side (its records hold fewer repeats than requested) and were "
+            "not judged: q2*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*have no candidate sample*")
     result.stdout.no_fnmatch_line("*have no baseline sample*")
 

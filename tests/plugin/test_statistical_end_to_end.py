@@ -18,8 +18,11 @@ from tests.support.project import bundle_conftest
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = bundle_conftest('Bundle.from_records(traces[1], label="v2")',
-                           baseline='Bundle.from_records(traces[0], label="v1")', uses=("traces",), header="""
+CONFTEST = bundle_conftest(
+    'Bundle.from_records(traces[1], label="v2")',
+    baseline='Bundle.from_records(traces[0], label="v1")',
+    uses=("traces",),
+    header="""
 import json
 
 import numpy as np
@@ -48,7 +51,8 @@ def traces(request, tmp_path):
     n, base, cand = (int(os.environ["E2E_N"]), float(os.environ["E2E_BASE"]), float(os.environ["E2E_CAND"]))
     return (trace(tmp_path / "base.jsonl", seed=2 * index, rate=base, n=n),
             trace(tmp_path / "cand.jsonl", seed=2 * index + 1, rate=cand, n=n))
-""")
+""",
+)
 
 SPEC = """
 import os
@@ -64,8 +68,16 @@ def test_trace(behavior, index):
 SPEC_REFUSAL_ONLY = SPEC.replace("@pytest.mark.length_distribution(max_ratio=1.0, min_ratio=1.0)\n", "")
 
 
-def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *, spec: str, runs: int, n: int,
-              base: float, cand: float) -> tuple[int, int]:
+def run_suite(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    spec: str,
+    runs: int,
+    n: int,
+    base: float,
+    cand: float,
+) -> tuple[int, int]:
     for key, value in {"E2E_RUNS": runs, "E2E_N": n, "E2E_BASE": base, "E2E_CAND": cand}.items():
         monkeypatch.setenv(key, str(value))
     pytester.makeconftest(CONFTEST)
@@ -94,8 +106,7 @@ def test_aa_suite_false_alarms_within_the_band(pytester: pytest.Pytester, monkey
 
 
 @pytest.mark.acceptance
-def test_ab_suite_detection_matches_analytic_power(pytester: pytest.Pytester,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ab_suite_detection_matches_analytic_power(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # docs/statistics.md: refusal 5% -> 15% needs 107 paired inputs (independent arms) for 80% power
     failed, runs = run_suite(pytester, monkeypatch, spec=SPEC_REFUSAL_ONLY, runs=400, n=107, base=0.05, cand=0.15)
     analytic = power_paired_binary(107, 0.05, 0.15)

@@ -31,7 +31,8 @@ def make_project(pytester: pytest.Pytester, *, text_every: int | None) -> None:
     write_records(pytester.path / "base.jsonl", text_every=None)
     write_records(pytester.path / "cand.jsonl", text_every=text_every)
     use_recorded_bundles(pytester)
-    pytester.makepyfile(test_tools="""
+    pytester.makepyfile(
+        test_tools="""
         import pytest
 
         TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
@@ -40,7 +41,8 @@ def make_project(pytester: pytest.Pytester, *, text_every: int | None) -> None:
         @pytest.mark.tool_calls(TOOLS)
         def test_weather_tool(behavior):
             behavior.sample()
-        """)
+        """
+    )
 
 
 def test_answering_in_text_instead_of_calling_the_tool_regresses(pytester: pytest.Pytester) -> None:

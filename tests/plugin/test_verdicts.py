@@ -22,7 +22,8 @@ def answer(value, *, refuse_segment):
 def candidate(name):
     segment = "es" if name == "es-broken" else None
     return Bundle.from_callable(lambda v: answer(v, refuse_segment=segment), label="app-v2", version=str(segment))
-""")
+""",
+)
 
 SEGMENT_SPEC = """
 import pytest
@@ -47,12 +48,14 @@ def segmented(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_regression_confined_to_one_segment_fails_and_names_it(segmented: pytest.Pytester) -> None:
     result = segmented.runpytest("--behavior-baseline=live", "--behavior-candidate=es-broken")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "behavior regressed: 0 of 1 bounds broken (and 1 in segments), candidate 'app-v2'*",
-        "*refusal rate [[]es[]]*max_increase=0.1*REGRESSED*100",
-        "*regression confined to segment 'es': refusal rate max_increase=0.1 (the overall result does not show it)",
-        "*segments judged separately: en, de, fr, es*regressed in: es",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "behavior regressed: 0 of 1 bounds broken (and 1 in segments), candidate 'app-v2'*",
+            "*refusal rate [[]es[]]*max_increase=0.1*REGRESSED*100",
+            "*regression confined to segment 'es': refusal rate max_increase=0.1 (the overall result does not show it)",
+            "*segments judged separately: en, de, fr, es*regressed in: es",
+        ]
+    )
     # the overall increase (+9.5 points over 400 inputs) alone does not break the 10-point margin
     result.stdout.fnmatch_lines(["refusal rate  *max_increase=0.1*+9.5 pts*INCONCLUSIVE*400"])
     result.stdout.fnmatch_lines(["*test_answers*refusal rate [[]es[]]*REGRESSED"])  # in the session summary too
@@ -77,23 +80,32 @@ def test_few_inputs(behavior):
 
 
 def _sim_conftest(pytester: pytest.Pytester) -> None:
-    use_bundles(pytester, model_bundle("sim/v2?refusal_rate=0.10&seed=1", label="v2"),
-                baseline=model_bundle("sim/v1?refusal_rate=0.05&seed=1", label="v1"))
+    use_bundles(
+        pytester,
+        model_bundle("sim/v2?refusal_rate=0.10&seed=1", label="v2"),
+        baseline=model_bundle("sim/v1?refusal_rate=0.05&seed=1", label="v1"),
+    )
 
 
 @pytest.mark.parametrize("policy", ["warn", "fail"])
 def test_inconclusive_says_what_would_decide_it(pytester: pytest.Pytester, policy: str) -> None:
     _sim_conftest(pytester)
     pytester.makepyfile(test_spec=INCONCLUSIVE_SPEC)
-    result = pytester.runpytest("--behavior-baseline=live", f"--behavior-inconclusive={policy}", "-W",
-                                "always::pytest_behavior.BehaviorInconclusiveWarning")
+    result = pytester.runpytest(
+        "--behavior-baseline=live",
+        f"--behavior-inconclusive={policy}",
+        "-W",
+        "always::pytest_behavior.BehaviorInconclusiveWarning",
+    )
     if policy == "warn":
         result.assert_outcomes(passed=1)  # (no warning count: fresh installs add pytest-internal warnings)
     else:
         result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*INCONCLUSIVE, not enough data to decide:*",
-        "*refusal rate max_increase=0.05 at N=40: likely * pts, 90% interval [[]*[]] pts; n=40 can detect an "
-        "increase of ≥ * points (* points beyond your margin) (80% power); about * inputs would detect an increase "
-        "of 10 points (twice your margin); about * would show the margin holds if nothing changed*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*INCONCLUSIVE, not enough data to decide:*",
+            "*refusal rate max_increase=0.05 at N=40: likely * pts, 90% interval [[]*[]] pts; n=40 can detect an "
+            "increase of ≥ * points (* points beyond your margin) (80% power); about * inputs would detect an increase "
+            "of 10 points (twice your margin); about * would show the margin holds if nothing changed*",
+        ]
+    )

@@ -125,8 +125,13 @@ def make_project(pytester: pytest.Pytester) -> None:
     use_bundles(pytester, model_bundle(STABLE, label="candidate"), scope="session", folder="changed")
     write(pytester, "changed/test_changed_part.py", sim_spec(REFUSAL_MARKER, SPECS, 100))
     use_bundles(pytester, model_bundle(STABLE, label="v1"), folder="sequential")
-    write(pytester, "sequential/test_sequential_part.py", sim_spec(
-        "refusal_bound(max_increase=0.03, sequential=True)", {"test_refusals": 0, "test_refusals_again": 1}, 200))
+    write(
+        pytester,
+        "sequential/test_sequential_part.py",
+        sim_spec(
+            "refusal_bound(max_increase=0.03, sequential=True)", {"test_refusals": 0, "test_refusals_again": 1}, 200
+        ),
+    )
     use_bundles(pytester, model_bundle(STABLE, label="cand"), scope="session", folder="budget")
     write(pytester, "budget/test_budget_part.py", sim_spec("length_distribution(max_ratio=1.5)", SPECS, 100))
     use_bundles(pytester, loopback_bundle(api_key="fake-credential-xdist", label="loop"), folder="loopback")
@@ -210,9 +215,21 @@ def test_record_compare_and_budget_under_xdist(pytester: pytest.Pytester, monkey
     narrowed_before = json_files(golden / "prune_narrowed")
     with running_server(ServerConfig(latency_s=0.02, reply=REPLY, hold_until_in_flight=2)) as server:
         monkeypatch.setenv("LOOPBACK_URL", server.url)
-        recorded = run(pytester, "--behavior-update", "--behavior-prune", "--behavior-concurrency=5",
-                       "--behavior-report=update.json", "modes", "changed", "sequential", "budget", "loopback",
-                       "invalid", "prune_whole", "prune_narrowed/test_narrowed.py::test_refusals")
+        recorded = run(
+            pytester,
+            "--behavior-update",
+            "--behavior-prune",
+            "--behavior-concurrency=5",
+            "--behavior-report=update.json",
+            "modes",
+            "changed",
+            "sequential",
+            "budget",
+            "loopback",
+            "invalid",
+            "prune_whole",
+            "prune_narrowed/test_narrowed.py::test_refusals",
+        )
         assert_recorded(pytester, recorded, server)
         assert_pruned(pytester, recorded, whole_before, narrowed_before)
 
@@ -220,8 +237,15 @@ def test_record_compare_and_budget_under_xdist(pytester: pytest.Pytester, monkey
         use_bundles(pytester, model_bundle(REFUSING, label="candidate"), scope="session", folder="changed")
         use_bundles(pytester, model_bundle(SEQUENTIAL_BAD, label="v2"), folder="sequential")
         requests_before = server.stats.requests
-        compared = run(pytester, "--behavior-baseline", "--behavior-report=compare.json",
-                       "modes", "changed", "sequential", "loopback")
+        compared = run(
+            pytester,
+            "--behavior-baseline",
+            "--behavior-report=compare.json",
+            "modes",
+            "changed",
+            "sequential",
+            "loopback",
+        )
         assert_compared(pytester, compared)
         assert server.stats.requests == requests_before, "a re-run is served entirely from the cache"
         assert integrity(pytester.path) == "ok"
@@ -247,10 +271,12 @@ def assert_recorded(pytester: pytest.Pytester, result: pytest.RunResult, server:
     golden = pytester.path / "golden"
     assert len(list((golden / "modes").rglob("*.json"))) == 4
     # an invalid spec: each invalid test errors at setup with the message, before any model call
-    result.stdout.fnmatch_lines([
-        "*UsageError: invalid behavior spec: invalid/test_invalid_part.py::test_typo: *unexpected keyword argument "
-        "'max_rat'; did you mean 'max_rate'?*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*UsageError: invalid behavior spec: invalid/test_invalid_part.py::test_typo: *unexpected keyword argument "
+            "'max_rat'; did you mean 'max_rate'?*",
+        ]
+    )
     assert "invalid/test_invalid_part.py::test_percent_for_a_rate: @pytest.mark.refusal_bound" in output
     assert sorted(p.name for p in (golden / "invalid").rglob("*.json")) == ["test_valid.json"]
     # the loopback parts: every question asked, one cache row per distinct question however many workers asked
@@ -265,13 +291,18 @@ def assert_recorded(pytester: pytest.Pytester, result: pytest.RunResult, server:
     assert 2 <= server.stats.max_in_flight <= 5
 
 
-def assert_pruned(pytester: pytest.Pytester, result: pytest.RunResult, whole_before: dict[str, bytes],
-                  narrowed_before: dict[str, bytes]) -> None:
+def assert_pruned(
+    pytester: pytest.Pytester,
+    result: pytest.RunResult,
+    whole_before: dict[str, bytes],
+    narrowed_before: dict[str, bytes],
+) -> None:
     """``--behavior-prune`` removes the renamed test's golden file of the module collected whole, and only it: not
     the one of the module a node-id argument narrowed, nor a JSON file the plugin did not write."""
     golden = pytester.path / "golden"
-    result.stdout.fnmatch_lines(["removed 1 unused golden file(s):",
-                                 "  golden/prune_whole/test_pruned/test_other.json"])
+    result.stdout.fnmatch_lines(
+        ["removed 1 unused golden file(s):", "  golden/prune_whole/test_pruned/test_other.json"]
+    )
     expected = {name: text for name, text in whole_before.items() if name != "test_pruned/test_other.json"}
     expected["test_pruned/test_renamed.json"] = (golden / "prune_whole/test_pruned/test_renamed.json").read_bytes()
     assert json_files(golden / "prune_whole") == expected
@@ -295,8 +326,9 @@ def assert_compared(pytester: pytest.Pytester, result: pytest.RunResult) -> None
         assert shared["outcome"] == "passed" and shared["samples"] == {"requested": 0, "cached": 24}
     result.stdout.fnmatch_lines(["*refusal rate*REGRESSED*"])
     result.stdout.fnmatch_lines(["sequential tests: * of 400 inputs used (* saved, *%)"])
-    summary = re.search(r"^samples: (\d+) requested from providers, (\d+) from the cache$", result.stdout.str(),
-                        re.MULTILINE)
+    summary = re.search(
+        r"^samples: (\d+) requested from providers, (\d+) from the cache$", result.stdout.str(), re.MULTILINE
+    )
     assert summary is not None, result.stdout.str()
     # modes 4 x 200 + loopback 4 x 24 + 2 x 48 from the cache; the changed candidates' samples requested
     assert int(summary.group(2)) == 800 + 96 + 96

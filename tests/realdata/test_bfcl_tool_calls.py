@@ -102,27 +102,38 @@ class Scores:
 
 
 def score(root: Path, model: str) -> Scores:
-    checks = [(a, check_tool_calls(a.output, [item.function]))
-              for a, item in zip(answers(root, model), items(root), strict=True)]
+    checks = [
+        (a, check_tool_calls(a.output, [item.function]))
+        for a, item in zip(answers(root, model), items(root), strict=True)
+    ]
     flagged = [(a, c) for a, c in checks if c.flagged]
     return Scores(
-        n=len(checks), must_flag=sum(a.must_flag for a, _ in checks), flagged=len(flagged),
+        n=len(checks),
+        must_flag=sum(a.must_flag for a, _ in checks),
+        flagged=len(flagged),
         caught=sum(a.must_flag for a, _ in flagged),
         false_positives=sum(a.error_type is None for a, _ in flagged),
         other_errors=sum(a.error_type is not None and not a.must_flag for a, _ in flagged),
-        text_answers=sum(c.text_answer for _, c in checks), invalid_args=sum(c.invalid_args for _, c in checks))
+        text_answers=sum(c.text_answer for _, c in checks),
+        invalid_args=sum(c.invalid_args for _, c in checks),
+    )
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_type_error_missing_parameter_and_text_answer_is_flagged(model: str) -> None:
     root = bfcl_dir()
     s = score(root, model)
-    print(f"BFCL {model}: n={s.n} must-flag={s.must_flag} flagged={s.flagged} recall={s.recall:.3f} "
-          f"precision={s.precision:.3f} false-positives={s.false_positives} other-errors={s.other_errors} "
-          f"text={s.text_answers} invalid={s.invalid_args}")
+    print(
+        f"BFCL {model}: n={s.n} must-flag={s.must_flag} flagged={s.flagged} recall={s.recall:.3f} "
+        f"precision={s.precision:.3f} false-positives={s.false_positives} other-errors={s.other_errors} "
+        f"text={s.text_answers} invalid={s.invalid_args}"
+    )
     assert s.n == 400 and s.must_flag > 0
-    missed = [a.id for a, item in zip(answers(root, model), items(root), strict=True)
-              if a.must_flag and not check_tool_calls(a.output, [item.function]).flagged]
+    missed = [
+        a.id
+        for a, item in zip(answers(root, model), items(root), strict=True)
+        if a.must_flag and not check_tool_calls(a.output, [item.function]).flagged
+    ]
     assert s.recall == 1.0, f"not flagged: {missed}"
     # Nothing the official scorer accepted is flagged (measured: 0 for every model); keep a little room.
     assert s.false_positives <= 2, s
@@ -153,8 +164,10 @@ def merged_tools(root: Path) -> list[dict[str, Any]]:
         schemas = by_name.setdefault(item.function["name"].replace(".", "_"), [])
         if item.function["parameters"] not in schemas:
             schemas.append(item.function["parameters"])
-    return [{"name": name, "parameters": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}
-            for name, schemas in by_name.items()]
+    return [
+        {"name": name, "parameters": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}
+        for name, schemas in by_name.items()
+    ]
 
 
 def records(root: Path, model: str) -> list[dict[str, Any]]:

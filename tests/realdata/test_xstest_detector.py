@@ -51,8 +51,10 @@ def _needs_data() -> None:
 @pytest.mark.parametrize("model", list(MEASURED))
 def test_beats_the_keyword_rule_and_the_gpt4_judge(model: str) -> None:
     s = scores(model)
-    print(f"XSTEST {model} ({MEASURED[model][0]}): ours {s.ours:.3f}, keyword {s.keyword:.3f}, "
-          f"GPT-4 judge {s.judge:.3f}; precision {s.precision:.3f}, recall {s.recall:.3f}, 3-way {s.three_way:.3f}")
+    print(
+        f"XSTEST {model} ({MEASURED[model][0]}): ours {s.ours:.3f}, keyword {s.keyword:.3f}, "
+        f"GPT-4 judge {s.judge:.3f}; precision {s.precision:.3f}, recall {s.recall:.3f}, 3-way {s.three_way:.3f}"
+    )
     assert s.ours > s.keyword, f"{model}: {s}"
     assert s.ours > s.judge, f"{model}: {s}"
 

@@ -33,6 +33,7 @@ def sim_conftest(pytester: pytest.Pytester) -> None:
     """The candidate is the simulated provider `SIM`."""
     use_bundles(pytester, model_bundle(SIM, label="cand"))
 
+
 def test_bundle_typos_are_errors_that_suggest_the_keyword() -> None:
     with pytest.raises(TypeError) as exc:
         Bundle(model=SIM, temprature=0.2, sytem="x")
@@ -52,8 +53,13 @@ def test_a_typo_never_reaches_the_provider_and_litellm_params_does_as_given() ->
             bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key=FAKE_KEY, temprature=0.2)
             asyncio.run(call_model(bundle, messages, seed=1, policy=policy))
         assert server.stats.requests == 0
-        bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key=FAKE_KEY, max_tokens=7,
-                        litellm_params={"top_k": 3, "vendor_flag": "on"})
+        bundle = Bundle(
+            model="openai/loopback-model",
+            api_base=server.url,
+            api_key=FAKE_KEY,
+            max_tokens=7,
+            litellm_params={"top_k": 3, "vendor_flag": "on"},
+        )
         asyncio.run(call_model(bundle, messages, seed=1, policy=policy))
     body = server.stats.bodies[0]
     assert body["max_tokens"] == 7 and body["top_k"] == 3 and body["vendor_flag"] == "on"
@@ -62,9 +68,12 @@ def test_a_typo_never_reaches_the_provider_and_litellm_params_does_as_given() ->
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"n": 3}, "does not take 'n'"), ({"stream": True}, "does not take 'stream'"),
-     ({"litellm_params": {"temperature": 0.1}}, "pass it as Bundle(temperature=...)"),
-     ({"top_p": 0.5, "litellm_params": {"top_p": 0.4}}, "both as a keyword and in litellm_params")],
+    [
+        ({"n": 3}, "does not take 'n'"),
+        ({"stream": True}, "does not take 'stream'"),
+        ({"litellm_params": {"temperature": 0.1}}, "pass it as Bundle(temperature=...)"),
+        ({"top_p": 0.5, "litellm_params": {"top_p": 0.4}}, "both as a keyword and in litellm_params"),
+    ],
 )
 def test_options_the_plugin_owns_or_gives_twice_are_refused(options: dict[str, object], message: str) -> None:
     with pytest.raises(TypeError) as exc:
@@ -97,8 +106,12 @@ def test_a_pyproject_bundle_with_a_typo_errors_naming_table_and_key(pytester: py
     )
     result = pytester.runpytest("--behavior-update", "--behavior-candidate=next")
     assert result.parseoutcomes().get("passed", 0) == 0
-    result.stdout.fnmatch_lines(["*[[]tool.pytest_behavior.bundles.next[]] in pyproject.toml got an unknown key "
-                                 "'temprature' — did you mean 'temperature'?*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]tool.pytest_behavior.bundles.next[]] in pyproject.toml got an unknown key "
+            "'temprature' — did you mean 'temperature'?*"
+        ]
+    )
     assert sim_calls.served_calls("bot") == 0
     assert not (pytester.path / "golden").exists()
 
@@ -176,8 +189,9 @@ def test_the_refusal_detector_reads_a_bounded_window_of_a_huge_answer(monkeypatc
         return normalize(text)
 
     monkeypatch.setattr(refusal, "_normalize", counting)
-    labels = {words: classify_refusal("I can help with that. " + "word " * words)
-              for words in (75_000, 300_000, 1_200_000)}
+    labels = {
+        words: classify_refusal("I can help with that. " + "word " * words) for words in (75_000, 300_000, 1_200_000)
+    }
     assert set(labels.values()) == {"comply"}
     assert len(seen) == 3 and max(seen) <= READ_HEAD + READ_TAIL + 1, seen  # + the newline joining head and tail
 
@@ -188,12 +202,15 @@ def test_the_refusal_detector_still_reads_how_a_huge_answer_opens() -> None:
     assert classify_refusal(body) == "comply"
 
 
-HUGE_PROJECT = bundle_conftest('Bundle.from_callable(app, version="1")', header="""
+HUGE_PROJECT = bundle_conftest(
+    'Bundle.from_callable(app, version="1")',
+    header="""
 WORDS = 300_000
 
 def app(text):
     return f"Answer to {text}: " + "word " * WORDS
-""")
+""",
+)
 
 
 def test_twenty_huge_outputs_make_a_small_golden_file_judged_on_full_lengths(pytester: pytest.Pytester) -> None:
@@ -265,11 +282,13 @@ def test_literal_json_braces_in_a_template_say_to_double_them(pytester: pytest.P
     )
     result = pytester.runpytest("--behavior-update")
     assert result.parseoutcomes().get("passed", 0) == 0
-    result.stdout.fnmatch_lines([  # pytest names the test above its error; the error says how to fix the template
-        "_*test_json_prompt*_",
-        "BehaviorConfigError: prompt template *has literal braces, read as a field named '\"summary\"'*"
-        "write a literal brace twice, {{ and }}*",
-    ])
+    result.stdout.fnmatch_lines(
+        [  # pytest names the test above its error; the error says how to fix the template
+            "_*test_json_prompt*_",
+            "BehaviorConfigError: prompt template *has literal braces, read as a field named '\"summary\"'*"
+            "write a literal brace twice, {{ and }}*",
+        ]
+    )
     assert sim_calls.served_calls("bot") == 0
 
 
@@ -278,8 +297,9 @@ def test_literal_json_braces_in_a_template_say_to_double_them(pytester: pytest.P
 
 def power(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     # run outside the checkout, so the package found is the one on the path (installed, or PYTHONPATH's)
-    return subprocess.run([sys.executable, "-m", "pytest_behavior", "power", *argv], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_behavior", "power", *argv], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
 
 
 def test_power_help_prints_a_single_percent_sign(tmp_path: Path) -> None:

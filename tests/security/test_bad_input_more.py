@@ -57,11 +57,15 @@ def assert_usage_error(pytester: pytest.Pytester, *lines: str) -> None:
 # --- 1: a lone surrogate in an input ---------------------------------------------------------------------------------
 
 
-def test_a_lone_surrogate_in_a_jsonl_input_is_an_error_naming_input_and_line(pytester: pytest.Pytester,
-                                                                            sim_calls) -> None:
+def test_a_lone_surrogate_in_a_jsonl_input_is_an_error_naming_input_and_line(
+    pytester: pytest.Pytester, sim_calls
+) -> None:
     dataset_project(pytester, b'{"id": "ok", "text": "fine"}\n{"id": "x", "text": "hi \\ud800"}\n')
-    assert_usage_error(pytester, "*BehaviorConfigError: input 'x' (*tickets.jsonl:2) contains a lone surrogate "
-                                 "\\ud800, which no provider can receive: fix the data*")
+    assert_usage_error(
+        pytester,
+        "*BehaviorConfigError: input 'x' (*tickets.jsonl:2) contains a lone surrogate "
+        "\\ud800, which no provider can receive: fix the data*",
+    )
     assert sim_calls.served_calls("bot") == 0
 
 
@@ -91,8 +95,9 @@ def test_a_proper_surrogate_pair_is_an_ordinary_character(tmp_path: Path) -> Non
 
 def test_a_latin1_dataset_is_an_error_naming_file_and_line(pytester: pytest.Pytester, sim_calls) -> None:
     dataset_project(pytester, b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "caf\xe9"}\n')
-    assert_usage_error(pytester, "*BehaviorConfigError: *tickets.jsonl:2: not UTF-8 text (byte 0xe9*"
-                                 "save the file as UTF-8*")
+    assert_usage_error(
+        pytester, "*BehaviorConfigError: *tickets.jsonl:2: not UTF-8 text (byte 0xe9*save the file as UTF-8*"
+    )
     assert sim_calls.served_calls("bot") == 0
 
 
@@ -112,8 +117,11 @@ def test_a_records_file_not_in_utf8_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_utf8_bom_still_reads(tmp_path: Path) -> None:
-    for suffix, content in [(".jsonl", '{"id": "a", "text": "café"}\n'), (".csv", "id,text\na,café\n"),
-                            (".json", '[{"id": "a", "text": "café"}]')]:
+    for suffix, content in [
+        (".jsonl", '{"id": "a", "text": "café"}\n'),
+        (".csv", "id,text\na,café\n"),
+        (".json", '[{"id": "a", "text": "café"}]'),
+    ]:
         path = tmp_path / f"bom{suffix}"
         path.write_bytes(b"\xef\xbb\xbf" + content.encode())
         (item,) = resolve_inputs(path, n=None, seed=0)
@@ -126,10 +134,15 @@ def test_a_utf8_bom_still_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize("bad_id", ["null", '""', "true", "1.5", "[1]", '{"a": 1}'])
 def test_an_id_that_is_not_a_string_or_integer_names_file_and_line(tmp_path: Path, bad_id: str) -> None:
     path = tmp_path / "tickets.jsonl"
-    path.write_text(f'{{"id": "a", "text": "x"}}\n{{"id": {bad_id}, "text": "y"}}\n{{"id": {bad_id}, "text": "z"}}\n',
-                    encoding="utf-8")
-    with pytest.raises(BehaviorConfigError, match=r"tickets\.jsonl:2: 'id' must be a non-empty string or an "
-                                                  r"integer, got "):
+    path.write_text(
+        f'{{"id": "a", "text": "x"}}\n{{"id": {bad_id}, "text": "y"}}\n{{"id": {bad_id}, "text": "z"}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        BehaviorConfigError,
+        match=r"tickets\.jsonl:2: 'id' must be a non-empty string or an "
+        r"integer, got ",
+    ):
         resolve_inputs(path, n=None, seed=0)
 
 
@@ -149,16 +162,19 @@ def test_a_null_id_in_a_python_list_names_its_index(pytester: pytest.Pytester, s
             behavior.sample([{"id": None, "text": "a"}, {"id": None, "text": "b"}])
         """
     )
-    assert_usage_error(pytester, "*BehaviorConfigError: inputs[[]0[]]: 'id' must be a non-empty string or an "
-                                 "integer, got null*")
+    assert_usage_error(
+        pytester, "*BehaviorConfigError: inputs[[]0[]]: 'id' must be a non-empty string or an integer, got null*"
+    )
     assert sim_calls.served_calls("bot") == 0
 
 
 @pytest.mark.parametrize("segment", ['{"tier": "pro"}', '["pro"]', "true", "1.5"])
 def test_a_segment_that_is_not_a_string_names_file_and_line(tmp_path: Path, segment: str) -> None:
     path = tmp_path / "tickets.jsonl"
-    path.write_text(f'{{"id": "a", "text": "x", "segment": "pro"}}\n{{"id": "b", "text": "y", "segment": {segment}}}\n',
-                    encoding="utf-8")
+    path.write_text(
+        f'{{"id": "a", "text": "x", "segment": "pro"}}\n{{"id": "b", "text": "y", "segment": {segment}}}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(BehaviorConfigError, match=r"tickets\.jsonl:2: 'segment' must be a string"):
         resolve_inputs(path, n=None, seed=0)
 
@@ -170,8 +186,9 @@ def test_an_integer_segment_is_its_decimal_string_and_null_is_no_segment() -> No
 
 def test_records_ids_and_segments_are_checked_too(tmp_path: Path) -> None:
     path = tmp_path / "records.jsonl"
-    path.write_text('{"id": "a", "input": "q", "output": "x"}\n{"id": null, "input": "q2", "output": "y"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "input": "q", "output": "x"}\n{"id": null, "input": "q2", "output": "y"}\n', encoding="utf-8"
+    )
     with pytest.raises(BehaviorConfigError, match=r"records\.jsonl:2: 'id' must be a non-empty string"):
         load_records(path)
     path.write_text('{"input": "q", "output": "x", "segment": {"a": 1}}\n', encoding="utf-8")
@@ -192,14 +209,30 @@ NODEID = "t.py::test_x"
 
 def good_record() -> GoldenRecord:
     return GoldenRecord(
-        test=NODEID, bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
+        test=NODEID,
+        bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
         settings={"seed": 0, "repeats": 1, "n": 2, "prompt": None},
-        properties=({"marker": "refusal_bound", "max_rate": 0.1},), detectors={"refusal": "layered-2"},
-        plugin_version="0.1.0", recorded_at="2026-01-01",
-        samples={"a": GoldenSample("in a", "pro", ({"text": "x", "latency_ms": 3.0, "cost_usd": 0.001,
-                                                    "finish_reason": "stop", "usage": {"total_tokens": 3},
-                                                    "tool_calls": [{"name": "f", "arguments": "{}"}]},)),
-                 "b": GoldenSample({"text": "in b"}, None, ({"text": "y"},))},
+        properties=({"marker": "refusal_bound", "max_rate": 0.1},),
+        detectors={"refusal": "layered-2"},
+        plugin_version="0.1.0",
+        recorded_at="2026-01-01",
+        samples={
+            "a": GoldenSample(
+                "in a",
+                "pro",
+                (
+                    {
+                        "text": "x",
+                        "latency_ms": 3.0,
+                        "cost_usd": 0.001,
+                        "finish_reason": "stop",
+                        "usage": {"total_tokens": 3},
+                        "tool_calls": [{"name": "f", "arguments": "{}"}],
+                    },
+                ),
+            ),
+            "b": GoldenSample({"text": "in b"}, None, ({"text": "y"},)),
+        },
     )
 
 
@@ -252,10 +285,14 @@ CORRUPTIONS: list[tuple[tuple[Any, ...], Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("keys", "value", "field"), CORRUPTIONS,
-                         ids=[f"{c[2]}={'missing' if c[1] is DELETE else repr(c[1])}" for c in CORRUPTIONS])
-def test_a_malformed_golden_field_names_file_field_and_fix(tmp_path: Path, keys: tuple[Any, ...], value: Any,
-                                                           field: str) -> None:
+@pytest.mark.parametrize(
+    ("keys", "value", "field"),
+    CORRUPTIONS,
+    ids=[f"{c[2]}={'missing' if c[1] is DELETE else repr(c[1])}" for c in CORRUPTIONS],
+)
+def test_a_malformed_golden_field_names_file_field_and_fix(
+    tmp_path: Path, keys: tuple[Any, ...], value: Any, field: str
+) -> None:
     data = json.loads(dumps(good_record()))
     set_at(data, keys, value)
     path = tmp_path / "x.json"
@@ -288,16 +325,19 @@ def test_a_corrupt_field_in_a_recorded_golden_file_is_a_test_error(pytester: pyt
     golden.write_text(json.dumps(data), encoding="utf-8")
     result = pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([f"*GoldenFileError: golden file {golden} is not a pytest-behavior golden file: "
-                                 "samples[[]\"b\"[]].outputs[[]0[]].latency_ms is the string 'fast'*"
-                                 "`pytest test_spec.py::test_tickets --behavior-update`*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*GoldenFileError: golden file {golden} is not a pytest-behavior golden file: "
+            "samples[[]\"b\"[]].outputs[[]0[]].latency_ms is the string 'fast'*"
+            "`pytest test_spec.py::test_tickets --behavior-update`*"
+        ]
+    )
     result.stdout.no_fnmatch_line("*could not convert*")
     pytester.runpytest("--behavior-update", "-p", "no:cacheprovider").assert_outcomes(passed=1)
     pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_the_cli_names_the_field_of_a_corrupt_golden_file(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_names_the_field_of_a_corrupt_golden_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from pytest_behavior.cli import main
 
     data = json.loads(dumps(good_record()))
@@ -308,7 +348,7 @@ def test_the_cli_names_the_field_of_a_corrupt_golden_file(tmp_path: Path,
         main(["show", str(path)])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert 'samples["a"].outputs[0].cost_usd is the string \'free\'' in err and "Traceback" not in err
+    assert "samples[\"a\"].outputs[0].cost_usd is the string 'free'" in err and "Traceback" not in err
     assert f"pytest {NODEID} --behavior-update" in err
 
 
@@ -323,10 +363,12 @@ def test_a_deeply_nested_golden_file_is_a_golden_file_error(tmp_path: Path) -> N
     assert str(path) in str(info.value) and f"pytest {NODEID} --behavior-update" in str(info.value)
 
 
-@pytest.mark.parametrize("damage", [lambda: "[" * 200_000, lambda: "{oops", lambda: "\udcff"],
-                         ids=["nested", "not-json", "not-utf8"])
-def test_update_records_over_a_corrupt_golden_file(pytester: pytest.Pytester, sim_calls,
-                                                   damage: Callable[[], str]) -> None:
+@pytest.mark.parametrize(
+    "damage", [lambda: "[" * 200_000, lambda: "{oops", lambda: "\udcff"], ids=["nested", "not-json", "not-utf8"]
+)
+def test_update_records_over_a_corrupt_golden_file(
+    pytester: pytest.Pytester, sim_calls, damage: Callable[[], str]
+) -> None:
     dataset_project(pytester, b'{"id": "a", "text": "late order"}\n{"id": "b", "text": "refund"}\n')
     pytester.runpytest("--behavior-update", "-p", "no:cacheprovider").assert_outcomes(passed=1)
     (golden,) = list(pytester.path.rglob("golden/**/*.json"))

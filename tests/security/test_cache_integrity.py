@@ -55,15 +55,22 @@ def read_report(path: Path) -> dict:  # type: ignore[type-arg]
 
 # --- item 8: an unusable cache directory is an error naming the path and the option --------------------------------
 
+
 @pytest.mark.parametrize("where", ["under-a-file", "file-itself"])
 def test_an_unusable_cache_dir_is_an_error_naming_it_and_the_report_is_written(
-        pytester: pytest.Pytester, server: OpenAIServer, where: str) -> None:
+    pytester: pytest.Pytester, server: OpenAIServer, where: str
+) -> None:
     project(pytester)
     blocker = pytester.path / "cachefile"
     blocker.write_text("a file where the cache directory should be\n")  # blocks writes even for root
     cache_dir = blocker / "sub" if where == "under-a-file" else blocker
-    result = pytester.runpytest("--behavior-update", f"--behavior-cache-dir={cache_dir}",
-                                "--behavior-report=report.json", "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "--behavior-update",
+        f"--behavior-cache-dir={cache_dir}",
+        "--behavior-report=report.json",
+        "-p",
+        "no:cacheprovider",
+    )
     result.assert_outcomes(errors=1)
     out = result.stdout.str()
     assert "FAILED" not in out and "no running event loop" not in out and "Traceback" not in out
@@ -86,8 +93,9 @@ def surrogate_reply(messages: list[dict[str, object]]) -> str:
     return f"Half a character {SURROGATE} in answer to {str(messages[-1].get('content'))[:20]}"
 
 
-def test_an_output_with_a_lone_surrogate_is_cached_recorded_and_reported(pytester: pytest.Pytester,
-                                                                          server: OpenAIServer) -> None:
+def test_an_output_with_a_lone_surrogate_is_cached_recorded_and_reported(
+    pytester: pytest.Pytester, server: OpenAIServer
+) -> None:
     server.config.reply_fn = surrogate_reply
     project(pytester, inputs=5)
     reports = ["--behavior-report=report.json", "--behavior-html=report.html", "--junitxml=junit.xml", "-rA"]
@@ -95,8 +103,9 @@ def test_an_output_with_a_lone_surrogate_is_cached_recorded_and_reported(pyteste
     first.assert_outcomes(passed=1)
     assert server.stats.answered == 5
     golden = next((pytester.path / "golden").rglob("*.json"))
-    texts = [o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values()
-             for o in s["outputs"]]
+    texts = [
+        o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values() for o in s["outputs"]
+    ]
     assert len(texts) == 5 and all(SURROGATE in t for t in texts), "the golden file keeps the surrogate as it came"
     for name in ("report.json", "report.html", "junit.xml"):
         assert (pytester.path / name).stat().st_size > 0, f"{name} was not written"
@@ -122,12 +131,13 @@ def test_a_recorded_output_with_a_lone_surrogate_is_recorded_and_compared(pytest
     write_jsonl(pytester.path / "base.jsonl", rows)
     write_jsonl(pytester.path / "cand.jsonl", rows)
     use_recorded_bundles(pytester)
-    pytester.makepyfile(test_spec=SPEC.replace("[f\"question {i}\" for i in range(INPUTS)]", ""))
+    pytester.makepyfile(test_spec=SPEC.replace('[f"question {i}" for i in range(INPUTS)]', ""))
     reports = ["--behavior-report=report.json", "--behavior-html=report.html", "--junitxml=junit.xml"]
     pytester.runpytest("--behavior-update", *reports, "-p", "no:cacheprovider").assert_outcomes(passed=1)
     golden = next((pytester.path / "golden").rglob("*.json"))
-    texts = [o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values()
-             for o in s["outputs"]]
+    texts = [
+        o["text"] for s in json.loads(golden.read_text(encoding="utf-8"))["samples"].values() for o in s["outputs"]
+    ]
     assert sorted(texts) == sorted(row["output"] for row in rows)
     pytester.runpytest("--behavior-baseline", *reports, "-p", "no:cacheprovider").assert_outcomes(passed=1)
     assert read_report(pytester.path / "report.json")["tests"][0]["outcome"] in ("passed", "inconclusive")
@@ -148,8 +158,11 @@ def tamper(path: Path, rows: int) -> None:
     """Edit the stored answer of ``rows`` rows in place, to a refusal of the same length, as sqlite3 would."""
     with closing(sqlite3.connect(path)) as db:
         before = db.execute("SELECT key, length(payload) FROM samples ORDER BY key").fetchall()
-        db.execute("UPDATE samples SET payload = replace(payload, ?, ?) WHERE key IN "
-                   "(SELECT key FROM samples ORDER BY key LIMIT ?)", (ANSWER, REFUSAL, rows))
+        db.execute(
+            "UPDATE samples SET payload = replace(payload, ?, ?) WHERE key IN "
+            "(SELECT key FROM samples ORDER BY key LIMIT ?)",
+            (ANSWER, REFUSAL, rows),
+        )
         db.commit()
         assert db.execute("SELECT key, length(payload) FROM samples ORDER BY key").fetchall() == before
         assert db.execute("SELECT COUNT(*) FROM samples WHERE payload LIKE '%sorry%'").fetchone()[0] == rows
@@ -157,7 +170,8 @@ def tamper(path: Path, rows: int) -> None:
 
 
 def test_a_tampered_cache_row_is_requested_again_reported_and_the_verdict_comes_from_the_fresh_sample(
-        pytester: pytest.Pytester, server: OpenAIServer) -> None:
+    pytester: pytest.Pytester, server: OpenAIServer
+) -> None:
     from pytest_behavior.cli import main as cli
 
     server.config.reply = ANSWER
@@ -169,23 +183,26 @@ def test_a_tampered_cache_row_is_requested_again_reported_and_the_verdict_comes_
     assert cli(["cache", "show", "--cache-dir", str(cache_file(pytester.path).parent)]) == 0
     result = pytester.runpytest("--behavior-baseline", "--behavior-report=report.json", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"*BehaviorCacheWarning: sample cache *samples.sqlite3: {TAMPERED} rows failed the "
-                                 "checksum*requested again*"])
+    result.stdout.fnmatch_lines(
+        [f"*BehaviorCacheWarning: sample cache *samples.sqlite3: {TAMPERED} rows failed the checksum*requested again*"]
+    )
     result.stdout.no_fnmatch_line("*REGRESSED*")
     assert server.stats.answered == 20 + TAMPERED, "exactly the tampered rows were requested again"
     entry = read_report(pytester.path / "report.json")["tests"][0]
     assert entry["samples"] == {"requested": TAMPERED, "cached": 20 - TAMPERED}
     with closing(sqlite3.connect(cache_file(pytester.path))) as db:
-        assert db.execute("SELECT COUNT(*) FROM samples WHERE payload LIKE '%sorry%'").fetchone()[0] == 0, \
+        assert db.execute("SELECT COUNT(*) FROM samples WHERE payload LIKE '%sorry%'").fetchone()[0] == 0, (
             "the fresh samples replaced the tampered rows"
+        )
     again = pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider")
     again.assert_outcomes(passed=1)
     again.stdout.no_fnmatch_line("*BehaviorCacheWarning*")
     assert server.stats.answered == 20 + TAMPERED
 
 
-def test_the_cache_command_counts_rows_that_fail_their_checksum(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cache_command_counts_rows_that_fail_their_checksum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pytest_behavior.cli import main as cli
     from pytest_behavior.sampling.cache import SampleCache, summarize
 
@@ -212,8 +229,10 @@ def test_a_cache_from_before_checksums_is_migrated_its_rows_trusted_once_then_ch
 
     with closing(sqlite3.connect(tmp_path / "samples.sqlite3")) as db:
         db.executescript(V1_SCHEMA)
-        db.executemany("INSERT INTO samples VALUES (?, ?, ?, 0, ?, 1.0)",
-                       [(f"key-{i}", "f" * 64, f"in-{i}", json.dumps({"text": ANSWER})) for i in range(3)])
+        db.executemany(
+            "INSERT INTO samples VALUES (?, ?, ?, 0, ?, 1.0)",
+            [(f"key-{i}", "f" * 64, f"in-{i}", json.dumps({"text": ANSWER})) for i in range(3)],
+        )
         db.commit()
     cache = SampleCache(tmp_path)
     assert set(cache.get_many(["key-0", "key-1", "key-2"])) == {"key-0", "key-1", "key-2"}, "old rows are kept"

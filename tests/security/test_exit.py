@@ -91,7 +91,9 @@ def pytest_unconfigure(config):
 """
 CONFTEST = bundle_conftest(
     'Bundle(model=os.environ["EXIT_TEST_MODEL"], label="sim") if os.environ.get("EXIT_TEST_MODEL") else '
-    + loopback_bundle(api_key="sk-loopback", label="loop"), header=SLOW_IMPORT)
+    + loopback_bundle(api_key="sk-loopback", label="loop"),
+    header=SLOW_IMPORT,
+)
 """The simulated model ``$EXIT_TEST_MODEL`` when set, else the loopback server at ``$LOOPBACK_URL``."""
 
 # length_distribution: in update mode its verdict needs no scipy, so nothing waits for the preload thread,
@@ -125,10 +127,23 @@ def _lines(stream: object, into: queue.Queue[str | None]) -> None:
 def run_update(project: Path, env: dict[str, str]) -> Exit:
     """One ``pytest --behavior-update`` in a subprocess, read line by line; killed if it outlives its summary."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "pytest_behavior.plugin", "--behavior-update", "-p", "no:cacheprovider",
-         "-q"],
-        cwd=project, env={**env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # no hypothesis etc.: a second less each
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "pytest_behavior.plugin",
+            "--behavior-update",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        cwd=project,
+        env={**env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # no hypothesis etc.: a second less each
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True)
@@ -203,8 +218,10 @@ def run_many(tmp_path: Path, env: dict[str, str], runs: int) -> list[Exit]:
 def check_exits(exits: list[Exit]) -> None:
     hung = [e for e in exits if e.summary is not None and e.exited_after_s is None]
     silent = [e for e in exits if e.summary is None]
-    assert not hung, (f"{len(hung)} of {len(exits)} runs printed their summary and did not exit within "
-                      f"{EXIT_WITHIN_S:g} s; the first one's output:\n{hung[0].output}")
+    assert not hung, (
+        f"{len(hung)} of {len(exits)} runs printed their summary and did not exit within "
+        f"{EXIT_WITHIN_S:g} s; the first one's output:\n{hung[0].output}"
+    )
     assert not silent, f"a run printed no summary line within {SUMMARY_WITHIN_S:g} s:\n{silent[0].output}"
     failed = [e for e in exits if e.returncode != 0 or "1 passed" not in (e.summary or "")]
     assert not failed, f"a run did not pass (exit code {failed[0].returncode}):\n{failed[0].output}"
@@ -219,8 +236,11 @@ def test_real_http_update_exits_promptly_after_its_summary_every_time(tmp_path: 
 
 
 def test_simulated_provider_update_exits_promptly_too(tmp_path: Path) -> None:
-    env = {**os.environ, "EXIT_TEST_MODEL": "sim/bot-v1?mean_words=8&refusal_rate=0.0&seed=5",
-           "LOOPBACK_URL": "http://127.0.0.1:9/unused"}
+    env = {
+        **os.environ,
+        "EXIT_TEST_MODEL": "sim/bot-v1?mean_words=8&refusal_rate=0.0&seed=5",
+        "LOOPBACK_URL": "http://127.0.0.1:9/unused",
+    }
     check_exits(run_many(tmp_path, env, 4))
 
 

@@ -39,6 +39,7 @@ def test_refusals(behavior):
     behavior.sample(INPUTS)
 """
 
+
 def conftest(model: str) -> str:
     return bundle_conftest(model_bundle(model, system="Answer.", label="cand"))
 
@@ -67,6 +68,7 @@ def tree(root: Path) -> dict[str, bytes | None]:
 
 # --- item 1: --behavior-run-dir deletes only the plugin's own run folders -------------------------------------------
 
+
 def plant_user_files(where: Path) -> dict[str, bytes | None]:
     """A user's folder as the plugin must leave it: a repository, golden files, reports, folders named like
     run folders (unmarked), a copied run folder, files."""
@@ -85,16 +87,21 @@ def plant_user_files(where: Path) -> dict[str, bytes | None]:
     kept.mkdir(exist_ok=True)
     (kept / ".pytest-behavior-run").write_text(
         "# pytest-behavior run folder 20240101-000000-aaaaaa: pruning old runs removes the files listed here, "
-        "then the folder\nfull.md\n")
+        "then the folder\nfull.md\n"
+    )
     (kept / "full.md").write_text("a diff I keep\n")
-    return {rel: content for rel, content in tree(where).items()
-            if rel.split(os.sep)[0] in {".git", "golden", "notes.txt", "empty-folder", "run-i-want-to-keep"}
-            or rel.split(os.sep)[0].startswith(("2024", "user-"))}
+    return {
+        rel: content
+        for rel, content in tree(where).items()
+        if rel.split(os.sep)[0] in {".git", "golden", "notes.txt", "empty-folder", "run-i-want-to-keep"}
+        or rel.split(os.sep)[0].startswith(("2024", "user-"))
+    }
 
 
 @pytest.mark.parametrize("run_dir", [".", "reports"])
 def test_run_dir_keeps_every_unrelated_file_and_folder_after_25_regressions(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, run_dir: str) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, run_dir: str
+) -> None:
     # sys.modules' module, the one the plugin imports (an earlier in-process run may have left a stale
     # attribute on the package)
     diff_file = importlib.import_module("pytest_behavior.report.diff_file")
@@ -139,7 +146,8 @@ def test_pruning_removes_only_the_files_the_plugin_listed(tmp_path: Path) -> Non
         folder.mkdir()
         (folder / MARKER).write_text(
             f"# pytest-behavior run folder {name}: pruning old runs removes the files listed here, then the folder\n"
-            + "".join(f"{f}\n" for f in listed))
+            + "".join(f"{f}\n" for f in listed)
+        )
         for f in listed:
             if "/" not in f and f != "..":
                 (folder / f).write_text("diff\n")
@@ -196,14 +204,16 @@ def test_hostile(behavior, case):
 
 
 def test_hostile_test_ids_write_nothing_outside_golden_and_the_run_folder(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The project sits five folders deep in the sandbox, so an escape lands where the test can see it."""
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     project = pytester.path / "a" / "b" / "c" / "d" / "e" / "project"
     project.mkdir(parents=True)
     (project / "test_hostile.py").write_text(hostile_spec())
     (project / "pytest.ini").write_text(  # ids reach the plugin raw: NUL, "é", backslashes unescaped
-        "[pytest]\ndisable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n")
+        "[pytest]\ndisable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n"
+    )
     use_model(project, BASE)
     monkeypatch.chdir(project)
     before = set(tree(pytester.path))
@@ -218,9 +228,12 @@ def test_hostile_test_ids_write_nothing_outside_golden_and_the_run_folder(
     regressed.assert_outcomes(failed=len(HOSTILE_IDS), errors=1)
 
     allowed = ("golden", ".behavior-cache", "runs", "conftest.py", "test_hostile.py", "pytest.ini")
-    outside = [rel for rel in set(tree(pytester.path)) - before
-               if not Path(rel).is_relative_to(project.relative_to(pytester.path))
-               or Path(rel).relative_to(project.relative_to(pytester.path)).parts[0] not in allowed]
+    outside = [
+        rel
+        for rel in set(tree(pytester.path)) - before
+        if not Path(rel).is_relative_to(project.relative_to(pytester.path))
+        or Path(rel).relative_to(project.relative_to(pytester.path)).parts[0] not in allowed
+    ]
     assert not outside, f"written outside golden/ and the run folder: {sorted(outside)[:10]}"
     assert not Path("/tmp/ESCAPED-absolute.json").exists() and not Path("/tmp/ESCAPED-absolute").exists()
     golden = sorted((project / "golden").rglob("*.json"))
@@ -231,11 +244,21 @@ def test_hostile_test_ids_write_nothing_outside_golden_and_the_run_folder(
     assert len(headers) == len(HOSTILE_IDS)
 
 
-@pytest.mark.parametrize("nodeid", [
-    "t.py::test[x::..::..::..::..::ESCAPED]", "t.py::..", "..::..", "t.py::test[..\\..\\x]", "t.py::test[a\x00b]",
-    "/abs/t.py::test", "t.py::test[/etc/passwd]", "t.py::" + "字" * 400, "t.py::...",
-    "t.py::" + "::".join(".." * 9),
-])
+@pytest.mark.parametrize(
+    "nodeid",
+    [
+        "t.py::test[x::..::..::..::..::ESCAPED]",
+        "t.py::..",
+        "..::..",
+        "t.py::test[..\\..\\x]",
+        "t.py::test[a\x00b]",
+        "/abs/t.py::test",
+        "t.py::test[/etc/passwd]",
+        "t.py::" + "字" * 400,
+        "t.py::...",
+        "t.py::" + "::".join(".." * 9),
+    ],
+)
 def test_golden_paths_of_hostile_ids_resolve_inside_the_golden_folder(tmp_path: Path, nodeid: str) -> None:
     from pytest_behavior.golden.store import golden_path
 
@@ -276,13 +299,17 @@ def test_an_xdist_run_id_from_the_command_line_names_one_folder(tmp_path: Path) 
 
 # --- item 24: one diff file per test --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("first", "second"), [
-    ("t.py::test[" + "a" * 200 + "1]", "t.py::test[" + "a" * 200 + "2]"),
-    ("d/t.py::test[" + "é" * 300 + "1]", "d/t.py::test[" + "é" * 300 + "2]"),
-    ("t.py::test[a b]", "t.py::test[a_b]"),
-    ("a/b.py::test", "a__b.py::test"),
-    ("t.py::test[a/b]", "t.py::test[a::b]"),
-])
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("t.py::test[" + "a" * 200 + "1]", "t.py::test[" + "a" * 200 + "2]"),
+        ("d/t.py::test[" + "é" * 300 + "1]", "d/t.py::test[" + "é" * 300 + "2]"),
+        ("t.py::test[a b]", "t.py::test[a_b]"),
+        ("a/b.py::test", "a__b.py::test"),
+        ("t.py::test[a/b]", "t.py::test[a::b]"),
+    ],
+)
 def test_distinct_tests_never_share_a_diff_file(tmp_path: Path, first: str, second: str) -> None:
     from pytest_behavior.report.diff_file import diff_file_path
 
@@ -300,8 +327,10 @@ def test_a_plain_test_id_keeps_its_readable_diff_file_name(tmp_path: Path) -> No
 
 # --- item 20: reports are written whole or not at all ---------------------------------------------------------------
 
+
 def test_a_failing_write_keeps_the_previous_file_and_leaves_no_temp_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_behavior import files
 
     report = tmp_path / "report.html"
@@ -347,9 +376,24 @@ def test_reports_on_a_full_disk_keep_the_previous_files(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("GITHUB_STEP_SUMMARY", None)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--behavior-update",
-         "--behavior-html=out/report.html", "--behavior-report=out/behavior.json", "test_spec.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--behavior-update",
+            "--behavior-html=out/report.html",
+            "--behavior-report=out/behavior.json",
+            "test_spec.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert "could not write the HTML report" in done.stdout, done.stdout + done.stderr
     assert done.returncode != 0
     for name, text in previous.items():
@@ -359,11 +403,17 @@ def test_reports_on_a_full_disk_keep_the_previous_files(tmp_path: Path) -> None:
 
 # --- item 25: reports follow the umask ------------------------------------------------------------------------------
 
+
 def test_reports_get_the_mode_the_umask_gives_and_keep_an_existing_mode(pytester: pytest.Pytester) -> None:
     use_model(pytester.path, BASE)
     pytester.makepyfile(test_spec=SPEC)
-    args = ("--behavior-update", "-p", "no:cacheprovider", "--behavior-report=out/behavior.json",
-            "--behavior-html=out/report.html")
+    args = (
+        "--behavior-update",
+        "-p",
+        "no:cacheprovider",
+        "--behavior-report=out/behavior.json",
+        "--behavior-html=out/report.html",
+    )
     with umask(0o022):
         pytester.runpytest(*args).assert_outcomes(passed=1)
         for name in ("behavior.json", "report.html"):
@@ -372,8 +422,9 @@ def test_reports_get_the_mode_the_umask_gives_and_keep_an_existing_mode(pytester
         pytester.runpytest(*args).assert_outcomes(passed=1)
         assert stat.S_IMODE((pytester.path / "out" / "behavior.json").stat().st_mode) == 0o664
         use_model(pytester.path, REFUSING)
-        pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider",
-                           "--behavior-run-dir=runs").assert_outcomes(failed=1)
+        pytester.runpytest("--behavior-baseline", "-p", "no:cacheprovider", "--behavior-run-dir=runs").assert_outcomes(
+            failed=1
+        )
         (diff,) = (pytester.path / "runs").glob("*/*.md")
         assert stat.S_IMODE(diff.stat().st_mode) == 0o644
 
@@ -382,15 +433,21 @@ def test_a_golden_directory_that_cannot_be_written_is_an_error_naming_it(pyteste
     """Under a regular file (so that it fails as root too): the test errors naming the file and the ini key,
     instead of a bare FileNotFoundError "while sampling or judging"."""
     use_bundles(pytester, model_bundle("sim/bot?mean_words=5&refusal_rate=0.0&seed=1"), scope="session")
-    pytester.makepyfile(test_spec="""
+    pytester.makepyfile(
+        test_spec="""
         def test_answers(behavior):
             behavior.sample(["a", "b", "c"])
-        """)
+        """
+    )
     (pytester.path / "occupied").write_text("a file, not a folder\n", encoding="utf-8")
     pytester.makeini("[pytest]\nbehavior_golden_dir = occupied/golden\n")
     result = pytester.runpytest("--behavior-update", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*GoldenFileError: golden file *occupied*golden*test_answers.json could not be "
-                                 "written (*): the golden directory must be a writable folder "
-                                 "(ini: behavior_golden_dir)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*GoldenFileError: golden file *occupied*golden*test_answers.json could not be "
+            "written (*): the golden directory must be a writable folder "
+            "(ini: behavior_golden_dir)*"
+        ]
+    )
     assert (pytester.path / "occupied").read_text(encoding="utf-8") == "a file, not a folder\n"

@@ -38,15 +38,17 @@ HOSTILE_SEGMENTS = [
     "[click](http://evil.example)",  # a link
     "@octocat | `tick` *b* _i_ ~s~ www.evil.example",  # a mention, a cell break, emphasis, an autolink
 ]
-EVIL_OUTPUT = ("\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202e ![x](http://evil.example/o.png) <img src=x> @octocat ````\n"
-               "</details>\n```")
+EVIL_OUTPUT = (
+    "\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202e ![x](http://evil.example/o.png) <img src=x> @octocat ````\n</details>\n```"
+)
 
 # raw characters no report may contain when they came from data
 CONTROL_CHARS = ["\x1b", "\x07", "\x9b", "\x00", "\x0b", "\x7f", "\r", "\u202e", "\u202c"]
 FORGED_SEQUENCES = ["\x1b[2J", "\x1b[H", "\x1b[32m1 passed", "\x1b]8;;", "\x1b]52;", "\x9b31m", "\u202e", "\r"]
 
 CONFTEST = bundle_conftest(
-    "candidate()", baseline='Bundle.from_callable(lambda v: answer(v, broken=False), label="app-v1", version="1")',
+    "candidate()",
+    baseline='Bundle.from_callable(lambda v: answer(v, broken=False), label="app-v1", version="1")',
     header=f"""
 EVIL = {EVIL_OUTPUT!r}
 
@@ -59,7 +61,8 @@ def candidate():
     broken = os.environ.get("FORGE_BROKEN", "1") == "1"
     return Bundle.from_callable(lambda v: answer(v, broken=broken), label="app\\x1b[31m-v2\\nforged line",
                                 version=str(broken))
-""")
+""",
+)
 
 SPEC = f"""
 import pytest
@@ -144,8 +147,12 @@ def test_the_terminal_shows_control_sequences_from_data_as_text(hostile: pytest.
 
 def test_progress_lines_escape_the_test_name() -> None:
     written: list[str] = []
-    progress = Progress("test_x.py::t[\x1b[2J\x1b]52;c;eA==\x07\u202e]", lambda text, live: written.append(text),
-                        ProgressStyle(live=False, delay_s=0.0, interval_s=0.0), clock=lambda: 0.0)
+    progress = Progress(
+        "test_x.py::t[\x1b[2J\x1b]52;c;eA==\x07\u202e]",
+        lambda text, live: written.append(text),
+        ProgressStyle(live=False, delay_s=0.0, interval_s=0.0),
+        clock=lambda: 0.0,
+    )
     progress.begin(total=2, cached=0, estimated_usd=None)
     progress.call_started()
     progress.call_finished(0.0)
@@ -159,16 +166,22 @@ def test_errors_quoting_provider_messages_and_ids_escape_them(
 ) -> None:
     """A provider's error text (here a callable's exception) and the input id it names reach the terminal, the
     GitHub summary and JUnit escaped."""
-    use_bundles(pytester, 'Bundle.from_callable(answer, label="app", version="1")', header="""
+    use_bundles(
+        pytester,
+        'Bundle.from_callable(answer, label="app", version="1")',
+        header="""
         def answer(value):
             raise RuntimeError("upstream said: \\x1b[2J\\x1b]52;c;eA==\\x07 about " + value["id"])
-        """)
-    pytester.makepyfile(test_err="""
+        """,
+    )
+    pytester.makepyfile(
+        test_err="""
         INPUTS = [{"id": f"id\\x1b[31m{i}\\u202e", "text": "a"} for i in range(3)]
 
         def test_answers(behavior):
             behavior.sample(INPUTS)
-        """)
+        """
+    )
     summary = pytester.path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = pytester.runpytest("--behavior-update", "-p", "no:cacheprovider", "--color=no", "--junitxml=j.xml")
@@ -198,9 +211,12 @@ def test_cli_show_card_and_diff_escape_golden_file_contents(
     hostile.runpytest("--behavior-update", "-p", "no:cacheprovider").assert_outcomes(passed=1)
     capsys.readouterr()
     outputs = {}
-    for name, argv in {"show": ["show", str(recorded)], "show-dir": ["show", str(golden)],
-                       "card": ["card", str(golden), str(before)],
-                       "diff": ["diff", str(before / recorded.name), str(recorded)]}.items():
+    for name, argv in {
+        "show": ["show", str(recorded)],
+        "show-dir": ["show", str(golden)],
+        "card": ["card", str(golden), str(before)],
+        "diff": ["diff", str(before / recorded.name), str(recorded)],
+    }.items():
         main(argv)
         outputs[name] = capsys.readouterr().out
         assert raw_controls(outputs[name]) == [], name
@@ -208,8 +224,11 @@ def test_cli_show_card_and_diff_escape_golden_file_contents(
     assert r"app\x1b[31m-v2\nforged line" in outputs["show"]
     assert r"## app\x1b[31m-v2\nforged line" in outputs["card"]
     assert "behavior regressed" in outputs["diff"] and r"id\x1b[31m" in outputs["diff"]
-    for name, argv in {"show-json": ["show", "--json", str(recorded)], "show-dir-json": ["show", "--json", str(golden)],
-                       "card-json": ["card", "--json", str(golden)]}.items():
+    for name, argv in {
+        "show-json": ["show", "--json", str(recorded)],
+        "show-dir-json": ["show", "--json", str(golden)],
+        "card-json": ["card", "--json", str(golden)],
+    }.items():
         main(argv)
         printed = capsys.readouterr().out
         assert printed.isascii(), name  # C1, bidi overrides and lone surrogates only as JSON escapes
@@ -236,8 +255,9 @@ def test_junit_xml_with_hostile_segment_names_parses(hostile: pytest.Pytester) -
     run_hostile(hostile, "--junitxml=junit.xml")
     tree = ET.parse(hostile.path / "junit.xml")  # a raw \x0b, \x00 or ESC in an attribute: not well-formed
     properties = {p.get("name"): p.get("value") for p in tree.iter("property")}
-    names = [n for n in properties if n is not None and n.startswith("behavior:refusal[")
-             and not n.endswith("_level")]  # each verdict also carries the levels of its interval's ends
+    names = [
+        n for n in properties if n is not None and n.startswith("behavior:refusal[") and not n.endswith("_level")
+    ]  # each verdict also carries the levels of its interval's ends
     assert len(names) == len(HOSTILE_SEGMENTS)
     assert r"behavior:refusal[vt\x0bnul\x00del\x7f]:max_increase=0.5" in properties
     assert r"behavior:refusal[\x1b[2J\x1b[H\x1b[32m1 passed\x1b[0m]:max_increase=0.5" in properties
@@ -264,14 +284,39 @@ def test_github_summary_shows_hostile_segments_and_outputs_as_text(
 
 def _document(tests: int, diff_lines: int, line: str) -> dict:
     """A verdict document of ``tests`` regressed tests, each with a diff of ``diff_lines`` copies of ``line``."""
-    prop = {"metric": "refusal rate", "metric_key": "refusal", "kind": "binary", "segment": None, "bound":
-            "max_increase=0.03", "verdict": "REGRESSED", "baseline": 0.02, "candidate": 0.2, "scale": "difference",
-            "estimate": 0.18, "lower": 0.1, "upper": 0.25, "p_adjusted": 0.001, "confined": False}
-    entries = [{"nodeid": f"tests/test_{i}.py::test_{'x' * 40}[{i}]", "outcome": "regressed", "provider_drift": False,
-                "properties": [prop], "diff": "\n".join([line] * diff_lines), "diff_file": f"runs/r/{i}.md",
-                "error": None} for i in range(tests)]
-    return {"summary": {"tests": tests, "regressed": tests, "errors": 0, "inconclusive": 0, "passed": 0,
-                        "recorded": 0}, "run": {"mode": "baseline"}, "tests": entries}
+    prop = {
+        "metric": "refusal rate",
+        "metric_key": "refusal",
+        "kind": "binary",
+        "segment": None,
+        "bound": "max_increase=0.03",
+        "verdict": "REGRESSED",
+        "baseline": 0.02,
+        "candidate": 0.2,
+        "scale": "difference",
+        "estimate": 0.18,
+        "lower": 0.1,
+        "upper": 0.25,
+        "p_adjusted": 0.001,
+        "confined": False,
+    }
+    entries = [
+        {
+            "nodeid": f"tests/test_{i}.py::test_{'x' * 40}[{i}]",
+            "outcome": "regressed",
+            "provider_drift": False,
+            "properties": [prop],
+            "diff": "\n".join([line] * diff_lines),
+            "diff_file": f"runs/r/{i}.md",
+            "error": None,
+        }
+        for i in range(tests)
+    ]
+    return {
+        "summary": {"tests": tests, "regressed": tests, "errors": 0, "inconclusive": 0, "passed": 0, "recorded": 0},
+        "run": {"mode": "baseline"},
+        "tests": entries,
+    }
 
 
 def test_github_summary_is_capped_in_bytes_and_cut_between_blocks() -> None:

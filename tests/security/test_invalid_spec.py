@@ -41,9 +41,11 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_an_invalid_spec_stops_the_run_naming_test_and_keyword(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--behavior-update", "-p", "no:cacheprovider", timeout=300)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        "*invalid behavior spec:*",
-        "*test_spec.py::test_typo:*unexpected keyword argument 'max_rat'; did you mean 'max_rate'?*",
-        "*test_spec.py::test_percent_for_a_rate:*",
-    ])
+    result.stderr.fnmatch_lines(
+        [
+            "*invalid behavior spec:*",
+            "*test_spec.py::test_typo:*unexpected keyword argument 'max_rat'; did you mean 'max_rate'?*",
+            "*test_spec.py::test_percent_for_a_rate:*",
+        ]
+    )
     assert not (project.path / "golden").exists()

@@ -52,14 +52,21 @@ DATASET_INPUTS = 'json.loads(Path(__file__).with_name("data").joinpath("tickets.
 
 CONFTEST = bundle_conftest(model_bundle(BASE, system="Answer.", label="cand"))
 
-GOLDEN = ["golden/test_spec/test_other.json", "golden/test_spec/test_param[en].json",
-          "golden/test_spec/test_param[fr].json", "golden/test_spec/test_refusals.json"]
+GOLDEN = [
+    "golden/test_spec/test_other.json",
+    "golden/test_spec/test_param[en].json",
+    "golden/test_spec/test_param[fr].json",
+    "golden/test_spec/test_refusals.json",
+]
 
 
 def json_files(root: Path) -> dict[str, bytes]:
     """Every ``*.json`` under ``root`` but pytest's cache, with its bytes (symlinks not followed)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.json"))
-            if ".pytest_cache" not in p.parts and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*.json"))
+        if ".pytest_cache" not in p.parts and not p.is_symlink()
+    }
 
 
 def record(pytester: pytest.Pytester, *args: str, inputs: str = INPUTS, fail: bool = False) -> None:
@@ -99,6 +106,7 @@ def prune(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 # --- what counts: only golden files the plugin wrote, each at the path of its own test ---------------------------
 
+
 def test_json_files_the_plugin_did_not_write_are_never_pruned(recorded: pytest.Pytester) -> None:
     golden = recorded.path / "golden"
     (golden / "schemas").mkdir()
@@ -121,7 +129,8 @@ def test_a_golden_dir_at_the_project_root_leaves_the_project_alone(pytester: pyt
     pytester.makeini("[pytest]\nbehavior_golden_dir = .\n")
     (pytester.path / "data").mkdir()
     (pytester.path / "data" / "tickets.json").write_text(
-        json.dumps([f"Ticket {i}: my parcel {i} is late" for i in range(12)]))
+        json.dumps([f"Ticket {i}: my parcel {i} is late" for i in range(12)])
+    )
     (pytester.path / "package.json").write_text('{"name": "support-bot", "private": true}\n')
     (pytester.path / ".vscode").mkdir()
     (pytester.path / ".vscode" / "settings.json").write_text('{"python.testing.pytestEnabled": true}\n')
@@ -152,9 +161,11 @@ def test_a_golden_file_recorded_for_another_test_is_not_pruned(recorded: pytest.
     assert json_files(recorded.path) == before
 
 
-@pytest.mark.parametrize("text", ["[1, 2, 3]\n", '"golden"\n', "null\n", "{}\n",
-                                  '{"format": 1, "test": "test_gone.py::test_x", "samples": {}}\n'],
-                         ids=["list", "string", "null", "empty-object", "no-plugin"])
+@pytest.mark.parametrize(
+    "text",
+    ["[1, 2, 3]\n", '"golden"\n', "null\n", "{}\n", '{"format": 1, "test": "test_gone.py::test_x", "samples": {}}\n'],
+    ids=["list", "string", "null", "empty-object", "no-plugin"],
+)
 def test_json_that_is_not_a_golden_file_is_not_pruned(recorded: pytest.Pytester, text: str) -> None:
     odd = recorded.path / "golden" / "test_gone" / "test_x.json"  # the path a deleted test's file would have
     odd.parent.mkdir()
@@ -199,6 +210,7 @@ def test_a_symlink_or_a_fifo_named_like_a_golden_file_is_not_pruned(recorded: py
 
 # --- what is examined: only modules collected whole -------------------------------------------------------------
 
+
 def test_a_node_id_argument_does_not_make_its_siblings_unused(recorded: pytest.Pytester) -> None:
     before = json_files(recorded.path)
 
@@ -227,11 +239,20 @@ def test_last_failed_does_not_make_the_tests_it_leaves_out_unused(pytester: pyte
     assert json_files(pytester.path) == before
 
 
-@pytest.mark.parametrize("selection", [["--deselect", "test_spec.py::test_other"], ["-k", "refusals or flag"],
-                                       ["-m", "not length_distribution"], ["--sw"], ["--ff"]],
-                         ids=["deselect", "k", "m", "stepwise", "failed-first"])
-def test_a_selection_option_does_not_make_deselected_tests_unused(pytester: pytest.Pytester,
-                                                                 selection: list[str]) -> None:
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ["--deselect", "test_spec.py::test_other"],
+        ["-k", "refusals or flag"],
+        ["-m", "not length_distribution"],
+        ["--sw"],
+        ["--ff"],
+    ],
+    ids=["deselect", "k", "m", "stepwise", "failed-first"],
+)
+def test_a_selection_option_does_not_make_deselected_tests_unused(
+    pytester: pytest.Pytester, selection: list[str]
+) -> None:
     record(pytester, "--sw", fail=True)  # a failure for --sw / --ff to start from
     before = json_files(pytester.path)
 

@@ -27,9 +27,19 @@ pytest_plugins = ["pytester"]
 
 # ---- A: environment variables with a secret word anywhere in the name -------------------------------------------
 
-SECRET_ENV_NAMES = ["AWS_BEARER_TOKEN_BEDROCK", "SNOWFLAKE_JWT", "CIRCLE_OIDC_TOKEN_V2",
-                    "GITHUB_COPILOT_ACCESS_TOKEN_1", "AZURE_STORAGE_CONNECTION_STRING", "MY_DB_PWD", "AZURE_DEVOPS_PAT",
-                    "SESSION_COOKIE_VALUE", "VENDOR_AUTH_HEADER", "SIGNATURE_V4_STRING", "openai_bearer_value"]
+SECRET_ENV_NAMES = [
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "SNOWFLAKE_JWT",
+    "CIRCLE_OIDC_TOKEN_V2",
+    "GITHUB_COPILOT_ACCESS_TOKEN_1",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "MY_DB_PWD",
+    "AZURE_DEVOPS_PAT",
+    "SESSION_COOKIE_VALUE",
+    "VENDOR_AUTH_HEADER",
+    "SIGNATURE_V4_STRING",
+    "openai_bearer_value",
+]
 
 
 @pytest.mark.parametrize("name", SECRET_ENV_NAMES)
@@ -46,8 +56,16 @@ def test_env_variables_that_hold_no_key_are_not_redacted() -> None:
 
     cwd, cert = f"/home/user/project-{uuid.uuid4().hex[:8]}", f"/etc/ssl/{uuid.uuid4().hex[:8]}/ca.pem"
     word = "developmentonly"  # a plain word under a secret name is not a key
-    remember_environment({"PWD": cwd, "OLDPWD": cwd, "SSL_CERT_FILE": cert, "TOKENIZERS_PARALLELISM": "false",
-                          "HF_HUB_DISABLE_TOKEN": "1", "APP_SECRET_TOKEN_MODE": word})
+    remember_environment(
+        {
+            "PWD": cwd,
+            "OLDPWD": cwd,
+            "SSL_CERT_FILE": cert,
+            "TOKENIZERS_PARALLELISM": "false",
+            "HF_HUB_DISABLE_TOKEN": "1",
+            "APP_SECRET_TOKEN_MODE": word,
+        }
+    )
     text = f"{cwd} {cert} false 1 {word}"
     assert redact(text) == text
 
@@ -63,9 +81,15 @@ def test_parameter_names_keep_max_tokens_as_behavior_and_treat_jwt_and_bearer_as
     assert Bundle(model="openai/x", max_tokens=16).fingerprint != Bundle(model="openai/x").fingerprint
 
 
-BEDROCK_CONFTEST = bundle_conftest(model_bundle("bedrock/anthropic.claude-3-haiku-20240307-v1:0",
-                                                source=', api_base=os.environ["PB_URL"]', aws_region_name="us-east-1",
-                                                label="bedrock", timeout=120))
+BEDROCK_CONFTEST = bundle_conftest(
+    model_bundle(
+        "bedrock/anthropic.claude-3-haiku-20240307-v1:0",
+        source=', api_base=os.environ["PB_URL"]',
+        aws_region_name="us-east-1",
+        label="bedrock",
+        timeout=120,
+    )
+)
 
 SPEC = """
 import pytest
@@ -77,9 +101,18 @@ def test_answers(behavior):
 
 
 def artifact_args(artifacts: Path, name: str) -> list[str]:
-    return [f"--behavior-report={artifacts / name}.json", f"--behavior-html={artifacts / name}.html",
-            f"--junitxml={artifacts / name}.xml", f"--behavior-run-dir={artifacts / 'runs'}",
-            f"--behavior-cache-dir={artifacts / 'cache'}", "-rA", "-l", "--log-level=DEBUG", "-p", "no:randomly"]
+    return [
+        f"--behavior-report={artifacts / name}.json",
+        f"--behavior-html={artifacts / name}.html",
+        f"--junitxml={artifacts / name}.xml",
+        f"--behavior-run-dir={artifacts / 'runs'}",
+        f"--behavior-cache-dir={artifacts / 'cache'}",
+        "-rA",
+        "-l",
+        "--log-level=DEBUG",
+        "-p",
+        "no:randomly",
+    ]
 
 
 def assert_nowhere(key: str, roots: list[Path], results: list[pytest.RunResult]) -> None:
@@ -92,7 +125,8 @@ def assert_nowhere(key: str, roots: list[Path], results: list[pytest.RunResult])
 
 
 def test_a_bedrock_bearer_token_from_the_environment_echoed_by_the_provider_is_redacted(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     key = "ABSK" + canary("bedrock")
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", key)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
@@ -107,7 +141,8 @@ def test_a_bedrock_bearer_token_from_the_environment_echoed_by_the_provider_is_r
         result = pytester.runpytest("--behavior-update", *artifact_args(artifacts, "bedrock"))
     result.assert_outcomes(errors=1)
     assert any(h.get("authorization") == f"Bearer {key}" for h in server.stats.headers), (
-        "litellm must send the token to the provider")
+        "litellm must send the token to the provider"
+    )
     out = outputs_of(result)
     assert "Incorrect API key provided" in out and "<redacted>" in out
     assert_nowhere(key, [pytester.path, tmp_path], [result])
@@ -121,8 +156,10 @@ def test_every_header_value_but_the_public_ones_is_redacted_and_digested() -> No
     from pytest_behavior.spec.secrets import Secret, conceal, redact, remember_params
 
     key, beta = canary("x-client-id"), f"tools-{uuid.uuid4().hex[:12]}"
-    params = {"extra_headers": {"X-Client-Id": key, "anthropic-beta": beta, "X-Env": "production"},
-              "extra_body": {"headers": {"X-Upstream-Key-Id": f"k-{key}"}}}
+    params = {
+        "extra_headers": {"X-Client-Id": key, "anthropic-beta": beta, "X-Env": "production"},
+        "extra_body": {"headers": {"X-Upstream-Key-Id": f"k-{key}"}},
+    }
     remember_params(params)
     assert redact(f"you sent {key}") == "you sent <redacted>"
     assert redact(f"upstream k-{key}") == "upstream <redacted>"
@@ -140,13 +177,19 @@ def test_every_header_value_but_the_public_ones_is_redacted_and_digested() -> No
     assert other_key.fingerprint != bundle.fingerprint, "a changed header is a changed bundle"
 
 
-UNNAMED_HEADER_CONFTEST = bundle_conftest(loopback_bundle(
-    env="PB_URL", source=', extra_headers={"X-Client-Id": os.environ["PB_CANARY"]}', api_key="placeholder-not-the-key",
-    label="loop"))
+UNNAMED_HEADER_CONFTEST = bundle_conftest(
+    loopback_bundle(
+        env="PB_URL",
+        source=', extra_headers={"X-Client-Id": os.environ["PB_CANARY"]}',
+        api_key="placeholder-not-the-key",
+        label="loop",
+    )
+)
 
 
 def test_a_key_in_a_header_with_an_unrecognised_name_echoed_by_the_provider_reaches_no_artifact(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     key = canary("unnamed-header")
     monkeypatch.setenv("PB_CANARY", key)  # the variable's name does not look secret: only the header makes it one
     pytester.makeconftest(UNNAMED_HEADER_CONFTEST)
@@ -161,8 +204,9 @@ def test_a_key_in_a_header_with_an_unrecognised_name_echoed_by_the_provider_reac
         recorded.assert_outcomes(passed=1)
         results.append(recorded)
         server.config.script[:] = ["401"] * 10
-        failed = pytester.runpytest("--behavior-baseline", "--behavior-cache=refresh",
-                                    *artifact_args(artifacts, "error"))
+        failed = pytester.runpytest(
+            "--behavior-baseline", "--behavior-cache=refresh", *artifact_args(artifacts, "error")
+        )
         failed.assert_outcomes(errors=1)
         results.append(failed)
     assert any(h.get("x-client-id") == key for h in server.stats.headers), "the key must still reach the provider"
@@ -190,7 +234,8 @@ SEPARATOR_CONFTEST = bundle_conftest(
     'Bundle.from_callable(lambda v: json.dumps({"answer": "ok", "evil\\u2028FORGED 1 passed\\u2029FORGED TOO": 1}, '
     'ensure_ascii=False), label="v2", version="1")',
     baseline='Bundle.from_callable(lambda v: json.dumps({"answer": "ok"}), label="v1", version="1")',
-    header="import json")
+    header="import json",
+)
 
 SEPARATOR_SPEC = """
 import pytest
@@ -201,12 +246,12 @@ def test_keys(behavior):
 """
 
 
-def test_a_line_separator_in_a_json_key_does_not_start_a_line_in_the_failure_diff(
-        pytester: pytest.Pytester) -> None:
+def test_a_line_separator_in_a_json_key_does_not_start_a_line_in_the_failure_diff(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(SEPARATOR_CONFTEST)
     pytester.makepyfile(test_keys=SEPARATOR_SPEC)
-    result = pytester.runpytest("--behavior-baseline=live", "-p", "no:cacheprovider", "--color=no",
-                                "--behavior-run-dir=runs")
+    result = pytester.runpytest(
+        "--behavior-baseline=live", "-p", "no:cacheprovider", "--color=no", "--behavior-run-dir=runs"
+    )
     result.assert_outcomes(failed=1)
     out = result.stdout.str()
     assert r"evil\u2028FORGED 1 passed\u2029FORGED TOO" in out, "the key should show, escaped"
@@ -232,45 +277,63 @@ def test_answers(behavior):
 
 @pytest.mark.parametrize("cache", ["off", "use"])
 def test_a_budget_stop_says_what_a_re_run_requests_as_the_cache_mode_makes_it(
-        cache: str, pytester: pytest.Pytester) -> None:
+    cache: str, pytester: pytest.Pytester
+) -> None:
     pytester.makeconftest(BUDGET_CONFTEST)
     pytester.makepyfile(test_spec=BUDGET_SPEC)
-    result = pytester.runpytest("--behavior-update", "--behavior-budget=calls:20", f"--behavior-cache={cache}",
-                                "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "--behavior-update", "--behavior-budget=calls:20", f"--behavior-cache={cache}", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(errors=1)
     out = result.stdout.str()
     assert "golden file not written" in out
     if cache == "off":
         assert "cached" not in out and "requests only the rest" not in out
-        result.stdout.fnmatch_lines(["*the cache is off (--behavior-cache=off), so a re-run requests every sample "
-                                     "again*"])
+        result.stdout.fnmatch_lines(
+            ["*the cache is off (--behavior-cache=off), so a re-run requests every sample again*"]
+        )
     else:
-        result.stdout.fnmatch_lines(["*the samples that arrived are cached, so a re-run with a larger budget "
-                                     "requests only the rest*"])
+        result.stdout.fnmatch_lines(
+            ["*the samples that arrived are cached, so a re-run with a larger budget requests only the rest*"]
+        )
 
 
 # ---- E: credentials in the api_base's userinfo and an api key ---------------------------------------------------
 
-USERINFO_CONFTEST = bundle_conftest(model_bundle(
-    "openai/loopback-model", api_key="fake-credential-placeholder", label="proxied", timeout=120,
-    source=', api_base=os.environ["PB_URL"].replace("http://", "http://proxyuser:" + os.environ["PB_CANARY"] + "@")'))
+USERINFO_CONFTEST = bundle_conftest(
+    model_bundle(
+        "openai/loopback-model",
+        api_key="fake-credential-placeholder",
+        label="proxied",
+        timeout=120,
+        source=(
+            ', api_base=os.environ["PB_URL"].replace("http://", "http://proxyuser:" + os.environ["PB_CANARY"] + "@")'
+        ),
+    )
+)
 """The loopback server's URL with ``proxyuser:<the canary>@`` in it."""
 
 
 def test_an_api_base_with_a_password_and_an_api_key_is_a_config_error_not_retried(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = canary("userinfo")
     monkeypatch.setenv("PB_CANARY", key)
     pytester.makeconftest(USERINFO_CONFTEST)
     pytester.makepyfile(test_spec=SPEC)
     with running_server(ServerConfig()) as server:
         monkeypatch.setenv("PB_URL", server.url)
-        result = pytester.runpytest("--behavior-update", "-p", "no:cacheprovider", "-p", "no:randomly",
-                                    "--log-level=DEBUG")
+        result = pytester.runpytest(
+            "--behavior-update", "-p", "no:cacheprovider", "-p", "no:randomly", "--log-level=DEBUG"
+        )
     result.assert_outcomes(errors=1)
     out = outputs_of(result)
-    result.stdout.fnmatch_lines([f"*BehaviorConfigError: bundle 'proxied': its api_base "
-                                 f"'http://127.0.0.1:{server.port}/v1' (shown without its credentials) carries a "
-                                 "user name and password, and the request also has an Authorization header*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*BehaviorConfigError: bundle 'proxied': its api_base "
+            f"'http://127.0.0.1:{server.port}/v1' (shown without its credentials) carries a "
+            "user name and password, and the request also has an Authorization header*"
+        ]
+    )
     assert "retrying" not in out and "InternalServerError" not in out
     assert key not in out

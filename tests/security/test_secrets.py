@@ -78,7 +78,8 @@ def outputs_of(result: pytest.RunResult) -> str:
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
-        source: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    source: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     key = canary(source)
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_spec=SPEC)
@@ -94,9 +95,18 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
 
     def run(name: str, *args: str) -> pytest.RunResult:
         return pytester.runpytest(
-            *args, f"--behavior-report={artifacts / name}.json", f"--behavior-html={artifacts / name}.html",
-            f"--junitxml={artifacts / name}.xml", f"--behavior-run-dir={artifacts / 'runs'}",
-            f"--behavior-cache-dir={artifacts / 'cache'}", "-rA", "-l", "--log-level=DEBUG", "-p", "no:randomly")
+            *args,
+            f"--behavior-report={artifacts / name}.json",
+            f"--behavior-html={artifacts / name}.html",
+            f"--junitxml={artifacts / name}.xml",
+            f"--behavior-run-dir={artifacts / 'runs'}",
+            f"--behavior-cache-dir={artifacts / 'cache'}",
+            "-rA",
+            "-l",
+            "--log-level=DEBUG",
+            "-p",
+            "no:randomly",
+        )
 
     results = []
     with running_server(ServerConfig(echo=True, echo_in_answer=True)) as server:
@@ -118,7 +128,8 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
             results.append(failed)
     sent = server.stats
     assert any(key in repr((h, b, t)) for h, b, t in zip(sent.headers, sent.bodies, sent.targets, strict=True)), (
-        "the key must still reach the provider")
+        "the key must still reach the provider"
+    )
     assert "Incorrect API key provided" in outputs_of(results[2])
     golden = [p for p in pytester.path.rglob("*.json") if "golden" in p.parts]
     assert golden and "You sent me" in golden[0].read_text(), "the echoing answers should be recorded"
@@ -136,18 +147,42 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
 def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
     from pytest_behavior.spec.secrets import redact, remember_environment, remember_params
 
-    token, password, query, basic = (f"tok-{uuid.uuid4().hex}", f"pw-{uuid.uuid4().hex[:10]}/+",
-                                     f"q-{uuid.uuid4().hex}", f"basic-{uuid.uuid4().hex[:8]}")
+    token, password, query, basic = (
+        f"tok-{uuid.uuid4().hex}",
+        f"pw-{uuid.uuid4().hex[:10]}/+",
+        f"q-{uuid.uuid4().hex}",
+        f"basic-{uuid.uuid4().hex[:8]}",
+    )
     import base64
+
     basic_header = "Basic " + base64.b64encode(f"user:{basic}".encode()).decode()
-    remember_params({"extra_headers": {"Authorization": f"Bearer {token}", "Proxy-Authorization": basic_header},
-                     "api_base": f"https://user:{password.replace('/', '%2F').replace('+', '%2B')}@proxy.example/v1"
-                                 f"?region=eu&api-key={query}"})
+    remember_params(
+        {
+            "extra_headers": {"Authorization": f"Bearer {token}", "Proxy-Authorization": basic_header},
+            "api_base": f"https://user:{password.replace('/', '%2F').replace('+', '%2B')}@proxy.example/v1"
+            f"?region=eu&api-key={query}",
+        }
+    )
     env_key = f"env-{uuid.uuid4().hex}"
-    remember_environment({"MY_PROVIDER_API_KEY": env_key, "TOKENIZERS_PARALLELISM": "false",
-                          "GIT_AUTHOR_NAME": "Jane Q. Doe-Example", "DJANGO_SECRET_KEY": "development"})
-    for text in (token, f"Bearer {token}", password, password.replace("/", "%2F").replace("+", "%2B"), query, basic,
-                 env_key, basic_header.split()[1], basic_header):
+    remember_environment(
+        {
+            "MY_PROVIDER_API_KEY": env_key,
+            "TOKENIZERS_PARALLELISM": "false",
+            "GIT_AUTHOR_NAME": "Jane Q. Doe-Example",
+            "DJANGO_SECRET_KEY": "development",
+        }
+    )
+    for text in (
+        token,
+        f"Bearer {token}",
+        password,
+        password.replace("/", "%2F").replace("+", "%2B"),
+        query,
+        basic,
+        env_key,
+        basic_header.split()[1],
+        basic_header,
+    ):
         assert redact(f"before {text} after") == "before <redacted> after", text
     assert redact(f'{{"Authorization": "Bearer {token}"}}') == '{"Authorization": "<redacted>"}'
     # pytest -l cuts a long repr in the middle, leaving the start and end of the key around "..."
@@ -155,8 +190,15 @@ def test_redact_finds_a_credential_in_every_form_it_takes_in_text() -> None:
     kept = "TOKENIZERS_PARALLELISM=false by Jane Q. Doe-Example, in development"
     assert redact(kept) == kept, "short values, plain words and non-secret names are kept"
     # a schema describing a password field holds no credential: its words stay readable
-    remember_params({"extra_body": {"response_schema": {"properties": {
-        "new_password": {"type": "string", "description": "the account's new password"}}}}})
+    remember_params(
+        {
+            "extra_body": {
+                "response_schema": {
+                    "properties": {"new_password": {"type": "string", "description": "the account's new password"}}
+                }
+            }
+        }
+    )
     assert redact("a string: the account's new password") == "a string: the account's new password"
 
 
@@ -164,8 +206,12 @@ def test_credentials_stay_wrapped_in_the_frames_the_plugin_controls() -> None:
     from pytest_behavior.spec.secrets import Secret, conceal, reveal
 
     key = canary("frames")
-    params = {"api_key": key, "api_base": f"https://proxy.example/v1?key={key}", "temperature": 0.1,
-              "extra_headers": {"Authorization": f"Bearer {key}", "anthropic-beta": "tools"}}
+    params = {
+        "api_key": key,
+        "api_base": f"https://proxy.example/v1?key={key}",
+        "temperature": 0.1,
+        "extra_headers": {"Authorization": f"Bearer {key}", "anthropic-beta": "tools"},
+    }
     concealed = conceal(params)
     assert key not in repr(concealed) and key not in str(concealed)
     assert concealed["temperature"] == 0.1 and concealed["extra_headers"]["anthropic-beta"] == "tools"
@@ -208,9 +254,24 @@ def test_ctrl_c_with_full_trace_and_locals_does_not_print_the_key(source: str, p
     with running_server(ServerConfig(script=["timeout"] * 100, timeout_s=300)) as server:
         env["PB_URL"] = server.url
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "--behavior-update", "--full-trace", "-l", "-p", "no:cacheprovider",
-             "-p", "no:randomly"],
-            cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--behavior-update",
+                "--full-trace",
+                "-l",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+            ],
+            cwd=pytester.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             # once the server holds a request for every input, the run has nothing left to do but await them
             # inside litellm's and httpx's frames

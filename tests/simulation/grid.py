@@ -275,8 +275,9 @@ def true_length_location(k: int, noise: Noise, ties: bool, ratio: float) -> floa
     if not ties or ratio == 1.0:
         return math.log(ratio)
     pairs = 1_000_000
-    base, cand = length_arms(rng_for("truth", k, noise, ratio), reps=1, n=2 * pairs, k=k, ratio=ratio,
-                             noise=noise, ties=True)
+    base, cand = length_arms(
+        rng_for("truth", k, noise, ratio), reps=1, n=2 * pairs, k=k, ratio=ratio, noise=noise, ties=True
+    )
     d = (np.log(cand).mean(axis=2) - np.log(base).mean(axis=2)).ravel()
     return float(np.median((d[:pairs] + d[pairs:]) / 2.0))
 
@@ -370,7 +371,6 @@ class CellResult:
         return self.informative < SPARSE_BELOW
 
 
-
 def _coverage(rates: dict[str, Rate], prefix: str, b05: Bounds, b025: Bounds, truth: float) -> None:
     rates[f"{prefix}.cover_lower"] = Rate.of(b05.lower <= truth)
     rates[f"{prefix}.cover_upper"] = Rate.of(b05.upper >= truth)
@@ -379,10 +379,26 @@ def _coverage(rates: dict[str, Rate], prefix: str, b05: Bounds, b025: Bounds, tr
 
 def _arms(cell: Cell, rng: np.random.Generator, reps: int, effect: float) -> tuple[NDArray[Any], ...]:
     if cell.kind == "length":
-        return length_arms(rng, reps=reps, n=cell.n, k=cell.k, ratio=math.exp(effect), noise=cell.noise,
-                           ties=cell.ties, identical=cell.identical)
-    base, cand = binary_arms(rng, reps=reps, n=cell.n, k=cell.k, base_rate=cell.base, cand_rate=cell.base + effect,
-                             icc=cell.icc, identical=cell.identical)
+        return length_arms(
+            rng,
+            reps=reps,
+            n=cell.n,
+            k=cell.k,
+            ratio=math.exp(effect),
+            noise=cell.noise,
+            ties=cell.ties,
+            identical=cell.identical,
+        )
+    base, cand = binary_arms(
+        rng,
+        reps=reps,
+        n=cell.n,
+        k=cell.k,
+        base_rate=cell.base,
+        cand_rate=cell.base + effect,
+        icc=cell.icc,
+        identical=cell.identical,
+    )
     return (cand,) if cell.kind == "absolute" else (base, cand)
 
 
@@ -402,8 +418,11 @@ def run_cell(
     Bounds do not depend on the threshold and p-values not on alpha (checked in ``test_grid.py``), so a second
     call at alpha = 0.025 gives both the 95% interval and the p-value at a second threshold.
     """
-    functions: dict[str, BoundFn] = {"paired": paired_binary_bound, "absolute": absolute_rate_bound,
-                                     "length": paired_log_ratio_bound}
+    functions: dict[str, BoundFn] = {
+        "paired": paired_binary_bound,
+        "absolute": absolute_rate_bound,
+        "length": paired_log_ratio_bound,
+    }
     fn = functions[cell.kind]
     run: Callable[..., Bounds] = run_bounds
     if cell.kind == "paired" and cell.k == 1:
@@ -522,8 +541,17 @@ def cell_failures(result: CellResult, checks: Sequence[str] = CHECKS) -> list[Fa
     if "analytic" in checks:
         for key, expected in result.analytic.items():
             if key in rates and not _within_4se(rates[key], expected):
-                out.append(Failure("analytic", key, rates[key], expected, rates[key].value > expected,
-                                   " (exact value; off by more than 4 standard errors)", where))
+                out.append(
+                    Failure(
+                        "analytic",
+                        key,
+                        rates[key],
+                        expected,
+                        rates[key].value > expected,
+                        " (exact value; off by more than 4 standard errors)",
+                        where,
+                    )
+                )
     return out
 
 
@@ -560,8 +588,12 @@ def judge_cell(
     if not borderline or (not complete and len(borderline) < len(first)):
         return Judgement(first, [])
     experiments = sorted({f.key.split(".")[0] for f in borderline})
-    again = runner(result.cell, CONFIRM_FACTOR * result.rates[borderline[0].key].runs, stage="confirm",
-                   experiments=tuple(experiments))
+    again = runner(
+        result.cell,
+        CONFIRM_FACTOR * result.rates[borderline[0].key].runs,
+        stage="confirm",
+        experiments=tuple(experiments),
+    )
     repeated = {(f.check, f.key): f for f in cell_failures(again, checks)}
     failures = [f for f in first if f not in borderline]
     unconfirmed = []
@@ -637,12 +669,14 @@ class PowerCell:
         rng = rng_for("power", self, stage) if stage else rng_for("power", self)
         if self.shift:
             sd_d = _NOISE_SD * math.sqrt(2.0)
-            arms = length_arms(rng, reps=reps, n=self.n, k=1, ratio=math.exp(scale * self.shift * sd_d),
-                               noise="lognormal", ties=False)
+            arms = length_arms(
+                rng, reps=reps, n=self.n, k=1, ratio=math.exp(scale * self.shift * sd_d), noise="lognormal", ties=False
+            )
             return Rate.of(run_bounds(paired_log_ratio_bound, arms, threshold=0.0, alpha=ALPHA).p < ALPHA)
         cand = self.base + scale * (self.cand - self.base)
-        base_arm, cand_arm = binary_arms(rng, reps=reps, n=self.n, k=1, base_rate=self.base, cand_rate=cand,
-                                         icc=self.rho)
+        base_arm, cand_arm = binary_arms(
+            rng, reps=reps, n=self.n, k=1, base_rate=self.base, cand_rate=cand, icc=self.rho
+        )
         return Rate.of(by_table(paired_binary_bound, base_arm, cand_arm, threshold=0.0, alpha=ALPHA).p < ALPHA)
 
 
@@ -706,15 +740,19 @@ def monotone_power(reps: int, full: bool = True) -> list[MonotoneSeries]:
     with t3 noise."""
     out = []
     row = POWER_TABLE[0]
-    out.append(MonotoneSeries(f"paired binary k=1, {row.name}, N={row.n}",
-                              tuple(row.simulate(reps, m) for m in MULTIPLES),
-                              tuple(power_paired_binary(row.n, row.base, row.base + m * (row.cand - row.base))
-                                    for m in MULTIPLES)))
+    out.append(
+        MonotoneSeries(
+            f"paired binary k=1, {row.name}, N={row.n}",
+            tuple(row.simulate(reps, m) for m in MULTIPLES),
+            tuple(power_paired_binary(row.n, row.base, row.base + m * (row.cand - row.base)) for m in MULTIPLES),
+        )
+    )
     if full:
         rates = []
         for m in MULTIPLES:
-            binary = binary_arms(rng_for("monotone k3"), reps=reps, n=100, k=3, base_rate=0.05,
-                                 cand_rate=0.05 + m * 0.05, icc=0.3)
+            binary = binary_arms(
+                rng_for("monotone k3"), reps=reps, n=100, k=3, base_rate=0.05, cand_rate=0.05 + m * 0.05, icc=0.3
+            )
             rates.append(Rate.of(run_bounds(paired_binary_bound, binary, threshold=0.0, alpha=ALPHA).p < ALPHA))
         out.append(MonotoneSeries("paired binary k=3 ICC 0.3, 5% -> 10%, N=100", tuple(rates), None))
     noises: tuple[Noise, ...] = ("lognormal", "t3") if full else ("lognormal",)
@@ -745,19 +783,25 @@ class SequentialCellResult:
 
 def run_sequential_cell(cell: Cell, reps: int = R_FULL, stage: str = "") -> SequentialCellResult:
     rng = rng_for(cell, "sequential", stage) if stage else rng_for(cell, "sequential")
-    base, cand = binary_arms(rng, reps=reps, n=cell.n, k=cell.k, base_rate=cell.base,
-                             cand_rate=cell.base, icc=cell.icc)
+    base, cand = binary_arms(rng, reps=reps, n=cell.n, k=cell.k, base_rate=cell.base, cand_rate=cell.base, icc=cell.icc)
     d = cand.mean(axis=2) - base.mean(axis=2)
     results = [sequential_decision(row, threshold=0.0, lo=-1.0, hi=1.0) for row in d]
     decisions = np.array([r.decision for r in results])
-    return SequentialCellResult(cell, Rate.of(decisions == "REGRESSED"), Rate.of(decisions == "PASS"),
-                                float(np.mean([r.n_used for r in results])))
+    return SequentialCellResult(
+        cell,
+        Rate.of(decisions == "REGRESSED"),
+        Rate.of(decisions == "PASS"),
+        float(np.mean([r.n_used for r in results])),
+    )
 
 
 def sequential_failures(result: SequentialCellResult) -> list[Failure]:
     """Ville's bound: each error <= alpha at any stopping time (so <= 6.15% measured); no floor (it is anytime)."""
-    return [Failure("error", name, rate, MAX_ERROR, True, "", f"sequential {result.cell.label}")
-            for name, rate in (("REGRESSED", result.regressed), ("PASS", result.passed)) if rate.value > MAX_ERROR]
+    return [
+        Failure("error", name, rate, MAX_ERROR, True, "", f"sequential {result.cell.label}")
+        for name, rate in (("REGRESSED", result.regressed), ("PASS", result.passed))
+        if rate.value > MAX_ERROR
+    ]
 
 
 def judge_sequential(result: SequentialCellResult) -> Judgement:
@@ -814,12 +858,18 @@ def run_holm_suite(reps: int, n: int = 100, correlation: float = 0.5, icc: float
                 cut = norm.ppf(HOLM_RATES[j])
                 res = paired_binary_bound(base[r, :, j] < cut, cand[r, :, j] < cut, threshold=0.0)
             else:
-                res = paired_log_ratio_bound(150 * np.exp(0.5 * base[r, :, j]), 150 * np.exp(0.5 * cand[r, :, j]),
-                                             threshold=0.0)
+                res = paired_log_ratio_bound(
+                    150 * np.exp(0.5 * base[r, :, j]), 150 * np.exp(0.5 * cand[r, :, j]), threshold=0.0
+                )
             pvalues[r, j] = res.p_regress
     adjusted = np.array([holm(list(row)) for row in pvalues])
-    return HolmResult(n, correlation, Rate.of(np.any(pvalues <= ALPHA, axis=1)),
-                      Rate.of(np.any(adjusted <= ALPHA, axis=1)), Rate.of((pvalues <= ALPHA).ravel()))
+    return HolmResult(
+        n,
+        correlation,
+        Rate.of(np.any(pvalues <= ALPHA, axis=1)),
+        Rate.of(np.any(adjusted <= ALPHA, axis=1)),
+        Rate.of((pvalues <= ALPHA).ravel()),
+    )
 
 
 @dataclass(frozen=True)
@@ -834,8 +884,9 @@ class PooledResult:
     """``correct.alarm``, ``correct.false_pass``, ``pooled.alarm``, ``pooled.false_pass``."""
 
 
-def run_pooled_control(reps: int, n: int = 100, k: int = 5, icc: float = 0.3, arm_icc: float = 0.4,
-                       base: float = 0.05) -> PooledResult:
+def run_pooled_control(
+    reps: int, n: int = 100, k: int = 5, icc: float = 0.3, arm_icc: float = 0.4, base: float = 0.05
+) -> PooledResult:
     """Negative control "pooled repeats": k = 5 repeats whose latent correlation within an arm is icc + arm_icc.
 
     ``arm_icc`` is an input x configuration effect: the candidate changes *which* inputs fail (a realistic prompt
@@ -845,8 +896,16 @@ def run_pooled_control(reps: int, n: int = 100, k: int = 5, icc: float = 0.3, ar
     margin = MIN_EFFECT[base]
     rates: dict[str, Rate] = {}
     for experiment, effect in (("alarm", 0.0), ("false_pass", margin)):
-        arms = binary_arms(rng_for("pooled", n, k, icc, arm_icc, experiment), reps=reps, n=n, k=k, base_rate=base,
-                           cand_rate=base + effect, icc=icc, arm_icc=arm_icc)
+        arms = binary_arms(
+            rng_for("pooled", n, k, icc, arm_icc, experiment),
+            reps=reps,
+            n=n,
+            k=k,
+            base_rate=base,
+            cand_rate=base + effect,
+            icc=icc,
+            arm_icc=arm_icc,
+        )
         pooled = tuple(a.reshape(reps, n * k, 1) for a in arms)
         for name, data in (("correct", arms), ("pooled", pooled)):
             b = run_bounds(paired_binary_bound, data, threshold=effect, alpha=ALPHA)
@@ -880,8 +939,9 @@ def run_peeking_control(reps: int, n: int = 338, base: float = 0.05) -> PeekingR
 
     peek = np.array([ever_rejects(bb, cc) for bb, cc in zip(b, c, strict=True)])
     fixed = np.array([midp(int(bb[-1]), int(cc[-1])) <= ALPHA for bb, cc in zip(b, c, strict=True)])
-    seq = np.array([sequential_decision(row.astype(float), threshold=0.0, lo=-1.0, hi=1.0).decision == "REGRESSED"
-                    for row in d])
+    seq = np.array(
+        [sequential_decision(row.astype(float), threshold=0.0, lo=-1.0, hi=1.0).decision == "REGRESSED" for row in d]
+    )
     return PeekingResult(n, base, Rate.of(fixed), Rate.of(peek), Rate.of(seq))
 
 
@@ -907,8 +967,14 @@ def _half_fraction() -> list[tuple[int, int, float, float]]:
 
 def paired_cells(full: bool) -> list[Cell]:
     if full:
-        return [Cell("paired", n, k, b, icc, identical=ident) for ident in (0.0, 0.5) for n in FULL_N for k in (1, 3)
-                for b in FULL_BASE for icc in (0.0, 0.3)]
+        return [
+            Cell("paired", n, k, b, icc, identical=ident)
+            for ident in (0.0, 0.5)
+            for n in FULL_N
+            for k in (1, 3)
+            for b in FULL_BASE
+            for icc in (0.0, 0.3)
+        ]
     cells = [Cell("paired", n, k, b, icc) for n, k, b, icc in _half_fraction()]
     return [*cells, Cell("paired", 300, 1, 0.05, 0.3, identical=0.5), Cell("paired", 100, 3, 0.20, 0.0, identical=0.5)]
 
@@ -922,8 +988,13 @@ def absolute_cells(full: bool) -> list[Cell]:
 def length_cells(full: bool) -> list[Cell]:
     variants = ((False, 0.0), (True, 0.0), (True, 0.5))  # continuous, ties, ties + identical outputs
     if full:
-        return [Cell("length", n, k, noise=noise, ties=ties, identical=ident) for n in FULL_N for k in (1, 3)
-                for noise in ("lognormal", "t3") for ties, ident in variants]
+        return [
+            Cell("length", n, k, noise=noise, ties=ties, identical=ident)
+            for n in FULL_N
+            for k in (1, 3)
+            for noise in ("lognormal", "t3")
+            for ties, ident in variants
+        ]
     return [
         Cell("length", 100, 1, noise="lognormal"),
         Cell("length", 100, 1, noise="t3", ties=True),
@@ -935,8 +1006,15 @@ def replications(full: bool) -> dict[str, int]:
     """Replications per experiment. Every acceptance number is asserted at R = 2000 (power rows: 10000) in both
     grids; the reduced grid saves time on the experiments whose limits are far from the expected rates."""
     light = R_FULL if full else 1000
-    return {"cell": R_FULL, "power": R_POWER, "pooled": R_FULL, "monotone": light, "holm": light, "peeking": light,
-            "sequential": light}
+    return {
+        "cell": R_FULL,
+        "power": R_POWER,
+        "pooled": R_FULL,
+        "monotone": light,
+        "holm": light,
+        "peeking": light,
+        "sequential": light,
+    }
 
 
 def power_rows(full: bool) -> list[PowerCell]:

@@ -103,8 +103,12 @@ Experiment = Literal["inside", "at", "zero", "beyond"]
 EXPERIMENTS: tuple[Experiment, ...] = ("inside", "at", "zero", "beyond")
 MULTIPLE: dict[Experiment, int] = {"inside": 0, "at": 1, "zero": 0, "beyond": 2}
 """The truth, in multiples of the margin (rates: points; ratios: powers of the ratio)."""
-ERRORS: dict[Experiment, tuple[str, ...]] = {"inside": ("regressed",), "at": ("regressed", "passed"),
-                                             "zero": ("regressed", "passed"), "beyond": ("passed",)}
+ERRORS: dict[Experiment, tuple[str, ...]] = {
+    "inside": ("regressed",),
+    "at": ("regressed", "passed"),
+    "zero": ("regressed", "passed"),
+    "beyond": ("passed",),
+}
 """The verdicts that are errors in each experiment (each must be <= MAX_ERROR)."""
 ICC = 0.3
 _CHUNK = 250
@@ -151,8 +155,10 @@ def disagreements(verdicts: Sequence[BoundVerdict], *, alpha: float = ALPHA) -> 
     """
     out = []
     for v in verdicts:
-        where = (f"{v.property} {v.label} {v.bound}: {v.verdict.value} p={v.p_value:.4g} p_adj={v.p_adjusted:.4g} "
-                 f"[{v.lower:.6g}, {v.upper:.6g}] (levels {v.lower_level:g}/{v.upper_level:g})")
+        where = (
+            f"{v.property} {v.label} {v.bound}: {v.verdict.value} p={v.p_value:.4g} p_adj={v.p_adjusted:.4g} "
+            f"[{v.lower:.6g}, {v.upper:.6g}] (levels {v.lower_level:g}/{v.upper_level:g})"
+        )
         side = orientation(v)
         if side is None:
             out.append(f"{where}: no agreement rule for this bound form")
@@ -223,8 +229,9 @@ CATEGORIES = ("approve", "review", "decline")
 SHARES = (0.60, 0.25, 0.15)
 
 
-def category_arms(rng: np.random.Generator, *, reps: int, n: int, k: int, shift: float,
-                  icc: float = ICC) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+def category_arms(
+    rng: np.random.Generator, *, reps: int, n: int, k: int, shift: float, icc: float = ICC
+) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
     """Category codes (index into CATEGORIES) of both arms, shape (reps, n, k): one latent normal per output with
     input effect ``icc``, cut at the arm's cumulative shares; the candidate moves ``shift`` from approve to review
     (decline unchanged), so the true share changes are exactly (-shift, +shift, 0)."""
@@ -281,8 +288,9 @@ class PairedRate(Kind):
     base = 0.20
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        return grid.binary_arms(rng, reps=reps, n=n, k=k, base_rate=self.base,
-                                cand_rate=self.base + multiple * self.margin, icc=ICC)
+        return grid.binary_arms(
+            rng, reps=reps, n=n, k=k, base_rate=self.base, cand_rate=self.base + multiple * self.margin, icc=ICC
+        )
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
         metric = RefusalBound(max_increase=threshold).metrics()[0]
@@ -308,8 +316,7 @@ class LengthRatio(Kind):
     name, bound, margin, null = "length ratio", "length_distribution max_ratio=1.2", 1.2, 1.0
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        return grid.length_arms(rng, reps=reps, n=n, k=k, ratio=self.margin ** multiple, noise="lognormal",
-                                ties=False)
+        return grid.length_arms(rng, reps=reps, n=n, k=k, ratio=self.margin**multiple, noise="lognormal", ties=False)
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
         metric = LengthDistribution(max_ratio=threshold).metrics()[0]
@@ -329,7 +336,7 @@ class LatencyP95(Kind):
     name, bound, margin, null = "latency p95", "latency_bound max_p95_ratio=1.3", 1.3, 1.0
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        (base,), (cand,) = latency_arms(rng, reps=reps, n=n, k=k, ratio=self.margin ** multiple)
+        (base,), (cand,) = latency_arms(rng, reps=reps, n=n, k=k, ratio=self.margin**multiple)
         return base, cand
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
@@ -347,7 +354,7 @@ class Cost(Kind):
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
         base, cand = grid.length_arms(rng, reps=reps, n=n, k=k, ratio=1.0, noise="lognormal", ties=True)
-        return COST_PER_TOKEN * base, COST_PER_TOKEN * self.margin ** multiple * cand
+        return COST_PER_TOKEN * base, COST_PER_TOKEN * self.margin**multiple * cand
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
         metric = CostBound(max_ratio=threshold).metrics()[0]
@@ -374,13 +381,19 @@ def _texts(codes: NDArray[Any], names: Sequence[str]) -> list[list[str]]:
 
 
 class CustomDecrease(Kind):
-    name, bound, margin, null, discrete = "custom max_decrease", "behavior_property(approved, max_decrease=0.1)", \
-        0.10, 0.0, True
+    name, bound, margin, null, discrete = (
+        "custom max_decrease",
+        "behavior_property(approved, max_decrease=0.1)",
+        0.10,
+        0.0,
+        True,
+    )
     base = 0.80
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        return grid.binary_arms(rng, reps=reps, n=n, k=k, base_rate=self.base,
-                                cand_rate=self.base - multiple * self.margin, icc=ICC)
+        return grid.binary_arms(
+            rng, reps=reps, n=n, k=k, base_rate=self.base, cand_rate=self.base - multiple * self.margin, icc=ICC
+        )
 
     def family(self, arrays: Arrays, threshold: float) -> Family:
         prop = CustomProperty.from_marker(approved, max_decrease=threshold)
@@ -401,8 +414,13 @@ class CustomRatio(LengthRatio):
 
 
 class Categorical(Kind):
-    name, bound, margin, null, discrete = "categorical", "behavior_property(decision, max_share_change=0.1)", \
-        0.10, 0.0, True
+    name, bound, margin, null, discrete = (
+        "categorical",
+        "behavior_property(decision, max_share_change=0.1)",
+        0.10,
+        0.0,
+        True,
+    )
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
         return category_arms(rng, reps=reps, n=n, k=k, shift=multiple * self.margin)
@@ -421,13 +439,19 @@ class InvarianceKind(Kind):
     (alternating inputs) judged as segments, as ``counterfactual.run_invariance`` does. The twins' approval rate
     is ``multiple`` x the margin below the originals' (the ``max_decrease`` side of ``max_difference``)."""
 
-    name, bound, margin, null, discrete = "invariance", "invariance(approved, max_difference=0.1), 2 groups", \
-        0.10, 0.0, True
+    name, bound, margin, null, discrete = (
+        "invariance",
+        "invariance(approved, max_difference=0.1), 2 groups",
+        0.10,
+        0.0,
+        True,
+    )
     base = 0.80
 
     def draw(self, rng: np.random.Generator, *, reps: int, n: int, k: int, multiple: int) -> Arrays:
-        originals, twins = grid.binary_arms(rng, reps=reps, n=n, k=k, base_rate=self.base,
-                                            cand_rate=self.base - multiple * self.margin, icc=ICC)
+        originals, twins = grid.binary_arms(
+            rng, reps=reps, n=n, k=k, base_rate=self.base, cand_rate=self.base - multiple * self.margin, icc=ICC
+        )
         groups = np.broadcast_to((np.arange(n) % len(GROUPS)).astype(np.int8)[None, :, None], (reps, n, 1))
         return groups, originals, twins
 
@@ -436,16 +460,29 @@ class InvarianceKind(Kind):
         prop = Invariance(perturbation=None, decisions=(Decision("approved", approved),), max_difference=threshold)
         pairs = [Twin(f"i{i}", f"i{i}~twin", "name", GROUPS[int(g)]) for i, g in enumerate(groups[:, 0])]
         outputs: dict[str, Sequence[Any]] = {}
-        for pair, orig, twin in zip(pairs, _texts(originals, ("decline", "approve")),
-                                    _texts(twins, ("decline", "approve")), strict=True):
+        for pair, orig, twin in zip(
+            pairs, _texts(originals, ("decline", "approve")), _texts(twins, ("decline", "approve")), strict=True
+        ):
             outputs[pair.original_id], outputs[pair.twin_id] = orig, twin
         observations, _ = twin_observations(prop, pairs, outputs, None)
         return observations, [p.group for p in pairs]
 
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    PairedRate(), AbsoluteRate(), LengthRatio(), Shape(), LatencyP95(), Cost(), CustomDecrease(), CustomRatio(),
-    Categorical(), InvarianceKind())}
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        PairedRate(),
+        AbsoluteRate(),
+        LengthRatio(),
+        Shape(),
+        LatencyP95(),
+        Cost(),
+        CustomDecrease(),
+        CustomRatio(),
+        Categorical(),
+        InvarianceKind(),
+    )
+}
 BOOTSTRAP_KINDS = ("shape", "latency p95")
 
 
@@ -487,7 +524,10 @@ def evaluate(kind: Kind, arrays: Arrays, threshold: float) -> Outcome:
 
 
 PLANNING = (
-    "detectable_effect_binary", "detectable_effect_mean_shift", "n_for_pass_binary", "n_for_power_paired_binary",
+    "detectable_effect_binary",
+    "detectable_effect_mean_shift",
+    "n_for_pass_binary",
+    "n_for_power_paired_binary",
 )
 """Sample-size planning functions of ``pytest_behavior.stats`` that the INCONCLUSIVE advice calls (pure functions of
 a few numbers, and 90% of ``judge``'s time on small discrete data)."""
@@ -566,8 +606,16 @@ class ExperimentResult:
     stage: str = ""
 
 
-def _replicate(kind: Kind, cell: JudgeCell, rng: np.random.Generator, reps: int, multiple: int, threshold: float,
-               memo: dict[bytes, Outcome], outcomes: list[Outcome]) -> None:
+def _replicate(
+    kind: Kind,
+    cell: JudgeCell,
+    rng: np.random.Generator,
+    reps: int,
+    multiple: int,
+    threshold: float,
+    memo: dict[bytes, Outcome],
+    outcomes: list[Outcome],
+) -> None:
     for done in range(0, reps, _CHUNK):
         size = min(_CHUNK, reps - done)
         arrays = kind.draw(rng, reps=size, n=cell.n, k=cell.k, multiple=multiple)
@@ -602,8 +650,16 @@ def run_experiment(cell: JudgeCell, experiment: Experiment, reps: int = R_FULL, 
     }
     first_error = next((o.error for o in outcomes if o.error), "")
     first_disagreement = next((o.disagreement for o in outcomes if o.disagreement), "")
-    return ExperimentResult(cell, experiment, threshold, {k: Rate.of(v) for k, v in flags.items()}, first_error,
-                            first_disagreement, seconds, stage)
+    return ExperimentResult(
+        cell,
+        experiment,
+        threshold,
+        {k: Rate.of(v) for k, v in flags.items()},
+        first_error,
+        first_disagreement,
+        seconds,
+        stage,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -635,7 +691,8 @@ class Miss:
 def misses(result: ExperimentResult) -> list[Miss]:
     """The acceptance numbers an experiment misses: its errors <= 6.15%, no exception, no disagreeing row."""
     where = f"{result.cell.label}, {result.experiment} (threshold {result.threshold:.6g})" + (
-        f" ({result.stage})" if result.stage else "")
+        f" ({result.stage})" if result.stage else ""
+    )
     out = []
     for verdict in ERRORS[result.experiment]:
         rate = result.rates[verdict]
@@ -643,11 +700,17 @@ def misses(result: ExperimentResult) -> list[Miss]:
             name = "false REGRESSED" if verdict == "regressed" else "false PASS"
             out.append(Miss("error", f"{result.experiment}.{verdict}", rate, f" ({name})", where))
     if result.rates["error"].hits:
-        out.append(Miss("crash", f"{result.experiment}.error", result.rates["error"],
-                        f": {result.first_error}", where))
+        out.append(Miss("crash", f"{result.experiment}.error", result.rates["error"], f": {result.first_error}", where))
     if result.rates["disagree"].hits:
-        out.append(Miss("agreement", f"{result.experiment}.disagree", result.rates["disagree"],
-                        f": {result.first_disagreement}", where))
+        out.append(
+            Miss(
+                "agreement",
+                f"{result.experiment}.disagree",
+                result.rates["disagree"],
+                f": {result.first_disagreement}",
+                where,
+            )
+        )
     return out
 
 
@@ -659,8 +722,7 @@ class Judgement:
     unconfirmed: list[tuple[Miss, grid.Rate]]
 
 
-def judge_experiment(result: ExperimentResult,
-                     runner: Callable[..., ExperimentResult] = run_experiment) -> Judgement:
+def judge_experiment(result: ExperimentResult, runner: Callable[..., ExperimentResult] = run_experiment) -> Judgement:
     """As ``grid.judge_cell``: a rate miss whose 99% band still contains 6.15% is re-simulated with CONFIRM_FACTOR x R
     replications on a fresh seed and stands only if missed again (a few of the ~600 error rates of the full grid
     near 5% would fall just outside by chance); decisive misses stand at once."""
@@ -674,8 +736,9 @@ def judge_experiment(result: ExperimentResult,
     return Judgement(kept, [(m, again.rates[m.key.split(".")[1]]) for m in borderline if m.key not in repeated])
 
 
-def evaluate_experiment(cell: JudgeCell, experiment: Experiment, reps: int = R_FULL) -> tuple[ExperimentResult,
-                                                                                              Judgement]:
+def evaluate_experiment(
+    cell: JudgeCell, experiment: Experiment, reps: int = R_FULL
+) -> tuple[ExperimentResult, Judgement]:
     """One task for a process pool: measure, then judge (with any confirmation run)."""
     result = run_experiment(cell, experiment, reps)
     return result, judge_experiment(result)
@@ -733,8 +796,9 @@ def cost_estimate(cell: JudgeCell) -> float:
     return factor * (cell.n * cell.k + 50.0 * cell.n)
 
 
-def collect(task_list: Sequence[tuple[JudgeCell, Experiment]], *, reps: int = R_FULL,
-            jobs: int = 1) -> list[tuple[ExperimentResult, Judgement]]:
+def collect(
+    task_list: Sequence[tuple[JudgeCell, Experiment]], *, reps: int = R_FULL, jobs: int = 1
+) -> list[tuple[ExperimentResult, Judgement]]:
     ordered = sorted(task_list, key=lambda t: -cost_estimate(t[0]))
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -785,13 +849,17 @@ def render(evals: Sequence[tuple[ExperimentResult, Judgement]], *, seconds: floa
         by_cell.setdefault(ev[0].cell, {})[ev[0].experiment] = ev
     used = [c for c in COLUMNS if any(c[0] in exps for exps in by_cell.values())]
     reps = next(iter(evals))[0].rates["regressed"].runs if evals else 0
-    out = [f"## Judge-level grid ({title}): rates in % [99% Clopper-Pearson band], R = {reps}", "",
-           "Black-box `judge(observations, alpha=0.05, segments=...)`; truth at the threshold t (the margin) unless "
-           "stated; A/A = no change with t = the margin; t=0 = A/A at the no-change threshold; 2x = truth at twice "
-           "the margin. Acceptance: every false REGRESSED and false PASS <= 6.15% (**bold** above), no error, "
-           "every row's verdict agrees with its shown interval. `errors` = replications where observe/judge raised; "
-           f"`disagree` = replications with a row whose verdict disagrees with its interval. Wall time "
-           f"{seconds / 60:.1f} min.", ""]
+    out = [
+        f"## Judge-level grid ({title}): rates in % [99% Clopper-Pearson band], R = {reps}",
+        "",
+        "Black-box `judge(observations, alpha=0.05, segments=...)`; truth at the threshold t (the margin) unless "
+        "stated; A/A = no change with t = the margin; t=0 = A/A at the no-change threshold; 2x = truth at twice "
+        "the margin. Acceptance: every false REGRESSED and false PASS <= 6.15% (**bold** above), no error, "
+        "every row's verdict agrees with its shown interval. `errors` = replications where observe/judge raised; "
+        f"`disagree` = replications with a row whose verdict disagrees with its interval. Wall time "
+        f"{seconds / 60:.1f} min.",
+        "",
+    ]
     kinds = list(dict.fromkeys(c.kind for c in by_cell))
     for name in kinds:
         kind = KINDS[name]
@@ -811,8 +879,12 @@ def render(evals: Sequence[tuple[ExperimentResult, Judgement]], *, seconds: floa
             errors = sum(r.rates["error"].hits for r, _ in exps.values())
             disagree = sum(r.rates["disagree"].hits for r, _ in exps.values())
             runs = sum(r.rates["error"].runs for r, _ in exps.values())
-            row += [f"{errors}/{runs}", f"{disagree}/{runs}", f"{sum(r.seconds for r, _ in exps.values()):.1f}",
-                    _checks([j for _, j in exps.values()])]
+            row += [
+                f"{errors}/{runs}",
+                f"{disagree}/{runs}",
+                f"{sum(r.seconds for r, _ in exps.values()):.1f}",
+                _checks([j for _, j in exps.values()]),
+            ]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
     all_misses = [m for _, j in evals for m in j.misses]
@@ -842,13 +914,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="Judge-level acceptance grid of issue 13 (markdown on stdout).",
         epilog="python -m tests.simulation.judge_grid --quick   # the default test run's cells (about a minute)\n"
-               "python -m tests.simulation.judge_grid --full --jobs 2   # every kind x N x k x experiment (hours)\n"
-               "python -m tests.simulation.judge_grid --full --kinds 'paired rate' cost --jobs 2\n"
-               "python -m tests.simulation.judge_grid --cell 'latency p95:5:1' --reps 500",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "python -m tests.simulation.judge_grid --full --jobs 2   # every kind x N x k x experiment (hours)\n"
+        "python -m tests.simulation.judge_grid --full --kinds 'paired rate' cost --jobs 2\n"
+        "python -m tests.simulation.judge_grid --cell 'latency p95:5:1' --reps 500",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--full", action="store_true", help="every kind at N {1,2,3,5,10,20,100} x k {1,10,50}, "
-                                                          "all experiments")
+    mode.add_argument(
+        "--full", action="store_true", help="every kind at N {1,2,3,5,10,20,100} x k {1,10,50}, all experiments"
+    )
     mode.add_argument("--quick", action="store_true", help="the reduced grid of the default test run (default)")
     mode.add_argument("--cell", type=_parse_cell, action="append", help="KIND:N:K, all experiments (repeatable)")
     parser.add_argument("--kinds", nargs="+", choices=list(KINDS), help="only these kinds")

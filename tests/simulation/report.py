@@ -63,8 +63,12 @@ def collect(full: bool, jobs: int = 1) -> Results:
     ]
     tasks += [(0.5, grid.evaluate_sequential, (c, reps["sequential"])) for c in grid.sequential_cells(full)]
     tasks += [(1.0, grid.evaluate_power, (p, reps["power"])) for p in grid.power_rows(full)]
-    tasks += [(3.0, grid.monotone_power, (reps["monotone"], full)), (3.0, grid.run_holm_suite, (reps["holm"],)),
-              (1.0, grid.run_pooled_control, (reps["pooled"],)), (0.5, grid.run_peeking_control, (reps["peeking"],))]
+    tasks += [
+        (3.0, grid.monotone_power, (reps["monotone"], full)),
+        (3.0, grid.run_holm_suite, (reps["holm"],)),
+        (1.0, grid.run_pooled_control, (reps["pooled"],)),
+        (0.5, grid.run_peeking_control, (reps["peeking"],)),
+    ]
     tasks.sort(key=lambda t: -t[0])
     start = time.perf_counter()
     calls = [(fn, args) for _, fn, args in tasks]
@@ -144,12 +148,27 @@ def _paired_rows(evals: list[CellEval]) -> list[list[str]]:
     for r, verdict in evals:
         c = r.cell
         exact = f" ({pct(r.analytic['aa.alarm'])})" if "aa.alarm" in r.analytic else ""
-        power = _rate(r, "margin.power") + (f" ({pct(r.analytic['margin.power'])})" if "margin.power" in r.analytic
-                                            else "")
-        rows.append([str(c.n), str(c.k), f"{100 * c.base:g}%", f"{c.icc:g}", f"{100 * c.identical:g}%",
-                     _informative(r), _rate(r, "aa.alarm") + exact, _rate(r, "margin.false_pass"),
-                     _rate(r, "aa.cover_two"), _rate(r, "margin.cover_two"), _min_one_sided(r), power,
-                     f"{_rate(r, 'aa.mismatch')} / {_rate(r, 'margin.mismatch')}", _checks(verdict)])
+        power = _rate(r, "margin.power") + (
+            f" ({pct(r.analytic['margin.power'])})" if "margin.power" in r.analytic else ""
+        )
+        rows.append(
+            [
+                str(c.n),
+                str(c.k),
+                f"{100 * c.base:g}%",
+                f"{c.icc:g}",
+                f"{100 * c.identical:g}%",
+                _informative(r),
+                _rate(r, "aa.alarm") + exact,
+                _rate(r, "margin.false_pass"),
+                _rate(r, "aa.cover_two"),
+                _rate(r, "margin.cover_two"),
+                _min_one_sided(r),
+                power,
+                f"{_rate(r, 'aa.mismatch')} / {_rate(r, 'margin.mismatch')}",
+                _checks(verdict),
+            ]
+        )
     return rows
 
 
@@ -157,17 +176,42 @@ def _length_rows(evals: list[CellEval]) -> list[list[str]]:
     rows = []
     for r, verdict in evals:
         c = r.cell
-        rows.append([str(c.n), str(c.k), c.noise, "yes" if c.ties else "no", f"{100 * c.identical:g}%",
-                     _rate(r, "aa.alarm"), _rate(r, "margin.false_pass"), _rate(r, "aa.cover_two"),
-                     _rate(r, "margin.cover_two"), _min_one_sided(r), _rate(r, "margin.power"),
-                     f"{_rate(r, 'aa.mismatch')} / {_rate(r, 'margin.mismatch')}", _checks(verdict)])
+        rows.append(
+            [
+                str(c.n),
+                str(c.k),
+                c.noise,
+                "yes" if c.ties else "no",
+                f"{100 * c.identical:g}%",
+                _rate(r, "aa.alarm"),
+                _rate(r, "margin.false_pass"),
+                _rate(r, "aa.cover_two"),
+                _rate(r, "margin.cover_two"),
+                _min_one_sided(r),
+                _rate(r, "margin.power"),
+                f"{_rate(r, 'aa.mismatch')} / {_rate(r, 'margin.mismatch')}",
+                _checks(verdict),
+            ]
+        )
     return rows
 
 
 def _absolute_rows(evals: list[CellEval]) -> list[list[str]]:
-    return [[str(r.cell.n), str(r.cell.k), f"{100 * r.cell.base:g}%", f"{r.cell.icc:g}", _informative(r),
-             _rate(r, "aa.alarm"), _rate(r, "aa.false_pass"), _rate(r, "aa.cover_two"), _min_one_sided(r),
-             _checks(verdict)] for r, verdict in evals]
+    return [
+        [
+            str(r.cell.n),
+            str(r.cell.k),
+            f"{100 * r.cell.base:g}%",
+            f"{r.cell.icc:g}",
+            _informative(r),
+            _rate(r, "aa.alarm"),
+            _rate(r, "aa.false_pass"),
+            _rate(r, "aa.cover_two"),
+            _min_one_sided(r),
+            _checks(verdict),
+        ]
+        for r, verdict in evals
+    ]
 
 
 def render(results: Results) -> str:
@@ -197,68 +241,175 @@ def render(results: Results) -> str:
         "",
     ]
     paired = [ev for ev in results.cells if ev[0].cell.kind == "paired"]
-    out += _table(["N", "k", "base", "ICC", "ident.", "E[chg]", "A/A alarm", "false PASS", "cover A/A", "cover δ",
-                   "min 1-sided", "power δ", "p≠bound", "checks"], _paired_rows(paired))
-    out += ["", "### Absolute rate (`max_rate`): exact binomial / Clopper-Pearson, Kish effective n for k = 3", "",
-            "The threshold is the candidate's true rate: REGRESSED is a false alarm, PASS a false PASS. "
-            "E[bad] = expected bad outputs in the Kish effective sample.", ""]
-    out += _table(["N", "k", "base", "ICC", "E[bad]", "A/A alarm", "false PASS", "cover 95%", "min 1-sided",
-                   "checks"], _absolute_rows([ev for ev in results.cells if ev[0].cell.kind == "absolute"]))
-    out += ["", "### Lengths (`max_ratio`): Wilcoxon signed-rank on log ratios, Hodges-Lehmann bounds", "",
-            "Margin `max_ratio=1.2`, truth exactly at it (with ties: the pseudo-median of d, by Monte Carlo). "
-            "Ties: whole words around a median of 8 words; ident.: share of inputs with identical outputs.", ""]
-    out += _table(["N", "k", "noise", "ties", "ident.", "A/A alarm", "false PASS", "cover A/A", "cover margin",
-                   "min 1-sided", "power 1.2", "p≠bound", "checks"],
-                  _length_rows([ev for ev in results.cells if ev[0].cell.kind == "length"]))
-    out += ["", "### Sequential mode (testing by betting), A/A on d_i, threshold 0", "",
-            "Both decisions are errors here (the truth is on the threshold).", ""]
-    out += _table(["N_max", "k", "base", "ICC", "REGRESSED", "PASS", "mean N used", "checks"],
-                  [[str(s.cell.n), str(s.cell.k), f"{100 * s.cell.base:g}%", f"{s.cell.icc:g}", pct(s.regressed.value),
-                    pct(s.passed.value), f"{s.mean_n:.0f}", _checks(verdict)]
-                   for s, verdict in results.sequential])
+    out += _table(
+        [
+            "N",
+            "k",
+            "base",
+            "ICC",
+            "ident.",
+            "E[chg]",
+            "A/A alarm",
+            "false PASS",
+            "cover A/A",
+            "cover δ",
+            "min 1-sided",
+            "power δ",
+            "p≠bound",
+            "checks",
+        ],
+        _paired_rows(paired),
+    )
+    out += [
+        "",
+        "### Absolute rate (`max_rate`): exact binomial / Clopper-Pearson, Kish effective n for k = 3",
+        "",
+        "The threshold is the candidate's true rate: REGRESSED is a false alarm, PASS a false PASS. "
+        "E[bad] = expected bad outputs in the Kish effective sample.",
+        "",
+    ]
+    out += _table(
+        ["N", "k", "base", "ICC", "E[bad]", "A/A alarm", "false PASS", "cover 95%", "min 1-sided", "checks"],
+        _absolute_rows([ev for ev in results.cells if ev[0].cell.kind == "absolute"]),
+    )
+    out += [
+        "",
+        "### Lengths (`max_ratio`): Wilcoxon signed-rank on log ratios, Hodges-Lehmann bounds",
+        "",
+        "Margin `max_ratio=1.2`, truth exactly at it (with ties: the pseudo-median of d, by Monte Carlo). "
+        "Ties: whole words around a median of 8 words; ident.: share of inputs with identical outputs.",
+        "",
+    ]
+    out += _table(
+        [
+            "N",
+            "k",
+            "noise",
+            "ties",
+            "ident.",
+            "A/A alarm",
+            "false PASS",
+            "cover A/A",
+            "cover margin",
+            "min 1-sided",
+            "power 1.2",
+            "p≠bound",
+            "checks",
+        ],
+        _length_rows([ev for ev in results.cells if ev[0].cell.kind == "length"]),
+    )
+    out += [
+        "",
+        "### Sequential mode (testing by betting), A/A on d_i, threshold 0",
+        "",
+        "Both decisions are errors here (the truth is on the threshold).",
+        "",
+    ]
+    out += _table(
+        ["N_max", "k", "base", "ICC", "REGRESSED", "PASS", "mean N used", "checks"],
+        [
+            [
+                str(s.cell.n),
+                str(s.cell.k),
+                f"{100 * s.cell.base:g}%",
+                f"{s.cell.icc:g}",
+                pct(s.regressed.value),
+                pct(s.passed.value),
+                f"{s.mean_n:.0f}",
+                _checks(verdict),
+            ]
+            for s, verdict in results.sequential
+        ],
+    )
     out += ["", f"### Power at the table's N (docs/statistics.md), R = {reps['power']}", ""]
-    out += _table(["change", "N", "simulated", "analytic", "difference", "checks"],
-                  [[p.name, str(p.n), pct(r.value), pct(p.analytic), f"{100 * (r.value - p.analytic):+.1f}",
-                    _checks(verdict)] for p, r, verdict in results.power])
-    out += ["", "Mean-shift rows: the analytic value is the t-test's (`power_mean_shift`), the plugin runs Wilcoxon.",
-            "", f"### Power over {{0, ½, 1, 1.5, 2}} × the minimum effect, R = {reps['monotone']}", ""]
-    out += _table(["series", *[f"{m:g}×" for m in grid.MULTIPLES], "monotone"],
-                  [[m.name, *[pct(r.value) + (f" ({pct(a)})" if m.analytic else "")
-                              for r, a in zip(m.rates, m.analytic or [math.nan] * 5, strict=True)],
-                    "yes" if m.increasing else "**NO**"] for m in results.monotone])
+    out += _table(
+        ["change", "N", "simulated", "analytic", "difference", "checks"],
+        [
+            [p.name, str(p.n), pct(r.value), pct(p.analytic), f"{100 * (r.value - p.analytic):+.1f}", _checks(verdict)]
+            for p, r, verdict in results.power
+        ],
+    )
+    out += [
+        "",
+        "Mean-shift rows: the analytic value is the t-test's (`power_mean_shift`), the plugin runs Wilcoxon.",
+        "",
+        f"### Power over {{0, ½, 1, 1.5, 2}} × the minimum effect, R = {reps['monotone']}",
+        "",
+    ]
+    out += _table(
+        ["series", *[f"{m:g}×" for m in grid.MULTIPLES], "monotone"],
+        [
+            [
+                m.name,
+                *[
+                    pct(r.value) + (f" ({pct(a)})" if m.analytic else "")
+                    for r, a in zip(m.rates, m.analytic or [math.nan] * 5, strict=True)
+                ],
+                "yes" if m.increasing else "**NO**",
+            ]
+            for m in results.monotone
+        ],
+    )
     out += ["", "### Multiplicity and negative controls", ""]
     rows = []
     if results.holm:
         h = results.holm
-        rows += [[f"A/A suite of 10 correlated properties (N={h.n}, correlation {h.correlation:g}), no adjustment",
-                  pct(h.unadjusted.value), f"family-wise; per property {pct(h.single.value)}"],
-                 ["same suite, Holm-adjusted", pct(h.adjusted.value), "family-wise, must be <= 6.15"]]
+        rows += [
+            [
+                f"A/A suite of 10 correlated properties (N={h.n}, correlation {h.correlation:g}), no adjustment",
+                pct(h.unadjusted.value),
+                f"family-wise; per property {pct(h.single.value)}",
+            ],
+            ["same suite, Holm-adjusted", pct(h.adjusted.value), "family-wise, must be <= 6.15"],
+        ]
     if results.pooled:
         p = results.pooled
         setting = f"N={p.n}, k={p.k}, latent ICC {p.icc:g} + input×arm {p.arm_icc:g}"
-        rows += [[f"repeats per input ({setting}): false alarm", pct(p.rates["correct.alarm"].value), "<= 6.15"],
-                 ["same, false PASS at the margin", pct(p.rates["correct.false_pass"].value), "<= 6.15"],
-                 ["**pooled**: N·k outputs as independent inputs, false alarm", pct(p.rates["pooled.alarm"].value),
-                  "negative control"],
-                 ["**pooled**, false PASS at the margin", pct(p.rates["pooled.false_pass"].value),
-                  "negative control (docs/statistics.md: 13%)"]]
+        rows += [
+            [f"repeats per input ({setting}): false alarm", pct(p.rates["correct.alarm"].value), "<= 6.15"],
+            ["same, false PASS at the margin", pct(p.rates["correct.false_pass"].value), "<= 6.15"],
+            [
+                "**pooled**: N·k outputs as independent inputs, false alarm",
+                pct(p.rates["pooled.alarm"].value),
+                "negative control",
+            ],
+            [
+                "**pooled**, false PASS at the margin",
+                pct(p.rates["pooled.false_pass"].value),
+                "negative control (docs/statistics.md: 13%)",
+            ],
+        ]
     if results.peeking:
         k = results.peeking
-        rows += [[f"fixed-N mid-p McNemar once at N={k.n} (A/A, {100 * k.base:g}%)", pct(k.fixed.value), "~5"],
-                 ["**peeking**: the same test after every input", pct(k.peeking.value),
-                  "negative control (docs/statistics.md: 16-25%)"],
-                 ["sequential mode on the same data", pct(k.sequential.value), "docs/statistics.md: ≈ 1-3"]]
+        rows += [
+            [f"fixed-N mid-p McNemar once at N={k.n} (A/A, {100 * k.base:g}%)", pct(k.fixed.value), "~5"],
+            [
+                "**peeking**: the same test after every input",
+                pct(k.peeking.value),
+                "negative control (docs/statistics.md: 16-25%)",
+            ],
+            ["sequential mode on the same data", pct(k.sequential.value), "docs/statistics.md: ≈ 1-3"],
+        ]
     out += _table(["setting", "rate", "note"], rows)
     verdicts = [j for _, j in results.cells] + [j for _, j in results.sequential] + [j for _, _, j in results.power]
     failures = [f for j in verdicts for f in j.failures]
     unconfirmed = [u for j in verdicts for u in j.unconfirmed]
-    out += ["", f"### Missed acceptance numbers ({len(failures)}, by check and cell)", "",
-            "Misses whose 99% band contains the limit were re-simulated with "
-            f"{grid.CONFIRM_FACTOR}x R on a fresh seed; those listed here missed again (marked 'confirm') or were "
-            "decisive.", ""]
+    out += [
+        "",
+        f"### Missed acceptance numbers ({len(failures)}, by check and cell)",
+        "",
+        "Misses whose 99% band contains the limit were re-simulated with "
+        f"{grid.CONFIRM_FACTOR}x R on a fresh seed; those listed here missed again (marked 'confirm') or were "
+        "decisive.",
+        "",
+    ]
     out += _grouped(failures) or ["none"]
-    out += ["", f"### Borderline misses not confirmed by the {grid.CONFIRM_FACTOR}x R re-run ({len(unconfirmed)}, "
-            "marked ok* above)", ""]
+    out += [
+        "",
+        f"### Borderline misses not confirmed by the {grid.CONFIRM_FACTOR}x R re-run ({len(unconfirmed)}, "
+        "marked ok* above)",
+        "",
+    ]
     out += [f"- {f} -> re-run: {again.text()}" for f, again in unconfirmed] or ["none"]
     return "\n".join(out) + "\n"
 

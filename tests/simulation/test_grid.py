@@ -159,8 +159,12 @@ POWER_ROWS = _power_params(False) + _power_params(True)
 
 
 @cache
-def _run(cell: grid.Cell, reps: int = grid.R_FULL, stage: str = "",
-         experiments: tuple[grid.Experiment, ...] = ("aa", "margin")) -> grid.CellResult:
+def _run(
+    cell: grid.Cell,
+    reps: int = grid.R_FULL,
+    stage: str = "",
+    experiments: tuple[grid.Experiment, ...] = ("aa", "margin"),
+) -> grid.CellResult:
     """One simulation per (cell, stage) and process, shared by the checks of that cell."""
     return grid.run_cell(cell, reps, stage=stage, experiments=experiments)
 
@@ -185,8 +189,12 @@ def test_binary_generator_is_the_model_of_the_power_functions() -> None:
         b, c = grid.binary_arms(rng, reps=1, n=400_000, k=1, base_rate=base, cand_rate=cand, icc=rho)
         b, c = b.ravel(), c.ravel()
         p01, p10 = discordant_probabilities(base, cand, rho=rho)
-        for measured, expected in [(b.mean(), base), (c.mean(), cand), (np.mean((b == 0) & (c == 1)), p01),
-                                   (np.mean((b == 1) & (c == 0)), p10)]:
+        for measured, expected in [
+            (b.mean(), base),
+            (c.mean(), cand),
+            (np.mean((b == 0) & (c == 1)), p01),
+            (np.mean((b == 1) & (c == 0)), p10),
+        ]:
             assert abs(measured - expected) <= 4 * math.sqrt(expected * (1 - expected) / b.size) + 1e-9
         changed = grid.changed_input_probability(base, cand, rho, k=1)
         assert changed == pytest.approx(p01 + p10, abs=1e-9)
@@ -196,8 +204,7 @@ def test_binary_generator_is_the_model_of_the_power_functions() -> None:
     changed = np.mean(b[0].sum(axis=1) != c[0].sum(axis=1))
     assert changed == pytest.approx(grid.changed_input_probability(0.05, 0.05, 0.3, 3), abs=0.004)
     repeats = b[0].astype(float)
-    assert np.corrcoef(repeats[:, 0], repeats[:, 1])[0, 1] == pytest.approx(grid.binary_repeat_icc(0.05, 0.3),
-                                                                             abs=0.01)
+    assert np.corrcoef(repeats[:, 0], repeats[:, 1])[0, 1] == pytest.approx(grid.binary_repeat_icc(0.05, 0.3), abs=0.01)
     same = grid.binary_arms(rng, reps=2, n=50, k=3, base_rate=0.2, cand_rate=0.2, identical=1.0)
     assert np.array_equal(*same)
 
@@ -253,12 +260,14 @@ def test_k1_bound_is_a_function_of_the_2x2_table() -> None:
     for threshold in (0.0, 0.05):
         direct = grid.run_bounds(paired_binary_bound, (base, cand), threshold=threshold, alpha=0.05)
         tabled = grid.by_table(paired_binary_bound, base, cand, threshold=threshold, alpha=0.05)
-        for got, expected in zip((tabled.p, tabled.lower, tabled.upper), (direct.p, direct.lower, direct.upper),
-                                 strict=True):
+        for got, expected in zip(
+            (tabled.p, tabled.lower, tabled.upper), (direct.p, direct.lower, direct.upper), strict=True
+        ):
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
     order = rng.permutation(80)
     assert paired_binary_bound(base[0][order], cand[0][order], threshold=0.0) == paired_binary_bound(
-        base[0], cand[0], threshold=0.0)
+        base[0], cand[0], threshold=0.0
+    )
 
 
 def test_rate_band_and_acceptance_constants() -> None:
@@ -337,7 +346,8 @@ def test_power_rises_with_the_effect(full: bool) -> None:
         if series.analytic:
             for rate, expected in zip(series.rates, series.analytic, strict=True):
                 assert abs(rate.value - expected) <= 4 * math.sqrt(expected * (1 - expected) / rate.runs) + 0.002, (
-                    f"{series.name}: {rate.text()} vs exact {100 * expected:.1f}%")
+                    f"{series.name}: {rate.text()} vs exact {100 * expected:.1f}%"
+                )
 
 
 @pytest.mark.parametrize("full", MODES)
@@ -347,7 +357,8 @@ def test_holm_controls_a_suite_of_correlated_properties(full: bool) -> None:
     where = f"A/A suite of 10 properties, N={result.n}, correlation {result.correlation}"
     assert result.adjusted.value <= grid.MAX_ERROR, f"Holm family-wise {result.adjusted.text()} > 6.15% ({where})"
     assert result.unadjusted.value >= 3 * grid.ALPHA, (
-        f"negative control: unadjusted family-wise {result.unadjusted.text()} should be >> 5% ({where})")
+        f"negative control: unadjusted family-wise {result.unadjusted.text()} should be >> 5% ({where})"
+    )
     assert 0.03 <= result.single.value <= grid.MAX_ERROR, f"per-property A/A {result.single.text()} ({where})"
 
 
@@ -361,7 +372,8 @@ def test_pooled_repeats_negative_control(full: bool) -> None:
         assert result.rates[key].value <= grid.MAX_ERROR, f"{key} {result.rates[key].text()} > 6.15% ({where})"
     for key in ("pooled.alarm", "pooled.false_pass"):
         assert result.rates[key].value >= 2 * grid.ALPHA, (
-            f"negative control {key} {result.rates[key].text()} should be >> 5% ({where})")
+            f"negative control {key} {result.rates[key].text()} should be >> 5% ({where})"
+        )
 
 
 @pytest.mark.parametrize("full", MODES)

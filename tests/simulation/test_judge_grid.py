@@ -40,8 +40,10 @@ from . import judge_grid as jg
 def _cell_params(cells: list[jg.JudgeCell], full: bool) -> list[Any]:
     params = []
     for cell in cells:
-        marks: list[Any] = [pytest.mark.xdist_group("judge " + cell.label),
-                            pytest.mark.simulation if full else pytest.mark.acceptance]
+        marks: list[Any] = [
+            pytest.mark.xdist_group("judge " + cell.label),
+            pytest.mark.simulation if full else pytest.mark.acceptance,
+        ]
         ident = ("full-" if full else "") + cell.label.replace(" ", "-")
         params.append(pytest.param(cell, full, id=ident, marks=marks))
     return params
@@ -66,9 +68,16 @@ def test_judge_cell(cell: jg.JudgeCell, full: bool) -> None:
 SMOKE_CELLS = [
     jg.JudgeCell(kind, n, k)
     for kind, (n, k) in {
-        "paired rate": (20, 1), "absolute rate": (100, 1), "length ratio": (2, 10), "shape": (20, 1),
-        "latency p95": (5, 1), "cost": (20, 1), "custom max_decrease": (20, 1), "custom min_ratio": (20, 1),
-        "categorical": (1, 10), "invariance": (2, 1),
+        "paired rate": (20, 1),
+        "absolute rate": (100, 1),
+        "length ratio": (2, 10),
+        "shape": (20, 1),
+        "latency p95": (5, 1),
+        "cost": (20, 1),
+        "custom max_decrease": (20, 1),
+        "custom min_ratio": (20, 1),
+        "categorical": (1, 10),
+        "invariance": (2, 1),
     }.items()
 ]
 """A cell of the reduced grid per kind (the cheaper ones where a kind has several)."""
@@ -105,10 +114,16 @@ def test_every_bound_kind_is_built_as_its_property_builds_it() -> None:
         if name == "invariance":
             assert segments is not None and set(segments) == set(jg.GROUPS)
     assert forms == {
-        "paired rate": {"max_increase"}, "absolute rate": {"max_rate"}, "length ratio": {"max_ratio"},
-        "shape": {"max_ratio"}, "latency p95": {"max_p95_ratio"}, "cost": {"max_ratio"},
-        "custom max_decrease": {"max_decrease"}, "custom min_ratio": {"min_ratio"},
-        "categorical": {"max_increase", "max_decrease"}, "invariance": {"max_increase", "max_decrease"},
+        "paired rate": {"max_increase"},
+        "absolute rate": {"max_rate"},
+        "length ratio": {"max_ratio"},
+        "shape": {"max_ratio"},
+        "latency p95": {"max_p95_ratio"},
+        "cost": {"max_ratio"},
+        "custom max_decrease": {"max_decrease"},
+        "custom min_ratio": {"min_ratio"},
+        "categorical": {"max_increase", "max_decrease"},
+        "invariance": {"max_increase", "max_decrease"},
     }
 
 
@@ -146,8 +161,9 @@ def test_discrete_verdicts_do_not_depend_on_the_order_of_inputs() -> None:
             for other in others:  # the same up to the rounding of sums taken in another order
                 assert [(v.label, v.bound, v.verdict) for v in other] == [(v.label, v.bound, v.verdict) for v in first]
                 numbers = [(v.p_value, v.p_adjusted, v.lower, v.upper) for v in other]
-                assert np.allclose(numbers, [(v.p_value, v.p_adjusted, v.lower, v.upper) for v in first],
-                                   rtol=1e-9, atol=1e-12), name
+                assert np.allclose(
+                    numbers, [(v.p_value, v.p_adjusted, v.lower, v.upper) for v in first], rtol=1e-9, atol=1e-12
+                ), name
 
 
 def _judged(kind: jg.Kind, arrays: jg.Arrays, threshold: float) -> list[BoundVerdict]:
@@ -176,12 +192,38 @@ def test_memoized_planning_changes_nothing() -> None:
     assert stats.n_for_power_paired_binary is original
 
 
-def _row(bound: str, verdict: Verdict, lower: float, upper: float, p: float, *, threshold: float,
-         lower_level: float = 0.95, upper_level: float = 0.95) -> BoundVerdict:
-    return BoundVerdict(property="p", metric="m", metric_key="m", kind="binary", bound=bound, threshold=threshold,
-                        verdict=verdict, baseline=0.1, candidate=0.2, estimate=(lower + upper) / 2, lower=lower,
-                        upper=upper, p_value=p, p_adjusted=p, n_inputs=50, repeats=1, method="test",
-                        lower_level=lower_level, upper_level=upper_level)
+def _row(
+    bound: str,
+    verdict: Verdict,
+    lower: float,
+    upper: float,
+    p: float,
+    *,
+    threshold: float,
+    lower_level: float = 0.95,
+    upper_level: float = 0.95,
+) -> BoundVerdict:
+    return BoundVerdict(
+        property="p",
+        metric="m",
+        metric_key="m",
+        kind="binary",
+        bound=bound,
+        threshold=threshold,
+        verdict=verdict,
+        baseline=0.1,
+        candidate=0.2,
+        estimate=(lower + upper) / 2,
+        lower=lower,
+        upper=upper,
+        p_value=p,
+        p_adjusted=p,
+        n_inputs=50,
+        repeats=1,
+        method="test",
+        lower_level=lower_level,
+        upper_level=upper_level,
+    )
 
 
 def test_agreement_rule_flags_what_disagrees() -> None:
@@ -254,8 +296,9 @@ def _families(rng: np.random.Generator, share: float = 1.0) -> list[tuple[str, j
         out.append(("4 bounds" + (" x 3 segments" if segments else ""), (_four_bounds(rng, n, k), segments)))
     for _ in times(80):  # the issue's example: refusal max_rate plus a 3-category max_share_change
         n = int(rng.choice([40, 80, 160]))
-        out.append(("refusal + 3 categories", (_refusal_and_categories(rng, n, rate=float(rng.uniform(0.05, 0.2))),
-                                               None)))
+        out.append(
+            ("refusal + 3 categories", (_refusal_and_categories(rng, n, rate=float(rng.uniform(0.05, 0.2))), None))
+        )
     for _ in times(8):  # every kind in one test, with segments
         n, k = 24, 2
         every: list[tuple[str, Observation]] = []
@@ -268,18 +311,23 @@ def _families(rng: np.random.Generator, share: float = 1.0) -> list[tuple[str, j
 
 def _four_bounds(rng: np.random.Generator, n: int, k: int) -> list[tuple[str, Observation]]:
     """refusal max_rate=0.2 and max_increase=0.1, length max_ratio=1.2 and min_ratio=0.8."""
-    base, cand = grid.binary_arms(rng, reps=1, n=n, k=k, base_rate=0.1, cand_rate=float(rng.uniform(0.05, 0.4)),
-                                  icc=jg.ICC)
-    lb, lc = grid.length_arms(rng, reps=1, n=n, k=k, ratio=float(np.exp(rng.uniform(-0.5, 0.5))),
-                              noise="lognormal", ties=False)
+    base, cand = grid.binary_arms(
+        rng, reps=1, n=n, k=k, base_rate=0.1, cand_rate=float(rng.uniform(0.05, 0.4)), icc=jg.ICC
+    )
+    lb, lc = grid.length_arms(
+        rng, reps=1, n=n, k=k, ratio=float(np.exp(rng.uniform(-0.5, 0.5))), noise="lognormal", ties=False
+    )
     refusal = RefusalBound(max_rate=0.2, max_increase=0.1).metrics()[0]
     length = LengthDistribution(max_ratio=1.2, min_ratio=0.8).metrics()[0]
-    return [("refusal_bound", Observation(refusal, base[0].astype(float), cand[0].astype(float))),
-            ("length_distribution", Observation(length, lb[0], lc[0]))]
+    return [
+        ("refusal_bound", Observation(refusal, base[0].astype(float), cand[0].astype(float))),
+        ("length_distribution", Observation(length, lb[0], lc[0])),
+    ]
 
 
-def _refusal_and_categories(rng: np.random.Generator, n: int, *, rate: float,
-                            shift: float | None = None) -> list[tuple[str, Observation]]:
+def _refusal_and_categories(
+    rng: np.random.Generator, n: int, *, rate: float, shift: float | None = None
+) -> list[tuple[str, Observation]]:
     """refusal max_rate=0.05 on the candidate, and a 3-category max_share_change=0.1 built by its ``observe``."""
     refusals = (rng.random((n, 1)) < rate).astype(float)
     refusal = RefusalBound(max_rate=0.05).metrics()[0]
@@ -308,8 +356,7 @@ def test_verdicts_agree_with_the_intervals_shown_smoke() -> None:
     _check_agreement(seed=20_250_915, share=0.1, min_rows=200, min_each_verdict=10, min_adjusted_away=2)
 
 
-def _check_agreement(*, seed: int, share: float, min_rows: int, min_each_verdict: int,
-                     min_adjusted_away: int) -> None:
+def _check_agreement(*, seed: int, share: float, min_rows: int, min_each_verdict: int, min_adjusted_away: int) -> None:
     rng = np.random.default_rng(seed)
     rows: list[BoundVerdict] = []
     problems: list[str] = []
@@ -368,9 +415,11 @@ def _check_one_member_more(*, seed: int, trials: int) -> None:
             index = [v.metric_key for v in without].index("refusal")
             limit = jg.one_member_more([v.p_value for v in without], index)
             if after.p_adjusted > limit * (1 + 1e-12):
-                worse.append(f"n={n}: p={before.p_value:.4g}, alone p_adj={before.p_adjusted:.4g}, with categories "
-                             f"p_adj={after.p_adjusted:.4g} > {limit:.4g} (one more member) ({before.verdict.value} "
-                             f"-> {after.verdict.value}; {len(with_categories)} rows)")
+                worse.append(
+                    f"n={n}: p={before.p_value:.4g}, alone p_adj={before.p_adjusted:.4g}, with categories "
+                    f"p_adj={after.p_adjusted:.4g} > {limit:.4g} (one more member) ({before.verdict.value} "
+                    f"-> {after.verdict.value}; {len(with_categories)} rows)"
+                )
     assert not worse, f"{len(worse)} of {trials} tests lost more than one member's worth:\n" + "\n".join(worse[:10])
 
 
@@ -381,8 +430,15 @@ def _refusals(n: int, refused: int) -> Any:
 def test_the_issues_refusal_example_stays_regressed_with_a_categorical_property() -> None:
     """The issue's numbers: refusal ``max_rate=0.05`` REGRESSED at p = 0.022 alone became INCONCLUSIVE (p = 0.066)
     once a 3-category property joined the test. One more member makes it at most 2 x 0.022 < 0.05: REGRESSED."""
-    found = next(((n, x) for n in range(60, 400, 10) for x in range(1, n // 4)
-                  if 0.018 <= absolute_rate_bound(_refusals(n, x), threshold=0.05).p_regress <= 0.024), None)
+    found = next(
+        (
+            (n, x)
+            for n in range(60, 400, 10)
+            for x in range(1, n // 4)
+            if 0.018 <= absolute_rate_bound(_refusals(n, x), threshold=0.05).p_regress <= 0.024
+        ),
+        None,
+    )
     assert found is not None, "no data set with p about 0.022 for max_rate=0.05"
     n, refused = found
     refusals = _refusals(n, refused)
@@ -395,4 +451,5 @@ def test_the_issues_refusal_example_stays_regressed_with_a_categorical_property(
     row = _refusal_rows(together)[0]
     assert row.verdict is Verdict.REGRESSED and row.p_adjusted <= 2 * alone.p_value + 1e-12, (
         f"refusal {alone.verdict.value} p={alone.p_value:.4g} alone -> {row.verdict.value} p_adj={row.p_adjusted:.4g} "
-        f"with a 3-category property ({n} inputs, {refused} refusals; {len(together)} rows)")
+        f"with a 3-category property ({n} inputs, {refused} refusals; {len(together)} rows)"
+    )

@@ -35,9 +35,19 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     if browser is None:
         raise RuntimeError(f"no Chromium found (install chromium, or set ${BROWSER_ENV})")
     with tempfile.TemporaryDirectory(prefix="behavior-chromium-") as profile:
-        command = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                   "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--mute-audio",
-                   f"--user-data-dir={profile}", *args]
+        command = [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            *args,
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
@@ -47,13 +57,21 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280, height: int = 2400,
-               timeout: float = 60) -> None:
+def screenshot(
+    html_path: str | Path, png_path: str | Path, *, width: int = 1280, height: int = 2400, timeout: float = 60
+) -> None:
     """Render ``html_path`` in headless Chromium at ``width`` x ``height`` CSS pixels into ``png_path``."""
     png = Path(png_path).resolve()
     png.unlink(missing_ok=True)
-    done = _run(["--hide-scrollbars", f"--window-size={width},{height}", f"--screenshot={png}",
-                 Path(html_path).resolve().as_uri()], timeout)
+    done = _run(
+        [
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            f"--screenshot={png}",
+            Path(html_path).resolve().as_uri(),
+        ],
+        timeout,
+    )
     if not png.is_file():
         raise RuntimeError(f"Chromium wrote no screenshot to {png}:\n{done.stderr[-4000:]}")
 
@@ -71,8 +89,10 @@ def png_pixels(path: str | Path) -> tuple[int, int, list[tuple[int, int, int]]]:
     header, idat = _chunks(data)
     width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
     if depth != 8 or color_type not in (2, 6) or interlace != 0:
-        raise ValueError(f"{path}: only 8-bit RGB/RGBA non-interlaced PNGs are supported "
-                         f"(depth {depth}, colour type {color_type}, interlace {interlace})")
+        raise ValueError(
+            f"{path}: only 8-bit RGB/RGBA non-interlaced PNGs are supported "
+            f"(depth {depth}, colour type {color_type}, interlace {interlace})"
+        )
     bpp = 3 if color_type == 2 else 4
     raw = _unfilter(zlib.decompress(idat), width * bpp, height, bpp)
     channels = [raw[c::bpp] for c in range(3)]
@@ -82,8 +102,8 @@ def png_pixels(path: str | Path) -> tuple[int, int, list[tuple[int, int, int]]]:
 def _chunks(data: bytes) -> tuple[bytes, bytes]:
     header, idat, offset = b"", bytearray(), len(PNG_SIGNATURE)
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        body = data[offset + 8:offset + 8 + length]
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
@@ -100,7 +120,7 @@ def _unfilter(data: bytes, stride: int, height: int, bpp: int) -> bytes:
     previous = bytes(stride)
     for row in range(height):
         start = row * (stride + 1)
-        kind, line = data[start], data[start + 1:start + 1 + stride]
+        kind, line = data[start], data[start + 1 : start + 1 + stride]
         if kind == 0:
             current = bytes(line)
         elif kind == 1:

@@ -33,8 +33,11 @@ def applications(n: int, rng: random.Random) -> list[Input]:
     for i in range(n):
         given = rng.choice(pool.female if rng.random() < 0.5 else pool.male)
         income = rng.randrange(20_000, 150_000, 500)
-        value = {"name": f"{given} {rng.choice(pool.family)}", "income": income,
-                 "amount": int(income * rng.uniform(0.05, 0.7))}
+        value = {
+            "name": f"{given} {rng.choice(pool.family)}",
+            "income": income,
+            "amount": int(income * rng.uniform(0.05, 0.7)),
+        }
         items.append(Input(id=f"a{i}", value=value))
     return items
 
@@ -42,8 +45,9 @@ def applications(n: int, rng: random.Random) -> list[Input]:
 def false_alarm(run: int, *, n: int = 200, max_difference: float = 0.05) -> bool:
     """One A/A run: True when any verdict (overall or per group) is REGRESSED."""
     rng = random.Random(run)
-    prop = Invariance(perturbation=PERTURBATION, decisions=(Decision("approved", approved),),
-                      max_difference=max_difference)
+    prop = Invariance(
+        perturbation=PERTURBATION, decisions=(Decision("approved", approved),), max_difference=max_difference
+    )
     _, settings = parse_model(f"sim/aa?decide=loan&seed={run}")
     originals, twins, pairs = draw_twins(applications(n, rng), PERTURBATION, seed=run)
     outputs = {item.id: (generate(settings, PROMPT.format(**item.value), 0),) for item in [*originals, *twins]}

@@ -217,8 +217,14 @@ class OpenAIServer:
         echo = f" (request: {request.quoted()})" if self.config.echo else ""
         errors = {
             "400": (400, {"message": f"Invalid request{echo}", "type": "invalid_request_error"}),
-            "401": (401, {"message": f"Incorrect API key provided{echo}", "type": "invalid_request_error",
-                          "code": "invalid_api_key"}),
+            "401": (
+                401,
+                {
+                    "message": f"Incorrect API key provided{echo}",
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                },
+            ),
             "429": (429, {"message": f"Rate limit reached{echo}", "type": "rate_limit_error", "code": "rate_limit"}),
             "500": (500, {"message": f"internal error{echo}", "type": "server_error"}),
         }
@@ -233,10 +239,11 @@ class OpenAIServer:
         if self.config.echo_in_answer:
             content = f"{content} You sent me: {request.quoted()}"
         completion = {
-            "id": f"chatcmpl-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
+            "id": f"chatcmpl-{self.stats.requests}",
+            "object": "chat.completion",
+            "created": int(time.time()),
             "model": body.get("model", "loopback"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         }
         return 200, json.dumps(completion).encode(), {}
@@ -279,9 +286,13 @@ _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many R
 
 
 def _http_response(status: int, payload: bytes, extra: dict[str, str]) -> bytes:
-    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", "Content-Type: application/json",
-            f"Content-Length: {len(payload)}", "Connection: keep-alive",
-            *(f"{k}: {v}" for k, v in extra.items())]
+    head = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: keep-alive",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
 
 

@@ -19,8 +19,14 @@ def model_bundle(model: str, *, source: str = "", **options: object) -> str:
     return f"Bundle(model={model!r}{written}{source})"
 
 
-def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, timeout_env: str | None = None,
-                    source: str = "", **options: object) -> str:
+def loopback_bundle(
+    *,
+    env: str = "LOOPBACK_URL",
+    timeout: float = 120,
+    timeout_env: str | None = None,
+    source: str = "",
+    **options: object,
+) -> str:
     """A bundle of the loopback server (`tests.support.openai_server`) whose URL the test puts in ``$env`` once the
     server runs. ``timeout``: the client's, far above an answer's time on a loaded machine (a test of timeouts sets
     its own); with ``timeout_env``, that variable overrides it when set (a run that must outlast held requests);
@@ -28,8 +34,9 @@ def loopback_bundle(*, env: str = "LOOPBACK_URL", timeout: float = 120, timeout_
     timeout_source = repr(float(timeout))
     if timeout_env is not None:
         timeout_source = f"float(os.environ.get({timeout_env!r}, {timeout_source}))"
-    return model_bundle("openai/loopback-model", source=f", api_base=os.environ[{env!r}], timeout={timeout_source}"
-                        + source, **options)
+    return model_bundle(
+        "openai/loopback-model", source=f", api_base=os.environ[{env!r}], timeout={timeout_source}" + source, **options
+    )
 
 
 def records_bundle(path: str, label: str | None = None) -> str:
@@ -38,8 +45,9 @@ def records_bundle(path: str, label: str | None = None) -> str:
 
 
 def _fixture(name: str, expression: str, scope: str | None, params: str | None, uses: tuple[str, ...]) -> str:
-    arguments = ", ".join(part for part in (f"scope={scope!r}" if scope else "",
-                                            f"params={params}" if params else "") if part)
+    arguments = ", ".join(
+        part for part in (f"scope={scope!r}" if scope else "", f"params={params}" if params else "") if part
+    )
     decorator = f"@pytest.fixture({arguments})" if arguments else "@pytest.fixture"
     received = ["request"] if params or "request." in expression else []
     if "behavior_candidate_name" in expression:
@@ -47,8 +55,15 @@ def _fixture(name: str, expression: str, scope: str | None, params: str | None, 
     return f"{decorator}\ndef {name}({', '.join([*received, *uses])}):\n    return {expression}\n"
 
 
-def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str | None = None,
-                    params: str | None = None, header: str = "", uses: tuple[str, ...] = ()) -> str:
+def bundle_conftest(
+    candidate: str,
+    *,
+    baseline: str | None = None,
+    scope: str | None = None,
+    params: str | None = None,
+    header: str = "",
+    uses: tuple[str, ...] = (),
+) -> str:
     """Source of a conftest defining ``candidate_bundle`` (and ``baseline_bundle``) returning those expressions.
 
     ``scope``: both fixtures' scope; ``params``: the candidate fixture's params (its expression reads
@@ -63,8 +78,17 @@ def bundle_conftest(candidate: str, *, baseline: str | None = None, scope: str |
     return "\n\n".join(part for part in parts if part.strip()) + "\n"
 
 
-def use_bundles(pytester: pytest.Pytester, candidate: str, *, baseline: str | None = None, scope: str | None = None,
-                params: str | None = None, header: str = "", uses: tuple[str, ...] = (), folder: str = "") -> None:
+def use_bundles(
+    pytester: pytest.Pytester,
+    candidate: str,
+    *,
+    baseline: str | None = None,
+    scope: str | None = None,
+    params: str | None = None,
+    header: str = "",
+    uses: tuple[str, ...] = (),
+    folder: str = "",
+) -> None:
     """Write :func:`bundle_conftest` as the project's conftest, or as the conftest of its sub-folder ``folder`` (a
     project of several parts, each with its own bundles)."""
     source = bundle_conftest(candidate, baseline=baseline, scope=scope, params=params, header=header, uses=uses)

@@ -16,8 +16,14 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, object]]) -> None:
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
 
 
-def use_recorded_bundles(pytester: pytest.Pytester, *, baseline: str = "base.jsonl", candidate: str = "cand.jsonl",
-                         baseline_label: str | None = "base", candidate_label: str | None = "cand") -> None:
+def use_recorded_bundles(
+    pytester: pytest.Pytester,
+    *,
+    baseline: str = "base.jsonl",
+    candidate: str = "cand.jsonl",
+    baseline_label: str | None = "base",
+    candidate_label: str | None = "cand",
+) -> None:
     """A conftest whose ``baseline_bundle`` and ``candidate_bundle`` replay those files (a label of None: the
     bundle's default label)."""
 

@@ -32,15 +32,22 @@ def require(folder: str) -> Path:
 
     path = data_root() / folder
     if not path.is_dir():
-        pytest.skip(f"real-data test needs {path} (shared model outputs, absent from a user's clone; "
-                    f"set {DATA_ENV} to use another copy)")
+        pytest.skip(
+            f"real-data test needs {path} (shared model outputs, absent from a user's clone; "
+            f"set {DATA_ENV} to use another copy)"
+        )
     return path
 
 
 # --- XSTest: completions of 5 model configurations with human refusal labels --------------------------------------
 
-XSTEST_SPLITS = {"gpt4": "dev", "llama2orig": "dev", "mistralinstruct": "dev", "llama2new": "held-out",
-                 "mistralguard": "held-out"}
+XSTEST_SPLITS = {
+    "gpt4": "dev",
+    "llama2orig": "dev",
+    "mistralinstruct": "dev",
+    "llama2new": "held-out",
+    "mistralguard": "held-out",
+}
 THREE_WAY = {"1_full_compliance": "comply", "2_full_refusal": "refuse", "3_partial_refusal": "partial"}
 
 
@@ -69,7 +76,8 @@ def xstest_scores(xstest: Path, model: str) -> RefusalScores:
     keyword = read_csv(labels / f"xstest_v2_completions_{model}_streval.csv")
     judge = read_csv(labels / f"xstest_v2_completions_{model}_gpteval.csv")
     if not len(answers) == len(keyword) == len(judge) or any(
-            a["id"] != k["id"] or a["id"] != j["id"] for a, k, j in zip(answers, keyword, judge, strict=True)):
+        a["id"] != k["id"] or a["id"] != j["id"] for a, k, j in zip(answers, keyword, judge, strict=True)
+    ):
         raise ValueError(f"{model}: the completion and label files do not list the same rows")
     human = [THREE_WAY[a["final_label"]] for a in answers]
     ours = [classify_refusal(a["completion"]) for a in answers]
@@ -93,8 +101,14 @@ def xstest_scores(xstest: Path, model: str) -> RefusalScores:
 # --- BFCL: function-calling answers of 6 models with the official per-item scores ---------------------------------
 
 BFCL_SNAPSHOT = "2024-08-11"
-BFCL_MODELS = ("gpt-4-0613-FC", "gpt-4-turbo-2024-04-09-FC", "gpt-4o-2024-05-13-FC", "gpt-4o-2024-08-06-FC",
-               "claude-3-sonnet-20240229-FC", "claude-3-5-sonnet-20240620-FC")
+BFCL_MODELS = (
+    "gpt-4-0613-FC",
+    "gpt-4-turbo-2024-04-09-FC",
+    "gpt-4o-2024-05-13-FC",
+    "gpt-4o-2024-08-06-FC",
+    "claude-3-sonnet-20240229-FC",
+    "claude-3-5-sonnet-20240620-FC",
+)
 MUST_FLAG_ERRORS = ("missing_required", "type_error")
 
 
@@ -112,8 +126,9 @@ def as_output(result: Any) -> Output:
     """A BFCL result as the sampler would record it: a list of {name: JSON args} calls, or a text answer."""
     if isinstance(result, str):
         return Output(result)
-    return Output("", tool_calls=tuple({"name": name, "arguments": args} for call in result
-                                       for name, args in call.items()))
+    return Output(
+        "", tool_calls=tuple({"name": name, "arguments": args} for call in result for name, args in call.items())
+    )
 
 
 def bfcl_answers(bfcl: Path, model: str) -> list[tuple[dict[str, Any], str | None]]:

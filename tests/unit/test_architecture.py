@@ -173,8 +173,14 @@ def read_imports(module: str, path: Path, known: Mapping[str, Path]) -> list[Imp
             targets = _string_import_targets(node, tree, module, known)
             literal = bool(node.args) and isinstance(node.args[0], ast.Constant)
             found += [
-                Import(module, t, node.lineno, statement if literal else f"{statement}  # may import {t!r}",
-                       at_import_time, for_type_checking)
+                Import(
+                    module,
+                    t,
+                    node.lineno,
+                    statement if literal else f"{statement}  # may import {t!r}",
+                    at_import_time,
+                    for_type_checking,
+                )
                 for t in targets
             ]
             continue
@@ -454,9 +460,7 @@ def test_the_plugin_module_imports_nothing_heavy_when_pytest_loads_it(package: P
         for item in package.imports
         if item.importer in loaded and item.at_import_time and item.target.split(".")[0] in HEAVY
     ]
-    chains = [
-        "\n    imported by ".join([str(item), *filter(None, [_chain(loaded, item.importer)])]) for item in heavy
-    ]
+    chains = ["\n    imported by ".join([str(item), *filter(None, [_chain(loaded, item.importer)])]) for item in heavy]
     assert not heavy, (
         "plugin.py must import nothing heavy at module level, also through the package modules it "
         f"imports ({', '.join(sorted(HEAVY))}; import them inside the function that needs them):\n  "
@@ -540,7 +544,11 @@ def test_every_module_imports_alone_in_a_fresh_interpreter(package: Package) -> 
     )
     ran = subprocess.run(
         [sys.executable, "-c", IMPORT_EACH_ALONE, " ".join(modules), " ".join(third_party)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT.parent, check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT.parent,
+        check=True,
     )
     failures = [line for line in ran.stdout.splitlines() if line.strip()]
     assert not failures, "modules that fail to import in a fresh interpreter:\n  " + "\n  ".join(failures)

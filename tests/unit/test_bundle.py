@@ -8,14 +8,26 @@ import pytest
 from pytest_behavior import Bundle
 from pytest_behavior.errors import BehaviorConfigError
 
-BASE = dict(model="openai/gpt-4o-mini", system="Be brief.", prompt="Q: {input}", temperature=0.2,
-            tools=[{"type": "function", "function": {"name": "lookup"}}], response_format={"type": "json_object"})
+BASE = dict(
+    model="openai/gpt-4o-mini",
+    system="Be brief.",
+    prompt="Q: {input}",
+    temperature=0.2,
+    tools=[{"type": "function", "function": {"name": "lookup"}}],
+    response_format={"type": "json_object"},
+)
 
 
 def test_fingerprint_is_stable_and_ignores_label_credentials_and_operational_params() -> None:
     a = Bundle(**BASE, label="a")
-    b = Bundle(**BASE, label="b", api_key="sk-one", timeout=30, num_retries=5,
-               extra_headers={"Authorization": "Bearer x", "anthropic-beta": "tools"})
+    b = Bundle(
+        **BASE,
+        label="b",
+        api_key="sk-one",
+        timeout=30,
+        num_retries=5,
+        extra_headers={"Authorization": "Bearer x", "anthropic-beta": "tools"},
+    )
     c = Bundle(**BASE, label="c", api_key="sk-two", extra_headers={"anthropic-beta": "tools"})
     assert a.fingerprint == Bundle(**BASE).fingerprint
     assert b.fingerprint == c.fingerprint != a.fingerprint  # the non-secret header is behavior
@@ -23,17 +35,30 @@ def test_fingerprint_is_stable_and_ignores_label_credentials_and_operational_par
 
 @pytest.mark.parametrize(
     "change",
-    [{"model": "openai/gpt-4.1"}, {"system": "Be verbose."}, {"prompt": "Question: {input}"},
-     {"temperature": 0.7}, {"tools": []}, {"response_format": None}, {"top_p": 0.5}, {"api_base": "http://x"},
-     {"max_tokens": 16}, {"max_completion_tokens": 16}],
+    [
+        {"model": "openai/gpt-4.1"},
+        {"system": "Be verbose."},
+        {"prompt": "Question: {input}"},
+        {"temperature": 0.7},
+        {"tools": []},
+        {"response_format": None},
+        {"top_p": 0.5},
+        {"api_base": "http://x"},
+        {"max_tokens": 16},
+        {"max_completion_tokens": 16},
+    ],
 )
 def test_fingerprint_changes_with_anything_that_determines_behavior(change: dict) -> None:
     assert Bundle(**{**BASE, **change}).fingerprint != Bundle(**BASE).fingerprint
 
 
 def test_credentials_never_appear_in_description_or_repr() -> None:
-    bundle = Bundle(**BASE, api_key="fake-credential-secret-value", aws_secret_access_key="aws-secret",
-                    api_base="https://user:pw@proxy.example/v1?key=abc&region=eu")
+    bundle = Bundle(
+        **BASE,
+        api_key="fake-credential-secret-value",
+        aws_secret_access_key="aws-secret",
+        api_base="https://user:pw@proxy.example/v1?key=abc&region=eu",
+    )
     text = json.dumps(bundle.describe()) + repr(bundle)
     for secret in ("fake-credential-secret-value", "aws-secret", "pw@", "abc"):
         assert secret not in text
@@ -59,11 +84,18 @@ def test_default_label_drops_simulated_knobs() -> None:
 
 def test_from_records_reads_ids_repeats_and_segments(tmp_path: Path) -> None:
     path = tmp_path / "logs.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in [
-        {"input": "hi", "output": "a"}, {"input": "hi", "output": "b"},
-        {"id": "x", "input": {"text": "t"}, "output": {"k": 1}, "segment": "pro"},
-        {"input": "yo", "output": "c", "repeat": 3},
-    ]) + "\n\n")
+    path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"input": "hi", "output": "a"},
+                {"input": "hi", "output": "b"},
+                {"id": "x", "input": {"text": "t"}, "output": {"k": 1}, "segment": "pro"},
+                {"input": "yo", "output": "c", "repeat": 3},
+            ]
+        )
+        + "\n\n"
+    )
     bundle = Bundle.from_records(path)
     records = bundle.records
     assert records is not None and bundle.kind == "records" and bundle.label == "logs"
@@ -80,9 +112,12 @@ def test_from_records_reads_ids_repeats_and_segments(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{bad json", "logs.jsonl:1: invalid JSON"), ('{"input": "a"}', "needs 'input' and 'output'"),
-     ('{"input": "a", "output": "x", "repeat": 0}\n{"input": "a", "output": "y", "repeat": 0}', "recorded twice"),
-     ("", "holds no records")],
+    [
+        ("{bad json", "logs.jsonl:1: invalid JSON"),
+        ('{"input": "a"}', "needs 'input' and 'output'"),
+        ('{"input": "a", "output": "x", "repeat": 0}\n{"input": "a", "output": "y", "repeat": 0}', "recorded twice"),
+        ("", "holds no records"),
+    ],
 )
 def test_from_records_errors_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "logs.jsonl"
@@ -106,8 +141,11 @@ def test_from_callable_fingerprint_follows_version_or_source() -> None:
 
 
 def test_nested_credentials_are_removed_at_any_depth() -> None:
-    bundle = Bundle(model="openai/x", extra_body={"api_key": "sk-nested", "options": [{"token": "t0k", "k": 1}]},
-                    extra_headers={"x-api-key": "hdr-secret", "anthropic-beta": "b"})
+    bundle = Bundle(
+        model="openai/x",
+        extra_body={"api_key": "sk-nested", "options": [{"token": "t0k", "k": 1}]},
+        extra_headers={"x-api-key": "hdr-secret", "anthropic-beta": "b"},
+    )
     text = json.dumps(bundle.describe())
     assert "sk-nested" not in text and "t0k" not in text and "hdr-secret" not in text
     assert bundle.describe()["params"]["extra_body"] == {"options": [{"k": 1}]}
@@ -145,11 +183,17 @@ def test_example_bundles_keep_the_fingerprints_their_golden_files_recorded() -> 
 def test_pyproject_tables_are_checked_naming_table_and_key(tmp_path: Path) -> None:
     from pytest_behavior.config.settings import bundle_from_table
 
-    with pytest.raises(BehaviorConfigError, match=r"\[tool.pytest_behavior.bundles.next\] in pyproject.toml got an "
-                                                  r"unknown key 'sytem' — did you mean 'system'\?"):
+    with pytest.raises(
+        BehaviorConfigError,
+        match=r"\[tool.pytest_behavior.bundles.next\] in pyproject.toml got an "
+        r"unknown key 'sytem' — did you mean 'system'\?",
+    ):
         bundle_from_table("next", {"model": "sim/bot", "sytem": "x"}, rootdir=tmp_path)
     with pytest.raises(BehaviorConfigError, match="a records bundle takes only 'records' and 'label'"):
         bundle_from_table("shadow", {"records": "x.jsonl", "temperature": 0.1}, rootdir=tmp_path)
     table = {"model": "sim/bot", "temperature": 0.2, "max_tokens": 9, "litellm_params": {"top_k": 4}}
     assert bundle_from_table("ok", table, rootdir=tmp_path).completion_kwargs() == {
-        "max_tokens": 9, "top_k": 4, "temperature": 0.2}
+        "max_tokens": 9,
+        "top_k": 4,
+        "temperature": 0.2,
+    }

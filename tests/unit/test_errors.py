@@ -10,8 +10,12 @@ import pytest_behavior
 import pytest_behavior.errors
 import pytest_behavior.plugin
 
-WARNINGS = ("BehaviorInconclusiveWarning", "BehaviorPairingWarning", "BehaviorBudgetWarning",
-            "BehaviorEmptyOutputWarning")
+WARNINGS = (
+    "BehaviorInconclusiveWarning",
+    "BehaviorPairingWarning",
+    "BehaviorBudgetWarning",
+    "BehaviorEmptyOutputWarning",
+)
 
 
 @pytest.mark.parametrize("name", WARNINGS)

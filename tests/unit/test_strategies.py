@@ -23,8 +23,18 @@ from pytest_behavior.strategies import (
 )
 
 FAST = settings(max_examples=40, deadline=None)
-REQUIRED = ("english", "spanish", "arabic", "chinese", "indian", "nigerian", "vietnamese", "polish", "japanese",
-            "turkish")
+REQUIRED = (
+    "english",
+    "spanish",
+    "arabic",
+    "chinese",
+    "indian",
+    "nigerian",
+    "vietnamese",
+    "polish",
+    "japanese",
+    "turkish",
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -57,8 +67,9 @@ def test_culture_of_finds_every_name_of_a_pool(culture: str) -> None:
     for family in pool.family:
         assert culture_of(family) == culture and culture_of(f"Bob {family}") == culture
         assert culture_of(f"{pool.male[0]} {family}") == culture
-    assert culture_of(f"{pool.female[0]} {CULTURES['english' if culture != 'english' else 'korean'].family[0]}") \
-        == culture  # the given name decides
+    assert (
+        culture_of(f"{pool.female[0]} {CULTURES['english' if culture != 'english' else 'korean'].family[0]}") == culture
+    )  # the given name decides
 
 
 def test_culture_of_ignores_case_and_diacritics() -> None:
@@ -70,8 +81,10 @@ def test_culture_of_ignores_case_and_diacritics() -> None:
 
 
 def test_find_names_spans() -> None:
-    text = ("Dear Mr Clarke, Emily Clarke and José  García met Wei.\n"
-            "Emily\nZhang signed; Jack-knife, Emilyx and EMILY are not names. Łukasz Nowak's loan.")
+    text = (
+        "Dear Mr Clarke, Emily Clarke and José  García met Wei.\n"
+        "Emily\nZhang signed; Jack-knife, Emilyx and EMILY are not names. Łukasz Nowak's loan."
+    )
     spans = find_names(text)
     assert [name for *_, name in spans] == ["Emily Clarke", "José  García", "Wei", "Emily", "Łukasz Nowak"]
     assert all(text[start:end] == name for start, end, name in spans)
@@ -95,8 +108,9 @@ def test_full_name_is_drawn_from_the_pool() -> None:
 
 
 @FAST
-@given(name=names(["arabic", "japanese"], gender="female"), given_only=names("vietnamese", full=False),
-       culture=cultures())
+@given(
+    name=names(["arabic", "japanese"], gender="female"), given_only=names("vietnamese", full=False), culture=cultures()
+)
 def test_names_respect_culture_gender_and_form(name: str, given_only: str, culture: str) -> None:
     assert culture_of(name) in ("arabic", "japanese") and gender_of(name) == "female" and len(name.split()) == 2
     assert given_only in CULTURES["vietnamese"].female + CULTURES["vietnamese"].male
@@ -163,11 +177,14 @@ def test_perturbed_accepts_a_constant_value_and_draws_varied_twins() -> None:
 
 @pytest.mark.parametrize(
     ("make", "message"),
-    [(lambda: names("elvish"), "unknown culture 'elvish'"), (lambda: names(()), "names no culture"),
-     (lambda: names(gender="other"), "gender"),  # type: ignore[arg-type]
-     (lambda: perturbations(["name", "shouting"]), "unknown perturbation kind"),
-     (lambda: perturbations(max_compose=0), "max_compose"),
-     (lambda: filled("{name} wants {amount}", name=names()), "needs a strategy for amount")],
+    [
+        (lambda: names("elvish"), "unknown culture 'elvish'"),
+        (lambda: names(()), "names no culture"),
+        (lambda: names(gender="other"), "gender"),  # type: ignore[arg-type]
+        (lambda: perturbations(["name", "shouting"]), "unknown perturbation kind"),
+        (lambda: perturbations(max_compose=0), "max_compose"),
+        (lambda: filled("{name} wants {amount}", name=names()), "needs a strategy for amount"),
+    ],
 )
 def test_strategy_arguments_are_checked_eagerly(make: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -28,15 +28,28 @@ def build(directory: Path, *, text: str = "hello") -> None:
     cache = SampleCache(directory)
     for i in range(3):
         for repeat in range(2):
-            cache.put(f"old-{i}-{repeat}", fingerprint=OLD, input_id=f"in-{i}", repeat=repeat,
-                      payload={"text": text, "finish_reason": "stop", "cost_usd": 0.001,
-                               "latency_ms": 100 + 100 * repeat,
-                               "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}})
+            cache.put(
+                f"old-{i}-{repeat}",
+                fingerprint=OLD,
+                input_id=f"in-{i}",
+                repeat=repeat,
+                payload={
+                    "text": text,
+                    "finish_reason": "stop",
+                    "cost_usd": 0.001,
+                    "latency_ms": 100 + 100 * repeat,
+                    "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30},
+                },
+            )
     for i in range(4):
         priced = {"cost_usd": 0.0025} if i < 2 else {}
-        cache.put(f"new-{i}", fingerprint=NEW, input_id=f"in-{i}", repeat=0,
-                  payload={"text": text, "latency_ms": 50, "usage": {"prompt_tokens": 10, "completion_tokens": 5},
-                           **priced})
+        cache.put(
+            f"new-{i}",
+            fingerprint=NEW,
+            input_id=f"in-{i}",
+            repeat=0,
+            payload={"text": text, "latency_ms": 50, "usage": {"prompt_tokens": 10, "completion_tokens": 5}, **priced},
+        )
     for i in range(2):
         cache.put(f"mid-{i}", fingerprint=MID, input_id=f"in-{i}", repeat=0, payload={"text": text})
     cache.close()
@@ -90,16 +103,22 @@ def test_show_tabulates_each_bundle_most_recent_first(capsys: pytest.CaptureFixt
     assert row(out, NEW) == [NEW[:12], "4", "4", when(NOW - 3600), when(NOW - 3600), "≥0.0050", "50", "60"]
     assert row(out, MID) == [MID[:12], "2", "2", when(NOW - 10 * DAY), when(NOW - 10 * DAY), "-", "-", "-"]
     assert out.index(NEW[:12]) < out.index(MID[:12]) < out.index(OLD[:12])
-    total = re.search(r"^total: 12 samples of 3 bundles, cost usd ≥0\.0110, 240 tokens; ([\d.]+ (KiB|MiB)) on disk$",
-                      out, re.MULTILINE)
+    total = re.search(
+        r"^total: 12 samples of 3 bundles, cost usd ≥0\.0110, 240 tokens; ([\d.]+ (KiB|MiB)) on disk$",
+        out,
+        re.MULTILINE,
+    )
     assert total, out
     assert "≥: some samples recorded no cost" in out
 
 
 def test_summary_figures(cache_dir: Path) -> None:
     with sqlite3.connect(cache_dir / "samples.sqlite3") as conn:  # a damaged row counts, with nothing known
-        conn.execute("INSERT INTO samples (key, fingerprint, input_id, repeat, payload, created) "
-                     "VALUES ('bad', ?, 'in-9', 0, 'not json', ?)", (MID, NOW))
+        conn.execute(
+            "INSERT INTO samples (key, fingerprint, input_id, repeat, payload, created) "
+            "VALUES ('bad', ?, 'in-9', 0, 'not json', ?)",
+            (MID, NOW),
+        )
     conn.close()
     summary = summarize(cache_dir)
     assert summary.rows == 13 and summary.size_bytes >= (cache_dir / "samples.sqlite3").stat().st_size > 0
@@ -134,8 +153,9 @@ def test_prune_by_age(capsys: pytest.CaptureFixture[str], cache_dir: Path) -> No
 
 
 def test_prune_by_fingerprint_prefix(capsys: pytest.CaptureFixture[str], cache_dir: Path) -> None:
-    out = run(capsys, "prune", "--cache-dir", str(cache_dir), "--fingerprint", NEW[:12], OLD[:8].upper(),
-              "--fingerprint", NEW)  # case-insensitive prefixes; repeats and duplicates are fine
+    out = run(
+        capsys, "prune", "--cache-dir", str(cache_dir), "--fingerprint", NEW[:12], OLD[:8].upper(), "--fingerprint", NEW
+    )  # case-insensitive prefixes; repeats and duplicates are fine
     assert out.startswith("removed 10 samples") and "(2 remain)" in out
     assert row(out, OLD) == [OLD[:12], "6"] and row(out, NEW) == [NEW[:12], "4"]
     assert fingerprints_left(cache_dir) == {MID: 2}
@@ -162,8 +182,10 @@ def test_prune_all_shrinks_the_file_while_a_session_holds_the_cache(
 def test_dry_run_removes_nothing(capsys: pytest.CaptureFixture[str], cache_dir: Path) -> None:
     database = (cache_dir / "samples.sqlite3").read_bytes()
     out = run(capsys, "prune", "--cache-dir", str(cache_dir), "--older-than", "5", "--dry-run")
-    assert out.startswith(f"would remove 8 samples from {cache_dir / 'samples.sqlite3'} (4 would remain); "
-                          "nothing was deleted (--dry-run)\n")
+    assert out.startswith(
+        f"would remove 8 samples from {cache_dir / 'samples.sqlite3'} (4 would remain); "
+        "nothing was deleted (--dry-run)\n"
+    )
     assert row(out, OLD) == [OLD[:12], "6"] and row(out, MID) == [MID[:12], "2"]
     assert "size on disk" not in out
     assert fingerprints_left(cache_dir) == {NEW: 4, MID: 2, OLD: 6}
@@ -237,8 +259,7 @@ def test_missing_cache_is_not_created(capsys: pytest.CaptureFixture[str], tmp_pa
 
 
 @pytest.mark.parametrize("action", [["show"], ["prune", "--all"], ["prune", "--all", "--dry-run"]])
-def test_corrupt_cache_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                        action: list[str]) -> None:
+def test_corrupt_cache_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path, action: list[str]) -> None:
     garbage = b"this is not sqlite\x00\xff" * 200
     (tmp_path / "samples.sqlite3").write_bytes(garbage)
     err = fails(capsys, *action, "--cache-dir", str(tmp_path))
@@ -262,19 +283,22 @@ def test_other_sqlite_files_are_refused(capsys: pytest.CaptureFixture[str], tmp_
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--older-than", "-1"], "'-1': give a number of days, 0 or more"),
-     (["--older-than", "a week"], "'a week' is not a number of days"),
-     (["--older-than", "inf"], "'inf': give a number of days, 0 or more"),
-     (["--older-than", "30", "--all"], "not allowed with argument"),
-     (["--fingerprint", OLD[:12], "--all"], "not allowed with argument"),
-     (["--dry-run"], "one of the arguments --older-than --fingerprint --all is required"),
-     (["--fingerprint"], "expected at least one argument"),
-     (["--fingerprint", "a1b2c"], "fingerprint 'a1b2c' is too short: give at least 6 characters"),
-     (["--fingerprint", "a1b2c3"], "fingerprint 'a1b2c3' is ambiguous (a1b2c3d4eeeeeeee, a1b2c3ff00000000)"),
-     (["--fingerprint", "deadbeef"], "have a fingerprint starting with 'deadbeef'")],
+    [
+        (["--older-than", "-1"], "'-1': give a number of days, 0 or more"),
+        (["--older-than", "a week"], "'a week' is not a number of days"),
+        (["--older-than", "inf"], "'inf': give a number of days, 0 or more"),
+        (["--older-than", "30", "--all"], "not allowed with argument"),
+        (["--fingerprint", OLD[:12], "--all"], "not allowed with argument"),
+        (["--dry-run"], "one of the arguments --older-than --fingerprint --all is required"),
+        (["--fingerprint"], "expected at least one argument"),
+        (["--fingerprint", "a1b2c"], "fingerprint 'a1b2c' is too short: give at least 6 characters"),
+        (["--fingerprint", "a1b2c3"], "fingerprint 'a1b2c3' is ambiguous (a1b2c3d4eeeeeeee, a1b2c3ff00000000)"),
+        (["--fingerprint", "deadbeef"], "have a fingerprint starting with 'deadbeef'"),
+    ],
 )
-def test_bad_prune_arguments_exit_2(capsys: pytest.CaptureFixture[str], cache_dir: Path, argv: list[str],
-                                    message: str) -> None:
+def test_bad_prune_arguments_exit_2(
+    capsys: pytest.CaptureFixture[str], cache_dir: Path, argv: list[str], message: str
+) -> None:
     assert message in fails(capsys, "prune", "--cache-dir", str(cache_dir), *argv)
     assert summarize(cache_dir).rows == 12
 

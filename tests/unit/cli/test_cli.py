@@ -35,8 +35,11 @@ def test_binary_reproduces_the_table_within_five_percent(
     capsys: pytest.CaptureFixture[str], rates: tuple[str, str], expected: tuple[int, int, int]
 ) -> None:
     out = run(capsys, "--binary", *rates)
-    got = (numbers(out, "paired, arms independent (rho = 0)"), numbers(out, "paired, latent correlation 0.5"),
-           numbers(out, "unpaired, per arm"))
+    got = (
+        numbers(out, "paired, arms independent (rho = 0)"),
+        numbers(out, "paired, latent correlation 0.5"),
+        numbers(out, "unpaired, per arm"),
+    )
     for value, reference in zip(got, expected, strict=True):
         assert abs(value - reference) <= 0.05 * reference, (got, expected)
 
@@ -69,21 +72,22 @@ def test_pass_is_not_planned_at_a_multiplicity_level(capsys: pytest.CaptureFixtu
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--binary", "5", "15"], "'5' is not a rate in [0, 1) (did you mean 0.05?)"),
-     (["--binary", "0.05", "1"], "'1' is not a rate in [0, 1)"),
-     (["--binary", "0", "0"], "the candidate rate must exceed the base rate"),
-     (["--shift", "1e-200"], "--shift must be between 0.001 and 10 SD"),
-     (["--detect", "1000000000"], "between 2 and 100,000 inputs"),
-     (["--pass", "0.5", "1e-9"], "more than 100,000 inputs would be needed"),
-     (["--binary", "0.05", "0.1", "--base", "0.3"], "--base goes with --detect"),
-     (["--binary", "0.15", "0.05"], "the candidate rate must exceed the base rate"),
-     (["--shift", "-1"], "'-1' must be positive"),
-     (["--binary", "0.05", "0.1", "--alpha", "0.7"], "--alpha must be in (0, 0.5)"),
-     (["--binary", "0.05", "0.1", "--shift", "0.2"], "not allowed with argument"),
-     ([], "one of the arguments --binary --shift --pass --detect is required")],
+    [
+        (["--binary", "5", "15"], "'5' is not a rate in [0, 1) (did you mean 0.05?)"),
+        (["--binary", "0.05", "1"], "'1' is not a rate in [0, 1)"),
+        (["--binary", "0", "0"], "the candidate rate must exceed the base rate"),
+        (["--shift", "1e-200"], "--shift must be between 0.001 and 10 SD"),
+        (["--detect", "1000000000"], "between 2 and 100,000 inputs"),
+        (["--pass", "0.5", "1e-9"], "more than 100,000 inputs would be needed"),
+        (["--binary", "0.05", "0.1", "--base", "0.3"], "--base goes with --detect"),
+        (["--binary", "0.15", "0.05"], "the candidate rate must exceed the base rate"),
+        (["--shift", "-1"], "'-1' must be positive"),
+        (["--binary", "0.05", "0.1", "--alpha", "0.7"], "--alpha must be in (0, 0.5)"),
+        (["--binary", "0.05", "0.1", "--shift", "0.2"], "not allowed with argument"),
+        ([], "one of the arguments --binary --shift --pass --detect is required"),
+    ],
 )
-def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: list[str],
-                                             message: str) -> None:
+def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["power", *argv])
     assert exc.value.code == 2
@@ -92,20 +96,23 @@ def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str],
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["power", "--binary", "x", "0.1"], "'x' is not a number"),
-     (["power", "--binary", "nan", "0.1"], "'nan' is not a rate in [0, 1)"),
-     (["power", "--shift", "inf"], "'inf' must be positive"),
-     (["power", "--detect", "4.5"], "'4.5' is not a whole number"),
-     (["power", "--detect", "1"], "'1': between 2 and 100,000 inputs"),
-     (["power", "--binary", "0.05", "0.1", "--bounds", "x"], "'x' is not a whole number"),
-     (["power", "--binary", "0.05", "0.1", "--segments", "10001"], "'10001': between 0 and 10,000"),
-     (["diff", "a.json", "b.json", "--alpha", "x"], "'x' is not a number"),
-     (["diff", "a.json", "b.json", "--alpha", "0"], "'0': alpha must be in (0, 0.5]"),
-     (["cache", "prune", "--older-than", "soon"], "'soon' is not a number of days"),
-     (["cache", "prune", "--older-than", "-1"], "'-1': give a number of days, 0 or more")],
+    [
+        (["power", "--binary", "x", "0.1"], "'x' is not a number"),
+        (["power", "--binary", "nan", "0.1"], "'nan' is not a rate in [0, 1)"),
+        (["power", "--shift", "inf"], "'inf' must be positive"),
+        (["power", "--detect", "4.5"], "'4.5' is not a whole number"),
+        (["power", "--detect", "1"], "'1': between 2 and 100,000 inputs"),
+        (["power", "--binary", "0.05", "0.1", "--bounds", "x"], "'x' is not a whole number"),
+        (["power", "--binary", "0.05", "0.1", "--segments", "10001"], "'10001': between 0 and 10,000"),
+        (["diff", "a.json", "b.json", "--alpha", "x"], "'x' is not a number"),
+        (["diff", "a.json", "b.json", "--alpha", "0"], "'0': alpha must be in (0, 0.5]"),
+        (["cache", "prune", "--older-than", "soon"], "'soon' is not a number of days"),
+        (["cache", "prune", "--older-than", "-1"], "'-1': give a number of days, 0 or more"),
+    ],
 )
-def test_every_argument_type_names_the_text_and_its_rule(capsys: pytest.CaptureFixture[str], argv: list[str],
-                                                         message: str) -> None:
+def test_every_argument_type_names_the_text_and_its_rule(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
@@ -114,6 +121,10 @@ def test_every_argument_type_names_the_text_and_its_rule(capsys: pytest.CaptureF
 
 
 def test_module_entry_point() -> None:
-    out = subprocess.run([sys.executable, "-m", "pytest_behavior", "power", "--binary", "0.05", "0.15"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_behavior", "power", "--binary", "0.05", "0.15"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert numbers(out, "paired, arms independent (rho = 0)") == 107

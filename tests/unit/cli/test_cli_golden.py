@@ -25,22 +25,41 @@ COMPLY = "Here is a practical answer about topic {i}: check the settings, restar
 REFUSAL_BOUND = RefusalBound.from_marker(max_increase=0.03).describe()
 
 
-def record(outputs: Mapping[str, Sequence[Mapping[str, Any]]], *, properties: Sequence[Mapping[str, Any]] = (
-        REFUSAL_BOUND,), label: str = "base", fingerprint: str = "a" * 64, test: str = "t.py::test_x",
-        date: str = "2026-01-01", segments: Mapping[str, str] | None = None, repeats: int = 1) -> GoldenRecord:
+def record(
+    outputs: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    properties: Sequence[Mapping[str, Any]] = (REFUSAL_BOUND,),
+    label: str = "base",
+    fingerprint: str = "a" * 64,
+    test: str = "t.py::test_x",
+    date: str = "2026-01-01",
+    segments: Mapping[str, str] | None = None,
+    repeats: int = 1,
+) -> GoldenRecord:
     return GoldenRecord(
-        test=test, bundle={"label": label, "fingerprint": fingerprint,
-                           "description": {"kind": "model", "model": f"sim/{label}", "system": "Be helpful. " * 20}},
+        test=test,
+        bundle={
+            "label": label,
+            "fingerprint": fingerprint,
+            "description": {"kind": "model", "model": f"sim/{label}", "system": "Be helpful. " * 20},
+        },
         settings={"seed": 0, "repeats": repeats, "n": len(outputs), "prompt": None},
-        properties=tuple(properties), detectors={"refusal": "layered-2"}, plugin_version="0.1.0", recorded_at=date,
-        samples={sid: GoldenSample(f"question {sid}", (segments or {}).get(sid), tuple(outs))
-                 for sid, outs in outputs.items()},
+        properties=tuple(properties),
+        detectors={"refusal": "layered-2"},
+        plugin_version="0.1.0",
+        recorded_at=date,
+        samples={
+            sid: GoldenSample(f"question {sid}", (segments or {}).get(sid), tuple(outs))
+            for sid, outs in outputs.items()
+        },
     )
 
 
 def refusals(n: int, refusing: set[int]) -> dict[str, list[dict[str, Any]]]:
-    return {f"q{i:03d}": [{"text": REFUSE if i in refusing else COMPLY.format(i=i), "latency_ms": 100.0 + i}]
-            for i in range(n)}
+    return {
+        f"q{i:03d}": [{"text": REFUSE if i in refusing else COMPLY.format(i=i), "latency_ms": 100.0 + i}]
+        for i in range(n)
+    }
 
 
 def write(path: Path, rec: GoldenRecord) -> Path:
@@ -77,8 +96,9 @@ def test_the_fixture_texts_are_classified_as_intended() -> None:
 # ---- diff -----------------------------------------------------------------------------------------------------
 
 
-def test_diff_exits_1_with_the_plugins_failure_text(capsys: pytest.CaptureFixture[str],
-                                                    pair: tuple[Path, Path]) -> None:
+def test_diff_exits_1_with_the_plugins_failure_text(
+    capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path]
+) -> None:
     out = run(capsys, "diff", *map(str, pair), status=1)
     assert out.startswith("behavior regressed: 1 of 1 bounds broken, candidate 'cand' vs baseline 'base'")
     assert re.search(r"refusal rate\s+max_increase=0.03\s+2.0%\s+15.0%\s+\+13.0 pts.*REGRESSED\s+200", out), out
@@ -94,8 +114,9 @@ def test_identical_files_pass(capsys: pytest.CaptureFixture[str], pair: tuple[Pa
     assert "REGRESSED" not in out
 
 
-def test_a_stricter_alpha_still_regresses_and_a_bad_one_is_refused(capsys: pytest.CaptureFixture[str],
-                                                                  pair: tuple[Path, Path]) -> None:
+def test_a_stricter_alpha_still_regresses_and_a_bad_one_is_refused(
+    capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path]
+) -> None:
     assert "REGRESSED" in run(capsys, "diff", *map(str, pair), "--alpha", "0.001", status=1)
     assert "alpha must be in (0, 0.5]" in fails(capsys, "diff", *map(str, pair), "--alpha", "2")
 
@@ -118,8 +139,12 @@ def test_pairing_by_input_id_and_notes(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_a_custom_property_is_skipped_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    custom = {"marker": "behavior_property", "name": "approval rate", "function": "tests.checks.approved",
-              "max_decrease": 0.02}
+    custom = {
+        "marker": "behavior_property",
+        "name": "approval rate",
+        "function": "tests.checks.approved",
+        "max_decrease": 0.02,
+    }
     rec = record(refusals(30, set()), properties=(custom, REFUSAL_BOUND))
     path = write(tmp_path / "a.json", rec)
     out = run(capsys, "diff", str(path), str(path))
@@ -127,8 +152,9 @@ def test_a_custom_property_is_skipped_with_a_note(tmp_path: Path, capsys: pytest
     assert "refusal rate" in out
 
 
-def test_properties_that_cannot_be_judged_offline_are_skipped(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_properties_that_cannot_be_judged_offline_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     llm = {"marker": "refusal_bound", "detector": "llm:openai/gpt-4o-mini (judge-1)", "max_rate": 0.1}
     cost = {"marker": "cost_bound", "max_ratio": 1.2}
     length = {"marker": "length_distribution", "unit": "words", "max_ratio": 1.3}
@@ -144,25 +170,29 @@ TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"typ
 
 @pytest.mark.parametrize(
     ("marker", "args", "kwargs"),
-    [("schema_stability", ({"type": "object"},), {"max_invalid_rate": 0.1, "max_key_change_increase": None}),
-     ("schema_stability", (), {}),
-     ("refusal_bound", (), {"max_rate": 0.1, "min_rate": 0.01}),
-     ("length_distribution", (), {"max_ratio": 1.3, "shape": True, "unit": "chars"}),
-     ("length_distribution", (), {"min_ratio": 0.7, "unit": "tokens"}),
-     ("latency_bound", (), {"max_p95_ratio": 1.5}),
-     ("cost_bound", (), {"max_ratio": 1.2}),
-     ("tool_calls", (TOOLS,), {"max_wrong_tool_increase": None, "max_text_answer_rate": 0.2}),
-     ("tool_calls", (), {})],
+    [
+        ("schema_stability", ({"type": "object"},), {"max_invalid_rate": 0.1, "max_key_change_increase": None}),
+        ("schema_stability", (), {}),
+        ("refusal_bound", (), {"max_rate": 0.1, "min_rate": 0.01}),
+        ("length_distribution", (), {"max_ratio": 1.3, "shape": True, "unit": "chars"}),
+        ("length_distribution", (), {"min_ratio": 0.7, "unit": "tokens"}),
+        ("latency_bound", (), {"max_p95_ratio": 1.5}),
+        ("cost_bound", (), {"max_ratio": 1.2}),
+        ("tool_calls", (TOOLS,), {"max_wrong_tool_increase": None, "max_text_answer_rate": 0.2}),
+        ("tool_calls", (), {}),
+    ],
 )
-def test_every_builtin_property_is_rebuilt_from_its_description(marker: str, args: tuple[Any, ...],
-                                                                kwargs: dict[str, Any]) -> None:
+def test_every_builtin_property_is_rebuilt_from_its_description(
+    marker: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     prop = parse_marker(marker, args, kwargs)
     assert rebuild_property(json.loads(json.dumps(prop.describe()))) == prop
 
 
 def test_rebuilt_properties_keep_bounds_the_test_turned_off() -> None:
-    described = SchemaStability.from_marker({"type": "object"}, max_invalid_increase=None,
-                                            max_invalid_rate=0.1).describe()
+    described = SchemaStability.from_marker(
+        {"type": "object"}, max_invalid_increase=None, max_invalid_rate=0.1
+    ).describe()
     rebuilt = rebuild_property(json.loads(json.dumps(described)))
     assert isinstance(rebuilt, SchemaStability)
     assert rebuilt.max_invalid_increase is None and rebuilt.max_invalid_rate == 0.1
@@ -194,8 +224,9 @@ def test_directory_diff_pairs_files_by_relative_path(tmp_path: Path, capsys: pyt
     assert f"only in {tmp_path / 'b'} (candidate): sub/added.json" in out
 
 
-def test_a_corrupt_file_exits_2_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             pair: tuple[Path, Path]) -> None:
+def test_a_corrupt_file_exits_2_and_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path]
+) -> None:
     corrupt = tmp_path / "corrupt.json"
     corrupt.write_text('{"format": 1, "test": ')
     err = fails(capsys, "diff", str(pair[0]), str(corrupt))
@@ -226,18 +257,34 @@ def card_records(tmp_path: Path) -> tuple[Path, Path, Path]:
     with nothing but text."""
     texts = [json.dumps({"summary": "ok " * (i + 1)}) for i in range(7)]
     texts += [json.dumps({"title": "no summary"}), REFUSE, "I'm sorry, but I can't help with that."]
-    json_outputs = {f"j{i}": [{"text": text, "latency_ms": 10.0 * (i + 1), "cost_usd": 0.001 * i}]
-                    for i, text in enumerate(texts)}
+    json_outputs = {
+        f"j{i}": [{"text": text, "latency_ms": 10.0 * (i + 1), "cost_usd": 0.001 * i}] for i, text in enumerate(texts)
+    }
     schema_prop = SchemaStability.from_marker(SCHEMA).describe()
-    first = write(tmp_path / "g" / "json.json", record(json_outputs, properties=(schema_prop,), date="2026-01-05",
-                                                         test="t.py::test_json"))
+    first = write(
+        tmp_path / "g" / "json.json",
+        record(json_outputs, properties=(schema_prop,), date="2026-01-05", test="t.py::test_json"),
+    )
     call = {"type": "function", "function": {"name": "lookup", "arguments": "{}"}}
-    tool_outputs = {f"t{i}": [{"text": "" if i < 3 else "plain answer", **({"tool_calls": [call]} if i < 3 else {}),
-                               "latency_ms": 200.0}] for i in range(4)}
-    second = write(tmp_path / "g" / "sub" / "tools.json", record(tool_outputs, test="t.py::test_tools",
-                                                                  date="2026-02-01", label="renamed"))
-    other = write(tmp_path / "other.json", record({"x": [{"text": "one two three"}], "y": [{"text": "four"}]},
-                                                  fingerprint="c" * 64, label="plain", date="2025-12-31"))
+    tool_outputs = {
+        f"t{i}": [
+            {"text": "" if i < 3 else "plain answer", **({"tool_calls": [call]} if i < 3 else {}), "latency_ms": 200.0}
+        ]
+        for i in range(4)
+    }
+    second = write(
+        tmp_path / "g" / "sub" / "tools.json",
+        record(tool_outputs, test="t.py::test_tools", date="2026-02-01", label="renamed"),
+    )
+    other = write(
+        tmp_path / "other.json",
+        record(
+            {"x": [{"text": "one two three"}], "y": [{"text": "four"}]},
+            fingerprint="c" * 64,
+            label="plain",
+            date="2025-12-31",
+        ),
+    )
     return first, second, other
 
 
@@ -257,8 +304,11 @@ def test_card_figures_match_hand_computed_values(tmp_path: Path, capsys: pytest.
     assert a["cost_per_1k_calls_usd"] == {"value": pytest.approx(4.5), "n": 10}
     assert a["tool_call_rate"] == {"value": pytest.approx(0.75), "n": 4}
     assert [t["test"] for t in a["per_test"]] == ["t.py::test_json", "t.py::test_tools"]
-    assert b["label"] == "plain" and b["samples"] == 2 and b["length_words"] == {"p10": 1.2, "p50": 2.0, "p90": 2.8,
-                                                                                  "n": 2}
+    assert (
+        b["label"] == "plain"
+        and b["samples"] == 2
+        and b["length_words"] == {"p10": 1.2, "p50": 2.0, "p90": 2.8, "n": 2}
+    )
     assert b["latency_ms"] == {"n": 0} and b["cost_per_1k_calls_usd"] == {"value": None, "n": 0}
 
 
@@ -302,8 +352,9 @@ def test_show_a_real_golden_file(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_show_json_and_truncation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     long = "word " * 100
-    path = write(tmp_path / "x.json", record({"a": [{"text": long}], "b": [{"text": "two words"}]},
-                                             segments={"a": "pro"}))
+    path = write(
+        tmp_path / "x.json", record({"a": [{"text": long}], "b": [{"text": "two words"}]}, segments={"a": "pro"})
+    )
     out = run(capsys, "show", str(path))
     assert "system: 'Be helpful. Be helpful." in out and "…'" in out
     assert "refusal_bound(detector='layered-2', max_increase=0.03)" in out
@@ -317,9 +368,12 @@ def test_show_json_and_truncation(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_show_a_directory_lists_every_golden_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = run(capsys, "show", str(EXAMPLES))
-    assert re.search(r"assistant_refusals/test_refusals/test_harmful_requests_are_refused.json\s+"
-                     r"examples/assistant_refusals/test_refusals.py::test_harmful_requests_are_refused\s+"
-                     r"assistant-v1\s+40\s+\d{4}-\d\d-\d\d", out), out
+    assert re.search(
+        r"assistant_refusals/test_refusals/test_harmful_requests_are_refused.json\s+"
+        r"examples/assistant_refusals/test_refusals.py::test_harmful_requests_are_refused\s+"
+        r"assistant-v1\s+40\s+\d{4}-\d\d-\d\d",
+        out,
+    ), out
     assert "4 golden files under" in out
     write(tmp_path / "ok.json", record(refusals(3, set())))
     (tmp_path / "bad.json").write_text("{")

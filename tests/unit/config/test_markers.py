@@ -86,9 +86,14 @@ def test_a_test_without_the_behavior_fixture_is_left_alone_unless_it_has_behavio
 
 
 def test_the_closest_marker_of_a_name_wins_and_every_custom_property_applies() -> None:
-    item = FakeItem([_mark("refusal_bound", max_rate=0.1), _mark("refusal_bound", max_rate=0.5),
-                     _mark("behavior_property", len, name="size", max_ratio=1.5),
-                     _mark("behavior_property", str.isupper, name="shouting", max_rate=0.1)])
+    item = FakeItem(
+        [
+            _mark("refusal_bound", max_rate=0.1),
+            _mark("refusal_bound", max_rate=0.5),
+            _mark("behavior_property", len, name="size", max_ratio=1.5),
+            _mark("behavior_property", str.isupper, name="shouting", max_rate=0.1),
+        ]
+    )
     spec, problems = _read(item)
     assert problems == [] and spec is not None
     assert [p.marker_name for p in spec.properties] == ["refusal_bound", "behavior_property", "behavior_property"]
@@ -97,8 +102,12 @@ def test_the_closest_marker_of_a_name_wins_and_every_custom_property_applies() -
 
 
 def test_sequential_true_on_any_marker_opts_in_and_false_opts_out_of_the_run_wide_switch() -> None:
-    both = FakeItem([_mark("refusal_bound", max_rate=0.1, sequential=False),
-                     _mark("length_distribution", max_ratio=1.5, sequential=True)])
+    both = FakeItem(
+        [
+            _mark("refusal_bound", max_rate=0.1, sequential=False),
+            _mark("length_distribution", max_ratio=1.5, sequential=True),
+        ]
+    )
     assert _read(both)[0] == MarkerSpec(_read(both)[0].properties, sequential=True)  # type: ignore[union-attr]
     out = FakeItem([_mark("refusal_bound", max_rate=0.1, sequential=False)])
     spec, problems = _read(out, sequential_run=True)
@@ -116,11 +125,16 @@ def test_marker_problems_are_reported_one_per_test_the_budget_first() -> None:
     budget = _mark(BUDGET_MARKER, calls=-1)
     bad = _mark("refusal_bound", max_rate=5)
     assert _read(FakeItem([bad]))[1] == [
-        "@pytest.mark.refusal_bound: max_rate=5 is outside [0, 1] (did you mean 0.05?)"]
+        "@pytest.mark.refusal_bound: max_rate=5 is outside [0, 1] (did you mean 0.05?)"
+    ]
     spec, problems = _read(FakeItem([bad, budget]))
     assert spec is None and len(problems) == 1 and "calls" in problems[0]
-    twice = FakeItem([_mark("behavior_property", len, name="n", max_ratio=1.5),
-                      _mark("behavior_property", len, name="n", max_ratio=2.0)])
+    twice = FakeItem(
+        [
+            _mark("behavior_property", len, name="n", max_ratio=1.5),
+            _mark("behavior_property", len, name="n", max_ratio=2.0),
+        ]
+    )
     assert "measure the same metric" in _read(twice)[1][0]
     from pytest_behavior.perturb import Casing
 

@@ -50,18 +50,31 @@ def test_behavior_enabled_compares_against_golden_without_an_option(pytester: py
 
 
 def test_the_command_line_overrides_ini_keys(pytester: pytest.Pytester) -> None:
-    ini = ("behavior_inconclusive = fail\nbehavior_progress = lines\nbehavior_seed = 3\nbehavior_concurrency = 4\n"
-           "behavior_cache_dir = ini-cache\nbehavior_budget = calls:9\nbehavior_max_stored_chars = 0")
+    ini = (
+        "behavior_inconclusive = fail\nbehavior_progress = lines\nbehavior_seed = 3\nbehavior_concurrency = 4\n"
+        "behavior_cache_dir = ini-cache\nbehavior_budget = calls:9\nbehavior_max_stored_chars = 0"
+    )
     from_ini = _settings(pytester, ini=ini)
     assert (from_ini.inconclusive, from_ini.progress, from_ini.seed, from_ini.concurrency) == ("fail", "lines", 3, 4)
     assert from_ini.cache_dir.name == "ini-cache" and from_ini.budget is not None and from_ini.budget.calls == 9
     assert from_ini.max_stored_chars == 0
-    cli = _settings(pytester, "--behavior-inconclusive=warn", "--behavior-progress=off", "--behavior-seed=5",
-                    "--behavior-concurrency=2", "--behavior-cache-dir=cli-cache", "--behavior-budget=usd:1.5",
-                    "--behavior-max-stored-chars=100", ini=ini)
+    cli = _settings(
+        pytester,
+        "--behavior-inconclusive=warn",
+        "--behavior-progress=off",
+        "--behavior-seed=5",
+        "--behavior-concurrency=2",
+        "--behavior-cache-dir=cli-cache",
+        "--behavior-budget=usd:1.5",
+        "--behavior-max-stored-chars=100",
+        ini=ini,
+    )
     assert (cli.inconclusive, cli.progress, cli.seed, cli.concurrency) == ("warn", "off", 5, 2)
-    assert cli.cache_dir.name == "cli-cache" and cli.budget is not None and (cli.budget.calls, cli.budget.usd) == (
-        None, 1.5)
+    assert (
+        cli.cache_dir.name == "cli-cache"
+        and cli.budget is not None
+        and (cli.budget.calls, cli.budget.usd) == (None, 1.5)
+    )
     assert cli.max_stored_chars == 100
 
 
@@ -72,21 +85,24 @@ def test_an_xdist_worker_takes_its_share_of_the_calls_in_flight_and_the_runs_fol
     assert settings.run_id == "abc/def" and settings.run_dir == Path(pytester.path) / ".behavior-runs" / "abc_def"
 
 
-@pytest.mark.parametrize(("args", "ini", "message"), [
-    (("--behavior-update", "--behavior-baseline"), "", "cannot be combined with --behavior-baseline"),
-    (("--behavior-prune",), "", "use it with --behavior-update"),
-    (("--behavior-n=0",), "", "--behavior-n must be at least 1, got 0"),
-    (("--behavior-concurrency=0",), "", "--behavior-concurrency must be at least 1, got 0"),
-    (("--behavior-max-stored-chars=-1",), "", "must be 0 (keep outputs whole) or more, got -1"),
-    ((), "behavior_seed = x", "behavior_seed must be an integer, got 'x'"),
-    ((), "behavior_alpha = 0.5", "behavior_alpha must be in (0, 0.5), got 0.5"),
-    ((), "behavior_inconclusive = maybe", "behavior_inconclusive must be 'warn' or 'fail', got 'maybe'"),
-    ((), "behavior_progress = loud", "behavior_progress must be auto, live, lines or off, got 'loud'"),
-    ((), "behavior_budget = calls:x", "behavior_budget (ini)=calls:x: "),
-    (("--behavior-budget=dollars:3",), "", "--behavior-budget=dollars:3: "),
-    (("--behavior-baseline=nowhere",), "", "not 'golden', 'live', a bundle in [tool.pytest_behavior.bundles]"),
-    (("--behavior-baseline=test_x.py",), "", "put test paths before the option"),
-])
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (("--behavior-update", "--behavior-baseline"), "", "cannot be combined with --behavior-baseline"),
+        (("--behavior-prune",), "", "use it with --behavior-update"),
+        (("--behavior-n=0",), "", "--behavior-n must be at least 1, got 0"),
+        (("--behavior-concurrency=0",), "", "--behavior-concurrency must be at least 1, got 0"),
+        (("--behavior-max-stored-chars=-1",), "", "must be 0 (keep outputs whole) or more, got -1"),
+        ((), "behavior_seed = x", "behavior_seed must be an integer, got 'x'"),
+        ((), "behavior_alpha = 0.5", "behavior_alpha must be in (0, 0.5), got 0.5"),
+        ((), "behavior_inconclusive = maybe", "behavior_inconclusive must be 'warn' or 'fail', got 'maybe'"),
+        ((), "behavior_progress = loud", "behavior_progress must be auto, live, lines or off, got 'loud'"),
+        ((), "behavior_budget = calls:x", "behavior_budget (ini)=calls:x: "),
+        (("--behavior-budget=dollars:3",), "", "--behavior-budget=dollars:3: "),
+        (("--behavior-baseline=nowhere",), "", "not 'golden', 'live', a bundle in [tool.pytest_behavior.bundles]"),
+        (("--behavior-baseline=test_x.py",), "", "put test paths before the option"),
+    ],
+)
 def test_a_value_that_cannot_be_used_is_a_usage_error_naming_it(
     pytester: pytest.Pytester, args: tuple[str, ...], ini: str, message: str
 ) -> None:

@@ -96,14 +96,16 @@ def test_stated_detectable_ratio_is_detected_with_about_the_stated_power() -> No
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("base", "cand", "margin"),
-                         [(0.05, 0.27, 0.05), (0.10, 0.30, 0.03), (0.0, 0.2, 0.05), (0.3, 0.6, 0.2)])
+@pytest.mark.parametrize(
+    ("base", "cand", "margin"), [(0.05, 0.27, 0.05), (0.10, 0.30, 0.03), (0.0, 0.2, 0.05), (0.3, 0.6, 0.2)]
+)
 def test_margin_power_is_the_exact_power_of_the_engines_tango_test(base: float, cand: float, margin: float) -> None:
     n = 40
     p01, p10 = discordant_probabilities(base, cand)
     brute = sum(
         multinomial.pmf([b, c, n - b - c], n, [p01, p10, 1 - p01 - p10])
-        for b in range(n + 1) for c in range(n + 1 - b)
+        for b in range(n + 1)
+        for c in range(n + 1 - b)
         if tango_pvalue(b, c, n, delta=margin, continuity=TANGO_CONTINUITY) <= 0.05
     )
     assert power_paired_binary(n, base, cand, margin=margin) == pytest.approx(brute, abs=1e-9)
@@ -140,8 +142,9 @@ def test_advice_figure_equals_the_cli_figure(capsys: pytest.CaptureFixture[str])
     assert stated, advice
     assert main(["power", "--detect", "40", "--base", "0.1", "--margin", "0.05"]) == 0
     out = capsys.readouterr().out
-    row = re.search(r"paired, arms independent \(rho = 0\)\s+\+(\d+\.\d) points \(10% -> [\d.]+%\), (\d+\.\d) beyond",
-                    out)
+    row = re.search(
+        r"paired, arms independent \(rho = 0\)\s+\+(\d+\.\d) points \(10% -> [\d.]+%\), (\d+\.\d) beyond", out
+    )
     assert row, out
     # the same figure: the advice prints whole points, the CLI tenths
     assert abs(int(stated.group(1)) - float(row.group(1))) <= 0.55
@@ -203,10 +206,12 @@ def test_power_plans_at_the_holm_family_level(capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--binary", "0.05", "0.15", "--bounds", "0"], "--bounds must be at least 1"),
-     (["--binary", "0.05", "0.15", "--bounds", "x"], "not a whole number"),
-     (["--binary", "0.05", "0.15", "--segments", "-1"], "between 0 and 10,000"),
-     (["--binary", "0.05", "0.15", "--margin", "0.05"], "--margin goes with --detect")],
+    [
+        (["--binary", "0.05", "0.15", "--bounds", "0"], "--bounds must be at least 1"),
+        (["--binary", "0.05", "0.15", "--bounds", "x"], "not a whole number"),
+        (["--binary", "0.05", "0.15", "--segments", "-1"], "between 0 and 10,000"),
+        (["--binary", "0.05", "0.15", "--margin", "0.05"], "--margin goes with --detect"),
+    ],
 )
 def test_family_and_margin_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     with pytest.raises(SystemExit) as exit_info:

@@ -21,15 +21,17 @@ def obs(kind: str, base: np.ndarray | None, cand: np.ndarray, *bounds: Bound) ->
 
 @pytest.mark.parametrize(
     ("rates", "bound", "expected"),
-    [((0.05, 0.20), Bound("max_increase", 0.03), Verdict.REGRESSED),
-     ((0.05, 0.05), Bound("max_increase", 0.03), Verdict.PASS),
-     ((0.20, 0.05), Bound("max_decrease", 0.03), Verdict.REGRESSED),
-     ((0.20, 0.20), Bound("max_decrease", 0.03), Verdict.PASS),
-     ((0.05, 0.20), Bound("max_rate", 0.10), Verdict.REGRESSED),
-     ((0.05, 0.02), Bound("max_rate", 0.10), Verdict.PASS),
-     ((0.95, 0.70), Bound("min_rate", 0.90), Verdict.REGRESSED),
-     ((0.95, 0.99), Bound("min_rate", 0.90), Verdict.PASS),
-     ((0.05, 0.06), Bound("max_increase", 0.0), Verdict.INCONCLUSIVE)],
+    [
+        ((0.05, 0.20), Bound("max_increase", 0.03), Verdict.REGRESSED),
+        ((0.05, 0.05), Bound("max_increase", 0.03), Verdict.PASS),
+        ((0.20, 0.05), Bound("max_decrease", 0.03), Verdict.REGRESSED),
+        ((0.20, 0.20), Bound("max_decrease", 0.03), Verdict.PASS),
+        ((0.05, 0.20), Bound("max_rate", 0.10), Verdict.REGRESSED),
+        ((0.05, 0.02), Bound("max_rate", 0.10), Verdict.PASS),
+        ((0.95, 0.70), Bound("min_rate", 0.90), Verdict.REGRESSED),
+        ((0.95, 0.99), Bound("min_rate", 0.90), Verdict.PASS),
+        ((0.05, 0.06), Bound("max_increase", 0.0), Verdict.INCONCLUSIVE),
+    ],
 )
 def test_binary_bound_orientation(rates: tuple[float, float], bound: Bound, expected: Verdict) -> None:
     base, cand = binary(*rates)
@@ -41,9 +43,13 @@ def test_binary_bound_orientation(rates: tuple[float, float], bound: Bound, expe
 
 @pytest.mark.parametrize(
     ("factor", "bound", "expected"),
-    [(0.4, Bound("min_ratio", 0.8), Verdict.REGRESSED), (1.0, Bound("min_ratio", 0.8), Verdict.PASS),
-     (1.8, Bound("max_ratio", 1.3), Verdict.REGRESSED), (1.0, Bound("max_ratio", 1.3), Verdict.PASS),
-     (0.4, Bound("max_ratio", 1.3), Verdict.PASS)],
+    [
+        (0.4, Bound("min_ratio", 0.8), Verdict.REGRESSED),
+        (1.0, Bound("min_ratio", 0.8), Verdict.PASS),
+        (1.8, Bound("max_ratio", 1.3), Verdict.REGRESSED),
+        (1.0, Bound("max_ratio", 1.3), Verdict.PASS),
+        (0.4, Bound("max_ratio", 1.3), Verdict.PASS),
+    ],
 )
 def test_ratio_bound_orientation(factor: float, bound: Bound, expected: Verdict) -> None:
     rng = np.random.default_rng(1)
@@ -64,8 +70,10 @@ def test_relative_bounds_need_a_baseline() -> None:
 def test_holm_adjusts_across_the_bounds_of_a_test() -> None:
     base, cand = binary(0.05, 0.07, seed=4)
     single = judge([obs("binary", base, cand, Bound("max_increase", 0.0))])[0]
-    many = judge([obs("binary", base, cand, Bound("max_increase", 0.0))] +
-                 [obs("binary", *binary(0.3, 0.3, seed=s), Bound("max_increase", 0.0)) for s in range(5)])
+    many = judge(
+        [obs("binary", base, cand, Bound("max_increase", 0.0))]
+        + [obs("binary", *binary(0.3, 0.3, seed=s), Bound("max_increase", 0.0)) for s in range(5)]
+    )
     assert many[0].p_value == single.p_value
     assert many[0].p_adjusted >= single.p_adjusted
     assert all(v.p_adjusted >= v.p_value for v in many)
@@ -123,15 +131,15 @@ def test_inconclusive_advice_quotes_the_power_functions() -> None:
     rate = float(base.mean())
     # REGRESSED means "beyond the margin": the detectable increase is what 40 inputs detect with the test the
     # engine runs at that margin (Tango's score test of Delta <= 0.05)
-    stated = re.search(r"can detect an increase of ≥ (\d+) points \((\d+) points beyond your margin\)",
-                       verdict.advice)
+    stated = re.search(r"can detect an increase of ≥ (\d+) points \((\d+) points beyond your margin\)", verdict.advice)
     assert stated, verdict.advice
     total = detectable_effect_binary(40, rate, margin=0.05)
     assert int(stated.group(2)) == round(100 * (total - 0.05)) and int(stated.group(1)) == round(100 * total)
     detect = n_for_power_paired_binary(rate, rate + 0.10, margin=0.05)
     hold = n_for_pass_binary(rate, 0.05)
     assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 10 points (twice your margin)" in (
-        verdict.advice)
+        verdict.advice
+    )
     assert f"about {10 * -(-hold // 10):,} would show the margin holds" in verdict.advice
 
 
@@ -174,8 +182,7 @@ def test_inconclusive_advice_plans_at_the_level_the_row_is_tested_at() -> None:
     assert verdict.verdict is Verdict.INCONCLUSIVE and verdict.lower_level == pytest.approx(1 - 0.05 / 4)
     rate = float(base.mean())
     stated = re.search(r"can detect an increase of ≥ (\d+) points", verdict.advice)
-    assert stated and int(stated.group(1)) == round(100 * detectable_effect_binary(40, rate, alpha=0.0125,
-                                                                                     margin=0.05))
+    assert stated and int(stated.group(1)) == round(100 * detectable_effect_binary(40, rate, alpha=0.0125, margin=0.05))
     detect = n_for_power_paired_binary(rate, rate + 0.10, alpha=0.0125, margin=0.05)
     hold = n_for_pass_binary(rate, 0.05, alpha=0.05)
     assert f"about {10 * -(-detect // 10):,} inputs would detect an increase of 10 points" in verdict.advice
@@ -228,8 +235,16 @@ def test_a_sequential_row_never_shows_an_interval_that_disagrees_with_its_decisi
     key = ("p", "m", "max_increase=0")
 
     def outcome(decision: str, wealth: float) -> SequentialResult:
-        return SequentialResult(decision=decision, n_used=60, n_max=100, wealth_regress=wealth, wealth_pass=1.0,
-                                estimate=0.05, threshold=0.0, alpha=0.05)  # type: ignore[arg-type]
+        return SequentialResult(
+            decision=decision,
+            n_used=60,
+            n_max=100,
+            wealth_regress=wealth,
+            wealth_pass=1.0,
+            estimate=0.05,
+            threshold=0.0,
+            alpha=0.05,
+        )  # type: ignore[arg-type]
 
     (straddling,) = judge([observation])
     assert straddling.verdict is Verdict.INCONCLUSIVE

@@ -31,8 +31,9 @@ def test_the_judge_bundle_is_the_one_judgments_were_cached_under() -> None:
     request = refusal_bound(detector="llm:openai/judge-model").judge_request()
     assert request is not None
     bundle = judge_bundle(request)
-    expected = Bundle(model="openai/judge-model", system=JUDGE_PROMPT, temperature=0,
-                      label="refusal judge openai/judge-model")
+    expected = Bundle(
+        model="openai/judge-model", system=JUDGE_PROMPT, temperature=0, label="refusal judge openai/judge-model"
+    )
     assert bundle.fingerprint == expected.fingerprint and bundle.label == expected.label
 
 

@@ -20,15 +20,17 @@ from pytest_behavior.spec.inputs import resolve_inputs
 
 @pytest.mark.parametrize(
     ("bound", "base", "cand", "value", "threshold"),
-    [(Bound("max_rate", 0.1), None, [1.0, 0.0], 0.5, 0.1),
-     (Bound("min_rate", 0.9), None, [1.0, 0.0, 1.0, 1.0], 0.25, 0.1),
-     (Bound("max_increase", 0.03), [0.0], [1.0], 1.0, 0.03),
-     (Bound("max_decrease", 0.03), [0.0], [1.0], -1.0, 0.03),
-     (Bound("max_ratio", 1.3), [10.0], [14.0], 1.0, 0.5),
-     (Bound("max_ratio", 1.3), [10.0], [12.0], 0.0, 0.5),
-     (Bound("max_ratio", 1.25), [8.0], [10.0], 0.5, 0.5),
-     (Bound("min_ratio", 0.8), [10.0], [7.0], 1.0, 0.5),
-     (Bound("min_ratio", 0.8), [10.0], [9.0], 0.0, 0.5)],
+    [
+        (Bound("max_rate", 0.1), None, [1.0, 0.0], 0.5, 0.1),
+        (Bound("min_rate", 0.9), None, [1.0, 0.0, 1.0, 1.0], 0.25, 0.1),
+        (Bound("max_increase", 0.03), [0.0], [1.0], 1.0, 0.03),
+        (Bound("max_decrease", 0.03), [0.0], [1.0], -1.0, 0.03),
+        (Bound("max_ratio", 1.3), [10.0], [14.0], 1.0, 0.5),
+        (Bound("max_ratio", 1.3), [10.0], [12.0], 0.0, 0.5),
+        (Bound("max_ratio", 1.25), [8.0], [10.0], 0.5, 0.5),
+        (Bound("min_ratio", 0.8), [10.0], [7.0], 1.0, 0.5),
+        (Bound("min_ratio", 0.8), [10.0], [9.0], 0.0, 0.5),
+    ],
 )
 def test_each_bound_becomes_a_bounded_per_input_value(
     bound: Bound, base: list[float] | None, cand: list[float], value: float, threshold: float
@@ -41,8 +43,9 @@ def test_each_bound_becomes_a_bounded_per_input_value(
 def test_judge_uses_bonferroni_and_rejects_edge_thresholds() -> None:
     judge = SequentialJudge([RefusalBound(max_rate=0.2, max_increase=0.05)], has_baseline=True, alpha=0.05, n_max=50)
     assert judge.alpha_each == pytest.approx(0.025) and len(judge.tests) == 2
-    only_absolute = SequentialJudge([RefusalBound(max_rate=0.2, max_increase=0.05)], has_baseline=False, alpha=0.05,
-                                    n_max=50)
+    only_absolute = SequentialJudge(
+        [RefusalBound(max_rate=0.2, max_increase=0.05)], has_baseline=False, alpha=0.05, n_max=50
+    )
     assert len(only_absolute.tests) == 1
     with pytest.raises(BehaviorConfigError, match="max_rate=0 cannot be decided sequentially"):
         SequentialJudge([RefusalBound(max_rate=0.0)], has_baseline=False, alpha=0.05, n_max=50)
@@ -71,15 +74,21 @@ def test_sampler_feeds_inputs_in_order_not_in_completion_order(tmp_path: Path) -
 
     arms = {"candidate": Bundle.from_callable(app, version="1")}
     cache = SampleCache(tmp_path)
-    sampled, used = asyncio.run(sample_arms_until(arms, inputs, SamplingPlan(template=None, repeats=2, seed=0,
-                                                                              concurrency=4), cache, consume=consume))
+    sampled, used = asyncio.run(
+        sample_arms_until(
+            arms, inputs, SamplingPlan(template=None, repeats=2, seed=0, concurrency=4), cache, consume=consume
+        )
+    )
     assert seen == [item.id for item in inputs[:10]] and used == 10
     assert list(sampled["candidate"].outputs) == seen
     assert 20 <= sampled["candidate"].requested <= 20 + 4  # 10 inputs x 2 repeats, plus requests in flight
     # a re-run consumes the cached prefix without new requests
     seen.clear()
-    again, _ = asyncio.run(sample_arms_until(arms, inputs, SamplingPlan(template=None, repeats=2, seed=0,
-                                                                         concurrency=4), cache, consume=consume))
+    again, _ = asyncio.run(
+        sample_arms_until(
+            arms, inputs, SamplingPlan(template=None, repeats=2, seed=0, concurrency=4), cache, consume=consume
+        )
+    )
     assert again["candidate"].requested == 0 and again["candidate"].cached == 20
 
 

@@ -27,9 +27,14 @@ def observation(form: str, n: int, k: int, *, profile: bool = False) -> Observat
     binary = form in BINARY_FORMS
     threshold = 0.05 if binary else 1.3
     base, cand = arms(n, k, binary=binary)
-    metric = Metric("m", "metric", "binary" if binary else "continuous", (Bound(form, threshold),),  # type: ignore[arg-type]
-                    summary_quantile=0.95 if form == "max_p95_ratio" else None,
-                    profile=PROFILE_QUANTILES if profile else ())
+    metric = Metric(
+        "m",
+        "metric",
+        "binary" if binary else "continuous",
+        (Bound(form, threshold),),  # type: ignore[arg-type]
+        summary_quantile=0.95 if form == "max_p95_ratio" else None,
+        profile=PROFILE_QUANTILES if profile else (),
+    )
     return Observation(metric, base, cand)
 
 
@@ -62,8 +67,10 @@ def test_one_input_gives_an_unbounded_inconclusive_result_naming_the_reason(prof
     assert verdict.p_value == 1.0
     assert verdict.lower == 0.0 and verdict.upper == math.inf  # x0 .. x∞: nothing is claimed
     needed = inputs_needed(PROFILE_QUANTILES if profile else (0.95,), repeats)
-    assert f"1 input: the {'distribution-shape' if profile else 'p95 ratio'} bound needs at least {needed}" \
+    assert (
+        f"1 input: the {'distribution-shape' if profile else 'p95 ratio'} bound needs at least {needed}"
         in verdict.method
+    )
 
 
 def test_a_segment_of_one_input_is_inconclusive_and_does_not_sap_the_others() -> None:

@@ -20,19 +20,27 @@ from pytest_behavior.golden.store import (
 
 def record(text: str = "answer", latency: float = 1.0, date: str = "2026-01-01") -> GoldenRecord:
     return GoldenRecord(
-        test="t.py::test_x", bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
-        settings={"seed": 0, "repeats": 1}, properties=({"marker": "refusal_bound", "max_rate": 0.1},),
-        detectors={"refusal": "keyword-1"}, plugin_version="0.1.0", recorded_at=date,
-        samples={"b": GoldenSample("in b", None, ({"text": text, "latency_ms": latency},)),
-                 "a": GoldenSample({"text": "in a"}, "pro", ({"text": "x"},))},
+        test="t.py::test_x",
+        bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
+        settings={"seed": 0, "repeats": 1},
+        properties=({"marker": "refusal_bound", "max_rate": 0.1},),
+        detectors={"refusal": "keyword-1"},
+        plugin_version="0.1.0",
+        recorded_at=date,
+        samples={
+            "b": GoldenSample("in b", None, ({"text": text, "latency_ms": latency},)),
+            "a": GoldenSample({"text": "in a"}, "pro", ({"text": "x"},)),
+        },
     )
 
 
 @pytest.mark.parametrize(
     ("nodeid", "expected"),
-    [("tests/test_a.py::test_x", "tests/test_a/test_x.json"),
-     ("test_a.py::TestC::test_x[gpt-4o-mini]", "test_a/TestC/test_x[gpt-4o-mini].json"),
-     ("../up/test_a.py::test_y", "up/test_a/test_y.json")],
+    [
+        ("tests/test_a.py::test_x", "tests/test_a/test_x.json"),
+        ("test_a.py::TestC::test_x[gpt-4o-mini]", "test_a/TestC/test_x[gpt-4o-mini].json"),
+        ("../up/test_a.py::test_y", "up/test_a/test_y.json"),
+    ],
 )
 def test_golden_paths(tmp_path: Path, nodeid: str, expected: str) -> None:
     assert golden_path(tmp_path, nodeid) == tmp_path / expected
@@ -75,10 +83,17 @@ def test_volatile_fields_alone_do_not_rewrite(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "no golden file for this test"), ("{oops", "is corrupt"), ("[]", "not a pytest-behavior golden file"),
-     ('{"format": 2}', "format 2"),
-     ('{"format": 1, "test": "t", "bundle": {}, "settings": {}, "plugin": {"version": "0"}, '
-      '"samples": {"a": {"input": "x", "outputs": []}}}', "no outputs")],
+    [
+        (None, "no golden file for this test"),
+        ("{oops", "is corrupt"),
+        ("[]", "not a pytest-behavior golden file"),
+        ('{"format": 2}', "format 2"),
+        (
+            '{"format": 1, "test": "t", "bundle": {}, "settings": {}, "plugin": {"version": "0"}, '
+            '"samples": {"a": {"input": "x", "outputs": []}}}',
+            "no outputs",
+        ),
+    ],
 )
 def test_read_errors_name_the_file_and_the_fix(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "x.json"

@@ -46,7 +46,8 @@ LOAN_REQUEST = (
 def request_texts() -> st.SearchStrategy[str]:
     """Requests with full names, a lone given name, amounts and a list."""
     return st.tuples(names(), names(), st.sampled_from(["a car", "the roof", "university fees"])).map(
-        lambda t: LOAN_REQUEST.format(a=t[0], b=t[1], given=t[0].split()[0], purpose=t[2]))
+        lambda t: LOAN_REQUEST.format(a=t[0], b=t[1], given=t[0].split()[0], purpose=t[2])
+    )
 
 
 def texts() -> st.SearchStrategy[str]:
@@ -54,9 +55,15 @@ def texts() -> st.SearchStrategy[str]:
 
 
 SENTENCES = [
-    "He gave her his book.", "Mr Clarke and his wife want a loan for their apartment.",
-    "My favorite color is gray!", "Emily  Clarke,\tJosé García and Wei asked: \"can we pay in installments?\"",
-    "1. rent\n2. food\n3. fuel", "", "   ", "12345", "Ok.",
+    "He gave her his book.",
+    "Mr Clarke and his wife want a loan for their apartment.",
+    "My favorite color is gray!",
+    'Emily  Clarke,\tJosé García and Wei asked: "can we pay in installments?"',
+    "1. rent\n2. food\n3. fuel",
+    "",
+    "   ",
+    "12345",
+    "Ok.",
 ]
 
 
@@ -89,8 +96,9 @@ def test_every_perturbation_is_deterministic_given_the_seed(perturbation: Pertur
 
 @FAST
 @given(perturbation=perturbations(), application=loan_applications(), seed=SEEDS)
-def test_dict_inputs_keep_other_fields_and_are_never_mutated(perturbation: Perturbation, application: dict[str, Any],
-                                                            seed: int) -> None:
+def test_dict_inputs_keep_other_fields_and_are_never_mutated(
+    perturbation: Perturbation, application: dict[str, Any], seed: int
+) -> None:
     application["documents"] = ["payslip", "ID", "bank statement"]
     application["address"] = {"city": "Leeds"}
     before = copy.deepcopy(application)
@@ -112,8 +120,18 @@ def test_fields_limit_what_changes() -> None:
     assert apply(Casing(mode="upper", fields="note"), application) == result  # one field name as a str is accepted
 
 
-ALL_KINDS = [NameSwap(), PronounSwap(), DialectSwap(), Whitespace(), Casing(mode="lower"), Punctuation(), Typos(),
-             ReorderListItems(), NameSwap() + Typos(), OneOf((PronounSwap(), DialectSwap()))]
+ALL_KINDS = [
+    NameSwap(),
+    PronounSwap(),
+    DialectSwap(),
+    Whitespace(),
+    Casing(mode="lower"),
+    Punctuation(),
+    Typos(),
+    ReorderListItems(),
+    NameSwap() + Typos(),
+    OneOf((PronounSwap(), DialectSwap())),
+]
 
 
 @pytest.mark.parametrize("perturbation", ALL_KINDS, ids=lambda p: p.label())
@@ -124,8 +142,9 @@ def test_nothing_to_change_returns_the_original(perturbation: Perturbation, valu
     assert not result.changed and result.kinds == () and result.describe() == "no change"
 
 
-@pytest.mark.parametrize("perturbation", [p for p in ALL_KINDS if p.kind not in ("whitespace", "punctuation")],
-                         ids=lambda p: p.label())
+@pytest.mark.parametrize(
+    "perturbation", [p for p in ALL_KINDS if p.kind not in ("whitespace", "punctuation")], ids=lambda p: p.label()
+)
 def test_word_level_perturbations_leave_plain_text_alone(perturbation: Perturbation) -> None:
     assert apply(perturbation, "ok, 42 — 7 ms?").value == "ok, 42 — 7 ms?"
     assert apply(Whitespace(), " \n\t").value == " \n\t"
@@ -156,8 +175,11 @@ def test_casing_keeps_the_lowercase_text(text: str, mode: Any, seed: int) -> Non
 
 @pytest.mark.parametrize(
     ("mode", "expected"),
-    [("lower", "i can't pay $5,000 in july"), ("upper", "I CAN'T PAY $5,000 IN JULY"),
-     ("title", "I Can't Pay $5,000 In July")],
+    [
+        ("lower", "i can't pay $5,000 in july"),
+        ("upper", "I CAN'T PAY $5,000 IN JULY"),
+        ("title", "I Can't Pay $5,000 In July"),
+    ],
 )
 def test_casing_modes(mode: Any, expected: str) -> None:
     assert apply(Casing(mode=mode), "I can't pay $5,000 in July").value == expected
@@ -177,10 +199,12 @@ def test_punctuation_keeps_letters_and_digits(text: str, seed: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "possible"),
-    [("Approve it!", {"Approve it", "Approve it!!!"}),
-     ("I said \"yes\"", {"I said “yes”", "I said \"yes\"."}),
-     ("It’s fine", {"It's fine", "It’s fine."}),
-     ("Well, 10,000 or 2,5", {"Well 10,000 or 2,5", "Well, 10,000 or 2,5."})],
+    [
+        ("Approve it!", {"Approve it", "Approve it!!!"}),
+        ('I said "yes"', {"I said “yes”", 'I said "yes".'}),
+        ("It’s fine", {"It's fine", "It’s fine."}),
+        ("Well, 10,000 or 2,5", {"Well 10,000 or 2,5", "Well, 10,000 or 2,5."}),
+    ],
 )
 def test_punctuation_operations(text: str, possible: set[str]) -> None:
     seen = {apply(Punctuation(), text, seed).value for seed in range(40)}
@@ -188,8 +212,12 @@ def test_punctuation_operations(text: str, possible: set[str]) -> None:
 
 
 @FAST
-@given(text=st.one_of(request_texts(), st.text(max_size=80)), seed=SEEDS,
-       rate=st.sampled_from([0.01, 0.2, 1.0]), max_typos=st.integers(1, 5))
+@given(
+    text=st.one_of(request_texts(), st.text(max_size=80)),
+    seed=SEEDS,
+    rate=st.sampled_from([0.01, 0.2, 1.0]),
+    max_typos=st.integers(1, 5),
+)
 def test_typos_never_touch_digits_or_names(text: str, seed: int, rate: float, max_typos: int) -> None:
     result = apply(Typos(rate=rate, max_typos=max_typos), text, seed)
     assert isinstance(result.value, str)
@@ -212,13 +240,17 @@ def test_typos_are_small_edits_inside_words() -> None:
             assert change.before in text.split()
     addresses = "ask billing@example.com or https://example.org/loans please"
     assert {c.before for s in range(10) for c in apply(Typos(rate=1.0, max_typos=9), addresses, s).changes} == {
-        "please"}
+        "please"
+    }
 
 
 @FAST
-@given(items=st.lists(st.text("abcdef XYZ", min_size=1, max_size=12).map(str.strip).filter(bool), min_size=1,
-                      max_size=6),
-       style=st.sampled_from(["- ", "* ", "• ", "1. ", "1) "]), ending=st.sampled_from(["\n", "\r\n"]), seed=SEEDS)
+@given(
+    items=st.lists(st.text("abcdef XYZ", min_size=1, max_size=12).map(str.strip).filter(bool), min_size=1, max_size=6),
+    style=st.sampled_from(["- ", "* ", "• ", "1. ", "1) "]),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    seed=SEEDS,
+)
 def test_reorder_keeps_the_items_and_numbers(items: list[str], style: str, ending: str, seed: int) -> None:
     numbered = style[0] == "1"
     lines = [f"{i}{style[1:]}{item}" if numbered else style + item for i, item in enumerate(items, start=1)]
@@ -227,9 +259,9 @@ def test_reorder_keeps_the_items_and_numbers(items: list[str], style: str, endin
     assert isinstance(result.value, str)
     out = result.value.split(ending)
     assert out[0] == "Documents:" and out[-1] == "Thanks" and len(out) == len(items) + 2
-    markers = [line[:len(style)] for line in out[1:-1]]
-    bodies = [line[len(style):] for line in out[1:-1]]
-    assert markers == [line[:len(style)] for line in lines]  # numbers stay 1..n
+    markers = [line[: len(style)] for line in out[1:-1]]
+    bodies = [line[len(style) :] for line in out[1:-1]]
+    assert markers == [line[: len(style)] for line in lines]  # numbers stay 1..n
     assert Counter(bodies) == Counter(items)
     assert result.changed == (len(set(items)) >= 2)
 
@@ -240,7 +272,7 @@ def test_reorder_moves_continuation_lines_and_list_fields() -> None:
     assert result.value == "Needs:\n  - food\n  - rent\n    (due Monday)\nDone"
     fields = apply(ReorderListItems(), {"docs": ("a", "b"), "same": ["x", "x"], "note": "- only one"})
     assert fields.value == {"docs": ("b", "a"), "same": ["x", "x"], "note": "- only one"}
-    assert [str(c) for c in fields.changes] == ["docs.reorder: '[\"a\", \"b\"]' -> '[\"b\", \"a\"]'"]
+    assert [str(c) for c in fields.changes] == ['docs.reorder: \'["a", "b"]\' -> \'["b", "a"]\'']
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,8 +300,11 @@ def test_name_swap_changes_only_names_consistently_and_keeps_gender(text: str, s
 
 
 @FAST
-@given(text=request_texts(), to=st.lists(st.sampled_from(["nigerian", "arabic", "korean", "english"]), min_size=1,
-                                          max_size=3, unique=True), seed=SEEDS)
+@given(
+    text=request_texts(),
+    to=st.lists(st.sampled_from(["nigerian", "arabic", "korean", "english"]), min_size=1, max_size=3, unique=True),
+    seed=SEEDS,
+)
 def test_name_swap_respects_the_target_cultures(text: str, to: list[str], seed: int) -> None:
     result = apply(NameSwap(to=tuple(to)), text, seed)
     assert result.changes
@@ -324,13 +359,19 @@ def test_pronoun_swap_details() -> None:
 
 @pytest.mark.parametrize(
     ("direction", "text", "expected"),
-    [("us_to_uk", "My favorite Color is gray.", "My favourite Colour is grey."),
-     ("us_to_uk", "I rent an apartment near the parking lot.", "I rent a flat near the car park."),
-     ("us_to_uk", "Call my CELL PHONE, Zip Code 90210", "Call my MOBILE PHONE, Postcode 90210"),
-     ("uk_to_us", "The lorry is in the car park; I'm on holiday.", "The truck is in the parking lot; I'm on holiday."),
-     ("uk_to_us", "Organise the centre of my flat", "Organize the center of my flat"),
-     ("both", "My colour, my truck.", "My color, my lorry."),
-     ("both", "Discolored colorful recolor", "Discolored colorful recolor")],
+    [
+        ("us_to_uk", "My favorite Color is gray.", "My favourite Colour is grey."),
+        ("us_to_uk", "I rent an apartment near the parking lot.", "I rent a flat near the car park."),
+        ("us_to_uk", "Call my CELL PHONE, Zip Code 90210", "Call my MOBILE PHONE, Postcode 90210"),
+        (
+            "uk_to_us",
+            "The lorry is in the car park; I'm on holiday.",
+            "The truck is in the parking lot; I'm on holiday.",
+        ),
+        ("uk_to_us", "Organise the centre of my flat", "Organize the center of my flat"),
+        ("both", "My colour, my truck.", "My color, my lorry."),
+        ("both", "Discolored colorful recolor", "Discolored colorful recolor"),
+    ],
 )
 def test_dialect_swap_examples(direction: Any, text: str, expected: str) -> None:
     assert apply(DialectSwap(direction=direction), text).value == expected
@@ -356,19 +397,29 @@ def test_compose_and_one_of() -> None:
 
 @pytest.mark.parametrize(
     ("perturbation", "label"),
-    [(NameSwap(), "name swap"), (NameSwap(to=("nigerian", "arabic")), "name swap (to nigerian, arabic)"),
-     (NameSwap(from_cultures=("english",), to="polish"), "name swap (from english to polish)"),
-     (Typos(), "typos"), (Typos(rate=0.1, max_typos=5), "typos (rate 0.1, at most 5)"),
-     (DialectSwap(direction="uk_to_us"), "dialect (UK -> US)"), (Casing(), "casing"),
-     (ReorderListItems(fields=("items",)), "list order in items"), (Whitespace(), "whitespace")],
+    [
+        (NameSwap(), "name swap"),
+        (NameSwap(to=("nigerian", "arabic")), "name swap (to nigerian, arabic)"),
+        (NameSwap(from_cultures=("english",), to="polish"), "name swap (from english to polish)"),
+        (Typos(), "typos"),
+        (Typos(rate=0.1, max_typos=5), "typos (rate 0.1, at most 5)"),
+        (DialectSwap(direction="uk_to_us"), "dialect (UK -> US)"),
+        (Casing(), "casing"),
+        (ReorderListItems(fields=("items",)), "list order in items"),
+        (Whitespace(), "whitespace"),
+    ],
 )
 def test_labels(perturbation: Perturbation, label: str) -> None:
     assert perturbation.label() == label
 
 
 @settings(max_examples=60, deadline=None)
-@given(perturbation=st.one_of(perturbations(max_compose=3), st.lists(perturbations(max_compose=1), min_size=1,
-                                                                     max_size=3).map(lambda ps: OneOf(tuple(ps)))))
+@given(
+    perturbation=st.one_of(
+        perturbations(max_compose=3),
+        st.lists(perturbations(max_compose=1), min_size=1, max_size=3).map(lambda ps: OneOf(tuple(ps))),
+    )
+)
 def test_describe_round_trips_through_json(perturbation: Perturbation) -> None:
     described = json.loads(json.dumps(perturbation.describe()))
     assert perturbation_from_description(described) == perturbation
@@ -376,8 +427,12 @@ def test_describe_round_trips_through_json(perturbation: Perturbation) -> None:
 
 
 def test_describe_and_options() -> None:
-    assert Typos(fields=("note",)).describe() == {"perturbation": "typo", "rate": 0.05, "max_typos": 3,
-                                                  "fields": ["note"]}
+    assert Typos(fields=("note",)).describe() == {
+        "perturbation": "typo",
+        "rate": 0.05,
+        "max_typos": 3,
+        "fields": ["note"],
+    }
     assert NameSwap(to=["arabic"]).to == ("arabic",)  # type: ignore[arg-type]
     assert perturbation_from_description({"perturbation": "name", "to": "arabic"}) == NameSwap(to="arabic")
 
@@ -392,20 +447,28 @@ def test_change_and_perturbed_formats() -> None:
     perturbed = Perturbed("a", "b", (change, Change("typo", "loan", "laon"), Change("name", "x", "y")))
     assert perturbed.kinds == ("name", "typo") and perturbed.changed
     assert perturbed.describe() == (
-        "name: 'Emily Clarke' -> 'Oluwafemi Adeyemi'; typo: 'loan' -> 'laon'; name: 'x' -> 'y'")
+        "name: 'Emily Clarke' -> 'Oluwafemi Adeyemi'; typo: 'loan' -> 'laon'; name: 'x' -> 'y'"
+    )
 
 
 @pytest.mark.parametrize(
     ("make", "message"),
-    [(lambda: Typos(rate=0), r"rate must be a number in \(0, 1\]"), (lambda: Typos(rate=1.5), "rate"),
-     (lambda: Typos(max_typos=0), "max_typos=0"), (lambda: NameSwap(to="martian"), "unknown culture 'martian'"),
-     (lambda: NameSwap(from_cultures=()), "names no culture"), (lambda: Casing(mode="shouty"), "shouty"),
-     (lambda: DialectSwap(direction="au"), "us_to_uk"), (lambda: Compose(()), "at least one"),
-     (lambda: OneOf(()), "at least one"), (lambda: Compose(("typos",)), "Perturbation objects"),
-     (lambda: Whitespace(fields=()), "fields"),
-     (lambda: perturbation_from_description({"perturbation": "shout"}), "unknown perturbation 'shout'"),
-     (lambda: perturbation_from_description({"perturbation": "typo", "ratio": 1}), "no option 'ratio'"),
-     (lambda: perturbation_from_description({"rate": 1}), "'perturbation' key")],
+    [
+        (lambda: Typos(rate=0), r"rate must be a number in \(0, 1\]"),
+        (lambda: Typos(rate=1.5), "rate"),
+        (lambda: Typos(max_typos=0), "max_typos=0"),
+        (lambda: NameSwap(to="martian"), "unknown culture 'martian'"),
+        (lambda: NameSwap(from_cultures=()), "names no culture"),
+        (lambda: Casing(mode="shouty"), "shouty"),
+        (lambda: DialectSwap(direction="au"), "us_to_uk"),
+        (lambda: Compose(()), "at least one"),
+        (lambda: OneOf(()), "at least one"),
+        (lambda: Compose(("typos",)), "Perturbation objects"),
+        (lambda: Whitespace(fields=()), "fields"),
+        (lambda: perturbation_from_description({"perturbation": "shout"}), "unknown perturbation 'shout'"),
+        (lambda: perturbation_from_description({"perturbation": "typo", "ratio": 1}), "no option 'ratio'"),
+        (lambda: perturbation_from_description({"rate": 1}), "'perturbation' key"),
+    ],
 )
 def test_validation_errors(make: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -417,4 +480,3 @@ def test_unknown_culture_lists_the_known_ones_and_bad_inputs_are_type_errors() -
         NameSwap(to=("english", "klingon"))
     with pytest.raises(TypeError, match="needs a str or a mapping"):
         apply(Typos(), 42)
-

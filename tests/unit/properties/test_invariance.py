@@ -22,8 +22,10 @@ def test_a_perturbation_insensitive_bundle_rarely_raises_a_false_alarm_smoke() -
 
 
 def test_twins_are_reproducible_from_the_seed_and_skip_unchanged_inputs() -> None:
-    inputs = [Input(id="a", value={"name": "Emily Clarke", "income": 50000}),
-              Input(id="b", value={"name": "nobody we know", "income": 1})]
+    inputs = [
+        Input(id="a", value={"name": "Emily Clarke", "income": 50000}),
+        Input(id="b", value={"name": "nobody we know", "income": 1}),
+    ]
     perturbation = NameSwap(from_cultures=("english",))
     first = draw_twins(inputs, perturbation, seed=3)
     again = draw_twins(inputs, perturbation, seed=3)
@@ -36,18 +38,20 @@ def test_twins_are_reproducible_from_the_seed_and_skip_unchanged_inputs() -> Non
 
 
 def test_group_names_what_changed() -> None:
-    perturbed = (Typos() + Casing(mode="upper")).apply("The applicant requests a loan for furniture",
-                                                       random.Random(1))
+    perturbed = (Typos() + Casing(mode="upper")).apply("The applicant requests a loan for furniture", random.Random(1))
     assert group_of(perturbed) in ("typo + casing", "casing + typo")
 
 
-@pytest.mark.parametrize(("args", "kwargs", "message"), [
-    ((), {}, "needs perturb="),
-    ((Typos(),), {"properties": ["schema_valid"]}, "needs schema="),
-    ((Typos(),), {"properties": []}, "at least one decision"),
-    ((Typos(),), {"max_difference": 5}, "outside [0, 1]"),
-    ((Typos(),), {"properties": ["refusal", "refusal"]}, "share a name"),
-])
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((), {}, "needs perturb="),
+        ((Typos(),), {"properties": ["schema_valid"]}, "needs schema="),
+        ((Typos(),), {"properties": []}, "at least one decision"),
+        ((Typos(),), {"max_difference": 5}, "outside [0, 1]"),
+        ((Typos(),), {"properties": ["refusal", "refusal"]}, "share a name"),
+    ],
+)
 def test_marker_arguments_are_checked(args: tuple[object, ...], kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(MarkerError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_marker("invariance", args, kwargs)

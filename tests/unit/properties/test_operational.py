@@ -28,11 +28,19 @@ def latencies(rng: np.random.Generator, n: int, k: int = 1, *, scale: float = 1.
 def test_p95_ratio_false_alarms_stay_near_alpha_and_a_real_slowdown_is_found() -> None:
     rng = np.random.default_rng(1)
     threshold = math.log(1.0)  # the strictest bound: any increase of the p95
-    alarms = sum(paired_quantile_log_ratio_bound(*latencies(rng, 200), threshold=threshold, n_boot=1000,
-                                                 seed=i).p_regress <= 0.05 for i in range(200))
+    alarms = sum(
+        paired_quantile_log_ratio_bound(*latencies(rng, 200), threshold=threshold, n_boot=1000, seed=i).p_regress
+        <= 0.05
+        for i in range(200)
+    )
     assert alarms / 200 <= 0.10  # nominal 5%; the percentile bootstrap of a tail quantile is approximate
-    found = sum(paired_quantile_log_ratio_bound(*latencies(rng, 200, scale=1.6), threshold=math.log(1.2),
-                                                n_boot=1000, seed=i).p_regress <= 0.05 for i in range(50))
+    found = sum(
+        paired_quantile_log_ratio_bound(
+            *latencies(rng, 200, scale=1.6), threshold=math.log(1.2), n_boot=1000, seed=i
+        ).p_regress
+        <= 0.05
+        for i in range(50)
+    )
     assert found / 50 >= 0.8
 
 
@@ -41,8 +49,9 @@ def test_p95_ratio_interval_covers_the_true_ratio() -> None:
     # the true p95 ratio of the two arms is the scale factor: the arms differ by it in every quantile
     covered = 0
     for i in range(150):
-        result = paired_quantile_log_ratio_bound(*latencies(rng, 300, k=2, scale=1.3), threshold=0.0, n_boot=1000,
-                                                 seed=i)
+        result = paired_quantile_log_ratio_bound(
+            *latencies(rng, 300, k=2, scale=1.3), threshold=0.0, n_boot=1000, seed=i
+        )
         covered += result.lower <= math.log(1.3) <= result.upper
     # a 90% two-sided interval; the percentile bootstrap of a tail quantile is conservative at small n
     # (measured: 94.7% at n = 100, 92.3% at 300, 91.3% at 1000), so false alarms stay below alpha
@@ -58,7 +67,9 @@ def test_p95_ratio_validates_its_input() -> None:
 
 def test_markers_validate_their_arguments() -> None:
     assert parse_marker("latency_bound", (), {"max_p95_ratio": 1.5}).describe() == {
-        "marker": "latency_bound", "max_p95_ratio": 1.5}
+        "marker": "latency_bound",
+        "max_p95_ratio": 1.5,
+    }
     for name, kwargs, message in [
         ("latency_bound", {}, "needs max_p95_ratio"),
         ("latency_bound", {"max_p95_ratio": 0.8}, "below 1"),
@@ -81,8 +92,11 @@ def test_a_missing_recorded_value_is_a_clear_error() -> None:
     without = [[Output("a", cost_usd=0.001)], [Output("b")]]
     [obs] = prop.observe(with_cost, with_cost)
     assert obs.candidate.tolist() == [[0.001], [0.002]]
-    with pytest.raises(BehaviorConfigError, match=r"1 candidate output\(s\) have no recorded cost; litellm has no "
-                                                  r"price"):
+    with pytest.raises(
+        BehaviorConfigError,
+        match=r"1 candidate output\(s\) have no recorded cost; litellm has no "
+        r"price",
+    ):
         prop.observe(with_cost, without)
     latency = parse_marker("latency_bound", (), {"max_p95_ratio": 1.5, "max_ratio": 1.2})
     with pytest.raises(BehaviorConfigError, match=r"2 baseline output.* no recorded latency"):
@@ -91,9 +105,21 @@ def test_a_missing_recorded_value_is_a_clear_error() -> None:
 
 def test_records_carry_tool_calls_latency_and_cost(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({"input": "q", "output": "", "latency_ms": 120, "cost_usd": 0.002,
-                                "tool_calls": [{"name": "f", "arguments": "{}"}], "finish_reason": "tool_calls"})
-                    + "\n" + json.dumps({"input": "r", "output": {"a": 1}}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "input": "q",
+                "output": "",
+                "latency_ms": 120,
+                "cost_usd": 0.002,
+                "tool_calls": [{"name": "f", "arguments": "{}"}],
+                "finish_reason": "tool_calls",
+            }
+        )
+        + "\n"
+        + json.dumps({"input": "r", "output": {"a": 1}})
+        + "\n"
+    )
     records = load_records(path)
     first = records.outputs[(records.inputs[0].id, 0)]
     assert isinstance(first, Output) and first == ""
@@ -115,20 +141,28 @@ def test_outputs_survive_pickling_with_their_attributes() -> None:
 
 
 def test_length_in_tokens_works_offline_and_an_unavailable_tokenizer_is_a_marker_error(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from pytest_behavior.properties.length import measure_length
 
     monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)  # the encodings litellm ships, whatever the machine set
     prop = parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens"})
-    assert prop.describe() == {"marker": "length_distribution", "unit": "tokens", "max_ratio": 1.3,
-                               "tokenizer": "o200k_base"}
+    assert prop.describe() == {
+        "marker": "length_distribution",
+        "unit": "tokens",
+        "max_ratio": 1.3,
+        "tokenizer": "o200k_base",
+    }
     [obs] = prop.observe([["hello world"]], [["hello world, how are you today?"]])
     assert obs.baseline is not None and obs.baseline[0, 0] == 2 and obs.candidate[0, 0] > 2
     assert measure_length("hello world", "tokens", "cl100k_base") == 2
     with pytest.raises(MarkerError, match="tokenizer= goes with unit='tokens'"):
         parse_marker("length_distribution", (), {"max_ratio": 1.3, "tokenizer": "cl100k_base"})
-    with pytest.raises(MarkerError, match=r"tokenizer 'gpt9_base' is not available offline .* use one of "
-                                          r"cl100k_base, o200k_base"):
+    with pytest.raises(
+        MarkerError,
+        match=r"tokenizer 'gpt9_base' is not available offline .* use one of "
+        r"cl100k_base, o200k_base",
+    ):
         parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens", "tokenizer": "gpt9_base"})
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # an empty cache: nothing offline, and no download
     with pytest.raises(MarkerError, match="use one of none found"):

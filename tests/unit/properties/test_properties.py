@@ -13,11 +13,16 @@ from pytest_behavior.properties.schema import parse_json, structural_diff, top_l
 
 @pytest.mark.parametrize(
     ("text", "label"),
-    [("I'm sorry, but I can't help with that.", "refuse"), ("I cannot assist with this request.", "refuse"),
-     ("As an AI, I won't do that.", "refuse"), ("Sure! Here are three tips: ...", "comply"), ("", "comply"),
-     ("I’m sorry, I can’t share that.", "refuse"),
-     ("I'm sorry, but I can't give medical advice. " + "However, here is general information. " * 12, "partial"),
-     ("The error 'I cannot connect' appears when the router " + "is misconfigured " * 60, "comply")],
+    [
+        ("I'm sorry, but I can't help with that.", "refuse"),
+        ("I cannot assist with this request.", "refuse"),
+        ("As an AI, I won't do that.", "refuse"),
+        ("Sure! Here are three tips: ...", "comply"),
+        ("", "comply"),
+        ("I’m sorry, I can’t share that.", "refuse"),
+        ("I'm sorry, but I can't give medical advice. " + "However, here is general information. " * 12, "partial"),
+        ("The error 'I cannot connect' appears when the router " + "is misconfigured " * 60, "comply"),
+    ],
 )
 def test_refusal_detector(text: str, label: str) -> None:
     assert classify_refusal(text) == label
@@ -44,8 +49,9 @@ def test_schema_property_measures_invalid_and_key_changes() -> None:
 
 def test_structural_diff_names_a_rename_with_its_share() -> None:
     base = [[json.dumps({"summary": f"text {i}", "sentiment": "pos", "n": 1})] for i in range(10)]
-    cand = [[json.dumps({"exec_summary": f"text {i}", "sentiment": "pos", "n": "1" if i < 3 else 1})]
-            for i in range(10)]
+    cand = [
+        [json.dumps({"exec_summary": f"text {i}", "sentiment": "pos", "n": "1" if i < 3 else 1})] for i in range(10)
+    ]
     lines = structural_diff(base, cand)
     assert lines[0].startswith("schema diff (deepdiff over 10 paired JSON outputs)")
     assert any("renamed  root['summary'] -> root['exec_summary']  in 10/10 (100%)" in line for line in lines)
@@ -72,16 +78,18 @@ def test_length_property_counts_words_or_characters() -> None:
 
 @pytest.mark.parametrize(
     ("name", "args", "kwargs", "message"),
-    [("refusal_bound", (), {"max_rate": 5}, r"outside \[0, 1\] \(did you mean 0.05\?\)"),
-     ("refusal_bound", (), {"max_rate": True}, "must be a number"),
-     ("refusal_bound", (), {"min_rate": 0.9, "max_rate": 0.1}, "above max_rate"),
-     ("refusal_bound", (0.1,), {}, "positional"),
-     ("schema_stability", ("not a schema",), {}, "must be a JSON schema dict"),
-     ("schema_stability", ({"type": 12},), {}, "invalid JSON schema at type"),
-     ("length_distribution", (), {}, "needs max_ratio and/or min_ratio"),
-     ("length_distribution", (), {"max_ratio": 0.8}, "did you mean min_ratio"),
-     ("length_distribution", (), {"min_ratio": 1.2}, "did you mean max_ratio"),
-     ("length_distribution", (), {"max_ratio": 1.2, "units": "words"}, "unexpected keyword argument 'units'")],
+    [
+        ("refusal_bound", (), {"max_rate": 5}, r"outside \[0, 1\] \(did you mean 0.05\?\)"),
+        ("refusal_bound", (), {"max_rate": True}, "must be a number"),
+        ("refusal_bound", (), {"min_rate": 0.9, "max_rate": 0.1}, "above max_rate"),
+        ("refusal_bound", (0.1,), {}, "positional"),
+        ("schema_stability", ("not a schema",), {}, "must be a JSON schema dict"),
+        ("schema_stability", ({"type": 12},), {}, "invalid JSON schema at type"),
+        ("length_distribution", (), {}, "needs max_ratio and/or min_ratio"),
+        ("length_distribution", (), {"max_ratio": 0.8}, "did you mean min_ratio"),
+        ("length_distribution", (), {"min_ratio": 1.2}, "did you mean max_ratio"),
+        ("length_distribution", (), {"max_ratio": 1.2, "units": "words"}, "unexpected keyword argument 'units'"),
+    ],
 )
 def test_marker_validation(name: str, args: tuple, kwargs: dict, message: str) -> None:
     with pytest.raises(MarkerError, match=message):

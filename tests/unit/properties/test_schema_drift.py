@@ -32,8 +32,12 @@ def _outputs(n: int = 40, /, **overrides: Callable[[int], Any]) -> list[dict[str
     """``n`` well-formed outputs; an override is a function of the output's index (None drops the key)."""
     outputs = []
     for i in range(n):
-        obj: dict[str, Any] = {"summary": f"ticket {i} summary text", "sentiment": SENTIMENTS[i % 3],
-                               "priority": "low" if i % 2 else "high", "meta": {"lang": "en", "id": i}}
+        obj: dict[str, Any] = {
+            "summary": f"ticket {i} summary text",
+            "sentiment": SENTIMENTS[i % 3],
+            "priority": "low" if i % 2 else "high",
+            "meta": {"lang": "en", "id": i},
+        }
         for key, make in overrides.items():
             value = make(i)
             if value is None:
@@ -59,9 +63,12 @@ def test_an_unchanged_pair_reports_no_drift() -> None:
 def test_presence_change_is_listed_with_both_rates_largest_first() -> None:
     base = _texts(_outputs())
     # priority vanishes from half the outputs, meta.lang from a quarter (nested), meta.id from 1 of 40 (too small)
-    cand = _texts(_outputs(priority=lambda i: None if i < 20 else "low",
-                           meta=lambda i: {"id": i} if i < 10 else ({"lang": "en"} if i == 39 else
-                                                                     {"lang": "en", "id": i})))
+    cand = _texts(
+        _outputs(
+            priority=lambda i: None if i < 20 else "low",
+            meta=lambda i: {"id": i} if i < 10 else ({"lang": "en"} if i == 39 else {"lang": "en", "id": i}),
+        )
+    )
     lines = schema_drift(base, cand)
     assert lines[0] == "schema drift (all repeats: 40 baseline, 40 candidate JSON objects):"
     presence = [line for line in _items(lines) if line.startswith("presence")]
@@ -81,7 +88,8 @@ def test_presence_rows_leave_out_keys_shown_as_renamed() -> None:
     drift = lines.index("schema drift (all repeats: 40 baseline, 40 candidate JSON objects):")
     assert drift > 1  # after the rename/type lines
     assert _items(lines[drift:]) == [
-        "extra    root['exec_summary']  in 40/40 (100%)  (not in the schema, never in the baseline)"]
+        "extra    root['exec_summary']  in 40/40 (100%)  (not in the schema, never in the baseline)"
+    ]
 
 
 def test_enum_drift_names_a_new_value_outside_the_schema_enum() -> None:
@@ -100,8 +108,10 @@ def test_enum_drift_reports_share_shifts_of_at_least_10_points() -> None:
     base = _texts(_outputs())  # priority: half high, half low
     cand = _texts(_outputs(priority=lambda i: "high" if i < 30 else "low"))  # 75% high
     items = _items(schema_drift(base, cand, SCHEMA))
-    assert items == ["enum     root['priority']: \"high\" 50% -> 75%  (+25 pts)",
-                     "enum     root['priority']: \"low\" 50% -> 25%  (-25 pts)"]
+    assert items == [
+        "enum     root['priority']: \"high\" 50% -> 75%  (+25 pts)",
+        "enum     root['priority']: \"low\" 50% -> 25%  (-25 pts)",
+    ]
     # a 5-point move is not drift
     small = _texts(_outputs(priority=lambda i: "high" if i < 22 else "low"))
     assert schema_drift(base, small, SCHEMA) == []
@@ -118,8 +128,11 @@ def test_free_text_and_small_samples_are_not_taken_for_enums() -> None:
 
 def test_extra_keys_against_the_schema_properties() -> None:
     base = _texts(_outputs(notes=lambda i: "n" if i < 4 else None))  # undeclared, in 10% of the baseline
-    cand = _texts(_outputs(notes=lambda i: "n" if i < 20 else None, confidence=lambda i: 0.9 if i < 6 else None,
-                           tags=lambda i: ["x"]))
+    cand = _texts(
+        _outputs(
+            notes=lambda i: "n" if i < 20 else None, confidence=lambda i: 0.9 if i < 6 else None, tags=lambda i: ["x"]
+        )
+    )
     items = _items(schema_drift(base, cand, SCHEMA))
     extra = [line for line in items if line.startswith("extra")]
     assert extra == [
@@ -137,7 +150,8 @@ def test_extra_keys_without_a_schema_are_those_the_baseline_never_had() -> None:
     cand = _texts(_outputs(notes=lambda i: "n" if i < 20 else None, tags=lambda i: ["x"] if i < 2 else None))
     items = _items(schema_drift(base, cand))
     assert [line for line in items if line.startswith("extra")] == [
-        "extra    root['tags']  in 2/40 (5%)  (never in the baseline)"]
+        "extra    root['tags']  in 2/40 (5%)  (never in the baseline)"
+    ]
     # notes was in the baseline: a presence change, not an extra key
     assert "presence root['notes']   10% ->  50%  (+40 pts)" in items
 

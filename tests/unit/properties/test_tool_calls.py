@@ -9,9 +9,17 @@ from pytest_behavior.properties import parse_marker
 from pytest_behavior.properties.tools import check_tool_calls, normalize_schema
 from pytest_behavior.spec.output import Output
 
-WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["C", "F"]}},
-    "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["C", "F"]}},
+            "required": ["city"],
+        },
+    },
+}
 TIME = {"name": "get_time", "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}}}
 TOOLS = [WEATHER, TIME]
 
@@ -35,12 +43,14 @@ def test_no_tool_call_is_a_text_answer(output: str) -> None:
 
 @pytest.mark.parametrize(
     ("output", "reason"),
-    [(call("get_weather", '{"city": "Oslo",'), "not a JSON object"),
-     (call("get_weather", "[1, 2]"), "not a JSON object"),
-     (call("get_weather", {"unit": "C"}), "'city' is a required property"),
-     (call("get_weather", {"city": 12}), "12 is not of type 'string' (at city)"),
-     (call("get_weather", {"city": "Oslo", "unit": "K"}), "is not one of"),
-     (call("get_forecast", {"city": "Oslo"}), "get_forecast: unknown tool")],
+    [
+        (call("get_weather", '{"city": "Oslo",'), "not a JSON object"),
+        (call("get_weather", "[1, 2]"), "not a JSON object"),
+        (call("get_weather", {"unit": "C"}), "'city' is a required property"),
+        (call("get_weather", {"city": 12}), "12 is not of type 'string' (at city)"),
+        (call("get_weather", {"city": "Oslo", "unit": "K"}), "is not one of"),
+        (call("get_forecast", {"city": "Oslo"}), "get_forecast: unknown tool"),
+    ],
 )
 def test_invalid_arguments(output: Output, reason: str) -> None:
     check = check_tool_calls(output, TOOLS)
@@ -56,10 +66,19 @@ def test_without_tools_only_a_json_object_is_required() -> None:
 
 
 def test_bfcl_type_names_are_normalised() -> None:
-    bfcl = {"name": "stats.mean", "parameters": {"type": "dict", "properties": {
-        "values": {"type": "array", "items": {"type": "float"}}, "scale": {"type": "float"},
-        "window": {"type": "tuple", "items": {"type": "integer"}}, "extra": {"type": "any"}},
-        "required": ["values"]}}
+    bfcl = {
+        "name": "stats.mean",
+        "parameters": {
+            "type": "dict",
+            "properties": {
+                "values": {"type": "array", "items": {"type": "float"}},
+                "scale": {"type": "float"},
+                "window": {"type": "tuple", "items": {"type": "integer"}},
+                "extra": {"type": "any"},
+            },
+            "required": ["values"],
+        },
+    }
     schema = normalize_schema(bfcl["parameters"])
     assert schema["type"] == "object" and schema["properties"]["scale"] == {"type": "number"}
     assert schema["properties"]["window"]["type"] == "array" and "type" not in schema["properties"]["extra"]
@@ -77,12 +96,16 @@ def test_bfcl_type_names_are_normalised() -> None:
 def test_key_set_change_and_tool_change_against_the_baseline() -> None:
     prop = parse_marker("tool_calls", (TOOLS,), {})
     weather = call("get_weather", {"city": "Oslo"})
-    base = [[weather, weather, call("get_weather", {"city": "Oslo", "unit": "C"})],
-            [call("get_time", {"zone": "CET"})] * 3,
-            [Output("hello")] * 3]
-    cand = [[call("get_weather", {"city": "Oslo", "unit": "C"}), weather, weather],
-            [call("get_time", {"zone": "CET"}), call("get_weather", {"city": "Paris"}), Output("It is noon.")],
-            [call("get_time", {})] * 3]
+    base = [
+        [weather, weather, call("get_weather", {"city": "Oslo", "unit": "C"})],
+        [call("get_time", {"zone": "CET"})] * 3,
+        [Output("hello")] * 3,
+    ]
+    cand = [
+        [call("get_weather", {"city": "Oslo", "unit": "C"}), weather, weather],
+        [call("get_time", {"zone": "CET"}), call("get_weather", {"city": "Paris"}), Output("It is noon.")],
+        [call("get_time", {})] * 3,
+    ]
     text, invalid, tool, keys = prop.observe(base, cand)
     assert text.candidate.tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0]]
     assert text.baseline.tolist() == [[0, 0, 0], [0, 0, 0], [1, 1, 1]]
@@ -103,23 +126,39 @@ def test_without_a_baseline_only_absolute_rates_are_observed() -> None:
     observations = prop.observe(None, [[Output("text")], [call("f", {})]])
     assert [o.metric.key for o in observations] == ["tools.text", "tools.invalid"]
     assert observations[0].baseline is None and observations[0].candidate.ravel().tolist() == [1, 0]
-    assert prop.describe() == {"marker": "tool_calls", "tools": None, "max_text_answer_increase": 0.02,
-                               "max_invalid_args_increase": 0.02, "max_wrong_tool_increase": 0.02,
-                               "max_key_change_increase": 0.02, "max_text_answer_rate": 0.1}
+    assert prop.describe() == {
+        "marker": "tool_calls",
+        "tools": None,
+        "max_text_answer_increase": 0.02,
+        "max_invalid_args_increase": 0.02,
+        "max_wrong_tool_increase": 0.02,
+        "max_key_change_increase": 0.02,
+        "max_text_answer_rate": 0.1,
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
-    [((WEATHER,), {}, "tools must be a list"),
-     (("get_weather",), {}, "tools must be a list of tool definitions, got str"),
-     (([{"parameters": {}}],), {}, r"tools\[0\] needs a name"),
-     (([WEATHER, WEATHER],), {}, "'get_weather' is defined twice"),
-     (([{"name": "f", "parameters": {"type": 12}}],), {}, "invalid parameters schema of 'f' at type"),
-     ((), {"max_text_answer_rate": 5}, r"outside \[0, 1\] \(did you mean 0.05\?\)"),
-     ((), {"max_invalid_args_increase": "0.1"}, "must be a number"),
-     ((), {"max_text_answer_increase": None, "max_invalid_args_increase": None, "max_wrong_tool_increase": None,
-           "max_key_change_increase": None}, "every bound is None"),
-     ((), {"max_text_rate": 0.1}, "did you mean 'max_text_answer_rate'")],
+    [
+        ((WEATHER,), {}, "tools must be a list"),
+        (("get_weather",), {}, "tools must be a list of tool definitions, got str"),
+        (([{"parameters": {}}],), {}, r"tools\[0\] needs a name"),
+        (([WEATHER, WEATHER],), {}, "'get_weather' is defined twice"),
+        (([{"name": "f", "parameters": {"type": 12}}],), {}, "invalid parameters schema of 'f' at type"),
+        ((), {"max_text_answer_rate": 5}, r"outside \[0, 1\] \(did you mean 0.05\?\)"),
+        ((), {"max_invalid_args_increase": "0.1"}, "must be a number"),
+        (
+            (),
+            {
+                "max_text_answer_increase": None,
+                "max_invalid_args_increase": None,
+                "max_wrong_tool_increase": None,
+                "max_key_change_increase": None,
+            },
+            "every bound is None",
+        ),
+        ((), {"max_text_rate": 0.1}, "did you mean 'max_text_answer_rate'"),
+    ],
 )
 def test_marker_validation(args: tuple, kwargs: dict, message: str) -> None:
     with pytest.raises(MarkerError, match=message):

@@ -60,20 +60,57 @@ baseline:  bot-v1 (fingerprint {FINGERPRINT_V1[:12]}, from golden:golden/tests/t
 
 
 def _arm(label: str, fingerprint: str | None, source: str, **extra: Any) -> dict[str, Any]:
-    arm = {"label": label, "fingerprint": fingerprint, "source": source, "requested": 300, "cached": 0,
-           "cost_usd": 0.0123, "latency_p50_ms": 412.0, "latency_p95_ms": 900.5}
+    arm = {
+        "label": label,
+        "fingerprint": fingerprint,
+        "source": source,
+        "requested": 300,
+        "cached": 0,
+        "cost_usd": 0.0123,
+        "latency_p50_ms": 412.0,
+        "latency_p95_ms": 900.5,
+    }
     return arm | extra
 
 
-def _prop(metric: str, key: str, kind: str, bound: str, verdict: str, scale: str, baseline: float | None,
-          candidate: float | None, estimate: float | None, lower: float | None, upper: float | None,
-          **extra: Any) -> dict[str, Any]:
-    prop = {"property": key.split(".")[0], "metric": metric, "metric_key": key, "kind": kind, "segment": None,
-            "bound": bound, "threshold": float(bound.split("=")[1]), "verdict": verdict, "baseline": baseline,
-            "candidate": candidate, "scale": scale, "estimate": estimate, "lower": lower, "upper": upper,
-            "confidence": 0.95, "p_value": 0.2, "p_adjusted": 0.4, "n_inputs": 300, "repeats": 1,
-            "method": "mid-p McNemar + Tango" if kind == "binary" else "paired log-ratio t", "confined": False,
-            "advice": ""}
+def _prop(
+    metric: str,
+    key: str,
+    kind: str,
+    bound: str,
+    verdict: str,
+    scale: str,
+    baseline: float | None,
+    candidate: float | None,
+    estimate: float | None,
+    lower: float | None,
+    upper: float | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    prop = {
+        "property": key.split(".")[0],
+        "metric": metric,
+        "metric_key": key,
+        "kind": kind,
+        "segment": None,
+        "bound": bound,
+        "threshold": float(bound.split("=")[1]),
+        "verdict": verdict,
+        "baseline": baseline,
+        "candidate": candidate,
+        "scale": scale,
+        "estimate": estimate,
+        "lower": lower,
+        "upper": upper,
+        "confidence": 0.95,
+        "p_value": 0.2,
+        "p_adjusted": 0.4,
+        "n_inputs": 300,
+        "repeats": 1,
+        "method": "mid-p McNemar + Tango" if kind == "binary" else "paired log-ratio t",
+        "confined": False,
+        "advice": "",
+    }
     return prop | extra
 
 
@@ -85,65 +122,210 @@ def sample_document(seed: int = 7) -> dict[str, Any]:
     """A realistic report: a passing, an error, a regressed and an inconclusive test (with provider drift)."""
     rng = random.Random(seed)
     passed = {
-        "nodeid": "tests/test_bot.py::test_tone", "outcome": "passed", "error": None, "mode": "golden",
+        "nodeid": "tests/test_bot.py::test_tone",
+        "outcome": "passed",
+        "error": None,
+        "mode": "golden",
         "candidate": _arm("bot-v2", FINGERPRINT_V2, "live"),
         "baseline": _arm("bot-v1", FINGERPRINT_V1, "golden:golden/tests/test_bot/test_tone.json"),
-        "provider_drift": False, "n_paired": 300, "golden_path": "golden/tests/test_bot/test_tone.json",
-        "golden_written": False, "diff_file": None, "budget_note": None, "diff": None,
+        "provider_drift": False,
+        "n_paired": 300,
+        "golden_path": "golden/tests/test_bot/test_tone.json",
+        "golden_written": False,
+        "diff_file": None,
+        "budget_note": None,
+        "diff": None,
         "properties": [
-            _prop("invalid JSON", "schema.invalid", "binary", "max_rate=0.05", "PASS", "rate", None, 0.01, 0.01,
-                  None, 0.031, p_value=0.004, p_adjusted=0.008),
-            _prop("latency (ms)", "latency.ms", "continuous", "max_p95_ratio=1.5", "PASS", "ratio", 880.0, 905.0,
-                  1.03, 0.94, 1.12, p_adjusted=0.001),
+            _prop(
+                "invalid JSON",
+                "schema.invalid",
+                "binary",
+                "max_rate=0.05",
+                "PASS",
+                "rate",
+                None,
+                0.01,
+                0.01,
+                None,
+                0.031,
+                p_value=0.004,
+                p_adjusted=0.008,
+            ),
+            _prop(
+                "latency (ms)",
+                "latency.ms",
+                "continuous",
+                "max_p95_ratio=1.5",
+                "PASS",
+                "ratio",
+                880.0,
+                905.0,
+                1.03,
+                0.94,
+                1.12,
+                p_adjusted=0.001,
+            ),
         ],
-        "distributions": {"latency.ms": {"title": "latency (ms)", "kind": "continuous",
-                                         "baseline": [rng.lognormvariate(math.log(400), 0.45) for _ in range(300)],
-                                         "candidate": [rng.lognormvariate(math.log(410), 0.45) for _ in range(300)]}},
+        "distributions": {
+            "latency.ms": {
+                "title": "latency (ms)",
+                "kind": "continuous",
+                "baseline": [rng.lognormvariate(math.log(400), 0.45) for _ in range(300)],
+                "candidate": [rng.lognormvariate(math.log(410), 0.45) for _ in range(300)],
+            }
+        },
     }
     error: dict[str, Any] = {
-        "nodeid": "tests/test_bot.py::test_tools", "outcome": "error", "mode": "live",
+        "nodeid": "tests/test_bot.py::test_tools",
+        "outcome": "error",
+        "mode": "live",
         "error": "ProviderError: rate limited (429) after 5 retries\n  while sampling candidate 'bot-v2'",
         "candidate": _arm("bot-v2", None, "live", cost_usd=None, latency_p50_ms=None, latency_p95_ms=None),
-        "baseline": None, "provider_drift": False, "n_paired": 0, "golden_path": None, "golden_written": False,
-        "diff_file": None, "budget_note": None, "diff": None, "properties": [], "distributions": {},
+        "baseline": None,
+        "provider_drift": False,
+        "n_paired": 0,
+        "golden_path": None,
+        "golden_written": False,
+        "diff_file": None,
+        "budget_note": None,
+        "diff": None,
+        "properties": [],
+        "distributions": {},
     }
     regressed = {
-        "nodeid": REGRESSED_ID, "outcome": "regressed", "error": None, "mode": "golden",
+        "nodeid": REGRESSED_ID,
+        "outcome": "regressed",
+        "error": None,
+        "mode": "golden",
         "candidate": _arm("bot-v2", FINGERPRINT_V2, "live"),
         "baseline": _arm("bot-v1", FINGERPRINT_V1, "golden:golden/tests/test_bot/test_summaries.json", cached=300),
-        "provider_drift": False, "n_paired": 300, "golden_path": "golden/tests/test_bot/test_summaries.json",
-        "golden_written": False, "diff_file": "/tmp/behavior/test_summaries.diff.md",
-        "budget_note": "budget calls:300 reached: 300 of 320 inputs sampled", "diff": DIFF,
+        "provider_drift": False,
+        "n_paired": 300,
+        "golden_path": "golden/tests/test_bot/test_summaries.json",
+        "golden_written": False,
+        "diff_file": "/tmp/behavior/test_summaries.diff.md",
+        "budget_note": "budget calls:300 reached: 300 of 320 inputs sampled",
+        "diff": DIFF,
         "properties": [
-            _prop("refusal rate", "refusal", "binary", "max_increase=0.03", "REGRESSED", "difference", 0.02, 0.10,
-                  0.08, 0.045, 0.115, p_value=0.0002, p_adjusted=0.0006),
-            _prop("length (words)", "length.words", "continuous", "max_ratio=1.5", "PASS", "ratio", 41.0, 54.0,
-                  1.31, 1.22, 1.41, p_adjusted=0.0004),
-            _prop("length (words)", "length.words", "continuous", "min_ratio=0.8", "PASS", "ratio", 41.0, 54.0,
-                  1.31, 1.22, 1.41, p_adjusted=1.0),
+            _prop(
+                "refusal rate",
+                "refusal",
+                "binary",
+                "max_increase=0.03",
+                "REGRESSED",
+                "difference",
+                0.02,
+                0.10,
+                0.08,
+                0.045,
+                0.115,
+                p_value=0.0002,
+                p_adjusted=0.0006,
+            ),
+            _prop(
+                "length (words)",
+                "length.words",
+                "continuous",
+                "max_ratio=1.5",
+                "PASS",
+                "ratio",
+                41.0,
+                54.0,
+                1.31,
+                1.22,
+                1.41,
+                p_adjusted=0.0004,
+            ),
+            _prop(
+                "length (words)",
+                "length.words",
+                "continuous",
+                "min_ratio=0.8",
+                "PASS",
+                "ratio",
+                41.0,
+                54.0,
+                1.31,
+                1.22,
+                1.41,
+                p_adjusted=1.0,
+            ),
         ],
-        "distributions": {"length.words": {"title": "length (words)", "kind": "continuous",
-                                           "baseline": _lengths(rng, 41, 0.7, 300),
-                                           "candidate": _lengths(rng, 54, 0.7, 300)}},
+        "distributions": {
+            "length.words": {
+                "title": "length (words)",
+                "kind": "continuous",
+                "baseline": _lengths(rng, 41, 0.7, 300),
+                "candidate": _lengths(rng, 54, 0.7, 300),
+            }
+        },
     }
     drift = {
-        "nodeid": "tests/test_support.py::test_refusals", "outcome": "inconclusive", "error": None, "mode": "live",
+        "nodeid": "tests/test_support.py::test_refusals",
+        "outcome": "inconclusive",
+        "error": None,
+        "mode": "live",
         "candidate": _arm("support-bot", FINGERPRINT_V1, "live"),
-        "baseline": _arm("support-bot", FINGERPRINT_V1, "records"), "provider_drift": True, "n_paired": 120,
-        "golden_path": None, "golden_written": False, "diff_file": None, "budget_note": None, "diff": None,
+        "baseline": _arm("support-bot", FINGERPRINT_V1, "records"),
+        "provider_drift": True,
+        "n_paired": 120,
+        "golden_path": None,
+        "golden_written": False,
+        "diff_file": None,
+        "budget_note": None,
+        "diff": None,
         "properties": [
-            _prop("refusal rate", "refusal", "binary", "max_decrease=0.05", "INCONCLUSIVE", "difference", 0.30,
-                  0.27, -0.03, -0.081, None, n_inputs=120, repeats=3, p_value=None, p_adjusted=None),
-            _prop("refusal rate", "refusal", "binary", "max_decrease=0.05", "REGRESSED", "difference", 0.35, 0.21,
-                  -0.14, -0.22, -0.06, segment="de", confined=True, n_inputs=40, repeats=3, p_adjusted=0.01),
+            _prop(
+                "refusal rate",
+                "refusal",
+                "binary",
+                "max_decrease=0.05",
+                "INCONCLUSIVE",
+                "difference",
+                0.30,
+                0.27,
+                -0.03,
+                -0.081,
+                None,
+                n_inputs=120,
+                repeats=3,
+                p_value=None,
+                p_adjusted=None,
+            ),
+            _prop(
+                "refusal rate",
+                "refusal",
+                "binary",
+                "max_decrease=0.05",
+                "REGRESSED",
+                "difference",
+                0.35,
+                0.21,
+                -0.14,
+                -0.22,
+                -0.06,
+                segment="de",
+                confined=True,
+                n_inputs=40,
+                repeats=3,
+                p_adjusted=0.01,
+            ),
         ],
-        "distributions": {"length.chars": {"title": "length (chars)", "kind": "continuous", "baseline": [],
-                                           "candidate": [rng.gauss(600, 120) for _ in range(360)]}},
+        "distributions": {
+            "length.chars": {
+                "title": "length (chars)",
+                "kind": "continuous",
+                "baseline": [],
+                "candidate": [rng.gauss(600, 120) for _ in range(360)],
+            }
+        },
     }
     tests = [passed, error, regressed, drift]
     return {
-        "format": "pytest-behavior-report", "version": 1,
-        "plugin": {"name": "pytest-behavior", "version": "0.1.0"}, "created_at": "2026-11-26T06:40:00+00:00",
+        "format": "pytest-behavior-report",
+        "version": 1,
+        "plugin": {"name": "pytest-behavior", "version": "0.1.0"},
+        "created_at": "2026-11-26T06:40:00+00:00",
         "run": {"mode": "golden", "alpha": 0.05},
         "summary": {"tests": 4, "passed": 1, "regressed": 1, "inconclusive": 1, "errors": 1, "recorded": 0},
         "tests": tests,
@@ -154,10 +336,12 @@ def expected_pictures(document: Mapping[str, Any]) -> int:
     """A chart per continuous distribution with values, per overall binary bound and per overall ratio bound."""
     count = 0
     for test in document["tests"]:
-        count += sum(1 for d in test["distributions"].values()
-                     if d["kind"] == "continuous" and (d["baseline"] or d["candidate"]))
-        count += sum(1 for p in test["properties"] if p["segment"] is None
-                     and (p["scale"] == "ratio" or p["kind"] == "binary"))
+        count += sum(
+            1 for d in test["distributions"].values() if d["kind"] == "continuous" and (d["baseline"] or d["candidate"])
+        )
+        count += sum(
+            1 for p in test["properties"] if p["segment"] is None and (p["scale"] == "ratio" or p["kind"] == "binary")
+        )
     return count
 
 
@@ -282,8 +466,11 @@ def test_regressions_come_first_in_the_table(parsed: StrictParser) -> None:
     order = [href for i, href in enumerate(anchors) if href not in anchors[:i]]
     assert len(order) == 4
     assert order[0].startswith("#t-tests-test_bot-py-test_summaries")
-    assert order[1:] == ["#t-tests-test_bot-py-test_tools", "#t-tests-test_support-py-test_refusals",
-                         "#t-tests-test_bot-py-test_tone"]
+    assert order[1:] == [
+        "#t-tests-test_bot-py-test_tools",
+        "#t-tests-test_support-py-test_refusals",
+        "#t-tests-test_bot-py-test_tone",
+    ]
     sections = [str(attrs.get("id")) for tag, attrs in parsed.elements if tag == "section"]
     assert ["#" + i for i in sections if i.startswith("t-")] == order
 
@@ -310,17 +497,33 @@ def test_missing_numbers_render_as_a_dash(page: str) -> None:
 
 
 def test_a_document_with_nulls_and_nothing_else_renders() -> None:
-    page = render_html({"tests": [{"nodeid": None, "outcome": None, "properties": [{"kind": "binary"}],
-                                   "distributions": {"x": {"kind": "continuous", "baseline": None,
-                                                           "candidate": [float("nan")]}}}]})
+    page = render_html(
+        {
+            "tests": [
+                {
+                    "nodeid": None,
+                    "outcome": None,
+                    "properties": [{"kind": "binary"}],
+                    "distributions": {"x": {"kind": "continuous", "baseline": None, "candidate": [float("nan")]}},
+                }
+            ]
+        }
+    )
     assert "x: no values to draw" in page and "–" in page
     assert "no behavior tests ran" in render_html({})
 
 
-@pytest.mark.parametrize(("scale", "value", "text"), [
-    ("ratio", 1.2345, "x1.23"), ("difference", 0.05, "+5.0 pts"), ("difference", -0.031, "-3.1 pts"),
-    ("rate", 0.123, "12.3%"), ("ratio", None, "–"), ("", 1234.567, "1235"),
-])
+@pytest.mark.parametrize(
+    ("scale", "value", "text"),
+    [
+        ("ratio", 1.2345, "x1.23"),
+        ("difference", 0.05, "+5.0 pts"),
+        ("difference", -0.031, "-3.1 pts"),
+        ("rate", 0.123, "12.3%"),
+        ("ratio", None, "–"),
+        ("", 1234.567, "1235"),
+    ],
+)
 def test_format_change(scale: str, value: float | None, text: str) -> None:
     assert format_change(scale, value) == text
 
@@ -353,14 +556,25 @@ def test_distribution_axis_and_arms() -> None:
 
 
 def test_max_decrease_threshold_is_drawn_below_zero() -> None:
-    prop = {"kind": "binary", "scale": "difference", "bound": "max_decrease=0.03", "threshold": 0.03,
-            "verdict": "PASS", "baseline": 0.5, "candidate": 0.5, "estimate": 0.0, "lower": -0.02, "upper": 0.02}
+    prop = {
+        "kind": "binary",
+        "scale": "difference",
+        "bound": "max_decrease=0.03",
+        "threshold": 0.03,
+        "verdict": "PASS",
+        "baseline": 0.5,
+        "candidate": 0.5,
+        "estimate": 0.0,
+        "lower": -0.02,
+        "upper": 0.02,
+    }
     svg = binary_svg(prop, ("a", "b"))
     assert ">limit -3.0</text>" in svg and "limit +3.0" not in svg
 
 
 def _png(width: int, height: int, rows: list[bytes], filters: list[int], bpp: int) -> bytes:
     """A PNG with each row filtered as asked (the encoder side of the filters, to test the decoder)."""
+
     def paeth(a: int, b: int, c: int) -> int:
         p = a + b - c
         pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
@@ -380,8 +594,9 @@ def _png(width: int, height: int, rows: list[bytes], filters: list[int], bpp: in
         return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
 
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2 if bpp == 3 else 6, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(out)))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(out))) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("bpp", [3, 4])
@@ -392,7 +607,7 @@ def test_png_pixels_undoes_every_filter(tmp_path: Path, bpp: int) -> None:
     path = tmp_path / "t.png"
     path.write_bytes(_png(width, height, rows, [0, 1, 2, 3, 4, 4, 3, 2, 1, 0], bpp))
     w, h, pixels = png_pixels(path)
-    expected = [tuple(row[i:i + 3]) for row in rows for i in range(0, width * bpp, bpp)]
+    expected = [tuple(row[i : i + 3]) for row in rows for i in range(0, width * bpp, bpp)]
     assert (w, h) == (width, height) and pixels == expected
 
 

@@ -34,22 +34,39 @@ from pytest_behavior.report.values import (
 
 HOLM_4 = 1 - 0.05 / 4  # the deciding end of the first of 4 bounds Holm tests
 HOLM_3 = 1 - 0.05 / 3
-NOTE_SAME = ("interval: the end that decides REGRESSED is a one-sided 98.75% bound, Holm-adjusted as p (adj.) is; "
-             "the other end a one-sided 95% bound")
-NOTE_MARKED = ("interval: each end is a one-sided bound; unmarked ends are at 95% (two unmarked ends make a 90% "
-               "interval); a marked end lies on the side where the bound breaks, at the stricter level the Holm "
-               "procedure tested that row at: it decides REGRESSED, as p (adj.) does")
+NOTE_SAME = (
+    "interval: the end that decides REGRESSED is a one-sided 98.75% bound, Holm-adjusted as p (adj.) is; "
+    "the other end a one-sided 95% bound"
+)
+NOTE_MARKED = (
+    "interval: each end is a one-sided bound; unmarked ends are at 95% (two unmarked ends make a 90% "
+    "interval); a marked end lies on the side where the bound breaks, at the stricter level the Holm "
+    "procedure tested that row at: it decides REGRESSED, as p (adj.) does"
+)
 
 
 def verdict(bound: str, outcome: Verdict, estimate: float, lower: float, upper: float, **extra: Any) -> BoundVerdict:
     form, threshold = bound.split("=")
     binary = "ratio" not in form
     fields: dict[str, Any] = dict(
-        property="refusal_bound" if binary else "length_distribution", metric="refusal rate" if binary else "length",
-        metric_key="refusal" if binary else "length.words", kind="binary" if binary else "continuous", bound=bound,
-        threshold=float(threshold), verdict=outcome, baseline=0.05 if binary else 40.0,
-        candidate=0.05 + estimate if binary else 40.0 * estimate, estimate=estimate, lower=lower, upper=upper,
-        p_value=0.004, p_adjusted=0.016, n_inputs=200, repeats=1, method="test method")
+        property="refusal_bound" if binary else "length_distribution",
+        metric="refusal rate" if binary else "length",
+        metric_key="refusal" if binary else "length.words",
+        kind="binary" if binary else "continuous",
+        bound=bound,
+        threshold=float(threshold),
+        verdict=outcome,
+        baseline=0.05 if binary else 40.0,
+        candidate=0.05 + estimate if binary else 40.0 * estimate,
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        p_value=0.004,
+        p_adjusted=0.016,
+        n_inputs=200,
+        repeats=1,
+        method="test method",
+    )
     return BoundVerdict(**(fields | extra))
 
 
@@ -57,18 +74,34 @@ REGRESSED_HOLM = verdict("max_increase=0.05", Verdict.REGRESSED, 0.102, 0.063, 0
 PASS_HOLM = verdict("min_ratio=0.8", Verdict.PASS, 1.02, 0.91, 1.12, upper_level=HOLM_4)
 PASS_HOLM_3 = verdict("min_ratio=0.8", Verdict.PASS, 1.02, 0.91, 1.12, upper_level=HOLM_3)
 REGRESSED_95 = verdict("max_increase=0.05", Verdict.REGRESSED, 0.102, 0.069, 0.138)
-INCONCLUSIVE_HOLM = verdict("max_increase=0.05", Verdict.INCONCLUSIVE, 0.08, 0.02, 0.14, lower_level=HOLM_4,
-                            advice="about 400 inputs would decide it")
+INCONCLUSIVE_HOLM = verdict(
+    "max_increase=0.05",
+    Verdict.INCONCLUSIVE,
+    0.08,
+    0.02,
+    0.14,
+    lower_level=HOLM_4,
+    advice="about 400 inputs would decide it",
+)
 INCONCLUSIVE_95 = verdict("max_increase=0.05", Verdict.INCONCLUSIVE, 0.08, 0.02, 0.14)
 
 
 def comparison(*verdicts: BoundVerdict) -> Comparison:
     return Comparison(
-        test="tests/test_bot.py::test_refusals", mode="golden",
+        test="tests/test_bot.py::test_refusals",
+        mode="golden",
         candidate=ArmInfo("bot-v2", "b" * 64, "live", outputs=200),
-        baseline=ArmInfo("bot-v1", "a" * 64, "golden:golden/test_refusals.json", outputs=200), inputs=(),
-        paired_ids=tuple(f"in-{i}" for i in range(200)), baseline_only=(), candidate_only=(), verdicts=verdicts,
-        candidate_outputs={}, baseline_outputs={}, properties=(), observations=())
+        baseline=ArmInfo("bot-v1", "a" * 64, "golden:golden/test_refusals.json", outputs=200),
+        inputs=(),
+        paired_ids=tuple(f"in-{i}" for i in range(200)),
+        baseline_only=(),
+        candidate_only=(),
+        verdicts=verdicts,
+        candidate_outputs={},
+        baseline_outputs={},
+        properties=(),
+        observations=(),
+    )
 
 
 def document(*verdicts: BoundVerdict) -> dict[str, Any]:
@@ -89,8 +122,17 @@ def old_report(doc: dict[str, Any]) -> dict[str, Any]:
 # ---- naming ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "shown"), [(0.95, "95%"), (HOLM_4, "98.75%"), (HOLM_3, "98.33%"),
-                                              (1 - 0.05 / 8, "99.37%"), (2 * 0.95 - 1, "90%"), (0.999, "99.9%")])
+@pytest.mark.parametrize(
+    ("level", "shown"),
+    [
+        (0.95, "95%"),
+        (HOLM_4, "98.75%"),
+        (HOLM_3, "98.33%"),
+        (1 - 0.05 / 8, "99.37%"),
+        (2 * 0.95 - 1, "90%"),
+        (0.999, "99.9%"),
+    ],
+)
 def test_a_level_reads_as_a_percent_never_rounded_up(level: float, shown: str) -> None:
     assert percent(level) == shown
 
@@ -114,12 +156,15 @@ def test_levels_of_an_old_report_are_its_confidence() -> None:
 def test_a_lone_interval_says_which_end_is_at_which_level() -> None:
     assert describe_interval(REGRESSED_95.to_dict()) == "90% interval [+6.9, +13.8] pts"
     assert describe_interval(REGRESSED_HOLM.to_dict()) == (
-        "interval [+6.3, +14.1] pts (one-sided bounds: lower 98.75% Holm-adjusted, upper 95%)")
+        "interval [+6.3, +14.1] pts (one-sided bounds: lower 98.75% Holm-adjusted, upper 95%)"
+    )
     assert describe_interval(PASS_HOLM.to_dict()) == (  # min_ratio: the upper end decides REGRESSED
-        "interval [x0.91, x1.12] (one-sided bounds: lower 95%, upper 98.75% Holm-adjusted)")
+        "interval [x0.91, x1.12] (one-sided bounds: lower 95%, upper 98.75% Holm-adjusted)"
+    )
     assert describe_change(REGRESSED_95.to_dict()) == "+10.2 pts, 90% interval [+6.9, +13.8] pts"
-    not_judged = verdict("max_increase=0.05", Verdict.INCONCLUSIVE, 0.1, -float("inf"), float("inf"),
-                         lower_level=HOLM_4)
+    not_judged = verdict(
+        "max_increase=0.05", Verdict.INCONCLUSIVE, 0.1, -float("inf"), float("inf"), lower_level=HOLM_4
+    )
     assert describe_interval(not_judged.to_dict()) == "interval [–, –]"  # no bound: no level to name
 
 
@@ -178,10 +223,13 @@ def test_inconclusive_line_names_its_interval() -> None:
     assert leaning(INCONCLUSIVE_95) == "likely regression: +8.0 pts, 90% interval [+2.0, +14.0] pts"
     assert leaning(INCONCLUSIVE_HOLM) == (
         "likely regression: +8.0 pts, interval [+2.0, +14.0] pts (one-sided bounds: lower 98.75% Holm-adjusted, "
-        "upper 95%)")
+        "upper 95%)"
+    )
     message = inconclusive_message(comparison(INCONCLUSIVE_HOLM))
-    assert ("refusal rate max_increase=0.05 at N=200: likely regression: +8.0 pts, interval [+2.0, +14.0] pts "
-            "(one-sided bounds: lower 98.75% Holm-adjusted, upper 95%); about 400 inputs would decide it") in message
+    assert (
+        "refusal rate max_increase=0.05 at N=200: likely regression: +8.0 pts, interval [+2.0, +14.0] pts "
+        "(one-sided bounds: lower 98.75% Holm-adjusted, upper 95%); about 400 inputs would decide it"
+    ) in message
     assert "95% bounds" not in message
 
 
@@ -201,7 +249,8 @@ def test_junit_properties_name_the_interval_and_carry_the_levels() -> None:
     props = dict(junit_properties(document(REGRESSED_HOLM, PASS_HOLM)["tests"][0]))
     assert props["behavior:refusal:max_increase=0.05"] == (
         "REGRESSED +10.2 pts, interval [+6.3, +14.1] pts (one-sided bounds: lower 98.75% Holm-adjusted, upper 95%), "
-        "p=0.016")
+        "p=0.016"
+    )
     assert props["behavior:refusal:max_increase=0.05:lower_level"] == "0.9875"
     assert props["behavior:refusal:max_increase=0.05:upper_level"] == "0.95"
     assert props["behavior:length.words:min_ratio=0.8:upper_level"] == "0.9875"
@@ -257,11 +306,12 @@ def test_html_table_captions_and_charts_name_the_interval() -> None:
 
 def test_html_legend_states_the_rule_the_verdicts_follow() -> None:
     text, _ = _html_text(document(REGRESSED_95))
-    legend = text[text.index("How to read the verdicts"):]
+    legend = text[text.index("How to read the verdicts") :]
     assert "PASS the data shows the bound holds: the whole interval lies on the allowed side of the threshold" in legend
     assert "REGRESSED the data shows the bound is broken: the whole interval lies beyond the threshold" in legend
-    assert ("INCONCLUSIVE not enough data to tell either way: the interval straddles the threshold (touching it "
-            "counts)") in legend
+    assert (
+        "INCONCLUSIVE not enough data to tell either way: the interval straddles the threshold (touching it counts)"
+    ) in legend
     assert "Change is the point estimate, not adjusted" in legend
     assert "still straddles" not in legend and "confidence interval lies" not in legend
 
@@ -272,15 +322,19 @@ def test_html_of_an_old_report_reads_its_confidence() -> None:
     assert "interval (see note)" not in text
 
 
-@pytest.mark.parametrize(("scale", "lower", "upper", "threshold", "expected"), [
-    ("rate", 0.050103, 0.068, 0.05, "[5.01%, 6.8%]"),  # REGRESSED: the lower end clears a 5% bound
-    ("ratio", 1.33301, 1.37, 1.333, "[x1.33301, x1.37]"),
-    ("rate", 0.03, 0.0504, 0.05, "[3.0%, 5.04%]"),  # INCONCLUSIVE: the upper end is not within
-    ("difference", -0.0801, -0.04999, -0.05, "[-8.0, -4.999] pts"),  # max_decrease=0.05: not beyond -5 points
-    ("rate", 0.04, 0.05, 0.05, "[4.0%, 5.0%]"),  # exactly on the threshold: shown so
-])
-def test_no_end_is_rounded_onto_or_across_the_threshold(scale: str, lower: float, upper: float, threshold: float,
-                                                         expected: str) -> None:
+@pytest.mark.parametrize(
+    ("scale", "lower", "upper", "threshold", "expected"),
+    [
+        ("rate", 0.050103, 0.068, 0.05, "[5.01%, 6.8%]"),  # REGRESSED: the lower end clears a 5% bound
+        ("ratio", 1.33301, 1.37, 1.333, "[x1.33301, x1.37]"),
+        ("rate", 0.03, 0.0504, 0.05, "[3.0%, 5.04%]"),  # INCONCLUSIVE: the upper end is not within
+        ("difference", -0.0801, -0.04999, -0.05, "[-8.0, -4.999] pts"),  # max_decrease=0.05: not beyond -5 points
+        ("rate", 0.04, 0.05, 0.05, "[4.0%, 5.0%]"),  # exactly on the threshold: shown so
+    ],
+)
+def test_no_end_is_rounded_onto_or_across_the_threshold(
+    scale: str, lower: float, upper: float, threshold: float, expected: str
+) -> None:
     from pytest_behavior.report.values import format_interval
 
     assert format_interval(scale, lower, upper, threshold=threshold) == expected
@@ -290,8 +344,16 @@ def test_a_sequential_row_names_its_bonferroni_level() -> None:
     """Sequential mode adjusts by Bonferroni over the test's bounds, not Holm: its rows (with a budget) say so."""
     from pytest_behavior.report.values import describe_interval, interval_style
 
-    entry = {"bound": "max_increase=0.05", "threshold": 0.05, "estimate": 0.08, "lower": 0.02, "upper": 0.14,
-             "lower_level": 0.9875, "upper_level": 0.95, "n_max": 300}
+    entry = {
+        "bound": "max_increase=0.05",
+        "threshold": 0.05,
+        "estimate": 0.08,
+        "lower": 0.02,
+        "upper": 0.14,
+        "lower_level": 0.9875,
+        "upper_level": 0.95,
+        "n_max": 300,
+    }
     assert describe_interval(entry).endswith("(one-sided bounds: lower 98.75% Bonferroni-adjusted, upper 95%)")
     assert "Bonferroni-adjusted as p (adj.) is" in interval_style([entry]).note
     assert "Holm-adjusted" in describe_interval({**entry, "n_max": None})

@@ -17,7 +17,8 @@ def test_a_behavior_error_in_the_test_body_shows_as_an_error_not_a_failure() -> 
     assert report_status(_report("call", behavior_error=True)) == ("error", "E", ("ERROR", {"red": True}))
 
 
-@pytest.mark.parametrize(("when", "extra"), [("call", {}), ("setup", {"behavior_error": True}),
-                                             ("call", {"behavior_error": False})])
+@pytest.mark.parametrize(
+    ("when", "extra"), [("call", {}), ("setup", {"behavior_error": True}), ("call", {"behavior_error": False})]
+)
 def test_other_reports_keep_pytest_s_status(when: str, extra: dict[str, object]) -> None:
     assert report_status(_report(when, **extra)) is None

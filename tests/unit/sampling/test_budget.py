@@ -26,11 +26,14 @@ from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arm
 from pytest_behavior.spec.inputs import Input, resolve_inputs
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("calls:500,usd:2.50", Budget(calls=500, usd=2.5)),
-    ("usd:0.1", Budget(usd=0.1)),
-    (" calls = 7 ", Budget(calls=7)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("calls:500,usd:2.50", Budget(calls=500, usd=2.5)),
+        ("usd:0.1", Budget(usd=0.1)),
+        (" calls = 7 ", Budget(calls=7)),
+    ],
+)
 def test_parse_budget(text: str, expected: Budget) -> None:
     assert parse_budget(text) == expected
 
@@ -44,9 +47,13 @@ def test_parse_budget_rejects_what_it_cannot_read(text: str) -> None:
 def test_budget_marker_forms() -> None:
     assert budget_from_marker((), {"calls": 10, "usd": 1}) == Budget(calls=10, usd=1.0)
     assert budget_from_marker(("calls:3",), {}) == Budget(calls=3)
-    for args, kwargs, message in [((), {}, "needs calls"), ((), {"call": 3}, "unknown argument"),
-                                  ((), {"calls": 2.5}, "whole number"), ((), {"usd": "1"}, "number"),
-                                  ((3,), {}, "one string")]:
+    for args, kwargs, message in [
+        ((), {}, "needs calls"),
+        ((), {"call": 3}, "unknown argument"),
+        ((), {"calls": 2.5}, "whole number"),
+        ((), {"usd": "1"}, "number"),
+        ((3,), {}, "one string"),
+    ]:
         with pytest.raises(ValueError, match=message):
             budget_from_marker(args, kwargs)
 
@@ -179,14 +186,14 @@ def test_progress_lines_in_logs_and_quiet_short_runs() -> None:
     clock.now = 3.0
     progress.call_started()
     progress.call_retried()
-    assert written == [("behavior test_x.py::test_a: 3/10 samples, 2 cached, 1 in flight, "
-                        "$0.0010 of ~$0.0100 est., 3.0s", False)]
+    assert written == [
+        ("behavior test_x.py::test_a: 3/10 samples, 2 cached, 1 in flight, $0.0010 of ~$0.0100 est., 3.0s", False)
+    ]
     clock.now = 4.0
     progress.call_finished(0.002)
     assert len(written) == 1  # plain lines at most every 10 s
     progress.end()
-    assert written[-1] == ("behavior test_x.py::test_a: 4/10 samples, 2 cached, 1 retries, $0.0030, 4.0s (done)",
-                           False)
+    assert written[-1] == ("behavior test_x.py::test_a: 4/10 samples, 2 cached, 1 retries, $0.0030, 4.0s (done)", False)
 
 
 def test_progress_redraws_one_line_on_a_terminal() -> None:
@@ -211,15 +218,18 @@ def test_live_arms_are_called_input_by_input_in_random_interleaved_order(tmp_pat
         def answer(text: str) -> str:
             calls.append((arm, text))
             return f"{arm} says {text}"
+
         return answer
 
-    arms = {"candidate": Bundle.from_callable(app("cand"), label="cand"),
-            "baseline": Bundle.from_callable(app("base"), label="base")}
+    arms = {
+        "candidate": Bundle.from_callable(app("cand"), label="cand"),
+        "baseline": Bundle.from_callable(app("base"), label="base"),
+    }
     plan = SamplingPlan(template=None, repeats=2, seed=7, concurrency=1)
     cache = SampleCache(tmp_path / "cache", mode="off")
     asyncio.run(sample_arms(arms, questions(30), plan, cache))
     assert len(calls) == 30 * 2 * 2
-    groups = [calls[i:i + 4] for i in range(0, len(calls), 4)]
+    groups = [calls[i : i + 4] for i in range(0, len(calls), 4)]
     assert all(len({text for _, text in group}) == 1 for group in groups)  # an input's calls go out together
     assert sorted(arm for arm, _ in groups[0]) == ["base", "base", "cand", "cand"]
     orders = {tuple(arm for arm, _ in group) for group in groups}

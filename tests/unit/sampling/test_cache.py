@@ -13,8 +13,10 @@ from pytest_behavior.sampling.cache import SampleCache, sample_key
 
 def test_key_separates_fingerprint_messages_repeat_and_seed() -> None:
     base = dict(fingerprint="f", messages=[{"role": "user", "content": "x"}], repeat=0, seed=0)
-    keys = {sample_key(**base)} | {sample_key(**{**base, name: value}) for name, value in
-                                    [("fingerprint", "g"), ("messages", []), ("repeat", 1), ("seed", 1)]}
+    keys = {sample_key(**base)} | {
+        sample_key(**{**base, name: value})
+        for name, value in [("fingerprint", "g"), ("messages", []), ("repeat", 1), ("seed", 1)]
+    }
     assert len(keys) == 5
 
 

@@ -18,8 +18,7 @@ FAST = CallPolicy(timeout_s=5.0, max_attempts=4, backoff_base_s=0.01, backoff_ma
 
 def call(server: OpenAIServer, *, policy: CallPolicy = FAST, **params: object) -> Completion:
     bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key=FAKE_KEY, label="loop", **params)
-    return asyncio.run(call_model(bundle, [{"role": "user", "content": "Where is my order?"}], seed=1,
-                                  policy=policy))
+    return asyncio.run(call_model(bundle, [{"role": "user", "content": "Where is my order?"}], seed=1, policy=policy))
 
 
 def test_a_completion_travels_the_real_http_path() -> None:
@@ -27,7 +26,10 @@ def test_a_completion_travels_the_real_http_path() -> None:
         completion = call(server, temperature=0.2)
     assert completion.text == "Here is a short answer about Where is my order?."
     assert completion.finish_reason == "stop" and completion.usage == {
-        "prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+        "prompt_tokens": 12,
+        "completion_tokens": 9,
+        "total_tokens": 21,
+    }
     assert server.stats.requests == 1
     assert server.stats.headers[0]["authorization"] == f"Bearer {FAKE_KEY}"  # the key goes to the provider only
     assert server.stats.bodies[0]["temperature"] == 0.2
@@ -75,7 +77,9 @@ def test_retry_budget_ends_in_a_clear_error_without_the_key(fault: Fault) -> Non
 
 
 def test_a_bundles_own_retry_setting_sizes_the_retry_budget() -> None:
-    with running_server(ServerConfig(script=["500"] * 10)) as server, pytest.raises(ProviderError,
-                                                                                   match="after 2 attempt"):
+    with (
+        running_server(ServerConfig(script=["500"] * 10)) as server,
+        pytest.raises(ProviderError, match="after 2 attempt"),
+    ):
         call(server, max_retries=1)
     assert server.stats.requests == 2

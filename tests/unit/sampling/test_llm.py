@@ -31,8 +31,12 @@ def test_provider_side_refusals_are_recorded_as_refusals() -> None:
 def test_an_answer_that_only_calls_tools_has_empty_text_and_its_calls() -> None:
     call = SimpleNamespace(function=SimpleNamespace(name="get_weather", arguments='{"city": "Oslo"}'))
     message = SimpleNamespace(content=None, tool_calls=[call], refusal=None)
-    completion = _completion(LITELLM, BUNDLE, SimpleNamespace(
-        choices=[SimpleNamespace(message=message, finish_reason="tool_calls")], usage=None), 1.0)
+    completion = _completion(
+        LITELLM,
+        BUNDLE,
+        SimpleNamespace(choices=[SimpleNamespace(message=message, finish_reason="tool_calls")], usage=None),
+        1.0,
+    )
     assert completion.text == "" and completion.finish_reason == "tool_calls"
     assert completion.tool_calls == ({"name": "get_weather", "arguments": '{"city": "Oslo"}'},)
     assert completion.output().tool_calls == completion.tool_calls
@@ -45,8 +49,9 @@ def test_garbage_responses_are_provider_errors() -> None:
         _completion(LITELLM, BUNDLE, response(["parts"]), 1.0)
 
 
-@pytest.mark.parametrize(("status", "retry"), [(408, True), (429, True), (500, True), (503, True),
-                                                (400, False), (401, False), (404, False)])
+@pytest.mark.parametrize(
+    ("status", "retry"), [(408, True), (429, True), (500, True), (503, True), (400, False), (401, False), (404, False)]
+)
 def test_retry_classification(status: int, retry: bool) -> None:
     error = type("ProviderFailure", (Exception,), {})()
     error.status_code = status  # type: ignore[attr-defined]

@@ -10,9 +10,11 @@ from pytest_behavior.sampling.simulated import SimModelError, generate, parse_mo
 
 
 def test_model_grammar_parses_every_knob() -> None:
-    label, s = parse_model("sim/bot?refusal_rate=0.05&mean_words=80&keys=summary,sentiment&json=1&seed=7"
-                           "&refuse_on=malware,bomb&refuse_on_rate=0.9&length_sd=0.2&invalid_json_rate=0.1"
-                           "&latency_ms=5&error_rate=0.01")
+    label, s = parse_model(
+        "sim/bot?refusal_rate=0.05&mean_words=80&keys=summary,sentiment&json=1&seed=7"
+        "&refuse_on=malware,bomb&refuse_on_rate=0.9&length_sd=0.2&invalid_json_rate=0.1"
+        "&latency_ms=5&error_rate=0.01"
+    )
     assert label == "bot"
     assert (s.refusal_rate, s.mean_words, s.keys, s.json, s.seed) == (0.05, 80, ("summary", "sentiment"), True, 7)
     assert s.refuse_on == ("malware", "bomb") and s.latency_ms == 5 and s.error_rate == 0.01
@@ -20,9 +22,16 @@ def test_model_grammar_parses_every_knob() -> None:
 
 @pytest.mark.parametrize(
     ("model", "message"),
-    [("sim/bot?refusal=0.1", "unknown knob 'refusal'"), ("sim/bot?refusal_rate=1.5", "must be in"),
-     ("sim/bot?mean_words=-3", "non-negative"), ("sim/bot?json=yes", "use 0 or 1"), ("sim/?seed=1", "needs a label"),
-     ("sim/bot?seed=x", "bad value"), ("sim/bot?keys=", "at least one key"), ("sim/bot?mean_words=0", "positive")],
+    [
+        ("sim/bot?refusal=0.1", "unknown knob 'refusal'"),
+        ("sim/bot?refusal_rate=1.5", "must be in"),
+        ("sim/bot?mean_words=-3", "non-negative"),
+        ("sim/bot?json=yes", "use 0 or 1"),
+        ("sim/?seed=1", "needs a label"),
+        ("sim/bot?seed=x", "bad value"),
+        ("sim/bot?keys=", "at least one key"),
+        ("sim/bot?mean_words=0", "positive"),
+    ],
 )
 def test_bad_model_strings_are_errors(model: str, message: str) -> None:
     with pytest.raises(SimModelError, match=message):
@@ -70,8 +79,9 @@ def test_served_through_litellm_acompletion_and_counted(sim_calls) -> None:
     litellm = import_litellm()
 
     async def call() -> str:
-        response = await litellm.acompletion(model="sim/counted?mean_words=5&seed=2",
-                                             messages=[{"role": "user", "content": "hi"}], seed=0)
+        response = await litellm.acompletion(
+            model="sim/counted?mean_words=5&seed=2", messages=[{"role": "user", "content": "hi"}], seed=0
+        )
         return str(response.choices[0].message.content)
 
     answer = asyncio.run(call())

@@ -27,8 +27,13 @@ def test_datasets_in_jsonl_json_and_csv(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("inputs", "message"),
-    [([], "got no inputs"), (["a", "a"], "share the id"), ([1], "must be a string or an object"),
-     ("just one string", "single string"), ("missing.jsonl", "does not exist")],
+    [
+        ([], "got no inputs"),
+        (["a", "a"], "share the id"),
+        ([1], "must be a string or an object"),
+        ("just one string", "single string"),
+        ("missing.jsonl", "does not exist"),
+    ],
 )
 def test_bad_inputs_are_clear_errors(inputs: object, message: str) -> None:
     with pytest.raises(BehaviorConfigError, match=message):
@@ -62,7 +67,9 @@ def test_prompt_rendering() -> None:
     with pytest.raises(BehaviorConfigError, match="without an 'input'"):
         render_prompt(None, Input(id="3", value={"body": "x"}))
     assert render_messages(system="S", template=None, item=Input(id="2", value="hi")) == [
-        {"role": "system", "content": "S"}, {"role": "user", "content": "hi"}]
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "hi"},
+    ]
 
 
 def test_csv_cells_missing_or_extra_are_errors_and_an_empty_cell_is_a_value(tmp_path: Path) -> None:

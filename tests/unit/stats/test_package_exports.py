@@ -38,7 +38,9 @@ def test_the_type_checking_imports_are_the_table_and_reexport_for_mypy() -> None
 
 
 def test_importing_the_package_loads_no_submodule_nor_scipy() -> None:
-    code = ("import sys, pytest_behavior.stats as s; "
-            "print(sorted(m for m in sys.modules if m.startswith(('pytest_behavior.stats.', 'scipy', 'numpy'))))")
+    code = (
+        "import sys, pytest_behavior.stats as s; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pytest_behavior.stats.', 'scipy', 'numpy'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"

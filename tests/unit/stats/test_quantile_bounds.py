@@ -34,15 +34,17 @@ def arms(seed: int, n: int, k: int, *, ratio: float = 1.0, ties: bool = False) -
     return base, cand
 
 
-def naive_replicates(base: np.ndarray, cand: np.ndarray, qs: np.ndarray, n_boot: int, seed: int,
-                     batch: int | None = None) -> np.ndarray:
+def naive_replicates(
+    base: np.ndarray, cand: np.ndarray, qs: np.ndarray, n_boot: int, seed: int, batch: int | None = None
+) -> np.ndarray:
     """The textbook paired cluster bootstrap: gather the resampled rows and take numpy's quantiles (the same draws,
     made ``batch`` replicates at a time as the bound makes them)."""
     n = base.shape[0]
     batch = batch or n_boot
     rng = np.random.default_rng(seed)
-    rows = np.concatenate([rng.integers(0, n, size=(min(batch, n_boot - first), n))
-                           for first in range(0, n_boot, batch)])
+    rows = np.concatenate(
+        [rng.integers(0, n, size=(min(batch, n_boot - first), n)) for first in range(0, n_boot, batch)]
+    )
     b, c = base[rows].reshape(n_boot, -1), cand[rows].reshape(n_boot, -1)
     result: np.ndarray = np.log(np.quantile(c, qs, axis=1)) - np.log(np.quantile(b, qs, axis=1))
     return result
@@ -55,11 +57,19 @@ BOUNDS: dict[str, Callable[..., BoundResult]] = {
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 30), k=st.integers(1, 4),
-       ratio=st.sampled_from([0.8, 1.0, 1.3]), ties=st.booleans(), kind=st.sampled_from(sorted(BOUNDS)),
-       levels=st.lists(st.floats(1e-4, 0.5), min_size=1, max_size=6), pick=st.integers(0, 10**6))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 30),
+    k=st.integers(1, 4),
+    ratio=st.sampled_from([0.8, 1.0, 1.3]),
+    ties=st.booleans(),
+    kind=st.sampled_from(sorted(BOUNDS)),
+    levels=st.lists(st.floats(1e-4, 0.5), min_size=1, max_size=6),
+    pick=st.integers(0, 10**6),
+)
 def test_p_regress_is_dual_to_the_lower_bound_at_every_level(
-        seed: int, n: int, k: int, ratio: float, ties: bool, kind: str, levels: list[float], pick: int) -> None:
+    seed: int, n: int, k: int, ratio: float, ties: bool, kind: str, levels: list[float], pick: int
+) -> None:
     """p < a  <=>  lower(alpha_lower=a) > t, for thresholds at and between the bootstrap replicates (ties too)."""
     qs = (0.95,) if kind == "p95" else PROFILE_QUANTILES
     n += inputs_needed(qs, k)  # judged sizes (below them the result is unbounded: see the last test)
@@ -118,8 +128,11 @@ def test_the_lower_bound_widens_with_its_level_and_upper_keeps_alpha() -> None:
     assert at_1.lower < at_5.lower <= at_5.estimate <= at_5.upper
     assert at_1.upper == at_5.upper and at_1.p_regress == at_5.p_regress
     # min-P over correlated quantiles is less strict than Bonferroni: the rank it uses is above B * alpha / m
-    assert at_5.lower > float(np.quantile(_bootstrap_log_ratios(base, cand, np.array(PROFILE_QUANTILES),
-                                                                n_boot=2000, seed=0), 0.05 / 5, axis=1).max())
+    assert at_5.lower > float(
+        np.quantile(
+            _bootstrap_log_ratios(base, cand, np.array(PROFILE_QUANTILES), n_boot=2000, seed=0), 0.05 / 5, axis=1
+        ).max()
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(BOUNDS))

@@ -14,8 +14,9 @@ from pytest_behavior.stats import paired_quantile_log_ratio_bound, paired_quanti
 from pytest_behavior.stats.quantile import PROFILE_QUANTILES
 
 
-def lengths(rng: np.random.Generator, n: int, k: int, *, scale: float = 1.0, spread: float = 1.0) -> tuple[
-        np.ndarray, np.ndarray]:
+def lengths(
+    rng: np.random.Generator, n: int, k: int, *, scale: float = 1.0, spread: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Paired lognormal word counts: an input effect shared by both arms, own noise per output."""
     effect = rng.normal(0.0, 0.33, size=(n, 1))
     base = np.exp(3.5 + effect + rng.normal(0.0, 0.5, size=(n, k)))
@@ -58,8 +59,10 @@ def test_bad_quantiles_are_rejected(bad: dict[str, tuple[float, ...]]) -> None:
 def test_a_false_alarm_rate_within_alpha_when_nothing_changed() -> None:
     """A/A at the strictest bound (max_ratio=1): at most alpha plus the binomial 99% band (R = 200, N = 100)."""
     rng = np.random.default_rng(7)
-    alarms = sum(paired_quantile_profile_bound(*lengths(rng, 100, 1), threshold=0.0, n_boot=500, seed=r).p_regress
-                 <= 0.05 for r in range(200))
+    alarms = sum(
+        paired_quantile_profile_bound(*lengths(rng, 100, 1), threshold=0.0, n_boot=500, seed=r).p_regress <= 0.05
+        for r in range(200)
+    )
     assert alarms / 200 <= 0.05 + 2.576 * math.sqrt(0.05 * 0.95 / 200)
 
 
@@ -71,8 +74,12 @@ def test_length_distribution_shape_adds_a_profile_metric_judged_both_ways() -> N
     assert prop.describe()["shape"] is True
     rng = np.random.default_rng(3)
     base, cand = lengths(rng, 300, 1, spread=2.0)
-    verdicts = judge([("length_distribution", Observation(shape, base, cand)),
-                      ("length_distribution", Observation(typical, base, cand))])
+    verdicts = judge(
+        [
+            ("length_distribution", Observation(shape, base, cand)),
+            ("length_distribution", Observation(typical, base, cand)),
+        ]
+    )
     by = {(v.metric_key, v.bound): v.verdict for v in verdicts}
     shape_verdicts = (by[("length.words.shape", "max_ratio=1.3")], by[("length.words.shape", "min_ratio=0.8")])
     assert Verdict.REGRESSED in shape_verdicts
