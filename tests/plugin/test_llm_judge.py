@@ -53,7 +53,7 @@ def judged_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -
     records(pytester.path / "cand.jsonl", refusing=30)
     use_recorded_bundles(pytester)
     pytester.makepyfile(test_judged=SPEC)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-judge-test")
+    monkeypatch.setenv("OPENAI_API_KEY", "fake-credential-judge")
     return pytester
 
 
