@@ -62,7 +62,11 @@ def _sample(url: str, n: int) -> tuple[float, int]:
     from pytest_behavior.spec.inputs import resolve_inputs
 
     bundle = Bundle(
-        model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench", timeout=CALL_TIMEOUT_S
+        model="openai/loopback-model",
+        api_base=url,
+        api_key="fake-credential-bench",
+        label="bench",
+        timeout=CALL_TIMEOUT_S,
     )
     inputs = resolve_inputs([f"question {i}" for i in range(n)], n=None, seed=0)
     plan = SamplingPlan(template=None, repeats=1, seed=0, concurrency=CONCURRENCY)

@@ -43,7 +43,8 @@ async def main():
     semaphore = asyncio.Semaphore(K)
     async def one(i):
         async with semaphore:
-            response = await litellm.acompletion(model="openai/loopback-model", api_base=URL, api_key="sk-bench",
+            response = await litellm.acompletion(model="openai/loopback-model", api_base=URL,
+                                                 api_key="fake-credential-bench",
                                                  messages=[{"role": "user", "content": f"question {i}"}])
             return response.choices[0].message.content
     t = time.perf_counter()
@@ -62,7 +63,7 @@ from pytest_behavior import Bundle
 
 @pytest.fixture
 def candidate_bundle():
-    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="sk-bench",
+    return Bundle(model="openai/loopback-model", api_base=os.environ["LOOPBACK_URL"], api_key="fake-credential-bench",
                   label="bench")
 """
 
@@ -132,7 +133,7 @@ async def _raw_rate(url: str, n: int, concurrency: int) -> float:
             await litellm.acompletion(
                 model="openai/loopback-model",
                 api_base=url,
-                api_key="sk-bench",
+                api_key="fake-credential-bench",
                 messages=[{"role": "user", "content": f"raw {i}"}],
             )
 
@@ -147,7 +148,7 @@ def engine_rate(url: str, n: int, concurrency: int) -> float:
     from pytest_behavior.sampling.runner import SamplingPlan, sample_arms
     from pytest_behavior.spec.inputs import resolve_inputs
 
-    bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="sk-bench", label="bench")
+    bundle = Bundle(model="openai/loopback-model", api_base=url, api_key="fake-credential-bench", label="bench")
     inputs = resolve_inputs([f"engine {i}" for i in range(n)], n=None, seed=0)
     plan = SamplingPlan(template=None, repeats=1, seed=0, concurrency=concurrency)
     with tempfile.TemporaryDirectory() as tmp:

@@ -82,8 +82,10 @@ def test_options_the_plugin_owns_or_gives_twice_are_refused(options: dict[str, o
 
 
 def test_a_provider_option_moved_into_litellm_params_keeps_its_fingerprint() -> None:
-    direct = Bundle(model="openai/x", system="s", temperature=0.2, top_p=0.5, api_key="sk-a")
-    explicit = Bundle(model="openai/x", system="s", temperature=0.2, litellm_params={"top_p": 0.5, "api_key": "sk-b"})
+    direct = Bundle(model="openai/x", system="s", temperature=0.2, top_p=0.5, api_key="fake-credential-a")
+    explicit = Bundle(
+        model="openai/x", system="s", temperature=0.2, litellm_params={"top_p": 0.5, "api_key": "fake-credential-b"}
+    )
     assert direct.fingerprint == explicit.fingerprint
 
 

@@ -26,7 +26,7 @@ from tests.support.project import bundle_conftest, loopback_bundle
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = bundle_conftest(loopback_bundle(api_key="sk-loopback", label="loop"))
+CONFTEST = bundle_conftest(loopback_bundle(api_key="fake-credential-loopback", label="loop"))
 
 SPEC = """
 import pytest

@@ -91,7 +91,7 @@ def pytest_unconfigure(config):
 """
 CONFTEST = bundle_conftest(
     'Bundle(model=os.environ["EXIT_TEST_MODEL"], label="sim") if os.environ.get("EXIT_TEST_MODEL") else '
-    + loopback_bundle(api_key="sk-loopback", label="loop"),
+    + loopback_bundle(api_key="fake-credential-loopback", label="loop"),
     header=SLOW_IMPORT,
 )
 """The simulated model ``$EXIT_TEST_MODEL`` when set, else the loopback server at ``$LOOPBACK_URL``."""
@@ -252,7 +252,9 @@ def test_the_sampler_closes_the_http_clients_it_made_before_its_event_loop_ends(
     from pytest_behavior.sampling.runner import run_sync
 
     cache = import_litellm().in_memory_llm_clients_cache
-    bundle = Bundle(model="openai/loopback-model", api_base=server.url, api_key="sk-loopback", label="loop")
+    bundle = Bundle(
+        model="openai/loopback-model", api_base=server.url, api_key="fake-credential-loopback", label="loop"
+    )
     made: dict[str, object] = {}
 
     async def sample() -> str:

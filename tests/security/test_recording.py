@@ -47,7 +47,7 @@ def candidate_conftest(pytester: pytest.Pytester, model: str = REFUSING) -> None
 
 def loopback_conftest(pytester: pytest.Pytester) -> None:
     """The candidate is the loopback server at ``$LOOPBACK_URL`` (a test sets it once the server runs)."""
-    use_bundles(pytester, loopback_bundle(api_key="sk-loop", label="loop"), scope="session")
+    use_bundles(pytester, loopback_bundle(api_key="fake-credential-loop", label="loop"), scope="session")
 
 
 # --- item 5: an update run whose recording breaks an absolute bound -------------------------------------------------

@@ -23,12 +23,12 @@ def test_fingerprint_is_stable_and_ignores_label_credentials_and_operational_par
     b = Bundle(
         **BASE,
         label="b",
-        api_key="sk-one",
+        api_key="fake-credential-one",
         timeout=30,
         num_retries=5,
         extra_headers={"Authorization": "Bearer x", "anthropic-beta": "tools"},
     )
-    c = Bundle(**BASE, label="c", api_key="sk-two", extra_headers={"anthropic-beta": "tools"})
+    c = Bundle(**BASE, label="c", api_key="fake-credential-two", extra_headers={"anthropic-beta": "tools"})
     assert a.fingerprint == Bundle(**BASE).fingerprint
     assert b.fingerprint == c.fingerprint != a.fingerprint  # the non-secret header is behavior
 
@@ -143,11 +143,11 @@ def test_from_callable_fingerprint_follows_version_or_source() -> None:
 def test_nested_credentials_are_removed_at_any_depth() -> None:
     bundle = Bundle(
         model="openai/x",
-        extra_body={"api_key": "sk-nested", "options": [{"token": "t0k", "k": 1}]},
+        extra_body={"api_key": "fake-credential-nested", "options": [{"token": "t0k", "k": 1}]},
         extra_headers={"x-api-key": "hdr-secret", "anthropic-beta": "b"},
     )
     text = json.dumps(bundle.describe())
-    assert "sk-nested" not in text and "t0k" not in text and "hdr-secret" not in text
+    assert "fake-credential-nested" not in text and "t0k" not in text and "hdr-secret" not in text
     assert bundle.describe()["params"]["extra_body"] == {"options": [{"k": 1}]}
 
 
