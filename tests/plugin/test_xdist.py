@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
-from tests.support.project import loopback_bundle, model_bundle, use_bundles
+from tests.support.project import INVALID_MARKERS_SPEC, loopback_bundle, model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -35,22 +35,6 @@ REPLY = "echo: {words}"
 
 XDIST = ("-p", "xdist", "-n", "2", "-p", "no:cacheprovider")
 TIMEOUT_S = 600  # every session's subprocess; a hang fails instead of blocking the suite
-
-INVALID_SPEC = """
-import pytest
-
-@pytest.mark.refusal_bound(max_rat=0.1)
-def test_typo(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-
-@pytest.mark.refusal_bound(max_rate=5)
-def test_percent_for_a_rate(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-
-@pytest.mark.refusal_bound(max_rate=0.5)
-def test_valid(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-"""
 
 PRUNE_SPEC = """
 import os
@@ -138,7 +122,7 @@ def make_project(pytester: pytest.Pytester) -> None:
     for path, asked in {**SHARED, **BOUND}.items():
         write(pytester, path, loopback_spec(asked))
     use_bundles(pytester, model_bundle(INVALID_MODEL), scope="session", folder="invalid")
-    write(pytester, "invalid/test_invalid_part.py", INVALID_SPEC)
+    write(pytester, "invalid/test_invalid_part.py", INVALID_MARKERS_SPEC)
     for part, module in (("prune_whole", "test_pruned"), ("prune_narrowed", "test_narrowed")):
         use_bundles(pytester, model_bundle(PRUNE_MODEL, system="Answer.", label="cand"), folder=part)
         write(pytester, f"{part}/{module}.py", PRUNE_SPEC)

@@ -10,31 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.project import model_bundle, use_bundles
+from tests.support.project import INVALID_MARKERS_SPEC, model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
-
-SPEC = """
-import pytest
-
-@pytest.mark.refusal_bound(max_rat=0.1)
-def test_typo(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-
-@pytest.mark.refusal_bound(max_rate=5)
-def test_percent_for_a_rate(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-
-@pytest.mark.refusal_bound(max_rate=0.5)
-def test_valid(behavior):
-    behavior.sample(["a", "b", "c"], n=1)
-"""
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     use_bundles(pytester, model_bundle("sim/bot?mean_words=5&refusal_rate=0.0&seed=1"), scope="session")
-    pytester.makepyfile(test_spec=SPEC)
+    pytester.makepyfile(test_spec=INVALID_MARKERS_SPEC)
     return pytester
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.test_secrets import canary, outputs_of
+from tests.security.test_secrets import artifact_args, canary, outputs_of
 from tests.support.openai_server import ServerConfig, running_server
 from tests.support.project import bundle_conftest, loopback_bundle, model_bundle
 
@@ -98,21 +98,6 @@ import pytest
 def test_answers(behavior):
     behavior.sample([f"question {i}" for i in range(4)])
 """
-
-
-def artifact_args(artifacts: Path, name: str) -> list[str]:
-    return [
-        f"--behavior-report={artifacts / name}.json",
-        f"--behavior-html={artifacts / name}.html",
-        f"--junitxml={artifacts / name}.xml",
-        f"--behavior-run-dir={artifacts / 'runs'}",
-        f"--behavior-cache-dir={artifacts / 'cache'}",
-        "-rA",
-        "-l",
-        "--log-level=DEBUG",
-        "-p",
-        "no:randomly",
-    ]
 
 
 def assert_nowhere(key: str, roots: list[Path], results: list[pytest.RunResult]) -> None:

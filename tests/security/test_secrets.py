@@ -68,6 +68,23 @@ INPUTS = 12
 """SPEC's inputs: the default concurrency (16) sends a request for each at once."""
 
 
+def artifact_args(artifacts: Path, name: str) -> list[str]:
+    """Every artifact a run can write (reports, JUnit, diffs, cache) under ``artifacts``, with full tracebacks and
+    DEBUG logs, so that a leak into any of them is seen."""
+    return [
+        f"--behavior-report={artifacts / name}.json",
+        f"--behavior-html={artifacts / name}.html",
+        f"--junitxml={artifacts / name}.xml",
+        f"--behavior-run-dir={artifacts / 'runs'}",
+        f"--behavior-cache-dir={artifacts / 'cache'}",
+        "-rA",
+        "-l",
+        "--log-level=DEBUG",
+        "-p",
+        "no:randomly",
+    ]
+
+
 def canary(source: str) -> str:
     return f"fake-credential-LEAKCANARY-{source}-{uuid.uuid4().hex}"
 
@@ -94,19 +111,7 @@ def test_a_key_from_any_source_echoed_by_the_provider_reaches_no_artifact(
     artifacts.mkdir()
 
     def run(name: str, *args: str) -> pytest.RunResult:
-        return pytester.runpytest(
-            *args,
-            f"--behavior-report={artifacts / name}.json",
-            f"--behavior-html={artifacts / name}.html",
-            f"--junitxml={artifacts / name}.xml",
-            f"--behavior-run-dir={artifacts / 'runs'}",
-            f"--behavior-cache-dir={artifacts / 'cache'}",
-            "-rA",
-            "-l",
-            "--log-level=DEBUG",
-            "-p",
-            "no:randomly",
-        )
+        return pytester.runpytest(*args, *artifact_args(artifacts, name))
 
     results = []
     with running_server(ServerConfig(echo=True, echo_in_answer=True)) as server:

@@ -98,3 +98,21 @@ def use_bundles(
     path = pytester.path / folder
     path.mkdir(parents=True, exist_ok=True)
     (path / "conftest.py").write_text(source)
+
+
+# A spec with two invalid markers beside a valid one: each invalid test is an error naming it, the valid one runs.
+INVALID_MARKERS_SPEC = """
+import pytest
+
+@pytest.mark.refusal_bound(max_rat=0.1)
+def test_typo(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+
+@pytest.mark.refusal_bound(max_rate=5)
+def test_percent_for_a_rate(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+
+@pytest.mark.refusal_bound(max_rate=0.5)
+def test_valid(behavior):
+    behavior.sample(["a", "b", "c"], n=1)
+"""
