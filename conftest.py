@@ -7,6 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bytecode import remove_shared_bytecode, share_bytecode_for_this_run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    share_bytecode_for_this_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    remove_shared_bytecode()
+
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 

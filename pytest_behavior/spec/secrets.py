@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -253,11 +254,20 @@ def env_credentials(environ: Mapping[str, str]) -> set[str]:
     any variable holds."""
     found: set[str] = set()
     for name, value in environ.items():
-        if is_secret_env_name(name):
-            found.update(part for part in _credential_parts(value) if _looks_like_a_key(part))
-        if _URL.match(value.strip()):
-            found.update(url_credentials(value.strip()))
+        found.update(_variable_credentials(name, value))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _variable_credentials(name: str, value: str) -> frozenset[str]:
+    """The credentials one variable holds; cached, as the environment is read before every call and rarely
+    changes."""
+    found: set[str] = set()
+    if is_secret_env_name(name):
+        found.update(part for part in _credential_parts(value) if _looks_like_a_key(part))
+    if _URL.match(value.strip()):
+        found.update(url_credentials(value.strip()))
+    return frozenset(found)
 
 
 def _looks_like_a_key(value: str) -> bool:

@@ -28,7 +28,10 @@ import pytest_behavior
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
 from tests.support.project import bundle_conftest, loopback_bundle
 
-RUNS = 30
+RUNS_DEFAULT = 3
+"""Runs in the default test run: the slow import below makes the hang happen in every run that has the bug."""
+RUNS_ACCEPTANCE = 30
+"""Runs under ``-m acceptance``: the original report's odds (a third of the runs), on a machine as it comes."""
 PARALLEL = 2
 EXIT_WITHIN_S = 60.0  # a hang never ends; a slow exit of a loaded machine must not read as one
 SUMMARY_WITHIN_S = 240.0  # a loaded CI machine: import litellm, sample, judge (far more than it takes)
@@ -227,12 +230,16 @@ def check_exits(exits: list[Exit]) -> None:
     assert not failed, f"a run did not pass (exit code {failed[0].returncode}):\n{failed[0].output}"
 
 
-def test_real_http_update_exits_promptly_after_its_summary_every_time(tmp_path: Path, server: OpenAIServer) -> None:
+@pytest.mark.parametrize("runs", [RUNS_DEFAULT, pytest.param(RUNS_ACCEPTANCE, marks=pytest.mark.acceptance)])
+def test_real_http_update_exits_promptly_after_its_summary_every_time(
+    tmp_path: Path, server: OpenAIServer, runs: int
+) -> None:
     env = {**os.environ, "LOOPBACK_URL": server.url}
     env.pop("EXIT_TEST_MODEL", None)
-    exits = run_many(tmp_path, env, RUNS)
+    exits = run_many(tmp_path, env, runs)
     check_exits(exits)
-    assert server.stats.answered >= 3 * RUNS, "every run sampled over HTTP (nothing came from a shared cache)"
+    assert len(exits) == runs
+    assert server.stats.answered >= 3 * runs, "every run sampled over HTTP (nothing came from a shared cache)"
 
 
 def test_simulated_provider_update_exits_promptly_too(tmp_path: Path) -> None:
@@ -241,7 +248,7 @@ def test_simulated_provider_update_exits_promptly_too(tmp_path: Path) -> None:
         "EXIT_TEST_MODEL": "sim/bot-v1?mean_words=8&refusal_rate=0.0&seed=5",
         "LOOPBACK_URL": "http://127.0.0.1:9/unused",
     }
-    check_exits(run_many(tmp_path, env, 4))
+    check_exits(run_many(tmp_path, env, 2))
 
 
 def test_the_sampler_closes_the_http_clients_it_made_before_its_event_loop_ends(server: OpenAIServer) -> None:
