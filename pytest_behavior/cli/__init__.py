@@ -39,6 +39,8 @@ segments (as :func:`pytest_behavior.engine.judge.judge` builds it): Holm's first
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Sequence
 
 from pytest_behavior.cli import cache, golden, power
@@ -72,5 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         text, status = run(args)
     except errors as exc:
         parser.exit(2, f"pytest-behavior {args.command}: error: {exc}\n")
-    print(text)
+    return _print(text, status)
+
+
+SIGPIPE_STATUS = 141
+"""What a shell reports for a command a closed pipe stopped (128 + SIGPIPE), as ``yes | head`` does."""
+
+
+def _print(text: str, status: int) -> int:
+    """Print the output; a reader that stopped early (``pytest-behavior card golden/ | head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit and would print "Exception ignored ... BrokenPipeError": point it away
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return SIGPIPE_STATUS
     return status

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from pytest_behavior.cli import main
+from pytest_behavior.cli import SIGPIPE_STATUS, main
+
+ROOT = Path(__file__).resolve().parents[3]
 
 # docs/statistics.md, "Sample sizes to quote": (paired independent, paired rho 0.5, unpaired per arm)
 TABLE = {
@@ -128,3 +132,24 @@ def test_module_entry_point() -> None:
         check=True,
     ).stdout
     assert numbers(out, "paired, arms independent (rho = 0)") == 107
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    """``pytest-behavior show golden/ | head -1``: the reader has gone before the output ends. Here it has gone
+    before the first byte (the pipe's read end is closed before the command starts), so every run writes into a
+    closed pipe: no traceback, and the status a shell gives a command a closed pipe stopped (141)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "pytest_behavior", "show", "golden/"],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in process.stderr and "BrokenPipeError" not in process.stderr, process.stderr
+    assert process.returncode == SIGPIPE_STATUS
