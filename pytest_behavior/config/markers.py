@@ -59,10 +59,19 @@ MARKER_DOCS: dict[str, str] = {
         "cost_bound(max_ratio=None): bound the paired ratio of the cost per call, candidate / baseline (>= 1); "
         "needs prices (litellm's, or input_cost_per_token/output_cost_per_token on the Bundle). pytest-behavior."
     ),
+    "correctness": (
+        "correctness(*, expected='expected', match='exact', tolerance=None, rel_tolerance=None, choices=None, "
+        "max_decrease=None, min_rate=None): the rate of right answers against the reference in each input's field "
+        "`expected` (a value or a list: any counts), paired against the baseline (max_decrease) or absolute "
+        "(min_rate). match: 'exact' (NFKC, casefold, punctuation and spaces ignored), 'contains' (on word "
+        "boundaries), 'number' (the final number; tolerance absolute, rel_tolerance relative), 'choice' (an option "
+        "letter or text; options in the input field `choices`, default 'choices'), 'regex' (re.search), 'json' "
+        "(the expected object is a subset of the output's), or fn(output, expected) -> bool. pytest-behavior."
+    ),
     "behavior_property": (
         "behavior_property(fn, *, name=None, equals=None, max_rate=None, min_rate=None, max_increase=None, "
         "max_decrease=None, max_ratio=None, min_ratio=None, max_share_change=None): your own property: fn(output) "
-        "returns a bool (or a "
+        "(or fn(output, input), given the input the output answered) returns a bool (or a "
         "value counted with equals=) for rate bounds, a positive number for ratio bounds, or a category whose every "
         "value's share may move by at most max_share_change; judged like the "
         "built-ins. Several may be stacked, with distinct names. pytest-behavior."

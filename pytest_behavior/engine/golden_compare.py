@@ -25,7 +25,7 @@ from pytest_behavior.golden.store import GoldenRecord, golden_files
 from pytest_behavior.properties.base import Property
 from pytest_behavior.properties.registry import parse_marker, registered_markers
 from pytest_behavior.spec.inputs import Input, canonical_json
-from pytest_behavior.spec.output import Output
+from pytest_behavior.spec.output import Output, with_input
 
 NOT_ARGUMENTS = frozenset({"marker"})
 """Keys of every ``describe()`` dict that are not marker arguments."""
@@ -210,8 +210,8 @@ def _texts(
 ) -> tuple[dict[str, tuple[Output, ...]], dict[str, tuple[Output, ...]], str | None]:
     """Both arms' outputs; when the paired inputs do not all hold the same number of outputs (the files were
     recorded with different repeats), the first k of each, k the smallest number recorded."""
-    base = {i: s.texts for i, s in baseline.samples.items()}
-    cand = {i: s.texts for i, s in candidate.samples.items()}
+    base = {i: tuple(with_input(t, s.input, input_id=i) for t in s.texts) for i, s in baseline.samples.items()}
+    cand = {i: tuple(with_input(t, s.input, input_id=i) for t in s.texts) for i, s in candidate.samples.items()}
     counts = {len(arm[i]) for arm in (base, cand) for i in paired}
     if len(counts) == 1:
         return base, cand, None

@@ -31,7 +31,7 @@ from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
-from pytest_behavior.spec.output import capped_payload
+from pytest_behavior.spec.output import capped_payload, with_input
 from pytest_behavior.version import __version__
 
 if TYPE_CHECKING:
@@ -271,14 +271,17 @@ def _compare(
     sequential: Mapping[BoundKey, SequentialResult] | None = None,
     all_ids: frozenset[str] | None = None,
 ) -> Comparison:
-    cand_texts = {k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}
-    base_texts = None if base is None else base.outputs
     recorded = None if base is None else base.recorded_inputs
     changed = tuple(
         i.id
         for i in inputs
         if recorded is not None and i.id in recorded and canonical_json(recorded[i.id]) != canonical_json(i.value)
     )
+    current = {i.id: i.value for i in inputs}
+    cand_texts = _answering({k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}, current)
+    # a paired golden input is unchanged: the current value; any other baseline output keeps its recorded input
+    answered = {**(recorded or {}), **{k: v for k, v in current.items() if k not in changed}}
+    base_texts = None if base is None or base.outputs is None else _answering(base.outputs, answered)
 
     def has_base(input_id: str) -> bool:
         return base_texts is None or (input_id in base_texts and input_id not in changed)
@@ -321,6 +324,14 @@ def _compare(
         properties=spec.properties,
         observations=tuple(observations),
     )
+
+
+def _answering(outputs: Mapping[str, tuple[str, ...]], values: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every output carrying the input it answered (`Output.input`), so a property can read the input's fields."""
+    return {
+        k: tuple(with_input(t, values[k], input_id=k) for t in texts) if k in values else texts
+        for k, texts in outputs.items()
+    }
 
 
 def _arm_info(arm: ArmSamples, source: str) -> ArmInfo:

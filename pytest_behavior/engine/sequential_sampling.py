@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.settings import RunSettings
@@ -16,6 +16,7 @@ from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.llm import Completion
 from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms_until
 from pytest_behavior.spec.inputs import Input, canonical_json
+from pytest_behavior.spec.output import with_input
 
 if TYPE_CHECKING:
     from pytest_behavior.stats import SequentialResult
@@ -44,10 +45,10 @@ async def sample_sequentially(
     fed once the reference exists.
     """
     golden_texts: dict[str, tuple[str, ...]] = {}
+    wanted = {i.id: i.value for i in inputs}
     if golden is not None:
-        wanted = {i.id: i.value for i in inputs}
         golden_texts = {
-            k: s.texts
+            k: answering(s.texts, k, wanted[k])
             for k, s in golden.samples.items()
             if k in wanted and canonical_json(s.input) == canonical_json(wanted[k])
         }
@@ -60,14 +61,19 @@ async def sample_sequentially(
             base = golden_texts.get(input_id)
         else:
             live = samples.get("baseline")
-            base = None if live is None else tuple(c.output() for c in live)
+            base = None if live is None else answering([c.output() for c in live], input_id, wanted[input_id])
         if cand is None or (base is None and state.needs_baseline):
             return state.decided
-        return state.feed(base, tuple(c.output() for c in cand))
+        return state.feed(base, answering([c.output() for c in cand], input_id, wanted[input_id]))
 
     sampled, used = await sample_arms_until(arms, inputs, plan, cache, consume=consume)
     judge = state.finish()
     return sampled, SequentialInfo(n_used=used, n_max=len(inputs), stopped_early=used < len(inputs)), judge.results()
+
+
+def answering(outputs: Iterable[str], input_id: str, value: Any) -> tuple[str, ...]:
+    """The outputs carrying the input they answered (`Output.input`), as `run_spec` gives them to properties."""
+    return tuple(with_input(t, value, input_id=input_id) for t in outputs)
 
 
 LIVE_REFERENCE_INPUTS = 20

@@ -1,7 +1,11 @@
 """Custom properties: ``@pytest.mark.behavior_property(fn, ...)`` with the verdicts, diffs and reports of the built-ins.
 
 ``fn(output) -> bool | number | category`` is called on every output (a `pytest_behavior.spec.output.Output`, a
-``str`` carrying tool calls, latency and cost). Its bounds decide how the values are judged:
+``str`` carrying tool calls, latency and cost, and ``output.input``: the input it answered). A function with a second
+positional parameter, ``fn(output, input)``, is given that input too (the string, or the dict with every field of a
+dict input or of a records line's ``input`` object, e.g. ``input["expected"]``); the signature decides, once, at
+collection (a ``functools.partial`` or a callable object is read the same way; ``*args`` alone gets the output only).
+Its bounds decide how the values are judged:
 
 * rates (``max_rate``, ``min_rate``, ``max_increase``, ``max_decrease``): ``fn`` returns a bool — or any value,
   with ``equals=`` naming the value that counts (``equals="approved"`` for a category);
@@ -18,6 +22,12 @@ Example::
 
     @pytest.mark.behavior_property(approved, equals="approve", name="approval rate", max_decrease=0.02)
     def test_loans(behavior): ...
+
+    def cites_the_policy(output, input):
+        return input["policy_id"] in output
+
+    @pytest.mark.behavior_property(cites_the_policy, max_decrease=0.05)
+    def test_policy_answers(behavior): ...
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from pytest_behavior.properties.base import (
     ratio_arg,
     register,
 )
+from pytest_behavior.properties.callables import arity, function_name
 
 _RATE_FORMS = ("max_rate", "min_rate", "max_increase", "max_decrease")
 _RATIO_FORMS = ("max_ratio", "min_ratio")
@@ -49,11 +60,13 @@ _RATIO_FORMS = ("max_ratio", "min_ratio")
 class CustomProperty(Property):
     marker_name: ClassVar[str] = "behavior_property"
 
-    fn: Callable[[str], Any] = field(compare=False)
+    fn: Callable[..., Any] = field(compare=False)
     name: str
     equals: Any = None
     bounds: dict[str, float] = field(default_factory=dict)
     max_share_change: float | None = None
+    takes_input: bool = False
+    """``fn(output, input)``: its signature has a second positional parameter."""
     sequential_capable: ClassVar[bool] = False  # categories are found in the data, after sampling
 
     @classmethod
@@ -77,6 +90,7 @@ class CustomProperty(Property):
         label = name if name is not None else getattr(fn, "__name__", "custom property")
         if not isinstance(label, str) or not label:
             raise MarkerError(f"@pytest.mark.{marker}: name must be a non-empty string, got {name!r}")
+        takes_input = _takes_input(fn, label)
         rates = {
             form: rate_arg(marker, form, value)
             for form, value in zip(_RATE_FORMS, (max_rate, min_rate, max_increase, max_decrease), strict=True)
@@ -93,7 +107,7 @@ class CustomProperty(Property):
                     f"@pytest.mark.{marker}({label}): max_share_change judges every category; it "
                     "cannot be combined with equals= or other bounds (use another marker)"
                 )
-            return cls(fn=fn, name=label, max_share_change=share)
+            return cls(fn=fn, name=label, max_share_change=share, takes_input=takes_input)
         if not given:
             raise MarkerError(
                 f"@pytest.mark.{marker}({label}): give at least one bound: {', '.join((*_RATE_FORMS, *_RATIO_FORMS))}"
@@ -107,7 +121,7 @@ class CustomProperty(Property):
             raise MarkerError(
                 f"@pytest.mark.{marker}({label}): equals= makes a yes/no value; it goes with rate bounds, not ratios"
             )
-        return cls(fn=fn, name=label, equals=equals, bounds=given)
+        return cls(fn=fn, name=label, equals=equals, bounds=given, takes_input=takes_input)
 
     @property
     def binary(self) -> bool:
@@ -165,7 +179,7 @@ class CustomProperty(Property):
 
     def _call(self, text: str, arm: str) -> Any:
         try:
-            return self.fn(text)
+            return self.fn(text, getattr(text, "input", None)) if self.takes_input else self.fn(text)
         except Exception as exc:
             raise BehaviorConfigError(
                 f"behavior_property {self.name!r} raised {type(exc).__name__}: {exc} on a "
@@ -197,7 +211,7 @@ class CustomProperty(Property):
         described: dict[str, Any] = {
             "marker": self.marker_name,
             "name": self.name,
-            "function": f"{getattr(self.fn, '__module__', '?')}.{getattr(self.fn, '__qualname__', repr(self.fn))}",
+            "function": function_name(self.fn),
             **self.bounds,
         }
         if self.equals is not None:
@@ -205,6 +219,29 @@ class CustomProperty(Property):
         if self.max_share_change is not None:
             described["max_share_change"] = self.max_share_change
         return described
+
+
+def _takes_input(fn: Callable[..., Any], label: str) -> bool:
+    """Whether ``fn`` is called as ``fn(output, input)`` (a second positional parameter) or ``fn(output)``."""
+    found = arity(fn)
+    if found is None:
+        return False  # Python cannot tell (a builtin): called with the output, as always
+    if found.keyword_only:
+        raise MarkerError(
+            f"@pytest.mark.behavior_property({label}): the function has keyword-only parameter(s) without a default "
+            f"({', '.join(found.keyword_only)}); it is called as fn(output) or fn(output, input)"
+        )
+    if found.named == 0 and not found.variadic:
+        raise MarkerError(
+            f"@pytest.mark.behavior_property({label}): the function takes no argument; it is called as fn(output) "
+            "or fn(output, input)"
+        )
+    if found.required > 2:
+        raise MarkerError(
+            f"@pytest.mark.behavior_property({label}): the function needs {found.required} arguments; it is called "
+            "as fn(output) or fn(output, input)"
+        )
+    return found.named >= 2
 
 
 def _indicator(values: list[list[Any]], category: Any) -> Any:

@@ -98,8 +98,11 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
         ):
             lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids)))
     shown: list[tuple[int, ...]] = []
-    for _, obs in result.observations:
+    explained = {p.marker_name for p in result.properties if p.explains_flips}  # their explain() showed the flips
+    for name, obs in result.observations:
         verdicts = [v for v in regressed if v.metric_key == obs.metric.key]
+        if verdicts and obs.baseline is not None and name in explained:
+            continue
         if verdicts and obs.baseline is not None:
             lines += _section(_flipped(result, obs, verdicts, shown, max_flipped=max_flipped, cell_chars=cell_chars))
         elif verdicts:

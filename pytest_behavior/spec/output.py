@@ -4,6 +4,11 @@
 tool calls, latency or cost read the attributes. Built from a live completion, a golden file's stored payload
 or a records file, so every baseline source gives properties the same view.
 
+``output.input`` is the input the output answered (the string, or every field of a dict input or of a records
+line's ``input`` object: ``expected``, ``context``, ``segment``, ...) and ``output.input_id`` its id; the engine
+attaches them to every output of both arms before properties observe (`with_input`), None when not known (an
+`Output` built by hand).
+
 Golden files store at most `DEFAULT_MAX_STORED_CHARS` characters of an output (``--behavior-max-stored-chars``):
 its first three quarters and last quarter with a marker between, plus the full text's length in characters and
 words and its sha256 (``"truncated"`` next to ``"text"``). Properties judge the full text in the run that samples
@@ -107,6 +112,10 @@ class Output(str):
     cost_usd: float | None
     truncated: Truncation | None
     """Set when this is the stored part of a longer output (read back from a golden file)."""
+    input: Any
+    """The input this output answered (a string or a dict, as the spec or records line gives it); None if unknown."""
+    input_id: str | None
+    """That input's id (pairs it across arms and with the golden file); None if unknown."""
 
     def __new__(
         cls,
@@ -117,6 +126,8 @@ class Output(str):
         latency_ms: float | None = None,
         cost_usd: float | None = None,
         truncated: Truncation | None = None,
+        input: Any = None,
+        input_id: str | None = None,
     ) -> Output:
         output = super().__new__(cls, text)
         output.tool_calls = tool_calls
@@ -124,6 +135,8 @@ class Output(str):
         output.latency_ms = latency_ms
         output.cost_usd = cost_usd
         output.truncated = truncated
+        output.input = input
+        output.input_id = input_id
         return output
 
     @classmethod
@@ -142,12 +155,28 @@ class Output(str):
     def __reduce__(self) -> tuple[Any, ...]:  # keep the attributes through pickling (xdist, multiprocessing)
         return (
             _rebuild,
-            (str(self), self.tool_calls, self.finish_reason, self.latency_ms, self.cost_usd, self.truncated),
+            (
+                str(self),
+                self.tool_calls,
+                self.finish_reason,
+                self.latency_ms,
+                self.cost_usd,
+                self.truncated,
+                self.input,
+                self.input_id,
+            ),
         )
 
 
 def _rebuild(
-    text: str, tool_calls: Any, finish_reason: Any, latency_ms: Any, cost_usd: Any, truncated: Any = None
+    text: str,
+    tool_calls: Any,
+    finish_reason: Any,
+    latency_ms: Any,
+    cost_usd: Any,
+    truncated: Any = None,
+    input: Any = None,
+    input_id: Any = None,
 ) -> Output:
     return Output(
         text,
@@ -156,6 +185,24 @@ def _rebuild(
         latency_ms=latency_ms,
         cost_usd=cost_usd,
         truncated=truncated,
+        input=input,
+        input_id=input_id,
+    )
+
+
+def with_input(text: str, value: Any, *, input_id: str) -> Output:
+    """A copy of ``text`` (an `Output` keeps what it carries; a plain ``str`` becomes one) answering input ``value``."""
+    if not isinstance(text, Output):
+        return Output(text, input=value, input_id=input_id)
+    return Output(
+        str(text),
+        tool_calls=text.tool_calls,
+        finish_reason=text.finish_reason,
+        latency_ms=text.latency_ms,
+        cost_usd=text.cost_usd,
+        truncated=text.truncated,
+        input=value,
+        input_id=input_id,
     )
 
 

@@ -1,0 +1,283 @@
+"""Correctness against reference answers: ``@pytest.mark.correctness(expected="answer", match="exact", ...)``.
+
+Each output is right or wrong (1 or 0) against the reference answer held in a field of the input it answered
+(`pytest_behavior.spec.output.Output.input`): ``expected=`` names the field (default ``"expected"``); its value is
+one reference or a list of them (any of them counts as right). ``match=`` says how an output is compared with a
+reference: ``"exact"`` (the default), ``"contains"``, ``"number"`` (with ``tolerance=`` / ``rel_tolerance=``),
+``"choice"`` (the input's options in the field ``choices=`` names, default ``"choices"``), ``"regex"``, ``"json"``,
+or a function ``fn(output, expected) -> bool``; `pytest_behavior.properties.matchers` states each one's exact
+normalisation.
+
+The metric is the rate of right answers, judged like every rate: ``max_decrease=`` bounds the paired drop against
+the baseline (mid-p McNemar with one output per input, a paired test on the per-input rates with repeats) and
+``min_rate=`` the candidate's own rate (exact binomial). Both arms are judged by the same matcher on the same
+references, so a golden baseline is re-judged on every run (nothing about the matcher is stored but its settings).
+
+An input that is not an object, or has no such field, or a reference the matcher cannot use (a regex that does not
+compile, ``number`` with a text holding no number) is a usage error naming the input and the field — never a wrong
+answer. On failure, the diff lists the inputs that went right -> wrong, with the reference beside both outputs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pytest_behavior.errors import BehaviorConfigError, MarkerError
+from pytest_behavior.properties.base import (
+    Metric,
+    Observation,
+    Property,
+    Texts,
+    as_matrix,
+    bounds_from,
+    rate_arg,
+    register,
+)
+from pytest_behavior.properties.callables import arity, function_name
+from pytest_behavior.properties.matchers import MATCHER_NAMES, Matcher, MatchError, parse_options
+from pytest_behavior.sanitize import one_line
+from pytest_behavior.spec.output import describe_value
+
+MAX_SHOWN = 5
+CELL_CHARS = 120
+_QUESTION_FIELDS = ("question", "text", "input", "prompt")
+
+
+@register
+@dataclass(frozen=True)
+class Correctness(Property):
+    marker_name: ClassVar[str] = "correctness"
+    explains_flips: ClassVar[bool] = True
+
+    matcher: Matcher
+    expected: str = "expected"
+    choices: str = "choices"
+    max_decrease: float | None = None
+    min_rate: float | None = None
+
+    @classmethod
+    def from_marker(
+        cls,
+        *,
+        expected: Any = "expected",
+        match: Any = "exact",
+        tolerance: Any = None,
+        rel_tolerance: Any = None,
+        choices: Any = None,
+        max_decrease: Any = None,
+        min_rate: Any = None,
+    ) -> Correctness:
+        name = cls.marker_name
+        if not isinstance(expected, str) or not expected:
+            raise MarkerError(
+                f"@pytest.mark.{name}: expected must name the input field holding the reference answer "
+                f"(a non-empty string such as 'answer'), got {expected!r}"
+            )
+        matcher = _matcher(match, tolerance=tolerance, rel_tolerance=rel_tolerance)
+        if choices is not None and matcher.name != "choice":
+            raise MarkerError(f"@pytest.mark.{name}: choices= names the options of match='choice'; match is {match!r}")
+        if choices is not None and (not isinstance(choices, str) or not choices):
+            raise MarkerError(
+                f"@pytest.mark.{name}: choices must name the input field holding the options (a non-empty string), "
+                f"got {choices!r}"
+            )
+        prop = cls(
+            matcher=matcher,
+            expected=expected,
+            choices="choices" if choices is None else choices,
+            max_decrease=rate_arg(name, "max_decrease", max_decrease),
+            min_rate=rate_arg(name, "min_rate", min_rate),
+        )
+        if not prop.metrics()[0].bounds:
+            raise MarkerError(f"@pytest.mark.{name} needs at least one of max_decrease, min_rate")
+        return prop
+
+    def metrics(self) -> tuple[Metric, ...]:
+        bounds = bounds_from(min_rate=self.min_rate, max_decrease=self.max_decrease)
+        return (Metric(key="correctness", title="correct answers", kind="binary", bounds=bounds),)
+
+    def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        return [
+            Observation(
+                self.metrics()[0],
+                None if baseline is None else as_matrix(self._judged(baseline)),
+                as_matrix(self._judged(candidate)),
+            )
+        ]
+
+    def _judged(self, texts: Texts) -> list[list[float]]:
+        return [[1.0 if self.is_right(t) else 0.0 for t in row] for row in texts]
+
+    def is_right(self, output: str) -> bool:
+        """Whether ``output`` matches any reference answer of the input it answered (``output.input``)."""
+        references, options = self.references(output)
+        try:
+            return any(self.matcher.matches(output, reference, options) for reference in references)
+        except MatchError as exc:
+            raise BehaviorConfigError(f"{self._where(output)}: {exc}") from None
+
+    def references(self, output: str) -> tuple[list[Any], tuple[str, ...] | None]:
+        """The reference answers of the input ``output`` answered, and its options (``match='choice'``)."""
+        record = getattr(output, "input", None)
+        where = self._where(output)
+        if record is None:
+            raise BehaviorConfigError(
+                f"{where}: the output carries no input (output.input), so there is no reference answer to judge it by"
+            )
+        if not isinstance(record, dict):
+            raise BehaviorConfigError(
+                f"{where}: the input is {describe_value(record)}, not an object; correctness reads the reference "
+                f"answer from its field {self.expected!r}: give inputs as objects, e.g. "
+                f'{{"question": "...", "{self.expected}": "..."}} (in a records file, inside the line\'s "input")'
+            )
+        if self.expected not in record:
+            fields = ", ".join(map(repr, record)) or "none"
+            raise BehaviorConfigError(
+                f"{where}: the input has no field {self.expected!r} holding the reference answer (its fields: "
+                f"{fields}); add it, or name the field with expected="
+            )
+        value = record[self.expected]
+        references = list(value) if isinstance(value, (list, tuple)) else [value]
+        if value is None or not references:
+            raise BehaviorConfigError(f"{where}: the reference answer is {describe_value(value)}, not an answer")
+        options = None
+        if self.matcher.name == "choice" and record.get(self.choices) is not None:
+            try:
+                options = parse_options(record[self.choices])
+            except MatchError as exc:
+                raise BehaviorConfigError(f"{self._where(output, self.choices)}: {exc}") from None
+        return references, options
+
+    def _where(self, output: str, field: str | None = None) -> str:
+        input_id = getattr(output, "input_id", None)
+        name = "an input" if input_id is None else f"input {input_id!r}"
+        return f"correctness: {name}, field {field or self.expected!r}"
+
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+        """The inputs that went right -> wrong (the most right answers lost first), the reference answer beside a
+        baseline output judged right and a candidate output judged wrong."""
+        base, cand = self._judged(baseline), self._judged(candidate)
+        drops = [sum(b) / len(b) - sum(c) / len(c) for b, c in zip(base, cand, strict=True)]
+        worse = sorted((i for i, d in enumerate(drops) if d > 0), key=lambda i: -drops[i])
+        if not worse:
+            return []
+        better = sum(1 for d in drops if d < 0)
+        rows = [
+            [
+                f"{one_line(ids[i])}\n{_cell(_question(getattr(candidate[i][0], 'input', None)), 80)}",
+                _cell(_shown_reference(self.references(candidate[i][0])[0]), 80),
+                _pick(baseline[i], base[i], right=True),
+                _pick(candidate[i], cand[i], right=False),
+            ]
+            for i in worse[:MAX_SHOWN]
+        ]
+        from tabulate import tabulate
+
+        table = tabulate(
+            rows,
+            headers=["input", f"expected ({self.expected})", "baseline", "candidate"],
+            tablefmt="grid",
+            maxcolwidths=[24, 24, 40, 40],
+            disable_numparse=True,
+        )
+        return [
+            f"right -> wrong - {self.metrics()[0].title} ({self._matcher_label()}): {len(worse)} inputs went right -> "
+            f"wrong, {better} wrong -> right (showing {len(rows)}):",
+            str(table),
+        ]
+
+    def _matcher_label(self) -> str:
+        if self.matcher.function is not None:
+            return f"match={self.matcher.name}"
+        extra = ""
+        if self.matcher.name == "number":
+            extra = f", tolerance={self.matcher.tolerance:g}, rel_tolerance={self.matcher.rel_tolerance:g}"
+        return f"match={self.matcher.name!r}{extra}"
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"marker": self.marker_name, "expected": self.expected}
+        if self.matcher.function is not None:
+            described["match"] = f"function {self.matcher.name}"
+        else:
+            described["match"] = self.matcher.name
+        if self.matcher.name == "number":
+            described["tolerance"] = self.matcher.tolerance
+            described["rel_tolerance"] = self.matcher.rel_tolerance
+        if self.matcher.name == "choice":
+            described["choices"] = self.choices
+        bounds = {"max_decrease": self.max_decrease, "min_rate": self.min_rate}
+        return {**described, **{k: v for k, v in bounds.items() if v is not None}}
+
+
+def _matcher(match: Any, *, tolerance: Any, rel_tolerance: Any) -> Matcher:
+    """The matcher ``match=`` names (or the function it gives), its tolerances checked."""
+    name = "@pytest.mark.correctness"
+    if callable(match):
+        found = arity(match)
+        if found is not None and not found.accepts(2):
+            raise MarkerError(
+                f"{name}: the match function {function_name(match)} must take two positional arguments, "
+                "(output, expected), and return True or False"
+            )
+        if tolerance is not None or rel_tolerance is not None:
+            raise MarkerError(f"{name}: tolerance= and rel_tolerance= go with match='number', not a function")
+        return Matcher(function_name(match), function=match)
+    if not isinstance(match, str) or match not in MATCHER_NAMES:
+        accepted = ", ".join(map(repr, MATCHER_NAMES))
+        if isinstance(match, str) and match.startswith("llm:"):
+            raise MarkerError(
+                f"{name}: match={match!r}: an LLM judge of equivalence is planned, not available yet; use one of "
+                f"{accepted}, or a function (output, expected) -> bool"
+            )
+        close = difflib.get_close_matches(match, MATCHER_NAMES, n=1) if isinstance(match, str) else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise MarkerError(
+            f"{name}: match={match!r} is not a matcher{hint}; use one of {accepted}, or a function "
+            "(output, expected) -> bool"
+        )
+    if match != "number" and (tolerance is not None or rel_tolerance is not None):
+        raise MarkerError(f"{name}: tolerance= and rel_tolerance= go with match='number', not match={match!r}")
+    return Matcher(
+        match,
+        tolerance=_tolerance(name, "tolerance", tolerance),
+        rel_tolerance=_tolerance(name, "rel_tolerance", rel_tolerance),
+    )
+
+
+def _tolerance(marker: str, keyword: str, value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise MarkerError(f"{marker}: {keyword} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _question(value: Any) -> str:
+    """The human part of an input: its question or text field, else the whole value."""
+    if isinstance(value, dict):
+        for key in _QUESTION_FIELDS:
+            if isinstance(value.get(key), str):
+                return str(value[key])
+    return str(value)
+
+
+def _shown_reference(references: Sequence[Any]) -> str:
+    return " | ".join(str(r) for r in references)
+
+
+def _pick(outputs: Sequence[str], judged: Sequence[float], *, right: bool) -> str:
+    """An output judged ``right`` (else the first), marked with how many of the input's outputs were right."""
+    index = next((i for i, v in enumerate(judged) if (v == 1.0) == right), 0)
+    total = len(judged)
+    rights = int(sum(judged))
+    mark = ("right" if judged[index] == 1.0 else "wrong") if total == 1 else f"{rights}/{total} right"
+    return f"[{mark}] {_cell(outputs[index], CELL_CHARS)}"
+
+
+def _cell(text: str, limit: int) -> str:
+    flat = one_line(" ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
