@@ -12,4 +12,6 @@
 - `cache`, `cache_format`, `cache_maintenance`: the SQLite sample store, its file format, and reading and pruning
   it for ``pytest-behavior cache``.
 - `simulated`: an offline simulated LLM provider (``sim/...``), reached through litellm like any real model.
+- `sim_judge`: an offline simulated LLM judge with known biases (``sim-judge/...``), reached the same way.
+- `sim_facts`: the fact oracle both simulations answer and judge by (``accuracy=``): a question, facts, the right one.
 """

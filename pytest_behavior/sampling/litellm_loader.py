@@ -50,11 +50,12 @@ def _import_litellm() -> Any:
         # One offline mock call builds litellm's lazily generated pydantic schemas here, not in a test.
         litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm-up"}], mock_response="ok")
 
-    from pytest_behavior.sampling import simulated
+    from pytest_behavior.sampling import sim_judge, simulated
 
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     simulated.register(litellm)
+    sim_judge.register(litellm)
     _redact_logs()
     # litellm builds a very large heap of long-lived objects at import. Moving them out of the collector's
     # reach keeps full collections cheap while sampling and saves about a second of interpreter shutdown,

@@ -25,6 +25,11 @@ decide             (none)     ``loan``: answer ``{"decision": "approve"|"decline
 penalize           (none)     with ``decide``: comma-separated cultures (`pytest_behavior.perturb.names`); a prompt
                               naming someone of one of them is approved ``penalty`` times as often
 penalty            0.6        see ``penalize``
+accuracy           (unset)    answer the prompt's question from the facts in it (RAG-style, `sim_facts`): with
+                              this probability the answer holds the right fact verbatim, else another fact of
+                              the prompt (or none, when it has one fact), padded with generic filler words (not
+                              taken from the prompt) to about ``mean_words``; a prompt without a question or facts is an
+                              error naming the knob. Not with ``decide``
 latency_ms         0          delay of each answer, in milliseconds
 error_rate         0          probability that a call fails with a 500 (for retry tests)
 =================  =========  ===============================================================
@@ -35,6 +40,9 @@ parameter — the plugin passes the repeat index there): stochastic per call, re
 ``refusal_rate`` from 0.05 to 0.15 makes exactly the answers with the lowest draws refuse, the
 way a real model change moves the borderline inputs first. Different seeds are independent.
 The system prompt does not enter the draws, so a prompt edit alone changes nothing here.
+The same holds for ``accuracy``: its draw is its own (so setting it changes no other draw), and lowering it from
+0.9 to 0.8 makes wrong exactly the answers that were right at 0.9 with the highest draws; each wrong answer keeps
+its wrong fact. Unset, answers are what they were before the knob existed.
 
 Well-known keys get realistic values: ``sentiment`` (positive/neutral/negative), ``priority``
 (low/medium/high), ``category``, ``confidence`` (a number), ``tags`` (a list). The first key
@@ -108,6 +116,9 @@ _VOCABULARY = (
     "please",
     "thanks",
 )
+_FILLER_SOURCE = " ".join(_VOCABULARY)
+"""What `_text` draws topical words from for ``accuracy=`` answers: no word of the prompt (a wrong answer must not
+hold the right fact's words by chance)."""
 _ENUMS = {
     "sentiment": ("positive", "neutral", "negative"),
     "priority": ("low", "medium", "high"),
@@ -129,6 +140,7 @@ class SimSettings:
     decide: str = ""
     penalize: tuple[str, ...] = ()
     penalty: float = 0.6
+    accuracy: float | None = None
     latency_ms: float = 0.0
     error_rate: float = 0.0
 
@@ -137,7 +149,7 @@ class SimModelError(ValueError):
     """A ``sim/`` model string is malformed."""
 
 
-_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate", "penalty")
+_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate", "penalty", "accuracy")
 _DECISIONS = ("loan",)
 
 
@@ -155,6 +167,8 @@ def parse_model(model: str) -> tuple[str, SimSettings]:
                 f"simulated model {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}"
             )
         values[knob] = _convert(model, knob, raw)
+    if values.get("decide") and values.get("accuracy") is not None:
+        raise SimModelError(f"simulated model {model!r}: accuracy= answers questions; it does not go with decide=")
     return label, SimSettings(**values)
 
 
@@ -212,7 +226,11 @@ def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
         return _loan_decision(settings, prompt, rng)
     sigma = settings.length_sd
     words = max(1, round(math.exp(math.log(settings.mean_words) - sigma * sigma / 2 + sigma * length_draw)))
-    text = _text(rng, prompt, words)
+    text = (
+        _text(rng, prompt, words)
+        if settings.accuracy is None
+        else _answer_from_facts(settings, prompt, call_seed, rng, words)
+    )
     if not settings.json:
         return text
     body = json.dumps(_object(rng, settings.keys, text))
@@ -235,6 +253,29 @@ def _loan_decision(settings: SimSettings, prompt: str, rng: random.Random) -> st
         else "the requested amount is high relative to the stated income"
     )
     return json.dumps({"decision": decision, "reason": reason})
+
+
+def _answer_from_facts(settings: SimSettings, prompt: str, call_seed: int, rng: random.Random, words: int) -> str:
+    """The right fact with probability ``accuracy`` (its own draw: common random numbers), else a wrong one; then
+    filler words from `_VOCABULARY` up to ``words``."""
+    from pytest_behavior.sampling.sim_facts import NoFactsError, read_facts
+
+    try:
+        facts = read_facts(prompt)
+    except NoFactsError as exc:
+        raise SimModelError(
+            f"simulated model with accuracy={settings.accuracy}: the prompt {prompt[:80]!r}: {exc}"
+        ) from None
+    digest = hashlib.sha256(f"{settings.seed}|{call_seed}|accuracy|{prompt}".encode()).digest()
+    draws = random.Random(int.from_bytes(digest[:8], "big"))
+    right_draw, wrong_draw = draws.random(), draws.random()
+    wrong = facts.wrong_facts()
+    if right_draw < (settings.accuracy or 0.0):
+        fact = facts.right_fact
+    else:
+        fact = wrong[int(wrong_draw * len(wrong))] if wrong else ""
+    filler = _text(rng, _FILLER_SOURCE, max(0, words - len(fact.split())))
+    return f"{fact} {filler}".strip()
 
 
 def _number(prompt: str, field: str) -> float | None:
@@ -315,7 +356,10 @@ def _build_handler(litellm: Any) -> Any:
             if settings.error_rate and random.random() < settings.error_rate:
                 raise CustomLLMError(status_code=500, message="simulated provider error")
             prompt = last_user_message(messages)
-            answer = generate(settings, prompt, int(optional_params.get("seed") or 0))
+            try:
+                answer = generate(settings, prompt, int(optional_params.get("seed") or 0))
+            except SimModelError as exc:
+                raise CustomLLMError(status_code=400, message=str(exc)) from None
             _count(label)
             return litellm.ModelResponse(
                 model=f"{PROVIDER}/{label}",

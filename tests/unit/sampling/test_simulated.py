@@ -115,3 +115,96 @@ def test_loan_decisions_follow_the_ratio_and_the_name_penalty() -> None:
         parse_model("sim/loan?decide=loan&penalize=martian")
     with pytest.raises(SimModelError, match="use one of loan"):
         parse_model("sim/loan?decide=mortgage")
+
+
+# --- accuracy=: answers from the facts of the prompt ----------------------------------------------------------------
+
+FACTS = (
+    "Context: Orders ship within {n} business days. Refunds are issued within 14 days of a return. "
+    "Support is open 9am to 5pm on weekdays.\nQuestion: How long do refunds take?"
+)
+RIGHT = "Refunds are issued within 14 days of a return."
+
+
+def _right(settings, prompt: str, seed: int = 0) -> bool:
+    return RIGHT in generate(settings, prompt, seed)
+
+
+def test_accuracy_knob_parses_and_is_checked() -> None:
+    assert parse_model("sim/qa?accuracy=0.9")[1].accuracy == 0.9
+    assert parse_model("sim/qa")[1].accuracy is None
+    with pytest.raises(SimModelError, match=r"accuracy=1\.5 must be in"):
+        parse_model("sim/qa?accuracy=1.5")
+    with pytest.raises(SimModelError, match="does not go with decide="):
+        parse_model("sim/qa?accuracy=0.9&decide=loan")
+
+
+def test_the_right_fact_comes_verbatim_at_the_accuracy_rate_with_common_random_numbers() -> None:
+    prompts = [FACTS.format(n=i) for i in range(2000)]
+    _, high = parse_model("sim/a?accuracy=0.9&mean_words=30&seed=5")
+    _, low = parse_model("sim/b?accuracy=0.8&mean_words=30&seed=5")
+    right_high = {p for p in prompts if _right(high, p)}
+    right_low = {p for p in prompts if _right(low, p)}
+    # binomial: sd = sqrt(0.9 * 0.1 / 2000) = 0.0067; +-0.03 is 4.5 sd
+    assert abs(len(right_high) / 2000 - 0.9) < 0.03 and abs(len(right_low) / 2000 - 0.8) < 0.03
+    assert right_low <= right_high, "same seed: lowering accuracy only turns right answers wrong"
+    wrong = [generate(low, p, 0) for p in prompts if p not in right_low]
+    assert all(w.startswith(("Orders ship within", "Support is open 9am")) for w in wrong), "another fact"
+
+
+def test_accuracy_changes_no_other_draw() -> None:
+    _, plain = parse_model("sim/a?mean_words=40&seed=2")
+    _, qa = parse_model("sim/a?mean_words=40&seed=2&accuracy=0.7")
+    for i in range(200):
+        prompt = FACTS.format(n=i)
+        assert len(generate(qa, prompt, i).split()) == len(generate(plain, prompt, i).split()), "same length draw"
+    _, refusing = parse_model("sim/a?refusal_rate=0.3&seed=2&accuracy=0.7")
+    _, refusing_plain = parse_model("sim/a?refusal_rate=0.3&seed=2")
+    refused = [is_refusal(generate(refusing, FACTS.format(n=i), 0)) for i in range(300)]
+    assert refused == [is_refusal(generate(refusing_plain, FACTS.format(n=i), 0)) for i in range(300)]
+
+
+def test_unset_accuracy_leaves_answers_as_before() -> None:
+    """Answers recorded with the simulated provider as it was before the knob existed."""
+    _, plain = parse_model("sim/bot?mean_words=8&seed=3")
+    assert generate(plain, FACTS.format(n=2), 0) == "Return request contact please team delivery return."
+    _, as_json = parse_model("sim/b?json=1&keys=summary,sentiment&mean_words=6&seed=2")
+    assert generate(as_json, FACTS.format(n=2), 1) == (
+        '{"summary": "Refund days request product billing escalated policy replacement.", "sentiment": "positive"}'
+    )
+
+
+def test_accuracy_answers_in_json_and_with_one_fact() -> None:
+    _, s = parse_model("sim/a?accuracy=1&json=1&keys=answer,sentiment&seed=1")
+    assert json.loads(generate(s, FACTS.format(n=2), 0))["answer"].startswith(RIGHT)
+    _, never = parse_model("sim/a?accuracy=0&mean_words=12&seed=1")
+    lone = "The warranty lasts two years.\nQuestion: How long is the warranty?"
+    answers = [generate(never, lone, i) for i in range(50)]
+    assert not any("lasts two years" in a for a in answers), "one fact: a wrong answer holds no fact"
+    _, short = parse_model("sim/a?accuracy=1&mean_words=1&length_sd=0.01&seed=1")
+    assert generate(short, FACTS.format(n=2), 0) == RIGHT, "longer than mean_words: the fact alone"
+
+
+def test_a_prompt_without_question_or_facts_is_an_error_naming_the_knob() -> None:
+    _, s = parse_model("sim/a?accuracy=0.9")
+    with pytest.raises(SimModelError, match=r"accuracy=0.9: the prompt 'Summarize this ticket.': it has no question"):
+        generate(s, "Summarize this ticket.", 0)
+    with pytest.raises(SimModelError, match="it has no facts"):
+        generate(s, "What is the refund window?", 0)
+
+
+def test_accuracy_through_litellm_and_its_error_is_a_client_error() -> None:
+    from pytest_behavior.sampling.litellm_loader import import_litellm
+
+    litellm = import_litellm()
+    model = "sim/qa?accuracy=1&mean_words=20&seed=4"
+
+    async def call(prompt: str) -> str:
+        response = await litellm.acompletion(model=model, messages=[{"role": "user", "content": prompt}], seed=3)
+        return str(response.choices[0].message.content)
+
+    answer = asyncio.run(call(FACTS.format(n=2)))
+    assert answer == generate(parse_model(model)[1], FACTS.format(n=2), 3) and answer.startswith(RIGHT)
+    with pytest.raises(Exception, match="has no question") as raised:
+        asyncio.run(call("Summarize this."))
+    assert getattr(raised.value, "status_code", None) == 400
