@@ -31,7 +31,9 @@ accuracy           (unset)    answer the prompt's question from the facts in it 
                               taken from the prompt) to about ``mean_words``; a prompt without a question or facts is an
                               error naming the knob. Not with ``decide``
 latency_ms         0          delay of each answer, in milliseconds
-error_rate         0          probability that a call fails with a 500 (for retry tests)
+error_rate         0          probability that a call fails with a 500 (for retry tests): drawn from
+                              the seed, the prompt, the call seed and how many times this process has
+                              made that call, so a run's failures and its retries' outcomes repeat
 =================  =========  ===============================================================
 
 Every draw of an answer is a function of (seed, the last user message, the call's ``seed``
@@ -321,6 +323,7 @@ def served_calls(label: str | None = None) -> int:
 
 def reset_served_calls() -> None:
     with _served_lock:
+        _attempts.clear()
         _served.clear()
 
 
@@ -343,6 +346,21 @@ def _usage(prompt: str, answer: str) -> dict[str, int]:
     }
 
 
+_attempts: Counter[str] = Counter()
+"""How many times this process has made each simulated call (error_rate draws a fresh number for each retry)."""
+
+
+def _error_draw(model: str, messages: list[dict[str, Any]], optional_params: Mapping[str, Any]) -> float:
+    """A uniform draw for ``error_rate``: a function of the call (model string with its seed, call seed, prompt) and
+    of how often this process made it before, so a retry can succeed and a fresh process fails the same calls."""
+    call = f"{model}|{optional_params.get('seed') or 0}|{last_user_message(messages)}"
+    with _served_lock:
+        _attempts[call] += 1
+        attempt = _attempts[call]
+    digest = hashlib.sha256(f"error|{call}|{attempt}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def _build_handler(litellm: Any) -> Any:
     """The litellm ``CustomLLM`` handler; built when litellm is imported (`litellm_loader`), as it takes seconds."""
     CustomLLMError = litellm.llms.custom_llm.CustomLLMError
@@ -353,7 +371,7 @@ def _build_handler(litellm: Any) -> Any:
                 label, settings = parse_model(model)
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
-            if settings.error_rate and random.random() < settings.error_rate:
+            if settings.error_rate and _error_draw(model, messages, optional_params) < settings.error_rate:
                 raise CustomLLMError(status_code=500, message="simulated provider error")
             prompt = last_user_message(messages)
             try:

@@ -208,3 +208,28 @@ def test_accuracy_through_litellm_and_its_error_is_a_client_error() -> None:
     with pytest.raises(Exception, match="has no question") as raised:
         asyncio.run(call("Summarize this."))
     assert getattr(raised.value, "status_code", None) == 400
+
+
+def test_error_rate_fails_the_same_calls_in_every_fresh_process_and_a_retry_can_succeed(sim_calls) -> None:
+    from pytest_behavior.sampling.litellm_loader import import_litellm
+
+    litellm = import_litellm()
+    model = "sim/flaky?mean_words=5&error_rate=0.5&seed=4"
+
+    async def outcomes(prompts: list[str]) -> list[bool]:
+        results = []
+        for prompt in prompts:
+            try:
+                await litellm.acompletion(model=model, messages=[{"role": "user", "content": prompt}], seed=0)
+                results.append(True)
+            except Exception:
+                results.append(False)
+        return results
+
+    prompts = [f"question {i}" for i in range(40)]
+    first = asyncio.run(outcomes(prompts))
+    assert 8 <= first.count(False) <= 32, "about half the calls fail"
+    retried = asyncio.run(outcomes([p for p, ok in zip(prompts, first, strict=True) if not ok]))
+    assert any(retried), "a retry of a failed call draws again"
+    sim_calls.reset_served_calls()  # as a fresh process
+    assert asyncio.run(outcomes(prompts)) == first
