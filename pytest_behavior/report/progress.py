@@ -58,6 +58,8 @@ class Progress:
         self.test, self.write, self.style, self.clock = one_line(test), write, style, clock
         self.total = self.cached = self.done = self.in_flight = self.retries = self.failed = 0
         self.spent_usd = 0.0
+        self.unpriced = 0
+        """Calls finished without a known cost (a model litellm has no price for): not counted as free."""
         self.estimated_usd: float | None = None
         self.started_at = clock()
         self._last_shown: float | None = None
@@ -78,7 +80,10 @@ class Progress:
     def call_finished(self, cost_usd: float | None) -> None:
         self.in_flight -= 1
         self.done += 1
-        self.spent_usd += cost_usd or 0.0
+        if cost_usd is None:
+            self.unpriced += 1
+        else:
+            self.spent_usd += cost_usd
         self._maybe_show()
 
     def call_failed(self) -> None:
@@ -107,12 +112,20 @@ class Progress:
             parts.append(f"{self.retries} retries")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        spend = f"${self.spent_usd:.4f}"
-        if self.estimated_usd is not None and not final:
-            spend += f" of ~${self.estimated_usd:.4f} est."
-        parts.append(spend)
+        parts.append(self._spend(final=final))
         parts.append(f"{self.clock() - self.started_at:.1f}s")
         return f"behavior {self.test}: " + ", ".join(parts) + (" (done)" if final else "")
+
+    def _spend(self, *, final: bool) -> str:
+        """Dollars spent, as the cost table shows them: a call without a price is unknown, never $0."""
+        if self.unpriced and self.unpriced == self.done:
+            return "cost unknown (no price)"
+        spend = f"${self.spent_usd:.4f}"
+        if self.unpriced:
+            spend += f" + {self.unpriced} call(s) without a price"
+        if self.estimated_usd is not None and not final:
+            spend += f" of ~${self.estimated_usd:.4f} est."
+        return spend
 
     def _maybe_show(self) -> None:
         now = self.clock()

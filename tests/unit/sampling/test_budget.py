@@ -237,3 +237,15 @@ def test_live_arms_are_called_input_by_input_in_random_interleaved_order(tmp_pat
     first_is_cand = sum(group[0][0] == "cand" for group in groups)
     assert 5 <= first_is_cand <= 25
     assert [group[0][1] for group in groups] != [f"q{i}" for i in range(30)]  # inputs in a shuffled order
+
+
+def test_progress_never_shows_calls_without_a_price_as_free() -> None:
+    written: list[tuple[str, bool]] = []
+    progress = Progress("t", lambda text, live: written.append((text, live)), progress_style("live", isatty=True))
+    progress.begin(total=3, cached=0, estimated_usd=None)
+    progress.call_started()
+    progress.call_finished(None)
+    assert "cost unknown (no price)" in progress.status() and "$" not in progress.status()
+    progress.call_started()
+    progress.call_finished(0.25)
+    assert "$0.2500 + 1 call(s) without a price" in progress.status(final=True)
