@@ -62,3 +62,11 @@ class BehaviorEmptyOutputWarning(UserWarning):
 
 class BehaviorCacheWarning(UserWarning):
     """Rows of the sample cache failed their checksum: they were requested again."""
+
+
+class BehaviorJudgeDriftWarning(UserWarning):
+    """The golden baseline was recorded under another LLM judge (model, template version or hash) than this run's."""
+
+
+class BehaviorJudgeUnparsedWarning(UserWarning):
+    """An LLM judge's answers broke the JSON contract even when asked again: they were counted, never guessed."""

@@ -72,6 +72,11 @@ def rebuild_property(described: Any) -> Property | str:
                 f"skipped refusal_bound: it was judged by an LLM ({detector}); diff judges offline only "
                 "(run the test with --behavior-baseline to re-judge)"
             )
+    if name in ("preference", "rubric"):
+        return (
+            f"skipped {name}: it is judged by an LLM judge ({described.get('judge')}); diff judges offline only "
+            "(run the test with --behavior-baseline to re-judge)"
+        )
     kwargs.update(_omitted_bounds(markers[name], kwargs))
     try:
         return parse_marker(name, (), kwargs)

@@ -5,18 +5,25 @@ sampler as any sample: the calls share the session's concurrency, retries and bu
 cached in the sample cache, so a re-run judges for free. An answer holding none of the request's labels is an
 error naming the answer. The first judged property is ``refusal_bound(..., detector="llm:<litellm model>")``
 (`pytest_behavior.properties.refusal`: its instruction, labels and version).
+
+`judge_prompts` answers a property's `PromptRequest` (preference, rubric): one judge "input" per rendered judge
+prompt, its id the hash of the messages (`prompt_key`: the order of two answers is part of the cache key), the judge
+a `Bundle` whose system prompt is the template's and whose temperature is 0 unless the user's Bundle sets them. An
+answer that does not parse is asked again once under another call seed; one that still does not parse is handed
+back as None (the property counts and reports it, never as a tie).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import ProviderError
-from pytest_behavior.properties.base import JudgeRequest
+from pytest_behavior.properties.base import JudgeRequest, PromptRequest, prompt_key
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.runner import SamplingPlan, sample_arms
+from pytest_behavior.sampling.runner import SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input
 
 
@@ -52,6 +59,101 @@ async def judge_outputs(
             raise ProviderError(f"{judge} answered {answer[:80]!r}, not {_one_of(request.labels)}; {request.hint}")
         labels[text] = label
     return labels
+
+
+class JudgeProgress:
+    """The test's progress monitor continued through its judge calls: each judge phase adds its calls to the totals
+    the samples began with (``total``, ``cached``), so one status line counts samples and judgments together."""
+
+    def __init__(self, inner: SamplingMonitor, *, total: int, cached: int) -> None:
+        self.inner, self.total, self.cached = inner, total, cached
+
+    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None:
+        self.total, self.cached = self.total + total, self.cached + cached
+        self.inner.begin(total=self.total, cached=self.cached, estimated_usd=estimated_usd)
+
+    def call_started(self) -> None:
+        self.inner.call_started()
+
+    def call_retried(self) -> None:
+        self.inner.call_retried()
+
+    def call_finished(self, cost_usd: float | None) -> None:
+        self.inner.call_finished(cost_usd)
+
+    def call_failed(self) -> None:
+        self.inner.call_failed()
+
+    def end(self) -> None:
+        self.inner.end()
+
+
+RETRY_SEED = 1
+"""The plan seed of the one re-ask of an unparsed answer (the first ask is seed 0): another call seed."""
+
+
+def prompt_judge_bundle(judge: object, *, system: str, name: str) -> Bundle:
+    """The judge of a `PromptRequest` as a bundle: a litellm model string, or the user's Bundle, given the template's
+    system prompt and temperature 0 where it sets none."""
+    if isinstance(judge, str):
+        return Bundle(model=judge, system=system, temperature=0, label=f"{name} {judge}")
+    if not isinstance(judge, Bundle) or judge.kind != "model" or judge.model is None:
+        raise ProviderError(f"the {name} must be a litellm model string or a model Bundle, got {judge!r}")
+    return Bundle(
+        model=judge.model,
+        system=judge.system if judge.system is not None else system,
+        temperature=judge.temperature if judge.temperature is not None else 0,
+        label=judge.label,
+        litellm_params=judge.litellm_params,
+    )
+
+
+async def judge_prompts(
+    request: PromptRequest, *, plan: SamplingPlan, cache: SampleCache, monitor: SamplingMonitor | None = None
+) -> Mapping[str, object | None]:
+    """Every prompt's parsed judgment by `prompt_key` (None: unparsed after one re-ask); ``monitor`` sees the calls
+    (a `JudgeProgress`, so that the test's progress line goes on counting)."""
+    by_system: dict[str, dict[str, str]] = {}
+    for prompt in request.prompts:
+        by_system.setdefault(prompt.system, {})[prompt_key(prompt)] = prompt.user
+    judgments: dict[str, object | None] = {}
+    for system, users in by_system.items():
+        bundle = prompt_judge_bundle(request.judge, system=system, name=request.name)
+        pending = [Input(id=key, value=user) for key, user in sorted(users.items())]
+        for seed in (0, RETRY_SEED):
+            answers = await _ask(bundle, pending, request, plan=replace(plan, monitor=monitor), cache=cache, seed=seed)
+            judgments.update({key: request.parse(text) for key, text in answers.items()})
+            pending = [item for item in pending if judgments[item.id] is None]
+            if not pending:
+                break
+    return judgments
+
+
+async def _ask(
+    bundle: Bundle,
+    inputs: Sequence[Input],
+    request: PromptRequest,
+    *,
+    plan: SamplingPlan,
+    cache: SampleCache,
+    seed: int,
+) -> dict[str, str]:
+    judge_plan = SamplingPlan(
+        template=None,
+        repeats=1,
+        seed=seed,
+        concurrency=plan.concurrency,
+        policy=plan.policy,
+        gate=plan.gate,
+        monitor=plan.monitor,
+    )
+    arm = (await sample_arms({"judge": bundle}, list(inputs), judge_plan, cache))["judge"]
+    if arm.unsampled:
+        raise ProviderError(
+            f"the budget ran out before the {request.name} {bundle.label!r} answered every prompt "
+            f"({len(arm.unsampled)} of {len(inputs)} left); raise the budget"
+        )
+    return {item.id: arm.outputs[item.id][0].text for item in inputs}
 
 
 def _one_of(labels: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from pytest_behavior.engine.sequential import BoundKey
 from pytest_behavior.engine.sequential_sampling import LIVE_REFERENCE_INPUTS as LIVE_REFERENCE_INPUTS
 from pytest_behavior.engine.sequential_sampling import _needs_reference as _needs_reference  # tests import it here
 from pytest_behavior.engine.sequential_sampling import sample_sequentially, shuffled
-from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError, GoldenFileError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeDriftWarning, BudgetExhaustedError, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
@@ -109,7 +110,7 @@ async def run_spec(
     base = _baseline(
         sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None, root=settings.rootdir
     )
-    spec = await _with_judgments(spec, cand, base, plan, cache)
+    spec = await _with_judgments(spec, cand, base, plan, cache, inputs)
     result = _compare(
         spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions, all_ids=all_ids
     )
@@ -202,6 +203,18 @@ def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
             f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
             f"re-record it with `pytest {spec.nodeid} --behavior-update`"
         )
+    for marker, ours_judge in judge_detectors(spec).items():
+        recorded = golden.detectors.get(marker)
+        if recorded is not None and recorded != ours_judge:
+            warnings.warn(
+                BehaviorJudgeDriftWarning(
+                    f"{spec.nodeid}: golden file {path} was recorded under the {marker} judge {recorded!r}, this run "
+                    f"judges with {ours_judge!r}; both arms are judged again by this run's judge, but its scores may "
+                    f"not read like the recorded ones (judge drift): re-record with "
+                    f"`pytest {spec.nodeid} --behavior-update`"
+                ),
+                stacklevel=2,
+            )
     detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
     if detector is not None and detector != ours:
         raise GoldenFileError(
@@ -210,30 +223,64 @@ def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
         )
 
 
+def judge_detectors(spec: Spec) -> dict[str, str]:
+    """The LLM judge (model, template version and hash: its ``judge_id``) of each property judged by prompts
+    (preference, rubric), by marker name."""
+    return {
+        p.marker_name: str(getattr(p, "judge_id", ""))
+        for p in spec.properties
+        if type(p).prompt_request is not Property.prompt_request and isinstance(getattr(p, "judge_id", None), str)
+    }
+
+
 def refusal_detector(spec: Spec) -> str:
     """The refusal detector (name and version) this spec judges with: its refusal_bound's, else the default."""
     return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
 
 
 async def _with_judgments(
-    spec: Spec, cand: ArmSamples, base: Baseline | None, plan: SamplingPlan, cache: SampleCache
+    spec: Spec,
+    cand: ArmSamples,
+    base: Baseline | None,
+    plan: SamplingPlan,
+    cache: SampleCache,
+    inputs: Sequence[Input] = (),
 ) -> Spec:
-    """Properties judged by an LLM get every output of both arms labelled first (cached): each declares what it
-    needs judged (`Property.judge_request`), the labels come through the sampler and are handed back to it."""
-    if all(p.judge_request() is None for p in spec.properties):
+    """Properties judged by an LLM get their judgments first (cached): each declares what it needs judged
+    (`Property.judge_request`: every output labelled; `Property.prompt_request`: judge prompts rendered from the
+    paired outputs of both arms), the answers come through the sampler and are handed back to it."""
+    if all(p.judge_request() is None for p in spec.properties) and not _may_prompt(spec):
         return spec
-    from pytest_behavior.engine.llm_judge import judge_outputs
+    from pytest_behavior.engine.llm_judge import JudgeProgress, judge_outputs, judge_prompts
 
     texts = [c.text for reps in cand.outputs.values() for c in reps]
     if base is not None and base.outputs is not None:
         texts += [str(t) for reps in base.outputs.values() for t in reps]
+    values = {i.id: i.value for i in inputs}
+    cand_texts = _answering({k: tuple(c.output() for c in v) for k, v in cand.outputs.items()}, values)
+    base_texts = None if base is None or base.outputs is None else _answering(base.outputs, values)
+    ids = [i.id for i in inputs if i.id in cand_texts and (base_texts is None or i.id in base_texts)]
+    monitor = None
+    if plan.monitor is not None:  # the progress line goes on counting through the judge calls
+        arms = [cand.requested + cand.cached, 0 if base is None else base.info.requested + base.info.cached]
+        monitor = JudgeProgress(plan.monitor, total=sum(arms), cached=cand.cached + (base.info.cached if base else 0))
     properties = []
     for prop in spec.properties:
         request = prop.judge_request()
         if request is not None:
             prop = prop.with_judgments(await judge_outputs(request, texts, plan=plan, cache=cache))
+        prompts = prop.prompt_request(
+            None if base_texts is None else [base_texts[i] for i in ids], [cand_texts[i] for i in ids]
+        )
+        if prompts is not None:
+            prop = prop.with_judgments(await judge_prompts(prompts, plan=plan, cache=cache, monitor=monitor))
         properties.append(prop)
     return replace(spec, properties=tuple(properties))
+
+
+def _may_prompt(spec: Spec) -> bool:
+    """A property that overrides `Property.prompt_request` (it may need judge prompts answered)."""
+    return any(type(p).prompt_request is not Property.prompt_request for p in spec.properties)
 
 
 def _display_path(path: Path, root: Path) -> str:
@@ -358,7 +405,7 @@ def _record(
         bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
         settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
         properties=tuple(p.describe() for p in spec.properties),
-        detectors={"refusal": refusal_detector(spec)},
+        detectors={"refusal": refusal_detector(spec), **judge_detectors(spec)},
         plugin_version=__version__,
         recorded_at=dt.date.today().isoformat(),
         samples=samples,

@@ -17,16 +17,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pytest_behavior.errors import MarkerError
+from pytest_behavior.spec.judge_format import JudgePrompt
 
 if TYPE_CHECKING:  # numpy is imported when outputs are measured, not when markers are validated
     import numpy as np
     from numpy.typing import NDArray
 
-BoundForm = Literal["max_rate", "min_rate", "max_increase", "max_decrease", "max_ratio", "min_ratio", "max_p95_ratio"]
-MetricKind = Literal["binary", "continuous"]
+BoundForm = Literal[
+    "max_rate",
+    "min_rate",
+    "max_increase",
+    "max_decrease",
+    "max_ratio",
+    "min_ratio",
+    "max_p95_ratio",
+    "min_mean",
+    "min_win_rate",
+]
+MetricKind = Literal["binary", "continuous", "bounded"]
+"""``bounded``: scores in a known range (`Metric.scale`: a judge's win score in [0, 1], a rubric's 1..5), averaged
+per input; ``max_decrease`` on it is a paired mean difference, ``min_mean`` a bound on the candidate's mean, and
+``min_win_rate`` the same bound on a score that exists only against a baseline (relative: not judged without one)."""
 Texts = Sequence[Sequence[str]]  # outputs laid out as inputs × repeats
 
-ABSOLUTE_FORMS: frozenset[str] = frozenset({"max_rate", "min_rate"})
+ABSOLUTE_FORMS: frozenset[str] = frozenset({"max_rate", "min_rate", "min_mean"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,8 @@ class Metric:
     family: str | None = None
     """Metrics sharing a family are one declared bound split into rows (the categories of ``max_share_change``):
     together they are one member of the test's multiplicity family, each row holding an equal share of its weight."""
+    scale: tuple[float, float] | None = None
+    """A ``bounded`` metric's range (lower, upper): every value lies in it."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,28 @@ class JudgeRequest:
     labels: tuple[str, ...]
     parse: Callable[[str], str | None]
     hint: str = "use a model that follows instructions"
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    """What a property needs an LLM judge to answer: rendered judge prompts (`spec.judge_format.JudgePrompt`).
+
+    ``judge`` is a litellm model string or a `pytest_behavior.bundle.Bundle`; each prompt is one judge call, its
+    answer read by ``parse`` (None: the answer breaks the contract). The engine asks again once (another call seed)
+    for an answer that does not parse and hands back, keyed by `prompt_key`, the parsed judgment or None.
+    """
+
+    name: str
+    judge: Any
+    prompts: tuple[JudgePrompt, ...]
+    parse: Callable[[str], object | None]
+
+
+def prompt_key(prompt: JudgePrompt) -> str:
+    """A judge prompt's id: the hash of its messages (so the order of two answers is part of it)."""
+    import hashlib
+
+    return hashlib.sha256(f"{prompt.system}\x00{prompt.user}".encode()).hexdigest()[:24]
 
 
 class Property(ABC):
@@ -121,8 +159,14 @@ class Property(ABC):
         itself)."""
         return None
 
-    def with_judgments(self, judgments: Mapping[str, str]) -> Property:
-        """This property observing with the labels its `judge_request` asked for, keyed by output text."""
+    def prompt_request(self, baseline: Texts | None, candidate: Texts) -> PromptRequest | None:
+        """The judge prompts this property needs answered for these outputs (paired row by row, each carrying its
+        input: `spec.output.Output.input`); None, the default: none."""
+        return None
+
+    def with_judgments(self, judgments: Mapping[str, Any]) -> Property:
+        """This property observing with the labels its `judge_request` asked for, keyed by output text (or the
+        judgments its `prompt_request` asked for, keyed by `prompt_key`: parsed, or None when unparsed)."""
         return self
 
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
@@ -196,4 +240,4 @@ def summarize(kind: MetricKind | str, values: NDArray[np.float64], *, quantile: 
         return float(np.quantile(values, quantile))
 
     per_input = values.mean(axis=1)
-    return float(per_input.mean() if kind == "binary" else np.median(per_input))
+    return float(per_input.mean() if kind in ("binary", "bounded") else np.median(per_input))

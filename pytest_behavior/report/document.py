@@ -117,7 +117,7 @@ def _verdict(v: Any) -> dict[str, Any]:
         "verdict": v.verdict.value,
         "baseline": _finite(v.baseline),
         "candidate": _finite(v.candidate),
-        "scale": scale_of(v.bound),
+        "scale": scale_of(v.bound, v.kind),
         "estimate": _finite(v.estimate),
         "lower": _finite(v.lower),
         "upper": _finite(v.upper),

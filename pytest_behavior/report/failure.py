@@ -29,7 +29,7 @@ def format_value(kind: str, value: float | None) -> str:
 def format_change(v: BoundVerdict, style: values.IntervalStyle | None = None) -> tuple[str, str]:
     """The estimate and its interval (a one-sided bound at each end), in the bound's own terms; the ends marked
     with their levels as the table's ``style`` says."""
-    scale = values.scale_of(v.bound)
+    scale = values.scale_of(v.bound, v.kind)
     entry = v.to_dict()
     return values.format_estimate(scale, v.estimate), values.format_interval(
         scale,

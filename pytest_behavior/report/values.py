@@ -31,12 +31,18 @@ _SCALE = {
     "max_ratio": "ratio",
     "min_ratio": "ratio",
     "max_p95_ratio": "ratio",
+    "min_win_rate": "rate",
+    "min_mean": "points",
 }
 
 
-def scale_of(bound: str) -> str:
-    """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, or a ``ratio``."""
-    return _SCALE.get(bound.split("=", 1)[0], "difference")
+def scale_of(bound: str, kind: str | None = None) -> str:
+    """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, a ``ratio``, or
+    ``points`` (a ``bounded`` metric's scores, as they are: a rubric's mean or its change)."""
+    form = bound.split("=", 1)[0]
+    if kind == "bounded" and form == "max_decrease":
+        return "points"
+    return _SCALE.get(form, "difference")
 
 
 def _missing(value: float | None) -> bool:
@@ -122,7 +128,7 @@ def format_p(p: float | None, *, missing: str = DASH) -> str:
 def format_change(verdict: Mapping[str, Any], *, with_bounds: bool = True, style: IntervalStyle | None = None) -> str:
     """``x1.45 [x1.30, x1.62]``, ``+8.0 pts [+4.1, +11.9] pts``, ``6.0% [4.2%, 8.3%]`` from a report entry: a table
     cell, whose interval is named by the table's `interval_style` (``style``: its ends marked as it says)."""
-    scale = verdict.get("scale") or scale_of(verdict["bound"])
+    scale = verdict.get("scale") or scale_of(verdict["bound"], verdict.get("kind"))
     estimate = format_estimate(scale, verdict["estimate"])
     if not with_bounds:
         return estimate
@@ -254,7 +260,7 @@ def interval_style(entries: Iterable[Mapping[str, Any]]) -> IntervalStyle:
 
 def interval_text(entry: Mapping[str, Any], style: IntervalStyle | None = None) -> str:
     """The bracket of a table cell, its ends marked as ``style`` says; ``[–, –]`` when no end is known."""
-    scale = entry.get("scale") or scale_of(entry["bound"])
+    scale = entry.get("scale") or scale_of(entry["bound"], entry.get("kind"))
     marks = ("", "") if style is None else style.marks(entry)
     return (
         format_interval(scale, entry["lower"], entry["upper"], marks=marks, threshold=_entry_threshold(entry))
@@ -287,5 +293,5 @@ def describe_interval(entry: Mapping[str, Any]) -> str:
 
 def describe_change(entry: Mapping[str, Any]) -> str:
     """The estimate and its named interval, standing alone: ``+8.0 pts, 90% interval [+4.1, +11.9] pts``."""
-    scale = entry.get("scale") or scale_of(entry["bound"])
+    scale = entry.get("scale") or scale_of(entry["bound"], entry.get("kind"))
     return f"{format_estimate(scale, entry['estimate'])}, {describe_interval(entry)}"
