@@ -5,6 +5,8 @@ that larger is worse.
 
 - `result`: `BoundResult`, the common result of every bound; `arrays`, `checks`: argument validation.
 - `binary`, `discordant`: paired bad-outcome rates (1 = bad): the bound on an increase, mid-p McNemar, Tango.
+- `bounded_mean`, `paired_mean`: bounded scores (an LLM judge's win score, a rubric score): the mean of one arm's
+  scores, and the paired mean difference; `student`: the t bounds they share with the paired rates.
 - `absolute_rate`: one arm's bad-outcome rate, exact binomial and Clopper-Pearson.
 - `continuous`: paired continuous metrics on the log scale: Wilcoxon signed-rank and Hodges-Lehmann bounds.
 - `equivalence`: TOST for paired metrics, and the paired shift bound on the raw scale.
@@ -13,8 +15,8 @@ that larger is worse.
 - `unpaired`: two-sample bounds, only for data that cannot be paired by input.
 - `multiplicity`: Holm control across the properties of one test.
 - `sequential`: sequential mode, testing by betting.
-- `power`, `power_binary`, `power_mean`, `power_pass`, `power_search`: power and sample size (``pytest-behavior
-  power``).
+- `power`, `power_binary`, `power_mean`, `power_pass`, `power_preference`, `power_search`: power and sample size
+  (``pytest-behavior power``).
 
 Submodules load on first use (PEP 562): importing this package costs nothing, so modules that only name its
 types do not pull in scipy before a test needs a verdict.
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_behavior.stats.absolute_rate import absolute_rate_bound as absolute_rate_bound
     from pytest_behavior.stats.binary import paired_binary_bound as paired_binary_bound
+    from pytest_behavior.stats.bounded_mean import bounded_mean_bound as bounded_mean_bound
     from pytest_behavior.stats.categorical import CategoricalResult as CategoricalResult
     from pytest_behavior.stats.categorical import CategoryChange as CategoryChange
     from pytest_behavior.stats.categorical import categorical_shift as categorical_shift
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from pytest_behavior.stats.multiplicity import holm as holm
     from pytest_behavior.stats.multiplicity import weighted_holm as weighted_holm
     from pytest_behavior.stats.multiplicity import weighted_holm_levels as weighted_holm_levels
+    from pytest_behavior.stats.paired_mean import paired_mean_bound as paired_mean_bound
     from pytest_behavior.stats.power_binary import detectable_effect_binary as detectable_effect_binary
     from pytest_behavior.stats.power_binary import discordant_probabilities as discordant_probabilities
     from pytest_behavior.stats.power_binary import n_for_power_paired_binary as n_for_power_paired_binary
@@ -63,6 +67,9 @@ if TYPE_CHECKING:
     from pytest_behavior.stats.power_mean import power_mean_shift as power_mean_shift
     from pytest_behavior.stats.power_pass import n_for_pass_binary as n_for_pass_binary
     from pytest_behavior.stats.power_pass import power_pass_binary as power_pass_binary
+    from pytest_behavior.stats.power_preference import n_for_win_rate as n_for_win_rate
+    from pytest_behavior.stats.power_preference import power_win_rate as power_win_rate
+    from pytest_behavior.stats.power_preference import win_score_sd as win_score_sd
     from pytest_behavior.stats.quantile import paired_quantile_log_ratio_bound as paired_quantile_log_ratio_bound
     from pytest_behavior.stats.quantile import paired_quantile_profile_bound as paired_quantile_profile_bound
     from pytest_behavior.stats.result import BoundResult as BoundResult

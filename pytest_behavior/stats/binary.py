@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom, norm, skew
-from scipy.stats import t as student_t
+from scipy.stats import binom, norm
 
 from pytest_behavior.stats.absolute_rate import MIN_INPUTS_FOR_ICC as MIN_INPUTS_FOR_ICC
 from pytest_behavior.stats.absolute_rate import _effective_counts as _effective_counts
@@ -34,6 +33,8 @@ from pytest_behavior.stats.discordant import tango_bounds as tango_bounds
 from pytest_behavior.stats.discordant import tango_pvalue as tango_pvalue
 from pytest_behavior.stats.discordant import tango_pvalue_fractional as tango_pvalue_fractional
 from pytest_behavior.stats.result import BoundResult
+from pytest_behavior.stats.student import _t_bounds as _t_bounds
+from pytest_behavior.stats.student import _t_pvalue as _t_pvalue
 
 __all__ = ["absolute_rate_bound", "mcnemar_midp", "paired_binary_bound", "tango_bounds", "tango_pvalue"]
 
@@ -43,38 +44,6 @@ _MIN_CHANGED_FOR_T = 30  # fewer inputs with a nonzero difference: the t-interva
 # --------------------------------------------------------------------------------------------------
 # k = 1: Tango and mid-p McNemar on the discordant counts; k > 1: t, score and sign-flip tests on per-input means
 # --------------------------------------------------------------------------------------------------
-
-
-def _t_bounds(d: NDArray[np.float64], *, alpha_lower: float, alpha: float, constant: bool) -> tuple[float, float]:
-    """One-sided Student-t bounds of mean(d): lower at level ``alpha_lower``, upper at ``alpha``; zero width when
-    all d_i are equal (the caller never passes a single input: see `MIN_INPUTS_REPEATED`).
-
-    The upper bound (the PASS side) is widened for a right-skewed sample by the Edgeworth term of the studentized
-    mean, gamma (2 t^2 + 1) / (6 sqrt(n)) standard errors (Hall 1992, "The Bootstrap and Edgeworth Expansion",
-    Springer, sec. 3.5): a change confined to a few inputs makes the per-input differences skewed and the plain t
-    bound too low (false PASS at the margin 6.8% -> 5.8%, N = 100, k = 10, input x configuration ICC 0.3). The
-    lower bound stays the t-test's dual.
-    """
-    mean = float(d.mean())
-    if constant:
-        return mean, mean
-    n = d.size
-    se = float(d.std(ddof=1)) / math.sqrt(n)
-    t_upper = float(student_t.isf(alpha, n - 1))
-    gamma = max(float(skew(d, bias=False)), 0.0) if n > 2 else 0.0
-    upper = mean + se * (t_upper + gamma * (2.0 * t_upper**2 + 1.0) / (6.0 * math.sqrt(n)))
-    return mean - float(student_t.isf(alpha_lower, n - 1)) * se, upper
-
-
-def _t_pvalue(d: NDArray[np.float64], *, threshold: float, constant: bool) -> float:
-    """One-sided t-test of H0: mean(d) <= threshold; a constant sample gives 0, 0.5 or 1."""
-    mean = float(d.mean())
-    if constant or d.size < 2:
-        if constant and mean != threshold:
-            return 0.0 if mean > threshold else 1.0
-        return 0.5
-    se = float(d.std(ddof=1)) / math.sqrt(d.size)
-    return float(student_t.sf((mean - threshold) / se, d.size - 1))
 
 
 def _convolve(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -144,9 +113,37 @@ grid). Simulated false PASS at the margin, 5% -> 10% refusals, ``max_increase=0.
 def _paired_repeats(
     base: NDArray[np.int64], cand: NDArray[np.int64], *, threshold: float, alpha_lower: float, alpha: float
 ) -> BoundResult:
-    n, k = base.shape
+    k = base.shape[1]
     diffs = cand.sum(axis=1) - base.sum(axis=1)  # k * d_i, integers
-    d = diffs / k
+    return _differences_bound(
+        diffs / k,
+        diffs,
+        repeats=k,
+        threshold=threshold,
+        alpha_lower=alpha_lower,
+        alpha=alpha,
+        what="a paired rate with repeats",
+        pass_floor=MIN_INPUTS_TO_PASS_REPEATED,
+    )
+
+
+def _differences_bound(
+    d: NDArray[np.float64],
+    flips: NDArray[np.int64],
+    *,
+    repeats: int,
+    threshold: float,
+    alpha_lower: float,
+    alpha: float,
+    what: str,
+    pass_floor: int,
+    skew_lower: bool = False,
+) -> BoundResult:
+    """The bound on the mean of per-input differences d_i in [-1, 1]: t bounds and test, widened by Tango's score
+    interval while fewer than 30 inputs changed, and at threshold 0 combined with the exact sign-flip test on
+    ``flips`` (integers proportional to d). Below ``pass_floor`` inputs the upper bound is 1 (cannot PASS).
+    ``skew_lower`` also widens the lower bound for a left-skewed sample (`student._t_bounds`)."""
+    n, k = d.shape[0], repeats
     if n < MIN_INPUTS_REPEATED:
         return BoundResult(
             float(d.mean()),
@@ -155,12 +152,12 @@ def _paired_repeats(
             1.0,
             n,
             k,
-            f"{n} input: a paired rate with repeats needs at least {MIN_INPUTS_REPEATED} inputs "
+            f"{n} input: {what} needs at least {MIN_INPUTS_REPEATED} inputs "
             "(not judged; repeats do not replace inputs)",
         )
-    constant = bool(np.all(diffs == diffs[0]))
-    lower, upper = _t_bounds(d, alpha_lower=alpha_lower, alpha=alpha, constant=constant)
-    p = _t_pvalue(d, threshold=threshold, constant=constant)
+    constant = bool(np.all(d == d[0]))
+    lower, upper = _t_bounds(d, alpha_lower=alpha_lower, alpha=alpha, constant=constant, skew_lower=skew_lower)
+    p = _t_pvalue(d, threshold=threshold, constant=constant, skew_lower=skew_lower)
     # With few inputs that changed at all, the t-interval is too narrow (zero width when every d_i is
     # equal): at the margin it PASSes far more often than alpha (simulated 1%->6%, N=10, k=3: 17%).
     # There, Tango's score interval on the per-input differences taken as fractional discordant counts
@@ -172,11 +169,11 @@ def _paired_repeats(
         upper = max(upper, _tango_upper(b_frac, c_frac, n_frac, float(norm.isf(alpha))))
         p = max(p, tango_pvalue_fractional(b_frac, c_frac, n_frac, delta=threshold))
     method = "t/score test + t/score interval on per-input differences"
-    if n < MIN_INPUTS_TO_PASS_REPEATED:
+    if n < pass_floor:
         upper = math.inf
-        method += f" (fewer than {MIN_INPUTS_TO_PASS_REPEATED} inputs: cannot show the bound holds)"
+        method += f" (fewer than {pass_floor} inputs: cannot show the bound holds)"
     if threshold == 0.0:
-        p_exact = _sign_flip_midp(diffs)  # exact for "no change at all"; see _paired_k1 for the hull
+        p_exact = _sign_flip_midp(flips)  # exact for "no change at all"; see _paired_k1 for the hull
         if p_exact >= alpha_lower:
             lower = min(lower, 0.0)
         p = max(p, p_exact)

@@ -20,7 +20,7 @@ def _type_checking_imports() -> list[ast.ImportFrom]:
 
 
 def test_every_exported_name_is_the_object_its_submodule_defines() -> None:
-    assert len(stats.__all__) == 44 and stats.__all__ == sorted(set(stats.__all__))
+    assert len(stats.__all__) == 49 and stats.__all__ == sorted(set(stats.__all__))
     for name in stats.__all__:
         module = importlib.import_module(f"pytest_behavior.stats.{stats._SUBMODULE_OF[name]}")
         assert getattr(stats, name) is getattr(module, name), name
