@@ -68,6 +68,18 @@ MARKER_DOCS: dict[str, str] = {
         "letter or text; options in the input field `choices`, default 'choices'), 'regex' (re.search), 'json' "
         "(the expected object is a subset of the output's), or fn(output, expected) -> bool. pytest-behavior."
     ),
+    "preference": (
+        "preference(*, judge, criteria=None, min_win_rate=0.45, context=(), expected=None): an LLM judge (a litellm "
+        "model string or a Bundle) compares the baseline's and the candidate's answer to each input in both orders; "
+        "per comparison the candidate scores 1 (wins both), 0 (loses both) or 1/2; REGRESSED when the win rate is "
+        "shown below min_win_rate. Needs a baseline; the judge sees the input's question, the context fields named "
+        "and the reference in the field `expected`. pytest-behavior."
+    ),
+    "rubric": (
+        "rubric(*, judge, rubric=None, scale=5, max_decrease=0.25, min_mean=None, context=(), expected=None): an LLM "
+        "judge scores every output of both arms 1..scale on the rubric; max_decrease bounds the paired per-input "
+        "mean drop (scale points), min_mean the candidate's mean score. pytest-behavior."
+    ),
     "behavior_property": (
         "behavior_property(fn, *, name=None, equals=None, max_rate=None, min_rate=None, max_increase=None, "
         "max_decrease=None, max_ratio=None, min_ratio=None, max_share_change=None): your own property: fn(output) "

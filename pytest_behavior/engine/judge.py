@@ -261,6 +261,8 @@ def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: floa
         return stats.absolute_rate_bound(cand, threshold=t, alpha=a, alpha_lower=a_low)
     if bound.form == "min_rate":
         return stats.absolute_rate_bound(1.0 - cand, threshold=t, alpha=a, alpha_lower=a_low)
+    if obs.metric.kind == "bounded":
+        return _evaluate_bounded(obs, bound, alpha=a, alpha_lower=a_low)
     assert base is not None
     if obs.metric.profile and bound.form in ("max_ratio", "min_ratio"):
         upper_arm, lower_arm = (base, cand) if bound.form == "max_ratio" else (cand, base)
@@ -276,6 +278,24 @@ def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: floa
     if bound.form == "max_p95_ratio":
         return stats.paired_quantile_log_ratio_bound(base, cand, q=0.95, threshold=t, alpha=a, alpha_lower=a_low)
     return stats.paired_log_ratio_bound(cand, base, threshold=t, alpha=a, alpha_lower=a_low)
+
+
+def _evaluate_bounded(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: float) -> BoundResult:
+    """A ``bounded`` metric (scores in `Metric.scale`): ``min_mean`` bounds the candidate's mean of per-input means,
+    negated so that larger is worse; ``max_decrease`` the paired mean drop, baseline minus candidate."""
+    assert obs.metric.scale is not None, f"the bounded metric {obs.metric.key} has no scale"
+    lo, hi = obs.metric.scale
+    t = _oriented_threshold(bound)
+    if bound.form in ("min_mean", "min_win_rate"):
+        return stats.bounded_mean_bound(
+            -obs.candidate, lower=-hi, upper=-lo, threshold=t, alpha=alpha, alpha_lower=alpha_lower
+        )
+    if bound.form == "max_decrease":
+        assert obs.baseline is not None
+        return stats.paired_mean_bound(
+            obs.candidate, obs.baseline, lower=lo, upper=hi, threshold=t, alpha=alpha, alpha_lower=alpha_lower
+        )
+    raise ValueError(f"a bounded metric takes min_mean, min_win_rate or max_decrease, not {bound.form}")
 
 
 def _verdict(
@@ -349,7 +369,7 @@ def declared_bounds(verdicts: Sequence[BoundVerdict]) -> dict[tuple[str, ...], l
     return groups
 
 
-_MIRRORED_FORMS = frozenset({"min_rate", "max_decrease", "min_ratio"})
+_MIRRORED_FORMS = frozenset({"min_rate", "max_decrease", "min_ratio", "min_mean", "min_win_rate"})
 """Bounds whose oriented quantity is the negative (or complement) of what the user reads: their shown ``upper``
 is the bound on the breaking side."""
 
@@ -362,6 +382,8 @@ def _oriented_threshold(bound: Bound) -> float:
         return math.log(bound.threshold)
     if bound.form == "min_ratio":
         return -math.log(bound.threshold)
+    if bound.form in ("min_mean", "min_win_rate"):
+        return -bound.threshold
     return bound.threshold
 
 
@@ -370,7 +392,7 @@ def _user_scale(form: str, r: BoundResult) -> tuple[float, float, float]:
         return r.estimate, r.lower, r.upper
     if form in ("min_rate",):
         return 1 - r.estimate, 1 - r.upper, 1 - r.lower
-    if form == "max_decrease":
+    if form in ("max_decrease", "min_mean", "min_win_rate"):
         return -r.estimate, -r.upper, -r.lower
     if form in ("max_ratio", "max_p95_ratio"):
         return math.exp(r.estimate), math.exp(r.lower), math.exp(r.upper)

@@ -23,7 +23,9 @@ def registered_markers() -> Mapping[str, type[Property]]:
         invariance,
         length,
         operational,
+        preference,
         refusal,
+        rubric,
         schema,
         tools,
     )

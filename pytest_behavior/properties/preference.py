@@ -1,0 +1,257 @@
+"""``@pytest.mark.preference(judge=..., criteria="...", min_win_rate=0.45)``: an LLM judge compares the answers.
+
+For each paired input and repeat j the judge compares the baseline's answer j with the candidate's answer j
+**in both orders** (`spec.judge_format.render_pairwise`), which removes the judge's position bias by design. Per
+comparison: the candidate wins both orders = 1, loses both = 0, anything else (a tie, or the orders disagree) = ½;
+per input the mean over repeats. The win rate, the mean over inputs, is a ``bounded`` metric in [0, 1] with the
+relative bound ``min_win_rate`` (it needs a baseline): REGRESSED when it is shown to be below ``min_win_rate``
+(`stats.bounded_mean_bound`). The baseline's column is 1 - score (its own win rate against the candidate).
+
+An answer the judge gave that does not parse even when asked once more is counted as unparsed and reported (a
+warning, and in the diff); its comparison scores ½, as a comparison whose two orders do not both say the same.
+The diff shows wins / ties / losses, the judge's order consistency, the share of decided judgments the longer
+answer won, a length-controlled win rate (the intercept of the per-input score regressed on the mean log length
+ratio: the win rate at equal length) beside the raw one, and the inputs the candidate lost most clearly with the
+judge's reasons.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from pytest_behavior.errors import BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.properties.base import (
+    Bound,
+    Metric,
+    Observation,
+    PromptRequest,
+    Property,
+    Texts,
+    as_matrix,
+    prompt_key,
+    rate_arg,
+    register,
+)
+from pytest_behavior.properties.judged import fields_arg, judge_arg, judge_id, seen_by_judge, text_arg
+from pytest_behavior.sanitize import one_line
+from pytest_behavior.spec.judge_answers import PairwiseJudgment, parse_pairwise
+from pytest_behavior.spec.judge_format import DEFAULT_CRITERIA, PAIRWISE, JudgePrompt, render_pairwise
+
+MAX_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One baseline/candidate pair judged in both orders (AB: baseline in A; BA: candidate in A)."""
+
+    score: float
+    ab: PairwiseJudgment | None
+    ba: PairwiseJudgment | None
+    base_words: int
+    cand_words: int
+
+    @property
+    def unparsed(self) -> int:
+        return (self.ab is None) + (self.ba is None)
+
+    def candidate_wins(self) -> tuple[bool | None, bool | None]:
+        """Per order: True when the candidate won, False when it lost, None for a tie or no answer."""
+        ab = None if self.ab is None or self.ab.verdict == "tie" else self.ab.verdict == "B"
+        ba = None if self.ba is None or self.ba.verdict == "tie" else self.ba.verdict == "A"
+        return ab, ba
+
+
+@register
+@dataclass(frozen=True)
+class Preference(Property):
+    marker_name: ClassVar[str] = "preference"
+    sequential_capable: ClassVar[bool] = False
+    explains_flips: ClassVar[bool] = True
+
+    judge: Any
+    criteria: str = DEFAULT_CRITERIA
+    min_win_rate: float = 0.45
+    context: tuple[str, ...] = ()
+    expected: str | None = None
+    judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_marker(
+        cls,
+        *,
+        judge: Any = None,
+        criteria: Any = None,
+        min_win_rate: Any = 0.45,
+        context: Any = None,
+        expected: Any = None,
+    ) -> Preference:
+        name = cls.marker_name
+        rate = rate_arg(name, "min_win_rate", min_win_rate)
+        if rate is None:
+            raise MarkerError(f"@pytest.mark.{name}: min_win_rate must be a number in [0, 1], got None")
+        return cls(
+            judge=judge_arg(name, judge),
+            criteria=text_arg(name, "criteria", criteria, DEFAULT_CRITERIA),
+            min_win_rate=rate,
+            context=fields_arg(name, "context", context),
+            expected=None if expected is None else fields_arg(name, "expected", expected)[0],
+        )
+
+    @property
+    def judge_id(self) -> str:
+        return judge_id(self.judge, PAIRWISE)
+
+    def metrics(self) -> tuple[Metric, ...]:
+        bound = Bound("min_win_rate", self.min_win_rate)
+        return (Metric(key="preference", title="win rate", kind="bounded", bounds=(bound,), scale=(0.0, 1.0)),)
+
+    def _prompts(self, base: str, cand: str) -> tuple[JudgePrompt, JudgePrompt]:
+        question, context, reference = seen_by_judge(
+            self.marker_name, cand, context=self.context, expected=self.expected
+        )
+        common: dict[str, Any] = {
+            "question": question,
+            "criteria": self.criteria,
+            "context": context or None,
+            "reference": reference,
+        }
+        return (
+            render_pairwise(answer_a=str(base), answer_b=str(cand), **common),
+            render_pairwise(answer_a=str(cand), answer_b=str(base), **common),
+        )
+
+    def prompt_request(self, baseline: Texts | None, candidate: Texts) -> PromptRequest | None:
+        if baseline is None:
+            return None
+        prompts = tuple(
+            prompt
+            for b_row, c_row in zip(baseline, candidate, strict=True)
+            for b, c in zip(b_row, c_row, strict=True)
+            for prompt in self._prompts(b, c)
+        )
+        return PromptRequest(name="preference judge", judge=self.judge, prompts=prompts, parse=parse_pairwise)
+
+    def with_judgments(self, judgments: Mapping[str, Any]) -> Preference:
+        return replace(self, judgments=judgments)
+
+    def comparisons(self, baseline: Texts, candidate: Texts) -> list[list[Comparison]]:
+        """Every paired output judged in both orders, by input and repeat."""
+        if self.judgments is None:
+            raise AssertionError("a preference is observed only after its judge answered")
+        rows = []
+        for b_row, c_row in zip(baseline, candidate, strict=True):
+            row = []
+            for b, c in zip(b_row, c_row, strict=True):
+                ab, ba = (self.judgments[prompt_key(p)] for p in self._prompts(b, c))
+                wins = Comparison(0.5, ab, ba, len(str(b).split()), len(str(c).split())).candidate_wins()
+                score = 1.0 if wins == (True, True) else 0.0 if wins == (False, False) else 0.5
+                row.append(Comparison(score, ab, ba, len(str(b).split()), len(str(c).split())))
+            rows.append(row)
+        return rows
+
+    def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        metric = self.metrics()[0]
+        if baseline is None:  # --behavior-update: nothing to compare with (the relative bound is not judged)
+            return [Observation(metric, None, as_matrix([[0.5] * len(row) for row in candidate]))]
+        rows = self.comparisons(baseline, candidate)
+        unparsed = sum(c.unparsed for row in rows for c in row)
+        if unparsed:
+            warnings.warn(
+                BehaviorJudgeUnparsedWarning(
+                    f"the preference judge {self.judge_id}: {unparsed} of {2 * sum(map(len, rows))} answers did "
+                    "not parse even when asked again; their comparisons count as undecided (½)"
+                ),
+                stacklevel=2,
+            )
+        scores = as_matrix([[c.score for c in row] for row in rows])
+        return [Observation(metric, 1.0 - scores, scores)]
+
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+        if baseline is None or self.judgments is None:
+            return []
+        return preference_lines(self.comparisons(baseline, candidate), ids, candidate)
+
+    def describe(self) -> dict[str, Any]:
+        described = {
+            "marker": self.marker_name,
+            "judge": self.judge_id,
+            "criteria": self.criteria,
+            "min_win_rate": self.min_win_rate,
+        }
+        if self.context:
+            described["context"] = list(self.context)
+        if self.expected is not None:
+            described["expected"] = self.expected
+        return described
+
+
+def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
+    """The win rate at equal length: the intercept of per-input scores regressed on the mean log length ratio."""
+    import numpy as np
+
+    y = np.array([sum(c.score for c in row) / len(row) for row in rows], dtype=np.float64)
+    x = np.array(
+        [sum(math.log((c.cand_words + 1) / (c.base_words + 1)) for c in row) / len(row) for row in rows],
+        dtype=np.float64,
+    )
+    if len(y) < 3 or float(np.ptp(x)) == 0.0:
+        return float(y.mean())
+    design = np.column_stack([np.ones_like(x), x])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(min(1.0, max(0.0, coef[0])))
+
+
+def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
+    """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
+    flat = [c for row in rows for c in row]
+    wins = sum(c.score == 1.0 for c in flat)
+    losses = sum(c.score == 0.0 for c in flat)
+    both = [c for c in flat if c.ab is not None and c.ba is not None]
+    consistent = sum(_agree(c) for c in both)
+    decided = [(won, c) for c in flat for won in c.candidate_wins() if won is not None and c.cand_words != c.base_words]
+    longer = sum(won == (c.cand_words > c.base_words) for won, c in decided)
+    unparsed = sum(c.unparsed for c in flat)
+    raw = sum(c.score for c in flat) / len(flat) if flat else math.nan
+    lines = [
+        f"preference: {wins} wins / {len(flat) - wins - losses} ties / {losses} losses of the candidate in "
+        f"{len(flat)} comparisons (each judged in both orders)",
+        f"order consistency: {consistent}/{len(both)} comparisons got the same verdict in both orders"
+        + (f" ({consistent / len(both):.0%})" if both else ""),
+        f"longer answer won {longer}/{len(decided)} decided judgments"
+        + (f" ({longer / len(decided):.0%})" if decided else ""),
+        f"win rate {raw:.3f} raw, {length_controlled(rows):.3f} length-controlled (at equal length)" if flat else "",
+    ]
+    if unparsed:
+        lines.append(f"unparsed judge answers (after one re-ask): {unparsed} (counted as undecided, never as a tie)")
+    lost = sorted(((sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row), key=lambda t: t[0])
+    shown = [(s, i) for s, i in lost if s < 0.5][:MAX_SHOWN]
+    if shown:
+        lines.append("inputs the candidate lost most clearly:")
+        for score, i in shown:
+            reason = next(
+                (
+                    f"({order}) {j.reason}"
+                    for c in rows[i]
+                    for order, j in (("baseline as A", c.ab), ("candidate as A", c.ba))
+                    if j is not None
+                ),
+                "(unparsed)",
+            )
+            lines.append(f"  {ids[i]}: score {score:.2f}; judge {_short(reason, 160)}")
+            lines.append(f"    candidate: {_short(candidate[i][0], 120)}")
+    return [line for line in lines if line]
+
+
+def _agree(c: Comparison) -> bool:
+    assert c.ab is not None and c.ba is not None
+    mirrored = {"A": "B", "B": "A", "tie": "tie"}
+    return mirrored[c.ab.verdict] == c.ba.verdict
+
+
+def _short(text: object, chars: int) -> str:
+    line = one_line(text)
+    return line if len(line) <= chars else line[: chars - 3] + "..."

@@ -1,0 +1,38 @@
+"""The ``bounded`` metric's bound forms in `engine.judge`: ``min_win_rate`` (relative: needs a baseline), ``min_mean``
+and ``max_decrease`` in scale points, decided by `stats.bounded_mean_bound` and `stats.paired_mean_bound`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pytest_behavior.engine.judge import Verdict, judge
+from pytest_behavior.properties.base import Bound, Metric, Observation
+
+
+def bounded(values: list[list[float]], bound: Bound, base: list[list[float]] | None = None, scale=(0.0, 1.0)):  # type: ignore[no-untyped-def]
+    metric = Metric(key="m", title="m", kind="bounded", bounds=(bound,), scale=scale)
+    b = None if base is None else np.asarray(base, dtype=np.float64)
+    return [("p", Observation(metric, b, np.asarray(values, dtype=np.float64)))]
+
+
+def test_min_win_rate_regresses_below_and_passes_above_and_needs_a_baseline() -> None:
+    low = [[0.0]] * 24 + [[0.5]] * 16  # win rate 0.2
+    [v] = judge(bounded(low, Bound("min_win_rate", 0.45), base=[[1 - x[0]] for x in low]))
+    assert v.verdict is Verdict.REGRESSED and v.estimate == pytest.approx(0.2) and v.upper < 0.45
+    high = [[1.0]] * 20 + [[0.5]] * 20
+    [v] = judge(bounded(high, Bound("min_win_rate", 0.45), base=[[1 - x[0]] for x in high]))
+    assert v.verdict is Verdict.PASS and v.lower > 0.45
+    assert judge(bounded(low, Bound("min_win_rate", 0.45))) == []  # no baseline: not judged
+
+
+def test_rubric_forms_max_decrease_in_scale_points_and_min_mean() -> None:
+    base = [[5.0], [4.0], [5.0], [4.0]] * 10
+    cand = [[3.0], [3.0], [4.0], [3.0]] * 10
+    [v] = judge(bounded(cand, Bound("max_decrease", 0.25), base=base, scale=(1.0, 5.0)))
+    assert v.verdict is Verdict.REGRESSED and v.estimate == pytest.approx(-1.25)
+    same = [[5.0], [4.0], [5.0], [4.0]] * 30
+    [v] = judge(bounded(same, Bound("max_decrease", 0.25), base=same, scale=(1.0, 5.0)))
+    assert v.verdict is Verdict.PASS and v.estimate == 0.0
+    [v] = judge(bounded(cand, Bound("min_mean", 4.0), scale=(1.0, 5.0)))
+    assert v.verdict is Verdict.REGRESSED and v.estimate == pytest.approx(3.25)
