@@ -66,7 +66,7 @@ def format_estimate(scale: str, value: float | None, *, extra_digits: int = 0) -
         return f"{100 * value:.{1 + extra_digits}f}%"
     if scale == "difference":
         return f"{100 * value:+.{1 + extra_digits}f} pts"
-    return f"{value:.{4 + extra_digits}g}"
+    return f"{value + 0.0:.{4 + extra_digits}g}"  # + 0.0: a zero change reads 0, not -0
 
 
 def _shown(scale: str, value: float, extra_digits: int) -> float:

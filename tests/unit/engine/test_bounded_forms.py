@@ -36,3 +36,13 @@ def test_rubric_forms_max_decrease_in_scale_points_and_min_mean() -> None:
     assert v.verdict is Verdict.PASS and v.estimate == 0.0
     [v] = judge(bounded(cand, Bound("min_mean", 4.0), scale=(1.0, 5.0)))
     assert v.verdict is Verdict.REGRESSED and v.estimate == pytest.approx(3.25)
+
+
+def test_a_bounded_metrics_change_reads_in_points() -> None:
+    from pytest_behavior.report.values import format_estimate, scale_of
+
+    assert (
+        scale_of("max_decrease=0.25", "bounded") == "points" and scale_of("max_decrease=0.05", "binary") == "difference"
+    )
+    assert scale_of("min_win_rate=0.45") == "rate"
+    assert (format_estimate("points", -0.85), format_estimate("points", -0.0)) == ("-0.85", "0")
