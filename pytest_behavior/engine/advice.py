@@ -13,7 +13,8 @@ differences) so that the advice fits the property at hand:
   is not possible; :func:`~pytest_behavior.stats.n_for_power_paired_binary` with the margin) and to
   PASS when nothing changed (:func:`~pytest_behavior.stats.n_for_pass_binary`);
 * *projection*: the inputs at which the interval, narrowing as 1/sqrt(n) around the same estimate,
-  would no longer contain the threshold (any bound).
+  would no longer contain the threshold (any bound); where the method cannot show a bound holds with this few
+  inputs at all (`BoundResult.inputs_to_pass`), that number instead.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ def _projection(result: BoundResult, threshold: float) -> str:
     gap = result.estimate - threshold
     if not math.isfinite(gap) or gap == 0 or result.n_inputs < 2:
         return ""
+    if gap < 0 and result.inputs_to_pass > result.n_inputs:  # the PASS side is floored, not narrowing as 1/sqrt(n)
+        return f"showing that the bound holds needs at least {result.inputs_to_pass} inputs"
     width = (result.estimate - result.lower) if gap > 0 else (result.upper - result.estimate)
     if not math.isfinite(width) or width <= 0:
         return ""

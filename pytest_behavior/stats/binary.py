@@ -169,8 +169,9 @@ def _differences_bound(
         upper = max(upper, _tango_upper(b_frac, c_frac, n_frac, float(norm.isf(alpha))))
         p = max(p, tango_pvalue_fractional(b_frac, c_frac, n_frac, delta=threshold))
     method = "t/score test + t/score interval on per-input differences"
+    inputs_to_pass = 0
     if n < pass_floor:
-        upper = math.inf
+        upper, inputs_to_pass = math.inf, pass_floor
         method += f" (fewer than {pass_floor} inputs: cannot show the bound holds)"
     if threshold == 0.0:
         p_exact = _sign_flip_midp(flips)  # exact for "no change at all"; see _paired_k1 for the hull
@@ -178,7 +179,7 @@ def _differences_bound(
             lower = min(lower, 0.0)
         p = max(p, p_exact)
         method = "sign-flip permutation mid-p and t/score test + t/score interval on per-input differences"
-    return BoundResult(float(d.mean()), max(lower, -1.0), min(upper, 1.0), p, n, k, method)
+    return BoundResult(float(d.mean()), max(lower, -1.0), min(upper, 1.0), p, n, k, method, inputs_to_pass)
 
 
 def _effective_discordance(d: NDArray[np.float64]) -> tuple[float, float, float]:

@@ -119,6 +119,7 @@ def paired_mean_bound(
         result.n_inputs,
         result.repeats,
         _method(threshold=threshold, n=result.n_inputs),
+        result.inputs_to_pass,
     )
 
 

@@ -31,3 +31,6 @@ class BoundResult:
     """Number of repeats k per input and arm."""
     method: str
     """Short human name of the method, e.g. ``"mid-p McNemar + Tango score interval"``."""
+    inputs_to_pass: int = 0
+    """When the method cannot show that a bound holds with this few inputs (its PASS-side bound is the top of the
+    range), the number of inputs it needs for that; 0 otherwise."""

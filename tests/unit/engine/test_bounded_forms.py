@@ -46,3 +46,21 @@ def test_a_bounded_metrics_change_reads_in_points() -> None:
     )
     assert scale_of("min_win_rate=0.45") == "rate"
     assert (format_estimate("points", -0.85), format_estimate("points", -0.0)) == ("-0.85", "0")
+
+
+@pytest.mark.parametrize("kind", ["bounded", "binary"])
+def test_inconclusive_advice_under_the_pass_floor_names_the_floor_not_a_projection(kind: str) -> None:
+    """Below 30 inputs a paired bound with repeats cannot PASS (its upper bound is the top of the range): the
+    advice says so, instead of projecting that top as if it narrowed like an interval (it read "about 5,120")."""
+    rng = np.random.default_rng(3)
+    if kind == "bounded":
+        base = rng.integers(3, 6, size=(20, 2)).astype(float)
+        cand, bound, scale = base.copy(), Bound("max_decrease", 0.25), (1.0, 5.0)
+    else:
+        base = (rng.random((20, 3)) < 0.2).astype(float)
+        cand, bound, scale = base.copy(), Bound("max_increase", 0.05), (0.0, 1.0)
+    metric = Metric(key="m", title="m", kind=kind, bounds=(bound,), scale=scale)  # type: ignore[arg-type]
+    [v] = judge([("p", Observation(metric, base, cand))])
+    assert v.verdict is Verdict.INCONCLUSIVE
+    assert "showing that the bound holds needs at least 30 inputs" in v.advice, v.advice
+    assert "would show that the bound holds" not in v.advice
