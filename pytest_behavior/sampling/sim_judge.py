@@ -56,7 +56,6 @@ import json
 import math
 import random
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -274,19 +273,6 @@ def _build_handler(litellm: Any) -> Any:
     return SimulatedJudge()
 
 
-_registered = False
-_register_lock = threading.Lock()
-
-
 def register(litellm: Any) -> None:
     """Add the ``sim-judge`` provider to ``litellm.custom_provider_map`` (idempotent); the loader calls it."""
-    global _registered
-    with _register_lock:
-        if _registered:
-            return
-        if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
-            litellm.custom_provider_map = [
-                *litellm.custom_provider_map,
-                {"provider": PROVIDER, "custom_handler": _build_handler(litellm)},
-            ]
-        _registered = True
+    simulated.register_provider(litellm, PROVIDER, _build_handler)

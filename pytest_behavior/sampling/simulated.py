@@ -61,7 +61,7 @@ import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
@@ -408,19 +408,24 @@ def _build_handler(litellm: Any) -> Any:
     return SimulatedLLM()
 
 
-_registered = False
+_registered: set[str] = set()
 _register_lock = threading.Lock()
 
 
 def register(litellm: Any) -> None:
     """Add the ``sim`` provider to ``litellm.custom_provider_map`` (idempotent); the loader calls it on import."""
-    global _registered
+    register_provider(litellm, PROVIDER, _build_handler)
+
+
+def register_provider(litellm: Any, provider: str, build_handler: Callable[[Any], Any]) -> None:
+    """Add ``provider`` with the handler ``build_handler(litellm)`` makes to ``litellm.custom_provider_map``, once
+    per process (the simulated model and the simulated judge both register through here)."""
     with _register_lock:
-        if _registered:
+        if provider in _registered:
             return
-        if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
+        if not any(item.get("provider") == provider for item in litellm.custom_provider_map):
             litellm.custom_provider_map = [
                 *litellm.custom_provider_map,
-                {"provider": PROVIDER, "custom_handler": _build_handler(litellm)},
+                {"provider": provider, "custom_handler": build_handler(litellm)},
             ]
-        _registered = True
+        _registered.add(provider)
