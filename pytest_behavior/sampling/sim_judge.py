@@ -59,7 +59,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import parse_qsl
 
 from pytest_behavior.sampling import simulated
 from pytest_behavior.sampling.sim_facts import NoFactsError, holds, read_facts
@@ -85,17 +84,10 @@ _RATES = ("accuracy", "position_bias", "length_bias", "tie_rate", "malformed_rat
 
 def parse_model(model: str) -> tuple[str, JudgeSimSettings]:
     """Split ``[sim-judge/]label?knob=value&...`` into the label and validated settings (`SimModelError`)."""
-    name = model.removeprefix(f"{PROVIDER}/")
-    label, _, query = name.partition("?")
-    if not label:
-        raise SimModelError(f"simulated judge {model!r} needs a label: {PROVIDER}/<label>?knobs")
     known = {f.name for f in fields(JudgeSimSettings)}
+    label, knobs = simulated.split_knobs(model, provider=PROVIDER, what="simulated judge", known=known)
     values: dict[str, Any] = {}
-    for knob, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
-        if knob not in known:
-            raise SimModelError(
-                f"simulated judge {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}"
-            )
+    for knob, raw in knobs:
         try:
             number = int(raw) if knob == "seed" else float(raw)
         except ValueError:

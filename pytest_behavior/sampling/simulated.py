@@ -155,20 +155,24 @@ _RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate", "
 _DECISIONS = ("loan",)
 
 
+def split_knobs(model: str, *, provider: str, what: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
+    """``[provider/]label?knob=value&...`` as its label and its (knob, raw value) pairs, every knob one of ``known``
+    (`SimModelError` naming ``what`` otherwise); the simulated model and the simulated judge both read theirs here."""
+    label, _, query = model.removeprefix(f"{provider}/").partition("?")
+    if not label:
+        raise SimModelError(f"{what} {model!r} needs a label: {provider}/<label>?knobs")
+    knobs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    for knob, _raw in knobs:
+        if knob not in known:
+            raise SimModelError(f"{what} {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}")
+    return label, knobs
+
+
 def parse_model(model: str) -> tuple[str, SimSettings]:
     """Split ``[sim/]label?knob=value&...`` into the label and validated settings."""
-    name = model.removeprefix(f"{PROVIDER}/")
-    label, _, query = name.partition("?")
-    if not label:
-        raise SimModelError(f"simulated model {model!r} needs a label: sim/<label>?knobs")
     known = {f.name for f in fields(SimSettings)}
-    values: dict[str, Any] = {}
-    for knob, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
-        if knob not in known:
-            raise SimModelError(
-                f"simulated model {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}"
-            )
-        values[knob] = _convert(model, knob, raw)
+    label, knobs = split_knobs(model, provider=PROVIDER, what="simulated model", known=known)
+    values: dict[str, Any] = {knob: _convert(model, knob, raw) for knob, raw in knobs}
     if values.get("decide") and values.get("accuracy") is not None:
         raise SimModelError(f"simulated model {model!r}: accuracy= answers questions; it does not go with decide=")
     return label, SimSettings(**values)
