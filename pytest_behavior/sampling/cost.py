@@ -8,6 +8,7 @@ unknown, never silently zero.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ PRICE_PARAMS = ("input_cost_per_token", "output_cost_per_token")
 
 
 def response_cost(litellm: Any, response: Any) -> float | None:
-    """The cost litellm computed for this response (custom prices included), or None when unknown."""
+    """The cost litellm computed for this response (custom prices included); None when unknown (non-finite, <0)."""
     hidden = getattr(response, "_hidden_params", None)
     if isinstance(hidden, dict) and "response_cost" in hidden:
         cost = hidden["response_cost"]  # litellm priced it already (None: it has no price; asking again is slow)
@@ -32,9 +33,10 @@ def response_cost(litellm: Any, response: Any) -> float | None:
     if cost is None:
         return None
     try:
-        return float(cost)
+        value = float(cost)
     except (TypeError, ValueError):
         return None
+    return value if math.isfinite(value) and value >= 0 else None  # negative: the simulated provider's "no price"
 
 
 def _expected_completion_tokens(bundle: Bundle, previous: Sequence[Mapping[str, Any]]) -> int:

@@ -60,7 +60,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pytest_behavior.sampling import simulated
+from pytest_behavior.sampling import sim_provider, simulated
 from pytest_behavior.sampling.sim_facts import NoFactsError, holds, read_facts
 from pytest_behavior.sampling.simulated import SimModelError
 from pytest_behavior.spec import judge_format as jf
@@ -242,7 +242,8 @@ def _build_handler(litellm: Any) -> Any:
     CustomLLMError = litellm.llms.custom_llm.CustomLLMError
 
     class SimulatedJudge(litellm.CustomLLM):  # type: ignore[misc]
-        def _respond(self, model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> Any:
+        def _respond(self, model: str, messages: list[dict[str, Any]], kwargs: Mapping[str, Any]) -> Any:
+            optional_params = kwargs.get("optional_params") or {}
             try:
                 label, settings = parse_model(model)
                 system, user = _messages(messages)
@@ -250,21 +251,23 @@ def _build_handler(litellm: Any) -> Any:
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
             simulated._count(f"{PROVIDER}/{label}")
-            return litellm.ModelResponse(
+            return sim_provider.model_response(
+                litellm,
                 model=f"{PROVIDER}/{label}",
-                choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
+                answer=answer,
                 usage=simulated._usage(system + "\n" + user, answer),
+                params=kwargs.get("litellm_params") or {},
             )
 
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-            return self._respond(model, messages, kwargs.get("optional_params") or {})
+            return self._respond(model, messages, kwargs)
 
         async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-            return self._respond(model, messages, kwargs.get("optional_params") or {})
+            return self._respond(model, messages, kwargs)
 
     return SimulatedJudge()
 
 
 def register(litellm: Any) -> None:
     """Add the ``sim-judge`` provider to ``litellm.custom_provider_map`` (idempotent); the loader calls it."""
-    simulated.register_provider(litellm, PROVIDER, _build_handler)
+    sim_provider.register_provider(litellm, PROVIDER, _build_handler)

@@ -61,10 +61,12 @@ import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
+
+from pytest_behavior.sampling import sim_provider
 
 PROVIDER = "sim"
 CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
@@ -370,7 +372,9 @@ def _build_handler(litellm: Any) -> Any:
     CustomLLMError = litellm.llms.custom_llm.CustomLLMError
 
     class SimulatedLLM(litellm.CustomLLM):  # type: ignore[misc]
-        def _respond(self, model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> Any:
+        def _respond(self, model: str, messages: list[dict[str, Any]], kwargs: Mapping[str, Any]) -> Any:
+            optional_params = kwargs.get("optional_params") or {}
+            params = kwargs.get("litellm_params") or {}
             try:
                 label, settings = parse_model(model)
             except SimModelError as exc:
@@ -383,10 +387,8 @@ def _build_handler(litellm: Any) -> Any:
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
             _count(label)
-            return litellm.ModelResponse(
-                model=f"{PROVIDER}/{label}",
-                choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
-                usage=_usage(prompt, answer),
+            return sim_provider.model_response(
+                litellm, model=f"{PROVIDER}/{label}", answer=answer, usage=_usage(prompt, answer), params=params
             )
 
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
@@ -395,13 +397,13 @@ def _build_handler(litellm: Any) -> Any:
                 import time
 
                 time.sleep(settings.latency_ms / 1000)
-            return self._respond(model, messages, kwargs.get("optional_params") or {})
+            return self._respond(model, messages, kwargs)
 
         async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
             _, settings = _settings_or_error(model)
             if settings.latency_ms:
                 await asyncio.sleep(settings.latency_ms / 1000)
-            return self._respond(model, messages, kwargs.get("optional_params") or {})
+            return self._respond(model, messages, kwargs)
 
     def _settings_or_error(model: str) -> tuple[str, SimSettings]:
         try:
@@ -412,24 +414,6 @@ def _build_handler(litellm: Any) -> Any:
     return SimulatedLLM()
 
 
-_registered: set[str] = set()
-_register_lock = threading.Lock()
-
-
 def register(litellm: Any) -> None:
     """Add the ``sim`` provider to ``litellm.custom_provider_map`` (idempotent); the loader calls it on import."""
-    register_provider(litellm, PROVIDER, _build_handler)
-
-
-def register_provider(litellm: Any, provider: str, build_handler: Callable[[Any], Any]) -> None:
-    """Add ``provider`` with the handler ``build_handler(litellm)`` makes to ``litellm.custom_provider_map``, once
-    per process (the simulated model and the simulated judge both register through here)."""
-    with _register_lock:
-        if provider in _registered:
-            return
-        if not any(item.get("provider") == provider for item in litellm.custom_provider_map):
-            litellm.custom_provider_map = [
-                *litellm.custom_provider_map,
-                {"provider": provider, "custom_handler": build_handler(litellm)},
-            ]
-        _registered.add(provider)
+    sim_provider.register_provider(litellm, PROVIDER, _build_handler)

@@ -21,7 +21,8 @@ from pytest_behavior.sampling.budget import (
     parse_budget,
 )
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.cost import DEFAULT_COMPLETION_TOKENS, estimate_call_usd
+from pytest_behavior.sampling.cost import DEFAULT_COMPLETION_TOKENS, estimate_call_usd, response_cost
+from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.sampling.runner import ArmSamples, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input, resolve_inputs
 
@@ -121,6 +122,26 @@ def test_cost_estimates_use_bundle_prices_then_litellm_prices_and_say_unknown_ot
     assert known is not None and 0 < known < 0.01
     previous = [{"text": "x", "cost_usd": 0.002}, {"text": "y", "cost_usd": 0.004}]
     assert estimate_call_usd(Bundle(model="sim/bot"), messages, previous=previous) == pytest.approx(0.003)
+
+
+def test_a_simulated_answer_costs_its_bundle_prices_or_is_unknown_never_zero() -> None:
+    """Unpriced, the simulated provider stamps a negative cost (litellm skips its slow lookup); it reads as unknown."""
+    litellm = import_litellm()
+    messages = [{"role": "user", "content": "hello there, how are you"}]
+    unpriced = litellm.completion(model="sim/bot?seed=1", messages=messages)
+    assert unpriced._hidden_params["response_cost"] < 0
+    assert response_cost(litellm, unpriced) is None
+    priced = litellm.completion(
+        model="sim/bot?seed=1", messages=messages, input_cost_per_token=1e-6, output_cost_per_token=2e-6
+    )
+    usage = priced.usage
+    expected = usage.prompt_tokens * 1e-6 + usage.completion_tokens * 2e-6
+    assert response_cost(litellm, priced) == pytest.approx(expected)
+    for unknown in (float("nan"), float("inf"), -0.5, None, "n/a"):
+        unpriced._hidden_params["response_cost"] = unknown
+        assert response_cost(litellm, unpriced) is None, unknown
+    unpriced._hidden_params["response_cost"] = 0.0
+    assert response_cost(litellm, unpriced) == 0.0  # a real zero (a free model) stays zero
 
 
 def run_with_budget(tmp_path: Path, budget: Budget, n: int = 40) -> dict[str, ArmSamples]:
