@@ -1,0 +1,105 @@
+"""The default test run's wall time against a reference commit's, measured side by side on this machine.
+
+Clones this repository twice into a temporary folder (the reference commit and HEAD, both from the local
+git history, no network), then runs each one's default test command in the current virtualenv: the reference
+runs ``pytest`` in one process (its default before issue 14), HEAD runs ``pytest -n auto`` (the README's command
+now). ``--together`` starts both at once (each sees the other's load, as on a shared CI machine); by default
+they run one after the other. Prints each run's seconds and test counts and the ratio HEAD / reference (issue
+14's target: at most 0.40).
+
+    python benchmarks/suite_time.py                    # reference 0fb888b (before issue 14), back to back
+    python benchmarks/suite_time.py --together         # both at once
+    python benchmarks/suite_time.py --reference v0.1 --head-args "-n 2"
+
+Nothing else should run on the machine meanwhile. Takes 15 to 20 minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = "0fb888b"
+"""The last commit before issue 14's test-speed work."""
+TIMEOUT_S = 3600
+COUNTS = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)")
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    name: str
+    seconds: float
+    counts: dict[str, int]
+    returncode: int
+
+
+def checkout(ref: str, into: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(into)], check=True, timeout=300)
+    subprocess.run(["git", "-C", str(into), "checkout", "-q", ref], check=True, timeout=60)
+    return into
+
+
+def start(tree: Path, args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env.pop("PYTEST_ADDOPTS", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.Popen(command, cwd=tree, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def finish(name: str, process: subprocess.Popen[bytes], started: float, log: Path) -> SuiteRun:
+    returncode = process.wait(timeout=TIMEOUT_S)
+    seconds = time.perf_counter() - started
+    summary = " ".join(log.read_text(errors="replace").splitlines()[-1:])
+    counts = {kind: int(n) for n, kind in COUNTS.findall(summary)}
+    return SuiteRun(name=name, seconds=seconds, counts=counts, returncode=returncode)
+
+
+def measure(*, reference: str, head_args: list[str], together: bool) -> list[SuiteRun]:
+    with tempfile.TemporaryDirectory(prefix="suite-time-") as tmp:
+        base = Path(tmp)
+        trees = {
+            f"reference {reference}: pytest": (checkout(reference, base / "reference"), []),
+            f"HEAD: pytest {' '.join(head_args)}": (checkout("HEAD", base / "head"), head_args),
+        }
+        runs: list[SuiteRun] = []
+        if together:
+            started = time.perf_counter()
+            processes = {
+                name: (start(tree, args, base / f"{index}.log"), base / f"{index}.log")
+                for index, (name, (tree, args)) in enumerate(trees.items())
+            }
+            runs = [finish(name, process, started, log) for name, (process, log) in processes.items()]
+        else:
+            for index, (name, (tree, args)) in enumerate(trees.items()):
+                log = base / f"{index}.log"
+                started = time.perf_counter()
+                runs.append(finish(name, start(tree, args, log), started, log))
+        return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", default=REFERENCE, help=f"commit to compare with (default {REFERENCE})")
+    parser.add_argument("--head-args", default="-n auto", help="pytest arguments for HEAD (default: -n auto)")
+    parser.add_argument("--together", action="store_true", help="run both at once instead of one after the other")
+    options = parser.parse_args()
+    runs = measure(reference=options.reference, head_args=shlex.split(options.head_args), together=options.together)
+    print(f"cpus: {os.cpu_count()}, {'together' if options.together else 'back to back'}")
+    for run in runs:
+        counts = ", ".join(f"{n} {kind}" for kind, n in run.counts.items())
+        print(f"{run.name:<32} {run.seconds:7.1f} s   exit {run.returncode}   {counts}")
+    reference, head = runs
+    print(f"ratio HEAD / reference: {head.seconds / reference.seconds:.2f}  (issue 14 target <= 0.40)")
+
+
+if __name__ == "__main__":
+    main()
