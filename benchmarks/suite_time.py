@@ -20,6 +20,7 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,38 +53,61 @@ def start(tree: Path, args: list[str], log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     env.pop("PYTEST_ADDOPTS", None)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
-    return subprocess.Popen(command, cwd=tree, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command, cwd=tree, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, preexec_fn=_ctrl_c_as_in_a_terminal
+    )
 
 
-def finish(name: str, process: subprocess.Popen[bytes], started: float, log: Path) -> SuiteRun:
-    returncode = process.wait(timeout=TIMEOUT_S)
-    seconds = time.perf_counter() - started
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Started in the background by a shell (``nohup ... &``), this process ignores SIGINT and its children would
+    inherit that: the suites' Ctrl-C tests would then wait for their timeouts. Restore the default in the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def wait_all(processes: dict[str, subprocess.Popen[bytes]], started: float) -> dict[str, float]:
+    """Each process's own wall time (polled: the runs end in any order)."""
+    ended: dict[str, float] = {}
+    deadline = started + TIMEOUT_S
+    while len(ended) < len(processes):
+        if time.perf_counter() > deadline:
+            for process in processes.values():
+                process.kill()
+            raise TimeoutError(f"the test runs did not finish in {TIMEOUT_S} s")
+        for name, process in processes.items():
+            if name not in ended and process.poll() is not None:
+                ended[name] = time.perf_counter() - started
+        time.sleep(0.2)
+    return ended
+
+
+def summary_counts(log: Path) -> dict[str, int]:
     summary = " ".join(log.read_text(errors="replace").splitlines()[-1:])
-    counts = {kind: int(n) for n, kind in COUNTS.findall(summary)}
-    return SuiteRun(name=name, seconds=seconds, counts=counts, returncode=returncode)
+    return {kind: int(n) for n, kind in COUNTS.findall(summary)}
 
 
-def measure(*, reference: str, head_args: list[str], together: bool) -> list[SuiteRun]:
+def measure(*, reference: str, head_args: list[str], together: bool, logs: Path) -> list[SuiteRun]:
+    logs.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="suite-time-") as tmp:
         base = Path(tmp)
         trees = {
-            f"reference {reference}: pytest": (checkout(reference, base / "reference"), []),
-            f"HEAD: pytest {' '.join(head_args)}": (checkout("HEAD", base / "head"), head_args),
+            f"reference {reference}: pytest": (checkout(reference, base / "reference"), [], logs / "reference.log"),
+            f"HEAD: pytest {' '.join(head_args)}": (checkout("HEAD", base / "head"), head_args, logs / "head.log"),
         }
-        runs: list[SuiteRun] = []
+        seconds: dict[str, float] = {}
+        processes: dict[str, subprocess.Popen[bytes]] = {}
         if together:
             started = time.perf_counter()
-            processes = {
-                name: (start(tree, args, base / f"{index}.log"), base / f"{index}.log")
-                for index, (name, (tree, args)) in enumerate(trees.items())
-            }
-            runs = [finish(name, process, started, log) for name, (process, log) in processes.items()]
+            processes = {name: start(tree, args, log) for name, (tree, args, log) in trees.items()}
+            seconds = wait_all(processes, started)
         else:
-            for index, (name, (tree, args)) in enumerate(trees.items()):
-                log = base / f"{index}.log"
+            for name, (tree, args, log) in trees.items():
                 started = time.perf_counter()
-                runs.append(finish(name, start(tree, args, log), started, log))
-        return runs
+                processes[name] = start(tree, args, log)
+                seconds.update(wait_all({name: processes[name]}, started))
+        return [
+            SuiteRun(name, seconds[name], summary_counts(log), processes[name].returncode)
+            for name, (_tree, _args, log) in trees.items()
+        ]
 
 
 def main() -> None:
@@ -91,12 +115,19 @@ def main() -> None:
     parser.add_argument("--reference", default=REFERENCE, help=f"commit to compare with (default {REFERENCE})")
     parser.add_argument("--head-args", default="-n auto", help="pytest arguments for HEAD (default: -n auto)")
     parser.add_argument("--together", action="store_true", help="run both at once instead of one after the other")
+    parser.add_argument("--logs", type=Path, default=Path("suite-time-logs"), help="folder for the two runs' output")
     options = parser.parse_args()
-    runs = measure(reference=options.reference, head_args=shlex.split(options.head_args), together=options.together)
+    runs = measure(
+        reference=options.reference,
+        head_args=shlex.split(options.head_args),
+        together=options.together,
+        logs=options.logs,
+    )
     print(f"cpus: {os.cpu_count()}, {'together' if options.together else 'back to back'}")
     for run in runs:
         counts = ", ".join(f"{n} {kind}" for kind, n in run.counts.items())
         print(f"{run.name:<32} {run.seconds:7.1f} s   exit {run.returncode}   {counts}")
+    print(f"output of each run: {options.logs}/reference.log, {options.logs}/head.log")
     reference, head = runs
     print(f"ratio HEAD / reference: {head.seconds / reference.seconds:.2f}  (issue 14 target <= 0.40)")
 

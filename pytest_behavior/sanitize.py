@@ -50,3 +50,10 @@ def printable(text: object, *, newlines: bool = True) -> str:
 def one_line(text: object) -> str:
     """`printable` for a place that holds one line: a line break shows as ``\\n``."""
     return printable(text, newlines=False)
+
+
+def clipped(text: object, chars: int) -> str:
+    """`one_line` of ``text`` with runs of whitespace collapsed, cut to ``chars`` characters with "…" (a quote in a
+    diff line or a table cell)."""
+    flat = one_line(" ".join(str(text).split()))
+    return flat if len(flat) <= chars else flat[: chars - 1] + "…"

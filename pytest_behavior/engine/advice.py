@@ -7,7 +7,8 @@ differences) so that the advice fits the property at hand:
   (:func:`pytest_behavior.stats.detectable_effect_binary` for paired rates: the exact power of the test the
   engine runs at that margin, as ``pytest-behavior power --detect N --base RATE --margin M`` prints; for
   ratios the threshold times exp of the t-test's detectable shift in SDs of the per-input log ratios,
-  divided by the Wilcoxon test's efficiency 3/pi);
+  divided by the Wilcoxon test's efficiency 3/pi; for judged scores, ``bounded`` metrics, the t-test's detectable
+  shift in SDs of the per-input values the bound is on);
 * *margin*: for paired rates with a non-zero ``max_increase`` margin, the inputs needed to detect an
   increase of twice the margin (REGRESSED means "beyond the margin", so detecting the margin itself
   is not possible; :func:`~pytest_behavior.stats.n_for_power_paired_binary` with the margin) and to
@@ -97,7 +98,33 @@ def _detectable(obs: Observation, bound: Bound, result: BoundResult, alpha: floa
         # REGRESSED needs the log ratio beyond log(threshold) by the detectable shift
         ratio = bound.threshold * (math.exp(-shift) if bound.form == "min_ratio" else math.exp(shift))
         return f"n={n} can detect a ratio of ×{ratio:.2f} ({POWER:.0%} power)"
+    if obs.metric.kind == "bounded" and n >= 3:
+        return _detectable_bounded(obs, bound, n, alpha)
     return ""
+
+
+def _detectable_bounded(obs: Observation, bound: Bound, n: int, alpha: float) -> str:
+    """A judged score's bounds are one-sided t bounds on per-input means (`stats.bounded_mean_bound`,
+    `stats.paired_mean_bound`): the detectable change is the t-test's shift in SDs of this run's per-input values."""
+    import numpy as np
+
+    from pytest_behavior.stats import detectable_effect_mean_shift
+
+    candidate = obs.candidate.mean(axis=1)
+    if bound.form == "max_decrease":
+        if obs.baseline is None:
+            return ""
+        values = obs.baseline.mean(axis=1) - candidate
+    else:
+        values = candidate
+    sd = float(np.std(values, ddof=1))
+    if not (sd > 0 and math.isfinite(sd)):
+        return ""
+    shift = detectable_effect_mean_shift(n, alpha=alpha, power=POWER) * sd
+    if bound.form == "max_decrease":
+        return f"n={n} can detect a drop of ≥ {bound.threshold + shift:.2f} ({POWER:.0%} power)"
+    what = "win rate" if bound.form == "min_win_rate" else "mean"
+    return f"n={n} can detect a {what} of ≤ {bound.threshold - shift:.2f} ({POWER:.0%} power)"
 
 
 def _log_ratio_sd(obs: Observation) -> float | None:

@@ -38,13 +38,13 @@ from pytest_behavior.properties.base import (
     register,
 )
 from pytest_behavior.properties.callables import arity, function_name
+from pytest_behavior.properties.judged import question_of
 from pytest_behavior.properties.matchers import MATCHER_NAMES, Matcher, MatchError, parse_options
-from pytest_behavior.sanitize import one_line
+from pytest_behavior.sanitize import clipped, one_line
 from pytest_behavior.spec.output import describe_value
 
 MAX_SHOWN = 5
 CELL_CHARS = 120
-_QUESTION_FIELDS = ("question", "text", "input", "prompt")
 
 
 @register
@@ -168,8 +168,8 @@ class Correctness(Property):
         better = sum(1 for d in drops if d < 0)
         rows = [
             [
-                f"{one_line(ids[i])}\n{_cell(_question(getattr(candidate[i][0], 'input', None)), 80)}",
-                _cell(_shown_reference(self.references(candidate[i][0])[0]), 80),
+                f"{one_line(ids[i])}\n{clipped(question_of(getattr(candidate[i][0], 'input', None)), 80)}",
+                clipped(_shown_reference(self.references(candidate[i][0])[0]), 80),
                 _pick(baseline[i], base[i], right=True),
                 _pick(candidate[i], cand[i], right=False),
             ]
@@ -256,15 +256,6 @@ def _tolerance(marker: str, keyword: str, value: Any) -> float:
     return float(value)
 
 
-def _question(value: Any) -> str:
-    """The human part of an input: its question or text field, else the whole value."""
-    if isinstance(value, dict):
-        for key in _QUESTION_FIELDS:
-            if isinstance(value.get(key), str):
-                return str(value[key])
-    return str(value)
-
-
 def _shown_reference(references: Sequence[Any]) -> str:
     return " | ".join(str(r) for r in references)
 
@@ -275,9 +266,4 @@ def _pick(outputs: Sequence[str], judged: Sequence[float], *, right: bool) -> st
     total = len(judged)
     rights = int(sum(judged))
     mark = ("right" if judged[index] == 1.0 else "wrong") if total == 1 else f"{rights}/{total} right"
-    return f"[{mark}] {_cell(outputs[index], CELL_CHARS)}"
-
-
-def _cell(text: str, limit: int) -> str:
-    flat = one_line(" ".join(text.split()))
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return f"[{mark}] {clipped(outputs[index], CELL_CHARS)}"

@@ -1,4 +1,5 @@
-"""What the LLM-judged properties (preference, rubric) share: the judge argument, and what a judge sees of an input.
+"""What the LLM-judged properties (preference, rubric) share: `JudgedProperty` (the judge, what it sees of an input,
+its answers), the marker arguments, and the judge's identity recorded in golden files.
 
 A judge sees the question the output answered (the input itself when it is a string, else its ``question``,
 ``text``, ``input`` or ``prompt`` field, else the whole input as JSON), the context fields the marker names, and
@@ -9,10 +10,13 @@ lacks are a usage error naming the input.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, TypeVar
 
-from pytest_behavior.errors import BehaviorConfigError, MarkerError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.properties.base import Property
 from pytest_behavior.spec.judge_format import JudgeTemplate
 
 QUESTION_FIELDS = ("question", "text", "input", "prompt")
@@ -90,3 +94,67 @@ def seen_by_judge(
         ref = value[expected]
         reference = ref if isinstance(ref, str) else json.dumps(ref, ensure_ascii=False, default=str)
     return question_of(value), ctx, reference
+
+
+def judged_args(marker: str, *, judge: Any, context: Any, expected: Any) -> dict[str, Any]:
+    """The marker arguments every judged property takes, checked: ``judge=``, ``context=``, ``expected=``."""
+    return {
+        "judge": judge_arg(marker, judge),
+        "context": fields_arg(marker, "context", context),
+        "expected": None if expected is None else fields_arg(marker, "expected", expected)[0],
+    }
+
+
+_Judged = TypeVar("_Judged", bound="JudgedProperty")
+
+
+@dataclass(frozen=True)
+class JudgedProperty(Property):
+    """A property whose values an LLM judge gives: the engine answers its `prompt_request` (cached like samples)
+    and hands the answers back through `with_judgments` before it observes outputs."""
+
+    template: ClassVar[JudgeTemplate]
+    sequential_capable: ClassVar[bool] = False
+    explains_flips: ClassVar[bool] = True
+
+    judge: Any
+    context: tuple[str, ...] = ()
+    expected: str | None = None
+    judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def judge_id(self) -> str:
+        return judge_id(self.judge, self.template)
+
+    def with_judgments(self: _Judged, judgments: Mapping[str, Any]) -> _Judged:
+        return replace(self, judgments=judgments)
+
+    def answers(self) -> Mapping[str, Any]:
+        """The judge's parsed answers by prompt key (`base.prompt_key`)."""
+        if self.judgments is None:
+            raise AssertionError(f"{self.marker_name} is observed only after its judge answered")
+        return self.judgments
+
+    def seen(self, output: str) -> tuple[str, dict[str, object], str | None]:
+        """The question, context fields and reference answer the judge sees beside ``output``."""
+        return seen_by_judge(self.marker_name, output, context=self.context, expected=self.expected)
+
+    def warn_unparsed(self, unparsed: int, *, of: str, meaning: str) -> None:
+        """Warn that ``unparsed`` judge answers (``of``: "of 40 answers") stayed unreadable after a re-ask."""
+        if unparsed:
+            warnings.warn(
+                BehaviorJudgeUnparsedWarning(
+                    f"the {self.marker_name} judge {self.judge_id}: {unparsed} {of} did not parse even when asked "
+                    f"again; {meaning}"
+                ),
+                stacklevel=3,
+            )
+
+    def described(self, **own: Any) -> dict[str, Any]:
+        """`describe`'s record: the marker, the judge, the property's own settings, then context and expected."""
+        described: dict[str, Any] = {"marker": self.marker_name, "judge": self.judge_id, **own}
+        if self.context:
+            described["context"] = list(self.context)
+        if self.expected is not None:
+            described["expected"] = self.expected
+        return described

@@ -18,28 +18,26 @@ judge's reasons.
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pytest_behavior.errors import BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.errors import MarkerError
 from pytest_behavior.properties.base import (
     Bound,
     Metric,
     Observation,
     PromptRequest,
-    Property,
     Texts,
     as_matrix,
     prompt_key,
     rate_arg,
     register,
 )
-from pytest_behavior.properties.judged import fields_arg, judge_arg, judge_id, seen_by_judge, text_arg
-from pytest_behavior.sanitize import one_line
+from pytest_behavior.properties.judged import JudgedProperty, judged_args, text_arg
+from pytest_behavior.sanitize import clipped
 from pytest_behavior.spec.judge_answers import PairwiseJudgment, parse_pairwise
-from pytest_behavior.spec.judge_format import DEFAULT_CRITERIA, PAIRWISE, JudgePrompt, render_pairwise
+from pytest_behavior.spec.judge_format import DEFAULT_CRITERIA, PAIRWISE, JudgePrompt, JudgeTemplate, render_pairwise
 
 MAX_SHOWN = 5
 
@@ -67,17 +65,12 @@ class Comparison:
 
 @register
 @dataclass(frozen=True)
-class Preference(Property):
+class Preference(JudgedProperty):
     marker_name: ClassVar[str] = "preference"
-    sequential_capable: ClassVar[bool] = False
-    explains_flips: ClassVar[bool] = True
+    template: ClassVar[JudgeTemplate] = PAIRWISE
 
-    judge: Any
     criteria: str = DEFAULT_CRITERIA
     min_win_rate: float = 0.45
-    context: tuple[str, ...] = ()
-    expected: str | None = None
-    judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_marker(
@@ -94,25 +87,17 @@ class Preference(Property):
         if rate is None:
             raise MarkerError(f"@pytest.mark.{name}: min_win_rate must be a number in [0, 1], got None")
         return cls(
-            judge=judge_arg(name, judge),
+            **judged_args(name, judge=judge, context=context, expected=expected),
             criteria=text_arg(name, "criteria", criteria, DEFAULT_CRITERIA),
             min_win_rate=rate,
-            context=fields_arg(name, "context", context),
-            expected=None if expected is None else fields_arg(name, "expected", expected)[0],
         )
-
-    @property
-    def judge_id(self) -> str:
-        return judge_id(self.judge, PAIRWISE)
 
     def metrics(self) -> tuple[Metric, ...]:
         bound = Bound("min_win_rate", self.min_win_rate)
         return (Metric(key="preference", title="win rate", kind="bounded", bounds=(bound,), scale=(0.0, 1.0)),)
 
     def _prompts(self, base: str, cand: str) -> tuple[JudgePrompt, JudgePrompt]:
-        question, context, reference = seen_by_judge(
-            self.marker_name, cand, context=self.context, expected=self.expected
-        )
+        question, context, reference = self.seen(cand)
         common: dict[str, Any] = {
             "question": question,
             "criteria": self.criteria,
@@ -135,18 +120,14 @@ class Preference(Property):
         )
         return PromptRequest(name="preference judge", judge=self.judge, prompts=prompts, parse=parse_pairwise)
 
-    def with_judgments(self, judgments: Mapping[str, Any]) -> Preference:
-        return replace(self, judgments=judgments)
-
     def comparisons(self, baseline: Texts, candidate: Texts) -> list[list[Comparison]]:
         """Every paired output judged in both orders, by input and repeat."""
-        if self.judgments is None:
-            raise AssertionError("a preference is observed only after its judge answered")
+        answers = self.answers()
         rows = []
         for b_row, c_row in zip(baseline, candidate, strict=True):
             row = []
             for b, c in zip(b_row, c_row, strict=True):
-                ab, ba = (self.judgments[prompt_key(p)] for p in self._prompts(b, c))
+                ab, ba = (answers[prompt_key(p)] for p in self._prompts(b, c))
                 wins = Comparison(0.5, ab, ba, len(str(b).split()), len(str(c).split())).candidate_wins()
                 score = 1.0 if wins == (True, True) else 0.0 if wins == (False, False) else 0.5
                 row.append(Comparison(score, ab, ba, len(str(b).split()), len(str(c).split())))
@@ -158,15 +139,11 @@ class Preference(Property):
         if baseline is None:  # --behavior-update: nothing to compare with (the relative bound is not judged)
             return [Observation(metric, None, as_matrix([[0.5] * len(row) for row in candidate]))]
         rows = self.comparisons(baseline, candidate)
-        unparsed = sum(c.unparsed for row in rows for c in row)
-        if unparsed:
-            warnings.warn(
-                BehaviorJudgeUnparsedWarning(
-                    f"the preference judge {self.judge_id}: {unparsed} of {2 * sum(map(len, rows))} answers did "
-                    "not parse even when asked again; their comparisons count as undecided (½)"
-                ),
-                stacklevel=2,
-            )
+        self.warn_unparsed(
+            sum(c.unparsed for row in rows for c in row),
+            of=f"of {2 * sum(map(len, rows))} answers",
+            meaning="their comparisons count as undecided (½)",
+        )
         scores = as_matrix([[c.score for c in row] for row in rows])
         return [Observation(metric, 1.0 - scores, scores)]
 
@@ -176,17 +153,7 @@ class Preference(Property):
         return preference_lines(self.comparisons(baseline, candidate), ids, candidate)
 
     def describe(self) -> dict[str, Any]:
-        described = {
-            "marker": self.marker_name,
-            "judge": self.judge_id,
-            "criteria": self.criteria,
-            "min_win_rate": self.min_win_rate,
-        }
-        if self.context:
-            described["context"] = list(self.context)
-        if self.expected is not None:
-            described["expected"] = self.expected
-        return described
+        return self.described(criteria=self.criteria, min_win_rate=self.min_win_rate)
 
 
 def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
@@ -241,8 +208,8 @@ def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], c
                 ),
                 "(unparsed)",
             )
-            lines.append(f"  {ids[i]}: score {score:.2f}; judge {_short(reason, 160)}")
-            lines.append(f"    candidate: {_short(candidate[i][0], 120)}")
+            lines.append(f"  {ids[i]}: score {score:.2f}; judge {clipped(reason, 160)}")
+            lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
     return [line for line in lines if line]
 
 
@@ -250,8 +217,3 @@ def _agree(c: Comparison) -> bool:
     assert c.ab is not None and c.ba is not None
     mirrored = {"A": "B", "B": "A", "tie": "tie"}
     return mirrored[c.ab.verdict] == c.ba.verdict
-
-
-def _short(text: object, chars: int) -> str:
-    line = one_line(text)
-    return line if len(line) <= chars else line[: chars - 3] + "..."

@@ -10,46 +10,39 @@ that output); the diff shows the inputs whose score dropped most, with the judge
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pytest_behavior.errors import BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.errors import MarkerError
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
     PromptRequest,
-    Property,
     Texts,
     as_matrix,
     bounds_from,
     prompt_key,
     register,
 )
-from pytest_behavior.properties.judged import fields_arg, judge_arg, judge_id, seen_by_judge, text_arg
-from pytest_behavior.properties.preference import _short
+from pytest_behavior.properties.judged import JudgedProperty, judged_args, text_arg
+from pytest_behavior.sanitize import clipped
 from pytest_behavior.spec.judge_answers import ScoreJudgment, parse_score
-from pytest_behavior.spec.judge_format import DEFAULT_RUBRIC, POINTWISE, JudgePrompt, render_pointwise
+from pytest_behavior.spec.judge_format import DEFAULT_RUBRIC, POINTWISE, JudgePrompt, JudgeTemplate, render_pointwise
 
 MAX_SHOWN = 5
 
 
 @register
 @dataclass(frozen=True)
-class Rubric(Property):
+class Rubric(JudgedProperty):
     marker_name: ClassVar[str] = "rubric"
-    sequential_capable: ClassVar[bool] = False
-    explains_flips: ClassVar[bool] = True
+    template: ClassVar[JudgeTemplate] = POINTWISE
 
-    judge: Any
     rubric: str = DEFAULT_RUBRIC
     scale: int = 5
     max_decrease: float | None = 0.25
     min_mean: float | None = None
-    context: tuple[str, ...] = ()
-    expected: str | None = None
-    judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_marker(
@@ -76,18 +69,12 @@ class Rubric(Property):
         if max_decrease is None and min_mean is None:
             raise MarkerError(f"@pytest.mark.{name} needs max_decrease or min_mean")
         return cls(
-            judge=judge_arg(name, judge),
+            **judged_args(name, judge=judge, context=context, expected=expected),
             rubric=text_arg(name, "rubric", rubric, DEFAULT_RUBRIC),
             scale=scale,
             max_decrease=None if max_decrease is None else float(max_decrease),
             min_mean=None if min_mean is None else float(min_mean),
-            context=fields_arg(name, "context", context),
-            expected=None if expected is None else fields_arg(name, "expected", expected)[0],
         )
-
-    @property
-    def judge_id(self) -> str:
-        return judge_id(self.judge, POINTWISE)
 
     def metrics(self) -> tuple[Metric, ...]:
         bounds = bounds_from(max_decrease=self.max_decrease, min_mean=self.min_mean)
@@ -95,9 +82,7 @@ class Rubric(Property):
         return (Metric(key="rubric", title="rubric score", kind="bounded", bounds=bounds, scale=scale),)
 
     def _prompt(self, output: str) -> JudgePrompt:
-        question, context, reference = seen_by_judge(
-            self.marker_name, output, context=self.context, expected=self.expected
-        )
+        question, context, reference = self.seen(output)
         return render_pointwise(
             question=question,
             answer=str(output),
@@ -115,13 +100,9 @@ class Rubric(Property):
             name="rubric judge", judge=self.judge, prompts=prompts, parse=lambda answer: parse_score(answer, scale)
         )
 
-    def with_judgments(self, judgments: Mapping[str, Any]) -> Rubric:
-        return replace(self, judgments=judgments)
-
     def judged(self, texts: Texts) -> list[list[ScoreJudgment | None]]:
-        if self.judgments is None:
-            raise AssertionError("a rubric is observed only after its judge answered")
-        return [[self.judgments[prompt_key(self._prompt(t))] for t in row] for row in texts]
+        answers = self.answers()
+        return [[answers[prompt_key(self._prompt(t))] for t in row] for row in texts]
 
     def _scores(self, texts: Texts) -> Any:
         middle = (1 + self.scale) / 2
@@ -129,15 +110,11 @@ class Rubric(Property):
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         arms = [candidate] if baseline is None else [baseline, candidate]
-        unparsed = sum(j is None for texts in arms for row in self.judged(texts) for j in row)
-        if unparsed:
-            warnings.warn(
-                BehaviorJudgeUnparsedWarning(
-                    f"the rubric judge {self.judge_id}: {unparsed} answers did not parse even when asked again; "
-                    f"they score the middle of the scale, {(1 + self.scale) / 2:g}"
-                ),
-                stacklevel=2,
-            )
+        self.warn_unparsed(
+            sum(j is None for texts in arms for row in self.judged(texts) for j in row),
+            of="answers",
+            meaning=f"they score the middle of the scale, {(1 + self.scale) / 2:g}",
+        )
         base = None if baseline is None else self._scores(baseline)
         return [Observation(self.metrics()[0], base, self._scores(candidate))]
 
@@ -155,17 +132,10 @@ class Rubric(Property):
             lines.append("inputs whose score dropped most:")
         for drop, i in drops[:MAX_SHOWN]:
             reason = next((j.reason for j in judged[i] if j is not None), "(unparsed)")
-            lines.append(f"  {ids[i]}: {base[i]:.2f} -> {cand[i]:.2f} ({drop:+.2f}); judge: {_short(reason, 160)}")
-            lines.append(f"    candidate: {_short(candidate[i][0], 120)}")
+            lines.append(f"  {ids[i]}: {base[i]:.2f} -> {cand[i]:.2f} ({drop:+.2f}); judge: {clipped(reason, 160)}")
+            lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
         return lines
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"marker": self.marker_name, "judge": self.judge_id, "scale": self.scale}
-        for key in ("max_decrease", "min_mean"):
-            if getattr(self, key) is not None:
-                described[key] = getattr(self, key)
-        if self.context:
-            described["context"] = list(self.context)
-        if self.expected is not None:
-            described["expected"] = self.expected
-        return described
+        own = {key: getattr(self, key) for key in ("max_decrease", "min_mean") if getattr(self, key) is not None}
+        return self.described(scale=self.scale, **own)

@@ -128,14 +128,16 @@ class Completion:
 
 
 def check_model(bundle: Bundle) -> None:
-    """Fail early, naming the bundle, on a malformed simulated model string."""
-    if bundle.model and bundle.model.startswith("sim/"):
-        from pytest_behavior.sampling.simulated import SimModelError, parse_model
+    """Fail early, naming the bundle, on a malformed simulated model or simulated judge string (before any call)."""
+    from pytest_behavior.sampling import sim_judge, simulated
 
-        try:
-            parse_model(bundle.model)
-        except SimModelError as exc:
-            raise BehaviorConfigError(f"bundle {bundle.label!r}: {exc}") from None
+    parsers = {f"{simulated.PROVIDER}/": simulated.parse_model, f"{sim_judge.PROVIDER}/": sim_judge.parse_model}
+    for prefix, parse in parsers.items():
+        if bundle.model and bundle.model.startswith(prefix):
+            try:
+                parse(bundle.model)
+            except simulated.SimModelError as exc:
+                raise BehaviorConfigError(f"bundle {bundle.label!r}: {exc}") from None
 
 
 async def call_model(

@@ -54,6 +54,7 @@ carries the main text; other unknown keys get a short phrase.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
 import json
 import math
@@ -166,7 +167,11 @@ def split_knobs(model: str, *, provider: str, what: str, known: set[str]) -> tup
     knobs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     for knob, _raw in knobs:
         if knob not in known:
-            raise SimModelError(f"{what} {model!r}: unknown knob {knob!r}; known knobs: {', '.join(sorted(known))}")
+            close = difflib.get_close_matches(knob, sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SimModelError(
+                f"{what} {model!r}: unknown knob {knob!r}; {hint}known knobs: {', '.join(sorted(known))}"
+            )
     return label, knobs
 
 

@@ -14,7 +14,6 @@ import json
 import re
 import signal
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -24,6 +23,7 @@ from subprocess import Popen
 import pytest
 
 from pytest_behavior.golden.store import read_golden
+from tests.support.interrupt import pytest_command
 from tests.support.openai_server import OpenAIServer, ServerConfig, running_server
 from tests.support.project import bundle_conftest, loopback_bundle
 
@@ -60,13 +60,6 @@ if _marker:
 
     os.replace = _pausing_replace
 """,
-)
-
-# Python installs its KeyboardInterrupt handler only when SIGINT is not ignored, and a process started in the
-# background by a non-interactive shell (some CI runners) inherits SIGINT ignored: install it explicitly, as an
-# interactive Ctrl-C would find it.
-LAUNCH_PYTEST = (
-    "import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); sys.exit(pytest.main())"
 )
 
 
@@ -155,7 +148,7 @@ def start_update(pytester: pytest.Pytester, log: Path, *args: str) -> Popen[byte
     """``pytest --behavior-update ARGS`` in a subprocess (cwd and PYTHONPATH set by pytester), output to ``log``."""
     with log.open("wb") as out:
         return pytester.popen(
-            [sys.executable, "-c", LAUNCH_PYTEST, "--behavior-update", "-p", "no:cacheprovider", *args],
+            pytest_command("--behavior-update", "-p", "no:cacheprovider", *args),
             stdout=out,
             stderr=out,
         )

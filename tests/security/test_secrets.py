@@ -17,13 +17,13 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.support.interrupt import pytest_command
 from tests.support.openai_server import ServerConfig, running_server
 from tests.support.project import bundle_conftest
 
@@ -259,10 +259,7 @@ def test_ctrl_c_with_full_trace_and_locals_does_not_print_the_key(source: str, p
     with running_server(ServerConfig(script=["timeout"] * 100, timeout_s=300)) as server:
         env["PB_URL"] = server.url
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
+            pytest_command(
                 "--behavior-update",
                 "--full-trace",
                 "-l",
@@ -270,7 +267,7 @@ def test_ctrl_c_with_full_trace_and_locals_does_not_print_the_key(source: str, p
                 "no:cacheprovider",
                 "-p",
                 "no:randomly",
-            ],
+            ),
             cwd=pytester.path,
             env=env,
             stdout=subprocess.PIPE,

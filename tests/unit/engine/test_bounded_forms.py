@@ -64,3 +64,23 @@ def test_inconclusive_advice_under_the_pass_floor_names_the_floor_not_a_projecti
     assert v.verdict is Verdict.INCONCLUSIVE
     assert "showing that the bound holds needs at least 30 inputs" in v.advice, v.advice
     assert "would show that the bound holds" not in v.advice
+
+
+def test_inconclusive_advice_for_a_judged_score_quotes_the_t_tests_detectable_change() -> None:
+    """The bound is a one-sided t bound on per-input values: the detectable change is that test's shift in SDs of
+    this run's values (`detectable_effect_mean_shift`), beyond the threshold."""
+    from pytest_behavior.stats import detectable_effect_mean_shift
+
+    rng = np.random.default_rng(5)
+    base = rng.integers(2, 6, size=(40, 1)).astype(float)
+    cand = base - (rng.random((40, 1)) < 0.25)  # a quarter point lower: at the margin, undecided
+    [v] = judge(bounded(cand.tolist(), Bound("max_decrease", 0.25), base=base.tolist(), scale=(1.0, 5.0)))
+    assert v.verdict is Verdict.INCONCLUSIVE, v
+    shift = detectable_effect_mean_shift(40, alpha=0.05) * float(np.std(base[:, 0] - cand[:, 0], ddof=1))
+    assert f"n=40 can detect a drop of ≥ {0.25 + shift:.2f} (80% power)" in v.advice, v.advice
+    wins = [[0.5]] * 20 + [[0.0]] * 9 + [[1.0]] * 11  # win rate 0.5375 against 0.5: undecided
+    [w] = judge(bounded(wins, Bound("min_win_rate", 0.5), base=[[1 - x[0]] for x in wins]))
+    assert w.verdict is Verdict.INCONCLUSIVE, w
+    sd = float(np.std([x[0] for x in wins], ddof=1))
+    detect = 0.5 - detectable_effect_mean_shift(40, alpha=0.05) * sd
+    assert f"n=40 can detect a win rate of ≤ {detect:.2f} (80% power)" in w.advice, w.advice

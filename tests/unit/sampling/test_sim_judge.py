@@ -64,7 +64,10 @@ def test_model_strings() -> None:
 @pytest.mark.parametrize(
     ("model", "message"),
     [
-        ("sim-judge/j?position=0.3", "unknown knob 'position'; known knobs: accuracy, length_bias"),
+        (
+            "sim-judge/j?position=0.3",
+            r"unknown knob 'position'; did you mean 'position_bias'\? known knobs: accuracy, length_bias",
+        ),
         ("sim-judge/j?accuracy=1.2", r"accuracy=1\.2 must be in \[0, 1\]"),
         ("sim-judge/j?tie_rate=nan", "must be in"),
         ("sim-judge/j?seed=0.5", "bad value '0.5' for seed"),
@@ -292,3 +295,19 @@ def test_served_through_litellm_acompletion(sim_calls) -> None:
     assert getattr(raised.value, "status_code", None) == 400
     with pytest.raises(Exception, match="none of the judge layouts"):
         litellm.completion(model="sim-judge/j", messages=[{"role": "user", "content": "hello"}])
+
+
+def test_a_malformed_judge_model_string_fails_before_any_call_naming_the_bundle(sim_calls) -> None:
+    from pytest_behavior import Bundle
+    from pytest_behavior.errors import BehaviorConfigError
+    from pytest_behavior.sampling.llm import check_model
+
+    before = sim_calls.served_calls()
+    message = r"bundle 'rubric judge': simulated judge .*unknown knob 'acuracy'; did you mean 'accuracy'"
+    with pytest.raises(BehaviorConfigError, match=message):
+        check_model(Bundle(model="sim-judge/j?acuracy=0.9", label="rubric judge"))
+    with pytest.raises(BehaviorConfigError, match=r"bundle 'cand': simulated model .*needs a label"):
+        check_model(Bundle(model="sim/?seed=1", label="cand"))
+    check_model(Bundle(model="sim-judge/j?accuracy=0.9&position_bias=0.3", label="ok"))
+    check_model(Bundle(model="openai/gpt-4o-mini", label="real"))  # not simulated: litellm decides
+    assert sim_calls.served_calls() == before
