@@ -14,6 +14,7 @@
     pytest-behavior power --detect 40 --base 0.05   # what 40 inputs can detect at a 5% base rate
     pytest-behavior power --detect 40 --base 0.05 --margin 0.05   # ... beyond a max_increase=0.05 margin
     pytest-behavior power --binary 0.05 0.15 --bounds 4 --segments 3   # at the level of a test's Holm family
+    pytest-behavior power --preference 0.40 0.50    # a judged win rate of 0.40 against min_win_rate=0.5
 
     pytest-behavior cache show                      # samples, dates, cost, latency, tokens per bundle fingerprint
     pytest-behavior cache prune --older-than 30     # delete samples written more than 30 days ago

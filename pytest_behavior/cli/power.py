@@ -1,7 +1,9 @@
 """``pytest-behavior power``: inputs needed for a given power, or what a given number of inputs can detect.
 
 All figures are for one-sided tests at level ``--alpha`` with power ``--power``, one sample per input and arm
-(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of docs/statistics.md).
+(k = 1), computed by :mod:`pytest_behavior.stats.power` (the table of docs/statistics.md); ``--preference`` plans a
+judged win rate (``@pytest.mark.preference(min_win_rate=)``) by :mod:`pytest_behavior.stats.power_preference`, with
+``--repeats K`` comparisons per input.
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from __future__ import annotations
 import argparse
 import math
 
-from pytest_behavior.cli.arguments import MAX_INPUTS, count, family_count, positive, rate
+from pytest_behavior.cli.arguments import MAX_INPUTS, argument_type, count, family_count, positive, rate
 
 ERRORS: tuple[type[Exception], ...] = (ValueError, ArithmeticError)
 """What a run raises for figures it cannot plan for: exit 2 with the message."""
+
+win_rate = argument_type(float, lambda v: 0.0 < v < 1.0, " is not a win rate in (0, 1)")
+share = argument_type(float, lambda v: 0.0 <= v <= 1.0, " is not a share in [0, 1]")
+repeats = argument_type(int, lambda v: 1 <= v <= 1000, ": between 1 and 1,000 repeats", what="a whole number")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,7 +35,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         nargs=2,
         type=rate,
         metavar=("BASE", "CANDIDATE"),
-        help="a bad-outcome rate changing from BASE to CANDIDATE, e.g. --binary 0.05 0.15",
+        help="a bad-outcome rate changing from BASE to CANDIDATE, e.g. --binary 0.05 0.15 (correctness: the "
+        "rates of wrong answers, so 90%% -> 85%% right is --binary 0.10 0.15)",
+    )
+    what.add_argument(
+        "--preference",
+        nargs=2,
+        type=win_rate,
+        metavar=("WIN_RATE", "MIN_WIN_RATE"),
+        help="a judged win rate: the candidate's true WIN_RATE against min_win_rate=MIN_WIN_RATE, e.g. "
+        "--preference 0.40 0.50 (REGRESSED when below, PASS when above)",
     )
     what.add_argument(
         "--shift",
@@ -52,6 +67,26 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the smallest change N inputs detect (with --base for rates; shift in SDs otherwise)",
     )
     power.add_argument("--base", type=rate, default=None, help="base rate for --detect")
+    power.add_argument(
+        "--ties",
+        type=share,
+        default=None,
+        help="with --preference: share of comparisons scored 1/2 (a tie, or the two orders disagree, as a judge "
+        "with position bias makes them; default 0.3)",
+    )
+    power.add_argument(
+        "--repeats",
+        type=repeats,
+        default=1,
+        metavar="K",
+        help="with --preference: comparisons per input (default 1)",
+    )
+    power.add_argument(
+        "--icc",
+        type=share,
+        default=None,
+        help="with --preference --repeats K: correlation of one input's comparison scores (default 0.5)",
+    )
     power.add_argument(
         "--margin",
         type=rate,
@@ -159,6 +194,47 @@ def _pass(base: float, margin: float, *, rho: float, alpha: float, power: float)
     return title + "\n\n" + _table(rows, ["design", "inputs"])
 
 
+DEFAULT_ICC = 0.5
+"""Correlation of one input's repeated comparison scores assumed when --icc is not given (the judge sees the same
+question; the answers differ per repeat)."""
+
+
+def _preference(
+    win: float, min_win: float, *, ties: float | None, repeats: int, icc: float | None, alpha: float, power: float
+) -> str:
+    from pytest_behavior.stats.power_preference import DEFAULT_TIE_RATE, n_for_win_rate, win_score_sd
+
+    if win == min_win:
+        raise ValueError(
+            f"--preference WIN_RATE MIN_WIN_RATE: the win rate equals min_win_rate ({win:g}): no number of inputs "
+            "decides a bound at its own value"
+        )
+    cap = 2.0 * min(win, 1.0 - win)
+    tau = min(DEFAULT_TIE_RATE, cap) if ties is None else ties
+    if tau > cap:
+        raise ValueError(
+            f"--ties {tau:g}: at win rate {win:g} at most {cap:g} of the comparisons can score 1/2 (each counts half "
+            "a win)"
+        )
+    rho = DEFAULT_ICC if icc is None else icc
+    designs = [(1, 0.0)] + ([(repeats, rho)] if repeats > 1 else [])
+    rows = []
+    for k, r in designs:
+        sd = win_score_sd(win, tie_rate=tau, repeats=k, icc=r)
+        if sd == 0.0:
+            raise ValueError(f"--preference: with win rate {win:g} and --ties {tau:g} the win score has no spread")
+        n = n_for_win_rate(win, min_win, sd=sd, alpha=alpha, power=power)
+        label = "k = 1 comparison per input" if k == 1 else f"k = {k} comparisons per input, ICC {r:g}"
+        rows.append([label, f"{sd:.3f}", _checked_n(n)])
+    verdict = "REGRESSED" if win < min_win else "PASS"
+    title = (
+        f"win rate {win:g} against min_win_rate={min_win:g}: inputs to show {verdict} with {power:.0%} power, "
+        f"one-sided alpha {alpha:g}\n{100 * tau:.3g}% of comparisons scored 1/2; one-sided t on the per-input win "
+        "scores (exact noncentral t), each comparison judged in both orders"
+    )
+    return title + "\n\n" + _table(rows, ["design", "SD per input", "inputs"])
+
+
 def _detect(n: int, base: float | None, *, rho: float, alpha: float, power: float, margin: float = 0.0) -> str:
     from pytest_behavior.stats import detectable_effect_binary, detectable_effect_mean_shift
 
@@ -193,9 +269,14 @@ def _checked_n(n: int) -> str:
     return str(n)
 
 
+def _plans_pass(args: argparse.Namespace) -> bool:
+    """Whether the figure is for showing a bound holds (--pass, or a win rate above min_win_rate)."""
+    return args.pass_ is not None or (args.preference is not None and args.preference[0] > args.preference[1])
+
+
 def _power_command(args: argparse.Namespace) -> str:
     family = family_size(args.bounds, args.segments)
-    if args.pass_ is not None:  # PASS is never adjusted: a test passes only when all its bounds pass
+    if _plans_pass(args):  # PASS is never adjusted: a test passes only when all its bounds pass
         text = _power_answer(args, alpha=args.alpha)
         if family == 1:
             return text
@@ -234,6 +315,12 @@ def _power_answer(args: argparse.Namespace, *, alpha: float) -> str:
         raise ValueError(f"--power must be in (alpha, 1), got {args.power:g}")
     if not -1 < args.rho < 1:
         raise ValueError(f"--rho must be in (-1, 1), got {args.rho:g}")
+    if args.preference is None and (args.ties is not None or args.repeats != 1 or args.icc is not None):
+        raise ValueError("--ties, --repeats and --icc go with --preference WIN_RATE MIN_WIN_RATE")
+    if args.preference is not None and args.icc is not None and args.repeats == 1:
+        raise ValueError("--icc goes with --repeats K (K > 1): one comparison per input has no within-input ICC")
+    if args.preference is not None:
+        return _preference(*args.preference, ties=args.ties, repeats=args.repeats, icc=args.icc, **options)
     if args.binary is not None:
         return _binary(*args.binary, rho=args.rho, **options)
     if args.shift is not None:

@@ -1,5 +1,5 @@
-"""Power and sample size for a judged win rate (``min_win_rate``): the inputs ``pytest-behavior power --preference``
-quotes.
+"""Power and sample size for a judged win rate (``min_win_rate``): the inputs ``pytest-behavior power --preference
+WIN_RATE MIN_WIN_RATE`` quotes (``--ties`` sets tau below, ``--repeats K --icc rho`` the repeats).
 
 The bound (:func:`~pytest_behavior.stats.bounded_mean.bounded_mean_bound` on the per-input win scores, 1 = the
 candidate wins both orders, 0 = loses both, 1/2 otherwise) is a one-sided t bound from 20-30 inputs on (its

@@ -88,7 +88,7 @@ def test_pass_is_not_planned_at_a_multiplicity_level(capsys: pytest.CaptureFixtu
         (["--shift", "-1"], "'-1' must be positive"),
         (["--binary", "0.05", "0.1", "--alpha", "0.7"], "--alpha must be in (0, 0.5)"),
         (["--binary", "0.05", "0.1", "--shift", "0.2"], "not allowed with argument"),
-        ([], "one of the arguments --binary --shift --pass --detect is required"),
+        ([], "one of the arguments --binary --preference --shift --pass --detect is required"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
