@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,7 +47,20 @@ def parse_marker(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> P
             raise MarkerError(
                 f"@pytest.mark.{name}: unexpected keyword argument {keyword!r}{hint} (accepted: {', '.join(accepted)})"
             )
+    parameters = inspect.signature(cls.from_marker).parameters.values()
+    positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(positional):
+        given = f"{len(args)} positional argument{'s' if len(args) != 1 else ''} ({', '.join(map(repr, args))})"
+        if positional:
+            takes = f"at most {len(positional)} positional argument{'s' if len(positional) != 1 else ''} "
+            takes += f"({', '.join(positional)})"
+            fix = "write the others as keywords"
+        else:
+            takes = "keyword arguments only"
+            fix = f"write e.g. @pytest.mark.{name}({accepted[0]}={args[0]!r})"
+        raise MarkerError(f"@pytest.mark.{name} takes {takes}, got {given}: {fix} (accepted: {', '.join(accepted)})")
     try:
         return cls.from_marker(*args, **kwargs)
     except TypeError as exc:
-        raise MarkerError(f"@pytest.mark.{name}: {str(exc).replace('from_marker() ', '')}") from None
+        reason = re.sub(r"^(\w+\.)?from_marker\(\) ", "", str(exc))
+        raise MarkerError(f"@pytest.mark.{name}: {reason}") from None

@@ -82,7 +82,19 @@ def test_length_property_counts_words_or_characters() -> None:
         ("refusal_bound", (), {"max_rate": 5}, r"outside \[0, 1\] \(did you mean 0.05\?\)"),
         ("refusal_bound", (), {"max_rate": True}, "must be a number"),
         ("refusal_bound", (), {"min_rate": 0.9, "max_rate": 0.1}, "above max_rate"),
-        ("refusal_bound", (0.1,), {}, "positional"),
+        (
+            "refusal_bound",
+            (0.1,),
+            {},
+            r"refusal_bound takes keyword arguments only, got 1 positional argument \(0\.1\): write e\.g\. "
+            r"@pytest\.mark\.refusal_bound\(max_rate=0\.1\)",
+        ),
+        (
+            "schema_stability",
+            ({"type": "object"}, 0.1),
+            {},
+            r"takes at most 1 positional argument \(schema\), got 2 positional arguments .*the others as keywords",
+        ),
         ("schema_stability", ("not a schema",), {}, "must be a JSON schema dict"),
         ("schema_stability", ({"type": 12},), {}, "invalid JSON schema at type"),
         ("length_distribution", (), {}, "needs max_ratio and/or min_ratio"),
