@@ -104,7 +104,13 @@ def load_dataset(path: Path) -> list[InputValue]:
 def load_dataset_with_sources(path: Path) -> list[tuple[InputValue, str]]:
     """The inputs of a JSONL, JSON (a list) or CSV file, each with where it was read (``path:line``)."""
     if not path.is_file():
-        raise BehaviorConfigError(f"input dataset {path} does not exist")
+        where = "is a folder" if path.is_dir() else "does not exist"
+        if not path.is_absolute():
+            where += (
+                f" (a relative path is read from the working directory: {path.absolute()}; to read it beside the "
+                "test file, pass Path(__file__).with_name(...))"
+            )
+        raise BehaviorConfigError(f"input dataset {path} {where}")
     suffix = path.suffix.lower()
     try:
         raw = path.read_bytes()

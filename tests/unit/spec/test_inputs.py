@@ -40,6 +40,19 @@ def test_bad_inputs_are_clear_errors(inputs: object, message: str) -> None:
         resolve_inputs(inputs, n=None, seed=0)  # type: ignore[arg-type]
 
 
+def test_a_missing_relative_dataset_names_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.jsonl").mkdir()
+    with pytest.raises(BehaviorConfigError) as missing:
+        resolve_inputs("sub/questions.jsonl", n=None, seed=0)
+    assert str(tmp_path / "sub" / "questions.jsonl") in str(missing.value)
+    assert "Path(__file__).with_name" in str(missing.value)
+    with pytest.raises(BehaviorConfigError, match=r"data\.jsonl is a folder"):
+        resolve_inputs(tmp_path / "data.jsonl", n=None, seed=0)
+
+
 def test_bad_dataset_lines_name_the_line(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_text('"ok"\n{broken\n')
     with pytest.raises(BehaviorConfigError, match=r"d.jsonl:2: invalid JSON"):
