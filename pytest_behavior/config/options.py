@@ -86,7 +86,7 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="PATH.json",
         default=None,
         help="write the verdicts of every behavior test to a JSON file (schema: "
-        "pytest_behavior/schemas/behavior-report-v1.schema.json) for deployment gates",
+        "pytest_behavior/schemas/behavior-report-v2.schema.json) for deployment gates",
     )
     group.addoption(
         "--behavior-html",

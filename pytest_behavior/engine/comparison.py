@@ -38,7 +38,7 @@ class ArmInfo:
 
     label: str
     fingerprint: str | None
-    source: str  # "live", "golden:<path>", "records"
+    source: str  # "live", "model", "callable", "golden:<path>", "records"; "judge" for an LLM judge's calls
     requested: int = 0
     cached: int = 0
     cost_usd: float | None = None  # of the samples judged, cached ones at their recorded cost; None: unknown
@@ -164,6 +164,7 @@ class Comparison:
     sequential: SequentialInfo | None = None  # set when the test ran in sequential mode
     budget_note: str | None = None  # set when a budget stopped sampling before every input was sampled
     notes: tuple[str, ...] = ()  # further pairing notes of the spec (an invariance spec's inputs without a twin)
+    judges: tuple[ArmInfo, ...] = ()  # the LLM judges' calls, one entry per judge model (label: the model)
 
     @property
     def regressed(self) -> tuple[BoundVerdict, ...]:

@@ -11,6 +11,9 @@ prompt, its id the hash of the messages (`prompt_key`: the order of two answers 
 a `Bundle` whose system prompt is the template's and whose temperature is 0 unless the user's Bundle sets them. An
 answer that does not parse is asked again once under another call seed; one that still does not parse is handed
 back as None (the property counts and reports it, never as a tie).
+
+`JudgeCalls` collects a test's judge calls (new and cached, their cost and latency) per judge model, for the cost
+summary: judges are paid for like samples, and a report that left them out would understate what a test costs.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from pytest_behavior.bundle import Bundle
+from pytest_behavior.engine.comparison import ArmInfo, arm_info
 from pytest_behavior.errors import ProviderError
 from pytest_behavior.properties.base import JudgeRequest, PromptRequest, prompt_key
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.runner import SamplingMonitor, SamplingPlan, sample_arms
+from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input
 
 
@@ -35,7 +40,12 @@ def judge_bundle(request: JudgeRequest) -> Bundle:
 
 
 async def judge_outputs(
-    request: JudgeRequest, outputs: Iterable[str], *, plan: SamplingPlan, cache: SampleCache
+    request: JudgeRequest,
+    outputs: Iterable[str],
+    *,
+    plan: SamplingPlan,
+    cache: SampleCache,
+    calls: JudgeCalls | None = None,
 ) -> Mapping[str, str]:
     """A label for every distinct output, keyed by its text."""
     texts = sorted(set(map(str, outputs)))
@@ -43,8 +53,11 @@ async def judge_outputs(
     judge_plan = SamplingPlan(
         template=None, repeats=1, seed=0, concurrency=plan.concurrency, policy=plan.policy, gate=plan.gate, monitor=None
     )
-    sampled = await sample_arms({"judge": judge_bundle(request)}, inputs, judge_plan, cache)
+    bundle = judge_bundle(request)
+    sampled = await sample_arms({"judge": bundle}, inputs, judge_plan, cache)
     arm = sampled["judge"]
+    if calls is not None:
+        calls.add(bundle, arm)
     judge = f"the {request.name} {request.model!r}"
     if arm.unsampled:
         raise ProviderError(
@@ -88,6 +101,31 @@ class JudgeProgress:
         self.inner.end()
 
 
+class JudgeCalls:
+    """The judge calls of one test, by judge model: counted and priced beside the arms in the cost summary.
+
+    Every call `judge_outputs` and `judge_prompts` make (re-asks of unparsed answers too) is added here when a
+    collector is given; `arms` hands back one `ArmInfo` per judge model (source ``"judge"``), whose ``requested``
+    are the calls made, ``cached`` the answers read from the cache and ``cost_usd`` their recorded cost (None: the
+    model has no price)."""
+
+    def __init__(self) -> None:
+        self._payloads: dict[str, list[dict[str, Any]]] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    def add(self, bundle: Bundle, arm: ArmSamples) -> None:
+        model = str(bundle.model)
+        self._payloads.setdefault(model, []).extend(c.to_payload() for reps in arm.outputs.values() for c in reps)
+        requested, cached = self._counts.get(model, (0, 0))
+        self._counts[model] = (requested + arm.requested, cached + arm.cached)
+
+    def arms(self) -> tuple[ArmInfo, ...]:
+        return tuple(
+            arm_info(model, None, "judge", payloads, requested=self._counts[model][0], cached=self._counts[model][1])
+            for model, payloads in self._payloads.items()
+        )
+
+
 RETRY_SEED = 1
 """The plan seed of the one re-ask of an unparsed answer (the first ask is seed 0): another call seed."""
 
@@ -109,7 +147,12 @@ def prompt_judge_bundle(judge: object, *, system: str, name: str) -> Bundle:
 
 
 async def judge_prompts(
-    request: PromptRequest, *, plan: SamplingPlan, cache: SampleCache, monitor: SamplingMonitor | None = None
+    request: PromptRequest,
+    *,
+    plan: SamplingPlan,
+    cache: SampleCache,
+    monitor: SamplingMonitor | None = None,
+    calls: JudgeCalls | None = None,
 ) -> Mapping[str, object | None]:
     """Every prompt's parsed judgment by `prompt_key` (None: unparsed after one re-ask); ``monitor`` sees the calls
     (a `JudgeProgress`, so that the test's progress line goes on counting)."""
@@ -121,7 +164,9 @@ async def judge_prompts(
         bundle = prompt_judge_bundle(request.judge, system=system, name=request.name)
         pending = [Input(id=key, value=user) for key, user in sorted(users.items())]
         for seed in (0, RETRY_SEED):
-            answers = await _ask(bundle, pending, request, plan=replace(plan, monitor=monitor), cache=cache, seed=seed)
+            answers = await _ask(
+                bundle, pending, request, plan=replace(plan, monitor=monitor), cache=cache, seed=seed, calls=calls
+            )
             judgments.update({key: request.parse(text) for key, text in answers.items()})
             pending = [item for item in pending if judgments[item.id] is None]
             if not pending:
@@ -137,6 +182,7 @@ async def _ask(
     plan: SamplingPlan,
     cache: SampleCache,
     seed: int,
+    calls: JudgeCalls | None = None,
 ) -> dict[str, str]:
     judge_plan = SamplingPlan(
         template=None,
@@ -148,6 +194,8 @@ async def _ask(
         monitor=plan.monitor,
     )
     arm = (await sample_arms({"judge": bundle}, list(inputs), judge_plan, cache))["judge"]
+    if calls is not None:
+        calls.add(bundle, arm)
     if arm.unsampled:
         raise ProviderError(
             f"the budget ran out before the {request.name} {bundle.label!r} answered every prompt "

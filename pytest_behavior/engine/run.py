@@ -110,12 +110,14 @@ async def run_spec(
     base = _baseline(
         sampled.get("baseline"), golden, path, baseline_kind=baseline.kind if baseline else None, root=settings.rootdir
     )
-    spec = await _with_judgments(spec, cand, base, plan, cache, inputs)
+    spec, judges = await _with_judgments(spec, cand, base, plan, cache, inputs)
     result = _compare(
         spec, settings, inputs, cand, base, candidate_source=candidate.kind, sequential=decisions, all_ids=all_ids
     )
     if progress is not None:
         result = replace(result, sequential=progress)
+    if judges:
+        result = replace(result, judges=judges)
     if budget_note is not None:
         result = replace(result, budget_note=budget_note)
     if settings.mode == "update":
@@ -245,13 +247,16 @@ async def _with_judgments(
     plan: SamplingPlan,
     cache: SampleCache,
     inputs: Sequence[Input] = (),
-) -> Spec:
+) -> tuple[Spec, tuple[ArmInfo, ...]]:
     """Properties judged by an LLM get their judgments first (cached): each declares what it needs judged
     (`Property.judge_request`: every output labelled; `Property.prompt_request`: judge prompts rendered from the
-    paired outputs of both arms), the answers come through the sampler and are handed back to it."""
+    paired outputs of both arms), the answers come through the sampler and are handed back to it; with the judges'
+    calls, one `ArmInfo` per judge model (the cost summary shows them beside the arms)."""
     if all(p.judge_request() is None for p in spec.properties) and not _may_prompt(spec):
-        return spec
-    from pytest_behavior.engine.llm_judge import JudgeProgress, judge_outputs, judge_prompts
+        return spec, ()
+    from pytest_behavior.engine.llm_judge import JudgeCalls, JudgeProgress, judge_outputs, judge_prompts
+
+    calls = JudgeCalls()
 
     texts = [c.text for reps in cand.outputs.values() for c in reps]
     if base is not None and base.outputs is not None:
@@ -268,14 +273,15 @@ async def _with_judgments(
     for prop in spec.properties:
         request = prop.judge_request()
         if request is not None:
-            prop = prop.with_judgments(await judge_outputs(request, texts, plan=plan, cache=cache))
+            prop = prop.with_judgments(await judge_outputs(request, texts, plan=plan, cache=cache, calls=calls))
         prompts = prop.prompt_request(
             None if base_texts is None else [base_texts[i] for i in ids], [cand_texts[i] for i in ids]
         )
         if prompts is not None:
-            prop = prop.with_judgments(await judge_prompts(prompts, plan=plan, cache=cache, monitor=monitor))
+            judged = await judge_prompts(prompts, plan=plan, cache=cache, monitor=monitor, calls=calls)
+            prop = prop.with_judgments(judged)
         properties.append(prop)
-    return replace(spec, properties=tuple(properties))
+    return replace(spec, properties=tuple(properties)), calls.arms()
 
 
 def _may_prompt(spec: Spec) -> bool:

@@ -11,11 +11,12 @@ Everything is computed from what the files recorded: no model is called.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_behavior.golden.store import GoldenRecord
+from pytest_behavior.report.card_quality import Quality, quality
 from pytest_behavior.report.show import DASH, clip, quantile, words
 from pytest_behavior.sanitize import one_line
 
@@ -92,6 +93,7 @@ class BehaviorCard:
     tests: tuple[FileCard, ...]
     figures: Figures
     refusal_detector: str
+    quality: Quality = field(default_factory=Quality)
 
     @property
     def label(self) -> str:
@@ -120,6 +122,7 @@ class BehaviorCard:
             "last_recorded": last,
             "refusal_detector": self.refusal_detector,
             **self.figures.to_json(),
+            **self.quality.to_json(),
             "per_test": [t.to_json() for t in self.tests],
         }
 
@@ -236,6 +239,7 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
                 tests=tuple(tests),
                 figures=_figures(total, len(total.refusing)),
                 refusal_detector=DETECTOR,
+                quality=sum((quality(r) for _, r, _ in members), Quality()),
             )
         )
     return sorted(cards, key=lambda c: (-c.figures.samples, c.label))
@@ -291,7 +295,31 @@ def _card_rows(card: BehaviorCard) -> list[list[str]]:
             _pct(f.tool_call_rate),
             _based_on(f.tool_call_rate.n, total) if f.tool_call_rate.n else "no sample carries tool calls",
         ],
+        *_quality_rows(card.quality, total),
     ]
+
+
+def _quality_rows(q: Quality, total: int) -> list[list[str]]:
+    """Correctness against the recorded reference answers; the judged markers, with where their scores are."""
+    tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
+    rows = [
+        [
+            "correct answers (reference answers)",
+            NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%",
+            f"{_based_on(q.judged, total)} ({tests})" if q.tests else "no test has a correctness property",
+        ]
+    ]
+    for marker, judge, bounds in q.judges:
+        what = "win rate against the baseline" if marker == "preference" else "rubric mean"
+        rows.append(
+            [
+                f"{what} ({marker}, {bounds})" if bounds else f"{what} ({marker})",
+                NOT_RECORDED,
+                f"judge {judge}; golden files keep the outputs, not the judge's scores: a --behavior-baseline run's "
+                "verdict file has them (judged)",
+            ]
+        )
+    return rows
 
 
 def _short_test(test: str) -> str:

@@ -3,7 +3,9 @@
 Each behavior test's report carries a JSON-able *entry* (so it crosses xdist); the controller gathers them
 into the document that ``--behavior-report=PATH.json`` writes, and from which the GitHub step summary and
 the HTML report are rendered. The shape is published as a JSON Schema, ``pytest_behavior/schemas/
-behavior-report-v1.schema.json``: add fields freely, but renaming or removing one needs a new ``version``.
+behavior-report-v2.schema.json`` (version 2: the ``bounded`` kind of LLM-judged scores, the judges' calls and the
+judged counts; ``behavior-report-v1.schema.json`` stays for readers of older reports): add fields freely, but
+renaming or removing one needs a new ``version``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_behavior.report.judged import judged_entries
 from pytest_behavior.report.values import scale_of
 
 REPORT_FORMAT = "pytest-behavior-report"
-REPORT_VERSION = 1
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "behavior-report-v1.schema.json"
+REPORT_VERSION = 2
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "behavior-report-v2.schema.json"
 MAX_DISTRIBUTION_VALUES = 2000
 """Per arm and metric; more outputs are thinned to this many evenly spaced order statistics (the shape stays)."""
 
@@ -53,6 +56,8 @@ def test_entry(result: Any, *, outcome: str, diff: str | None = None, diff_file:
         else {"n_used": result.sequential.n_used, "n_max": result.sequential.n_max},
         "unjudged_bounds": list(result.unjudged),
         "samples": {"requested": sum(arm.requested for arm in arms), "cached": sum(arm.cached for arm in arms)},
+        "judges": [_arm(judge) for judge in getattr(result, "judges", ())],
+        "judged": judged_entries(result),
     }
 
 
@@ -79,6 +84,8 @@ def error_entry(nodeid: str, message: str, *, mode: str, requested: int = 0, cac
         "sequential": None,
         "unjudged_bounds": [],
         "samples": {"requested": requested, "cached": cached},
+        "judges": [],
+        "judged": [],
     }
 
 

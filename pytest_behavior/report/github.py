@@ -1,7 +1,8 @@
 """The Markdown summary appended to ``$GITHUB_STEP_SUMMARY`` (GitHub Actions' job summary page).
 
 Regressions first, each with its diff folded in a ``<details>`` block; provider drift and errors called
-out. Everything taken from the run's data (test ids, segment names, outputs quoted in diffs, error messages)
+out; what the LLM judges and reference answers counted (`report.judged`) and the cost table, arms and judge models.
+Everything taken from the run's data (test ids, segment names, outputs quoted in diffs, error messages)
 is data, not Markdown: table cells escape Markdown and HTML (`markdown_text`), so a segment named
 ``![x](http://…)`` or ``<img src=…>`` shows as text and ``@someone`` notifies no one; diffs sit in code fences
 longer than any run of backticks inside them.
@@ -64,6 +65,7 @@ def github_summary(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -
             "",
         ]
         parts += [style.note, ""] if style.note else []  # our own words, no data: nothing to escape
+    parts += _judged(document["tests"]) + _costs(document["tests"])
     for test in document["tests"]:
         parts += _details(test)
     return fit_summary("\n".join(parts) + "\n", max_bytes)
@@ -99,6 +101,46 @@ def _rows(tests: Any) -> tuple[list[str], IntervalStyle]:
                 f"{format_change(v, style=style)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |"
             )
     return rows, style
+
+
+def _judged(tests: Any) -> list[str]:
+    """What the judges and reference answers counted, per test: wins / ties / losses, order consistency, the
+    length-controlled win rate, rubric scores and their biggest drops, right -> wrong (every line is data: escaped)."""
+    from pytest_behavior.report.judged import judged_lines
+
+    parts: list[str] = []
+    for test in tests:
+        lines = [line for item in test.get("judged") or () for line in judged_lines(item)]
+        if lines:
+            parts += [f"**{markdown_text(test['nodeid'])}**", "", *(f"- {markdown_text(line)}" for line in lines), ""]
+    return ["### Judged quality", "", *parts] if parts else []
+
+
+def _costs(tests: Any) -> list[str]:
+    """The cost table: each arm's samples and each judge model's calls (cached ones at their recorded cost)."""
+    from pytest_behavior.report.terminal import arm_source, cost_rows, cost_text
+
+    rows = [
+        f"| {markdown_text(test['nodeid'])} | {markdown_text(name + ' ' + str(arm['label']))} | "
+        f"{markdown_text(arm_source(arm))} | {markdown_text(cost_text(arm, judge=name == 'judge'))} | "
+        f"{_latency(arm.get('latency_p50_ms'))} | {_latency(arm.get('latency_p95_ms'))} |"
+        for test in tests
+        for name, arm in cost_rows(test)
+    ]
+    if not rows:
+        return []
+    return [
+        "### Cost and latency",
+        "",
+        "| test | arm | source | cost | latency p50 | p95 |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _latency(value: object) -> str:
+    return "–" if isinstance(value, bool) or not isinstance(value, (int, float)) else f"{value:.0f} ms"
 
 
 def _details(test: Mapping[str, Any]) -> list[str]:

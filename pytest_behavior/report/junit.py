@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_behavior.report.judged import judged_facts
+from pytest_behavior.report.terminal import arm_source, cost_text
 from pytest_behavior.report.values import describe_change, format_p, levels
 from pytest_behavior.sanitize import one_line
 
@@ -18,7 +20,10 @@ def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``behavior_outcome``, the bundles, the diff file, and per bound (and regressed segment):
     ``behavior:<metric>[segment]:<bound>`` = ``REGRESSED x1.45, 90% interval [x1.30, x1.62], p=0.001`` (the interval
     named by its levels, `describe_change`), and ``…:<bound>:lower_level`` / ``…:upper_level`` = ``0.95``, the
-    confidence of each end."""
+    confidence of each end; per judged property (correctness, preference, rubric) what it counted
+    (``behavior:preference:wins_ties_losses``, ``…:order_consistency``, ``…:win_rate``, ``behavior:rubric:dropped``,
+    ``behavior:correctness:right_to_wrong``, ``…:judge``), and per judge model its calls and cost
+    (``behavior_judge:<model>``)."""
     props = [("behavior_outcome", str(entry["outcome"]))]
     for arm in ("candidate", "baseline"):
         data = entry.get(arm)
@@ -36,4 +41,11 @@ def junit_properties(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         props.append((name, f"{v['verdict']} {describe_change(v)}, p={format_p(v['p_adjusted'], missing='-')}"))
         lower, upper = levels(v)
         props += [(f"{name}:lower_level", f"{lower:.6g}"), (f"{name}:upper_level", f"{upper:.6g}")]
+    for item in entry.get("judged") or ():
+        facts: dict[str, list[str]] = {}
+        for fact, text in judged_facts(item):
+            facts.setdefault(fact, []).append(text)
+        props += [(f"behavior:{item['metric_key']}:{fact}", "; ".join(texts)) for fact, texts in facts.items()]
+    for judge in entry.get("judges") or ():
+        props.append((f"behavior_judge:{judge['label']}", f"{arm_source(judge)}, cost {cost_text(judge, judge=True)}"))
     return [(one_line(name), one_line(value)) for name, value in props]

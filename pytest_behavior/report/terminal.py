@@ -55,6 +55,12 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     written = [s["golden_path"] for s in summaries if s["golden_written"]]
     lines = str(table).splitlines()
     lines.append(f"samples: {requested} requested from providers, {cached} from the cache")
+    judges = [judge for s in summaries for judge in s.get("judges") or ()]
+    if judges:
+        lines.append(
+            f"judge calls: {sum(j['requested'] for j in judges)} requested from providers, "
+            f"{sum(j['cached'] for j in judges)} from the cache"
+        )
     if written:
         lines.append(f"golden files written: {len(written)}")
     sequential = [s["sequential"] for s in summaries if s.get("sequential")]
@@ -126,22 +132,19 @@ def empty_output_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Cost and latency of each arm's samples, per test (only when some provider reported them)."""
+    """Cost and latency of each arm's samples and of each judge model's calls, per test (an arm only when some
+    provider reported them; a judge always, its cost "unknown (no price)" when the model has no price)."""
     from tabulate import tabulate
 
     rows = []
     for s in summaries:
-        for name, arm in _named_arms(s):
-            if arm["cost_usd"] is None and arm["latency_p50_ms"] is None:
-                continue
-            source = arm["source"]
-            source = "live" if source in ("model", "callable", "live") else source if source == "records" else "golden"
+        for name, arm in cost_rows(s):
             rows.append(
                 [
                     _short(s["nodeid"]),
                     one_line(f"{name} {arm['label']}"),
-                    source,
-                    "-" if arm["cost_usd"] is None else f"${arm['cost_usd']:.4f}",
+                    arm_source(arm),
+                    cost_text(arm, judge=name == "judge"),
                     _ms(arm["latency_p50_ms"]),
                     _ms(arm["latency_p95_ms"]),
                 ]
@@ -152,6 +155,36 @@ def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         rows, headers=["test", "arm", "source", "cost", "latency p50", "p95"], tablefmt="simple", disable_numparse=True
     )
     return ["cost and latency of the samples judged (cached samples at their recorded cost):", *str(table).splitlines()]
+
+
+def cost_rows(entry: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The rows of one test in the cost table: its arms that reported a cost or a latency, then its judges (one per
+    judge model: an LLM judge's calls are paid for like samples)."""
+    arms = [(n, a) for n, a in _named_arms(entry) if a["cost_usd"] is not None or a["latency_p50_ms"] is not None]
+    return arms + [("judge", judge) for judge in entry.get("judges") or ()]
+
+
+SAMPLED_SOURCES = ("model", "callable", "live", "judge")
+"""Arm sources whose samples this run drew (from a provider or from the cache), as opposed to a file's."""
+
+
+def arm_source(arm: Mapping[str, Any]) -> str:
+    """Where an arm's samples came from, as a reviewer needs it: ``live (0 cached, 200 new)`` when this run asked the
+    provider, ``cache (200 cached, 0 new)`` when every sample came from the cache (no call was made), ``golden``
+    or ``records`` for a file's."""
+    source = str(arm.get("source") or "")
+    if source in SAMPLED_SOURCES:
+        requested, cached = int(arm.get("requested") or 0), int(arm.get("cached") or 0)
+        return f"{'cache' if cached and not requested else 'live'} ({cached} cached, {requested} new)"
+    return source if source == "records" else "golden"
+
+
+def cost_text(arm: Mapping[str, Any], *, judge: bool = False) -> str:
+    """``$0.0123``; a judge without a price ``unknown (no price)`` (never $0), an arm ``-``."""
+    cost = arm.get("cost_usd")
+    if cost is None:
+        return "unknown (no price)" if judge and (arm.get("requested") or arm.get("cached")) else "-"
+    return f"${cost:.4f}"
 
 
 def _named_arms(entry: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -59,7 +59,7 @@ def test_the_verdict_file_follows_the_published_schema_regressions_first(recorde
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(["verdict report: *out*verdicts.json"])
     document = read_report(recorded.path / "out" / "verdicts.json")
-    assert document["format"] == "pytest-behavior-report" and document["version"] == 1
+    assert document["format"] == "pytest-behavior-report" and document["version"] == 2
     assert document["summary"] == {
         "tests": 2,
         "passed": 1,

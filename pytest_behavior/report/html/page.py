@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_behavior.engine import comparison
 from pytest_behavior.report.html.charts import binary_svg, distribution_svg, ratio_svg
+from pytest_behavior.report.html.judged_charts import correctness_svg, preference_svg, rubric_svg
 from pytest_behavior.report.html.markup import (
     AMBER,
     BASELINE_COLOR,
@@ -37,6 +38,7 @@ from pytest_behavior.report.html.markup import (
     property_label,
     verdict_pill,
 )
+from pytest_behavior.report.judged import judged_lines
 from pytest_behavior.report.values import (
     DASH,
     IntervalStyle,
@@ -287,6 +289,7 @@ def _facts(test: Doc) -> str:
 
 def _bundles(test: Doc) -> str:
     rows = [_bundle_row(arm, as_map(test.get(arm))) for arm in ("candidate", "baseline") if test.get(arm)]
+    rows += [_bundle_row("judge", as_map(judge)) for judge in as_list(test.get("judges"))]
     if not test.get("baseline"):
         rows.append('<tr><th scope="row">baseline</th><td colspan="6" class="muted">none</td></tr>')
     head = "".join(
@@ -296,7 +299,7 @@ def _bundles(test: Doc) -> str:
 
 
 def _bundle_row(arm: str, bundle: Doc) -> str:
-    color = BASELINE_COLOR if arm == "baseline" else CANDIDATE_COLOR
+    color = BASELINE_COLOR if arm == "baseline" else GREY if arm == "judge" else CANDIDATE_COLOR
     fingerprint = str(bundle.get("fingerprint") or "")
     cost = num(bundle.get("cost_usd"))
     p50, p95 = num(bundle.get("latency_p50_ms")), num(bundle.get("latency_p95_ms"))
@@ -307,10 +310,17 @@ def _bundle_row(arm: str, bundle: Doc) -> str:
         f'<td><code title="{esc(fingerprint)}">{esc(fingerprint[:12] or DASH)}</code></td>',
         f'<td class="source"><code>{esc(bundle.get("source") or DASH)}</code></td>',
         f"<td>{esc(as_int(bundle.get('requested')))} requested, {esc(as_int(bundle.get('cached')))} cached</td>",
-        f"<td>{esc(DASH if cost is None else (f'${cost:.4f}' if cost < 1 else f'${cost:.2f}'))}</td>",
+        f"<td>{esc(_cost(cost, judge=arm == 'judge'))}</td>",
         f"<td>{esc(latency)}</td>",
     ]
     return f"<tr>{''.join(cells)}</tr>"
+
+
+def _cost(cost: float | None, *, judge: bool) -> str:
+    """``$0.0123``; a judge model without a price "unknown (no price)" (never $0)."""
+    if cost is None:
+        return "unknown (no price)" if judge else DASH
+    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
 
 
 def _ms(value: float | None) -> str:
@@ -329,6 +339,7 @@ def _pictures(test: Doc) -> str:
         str(as_map(test.get("baseline")).get("label") or "baseline"),
         str(as_map(test.get("candidate")).get("label") or "candidate"),
     )
+    judged = {str(as_map(i).get("metric_key")): as_map(i) for i in as_list(test.get("judged"))}
     blocks, shown = [], set()
     for key, props in _by_metric(overall).items():
         title = property_label(props[0])
@@ -336,11 +347,17 @@ def _pictures(test: Doc) -> str:
         if key in distributions:
             shown.add(key)
             figures.append(_distribution_figure(distributions[key], key, labels))
+        if key in judged:
+            shown.add(key)
+            figures.append(_judged_figure(judged[key], labels))
         figures += [_bound_figure(p, labels) for p in props]
         blocks.append(_metric_block(title, figures))
     for key, dist in distributions.items():
         if key not in shown:
             blocks.append(_metric_block(str(dist.get("title") or key), [_distribution_figure(dist, key, labels)]))
+    for key, item in judged.items():
+        if key not in shown:
+            blocks.append(_metric_block(str(item.get("property") or key), [_judged_figure(item, labels)]))
     blocks = [b for b in blocks if b]
     if not blocks:
         return ""
@@ -378,6 +395,20 @@ def _distribution_figure(dist: Doc, key: str, labels: tuple[str, str]) -> str:
         return f'<p class="muted small">{esc(title)}: no values to draw.</p>'
     caption = f"<b>{esc(title)}</b> per output, baseline vs candidate; dashed lines: medians"
     return f"<figure>{svg}<figcaption>{caption}</figcaption></figure>"
+
+
+JUDGED_CHARTS = {"preference": preference_svg, "rubric": rubric_svg, "correctness": correctness_svg}
+
+
+def _judged_figure(item: Doc, labels: tuple[str, str]) -> str:
+    """What a judged property counted: wins / ties / losses, the score distributions, right / wrong per arm."""
+    draw = JUDGED_CHARTS.get(str(item.get("property")))
+    svg = "" if draw is None else draw(item, labels)
+    lines = judged_lines(item)
+    if not svg and not lines:
+        return ""
+    caption = "<br>".join(esc(line) for line in lines)
+    return f'<figure class="judged">{svg}<figcaption class="muted">{caption}</figcaption></figure>'
 
 
 def _bound_figure(prop: Doc, labels: tuple[str, str]) -> str:
