@@ -115,10 +115,16 @@ _FIELDS = ("model", "system", "prompt", "temperature", "tools", "response_format
 
 
 def unknown_options_message(
-    unknown: Sequence[str], *, where: str, noun: str = "keyword", known: Sequence[str] = ()
+    unknown: Sequence[str],
+    *,
+    where: str,
+    noun: str = "keyword",
+    known: Sequence[str] = (),
+    other_options: str = "litellm_params={...}",
 ) -> str:
     """``<where> got an unknown keyword 'temprature' — did you mean 'temperature'?`` (every unknown name, each with
-    the closest known one), and how to pass a provider option that is not in `COMPLETION_PARAMS`."""
+    the closest known one), and how to pass a provider option that is not in `COMPLETION_PARAMS` (``other_options``:
+    written as the user writes it there, Python by default)."""
     reserved = [name for name in unknown if name in _RESERVED_PARAMS]
     if reserved:
         return f"{where} does not take {reserved[0]!r}: {_RESERVED_PARAMS[reserved[0]]}"
@@ -133,7 +139,7 @@ def unknown_options_message(
         ]
         listed = f"unknown {noun}s {', '.join(parts[:-1])} and {parts[-1]}."
     return (
-        f"{where} got {listed} Other litellm options go in litellm_params={{...}}; the completion parameters "
+        f"{where} got {listed} Other litellm options go in {other_options}; the completion parameters "
         "Bundle takes directly are listed in docs/providers.md."
     )
 

@@ -254,7 +254,15 @@ def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> 
     }
     unknown = [key for key in options if key not in known]
     if unknown:
-        raise BehaviorConfigError(unknown_options_message(unknown, where=where, noun="key", known=["records"]))
+        raise BehaviorConfigError(
+            unknown_options_message(
+                unknown,
+                where=where,
+                noun="key",
+                known=["records"],
+                other_options=f"a [tool.pytest_behavior.bundles.{name}.litellm_params] table",
+            )
+        )
     try:
         return Bundle(**options)
     except TypeError as exc:

@@ -152,7 +152,7 @@ def test_nested_credentials_are_removed_at_any_depth() -> None:
 
 
 def test_unknown_keywords_are_errors_with_a_suggestion_and_litellm_params_passes_anything() -> None:
-    with pytest.raises(TypeError, match=r"unknown keyword 'temprature' — did you mean 'temperature'\?"):
+    with pytest.raises(TypeError, match=r"'temprature' — did you mean 'temperature'\? .* litellm_params=\{\.\.\.\}"):
         Bundle(model="openai/x", temprature=0.2)
     bundle = Bundle(model="openai/x", max_tokens=5, litellm_params={"top_k": 2, "vendor_option": {"a": 1}})
     assert bundle.completion_kwargs() == {"max_tokens": 5, "top_k": 2, "vendor_option": {"a": 1}}
@@ -186,7 +186,8 @@ def test_pyproject_tables_are_checked_naming_table_and_key(tmp_path: Path) -> No
     with pytest.raises(
         BehaviorConfigError,
         match=r"\[tool.pytest_behavior.bundles.next\] in pyproject.toml got an "
-        r"unknown key 'sytem' — did you mean 'system'\?",
+        r"unknown key 'sytem' — did you mean 'system'\? Other litellm options go in a "
+        r"\[tool.pytest_behavior.bundles.next.litellm_params\] table",
     ):
         bundle_from_table("next", {"model": "sim/bot", "sytem": "x"}, rootdir=tmp_path)
     with pytest.raises(BehaviorConfigError, match="a records bundle takes only 'records' and 'label'"):
