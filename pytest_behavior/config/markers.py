@@ -61,12 +61,15 @@ MARKER_DOCS: dict[str, str] = {
     ),
     "correctness": (
         "correctness(*, expected='expected', match='exact', tolerance=None, rel_tolerance=None, choices=None, "
-        "max_decrease=None, min_rate=None): the rate of right answers against the reference in each input's field "
-        "`expected` (a value or a list: any counts), paired against the baseline (max_decrease) or absolute "
+        "judge=None, context=None, max_decrease=None, min_rate=None): the rate of right answers against the "
+        "reference in each input's field `expected` (a value or a list: any counts), paired against the baseline "
+        "(max_decrease) or absolute "
         "(min_rate). match: 'exact' (NFKC, casefold, punctuation and spaces ignored), 'contains' (on word "
         "boundaries), 'number' (the final number; tolerance absolute, rel_tolerance relative), 'choice' (an option "
         "letter or text; options in the input field `choices`, default 'choices'), 'regex' (re.search), 'json' "
-        "(the expected object is a subset of the output's), or fn(output, expected) -> bool. pytest-behavior."
+        "(the expected object is a subset of the output's), 'llm:<model>' or 'llm' with judge= (an LLM judge decides "
+        "equivalence with the reference; context= names input fields it sees), or fn(output, expected) -> bool. "
+        "pytest-behavior."
     ),
     "preference": (
         "preference(*, judge, criteria=None, min_win_rate=0.45, context=(), expected=None): an LLM judge (a litellm "

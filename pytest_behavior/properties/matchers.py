@@ -30,6 +30,8 @@ So ``"  **Paris.**"`` and ``"paris"`` are equal, ``"New-York"`` equals ``"new yo
 - ``json``: the output's JSON value (the whole text, a fenced block, or an object in prose: `parse_json`) contains
   the expected value (`json_subset`).
 - a function ``fn(output, expected) -> bool``.
+- ``llm:<model>``: an LLM judge decides whether the output is equivalent to the expected answer; it is not a rule
+  here but a judge the ``correctness`` property asks through the engine (`pytest_behavior.properties.llm_match`).
 """
 
 from __future__ import annotations

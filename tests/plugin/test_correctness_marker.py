@@ -2,18 +2,24 @@
 
 The model under test is a Python function (`Bundle.from_callable`) that answers sums right or wrong by a seeded
 draw per input: two bundles drawing from one seed are paired, so a candidate wrong more often than its baseline
-loses right answers on known inputs and gains none.
+loses right answers on known inputs and gains none. The LLM matcher (match="llm:<model>") is tested on RAG-style
+inputs the simulated model answers with a fact (`accuracy=`), judged by the simulated judge, and on the sums judged
+by a real judge model through the loopback server.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
+from pytest_behavior.properties.matchers import final_number
 from pytest_behavior.report.document import validate_document
-from tests.support.project import use_bundles
+from pytest_behavior.spec.judge_format import read_sections
+from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import model_bundle, use_bundles
 
 pytest_plugins = ["pytester"]
 
@@ -225,3 +231,153 @@ def test_an_invariance_twin_carries_the_perturbed_input(pytester: pytest.Pyteste
     pytester.makepyfile(test_math=INVARIANCE)
     result = pytester.runpytest("--behavior-update", "-rA")
     result.assert_outcomes(passed=1)
+
+
+# --- match="llm:<model>": an LLM judge decides equivalence with the reference --------------------------------------
+
+FACTS = [
+    ("The museum opens at {n} o'clock.", "At what time does the museum open?", "{n} o'clock"),
+    ("The ferry carries {n} cars per crossing.", "How many cars does the ferry carry per crossing?", "{n} cars"),
+    ("The bakery sells {n} loaves every day.", "How many loaves does the bakery sell every day?", "{n} loaves"),
+    ("The garden grows {n} kinds of roses.", "How many kinds of roses does the garden grow?", "{n} kinds of roses"),
+]
+RAG_SPEC = """
+import json, pytest
+
+INPUTS = json.loads({inputs!r})
+
+@pytest.mark.{marker}
+def test_facts(behavior):
+    behavior.sample(INPUTS, prompt="Context: {{context}}\\nQuestion: {{question}}")
+"""
+SIM_JUDGE = "sim-judge/j?accuracy=1"
+
+
+def fact_inputs(n: int = 40) -> list[dict[str, object]]:
+    """RAG-style inputs whose answer is a sentence: the simulated model (``accuracy=``) answers with the right fact
+    or another one; the reference is the fact's short answer, or a list with an alternative that never matches."""
+    rows: list[dict[str, object]] = []
+    for i in range(n):
+        numbers = [(i * 7 + k * 3) % 50 + 2 for k in range(len(FACTS))]
+        context = " ".join(fact.format(n=number) for (fact, _, _), number in zip(FACTS, numbers, strict=True))
+        _, question, reference = FACTS[i % len(FACTS)]
+        answer = reference.format(n=numbers[i % len(FACTS)])
+        rows.append({"context": context, "question": question, "expected": [answer, "none"] if i % 2 else answer})
+    return rows
+
+
+def fact_project(pytester: pytest.Pytester, *, base: float, cand: float, marker: str) -> None:
+    use_bundles(
+        pytester,
+        model_bundle(f"sim/cand?accuracy={cand}&mean_words=20&seed=1"),
+        baseline=model_bundle(f"sim/base?accuracy={base}&mean_words=20&seed=1"),
+    )
+    pytester.makepyfile(test_facts=RAG_SPEC.format(inputs=json.dumps(fact_inputs()), marker=marker))
+
+
+def llm_marker(judge: str = SIM_JUDGE) -> str:
+    return f"correctness(match={f'llm:{judge}'!r}, max_decrease=0.05)"
+
+
+def test_an_llm_judged_candidate_right_less_often_is_regressed_with_the_judges_reason(
+    pytester: pytest.Pytester,
+) -> None:
+    fact_project(pytester, base=0.9, cand=0.6, marker=llm_marker())
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*correct answers*max_decrease=0.05*REGRESSED*",
+            f"right -> wrong - correct answers (match='llm', judge {SIM_JUDGE} (reference-1, sha256 *)): * inputs "
+            "went right -> wrong, 0 wrong -> right (showing 5):",
+            "*| input * | expected (expected) * | baseline * | candidate *|",
+            "*| judge: The answer does not state *|",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*unparsed judge answers*")
+
+
+def test_an_llm_judged_equal_candidate_passes(pytester: pytest.Pytester) -> None:
+    fact_project(pytester, base=0.9, cand=0.9, marker=llm_marker())
+    pytester.runpytest("--behavior-baseline=live").assert_outcomes(passed=1)
+
+
+def test_a_malformed_judge_is_asked_again_then_counted_warned_and_shown(pytester: pytest.Pytester) -> None:
+    fact_project(pytester, base=0.9, cand=0.6, marker=llm_marker(f"{SIM_JUDGE}&malformed_rate=0.3&seed=3"))
+    result = pytester.runpytest("--behavior-baseline=live", "-W", "always")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*unparsed judge answers (after one re-ask): *outputs without a verdict (outputs left without a verdict "
+            "count against the candidate*",
+            "*BehaviorJudgeUnparsedWarning: the correctness judge sim-judge/j?*answers did not parse even when asked "
+            "again, leaving * outputs without a verdict*",
+        ]
+    )
+
+
+def test_a_golden_file_records_the_correctness_judge_and_another_judge_is_judge_drift(
+    pytester: pytest.Pytester,
+) -> None:
+    fact_project(pytester, base=0.9, cand=0.9, marker=llm_marker())
+    pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
+    golden = json.loads(next((pytester.path / "golden").rglob("*.json")).read_text())
+    assert golden["detectors"]["correctness"].startswith(f"{SIM_JUDGE} (reference-1, sha256 ")
+    [recorded] = golden["properties"]
+    assert recorded["match"] == "llm" and recorded["judge"] == golden["detectors"]["correctness"]
+    pytester.runpytest("--behavior-baseline").assert_outcomes(passed=1)
+    marker = llm_marker(f"{SIM_JUDGE}&seed=4")
+    pytester.makepyfile(test_facts=RAG_SPEC.format(inputs=json.dumps(fact_inputs()), marker=marker))
+    result = pytester.runpytest("--behavior-baseline", "-W", "always")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*BehaviorJudgeDriftWarning: *recorded under the correctness judge*judge drift*"])
+
+
+def test_an_llm_marker_error_is_a_collection_error_naming_the_test(pytester: pytest.Pytester) -> None:
+    make_project(pytester, '@pytest.mark.correctness(match="llm:", max_decrease=0.02)')
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*test_math.py::test_sums: @pytest.mark.correctness: match='llm:' names no judge model; write match=*"]
+    )
+
+
+def number_judge(messages: list[dict[str, Any]]) -> str:
+    """A real judge model's stand-in: equivalent when the answer's last number is the reference."""
+    sections = read_sections(str(messages[-1]["content"]))
+    same = final_number(sections["Answer"]) == final_number(sections["Reference answer"])
+    reason = "it gives the reference number" if same else "it gives another number than the reference"
+    return json.dumps({"verdict": "equivalent" if same else "different", "reason": reason})
+
+
+LOOPBACK_MARKS = """
+import os
+from pytest_behavior import Bundle
+
+@pytest.mark.correctness(
+    match="llm", judge=Bundle(model="openai/judge-model", api_base=os.environ["JUDGE_URL"]), {bounds}
+)"""
+
+
+def test_a_real_judge_model_through_the_loopback_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "fake-credential-judge")
+    make_project(pytester, LOOPBACK_MARKS.format(bounds=BOUNDS), candidate="sums(0.25)", rows=problems(60))
+    with running_server(ServerConfig(reply_fn=number_judge, script=["500"])) as server:
+        monkeypatch.setenv("JUDGE_URL", server.url)
+        result = pytester.runpytest("--behavior-baseline=live")
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*correct answers*max_decrease=0.02*REGRESSED*",
+                "right -> wrong - correct answers (match='llm', judge openai/judge-model (reference-1, *",
+                "*| judge: it gives another number *|",
+            ]
+        )
+        assert server.stats.faults["500"] == 1  # a transient failure of the judge was retried
+        judged = server.stats.answered
+        flips = sum(1 for row in problems(60) if wrong_under(0.25, row) and not wrong_under(0.05, row))
+        assert judged == 60 + flips  # one call per distinct (output, reference): answers both arms share are one
+        pytester.runpytest("--behavior-baseline=live").assert_outcomes(failed=1)
+        assert server.stats.answered == judged  # a re-run is judged from the sample cache

@@ -110,7 +110,6 @@ def test_a_partial_and_a_callable_object_are_match_functions() -> None:
         ({"max_decrease": None}, "needs at least one of max_decrease, min_rate"),
         ({"match": "fuzzy"}, "match='fuzzy' is not a matcher; use one of 'exact', 'contains', 'number', 'choice'"),
         ({"match": "exactly"}, "did you mean 'exact'"),
-        ({"match": "llm:openai/gpt-4o-mini"}, "planned, not available yet"),
         ({"match": 3}, "match=3 is not a matcher"),
         ({"match": lambda output: True}, "must take two positional arguments"),
         ({"match": lambda: True}, "must take two positional arguments"),
