@@ -300,8 +300,24 @@ def _shown(template: str) -> str:
 
 
 def render_messages(*, system: str | None, template: str | None, item: Input) -> list[Message]:
+    """The chat messages of one input; text that is not valid Unicode (a lone surrogate such as ``"\\ud800"``,
+    which no provider accepts) is an error naming where it is, before any call."""
+    _check_unicode("the system prompt", system)
+    _check_unicode("the prompt template", template)
     messages: list[Message] = []
     if system:
         messages.append({"role": "system", "content": system})
-    messages.append({"role": "user", "content": render_prompt(template, item)})
+    messages.append({"role": "user", "content": render_prompt(template, item)})  # inputs: checked on reading
     return messages
+
+
+def _check_unicode(where: str, text: str | None) -> None:
+    if text is None:
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BehaviorConfigError(
+            f"{where} holds {text[exc.start : exc.end]!r} at character {exc.start}, a lone surrogate: not valid "
+            "Unicode, so it cannot be sent to a model (decode the text with errors='replace', or remove it)"
+        ) from None

@@ -95,3 +95,17 @@ def test_csv_cells_missing_or_extra_are_errors_and_an_empty_cell_is_a_value(tmp_
     path.write_text("id,id\n1,2\n")
     with pytest.raises(BehaviorConfigError, match="names column 'id' twice"):
         resolve_inputs(path, n=None, seed=0)
+
+
+def test_text_that_is_not_valid_unicode_is_named_before_any_call() -> None:
+    from pytest_behavior.spec.inputs import render_messages
+
+    [item] = resolve_inputs([{"id": "q1", "text": "fine here"}], n=None, seed=0)
+    with pytest.raises(BehaviorConfigError, match=r"the prompt template holds '\\ud800' at character 4, a lone"):
+        render_messages(system=None, template="Ask \ud800{text}", item=item)
+    with pytest.raises(BehaviorConfigError, match=r"the system prompt holds"):
+        render_messages(system="\udfff", template="{text}", item=item)
+    with pytest.raises(BehaviorConfigError, match=r"input 'q1' \(inputs\[0\]\) contains a lone surrogate"):
+        resolve_inputs([{"id": "q1", "text": "fine \ud83d here"}], n=None, seed=0)
+    [fine] = resolve_inputs(["é 😀"], n=None, seed=0)
+    assert render_messages(system="s", template=None, item=fine)[-1]["content"] == "é 😀"
