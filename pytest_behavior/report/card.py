@@ -299,6 +299,9 @@ def _card_rows(card: BehaviorCard) -> list[list[str]]:
     ]
 
 
+WHAT_JUDGED = {"preference": "win rate against the baseline", "correctness": "correct answers (LLM judge)"}
+
+
 def _quality_rows(q: Quality, total: int) -> list[list[str]]:
     """Correctness against the recorded reference answers; the judged markers, with where their scores are."""
     tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
@@ -310,13 +313,12 @@ def _quality_rows(q: Quality, total: int) -> list[list[str]]:
         ]
     ]
     for marker, judge, bounds in q.judges:
-        what = "win rate against the baseline" if marker == "preference" else "rubric mean"
+        what = WHAT_JUDGED.get(marker, "rubric mean")
         rows.append(
             [
                 f"{what} ({marker}, {bounds})" if bounds else f"{what} ({marker})",
                 NOT_RECORDED,
-                f"judge {judge}; golden files keep the outputs, not the judge's scores: a --behavior-baseline run's "
-                "verdict file has them (judged)",
+                f"judge {judge}; golden files keep no judge scores (a --behavior-baseline run's verdict file does)",
             ]
         )
     return rows

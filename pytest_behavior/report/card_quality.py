@@ -63,12 +63,18 @@ def quality(record: GoldenRecord) -> Quality:
     judges = tuple(
         (str(p["marker"]), str(record.detectors.get(str(p["marker"])) or p.get("judge") or "?"), _bounds(p))
         for p in described
-        if p.get("marker") in JUDGED_MARKERS
+        if p.get("marker") in JUDGED_MARKERS or _llm_correctness(p)
     )
-    found = next((p for p in described if p.get("marker") == "correctness"), None)
+    found = next((p for p in described if p.get("marker") == "correctness" and not _llm_correctness(p)), None)
     if found is None:
         return Quality(judges=judges)
     return _correctness(record, found) + Quality(judges=judges)
+
+
+def _llm_correctness(described: Mapping[str, Any]) -> bool:
+    """correctness(match='llm:<model>'): an LLM judge decides, so the card (which calls no model) names the judge
+    like the judged markers' instead of judging the recorded outputs."""
+    return described.get("marker") == "correctness" and described.get("match") == "llm"
 
 
 def _bounds(described: Mapping[str, Any]) -> str:

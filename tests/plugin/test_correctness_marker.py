@@ -317,14 +317,24 @@ def test_a_malformed_judge_is_asked_again_then_counted_warned_and_shown(pytester
 
 
 def test_a_golden_file_records_the_correctness_judge_and_another_judge_is_judge_drift(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from pytest_behavior.cli import main
+
     fact_project(pytester, base=0.9, cand=0.9, marker=llm_marker())
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
     golden = json.loads(next((pytester.path / "golden").rglob("*.json")).read_text())
-    assert golden["detectors"]["correctness"].startswith(f"{SIM_JUDGE} (reference-1, sha256 ")
+    judge = golden["detectors"]["correctness"]
+    assert judge.startswith(f"{SIM_JUDGE} (reference-1, sha256 ")
     [recorded] = golden["properties"]
-    assert recorded["match"] == "llm" and recorded["judge"] == golden["detectors"]["correctness"]
+    assert recorded["match"] == "llm" and recorded["judge"] == judge
+    capsys.readouterr()
+    assert main(["card", str(pytester.path / "golden"), "--json"]) == 0
+    (card,) = json.loads(capsys.readouterr().out)  # the card calls no model: it names the judge
+    assert card["judged_quality"] == [
+        {"marker": "correctness", "judge": judge, "bounds": "max_decrease=0.05", "scores": None}
+    ]
+    assert card["correctness_rate"]["n"] == 0 and card["quality_notes"] == []
     pytester.runpytest("--behavior-baseline").assert_outcomes(passed=1)
     marker = llm_marker(f"{SIM_JUDGE}&seed=4")
     pytester.makepyfile(test_facts=RAG_SPEC.format(inputs=json.dumps(fact_inputs()), marker=marker))
