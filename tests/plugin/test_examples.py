@@ -24,7 +24,7 @@ def examples(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "--behavior-baseline", CI_PROFILE)
-    result.assert_outcomes(passed=6)  # 4 behavior specs and 2 plain Hypothesis tests
+    result.assert_outcomes(passed=8)  # 6 behavior specs and 2 plain Hypothesis tests
     result.stdout.no_fnmatch_line("*BehaviorInconclusiveWarning*")
     result.stdout.no_fnmatch_line("*REGRESSED*")
     result.stdout.no_fnmatch_line("*INCONCLUSIVE*")
@@ -32,14 +32,14 @@ def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.P
 
 def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed", CI_PROFILE)
-    result.assert_outcomes(failed=3, passed=3)
+    result.assert_outcomes(failed=4, passed=4)  # the support assistant's form test passes: its quality regressed
     out = result.stdout.str()
     summary_rows = [
         line
         for line in out.splitlines()
         if "::" in line and line.rstrip().endswith("REGRESSED") and "applicants_name" not in line
     ]
-    assert len(summary_rows) == 5, out
+    assert len(summary_rows) == 8, out
     # the ticket summarizer's inputs carry segments: the regression shows in each, so it is not confined to one
     result.stdout.fnmatch_lines(
         ["*segments judged separately: free, plus, enterprise*regressed in: free, plus, enterprise"]
@@ -62,6 +62,41 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
     )
     result.stdout.fnmatch_lines(["*renamed  root[[]'summary'[]] -> root[[]'exec_summary'[]]*"])
     result.stdout.no_fnmatch_line("*test_harmful_requests_are_refused*REGRESSED*")
+    assert_the_support_assistant_is_caught(result)
+
+
+def assert_the_support_assistant_is_caught(result: pytest.RunResult) -> None:
+    """Its answers got worse against the reference answers and in the judge's eyes, while their form held."""
+    quality = "*test_support_answers.py::test_answers_stay_right_and_helpful*"
+    result.stdout.fnmatch_lines(
+        [
+            f"{quality}win rate*min_win_rate=0.45*REGRESSED",
+            f"{quality}rubric score*max_decrease=0.25*REGRESSED",
+            f"{quality}correct answers*max_decrease=0.05*92.5% -> 66.9%*-25.6 pts*REGRESSED",
+        ]
+    )
+    # the checks of form hold: the answers kept their length and refusal rate while they got worse
+    form = "*test_support_answers.py::test_answers_keep_their_form*"
+    result.stdout.fnmatch_lines([f"{form}refusal rate*PASS", f"{form}length (words)*PASS"])
+    result.stdout.no_fnmatch_line(f"{form}REGRESSED")
+    # the diff: the judge's wins / ties / losses, the rubric's biggest drops with the judge's reason, and the
+    # questions that went right -> wrong with the reference answer beside both answers
+    result.stdout.fnmatch_lines(
+        [
+            "preference: * wins / * ties / * losses of the candidate in 160 comparisons (each judged in both orders)",
+            "order consistency: */160 comparisons got the same verdict in both orders*",
+            "win rate 0.* raw, 0.* length-controlled (at equal length)",
+            "inputs the candidate lost most clearly:",
+            "  Q*: score 0.00; judge (*) *",
+            "inputs whose score dropped most:",
+            "  Q*: 5.00 -> 1.00 (-4.00); judge: The answer misses what was asked.",
+            "right -> wrong - correct answers (match='contains'): 41 inputs went right -> wrong, 0 wrong -> right "
+            "(showing 5):",
+            "*| input * | expected (expected) * | baseline * | candidate *|",
+            # fnmatch reads [x] as a class: [[] is a literal [
+            "*| Q005 * | $6.50 * | [[]right[]] Standard shipping for the Frost * | [[]wrong[]] The Frost ice maker *|",
+        ]
+    )
 
 
 def test_the_loan_agent_that_treats_names_differently_is_caught(examples: pytest.Pytester) -> None:
