@@ -283,8 +283,13 @@ def test_an_llm_judged_candidate_right_less_often_is_regressed_with_the_judges_r
     pytester: pytest.Pytester,
 ) -> None:
     fact_project(pytester, base=0.9, cand=0.6, marker=llm_marker())
-    result = pytester.runpytest("--behavior-baseline=live")
+    result = pytester.runpytest("--behavior-baseline=live", "--behavior-report=report.json")
     result.assert_outcomes(failed=1)
+    document = json.loads((pytester.path / "report.json").read_text())
+    validate_document(document)
+    [(item,)] = [test["judged"] for test in document["tests"]]
+    assert item["property"] == "correctness" and item["judge"]["template_version"] == "reference-1"
+    assert item["judge"]["model"] == SIM_JUDGE and item["right_to_wrong"] > 0
     result.stdout.fnmatch_lines(
         [
             "*correct answers*max_decrease=0.05*REGRESSED*",
