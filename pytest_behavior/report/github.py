@@ -255,3 +255,52 @@ def fit_summary(text: str, max_bytes: int) -> str:
             cut = index + 1
     kept = "".join(lines[:cut])
     return kept + ("" if not kept or kept.endswith("\n\n") else "\n") + f"{CUT_NOTE}\n"
+
+
+# ---- workflow annotations ------------------------------------------------------------------------------------------
+
+MAX_ANNOTATION_CHARS = 2000
+
+
+def github_annotations(document: Mapping[str, Any]) -> list[str]:
+    """GitHub Actions workflow commands (printed on stdout when ``GITHUB_ACTIONS`` is ``true``): an ``::error`` on
+    the test file of each regressed test and a ``::warning`` for each inconclusive one, the message naming every
+    bound with its estimate, interval and verdict, then what the judges counted (`report.judged`).
+
+    Data cannot forge a command: ``%``, CR and LF are percent-encoded in the message (and ``:`` and ``,`` in the
+    properties), controls escaped (`printable`), so nothing in an output or test id starts a line of its own."""
+    from pytest_behavior.report.judged import judged_lines
+    from pytest_behavior.report.values import describe_change
+
+    commands = []
+    for test in document["tests"]:
+        outcome = test["outcome"]
+        if outcome not in ("regressed", "inconclusive"):
+            continue
+        wanted = "REGRESSED" if outcome == "regressed" else "INCONCLUSIVE"
+        lines = [
+            f"{_metric(v)} {v['bound']}: {v['verdict']} {describe_change(v)}"
+            for v in test["properties"]
+            if v["verdict"] == wanted
+        ]
+        lines += [line for item in test.get("judged") or () for line in judged_lines(item)]
+        message = "\n".join(lines)[:MAX_ANNOTATION_CHARS]
+        level = "error" if outcome == "regressed" else "warning"
+        path = str(test["nodeid"]).partition("::")[0]
+        title = f"behavior {outcome}: {test['nodeid']}"
+        commands.append(
+            f"::{level} file={_command_property(path)},title={_command_property(title)}::{_command_data(message)}"
+        )
+    return commands
+
+
+def _metric(verdict: Mapping[str, Any]) -> str:
+    return verdict["metric"] if verdict["segment"] is None else f"{verdict['metric']} [{verdict['segment']}]"
+
+
+def _command_data(text: str) -> str:
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    return _command_data(one_line(text)).replace(":", "%3A").replace(",", "%2C")

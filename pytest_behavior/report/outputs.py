@@ -3,7 +3,8 @@
 Behavior test reports carry a JSON-able entry (`pytest_behavior.report.document.test_entry`); this plugin
 object collects them and, at the end of the session, prints the summary table and unused golden files,
 and writes the verdict file (``--behavior-report``), the HTML report (``--behavior-html``) and the GitHub
-job summary (when ``GITHUB_STEP_SUMMARY`` is set).
+job summary (when ``GITHUB_STEP_SUMMARY`` is set), and prints workflow annotations on the test files of regressed and
+inconclusive tests (when ``GITHUB_ACTIONS`` is ``true``).
 """
 
 from __future__ import annotations
@@ -174,6 +175,11 @@ class ReportOutputs:
             terminalreporter.write_sep("=", "behavior summary")
             for line in summary_lines(self.session.summaries):
                 terminalreporter.write_line(line)
+            if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands: annotations on the test files
+                from pytest_behavior.report.github import github_annotations
+
+                for line in github_annotations(self._document()):
+                    terminalreporter.write_line(line)
         for line in self.written:  # also when no behavior test ran: the files were written all the same
             terminalreporter.write_line(line)
         for line in self.failed:

@@ -82,6 +82,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> tuple[pyt
     """The project run once against a live baseline, writing every report."""
     project(pytester)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "out" / "summary.md"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
     (pytester.path / "out").mkdir()
     result = pytester.runpytest("--behavior-baseline=live", "-W", "ignore", *OUTPUTS)
     result.assert_outcomes(failed=3)
@@ -191,7 +192,7 @@ def test_the_html_pictures_show_the_run_s_counts(run: Any) -> None:
 
 
 def test_junit_and_the_github_summary_carry_the_judged_metrics_and_their_diff_lines(run: Any) -> None:
-    pytester, _ = run
+    pytester, result = run
     tests = by_test(read_report(pytester.path / "out" / "v.json"))
     xml = ET.parse(pytester.path / "out" / "j.xml")
     props = {
@@ -228,6 +229,13 @@ def test_junit_and_the_github_summary_carry_the_judged_metrics_and_their_diff_li
     for words in ("order consistency", "length-controlled", "dropped: ", "right -&gt; wrong", "unknown \\(no price\\)"):
         assert words in summary, words
     assert re.search(r"\| win rate \| `min_win_rate=0\.45` \| .* \| 🔴 REGRESSED \|", summary)
+
+    (annotation,) = [line for line in result.stdout.lines if "test_preferred::win rate" in line]
+    head, message = annotation.split("::win rate ", 1)
+    assert head == "::error file=test_q.py,title=behavior regressed%3A test_q.py%3A%3Atest_preferred"
+    assert message.startswith("min_win_rate=0.45: REGRESSED ")
+    assert f"%0Apreference: {item['wins']} wins / {item['ties']} ties / {item['losses']} losses" in message
+    assert "%0Aorder consistency: " in message and "length-controlled" in message
 
 
 def test_a_run_without_judged_markers_still_follows_schema_v2(pytester: pytest.Pytester) -> None:

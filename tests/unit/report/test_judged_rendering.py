@@ -157,3 +157,34 @@ def test_junit_names_each_fact_and_the_github_summary_escapes_it() -> None:
     assert (
         "| t.py::test_q | judge m | live \\(0 cached, 80 new\\) | unknown \\(no price\\) | 12 ms | 20 ms |" in summary
     )
+
+
+def test_annotations_name_the_bounds_and_counts_and_data_cannot_forge_a_command() -> None:
+    from pytest_behavior.report.github import github_annotations
+
+    regressed = {
+        "metric": "win rate",
+        "metric_key": "preference",
+        "kind": "bounded",
+        "segment": None,
+        "bound": "min_win_rate=0.45",
+        "threshold": 0.45,
+        "verdict": "REGRESSED",
+        "scale": "rate",
+        "estimate": 0.3125,
+        "lower": 0.25,
+        "upper": 0.4,
+        "lower_level": 0.95,
+        "upper_level": 0.95,
+    }
+    forged = {**PREFERENCE, "clearest_losses": [{"input_id": "x\n::error::owned", "score": 0.0, "reason": "50%\r"}]}
+    tests = [
+        entry(outcome="regressed", properties=[regressed], judged=[forged]),
+        entry(nodeid="t.py::test_ok", judged=[]),
+    ]
+    (command,) = github_annotations({"tests": tests})
+    assert command.startswith("::error file=t.py,title=behavior regressed%3A t.py%3A%3Atest_q::win rate ")
+    assert "min_win_rate=0.45: REGRESSED 31.2%25, 90%25 interval [25.0%25, 40.0%25]" in command  # % is %25
+    assert "%0Apreference: 7 wins / 11 ties / 22 losses" in command
+    assert "\n" not in command and "\r" not in command
+    assert "lost: x\\n::error::owned (score 0.00; judge: 50%25\\r)" in command  # escaped, on the same line
