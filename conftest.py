@@ -41,6 +41,7 @@ def sim_calls() -> Iterator[object]:
 
 @pytest.fixture(autouse=True)
 def _no_job_summary_of_the_outer_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On GitHub Actions every in-process pytester run would append to the real job summary; the tests of the
-    summary set their own file."""
+    """On GitHub Actions every in-process pytester run would append to the real job summary (and print workflow
+    annotations into the job's log); the tests of the summary and the annotations set their own."""
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
