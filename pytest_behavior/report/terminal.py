@@ -73,6 +73,7 @@ def summary_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
         )
     lines += [f"{_short(s['nodeid'])}: {one_line(s['budget_note'])}" for s in summaries if s.get("budget_note")]
     lines += drift_lines(summaries) + unjudged_lines(summaries) + empty_output_lines(summaries)
+    lines += judged_quality_lines(summaries)
     return lines + operational_lines(summaries)
 
 
@@ -104,6 +105,24 @@ def unjudged_lines(summaries: Sequence[Mapping[str, Any]], *, limit: int = 10) -
     ]
     lines += [f"  {_short(nodeid)}: {one_line(', '.join(bounds))}" for nodeid, bounds in tests[:limit]]
     return lines + ([f"  ... (+{len(tests) - limit} tests)"] if len(tests) > limit else [])
+
+
+PER_INPUT_FACTS = frozenset({"lost", "dropped", "judge"})
+"""Facts of a judged item the summary leaves to the diff and the other reports (one line per input, the judge id)."""
+
+
+def judged_quality_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the judges and reference answers counted, a line per judged property (correctness right / wrong,
+    preference wins / ties / losses with order consistency and the length-controlled win rate, rubric scores)."""
+    from pytest_behavior.report.judged import judged_facts
+
+    lines = []
+    for s in summaries:
+        for item in s.get("judged") or ():
+            facts = [text for name, text in judged_facts(item) if name not in PER_INPUT_FACTS]
+            if facts:
+                lines.append(f"  {_short(s['nodeid'])}: {one_line('; '.join(facts))}")
+    return ["judged quality:", *lines] if lines else []
 
 
 def empty_output_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:

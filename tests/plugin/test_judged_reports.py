@@ -136,9 +136,15 @@ def test_judge_calls_are_counted_and_priced_beside_the_arms(run: Any) -> None:
     (unpriced,) = tests["test_scored"]["judges"]
     assert 0 < unpriced["requested"] <= 2 * N and unpriced["cost_usd"] is None  # every output of both arms
     calls = priced["requested"] + unpriced["requested"]
+    wins, ties, losses = (judged(tests["test_preferred"])[k] for k in ("wins", "ties", "losses"))
     result.stdout.fnmatch_lines(
         [
             f"judge calls: {calls} requested from providers, 0 from the cache",
+            "judged quality:",
+            "  test_q.py::test_correct: correctness baseline: * right, * wrong; correctness candidate: *",
+            f"  test_q.py::test_preferred: preference: {wins} wins / {ties} ties / {losses} losses *; "
+            "order consistency: *; longer answer won *; win rate * raw, * length-controlled (at equal length)",
+            "  test_q.py::test_scored: rubric scores (1..5) baseline: 1: *; rubric scores (1..5) candidate: *",
             "cost and latency of the samples judged (cached samples at their recorded cost):",
             f"*test_preferred*judge {JUDGE}*live (0 cached, {priced['requested']} new)*${priced['cost_usd']:.4f}*",
             f"*test_scored*judge {JUDGE}*live (0 cached, {unpriced['requested']} new)*unknown (no price)*",
