@@ -289,3 +289,21 @@ def test_the_card_shows_correctness_per_bundle_and_names_the_judges(
         r"\| win rate against the baseline \(preference, min_win_rate=0.45\)\s+\|\s+– \(not recorded\)", out
     )
     assert "judge sim-judge/j?accuracy=0.9&seed=3 (pointwise-1, sha256 " in out
+
+
+def test_the_judged_counts_and_the_judges_cross_xdist(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    result = pytester.runpytest_subprocess(
+        "--behavior-baseline=live", "-W", "ignore", "-p", "xdist", "-n", "2", "--behavior-report=v.json", timeout=300
+    )
+    result.assert_outcomes(failed=3)
+    tests = by_test(read_report(pytester.path / "v.json"))
+    assert [
+        item["property"] for t in ("test_correct", "test_preferred", "test_scored") for item in tests[t]["judged"]
+    ] == [
+        "correctness",
+        "preference",
+        "rubric",
+    ]
+    assert [len(tests[t]["judges"]) for t in ("test_correct", "test_preferred", "test_scored")] == [0, 1, 1]
+    result.stdout.fnmatch_lines(["judged quality:", "*test_preferred: preference: * wins / * ties / * losses*"])
