@@ -87,6 +87,7 @@ def _preference(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str
         "wins": wins,
         "ties": len(flat) - wins - losses,
         "losses": losses,
+        "identical": sum(bool(getattr(c, "identical", False)) for c in flat),  # ties by definition, not judged
         "order_consistent": sum(mirrored[c.ab.verdict] == c.ba.verdict for c in both),
         "both_orders_parsed": len(both),
         "longer_won": sum(won == (c.cand_words > c.base_words) for won, c in decided),
@@ -101,11 +102,14 @@ def _preference(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str
 
 
 def _first_reason(row: Sequence[Any]) -> str | None:
-    for c in row:
-        for judgment in (c.ab, c.ba):
-            if judgment is not None:
-                return clipped(judgment.reason, REASON_CHARS)
-    return None
+    """The judge's reason in a judgment the candidate lost (AB: the baseline is A; BA: the candidate is A), else in
+    the first judgment given (``ours``: the candidate's letter in that order)."""
+    lost = [
+        j for c in row for j, ours in ((c.ab, "B"), (c.ba, "A")) if j is not None and j.verdict not in (ours, "tie")
+    ]
+    given = [j for c in row for j in (c.ab, c.ba) if j is not None]
+    first = next(iter(lost or given), None)
+    return None if first is None else clipped(first.reason, REASON_CHARS)
 
 
 def _rubric(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str, Any]:
@@ -191,7 +195,9 @@ def judged_facts(item: Mapping[str, Any]) -> list[tuple[str, str]]:
             (
                 "wins_ties_losses",
                 f"preference: {item['wins']} wins / {item['ties']} ties / {item['losses']} losses of the candidate "
-                f"in {item['comparisons']} comparisons (each judged in both orders)",
+                f"in {item['comparisons']} comparisons (each judged in both orders"
+                + (f"; {item['identical']} identical pairs count as ties, not judged" if item.get("identical") else "")
+                + ")",
             ),
             (
                 "order_consistency",
