@@ -34,7 +34,7 @@ from pytest_behavior.properties.base import (
     rate_arg,
     register,
 )
-from pytest_behavior.properties.judged import JudgedProperty, judged_args, text_arg
+from pytest_behavior.properties.judged import JudgedProperty, judged_args, question_of, text_arg
 from pytest_behavior.sanitize import clipped
 from pytest_behavior.spec.judge_answers import PairwiseJudgment, parse_pairwise
 from pytest_behavior.spec.judge_format import DEFAULT_CRITERIA, PAIRWISE, JudgePrompt, JudgeTemplate, render_pairwise
@@ -51,10 +51,21 @@ class Comparison:
     ba: PairwiseJudgment | None
     base_words: int
     cand_words: int
+    identical: bool = False
+    """The two answers are the same text: a tie by definition, not sent to the judge (both orders would be one
+    prompt, and its one verdict would read as the two orders disagreeing)."""
 
     @property
     def unparsed(self) -> int:
-        return (self.ab is None) + (self.ba is None)
+        return 0 if self.identical else (self.ab is None) + (self.ba is None)
+
+    def candidate_lost_in(self) -> PairwiseJudgment | None:
+        """A judgment in which the candidate lost (the reason a reviewer wants to read), else None."""
+        if self.ab is not None and self.ab.verdict == "A":
+            return self.ab
+        if self.ba is not None and self.ba.verdict == "B":
+            return self.ba
+        return None
 
     def candidate_wins(self) -> tuple[bool | None, bool | None]:
         """Per order: True when the candidate won, False when it lost, None for a tie or no answer."""
@@ -116,6 +127,7 @@ class Preference(JudgedProperty):
             prompt
             for b_row, c_row in zip(baseline, candidate, strict=True)
             for b, c in zip(b_row, c_row, strict=True)
+            if str(b) != str(c)
             for prompt in self._prompts(b, c)
         )
         return PromptRequest(name="preference judge", judge=self.judge, prompts=prompts, parse=parse_pairwise)
@@ -127,10 +139,14 @@ class Preference(JudgedProperty):
         for b_row, c_row in zip(baseline, candidate, strict=True):
             row = []
             for b, c in zip(b_row, c_row, strict=True):
+                words = len(str(b).split()), len(str(c).split())
+                if str(b) == str(c):
+                    row.append(Comparison(0.5, None, None, *words, identical=True))
+                    continue
                 ab, ba = (answers[prompt_key(p)] for p in self._prompts(b, c))
-                wins = Comparison(0.5, ab, ba, len(str(b).split()), len(str(c).split())).candidate_wins()
+                wins = Comparison(0.5, ab, ba, *words).candidate_wins()
                 score = 1.0 if wins == (True, True) else 0.0 if wins == (False, False) else 0.5
-                row.append(Comparison(score, ab, ba, len(str(b).split()), len(str(c).split())))
+                row.append(Comparison(score, ab, ba, *words))
             rows.append(row)
         return rows
 
@@ -141,7 +157,7 @@ class Preference(JudgedProperty):
         rows = self.comparisons(baseline, candidate)
         self.warn_unparsed(
             sum(c.unparsed for row in rows for c in row),
-            of=f"of {2 * sum(map(len, rows))} answers",
+            of=f"of {2 * sum(not c.identical for row in rows for c in row)} answers",
             meaning="their comparisons count as undecided (½)",
         )
         scores = as_matrix([[c.score for c in row] for row in rows])
@@ -172,44 +188,86 @@ def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
     return float(min(1.0, max(0.0, coef[0])))
 
 
-def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
-    """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
+@dataclass(frozen=True)
+class PreferenceTally:
+    """What the diff and every report say about a preference: counts over all comparisons (input x repeat)."""
+
+    comparisons: int
+    wins: int
+    ties: int
+    losses: int
+    identical: int
+    """Pairs of identical answers: ties, not judged (counted in ``ties``)."""
+    order_consistent: int
+    both_orders_parsed: int
+    """Judged pairs whose two orders both parsed: the denominator of ``order_consistent``."""
+    longer_won: int
+    decided_unequal_length: int
+    unparsed: int
+    win_rate: float
+    length_controlled_win_rate: float
+
+
+def tally(rows: Sequence[Sequence[Comparison]]) -> PreferenceTally:
     flat = [c for row in rows for c in row]
     wins = sum(c.score == 1.0 for c in flat)
     losses = sum(c.score == 0.0 for c in flat)
     both = [c for c in flat if c.ab is not None and c.ba is not None]
-    consistent = sum(_agree(c) for c in both)
     decided = [(won, c) for c in flat for won in c.candidate_wins() if won is not None and c.cand_words != c.base_words]
-    longer = sum(won == (c.cand_words > c.base_words) for won, c in decided)
-    unparsed = sum(c.unparsed for c in flat)
-    raw = sum(c.score for c in flat) / len(flat) if flat else math.nan
+    return PreferenceTally(
+        comparisons=len(flat),
+        wins=wins,
+        ties=len(flat) - wins - losses,
+        losses=losses,
+        identical=sum(c.identical for c in flat),
+        order_consistent=sum(_agree(c) for c in both),
+        both_orders_parsed=len(both),
+        longer_won=sum(won == (c.cand_words > c.base_words) for won, c in decided),
+        decided_unequal_length=len(decided),
+        unparsed=sum(c.unparsed for c in flat),
+        win_rate=sum(c.score for c in flat) / len(flat) if flat else math.nan,
+        length_controlled_win_rate=length_controlled(rows) if flat else math.nan,
+    )
+
+
+def losses(rows: Sequence[Sequence[Comparison]], limit: int) -> list[tuple[float, int, str]]:
+    """The inputs the candidate lost most clearly: (per-input score, row index, the judge's reason for a loss)."""
+    per_input = sorted((sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row)
+    shown = []
+    for score, i in [(s, i) for s, i in per_input if s < 0.5][:limit]:
+        lost = next((j for c in rows[i] if (j := c.candidate_lost_in()) is not None), None)
+        shown.append((score, i, "(unparsed)" if lost is None else lost.reason))
+    return shown
+
+
+def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
+    """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
+    t = tally(rows)
+    same = f"; {t.identical} identical pairs count as ties, not judged" if t.identical else ""
     lines = [
-        f"preference: {wins} wins / {len(flat) - wins - losses} ties / {losses} losses of the candidate in "
-        f"{len(flat)} comparisons (each judged in both orders)",
-        f"order consistency: {consistent}/{len(both)} comparisons got the same verdict in both orders"
-        + (f" ({consistent / len(both):.0%})" if both else ""),
-        f"longer answer won {longer}/{len(decided)} decided judgments"
-        + (f" ({longer / len(decided):.0%})" if decided else ""),
-        f"win rate {raw:.3f} raw, {length_controlled(rows):.3f} length-controlled (at equal length)" if flat else "",
+        f"preference: {t.wins} wins / {t.ties} ties / {t.losses} losses of the candidate in "
+        f"{t.comparisons} comparisons (each judged in both orders{same})",
+        f"order consistency: {t.order_consistent}/{t.both_orders_parsed} judged pairs got the same verdict in both "
+        "orders" + (f" ({t.order_consistent / t.both_orders_parsed:.0%})" if t.both_orders_parsed else ""),
+        f"longer answer won {t.longer_won}/{t.decided_unequal_length} decided judgments of answers of unequal length "
+        f"({t.longer_won / t.decided_unequal_length:.0%})"
+        if t.decided_unequal_length
+        else "",
+        f"win rate {t.win_rate:.3f} raw, {t.length_controlled_win_rate:.3f} length-controlled (at equal length)"
+        if t.comparisons
+        else "",
     ]
-    if unparsed:
-        lines.append(f"unparsed judge answers (after one re-ask): {unparsed} (counted as undecided, never as a tie)")
-    lost = sorted(((sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row), key=lambda t: t[0])
-    shown = [(s, i) for s, i in lost if s < 0.5][:MAX_SHOWN]
+    if t.unparsed:
+        lines.append(f"unparsed judge answers (after one re-ask): {t.unparsed} (counted as undecided, never as a tie)")
+    shown = losses(rows, MAX_SHOWN)
     if shown:
         lines.append("inputs the candidate lost most clearly:")
-        for score, i in shown:
-            reason = next(
-                (
-                    f"({order}) {j.reason}"
-                    for c in rows[i]
-                    for order, j in (("baseline as A", c.ab), ("candidate as A", c.ba))
-                    if j is not None
-                ),
-                "(unparsed)",
-            )
-            lines.append(f"  {ids[i]}: score {score:.2f}; judge {clipped(reason, 160)}")
-            lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
+    for score, i, reason in shown:
+        lines.append(f"  {ids[i]}: score {score:.2f}; judge: {clipped(reason, 160)}")
+        question = getattr(candidate[i][0], "input", None)
+        if question is not None:
+            lines.append(f"    question: {clipped(question_of(question), 120)}")
+        lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
     return [line for line in lines if line]
 
 

@@ -11,7 +11,7 @@ import pytest
 from pytest_behavior.engine.golden_compare import rebuild_property
 from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, MarkerError
 from pytest_behavior.properties.base import prompt_key
-from pytest_behavior.properties.preference import Comparison, Preference, length_controlled
+from pytest_behavior.properties.preference import Comparison, Preference, length_controlled, tally
 from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.properties.rubric import Rubric
 from pytest_behavior.spec.judge_answers import PairwiseJudgment, ScoreJudgment
@@ -104,9 +104,31 @@ def test_preference_explains_wins_ties_losses_consistency_length_and_clearest_lo
     )
     lines = judged.explain(base, cand, ["q1", "q2", "q3"])
     assert lines[0].startswith("preference: 1 wins / 1 ties / 1 losses")
-    assert "order consistency: 3/3" in lines[1] and "longer answer won 4/4" in lines[2]
+    assert "order consistency: 3/3 judged pairs" in lines[1] and "longer answer won 4/4" in lines[2]
     assert "win rate 0.500 raw" in lines[3]
-    assert "q1: score 0.00; judge (baseline as A) said A" in "\n".join(lines)
+    assert "q1: score 0.00; judge: said A" in "\n".join(lines)  # the reason of a judgment the candidate lost
+    assert "    candidate: short" in lines
+
+
+def test_identical_answers_are_ties_without_a_judge_call_and_stay_out_of_order_consistency() -> None:
+    prop = preference()
+    base = [[out("same words")], [out("b")], [out("same again")]]
+    cand = [[out("same words")], [out("b better answer")], [out("same again")]]
+    request = prop.prompt_request(base, cand)
+    assert request is not None and len(request.prompts) == 2  # one pair judged, in both orders
+    judged = prop.with_judgments(
+        {prompt_key(p): request.parse(a) for p, a in zip(request.prompts, [verdict("B"), verdict("A")], strict=True)}
+    )
+    [obs] = judged.observe(base, cand)
+    assert obs.candidate.tolist() == [[0.5], [1.0], [0.5]]
+    t = tally(judged.comparisons(base, cand))
+    assert (t.wins, t.ties, t.losses, t.identical, t.unparsed) == (1, 2, 0, 2, 0)
+    assert (t.order_consistent, t.both_orders_parsed, t.decided_unequal_length) == (1, 1, 2)
+    lines = judged.explain(base, cand, ["q1", "q2", "q3"])
+    assert "2 identical pairs count as ties, not judged" in lines[0]
+    assert lines[1].startswith("order consistency: 1/1 judged pairs")
+    same = [[out("x")]] * 3
+    assert not any("longer answer won" in line for line in prop.with_judgments({}).explain(same, same, ["a", "b", "c"]))
 
 
 def test_the_length_controlled_win_rate_is_the_win_rate_at_equal_length() -> None:
