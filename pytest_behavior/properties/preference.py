@@ -230,13 +230,14 @@ def tally(rows: Sequence[Sequence[Comparison]]) -> PreferenceTally:
     )
 
 
-def losses(rows: Sequence[Sequence[Comparison]], limit: int) -> list[tuple[float, int, str]]:
-    """The inputs the candidate lost most clearly: (per-input score, row index, the judge's reason for a loss)."""
+def losses(rows: Sequence[Sequence[Comparison]], limit: int) -> list[tuple[float, int, str | None]]:
+    """The inputs the candidate lost most clearly: (per-input score, row index, the judge's reason for a loss, None
+    when no judgment of it parsed)."""
     per_input = sorted((sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row)
     shown = []
     for score, i in [(s, i) for s, i in per_input if s < 0.5][:limit]:
         lost = next((j for c in rows[i] if (j := c.candidate_lost_in()) is not None), None)
-        shown.append((score, i, "(unparsed)" if lost is None else lost.reason))
+        shown.append((score, i, None if lost is None else lost.reason))
     return shown
 
 
@@ -263,7 +264,7 @@ def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], c
     if shown:
         lines.append("inputs the candidate lost most clearly:")
     for score, i, reason in shown:
-        lines.append(f"  {ids[i]}: score {score:.2f}; judge: {clipped(reason, 160)}")
+        lines.append(f"  {ids[i]}: score {score:.2f}; judge: {clipped(reason or '(unparsed)', 160)}")
         question = getattr(candidate[i][0], "input", None)
         if question is not None:
             lines.append(f"    question: {clipped(question_of(question), 120)}")

@@ -13,6 +13,7 @@ Every other report (terminal, JUnit, GitHub, HTML) reads these items back: `judg
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -68,48 +69,26 @@ def _base(prop: Any, metric_key: str) -> dict[str, Any]:
 
 
 def _preference(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str, Any]:
-    from pytest_behavior.properties.preference import length_controlled
+    """The preference's counts, computed by the property itself (`properties.preference.tally`, `losses`), as the
+    diff shows them."""
+    from pytest_behavior.properties.preference import losses, tally
 
     entry = _base(prop, "preference")
     if base is None or prop.judgments is None:  # recorded without a baseline: nothing was compared
         return {**entry, "comparisons": 0}
     rows = prop.comparisons(base, cand)
-    flat = [c for row in rows for c in row]
-    wins, losses = sum(c.score == 1.0 for c in flat), sum(c.score == 0.0 for c in flat)
-    both = [c for c in flat if c.ab is not None and c.ba is not None]
-    mirrored = {"A": "B", "B": "A", "tie": "tie"}
-    decided = [(won, c) for c in flat for won in c.candidate_wins() if won is not None and c.cand_words != c.base_words]
-    per_input = [(sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row]
-    lost = sorted((s, i) for s, i in per_input if s < 0.5)[:MAX_INPUTS]
+    t = tally(rows)
+    counted = dataclasses.asdict(t)
+    for rate in ("win_rate", "length_controlled_win_rate"):
+        counted[rate] = _finite(counted[rate]) if t.comparisons else None
     return {
         **entry,
-        "comparisons": len(flat),
-        "wins": wins,
-        "ties": len(flat) - wins - losses,
-        "losses": losses,
-        "identical": sum(bool(getattr(c, "identical", False)) for c in flat),  # ties by definition, not judged
-        "order_consistent": sum(mirrored[c.ab.verdict] == c.ba.verdict for c in both),
-        "both_orders_parsed": len(both),
-        "longer_won": sum(won == (c.cand_words > c.base_words) for won, c in decided),
-        "decided_unequal_length": len(decided),
-        "win_rate": _finite(sum(c.score for c in flat) / len(flat)) if flat else None,
-        "length_controlled_win_rate": _finite(length_controlled(rows)) if flat else None,
-        "unparsed": sum(c.unparsed for c in flat),
+        **counted,
         "clearest_losses": [
-            {"input_id": ids[i], "score": round(score, 4), "reason": _first_reason(rows[i])} for score, i in lost
+            {"input_id": ids[i], "score": round(score, 4), "reason": reason and clipped(reason, REASON_CHARS)}
+            for score, i, reason in losses(rows, MAX_INPUTS)
         ],
     }
-
-
-def _first_reason(row: Sequence[Any]) -> str | None:
-    """The judge's reason in a judgment the candidate lost (AB: the baseline is A; BA: the candidate is A), else in
-    the first judgment given (``ours``: the candidate's letter in that order)."""
-    lost = [
-        j for c in row for j, ours in ((c.ab, "B"), (c.ba, "A")) if j is not None and j.verdict not in (ours, "tie")
-    ]
-    given = [j for c in row for j in (c.ab, c.ba) if j is not None]
-    first = next(iter(lost or given), None)
-    return None if first is None else clipped(first.reason, REASON_CHARS)
 
 
 def _rubric(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str, Any]:
