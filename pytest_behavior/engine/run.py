@@ -17,6 +17,7 @@ from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
 from pytest_behavior.engine.judge import judge, judge_sequential
+from pytest_behavior.engine.judged_record import judged_summaries
 from pytest_behavior.engine.preload import finish_preload as finish_preload
 from pytest_behavior.engine.preload import preload_statistics as preload_statistics
 from pytest_behavior.engine.sequential import BoundKey
@@ -122,7 +123,8 @@ async def run_spec(
         result = replace(result, budget_note=budget_note)
     if settings.mode == "update":
         target = golden_path(settings.golden_dir, spec.nodeid)
-        written = write_golden(target, _record(spec, settings, candidate, inputs, cand))
+        record = _record(spec, settings, candidate, inputs, cand)
+        written = write_golden(target, replace(record, judged=judged_summaries(result)))
         result = _with_golden(result, target, written)
     return result
 

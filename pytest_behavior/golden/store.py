@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,12 @@ class GoldenRecord:
     plugin_version: str
     recorded_at: str
     samples: Mapping[str, GoldenSample]
+    judged: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per LLM-judged property (by marker), the judge's scores of the recorded outputs (`engine.judged_record`);
+    optional: files recorded before it, or without a judged property, have none."""
 
     def to_json(self) -> dict[str, Any]:
+        judged = {"judged": {k: dict(v) for k, v in self.judged.items()}} if self.judged else {}
         return {
             "format": FORMAT_VERSION,
             "test": self.test,
@@ -62,6 +66,7 @@ class GoldenRecord:
             "settings": dict(self.settings),
             "properties": [dict(p) for p in self.properties],
             "detectors": dict(self.detectors),
+            **judged,
             "samples": {
                 sid: {"input": s.input, "segment": s.segment, "outputs": [dict(o) for o in s.outputs]}
                 for sid, s in self.samples.items()
@@ -280,6 +285,9 @@ def _parse(data: Any) -> GoldenRecord:
             raise _Malformed(
                 f"detectors[{json.dumps(name)}]", "a string (a detector's name and version)", describe_value(detector)
             )
+    judged = _field(data, "judged", "", "an object of judge scores by marker", _is_object, required=False) or {}
+    for name, summary in judged.items():
+        _judged_summary(summary, f"judged[{json.dumps(name)}]")
     plugin = _field(data, "plugin", "", "an object", _is_object)
     _field(plugin, "version", "plugin", "a string", _is_str)
     recorded_at = _field(data, "recorded_at", "", "a date, a string", _is_str, required=False) or ""
@@ -292,7 +300,31 @@ def _parse(data: Any) -> GoldenRecord:
         plugin_version=plugin["version"],
         recorded_at=recorded_at,
         samples=samples,
+        judged={k: dict(v) for k, v in judged.items()},
     )
+
+
+def _judged_summary(summary: Any, where: str) -> None:
+    """A judged property's recorded scores: the judge id, counts (integers >= 0), and the rubric's scores per
+    point of its scale."""
+    if not _is_object(summary):
+        raise _Malformed(where, "an object (a judge's scores)", describe_value(summary))
+    _field(summary, "judge", where, "the judge's id, a string", _is_str)
+    for key in ("n", "unparsed", "right", "judged", "undecided"):
+        _field(summary, key, where, "an integer >= 0", _is_int, required=False)
+    _field(summary, "scale", where, "an integer >= 2", lambda v: _is_int(v, 2), required=False)
+    _field(summary, "mean", where, "a number or null", _opt(_is_number), required=False)
+    counts = _field(summary, "counts", where, "a list of integers >= 0", _is_counts, required=False)
+    if counts is not None and "scale" in summary and len(counts) != summary["scale"]:
+        raise _Malformed(f"{where}.counts", f"one count per score 1..{summary['scale']}", f"{len(counts)} counts")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_counts(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_int(v) for v in value)
 
 
 def _sample(raw: Any, where: str) -> GoldenSample:

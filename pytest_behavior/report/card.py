@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.golden.store import GoldenRecord
-from pytest_behavior.report.card_quality import Quality, quality
+from pytest_behavior.report.card_quality import RELATIVE, JudgedFigure, Quality, quality
 from pytest_behavior.report.show import DASH, clip, quantile, words
 from pytest_behavior.sanitize import one_line
 
@@ -303,25 +303,55 @@ WHAT_JUDGED = {"preference": "win rate against the baseline", "correctness": "co
 
 
 def _quality_rows(q: Quality, total: int) -> list[list[str]]:
-    """Correctness against the recorded reference answers; the judged markers, with where their scores are."""
+    """Correctness against the recorded reference answers; the judged markers, with the judge's recorded scores."""
     tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
     rows = [
         [
             "correct answers (reference answers)",
             NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%",
-            f"{_based_on(q.judged, total)} ({tests})" if q.tests else "no test has a correctness property",
+            f"{_based_on(q.judged, total)} ({tests})"
+            if q.tests
+            else "no test has a correctness property with a rule-based matcher",
         ]
     ]
-    for marker, judge, bounds in q.judges:
-        what = WHAT_JUDGED.get(marker, "rubric mean")
+    for figure in q.judges:
+        what = WHAT_JUDGED.get(figure.marker, "rubric mean")
+        bounds = ", ".join(figure.bounds)
         rows.append(
             [
-                f"{what} ({marker}, {bounds})" if bounds else f"{what} ({marker})",
-                NOT_RECORDED,
-                f"judge {judge}; golden files keep no judge scores (a --behavior-baseline run's verdict file does)",
+                f"{what} ({figure.marker}, {bounds})" if bounds else f"{what} ({figure.marker})",
+                _judged_value(figure),
+                _judged_basis(figure, total),
             ]
         )
     return rows
+
+
+def _judged_value(figure: JudgedFigure) -> str:
+    if figure.relative:
+        return DASH
+    if figure.value is None:
+        return NOT_RECORDED
+    if figure.marker == "rubric":
+        return f"{figure.value:.2f} of {figure.scale}"
+    return f"{100 * figure.value:.1f}%"
+
+
+def _judged_basis(figure: JudgedFigure, total: int) -> str:
+    judge = f"judge {figure.judge}"
+    if figure.relative:
+        return f"{RELATIVE}; {judge}"
+    if not figure.recorded:
+        return f"{judge}; scores not recorded (golden files recorded before judge scores were kept: re-record)"
+    if figure.marker == "rubric":
+        unparsed = f", {figure.unparsed} unparsed" if figure.unparsed else ""
+        basis = f"{_based_on(figure.outputs, total, 'outputs scored')}{unparsed}"
+    else:
+        undecided = f", {figure.unparsed} undecided (not right)" if figure.unparsed else ""
+        basis = f"{_based_on(figure.outputs, total, 'outputs judged')}{undecided}"
+    missing = figure.tests - figure.recorded
+    unrecorded = f"; {missing} of {figure.tests} tests recorded no scores" if missing else ""
+    return f"{basis}; {judge}{unrecorded}"
 
 
 def _short_test(test: str) -> str:
