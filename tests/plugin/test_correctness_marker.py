@@ -335,10 +335,10 @@ def test_a_golden_file_records_the_correctness_judge_and_another_judge_is_judge_
     assert recorded["match"] == "llm" and recorded["judge"] == judge
     capsys.readouterr()
     assert main(["card", str(pytester.path / "golden"), "--json"]) == 0
-    (card,) = json.loads(capsys.readouterr().out)  # the card calls no model: it names the judge
-    assert card["judged_quality"] == [
-        {"marker": "correctness", "judge": judge, "bounds": "max_decrease=0.05", "scores": None}
-    ]
+    (card,) = json.loads(capsys.readouterr().out)  # the card calls no model: it reads the judge's recorded scores
+    (item,) = card["judged_quality"]
+    assert (item["marker"], item["judge"], item["bounds"]) == ("correctness", judge, "max_decrease=0.05")
+    assert item["scores"]["n"] == 40 and item["scores"]["right"] == golden["judged"]["correctness"]["right"]
     assert card["correctness_rate"]["n"] == 0 and card["quality_notes"] == []
     pytester.runpytest("--behavior-baseline").assert_outcomes(passed=1)
     marker = llm_marker(f"{SIM_JUDGE}&seed=4")

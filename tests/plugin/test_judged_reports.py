@@ -286,7 +286,7 @@ def test_the_card_shows_correctness_per_bundle_and_names_the_judges(
         rf"\| correct answers \(reference answers\)\s+\|\s+{re.escape(rate)} \| {N} of {3 * N} samples", out
     )
     assert re.search(
-        r"\| win rate against the baseline \(preference, min_win_rate=0.45\)\s+\|\s+– \(not recorded\)", out
+        r"\| win rate against the baseline \(preference, min_win_rate=0.45\)\s+\|\s+– \| relative to a baseline", out
     )
     assert "judge sim-judge/j?accuracy=0.9&seed=3 (pointwise-1, sha256 " in out
 
