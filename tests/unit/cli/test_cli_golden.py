@@ -327,6 +327,79 @@ def test_card_as_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "no test has a schema_stability property" in plain
 
 
+def judged_record(test: str, marker: str, judged: Mapping[str, Any] | None = None, **kwargs: Any) -> GoldenRecord:
+    """A file of 10 outputs whose one property is ``marker(**kwargs)``, with the judge's recorded scores ``judged``
+    (None: a file recorded before they were kept)."""
+    described = parse_marker(marker, (), kwargs).describe()
+    rec = record(refusals(10, set()), properties=(described,), test=test)
+    if judged is None:
+        return rec
+    return replace(rec, judged={marker: {"judge": described["judge"], **judged}})
+
+
+def test_card_sums_the_recorded_judge_scores_per_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rubric = {"judge": "sim-judge/j", "max_decrease": 0.25}
+    files = {
+        "a": judged_record(
+            "t.py::a", "rubric", {"scale": 5, "n": 10, "counts": [1, 0, 2, 3, 4], "unparsed": 0}, **rubric
+        ),
+        "b": judged_record(
+            "t.py::b",
+            "rubric",
+            {"scale": 5, "n": 3, "counts": [0, 0, 0, 2, 0], "unparsed": 1, "mean": 4.0},
+            judge="sim-judge/j",
+            max_decrease=None,
+            min_mean=3,
+        ),
+        "c": judged_record("t.py::c", "rubric", **rubric),  # recorded before the scores were kept
+        "d": judged_record(
+            "t.py::d", "correctness", {"right": 3, "judged": 4}, match="llm:sim-judge/k", max_decrease=0.05
+        ),
+        "e": judged_record("t.py::e", "preference", judge="sim-judge/j", min_win_rate=0.45),
+    }
+    for name, rec in files.items():
+        write(tmp_path / f"{name}.json", rec)
+    (card,) = json.loads(run(capsys, "card", str(tmp_path), "--json"))
+    judges = {j["marker"]: j for j in card["judged_quality"]}
+    # rubric: counts 1..5 summed over a and b = [1, 0, 2, 5, 4]: mean (1 + 6 + 20 + 20) / 12
+    assert judges["rubric"]["scores"] == {
+        "mean": pytest.approx(47 / 12),
+        "n": 13,
+        "scale": 5,
+        "counts": [1, 0, 2, 5, 4],
+        "unparsed": 1,
+    }
+    assert (judges["rubric"]["tests"], judges["rubric"]["tests_recorded"]) == (3, 2)
+    assert judges["rubric"]["bounds"] == "max_decrease=0.25, min_mean=3"
+    assert judges["correctness"]["scores"] == {"rate": 0.75, "right": 3, "n": 4, "undecided": 0}
+    assert judges["preference"]["scores"] is None and "relative" in judges["preference"]
+    out = run(capsys, "card", str(tmp_path))
+    assert re.search(
+        r"\| rubric mean \(rubric, max_decrease=0.25, min_mean=3\)\s+\|\s+3.92 of 5 \| 13 of 50 outputs scored, "
+        r"1 unparsed; judge sim-judge/j \(pointwise-1, sha256 \w+\); 1 of 3 tests recorded no scores",
+        out,
+    )
+    assert re.search(
+        r"\| correct answers \(LLM judge\) \(correctness, max_decrease=0.05\)\s+\|\s+75.0% \| 4 of 50", out
+    )
+    assert re.search(r"\| win rate against the baseline \(preference, min_win_rate=0.45\)\s+\|\s+– \| relative to", out)
+
+
+def test_judge_scores_that_do_not_hold_what_the_format_says_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = {"scale": 5, "n": 2, "counts": [1, 1]}
+    path = write(tmp_path / "x.json", judged_record("t.py::x", "rubric", scores, judge="sim-judge/j"))
+    err = fails(capsys, "card", str(path))
+    assert (
+        f'{path} is not a pytest-behavior golden file: judged["rubric"].counts is 2 counts; expected one count ' in err
+    )
+    data = json.loads(path.read_text())
+    data["judged"]["rubric"] = {"scale": 5}
+    path.write_text(json.dumps(data))
+    assert 'judged["rubric"].judge is missing; expected the judge\'s id, a string' in fails(capsys, "card", str(path))
+
+
 def test_card_on_the_example_golden_files(capsys: pytest.CaptureFixture[str]) -> None:
     cards = json.loads(run(capsys, "card", str(EXAMPLES), "--json"))
     assert {c["label"] for c in cards} == {"assistant-v1", "support-v1", "loan-agent-v1", "kb-assistant-v1"}
