@@ -22,6 +22,7 @@ from pytest_behavior.errors import (
     BehaviorPairingWarning,
     BehaviorRegression,
     GoldenFileError,
+    JudgeFormatError,
     MarkerError,
     ProviderError,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "Bundle",
     "Comparison",
     "GoldenFileError",
+    "JudgeFormatError",
     "MarkerError",
     "MetricSummary",
     "ProviderError",

@@ -32,6 +32,11 @@ class ProviderError(BehaviorError):
     """The model provider failed after the retry budget; samples received so far are cached."""
 
 
+class JudgeFormatError(BehaviorError):
+    """An LLM judge broke its JSON answer contract for too many answers, even when asked again: the property
+    cannot be judged (a test error, not a verdict); the answers that parsed are cached."""
+
+
 class BudgetExhaustedError(BehaviorError):
     """The budget ran out before the test had what it needs (no input sampled, or a golden file to record)."""
 

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import difflib
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.errors import BehaviorConfigError, MarkerError
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
@@ -42,7 +41,7 @@ from pytest_behavior.properties.base import (
     register,
 )
 from pytest_behavior.properties.callables import arity, function_name
-from pytest_behavior.properties.judged import fields_arg, judge_id, question_of, seen_by_judge
+from pytest_behavior.properties.judged import check_unparsed, fields_arg, judge_id, question_of, seen_by_judge
 from pytest_behavior.properties.llm_match import (
     LLM,
     UNDECIDED,
@@ -312,14 +311,13 @@ class LlmCorrectness(Correctness):
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         unparsed, undecided, outputs = self._unparsed(baseline, candidate)
-        if unparsed:
-            warnings.warn(
-                BehaviorJudgeUnparsedWarning(
-                    f"the {self.marker_name} judge {self.judge_id}: {unparsed} answers did not parse even when asked "
-                    f"again, leaving {undecided} of {outputs} outputs without a verdict; {unparsed_meaning()}"
-                ),
-                stacklevel=2,
-            )
+        check_unparsed(
+            self.marker_name,
+            self.judge_id,
+            unparsed,
+            answers=max(outputs, unparsed),
+            meaning=f"{undecided} of {outputs} outputs are left without a verdict; {unparsed_meaning()}",
+        )
         return super().observe(baseline, candidate)
 
     def _note(self, output: str, *, baseline: bool) -> str:

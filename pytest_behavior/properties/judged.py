@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
 
-from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, JudgeFormatError, MarkerError
 from pytest_behavior.properties.base import Property
 from pytest_behavior.spec.judge_format import JudgeTemplate
 
@@ -96,6 +96,29 @@ def seen_by_judge(
     return question_of(value), ctx, reference
 
 
+MAX_UNPARSED_SHARE = 0.02
+"""Above this share of a property's judge answers unreadable after a re-ask, the property is not judged (a test
+error): a judge that does not keep its answer contract is an infrastructure failure, and the stand-in scores of its
+unreadable answers (a tie, the middle of the scale) would pull any change toward none, so a worse candidate could
+PASS. At or below it they shift a win rate by at most 1 point and a rubric mean by 2% of half the scale."""
+
+
+def check_unparsed(marker: str, judge: str, unparsed: int, *, answers: int, meaning: str) -> None:
+    """Warn that ``unparsed`` of ``answers`` judge answers stayed unreadable after a re-ask (``meaning``: what they
+    count as); raise `JudgeFormatError` when they are more than `MAX_UNPARSED_SHARE` of them."""
+    if not unparsed:
+        return
+    said = f"the {marker} judge {judge}: {unparsed} of {answers} answers did not parse even when asked again"
+    if unparsed > MAX_UNPARSED_SHARE * answers:
+        raise JudgeFormatError(
+            f"{said}, more than {MAX_UNPARSED_SHARE:.0%} of them: the judge does not keep its JSON answer contract, "
+            "so this property is not judged (its stand-in scores would hide a change). Check the judge model and "
+            "its prompt (a Bundle's system= is added before the template's instructions); the answers that parsed "
+            "are cached"
+        )
+    warnings.warn(BehaviorJudgeUnparsedWarning(f"{said}; {meaning}"), stacklevel=4)
+
+
 def judged_args(marker: str, *, judge: Any, context: Any, expected: Any) -> dict[str, Any]:
     """The marker arguments every judged property takes, checked: ``judge=``, ``context=``, ``expected=``."""
     return {
@@ -139,16 +162,9 @@ class JudgedProperty(Property):
         """The question, context fields and reference answer the judge sees beside ``output``."""
         return seen_by_judge(self.marker_name, output, context=self.context, expected=self.expected)
 
-    def warn_unparsed(self, unparsed: int, *, of: str, meaning: str) -> None:
-        """Warn that ``unparsed`` judge answers (``of``: "of 40 answers") stayed unreadable after a re-ask."""
-        if unparsed:
-            warnings.warn(
-                BehaviorJudgeUnparsedWarning(
-                    f"the {self.marker_name} judge {self.judge_id}: {unparsed} {of} did not parse even when asked "
-                    f"again; {meaning}"
-                ),
-                stacklevel=3,
-            )
+    def warn_unparsed(self, unparsed: int, *, answers: int, meaning: str) -> None:
+        """`check_unparsed` for this property's judge."""
+        check_unparsed(self.marker_name, self.judge_id, unparsed, answers=answers, meaning=meaning)
 
     def described(self, **own: Any) -> dict[str, Any]:
         """`describe`'s record: the marker, the judge, the property's own settings, then context and expected."""

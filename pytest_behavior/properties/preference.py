@@ -157,7 +157,7 @@ class Preference(JudgedProperty):
         rows = self.comparisons(baseline, candidate)
         self.warn_unparsed(
             sum(c.unparsed for row in rows for c in row),
-            of=f"of {2 * sum(not c.identical for row in rows for c in row)} answers",
+            answers=2 * sum(not c.identical for row in rows for c in row),
             meaning="their comparisons count as undecided (½)",
         )
         scores = as_matrix([[c.score for c in row] for row in rows])

@@ -110,9 +110,10 @@ class Rubric(JudgedProperty):
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         arms = [candidate] if baseline is None else [baseline, candidate]
+        judged = [j for texts in arms for row in self.judged(texts) for j in row]
         self.warn_unparsed(
-            sum(j is None for texts in arms for row in self.judged(texts) for j in row),
-            of="answers",
+            sum(j is None for j in judged),
+            answers=len(judged),
             meaning=f"they score the middle of the scale, {(1 + self.scale) / 2:g}",
         )
         base = None if baseline is None else self._scores(baseline)

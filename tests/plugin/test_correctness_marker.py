@@ -307,18 +307,17 @@ def test_an_llm_judged_equal_candidate_passes(pytester: pytest.Pytester) -> None
     pytester.runpytest("--behavior-baseline=live").assert_outcomes(passed=1)
 
 
-def test_a_malformed_judge_is_asked_again_then_counted_warned_and_shown(pytester: pytest.Pytester) -> None:
+def test_a_malformed_judge_is_asked_again_then_a_test_error_not_a_verdict(pytester: pytest.Pytester) -> None:
     fact_project(pytester, base=0.9, cand=0.6, marker=llm_marker(f"{SIM_JUDGE}&malformed_rate=0.3&seed=3"))
     result = pytester.runpytest("--behavior-baseline=live", "-W", "always")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*unparsed judge answers (after one re-ask): *outputs without a verdict (outputs left without a verdict "
-            "count against the candidate*",
-            "*BehaviorJudgeUnparsedWarning: the correctness judge sim-judge/j?*answers did not parse even when asked "
-            "again, leaving * outputs without a verdict*",
+            "*JudgeFormatError: the correctness judge sim-judge/j?* of * answers did not parse even when asked again, "
+            "more than 2% of them*",
         ]
     )
+    result.stdout.no_fnmatch_line("*REGRESSED*")
 
 
 def test_a_golden_file_records_the_correctness_judge_and_another_judge_is_judge_drift(

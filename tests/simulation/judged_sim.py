@@ -36,9 +36,10 @@ Experiments:
    (``max_decrease=0``; both paired rows: arms independent, latent correlation 0.5). Simulated power within
    +-3 points of 80%.
 3. **Length control**: the candidate's answers 1.35x longer (median), both arms equally right (true win rate 0.5
-   at equal length) and one 20 points less often right (true win rate 0.4 at equal length, from `score_law` with
-   no length bias): the mean raw win rate is biased up; the length-controlled one
-   (`properties.preference.length_controlled`) lies within ``LC_TOLERANCE`` of the truth.
+   at equal length): the mean raw win rate is biased up; the length-controlled one
+   (`properties.preference.length_controlled`) lies within ``LC_TOLERANCE`` of the truth. Also one arm 20 points
+   less often right (true win rate 0.4 at equal length, from `score_law` with no length bias): a known limit, the
+   length-controlled rate halves the bias there but stays 0.026 off (docs/statistics.md, "Judged quality").
 
 Running::
 
@@ -336,8 +337,10 @@ def aa_failures(result: AAResult) -> list[str]:
     ]
 
 
-def aa_cells(ns: Sequence[int] = NS, ks: Sequence[int] = KS) -> list[AACell]:
-    return [AACell(kind, n, k) for kind in AA_RATES for k in ks for n in ns]
+def aa_cells(pairs: Sequence[tuple[int, int]] | None = None) -> list[AACell]:
+    """Every kind at the (N, k) ``pairs`` (default: the full grid, `NS` x `KS`)."""
+    grid_pairs = [(n, k) for k in KS for n in NS] if pairs is None else pairs
+    return [AACell(kind, n, k) for kind in AA_RATES for n, k in grid_pairs]
 
 
 def cli_n(*argv: str, row: str) -> int:
@@ -405,9 +408,12 @@ def correctness_power(rho: float, reps: int = R_FULL, *, base: float = 0.90, can
     )
     prop = Correctness.from_marker(expected="answer", match="exact", max_decrease=0)
     inputs = [{"question": f"What is the code of item {i}?", "answer": f"k{i}"} for i in range(n)]
+    outputs = [
+        [Output(code, input=inputs[i], input_id=f"item-{i}") for code in (f"k{i}", f"w{i}")] for i in range(n)
+    ]  # right, wrong
 
     def texts(wrong: Any) -> Texts:
-        return [[Output(f"w{i}" if wrong[i, 0] else f"k{i}", input=inputs[i], input_id=f"item-{i}")] for i in range(n)]
+        return [[outputs[i][int(wrong[i, 0])]] for i in range(n)]
 
     hits = 0
     for r in range(reps):
@@ -473,8 +479,9 @@ def length_control(truth: float, n: int, reps: int) -> LengthRow:
 # markdown report
 # --------------------------------------------------------------------------------------------------
 
-QUICK_AA = ((30, 100), (1, 3))
-QUICK_LENGTH = ((0.5, 100, 300), (0.4, 100, 300))
+QUICK_AA = ((100, 1), (30, 3))
+"""The acceptance cells (N, k), for both kinds."""
+QUICK_LENGTH = ((0.5, 100, 300),)
 FULL_LENGTH = ((0.5, 30, 2000), (0.5, 100, 1000), (0.5, 300, 500), (0.4, 100, 1000), (0.4, 300, 500))
 
 
@@ -573,11 +580,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--only", choices=("aa", "power", "length"), nargs="+", help="only these experiments")
     args = parser.parse_args(argv)
-    ns, ks = QUICK_AA if args.quick else (NS, KS)
     only = set(args.only or ("aa", "power", "length"))
     tasks: list[tuple[str, tuple[Any, ...]]] = []
     if "aa" in only:
-        tasks += [("aa", (cell, args.reps)) for cell in aa_cells(ns, ks)]
+        tasks += [("aa", (cell, args.reps)) for cell in aa_cells(QUICK_AA if args.quick else None)]
     if "power" in only:
         tasks += [("pref power", (args.reps,))] + [("corr power", (rho, args.reps)) for rho in CORRECTNESS_ROWS]
     if "length" in only:

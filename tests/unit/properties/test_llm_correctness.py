@@ -152,7 +152,13 @@ def test_right_when_the_judge_finds_any_reference_equivalent() -> None:
     assert [prop.is_right(row[0]) for row in candidate] == [True, False, True]
 
 
-def test_an_output_without_a_readable_verdict_counts_against_the_candidate_and_is_warned() -> None:
+def test_an_output_without_a_readable_verdict_counts_against_the_candidate_and_is_warned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_behavior.properties import judged as judged_module
+
+    monkeypatch.setattr(judged_module, "MAX_UNPARSED_SHARE", 1.0)  # six outputs: the scoring, not the threshold
+
     def unreadable_for_lyon(sections: Mapping[str, str]) -> str | None:
         return None if sections["Answer"] == "Lyon" else contains_reference(sections)
 
@@ -166,9 +172,9 @@ def test_an_output_without_a_readable_verdict_counts_against_the_candidate_and_i
     assert obs.candidate.tolist() == [[1.0], [0.0], [1.0]]  # undecided in the candidate: wrong
     [warning] = caught
     assert str(warning.message) == (
-        f"the correctness judge {prop.judge_id}: 4 answers did not parse even when asked again, leaving 3 of 6 "
-        "outputs without a verdict; outputs left without a verdict count against the candidate: right in the "
-        "baseline, wrong in the candidate"
+        f"the correctness judge {prop.judge_id}: 4 of 6 answers did not parse even when asked again; 3 of 6 "
+        "outputs are left without a verdict; outputs left without a verdict count against the candidate: right in "
+        "the baseline, wrong in the candidate"
     )
     lines = prop.explain(baseline, candidate, ["q0", "q1", "q2"])
     assert "judge: no readable verdict even when asked again, counted wrong (candidate)" in last_column(lines[1])

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from pytest_behavior.engine.golden_compare import rebuild_property
-from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, MarkerError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, JudgeFormatError, MarkerError
+from pytest_behavior.properties import judged as judged_module
 from pytest_behavior.properties.base import prompt_key
+from pytest_behavior.properties.judged import check_unparsed
 from pytest_behavior.properties.preference import Comparison, Preference, length_controlled, tally
 from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.properties.rubric import Rubric
@@ -78,7 +80,10 @@ def verdict(v: str) -> str:
     ("ab", "ba", "score"),
     [("B", "A", 1.0), ("A", "B", 0.0), ("tie", "tie", 0.5), ("B", "B", 0.5), ("A", "A", 0.5), ("B", None, 0.5)],
 )
-def test_a_comparison_scores_one_zero_or_a_half(ab: str, ba: str | None, score: float) -> None:
+def test_a_comparison_scores_one_zero_or_a_half(
+    ab: str, ba: str | None, score: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(judged_module, "MAX_UNPARSED_SHARE", 1.0)  # one pair: its unparsed answer is 50%
     prop = preference()
     base, cand = [[out("b")]], [[out("c")]]
     request = prop.prompt_request(base, cand)
@@ -142,7 +147,7 @@ def test_the_length_controlled_win_rate_is_the_win_rate_at_equal_length() -> Non
     assert length_controlled(longer) < sum(r[0].score for r in longer) / len(longer)
 
 
-def test_rubric_scores_every_output_and_explains_the_drops_with_the_reason() -> None:
+def test_rubric_scores_every_output_and_explains_the_drops_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     prop = rubric(scale=5)
     base, cand = [[out("good")], [out("fine")]], [[out("bad")], [out("fine")]]
     request = prop.prompt_request(base, cand)
@@ -160,9 +165,20 @@ def test_rubric_scores_every_output_and_explains_the_drops_with_the_reason() -> 
     lines = judged.explain(base, cand, ["q1", "q2"])
     assert "q1: 5.00 -> 1.00 (-4.00); judge: why bad" in "\n".join(lines) and "q2:" not in "\n".join(lines)
     unparsed = judged.with_judgments({**judgments, prompt_key(request.prompts[2]): None})
+    with pytest.raises(JudgeFormatError, match="1 of 4 answers did not parse even when asked again, more than 2%"):
+        unparsed.observe(base, cand)
+    monkeypatch.setattr(judged_module, "MAX_UNPARSED_SHARE", 0.25)
     with pytest.warns(BehaviorJudgeUnparsedWarning, match="middle of the scale, 3"):
         [obs] = unparsed.observe(base, cand)
     assert obs.candidate.tolist() == [[3.0], [4.0]]
+
+
+def test_unreadable_judge_answers_warn_up_to_two_percent_and_are_a_judge_error_above() -> None:
+    check_unparsed("rubric", "j", 0, answers=10, meaning="m")  # nothing to say
+    with pytest.warns(BehaviorJudgeUnparsedWarning, match="^the rubric judge j: 2 of 100 answers did not parse"):
+        check_unparsed("rubric", "j", 2, answers=100, meaning="they score 3")
+    with pytest.raises(JudgeFormatError, match="3 of 100 answers"):
+        check_unparsed("rubric", "j", 3, answers=100, meaning="they score 3")
 
 
 def test_describe_records_the_judge_with_its_template_version_and_hash() -> None:
