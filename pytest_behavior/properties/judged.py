@@ -124,8 +124,19 @@ def judged_args(marker: str, *, judge: Any, context: Any, expected: Any) -> dict
     return {
         "judge": judge_arg(marker, judge),
         "context": fields_arg(marker, "context", context),
-        "expected": None if expected is None else fields_arg(marker, "expected", expected)[0],
+        "expected": expected_arg(marker, expected),
     }
+
+
+def expected_arg(marker: str, expected: Any) -> str | None:
+    """``expected=``: the name of the one input field that holds the reference answer."""
+    if expected is None:
+        return None
+    if not isinstance(expected, str) or not expected:
+        raise MarkerError(
+            f"@pytest.mark.{marker}: expected must be the name of one input field (a string), got {expected!r}"
+        )
+    return expected
 
 
 _Judged = TypeVar("_Judged", bound="JudgedProperty")

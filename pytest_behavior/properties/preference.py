@@ -59,12 +59,13 @@ class Comparison:
     def unparsed(self) -> int:
         return 0 if self.identical else (self.ab is None) + (self.ba is None)
 
-    def candidate_lost_in(self) -> PairwiseJudgment | None:
-        """A judgment in which the candidate lost (the reason a reviewer wants to read), else None."""
+    def candidate_lost_in(self) -> str | None:
+        """The judge's reason in a judgment the candidate lost, saying which answer the candidate was (the reasons
+        name answers A and B), else None."""
         if self.ab is not None and self.ab.verdict == "A":
-            return self.ab
+            return f"(candidate was B) {self.ab.reason}"
         if self.ba is not None and self.ba.verdict == "B":
-            return self.ba
+            return f"(candidate was A) {self.ba.reason}"
         return None
 
     def candidate_wins(self) -> tuple[bool | None, bool | None]:
@@ -236,8 +237,7 @@ def losses(rows: Sequence[Sequence[Comparison]], limit: int) -> list[tuple[float
     per_input = sorted((sum(c.score for c in row) / len(row), i) for i, row in enumerate(rows) if row)
     shown = []
     for score, i in [(s, i) for s, i in per_input if s < 0.5][:limit]:
-        lost = next((j for c in rows[i] if (j := c.candidate_lost_in()) is not None), None)
-        shown.append((score, i, None if lost is None else lost.reason))
+        shown.append((score, i, next((r for c in rows[i] if (r := c.candidate_lost_in()) is not None), None)))
     return shown
 
 

@@ -88,7 +88,7 @@ def assert_the_support_assistant_is_caught(result: pytest.RunResult) -> None:
             "order consistency: */* judged pairs got the same verdict in both orders*",
             "win rate 0.* raw, 0.* length-controlled (at equal length)",
             "inputs the candidate lost most clearly:",
-            "  Q*: score 0.00; judge: *",
+            "  Q*: score 0.00; judge: (candidate was ?) *",
             "inputs whose score dropped most:",
             "  Q*: 5.00 -> 1.00 (-4.00); judge: The answer misses what was asked.",
             "right -> wrong - correct answers (match='contains'): 41 inputs went right -> wrong, 0 wrong -> right "

@@ -51,6 +51,8 @@ def rubric(**kwargs: Any) -> Rubric:
         ("rubric", {"min_mean": 0}, "min_mean must be a number from 1 to 5"),
         ("rubric", {"max_decrease": None}, "needs max_decrease or min_mean"),
         ("rubric", {"rubirc": "x"}, "did you mean 'rubric'"),
+        ("preference", {"expected": ()}, r"expected must be the name of one input field \(a string\), got \(\)"),
+        ("rubric", {"expected": ["expected", "context"]}, "expected must be the name of one input field"),
     ],
 )
 def test_marker_arguments_are_checked_at_collection(marker: str, kwargs: dict[str, Any], message: str) -> None:
@@ -111,7 +113,7 @@ def test_preference_explains_wins_ties_losses_consistency_length_and_clearest_lo
     assert lines[0].startswith("preference: 1 wins / 1 ties / 1 losses")
     assert "order consistency: 3/3 judged pairs" in lines[1] and "longer answer won 4/4" in lines[2]
     assert "win rate 0.500 raw" in lines[3]
-    assert "q1: score 0.00; judge: said A" in "\n".join(lines)  # the reason of a judgment the candidate lost
+    assert "q1: score 0.00; judge: (candidate was B) said A" in "\n".join(lines)  # a judgment it lost
     assert "    candidate: short" in lines
 
 
