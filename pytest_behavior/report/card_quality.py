@@ -172,13 +172,13 @@ def _judged(record: GoldenRecord, described: Mapping[str, Any]) -> JudgedFigure:
 
 
 def _llm_correctness(described: Mapping[str, Any]) -> bool:
-    """correctness(match='llm:<model>'): an LLM judge decides, so the card (which calls no model) names the judge
-    like the judged markers' instead of judging the recorded outputs."""
+    """correctness(match='llm:<model>'): an LLM judge decides, so the card (which calls no model) reads the judge's
+    recorded scores like the judged markers' instead of judging the recorded outputs."""
     return described.get("marker") == "correctness" and described.get("match") == "llm"
 
 
 def _bounds(described: Mapping[str, Any]) -> tuple[str, ...]:
-    forms = ("min_win_rate", "max_decrease", "min_mean")
+    forms = ("min_win_rate", "max_decrease", "min_mean", "min_rate")
     return tuple(f"{form}={described[form]:g}" for form in forms if isinstance(described.get(form), (int, float)))
 
 
