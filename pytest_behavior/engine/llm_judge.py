@@ -25,7 +25,7 @@ from typing import Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.engine.comparison import ArmInfo, arm_info
-from pytest_behavior.errors import ProviderError
+from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.properties.base import JudgeRequest, PromptRequest, prompt_key
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
@@ -131,16 +131,23 @@ RETRY_SEED = 1
 
 
 def prompt_judge_bundle(judge: object, *, system: str, name: str) -> Bundle:
-    """The judge of a `PromptRequest` as a bundle: a litellm model string, or the user's Bundle, given the template's
-    system prompt and temperature 0 where it sets none."""
+    """The judge of a `PromptRequest` as a bundle: a litellm model string, or the user's Bundle, with the template's
+    system prompt (after the Bundle's own ``system``, which adds to it: the template's holds the answer contract)
+    and temperature 0 where it sets none; its other options (``response_format``, provider parameters) are kept."""
     if isinstance(judge, str):
         return Bundle(model=judge, system=system, temperature=0, label=f"{name} {judge}")
     if not isinstance(judge, Bundle) or judge.kind != "model" or judge.model is None:
         raise ProviderError(f"the {name} must be a litellm model string or a model Bundle, got {judge!r}")
+    if judge.prompt is not None or judge.tools:
+        raise BehaviorConfigError(
+            f"the {name} Bundle {judge.label!r} sets {'prompt=' if judge.prompt is not None else 'tools='}, which a "
+            "judge does not use (its prompts are the judge template's): remove it"
+        )
     return Bundle(
         model=judge.model,
-        system=judge.system if judge.system is not None else system,
+        system=system if judge.system is None else f"{judge.system}\n\n{system}",
         temperature=judge.temperature if judge.temperature is not None else 0,
+        response_format=judge.response_format,
         label=judge.label,
         litellm_params=judge.litellm_params,
     )

@@ -57,8 +57,10 @@ def judge_model(judge: Any) -> str:
 
 
 def judge_id(judge: Any, template: JudgeTemplate) -> str:
-    """Recorded in golden files: the judge model, its template's version and hash."""
-    return f"{judge_model(judge)} ({template.version}, sha256 {template.sha256[:12]})"
+    """Recorded in golden files: the judge model, its template's version and hash, and for a judge `Bundle` its
+    fingerprint (temperature, system prompt, parameters: a change of any is judge drift too)."""
+    bundle = "" if isinstance(judge, str) else f", bundle {str(getattr(judge, 'fingerprint', ''))[:12]}"
+    return f"{judge_model(judge)} ({template.version}, sha256 {template.sha256[:12]}{bundle})"
 
 
 def question_of(value: Any) -> str:

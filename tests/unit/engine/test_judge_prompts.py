@@ -10,7 +10,7 @@ import pytest
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.engine.llm_judge import JudgeProgress, judge_prompts, prompt_judge_bundle
-from pytest_behavior.errors import ProviderError
+from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.properties.base import PromptRequest, prompt_key
 from pytest_behavior.sampling.budget import Budget, BudgetGate, MemoryLedger
 from pytest_behavior.sampling.cache import SampleCache
@@ -68,8 +68,15 @@ def test_the_judge_is_a_bundle_with_the_template_system_prompt_and_temperature_z
     assert (bundle.system, bundle.temperature, bundle.model) == (system, 0, "openai/judge")
     mine = prompt_judge_bundle(Bundle(model="openai/judge", temperature=0.7), system=system, name="preference judge")
     assert (mine.system, mine.temperature) == (system, 0.7)
-    own = prompt_judge_bundle(Bundle(model="openai/judge", system="Be strict."), system=system, name="x")
-    assert own.system == "Be strict."
+    own = prompt_judge_bundle(
+        Bundle(model="openai/judge", system="Be strict.", response_format={"type": "json_object"}),
+        system=system,
+        name="x",
+    )
+    assert own.system == f"Be strict.\n\n{system}"  # added before the template's: its answer contract stays
+    assert own.response_format == {"type": "json_object"}
+    with pytest.raises(BehaviorConfigError, match="sets prompt=, which a judge does not use"):
+        prompt_judge_bundle(Bundle(model="openai/judge", prompt="{input}"), system=system, name="x")
     with pytest.raises(ProviderError, match="litellm model string or a model Bundle"):
         prompt_judge_bundle(Bundle.from_callable(lambda x: x), system=system, name="the judge")
 

@@ -192,3 +192,14 @@ def test_describe_records_the_judge_with_its_template_version_and_hash() -> None
 def test_the_golden_diff_command_skips_judged_properties_with_a_note() -> None:
     note = rebuild_property({"marker": "rubric", "judge": "sim-judge/j (pointwise-1, sha256 abc)", "scale": 5})
     assert isinstance(note, str) and note.startswith("skipped rubric: it is judged by an LLM judge")
+
+
+def test_a_judge_bundles_identity_includes_its_fingerprint_so_changing_it_is_judge_drift() -> None:
+    from pytest_behavior import Bundle
+
+    strict = preference(judge=Bundle(model="openai/judge", system="Be strict.")).judge_id
+    lenient = preference(judge=Bundle(model="openai/judge", system="Be lenient.")).judge_id
+    warm = preference(judge=Bundle(model="openai/judge", system="Be strict.", temperature=0.9)).judge_id
+    assert strict.startswith("openai/judge (pairwise-1, sha256 ") and ", bundle " in strict
+    assert len({strict, lenient, warm}) == 3
+    assert ", bundle " not in preference(judge="openai/judge").judge_id
