@@ -172,7 +172,9 @@ def test_an_old_golden_file_without_scores_loads_and_the_card_says_not_recorded(
         r"sim-judge/j\?accuracy=1 \(reference-1, sha256 \w+\); scores not recorded",
         text,
     )
-    assert re.search(r"outputs scored; judge sim-judge/\S+ \(pointwise-1, sha256 \w+\); 1 of 2 tests recorded no", text)
+    assert re.search(
+        r"outputs scored; judge sim-judge/\S+ \(pointwise-1, sha256 \w+, bundle \w+\); 1 of 2 tests recorded no", text
+    )
 
     assert main(["show", str(golden(pytester, "test_facts"))]) == 0  # the old file loads elsewhere too
 
