@@ -241,25 +241,53 @@ def losses(rows: Sequence[Sequence[Comparison]], limit: int) -> list[tuple[float
     return shown
 
 
-def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
-    """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
-    t = tally(rows)
+def tally_lines(t: PreferenceTally) -> list[tuple[str, str]]:
+    """The counts as (key, line), in the words of the diff; the reports show the same lines (`report.judged`)."""
     same = f"; {t.identical} identical pairs count as ties, not judged" if t.identical else ""
     lines = [
-        f"preference: {t.wins} wins / {t.ties} ties / {t.losses} losses of the candidate in "
-        f"{t.comparisons} comparisons (each judged in both orders{same})",
-        f"order consistency: {t.order_consistent}/{t.both_orders_parsed} judged pairs got the same verdict in both "
-        "orders" + (f" ({t.order_consistent / t.both_orders_parsed:.0%})" if t.both_orders_parsed else ""),
-        f"longer answer won {t.longer_won}/{t.decided_unequal_length} decided judgments of answers of unequal length "
-        f"({t.longer_won / t.decided_unequal_length:.0%})"
-        if t.decided_unequal_length
-        else "",
-        f"win rate {t.win_rate:.3f} raw, {t.length_controlled_win_rate:.3f} length-controlled (at equal length)"
-        if t.comparisons
-        else "",
+        (
+            "wins_ties_losses",
+            f"preference: {t.wins} wins / {t.ties} ties / {t.losses} losses of the candidate in {t.comparisons} "
+            f"comparisons (each judged in both orders{same})",
+        )
     ]
+    if t.both_orders_parsed:
+        lines.append(
+            (
+                "order_consistency",
+                f"order consistency: {t.order_consistent}/{t.both_orders_parsed} judged pairs got the same verdict "
+                f"in both orders ({t.order_consistent / t.both_orders_parsed:.0%})",
+            )
+        )
+    if t.decided_unequal_length:
+        lines.append(
+            (
+                "longer_won",
+                f"longer answer won {t.longer_won}/{t.decided_unequal_length} decided judgments of answers of "
+                f"unequal length ({t.longer_won / t.decided_unequal_length:.0%})",
+            )
+        )
+    if t.comparisons:
+        lines.append(
+            (
+                "win_rate",
+                f"win rate {t.win_rate:.3f} raw, {t.length_controlled_win_rate:.3f} length-controlled (at equal "
+                "length)",
+            )
+        )
     if t.unparsed:
-        lines.append(f"unparsed judge answers (after one re-ask): {t.unparsed} (counted as undecided, never as a tie)")
+        lines.append(
+            (
+                "unparsed",
+                f"unparsed judge answers (after one re-ask): {t.unparsed} (counted as undecided, never as a tie)",
+            )
+        )
+    return lines
+
+
+def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
+    """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
+    lines = [line for _, line in tally_lines(tally(rows))]
     shown = losses(rows, MAX_SHOWN)
     if shown:
         lines.append("inputs the candidate lost most clearly:")
@@ -269,7 +297,7 @@ def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], c
         if question is not None:
             lines.append(f"    question: {clipped(question_of(question), 120)}")
         lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
-    return [line for line in lines if line]
+    return lines
 
 
 def _agree(c: Comparison) -> bool:

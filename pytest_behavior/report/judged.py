@@ -170,31 +170,12 @@ def judged_facts(item: Mapping[str, Any]) -> list[tuple[str, str]]:
     prop = str(item.get("property"))
     facts: list[tuple[str, str]] = []
     if prop == "preference" and item.get("comparisons"):
-        facts += [
-            (
-                "wins_ties_losses",
-                f"preference: {item['wins']} wins / {item['ties']} ties / {item['losses']} losses of the candidate "
-                f"in {item['comparisons']} comparisons (each judged in both orders"
-                + (f"; {item['identical']} identical pairs count as ties, not judged" if item.get("identical") else "")
-                + ")",
-            ),
-            (
-                "order_consistency",
-                f"order consistency: {item['order_consistent']}/{item['both_orders_parsed']} comparisons got the same "
-                "verdict in both orders",
-            ),
-            (
-                "longer_won",
-                f"longer answer won {item['longer_won']}/{item['decided_unequal_length']} decided judgments",
-            ),
-            (
-                "win_rate",
-                f"win rate {_three(item.get('win_rate'))} raw, {_three(item.get('length_controlled_win_rate'))} "
-                "length-controlled (at equal length)",
-            ),
-        ]
-        if item.get("unparsed"):
-            facts.append(("unparsed", f"unparsed judge answers (after one re-ask): {item['unparsed']}"))
+        from pytest_behavior.properties.preference import PreferenceTally, tally_lines
+
+        rates = ("win_rate", "length_controlled_win_rate")
+        counts: dict[str, Any] = {f.name: item.get(f.name) or 0 for f in dataclasses.fields(PreferenceTally)}
+        counts.update({rate: math.nan if item.get(rate) is None else float(item[rate]) for rate in rates})
+        facts += tally_lines(PreferenceTally(**counts))
         facts += [
             (
                 "lost",
@@ -243,10 +224,6 @@ def judged_facts(item: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(judge, Mapping) and judge.get("id"):
         facts.append(("judge", f"judge: {one_line(judge['id'])}"))
     return facts
-
-
-def _three(value: object) -> str:
-    return "-" if isinstance(value, bool) or not isinstance(value, (int, float)) else f"{value:.3f}"
 
 
 def _mean(counts: Sequence[int]) -> str:

@@ -143,7 +143,7 @@ def test_judge_calls_are_counted_and_priced_beside_the_arms(run: Any) -> None:
             "judged quality:",
             "  test_q.py::test_correct: correctness baseline: * right, * wrong; correctness candidate: *",
             f"  test_q.py::test_preferred: preference: {wins} wins / {ties} ties / {losses} losses *; "
-            "order consistency: *; longer answer won *; win rate * raw, * length-controlled (at equal length)",
+            "order consistency: *; *win rate * raw, * length-controlled (at equal length)",
             "  test_q.py::test_scored: rubric scores (1..5) baseline: 1: *; rubric scores (1..5) candidate: *",
             "cost and latency of the samples judged (cached samples at their recorded cost):",
             f"*test_preferred*judge {JUDGE}*live (0 cached, {priced['requested']} new)*${priced['cost_usd']:.4f}*",

@@ -64,9 +64,10 @@ def test_the_facts_of_each_judged_item_read_its_numbers() -> None:
         "preference: 7 wins / 11 ties / 22 losses of the candidate in 40 comparisons (each judged in both orders)"
     )
     assert facts["order_consistency"].startswith("order consistency: 31/39 ")
-    assert facts["longer_won"] == "longer answer won 12/30 decided judgments"
+    assert facts["longer_won"] == "longer answer won 12/30 decided judgments of answers of unequal length (40%)"
     assert facts["win_rate"] == "win rate 0.312 raw, 0.300 length-controlled (at equal length)"
-    assert facts["unparsed"].endswith(": 1") and facts["judge"] == f"judge: {JUDGE['id']}"
+    assert facts["unparsed"].startswith("unparsed judge answers (after one re-ask): 1 ")
+    assert facts["judge"] == f"judge: {JUDGE['id']}"
     assert facts["lost"] == "lost: q<7> (score 0.00; judge: misses the *refund* rule)"
     rubric = dict(judged_facts(RUBRIC))
     assert (
