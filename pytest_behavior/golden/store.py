@@ -4,7 +4,8 @@ A golden file records the baseline's behavior: per input id, the input, its segm
 outputs of each repeat; plus the bundle (label, fingerprint, description without credentials),
 the run's settings, the properties and detector versions, the LLM judges' scores of the recorded
 outputs (``judged``, optional), and the plugin version. Keys are sorted and the layout is stable,
-so ``git diff`` on a golden file is the review of a behavior change. Re-recording identical behavior leaves the file untouched (no date churn).
+so ``git diff`` on a golden file is the review of a behavior change. Re-recording identical behavior
+leaves the file untouched (no date churn).
 """
 
 from __future__ import annotations
