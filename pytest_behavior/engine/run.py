@@ -32,7 +32,7 @@ from pytest_behavior.properties.refusal import RefusalBound
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
-from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, resolve_inputs, subset
+from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, check_fields, resolve_inputs, subset
 from pytest_behavior.spec.output import capped_payload, with_input
 from pytest_behavior.version import __version__
 
@@ -94,6 +94,8 @@ async def run_spec(
         _check_compatible(golden, spec, path)
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
+    for prop in spec.properties:  # a missing reference answer is found before anything is paid for
+        check_fields(inputs, prop.input_fields(), needed_by=f"@pytest.mark.{prop.marker_name}")
     if spec.sequential and settings.mode in ("golden", "live"):
         inputs = shuffled(inputs, settings.seed)
         sampled, progress, decisions = await sample_sequentially(

@@ -159,6 +159,11 @@ class Property(ABC):
         itself)."""
         return None
 
+    def input_fields(self) -> tuple[str, ...]:
+        """The input fields this property reads (a reference answer, context shown to a judge): every input must
+        have them, checked before any call. The default: none."""
+        return ()
+
     def prompt_request(self, baseline: Texts | None, candidate: Texts) -> PromptRequest | None:
         """The judge prompts this property needs answered for these outputs (paired row by row, each carrying its
         input: `spec.output.Output.input`); None, the default: none."""

@@ -151,6 +151,9 @@ class Correctness(Property):
         except MatchError as exc:
             raise BehaviorConfigError(f"{self._where(output)}: {exc}") from None
 
+    def input_fields(self) -> tuple[str, ...]:
+        return (self.expected, *getattr(self, "context", ()))
+
     def references(self, output: str) -> tuple[list[Any], tuple[str, ...] | None]:
         """The reference answers of the input ``output`` answered, and its options (``match='choice'``)."""
         record = getattr(output, "input", None)

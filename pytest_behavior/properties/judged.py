@@ -162,6 +162,9 @@ class JudgedProperty(Property):
     def judge_id(self) -> str:
         return judge_id(self.judge, self.template)
 
+    def input_fields(self) -> tuple[str, ...]:
+        return (*self.context, *(() if self.expected is None else (self.expected,)))
+
     def with_judgments(self: _Judged, judgments: Mapping[str, Any]) -> _Judged:
         return replace(self, judgments=judgments)
 

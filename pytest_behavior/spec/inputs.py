@@ -321,3 +321,23 @@ def _check_unicode(where: str, text: str | None) -> None:
             f"{where} holds {text[exc.start : exc.end]!r} at character {exc.start}, a lone surrogate: not valid "
             "Unicode, so it cannot be sent to a model (decode the text with errors='replace', or remove it)"
         ) from None
+
+
+def check_fields(inputs: Sequence[Input], fields: Sequence[str], *, needed_by: str) -> None:
+    """Every input is an object with each of ``fields`` (``needed_by`` names who reads them), before any call: a
+    missing reference answer found after sampling would waste what was paid for."""
+    if not fields:
+        return
+    for item in inputs:
+        where = f"input {item.id!r}" + (f" ({item.source})" if item.source else "")
+        if not isinstance(item.value, Mapping):
+            raise BehaviorConfigError(
+                f"{needed_by} reads the input fields {', '.join(map(repr, fields))}, but {where} is not an object"
+            )
+        missing = [name for name in fields if name not in item.value]
+        if missing:
+            raise BehaviorConfigError(
+                f"{needed_by} reads the input field {missing[0]!r}, which {where} does not have (its fields: "
+                f"{', '.join(map(repr, item.value)) or 'none'}): add it, or name another field in the marker; "
+                "checked before any call"
+            )

@@ -184,9 +184,10 @@ def test_an_input_without_the_reference_field_is_an_error_not_a_failure(pytester
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*BehaviorConfigError: correctness: input 'p003', field 'expected': the input has no field 'expected' "
-            "holding the reference answer (its fields: 'id', 'question', 'answer'); add it, or name the field with "
-            "expected=*"
+            "*BehaviorConfigError: @pytest.mark.correctness reads the input field 'expected', which input 'p003' "
+            "(*sums.jsonl:4) does not have (its fields: 'id', 'question', 'answer'): add it, or name another field "
+            "in the marker; checked before any call",
+            "samples: 0 requested from providers, 0 from the cache",
         ]
     )
 
@@ -395,3 +396,30 @@ def test_a_real_judge_model_through_the_loopback_server(
         assert judged == 60 + flips  # one call per distinct (output, reference): answers both arms share are one
         pytester.runpytest("--behavior-baseline=live").assert_outcomes(failed=1)
         assert server.stats.answered == judged  # a re-run is judged from the sample cache
+
+
+@pytest.mark.parametrize(
+    ("marker", "field"),
+    [
+        (llm_marker(), "expected"),
+        ("correctness(match='contains', max_decrease=0.05)", "expected"),
+        (f"rubric(judge={SIM_JUDGE!r}, context=('context',))", "context"),
+    ],
+)
+def test_an_input_without_the_field_a_property_reads_is_an_error_before_any_call(
+    pytester: pytest.Pytester, marker: str, field: str
+) -> None:
+    rows = fact_inputs(12)
+    del rows[5][field]
+    use_bundles(pytester, model_bundle("sim/cand?accuracy=0.9&seed=1"), baseline=model_bundle("sim/base?seed=1"))
+    pytester.makepyfile(test_facts=RAG_SPEC.replace("{{context}}", "").format(inputs=json.dumps(rows), marker=marker))
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(errors=1)
+    name = marker.partition("(")[0]
+    result.stdout.fnmatch_lines(
+        [
+            f"*BehaviorConfigError: @pytest.mark.{name} reads the input field '{field}', which input * does not have "
+            "(its fields: *): add it, or name another field in the marker; checked before any call",
+            "samples: 0 requested from providers, 0 from the cache",
+        ]
+    )
