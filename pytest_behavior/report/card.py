@@ -305,15 +305,10 @@ WHAT_JUDGED = {"preference": "win rate against the baseline", "correctness": "co
 def _quality_rows(q: Quality, total: int) -> list[list[str]]:
     """Correctness against the recorded reference answers; the judged markers, with the judge's recorded scores."""
     tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
-    rows = [
-        [
-            "correct answers (reference answers)",
-            NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%",
-            f"{_based_on(q.judged, total)} ({tests})"
-            if q.tests
-            else "no test has a correctness property with a rule-based matcher",
-        ]
-    ]
+    rows = []  # a bundle none of whose tests has correctness gets no row for it (the card lists what was measured)
+    if q.tests:
+        rate = NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%"
+        rows.append(["correct answers (reference answers)", rate, f"{_based_on(q.judged, total)} ({tests})"])
     for figure in q.judges:
         what = WHAT_JUDGED.get(figure.marker, "rubric mean")
         bounds = ", ".join(figure.bounds)
