@@ -121,6 +121,7 @@ def section(label: str, text: str) -> str:
     """One section: ``[label]``, then ``text`` between two fence lines (and a final newline)."""
     if not label or _HEADER.fullmatch(f"[{label}]") is None:
         raise JudgeFormatError(f"a section label must be one line without brackets, got {label!r}")
+    text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate (invalid Unicode) cannot be sent: "?"
     fence = fence_for(text)
     return f"[{label}]\n{fence}\n{text}\n{fence}\n"
 

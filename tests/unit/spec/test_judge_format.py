@@ -90,6 +90,13 @@ def test_every_text_round_trips(answer: str, other: str) -> None:
     assert read_sections(scored.user)["Answer"] == answer
 
 
+def test_text_that_is_not_valid_unicode_reaches_the_judge_as_a_question_mark() -> None:
+    """An app's output with a lone surrogate cannot be encoded for any provider: the judge sees "?" there."""
+    prompt = render_pairwise(question="q", answer_a="wrong \ud800 answer", answer_b="fine")
+    assert read_sections(prompt.user)["Answer A"] == "wrong ? answer"
+    prompt.user.encode("utf-8")  # sendable
+
+
 def test_the_fence_is_longer_than_any_run_of_backticks() -> None:
     assert jf.fence_for("no ticks") == "```"
     assert jf.fence_for("a ``` b") == "````"
