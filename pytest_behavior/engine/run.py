@@ -92,6 +92,7 @@ async def run_spec(
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
         _check_compatible(golden, spec, path)
+        _check_whole_baseline(spec, {k: s.texts for k, s in golden.samples.items()}, path)
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     for prop in spec.properties:  # a missing reference answer is found before anything is paid for
@@ -298,6 +299,22 @@ def _display_path(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def _check_whole_baseline(spec: Spec, outputs: Mapping[str, Sequence[str]], path: Path) -> None:
+    """A property that reads what answers say cannot compare with a golden answer stored cut: its cut text would
+    read as a changed answer (a spurious flip, a judge comparing a fragment)."""
+    readers = [p.marker_name for p in spec.properties if p.reads_whole_text]
+    if not readers:
+        return
+    for input_id, texts in outputs.items():
+        cut = next((c for c in (getattr(t, "truncated", None) for t in texts) if c is not None), None)
+        if cut is not None:
+            raise GoldenFileError(
+                f"{path}: the baseline answer to input {input_id!r} is stored cut to {cut.kept_head + cut.kept_tail} "
+                f"of {cut.chars} characters (--behavior-max-stored-chars), and @pytest.mark.{readers[0]} reads "
+                "whole answers: re-record it with a larger --behavior-max-stored-chars (0 keeps every answer whole)"
+            )
 
 
 def _baseline(

@@ -129,6 +129,9 @@ class Property(ABC):
     marker_name: ClassVar[str]
     sequential_capable: ClassVar[bool] = True
     """Whether its bounds can be decided one input at a time (a tail quantile or a tiny-valued cost cannot)."""
+    reads_whole_text: ClassVar[bool] = False
+    """It reads what an answer says (a matcher, a judge), so a baseline a golden file stored cut
+    (``--behavior-max-stored-chars``) cannot stand in for the answer: the engine refuses it, naming the input."""
     explains_flips: ClassVar[bool] = False
     """Its `explain` shows the inputs that moved the wrong way itself (with what only it knows, such as the
     reference answer), so the failure diff leaves out its generic table of flipped inputs."""

@@ -68,6 +68,7 @@ NOTE_CHARS = 160
 @dataclass(frozen=True)
 class Correctness(Property):
     marker_name: ClassVar[str] = "correctness"
+    reads_whole_text: ClassVar[bool] = True
     explains_flips: ClassVar[bool] = True
 
     matcher: Matcher

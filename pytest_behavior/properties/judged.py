@@ -152,6 +152,7 @@ class JudgedProperty(Property):
     template: ClassVar[JudgeTemplate]
     sequential_capable: ClassVar[bool] = False
     explains_flips: ClassVar[bool] = True
+    reads_whole_text: ClassVar[bool] = True
 
     judge: Any
     context: tuple[str, ...] = ()

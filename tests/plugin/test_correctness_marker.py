@@ -423,3 +423,28 @@ def test_an_input_without_the_field_a_property_reads_is_an_error_before_any_call
             "samples: 0 requested from providers, 0 from the cache",
         ]
     )
+
+
+def test_a_golden_baseline_stored_cut_is_refused_by_a_property_that_reads_whole_answers(
+    pytester: pytest.Pytester,
+) -> None:
+    """Stored cut (--behavior-max-stored-chars), a long right answer would read as a changed, wrong one."""
+    make_project(
+        pytester,
+        '@pytest.mark.correctness(match="contains", max_decrease=0.02)',
+        candidate="lambda record: 'x ' * 400 + str(record['expected']) + ' y' * 400",
+        baseline="lambda record: 'x ' * 400 + str(record['expected']) + ' y' * 400",
+    )
+    pytester.runpytest("--behavior-update", "--behavior-max-stored-chars=300").assert_outcomes(passed=1)
+    result = pytester.runpytest("--behavior-baseline")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*GoldenFileError: *test_sums.json: the baseline answer to input 'p000' is stored cut to 300 of * "
+            "characters (--behavior-max-stored-chars), and @pytest.mark.correctness reads whole answers: re-record "
+            "it with a larger --behavior-max-stored-chars (0 keeps every answer whole)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*PASS*")
+    pytester.runpytest("--behavior-update", "--behavior-max-stored-chars=0").assert_outcomes(passed=1)
+    pytester.runpytest("--behavior-baseline").assert_outcomes(passed=1)
