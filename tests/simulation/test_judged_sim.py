@@ -1,9 +1,9 @@
 """Issue 15, section 5: proof by simulation of the LLM-judged markers (see ``judged_sim.py`` for the data, the judge
 and what runs real code).
 
-- ``-m acceptance`` (about a minute and a half on two cores): A/A of ``preference`` and ``rubric`` at N = 100,
-  k = 1, R = 1000, with the biased judge (false REGRESSED <= the 99% band of 5% at the default
-  margins and with the truth on the threshold, and the one-order control well above); power at the N
+- ``-m acceptance`` (105 s on two workers of the shared machine at load 4-5): A/A of ``preference`` and
+  ``rubric`` at N = 100, k = 1, R = 1000, with the biased judge (false REGRESSED <= the 99% band of 5% at the
+  default margins and with the truth on the threshold, and the one-order control well above); power at the N
   ``pytest-behavior power`` prints (``--preference``, ``--binary``) within +-3 points of 80%; length control at
   N = 100. And one end-to-end run through pytest and litellm that reaches the same verdict, estimate and bounds as
   the simulation's stand-in for the judge call on the same outputs.
