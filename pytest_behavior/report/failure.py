@@ -88,6 +88,8 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
             f"{result.candidate.label!r} vs {_baseline_name(result)}, {len(result.paired_ids)} paired inputs"
         )
     lines = [headline, "", verdict_table([v for v in result.verdicts if v.segment is None or v.confined])]
+    if result.inconclusive:  # what would decide the rows left undecided beside the broken ones
+        lines += _section(inconclusive_message(result).splitlines())
     lines += _section(recording_lines(result))
     lines += _section(_segment_lines(result))
     lines += _section(_sequential_lines(result))

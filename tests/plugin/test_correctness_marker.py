@@ -448,3 +448,21 @@ def test_a_golden_baseline_stored_cut_is_refused_by_a_property_that_reads_whole_
     result.stdout.no_fnmatch_line("*PASS*")
     pytester.runpytest("--behavior-update", "--behavior-max-stored-chars=0").assert_outcomes(passed=1)
     pytester.runpytest("--behavior-baseline").assert_outcomes(passed=1)
+
+
+def test_a_failure_says_what_would_decide_the_bounds_it_left_undecided(pytester: pytest.Pytester) -> None:
+    make_project(
+        pytester,
+        '@pytest.mark.correctness(match="number", max_decrease=0.02, min_rate=0.5)',
+        candidate="sums(0.5)",
+    )
+    result = pytester.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*correct answers*min_rate=0.5*INCONCLUSIVE*",
+            "*correct answers*max_decrease=0.02*REGRESSED*",
+            "*test_sums: INCONCLUSIVE, not enough data to decide:",
+            "  correct answers min_rate=0.5 at N=200: likely *",
+        ]
+    )
