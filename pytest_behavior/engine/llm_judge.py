@@ -128,6 +128,10 @@ class JudgeCalls:
 
 RETRY_SEED = 1
 """The plan seed of the one re-ask of an unparsed answer (the first ask is seed 0): another call seed."""
+REASK_NOTE = (
+    "\n\nYour previous reply to this message was not the JSON object asked for. Reply with that JSON object only."
+)
+"""Added to the user message of the re-ask, so that it is another request even where the provider ignores seeds."""
 
 
 def prompt_judge_bundle(judge: object, *, system: str, name: str) -> Bundle:
@@ -175,7 +179,11 @@ async def judge_prompts(
                 bundle, pending, request, plan=replace(plan, monitor=monitor), cache=cache, seed=seed, calls=calls
             )
             judgments.update({key: request.parse(text) for key, text in answers.items()})
-            pending = [item for item in pending if judgments[item.id] is None]
+            # asked again with a note, not only another call seed: a provider that ignores seeds would answer the
+            # same request at temperature 0 with the same unreadable text
+            pending = [
+                Input(id=item.id, value=users[item.id] + REASK_NOTE) for item in pending if judgments[item.id] is None
+            ]
             if not pending:
                 break
     return judgments

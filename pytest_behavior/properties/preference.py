@@ -182,7 +182,9 @@ def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
         [sum(math.log((c.cand_words + 1) / (c.base_words + 1)) for c in row) / len(row) for row in rows],
         dtype=np.float64,
     )
-    if len(y) < 3 or float(np.ptp(x)) == 0.0:
+    if float(np.ptp(x)) == 0.0:  # one length ratio for every input: the win rate at equal length is not estimable
+        return float(y.mean()) if len(y) and float(x[0]) == 0.0 else math.nan  # unless they are all equal length
+    if len(y) < 3:
         return float(y.mean())
     design = np.column_stack([np.ones_like(x), x])
     coef = np.linalg.lstsq(design, y, rcond=None)[0]
@@ -268,13 +270,12 @@ def tally_lines(t: PreferenceTally) -> list[tuple[str, str]]:
             )
         )
     if t.comparisons:
-        lines.append(
-            (
-                "win_rate",
-                f"win rate {t.win_rate:.3f} raw, {t.length_controlled_win_rate:.3f} length-controlled (at equal "
-                "length)",
-            )
+        controlled = (
+            f"{t.length_controlled_win_rate:.3f} length-controlled (at equal length)"
+            if math.isfinite(t.length_controlled_win_rate)
+            else "length-controlled not estimable (every input has the same length ratio)"
         )
+        lines.append(("win_rate", f"win rate {t.win_rate:.3f} raw, {controlled}"))
     if t.unparsed:
         lines.append(
             (

@@ -64,9 +64,10 @@ def format_estimate(scale: str, value: float | None, *, extra_digits: int = 0) -
         return f"x{value:.{2 + extra_digits}f}"
     if scale == "rate":
         return f"{100 * value:.{1 + extra_digits}f}%"
-    if scale == "difference":
-        return f"{100 * value:+.{1 + extra_digits}f} pts"
-    return f"{value + 0.0:.{4 + extra_digits}g}"  # + 0.0: a zero change reads 0, not -0
+    if scale == "difference":  # + 0.0: a change that rounds to zero reads +0.0, not -0.0
+        return f"{round(100 * value, 1 + extra_digits) + 0.0:+.{1 + extra_digits}f} pts"
+    shown = f"{value + 0.0:.{4 + extra_digits}g}"  # + 0.0: a zero change reads 0, not -0
+    return f"+{shown}" if scale == "points" and value > 0 and float(shown) != 0 else shown  # signed like pts
 
 
 def _shown(scale: str, value: float, extra_digits: int) -> float:

@@ -130,5 +130,5 @@ def test_summary_reports_each_trace_test(pytester: pytest.Pytester, monkeypatch:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_spec=SPEC)
     result = pytester.runpytest("--behavior-baseline=live", "-W", "ignore::UserWarning")
-    rows = [line for line in result.stdout.lines if re.match(r"test_spec\.py::test_trace\[\d\]", line)]
+    rows = [line for line in result.stdout.lines if re.match(r"test_spec\.py::test_trace\[\d\]  ", line)]  # table rows
     assert len(rows) == 9, result.stdout.str()  # 3 tests x 3 bounds

@@ -46,6 +46,7 @@ def test_a_bounded_metrics_change_reads_in_points() -> None:
     )
     assert scale_of("min_win_rate=0.45") == "rate"
     assert (format_estimate("points", -0.85), format_estimate("points", -0.0)) == ("-0.85", "0")
+    assert (format_estimate("points", 0.175), format_estimate("difference", -0.00001)) == ("+0.175", "+0.0 pts")
 
 
 @pytest.mark.parametrize("kind", ["bounded", "binary"])

@@ -110,3 +110,29 @@ def test_judge_calls_go_on_counting_in_the_tests_progress(tmp_path: Path) -> Non
     monitor = JudgeProgress(inner, total=40, cached=5)
     asyncio.run(judge_prompts(request("sim-judge/j?seed=1"), plan=PLAN, cache=SampleCache(tmp_path), monitor=monitor))
     assert inner.begun == [(70, 5)] and inner.finished == 30
+
+
+def test_the_re_ask_is_another_request_even_for_a_provider_that_ignores_seeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deterministic judge that ignores the call seed and answers prose to the first ask: the re-ask carries a note
+    (`REASK_NOTE`), so it is another request, and its JSON answer is read."""
+    import json
+
+    from pytest_behavior.engine.llm_judge import REASK_NOTE
+    from tests.support.openai_server import ServerConfig, running_server
+
+    seen: list[str] = []
+
+    def prose_first(messages: list[dict[str, object]]) -> str:
+        user = str(messages[-1]["content"])
+        seen.append(user)
+        return json.dumps({"verdict": "A", "reason": "r"}) if user.endswith(REASK_NOTE) else "A is better, I think."
+
+    monkeypatch.setenv("OPENAI_API_KEY", "fake-credential-judge")
+    cache = SampleCache(tmp_path)
+    with running_server(ServerConfig(reply_fn=prose_first)) as server:
+        judge = Bundle(model="openai/judge-model", api_base=server.url)
+        answers = asyncio.run(judge_prompts(request(judge, n=4), plan=PLAN, cache=cache))
+    assert all(a is not None and a.verdict == "A" for a in answers.values())  # type: ignore[attr-defined]
+    assert len(seen) == 8 and sum(user.endswith(REASK_NOTE) for user in seen) == 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -13,7 +14,7 @@ from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWar
 from pytest_behavior.properties import judged as judged_module
 from pytest_behavior.properties.base import prompt_key
 from pytest_behavior.properties.judged import check_unparsed
-from pytest_behavior.properties.preference import Comparison, Preference, length_controlled, tally
+from pytest_behavior.properties.preference import Comparison, Preference, length_controlled, tally, tally_lines
 from pytest_behavior.properties.registry import parse_marker
 from pytest_behavior.properties.rubric import Rubric
 from pytest_behavior.spec.judge_answers import PairwiseJudgment, ScoreJudgment
@@ -147,6 +148,11 @@ def test_the_length_controlled_win_rate_is_the_win_rate_at_equal_length() -> Non
     assert length_controlled(rows) == pytest.approx(0.5)
     longer = [*rows, [c(1.0, 10, 40)]]
     assert length_controlled(longer) < sum(r[0].score for r in longer) / len(longer)
+    same_ratio = [[c(1.0, 10, 40)], [c(0.0, 10, 40)], [c(1.0, 10, 40)]]
+    assert math.isnan(length_controlled(same_ratio))  # nothing at equal length to extrapolate from
+    assert length_controlled([[c(1.0, 20, 20)], [c(0.0, 20, 20)]]) == 0.5  # all equal length: the raw rate
+    line = dict(tally_lines(tally(same_ratio)))["win_rate"]
+    assert line == "win rate 0.667 raw, length-controlled not estimable (every input has the same length ratio)"
 
 
 def test_rubric_scores_every_output_and_explains_the_drops_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
