@@ -177,8 +177,9 @@ class Property(ABC):
         judgments its `prompt_request` asked for, keyed by `prompt_key`: parsed, or None when unparsed)."""
         return self
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
-        """Extra diff sections shown when a metric of this property regressed."""
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
+        """Extra diff sections shown when a metric of this property regressed; ``shown``: how many inputs to quote
+        (None: the property's own terminal default; the full diff file asks for more)."""
         return []
 
     @abstractmethod

@@ -196,7 +196,7 @@ class Correctness(Property):
         """A line under an output in the diff (the LLM matcher: the judge's reason); none by default."""
         return ""
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         """The inputs that went right -> wrong (the most right answers lost first), the reference answer beside a
         baseline output judged right and a candidate output judged wrong."""
         base, cand = self._judged(baseline, baseline=True), self._judged(candidate, baseline=False)
@@ -212,7 +212,7 @@ class Correctness(Property):
                 _pick(baseline[i], base[i], right=True),
                 _pick(candidate[i], cand[i], right=False, note=lambda o: self._note(o, baseline=False)),
             ]
-            for i in worse[:MAX_SHOWN]
+            for i in worse[: shown or MAX_SHOWN]
         ]
         from tabulate import tabulate
 
@@ -327,8 +327,8 @@ class LlmCorrectness(Correctness):
     def _note(self, output: str, *, baseline: bool) -> str:
         return clipped(verdict_note(self.verdict(output), baseline=baseline), NOTE_CHARS)
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
-        lines = super().explain(baseline, candidate, ids)
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
+        lines = super().explain(baseline, candidate, ids, shown=shown)
         unparsed, undecided, _ = self._unparsed(baseline, candidate)
         if unparsed:
             lines.append(

@@ -127,7 +127,7 @@ class Invariance(Property):
             bounds=bounds_from(max_increase=self.flip_bound),
         )
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         """The pairs whose decision flipped, grouped by perturbation (``baseline`` = originals, ``candidate`` =
         twins here)."""
         by_id = {t.original_id: t for t in self.twins}

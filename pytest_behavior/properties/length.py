@@ -195,7 +195,7 @@ class LengthDistribution(Property):
         cand = self._lengths(candidate)
         return [Observation(metric, base, cand) for metric in self.metrics()]
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         """With ``shape=True``: the arms' length quantiles side by side, and the test of "any change at all"."""
         if not self.shape:
             return []

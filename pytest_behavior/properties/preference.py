@@ -164,10 +164,10 @@ class Preference(JudgedProperty):
         scores = as_matrix([[c.score for c in row] for row in rows])
         return [Observation(metric, 1.0 - scores, scores)]
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         if baseline is None or self.judgments is None:
             return []
-        return preference_lines(self.comparisons(baseline, candidate), ids, candidate)
+        return preference_lines(self.comparisons(baseline, candidate), ids, candidate, shown=shown or MAX_SHOWN)
 
     def describe(self) -> dict[str, Any]:
         return self.described(criteria=self.criteria, min_win_rate=self.min_win_rate)
@@ -286,13 +286,15 @@ def tally_lines(t: PreferenceTally) -> list[tuple[str, str]]:
     return lines
 
 
-def preference_lines(rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts) -> list[str]:
+def preference_lines(
+    rows: Sequence[Sequence[Comparison]], ids: Sequence[str], candidate: Texts, *, shown: int = MAX_SHOWN
+) -> list[str]:
     """The diff's lines: wins / ties / losses, order consistency, the length bias, and the clearest losses."""
     lines = [line for _, line in tally_lines(tally(rows))]
-    shown = losses(rows, MAX_SHOWN)
-    if shown:
+    lost = losses(rows, shown)
+    if lost:
         lines.append("inputs the candidate lost most clearly:")
-    for score, i, reason in shown:
+    for score, i, reason in lost:
         lines.append(f"  {ids[i]}: score {score:.2f}; judge: {clipped(reason or '(unparsed)', 160)}")
         question = getattr(candidate[i][0], "input", None)
         if question is not None:

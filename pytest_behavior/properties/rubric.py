@@ -119,7 +119,7 @@ class Rubric(JudgedProperty):
         base = None if baseline is None else self._scores(baseline)
         return [Observation(self.metrics()[0], base, self._scores(candidate))]
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         if baseline is None or self.judgments is None:
             return []
         base, cand = self._scores(baseline).mean(axis=1), self._scores(candidate).mean(axis=1)
@@ -131,7 +131,7 @@ class Rubric(JudgedProperty):
         drops = sorted((float(c - b), i) for i, (b, c) in enumerate(zip(base, cand, strict=True)) if c < b)
         if drops:
             lines.append("inputs whose score dropped most:")
-        for drop, i in drops[:MAX_SHOWN]:
+        for drop, i in drops[: shown or MAX_SHOWN]:
             reason = next((j.reason for j in judged[i] if j is not None), "(unparsed)")
             lines.append(f"  {ids[i]}: {base[i]:.2f} -> {cand[i]:.2f} ({drop:+.2f}); judge: {clipped(reason, 160)}")
             lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")

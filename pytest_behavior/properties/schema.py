@@ -124,7 +124,7 @@ class SchemaStability(Property):
 
         return invalid
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         return shape_changes(baseline, candidate, self.schema)
 
     def describe(self) -> dict[str, Any]:

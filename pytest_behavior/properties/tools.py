@@ -151,7 +151,7 @@ class ToolCalls(Property):
             ]
         return observations
 
-    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str]) -> list[str]:
+    def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         return tool_call_diff(baseline, candidate, ids, self.tools)
 
     def describe(self) -> dict[str, Any]:

@@ -98,7 +98,8 @@ def render_failure(result: Comparison, *, max_flipped: int = MAX_FLIPPED_SHOWN, 
         if result.baseline_outputs is not None and any(
             obs.metric.key in keys for name, obs in result.observations if name == prop.marker_name
         ):
-            lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids)))
+            more = max_flipped if max_flipped > MAX_FLIPPED_SHOWN else None  # the full diff file quotes more
+            lines += _section(prop.explain(*_paired_texts(result), list(result.paired_ids), shown=more))
     shown: list[tuple[int, ...]] = []
     explained = {p.marker_name for p in result.properties if p.explains_flips}  # their explain() showed the flips
     for name, obs in result.observations:

@@ -466,3 +466,12 @@ def test_a_failure_says_what_would_decide_the_bounds_it_left_undecided(pytester:
             "  correct answers min_rate=0.5 at N=200: likely *",
         ]
     )
+
+
+def test_the_full_diff_file_quotes_more_flipped_inputs_than_the_terminal(pytester: pytest.Pytester) -> None:
+    make_project(pytester, '@pytest.mark.correctness(match="number", max_decrease=0.02)', candidate="sums(0.5)")
+    result = pytester.runpytest("--behavior-baseline=live", "--behavior-run-dir=runs")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*inputs went right -> wrong*(showing 5):"])
+    (diff_file,) = (pytester.path / "runs").glob("*/*.md")
+    assert "(showing 25):" in diff_file.read_text()
