@@ -40,18 +40,14 @@ def judged_summaries(result: Comparison) -> dict[str, dict[str, Any]]:
 
 
 def _rubric(prop: Any, outputs: Sequence[Sequence[str]]) -> dict[str, Any]:
-    judged = [j for row in prop.judged(outputs) for j in row]
-    counts = [0] * prop.scale
-    for j in judged:
-        if j is not None:
-            counts[j.score - 1] += 1
+    counts, unparsed = prop.score_counts(outputs)
     scored = sum(counts)
     mean = sum((k + 1) * n for k, n in enumerate(counts)) / scored if scored else None
     return {
         "judge": prop.judge_id,
         "scale": prop.scale,
-        "n": len(judged),
+        "n": scored + unparsed,
         "counts": counts,
-        "unparsed": len(judged) - scored,
+        "unparsed": unparsed,
         "mean": None if mean is None else round(mean, 4),
     }

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pytest_behavior.errors import BehaviorConfigError, MarkerError
@@ -41,7 +41,7 @@ from pytest_behavior.properties.base import (
     register,
 )
 from pytest_behavior.properties.callables import arity, function_name
-from pytest_behavior.properties.judged import check_unparsed, fields_arg, judge_id, question_of, seen_by_judge
+from pytest_behavior.properties.judged import AnsweredByJudge, check_unparsed, fields_arg, question_of, seen_by_judge
 from pytest_behavior.properties.llm_match import (
     LLM,
     UNDECIDED,
@@ -153,7 +153,7 @@ class Correctness(Property):
             raise BehaviorConfigError(f"{self._where(output)}: {exc}") from None
 
     def input_fields(self) -> tuple[str, ...]:
-        return (self.expected, *getattr(self, "context", ()))
+        return (self.expected,)
 
     def references(self, output: str) -> tuple[list[Any], tuple[str, ...] | None]:
         """The reference answers of the input ``output`` answered, and its options (``match='choice'``)."""
@@ -257,7 +257,7 @@ class Correctness(Property):
 
 
 @dataclass(frozen=True)
-class LlmCorrectness(Correctness):
+class LlmCorrectness(AnsweredByJudge, Correctness):
     """``match='llm:<model>'``: an LLM judge decides whether each output is equivalent to a reference answer (one
     judge prompt per output and reference, answered by the engine through `prompt_request` / `with_judgments`).
     An output left undecided by unparsed judge answers scores against the candidate (`llm_match` says why)."""
@@ -269,13 +269,8 @@ class LlmCorrectness(Correctness):
     context: tuple[str, ...] = ()
     judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def judge_id(self) -> str:
-        """Recorded in golden files (judge drift): the judge model, the template's version and hash."""
-        return judge_id(self.judge, self.template)
-
-    def with_judgments(self, judgments: Mapping[str, Any]) -> LlmCorrectness:
-        return replace(self, judgments=judgments)
+    def input_fields(self) -> tuple[str, ...]:
+        return (self.expected, *self.context)
 
     def prompts(self, output: str) -> list[JudgePrompt]:
         """The judge prompts about ``output``: one per reference answer of its input."""

@@ -13,7 +13,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, JudgeFormatError, MarkerError
 from pytest_behavior.properties.base import Property
@@ -141,15 +141,38 @@ def expected_arg(marker: str, expected: Any) -> str | None:
     return expected
 
 
-_Judged = TypeVar("_Judged", bound="JudgedProperty")
+_Answered = TypeVar("_Answered", bound="AnsweredByJudge")
+
+
+class AnsweredByJudge:
+    """The judge's identity and answers, for a frozen dataclass property with the fields ``judge`` and
+    ``judgments``: `JudgedProperty`, and correctness with an ``llm`` matcher. The engine answers its
+    `prompt_request` (cached like samples) and hands the answers back through `with_judgments`."""
+
+    template: ClassVar[JudgeTemplate]
+    marker_name: ClassVar[str]
+    judge: Any
+    judgments: Mapping[str, Any] | None
+
+    @property
+    def judge_id(self) -> str:
+        """Recorded in golden files (judge drift): `judge_id`."""
+        return judge_id(self.judge, self.template)
+
+    def with_judgments(self: _Answered, judgments: Mapping[str, Any]) -> _Answered:
+        return cast(_Answered, replace(cast(Any, self), judgments=judgments))
+
+    def answers(self) -> Mapping[str, Any]:
+        """The judge's parsed answers by prompt key (`base.prompt_key`)."""
+        if self.judgments is None:
+            raise AssertionError(f"{self.marker_name} is observed only after its judge answered")
+        return self.judgments
 
 
 @dataclass(frozen=True)
-class JudgedProperty(Property):
-    """A property whose values an LLM judge gives: the engine answers its `prompt_request` (cached like samples)
-    and hands the answers back through `with_judgments` before it observes outputs."""
+class JudgedProperty(AnsweredByJudge, Property):
+    """A property whose values an LLM judge gives (preference, rubric): what the judge sees of an input."""
 
-    template: ClassVar[JudgeTemplate]
     sequential_capable: ClassVar[bool] = False
     explains_flips: ClassVar[bool] = True
     reads_whole_text: ClassVar[bool] = True
@@ -159,21 +182,8 @@ class JudgedProperty(Property):
     expected: str | None = None
     judgments: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def judge_id(self) -> str:
-        return judge_id(self.judge, self.template)
-
     def input_fields(self) -> tuple[str, ...]:
         return (*self.context, *(() if self.expected is None else (self.expected,)))
-
-    def with_judgments(self: _Judged, judgments: Mapping[str, Any]) -> _Judged:
-        return replace(self, judgments=judgments)
-
-    def answers(self) -> Mapping[str, Any]:
-        """The judge's parsed answers by prompt key (`base.prompt_key`)."""
-        if self.judgments is None:
-            raise AssertionError(f"{self.marker_name} is observed only after its judge answered")
-        return self.judgments
 
     def seen(self, output: str) -> tuple[str, dict[str, object], str | None]:
         """The question, context fields and reference answer the judge sees beside ``output``."""

@@ -33,6 +33,16 @@ from pytest_behavior.spec.judge_format import DEFAULT_RUBRIC, POINTWISE, JudgePr
 MAX_SHOWN = 5
 
 
+@dataclass(frozen=True)
+class ScoreDrop:
+    """One input whose mean rubric score dropped: its row, both arms' mean scores, the judge's reason."""
+
+    index: int
+    baseline: float
+    candidate: float
+    reason: str | None
+
+
 @register
 @dataclass(frozen=True)
 class Rubric(JudgedProperty):
@@ -119,22 +129,46 @@ class Rubric(JudgedProperty):
         base = None if baseline is None else self._scores(baseline)
         return [Observation(self.metrics()[0], base, self._scores(candidate))]
 
+    def score_counts(self, texts: Texts) -> tuple[list[int], int]:
+        """How many of ``texts`` the judge gave each score 1..scale, and how many answers did not parse."""
+        counts = [0] * self.scale
+        unparsed = 0
+        for row in self.judged(texts):
+            for j in row:
+                if j is None:
+                    unparsed += 1
+                else:
+                    counts[j.score - 1] += 1
+        return counts, unparsed
+
+    def drops(self, baseline: Texts, candidate: Texts) -> list[ScoreDrop]:
+        """The inputs whose mean score dropped, the biggest drop first, with the judge's reason for the candidate."""
+        base, cand = self._scores(baseline).mean(axis=1), self._scores(candidate).mean(axis=1)
+        judged = self.judged(candidate)
+        order = sorted((float(c - b), i) for i, (b, c) in enumerate(zip(base, cand, strict=True)) if c < b)
+        return [
+            ScoreDrop(i, float(base[i]), float(cand[i]), next((j.reason for j in judged[i] if j is not None), None))
+            for _, i in order
+        ]
+
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         if baseline is None or self.judgments is None:
             return []
-        base, cand = self._scores(baseline).mean(axis=1), self._scores(candidate).mean(axis=1)
-        judged = self.judged(candidate)
-        unparsed = sum(j is None for texts in (baseline, candidate) for row in self.judged(texts) for j in row)
-        lines = [f"rubric scores (1..{self.scale}): baseline mean {base.mean():.2f}, candidate {cand.mean():.2f}"]
+        base, cand = self._scores(baseline).mean(), self._scores(candidate).mean()
+        unparsed = self.score_counts(baseline)[1] + self.score_counts(candidate)[1]
+        lines = [f"rubric scores (1..{self.scale}): baseline mean {base:.2f}, candidate {cand:.2f}"]
         if unparsed:
             lines.append(f"unparsed judge answers (after one re-ask): {unparsed}")
-        drops = sorted((float(c - b), i) for i, (b, c) in enumerate(zip(base, cand, strict=True)) if c < b)
+        drops = self.drops(baseline, candidate)
         if drops:
             lines.append("inputs whose score dropped most:")
-        for drop, i in drops[: shown or MAX_SHOWN]:
-            reason = next((j.reason for j in judged[i] if j is not None), "(unparsed)")
-            lines.append(f"  {ids[i]}: {base[i]:.2f} -> {cand[i]:.2f} ({drop:+.2f}); judge: {clipped(reason, 160)}")
-            lines.append(f"    candidate: {clipped(candidate[i][0], 120)}")
+        for d in drops[: shown or MAX_SHOWN]:
+            reason = clipped(d.reason or "(unparsed)", 160)
+            lines.append(
+                f"  {ids[d.index]}: {d.baseline:.2f} -> {d.candidate:.2f} ({d.candidate - d.baseline:+.2f}); "
+                f"judge: {reason}"
+            )
+            lines.append(f"    candidate: {clipped(candidate[d.index][0], 120)}")
         return lines
 
     def describe(self) -> dict[str, Any]:

@@ -92,44 +92,29 @@ def _preference(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str
 
 
 def _rubric(prop: Any, base: Any, cand: Any, ids: Sequence[str]) -> dict[str, Any]:
+    """The rubric's score counts per arm and biggest drops, as the property computes them for its diff."""
     entry = {**_base(prop, "rubric"), "scale": prop.scale}
     if prop.judgments is None:
         return entry
-    arms = {"candidate": prop.judged(cand)}
-    if base is not None:
-        arms["baseline"] = prop.judged(base)
-    scores: dict[str, Any] = {}
-    for name in ("baseline", "candidate"):
-        judged = arms.get(name)
-        if judged is None:
-            scores[name] = None
-            continue
-        counts = [0] * prop.scale
-        for row in judged:
-            for j in row:
-                if j is not None:
-                    counts[j.score - 1] += 1
-        scores[name] = {"counts": counts, "unparsed": sum(j is None for row in judged for j in row)}
-    drops: list[dict[str, Any]] = []
-    if base is not None:
-        middle = (1 + prop.scale) / 2
-        means = {
-            name: [sum(middle if j is None else j.score for j in row) / len(row) for row in judged]
-            for name, judged in arms.items()
-        }
-        order = sorted(
-            (c - b, i) for i, (b, c) in enumerate(zip(means["baseline"], means["candidate"], strict=True)) if c < b
-        )
-        drops = [
+    scores: dict[str, Any] = {"baseline": None, "candidate": None}
+    for name, texts in (("baseline", base), ("candidate", cand)):
+        if texts is not None:
+            counts, unparsed = prop.score_counts(texts)
+            scores[name] = {"counts": counts, "unparsed": unparsed}
+    drops = [] if base is None else prop.drops(base, cand)[:MAX_INPUTS]
+    return {
+        **entry,
+        "scores": scores,
+        "biggest_drops": [
             {
-                "input_id": ids[i],
-                "baseline": round(means["baseline"][i], 4),
-                "candidate": round(means["candidate"][i], 4),
-                "reason": next((clipped(j.reason, REASON_CHARS) for j in arms["candidate"][i] if j is not None), None),
+                "input_id": ids[d.index],
+                "baseline": round(d.baseline, 4),
+                "candidate": round(d.candidate, 4),
+                "reason": d.reason and clipped(d.reason, REASON_CHARS),
             }
-            for _, i in order[:MAX_INPUTS]
-        ]
-    return {**entry, "scores": scores, "biggest_drops": drops}
+            for d in drops
+        ],
+    }
 
 
 def _correctness(prop: Any, observations: Sequence[tuple[str, Any]], ids: Sequence[str]) -> dict[str, Any]:
