@@ -10,9 +10,8 @@ relative bound ``min_win_rate`` (it needs a baseline): REGRESSED when it is show
 An answer the judge gave that does not parse even when asked once more is counted as unparsed and reported (a
 warning, and in the diff); its comparison scores ½, as a comparison whose two orders do not both say the same.
 The diff shows wins / ties / losses, the judge's order consistency, the share of decided judgments the longer
-answer won, a length-controlled win rate (the intercept of the per-input score regressed on the mean log length
-ratio: the win rate at equal length) beside the raw one, and the inputs the candidate lost most clearly with the
-judge's reasons.
+answer won, a length-controlled win rate (`length_controlled`: the win rate at equal length) beside the raw one,
+and the inputs the candidate lost most clearly with the judge's reasons.
 """
 
 from __future__ import annotations
@@ -174,7 +173,14 @@ class Preference(JudgedProperty):
 
 
 def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
-    """The win rate at equal length: the intercept of per-input scores regressed on the mean log length ratio."""
+    """The win rate at equal length: the intercept of per-input scores regressed on tanh(r / sd(r)), r the input's
+    mean log length ratio (candidate over baseline).
+
+    The tanh of the standardised length difference is the length term of AlpacaEval's length-controlled win rate
+    (Dubois et al. 2024): a judge's pull towards the longer answer grows with the difference and saturates, so a
+    straight line in r, fitted where most candidates are longer, extrapolates a curve's slope to r = 0 and leaves
+    part of the bias in the intercept (docs/statistics.md, "Judged quality: proof by simulation").
+    """
     import numpy as np
 
     y = np.array([sum(c.score for c in row) / len(row) for row in rows], dtype=np.float64)
@@ -186,7 +192,7 @@ def length_controlled(rows: Sequence[Sequence[Comparison]]) -> float:
         return float(y.mean()) if len(y) and float(x[0]) == 0.0 else math.nan  # unless they are all equal length
     if len(y) < 3:
         return float(y.mean())
-    design = np.column_stack([np.ones_like(x), x])
+    design = np.column_stack([np.ones_like(x), np.tanh(x / float(np.std(x)))])
     coef = np.linalg.lstsq(design, y, rcond=None)[0]
     return float(min(1.0, max(0.0, coef[0])))
 

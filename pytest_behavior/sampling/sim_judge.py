@@ -29,6 +29,10 @@ position_bias   0        pairwise: probability of picking position A whatever th
 length_bias     0        pairwise: probability of picking the longer answer (in words; equal lengths go on to the
                          truth); pointwise: probability that the score moves one point per doubling of the
                          answer's length from ``length_pivot`` words (up for longer, down for shorter answers)
+length_scale    0        pairwise: 0 picks the longer answer with probability ``length_bias`` however slightly
+                         longer it is (a step); above 0 with ``length_bias`` x tanh(|ln(words A / words B)| /
+                         ``length_scale``), a preference that grows with the length difference as real judges'
+                         does (e.g. 0.5: a 1.5x longer answer gets 68% of the bias, a 3x longer one 97%)
 length_pivot    60       pointwise: the length in words that ``length_bias`` neither rewards nor punishes
 tie_rate        0        pairwise: probability of "tie"
 malformed_rate  0        probability that an answer breaks the JSON contract (prose, a truncated object, an
@@ -74,6 +78,7 @@ class JudgeSimSettings:
     accuracy: float = 1.0
     position_bias: float = 0.0
     length_bias: float = 0.0
+    length_scale: float = 0.0
     length_pivot: float = 60.0
     tie_rate: float = 0.0
     malformed_rate: float = 0.0
@@ -96,6 +101,10 @@ def parse_model(model: str) -> tuple[str, JudgeSimSettings]:
             raise SimModelError(f"simulated judge {model!r}: {knob}={raw} must be in [0, 1]")
         if knob == "length_pivot" and not (math.isfinite(number) and number > 0):
             raise SimModelError(f"simulated judge {model!r}: length_pivot={raw} must be a positive number of words")
+        if knob == "length_scale" and not (math.isfinite(number) and number >= 0):
+            raise SimModelError(
+                f"simulated judge {model!r}: length_scale={raw} must be 0 (a step) or a positive log ratio"
+            )
         values[knob] = number
     return label, JudgeSimSettings(**values)
 
@@ -161,7 +170,7 @@ def _pairwise(settings: JudgeSimSettings, sections: Mapping[str, str], call_seed
     if position < settings.position_bias:
         return {"verdict": "A", "reason": "Answer A is the better answer overall."}
     words_a, words_b = len(a.split()), len(b.split())
-    if words_a != words_b and length < settings.length_bias:
+    if words_a != words_b and length < _length_pull(settings, words_a, words_b):
         longer = "A" if words_a > words_b else "B"
         return {"verdict": longer, "reason": f"Answer {longer} is more detailed and complete."}
     # the truth draws belong to the pair, not to this order of it
@@ -179,6 +188,14 @@ def _pairwise(settings: JudgeSimSettings, sections: Mapping[str, str], call_seed
     winner = sorted((a, b))[0 if coin < 0.5 else 1]
     pick = ("A" if order_coin < 0.5 else "B") if a == b else ("A" if a == winner else "B")
     return {"verdict": pick, "reason": f"Both answers are close; answer {pick} reads slightly better."}
+
+
+def _length_pull(settings: JudgeSimSettings, words_a: int, words_b: int) -> float:
+    """The probability that the pairwise judge picks the longer of two answers of unequal length."""
+    if settings.length_scale == 0:
+        return settings.length_bias
+    ratio = abs(math.log(max(words_a, 1) / max(words_b, 1)))
+    return settings.length_bias * math.tanh(ratio / settings.length_scale)
 
 
 _SCALE = re.compile(r"\b1 to (\d+)\b")

@@ -35,11 +35,11 @@ Experiments:
    its share of comparisons scored 1/2, from the same law), and ``--binary 0.10 0.15`` for correctness 90% -> 85%
    (``max_decrease=0``; both paired rows: arms independent, latent correlation 0.5). Simulated power within
    +-3 points of 80%.
-3. **Length control**: the candidate's answers 1.35x longer (median), both arms equally right (true win rate 0.5
-   at equal length): the mean raw win rate is biased up; the length-controlled one
-   (`properties.preference.length_controlled`) lies within ``LC_TOLERANCE`` of the truth. Also one arm 20 points
-   less often right (true win rate 0.4 at equal length, from `score_law` with no length bias): a known limit, the
-   length-controlled rate halves the bias there but stays 0.026 off (docs/statistics.md, "Judged quality").
+3. **Length control**: the candidate's answers 1.35x longer (median); its true win rate at equal length (the judge
+   without its length bias, `score_law` with none) 0.5, 0.4 or 0.3. Two judges: `JUDGE`, whose length bias is a step
+   (the longer answer however slightly longer), and `SMOOTH_JUDGE`, whose pull grows with the length difference.
+   The mean raw win rate is biased up (and matches its law, `expected_raw`); the length-controlled one
+   (`properties.preference.length_controlled`) lies within ``LC_TOLERANCE`` of the truth.
 
 Running::
 
@@ -89,6 +89,10 @@ ALPHA, MAX_ERROR, R_FULL = grid.ALPHA, grid.MAX_ERROR, grid.R_FULL
 Rate = grid.Rate
 JUDGE = "sim-judge/biased?accuracy=0.9&position_bias=0.3&length_bias=0.2"
 SETTINGS = sim_judge.parse_model(JUDGE)[1]
+SMOOTH_JUDGE = JUDGE + "&length_scale=0.5"
+"""The length experiment's second judge: its pull towards the longer answer grows with the length difference
+(0.2 x tanh(|log ratio| / 0.5)) as real judges' does, where `JUDGE`'s is a step (any longer answer)."""
+LENGTH_JUDGES = {"step": JUDGE, "smooth": SMOOTH_JUDGE}
 NS = (1, 2, 3, 5, 10, 30, 100, 300)
 KS = (1, 3)
 RIGHT = 0.8
@@ -156,10 +160,10 @@ def draw_outputs(arms: Arms, rng: np.random.Generator, n: int, k: int) -> tuple[
     return arms_out[0], arms_out[1]
 
 
-def answer(request: PromptRequest, seed: int) -> dict[str, object | None]:
+def answer(request: PromptRequest, seed: int, judge_model: str = JUDGE) -> dict[str, object | None]:
     """The parsed judgments `engine.llm_judge.judge_prompts` hands back, by prompt key, with the simulated judge's
     pure function in place of the litellm call (seeded per replication: a fresh judge of the same biases)."""
-    settings = replace(SETTINGS, seed=seed)
+    settings = replace(sim_judge.parse_model(judge_model)[1], seed=seed)
     out: dict[str, object | None] = {}
     for prompt in request.prompts:
         key = prompt_key(prompt)
@@ -189,15 +193,15 @@ def _one_order(request: PromptRequest, answers: dict[str, object | None], n: int
 
 
 def preference_run(
-    arms: Arms, rng: np.random.Generator, n: int, k: int, seed: int, *, rows: bool = False
+    arms: Arms, rng: np.random.Generator, n: int, k: int, seed: int, *, rows: bool = False, judge_model: str = JUDGE
 ) -> dict[str, Any]:
     """One replication of ``preference``: its verdicts, the one-order controls, the raw win rate, and with
     ``rows`` the length-controlled one (`length_controlled` on the comparisons)."""
     base, cand = draw_outputs(arms, rng, n, k)
-    prop = Preference(judge=JUDGE, expected="answer")
+    prop = Preference(judge=judge_model, expected="answer")
     request = prop.prompt_request(base, cand)
     assert request is not None
-    answers = answer(request, seed)
+    answers = answer(request, seed, judge_model)
     prop = prop.with_judgments(answers)
     (obs,) = prop.observe(base, cand)
     out: dict[str, Any] = {"raw": float(obs.candidate.mean())}
@@ -244,6 +248,28 @@ def length_cases(cand_longer: float, draws: int = 1_000_000) -> tuple[float, flo
         np.round(np.exp(log_words + math.log(cand_longer) + WITHIN_SD * rng.standard_normal(draws))), MIN_WORDS
     )
     return float(np.mean(cand > base)), float(np.mean(base > cand)), float(np.mean(cand == base))
+
+
+def expected_raw(arms: Arms, judge_model: str, draws: int = 1_000_000) -> float:
+    """The mean raw win rate of one comparison judged in both orders by ``judge_model`` (k = 1), for any length pull.
+
+    A comparison's expected score is (P(win with the candidate in A) + P(win in B)) / 2 = p/2 + (1 - p) E[rest],
+    where rest = q longer + (1 - q) C: the judge's pull q towards the longer answer (its ``length_bias``, times
+    tanh(|log ratio| / ``length_scale``) for a smooth judge), and C the content verdict (`score_law`), drawn
+    independently of the lengths. So only E[q longer] and E[q] come from the length model."""
+    settings = sim_judge.parse_model(judge_model)[1]
+    rng = grid.rng_for("judged lengths", arms.cand_longer)
+    log_words = math.log(MEDIAN_WORDS) + BETWEEN_SD * rng.standard_normal(draws)
+    base = np.maximum(np.round(np.exp(log_words + WITHIN_SD * rng.standard_normal(draws))), MIN_WORDS)
+    cand = np.maximum(
+        np.round(np.exp(log_words + math.log(arms.cand_longer) + WITHIN_SD * rng.standard_normal(draws))), MIN_WORDS
+    )
+    ratio = np.abs(np.log(cand / base))
+    pull = np.tanh(ratio / settings.length_scale) if settings.length_scale > 0 else np.ones_like(ratio)
+    q = np.where(cand != base, settings.length_bias * pull, 0.0)
+    c = 0.5 + (2.0 * settings.accuracy - 1.0) * (arms.cand_right - arms.base_right) / 2.0
+    rest = float(np.mean(q * (cand > base))) + c * float(np.mean(1.0 - q))
+    return settings.position_bias / 2.0 + (1.0 - settings.position_bias) * rest
 
 
 def score_law(arms: Arms, *, length_bias: float = SETTINGS.length_bias) -> tuple[float, float, float]:
@@ -428,6 +454,7 @@ def correctness_power(rho: float, reps: int = R_FULL, *, base: float = 0.90, can
 
 @dataclass(frozen=True)
 class LengthRow:
+    judge_kind: str
     truth: float
     expected_raw: float
     n: int
@@ -445,18 +472,20 @@ class LengthRow:
             out.append(f"length-controlled mean {self.lc[0]:.4f} is {lc_off:+.4f} from the truth {self.truth:.4f}")
         if raw_off < RAW_BIAS_MIN:
             out.append(f"raw mean {self.raw[0]:.4f} is only {raw_off:+.4f} above the truth {self.truth:.4f}")
+        if abs(self.raw[0] - self.expected_raw) > 4 * self.raw[1]:  # the judge's law, checked by the simulation
+            out.append(f"raw mean {self.raw[0]:.4f} +- {self.raw[1]:.4f} is off its law's {self.expected_raw:.4f}")
         return out
 
 
-def length_control(truth: float, n: int, reps: int) -> LengthRow:
-    """Mean raw and length-controlled win rates over ``reps`` replications (k = 1): the candidate `LONGER`, its
-    win rate at equal length (the judge without its length bias) ``truth``."""
+def length_control(judge_kind: str, truth: float, n: int, reps: int) -> LengthRow:
+    """Mean raw and length-controlled win rates over ``reps`` replications (k = 1) under ``LENGTH_JUDGES[judge_kind]``:
+    the candidate `LONGER`, its win rate at equal length (the judge without its length bias) ``truth``."""
     start = time.perf_counter()
     arms = arms_for_win_rate(truth, cand_longer=LONGER, length_bias=0.0)
-    rng = grid.rng_for("judged length", truth, n)
+    rng = grid.rng_for("judged length", judge_kind, truth, n)
     raw, lc = [], []
     for r in range(reps):
-        out = preference_run(arms, rng, n, 1, r, rows=True)
+        out = preference_run(arms, rng, n, 1, r, rows=True, judge_model=LENGTH_JUDGES[judge_kind])
         raw.append(out["raw"])
         lc.append(out["lc"])
 
@@ -464,8 +493,9 @@ def length_control(truth: float, n: int, reps: int) -> LengthRow:
         return float(np.mean(values)), float(np.std(values, ddof=1) / math.sqrt(len(values)))
 
     return LengthRow(
+        judge_kind,
         truth,
-        win_rate(arms),
+        expected_raw(arms, LENGTH_JUDGES[judge_kind]),
         n,
         mean_se(raw),
         mean_se(lc),
@@ -481,8 +511,14 @@ def length_control(truth: float, n: int, reps: int) -> LengthRow:
 
 QUICK_AA = ((100, 1),)
 """The acceptance cells (N, k), for both kinds."""
-QUICK_LENGTH = ((0.5, 100, 300),)
-FULL_LENGTH = ((0.5, 30, 2000), (0.5, 100, 1000), (0.5, 300, 500), (0.4, 100, 1000), (0.4, 300, 500))
+QUICK_LENGTH = (("step", 0.5, 100, 300), ("smooth", 0.4, 100, 300))
+"""The length rows: (judge kind in `LENGTH_JUDGES`, true win rate at equal length, N, replications)."""
+FULL_LENGTH = (
+    *(("step", truth, n, reps) for truth, n, reps in ((0.5, 30, 2000), (0.5, 100, 1000), (0.5, 300, 500))),
+    *(("step", 0.4, n, reps) for n, reps in ((100, 1000), (300, 500))),
+    *(("smooth", truth, n, reps) for truth, n, reps in ((0.5, 100, 1000), (0.4, 30, 2000), (0.4, 100, 1000))),
+    *(("smooth", truth, n, reps) for truth, n, reps in ((0.4, 300, 500), (0.3, 100, 1000))),
+)
 
 
 def _task(task: tuple[str, tuple[Any, ...]]) -> Any:
@@ -560,12 +596,14 @@ def render(aa: Sequence[AAResult], power: Sequence[PowerRow], length: Sequence[L
     if length:
         out += ["", f"### Length control: candidate answers {LONGER}x longer (k = 1; tolerance +-{LC_TOLERANCE})", ""]
         out += [
-            "| true win rate | expected raw | N | R | raw mean | length-controlled mean | SD of one LC estimate |",
-            "|---|---|---|---|---|---|---|",
+            "| judge's length bias | true win rate | expected raw | N | R | raw mean | length-controlled mean "
+            "| SD of one LC estimate |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for row in length:
             out.append(
-                f"| {row.truth:g} | {row.expected_raw:.3f} | {row.n} | {row.reps} | {row.raw[0]:.4f} ± "
+                f"| {row.judge_kind} | {row.truth:g} | {row.expected_raw:.3f} | {row.n} | {row.reps} | "
+                f"{row.raw[0]:.4f} ± "
                 f"{2.576 * row.raw[1]:.4f} | {row.lc[0]:.4f} ± {2.576 * row.lc[1]:.4f} | {row.lc_sd:.3f} |"
             )
         out.append("")
@@ -609,7 +647,8 @@ def _summary(result: Any) -> str:
         return f"{result.cell.label}: {rates} ({result.seconds:.0f} s)"
     if isinstance(result, PowerRow):
         return f"{result.what}: N={result.n}, analytic {100 * result.analytic:.1f}%, {result.rate.text()}"
-    return f"length, truth {result.truth:g}, N={result.n}: raw {result.raw[0]:.4f}, LC {result.lc[0]:.4f}"
+    what = f"length ({result.judge_kind}), truth {result.truth:g}, N={result.n}"
+    return f"{what}: raw {result.raw[0]:.4f}, LC {result.lc[0]:.4f}"
 
 
 def _cost(task: tuple[str, tuple[Any, ...]]) -> float:
@@ -617,7 +656,7 @@ def _cost(task: tuple[str, tuple[Any, ...]]) -> float:
     if name == "aa":
         return args[0].n * args[0].k * args[1]
     if name == "length":
-        return args[1] * args[2]
+        return args[2] * args[3]
     return 100.0 * args[-1]
 
 

@@ -72,6 +72,7 @@ def test_model_strings() -> None:
         ("sim-judge/j?tie_rate=nan", "must be in"),
         ("sim-judge/j?seed=0.5", "bad value '0.5' for seed"),
         ("sim-judge/j?length_pivot=0", "positive number of words"),
+        ("sim-judge/j?length_scale=-1", r"length_scale=-1 must be 0 \(a step\) or a positive log ratio"),
         ("sim-judge/?seed=1", "needs a label"),
     ],
 )
@@ -121,6 +122,19 @@ def test_length_bias_after_position_bias() -> None:
     second = Counter(pick(model, RIGHT, long_wrong.format(n=i), n=i) for i in range(n))
     assert_rate(second["B"], n, 0.7 * 0.2)  # length only: position favours the right answer here
     same_length = Counter(pick("sim-judge/j?length_bias=1", WRONG.format(n=i), RIGHT, n=i) for i in range(300))
+    assert same_length["B"] == 300, "equal lengths go on to the truth"
+
+
+def test_a_smooth_length_pull_grows_with_the_length_ratio() -> None:
+    n = 3000
+    model = "sim-judge/j?length_bias=1&length_scale=0.5&seed=4"
+    a_bit_longer = "Orders ship within {n} business days, as always here, every single week of the year."  # 15 words
+    slightly = Counter(pick(model, a_bit_longer.format(n=i), RIGHT, n=i) for i in range(n))  # RIGHT has 12 words
+    assert_rate(slightly["A"], n, math.tanh(math.log(15 / 12) / 0.5))  # 0.42: the step would pick it every time
+    three_times = a_bit_longer + " It ships" + " soon" * 19  # 36 words
+    much = Counter(pick(model, RIGHT, three_times.format(n=i), n=i) for i in range(n))
+    assert_rate(much["B"], n, math.tanh(math.log(36 / 12) / 0.5))  # 0.98
+    same_length = Counter(pick(model, WRONG.format(n=i), RIGHT, n=i) for i in range(300))
     assert same_length["B"] == 300, "equal lengths go on to the truth"
 
 
