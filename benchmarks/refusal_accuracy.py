@@ -87,6 +87,12 @@ def alpaca() -> None:
     print("-" * len(header))
     for split, models in (("dev", al.DEV_MODELS), ("report", al.REPORT_MODELS), ("held-out", al.HELD_OUT_FAMILY)):
         print(_row(f"all {split}", split, al.of_models(models)))
+    texts = [item.text for item in al.labelled()]
+    started = time.perf_counter()
+    for text in texts:
+        classify_refusal(text)
+    per_answer = (time.perf_counter() - started) / len(texts)
+    print(f"\nclassify_refusal: {1000 * per_answer:.3f} ms per answer on the {len(texts)} labelled AlpacaEval outputs")
     flips()
 
 

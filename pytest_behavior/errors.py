@@ -73,5 +73,10 @@ class BehaviorJudgeDriftWarning(UserWarning):
     """The golden baseline was recorded under another LLM judge (model, template version or hash) than this run's."""
 
 
+class BehaviorDetectorChangeWarning(UserWarning):
+    """The golden baseline was labelled under another refusal detector: its stored outputs were labelled again by
+    this run's, so a detector change is never read as a model change."""
+
+
 class BehaviorJudgeUnparsedWarning(UserWarning):
     """An LLM judge's answers broke the JSON contract even when asked again: they were counted, never guessed."""

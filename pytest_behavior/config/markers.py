@@ -30,9 +30,10 @@ MARKER_DOCS: dict[str, str] = {
         "are paired differences against the baseline. pytest-behavior."
     ),
     "refusal_bound": (
-        "refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, detector=None): bound the "
-        "share of answers that refuse: absolute rates in [0, 1], or paired increase/decrease against the "
-        "baseline. detector='llm:<litellm model>' has a model label each output (cached) instead of the offline "
+        "refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, detector=None, "
+        "count='refusal+evasion'): bound the share of answers that refuse: absolute rates in [0, 1], or paired "
+        "increase/decrease against the baseline. count='refusal' leaves evasions (answers that neither refuse nor "
+        "answer) out. detector='llm:<litellm model>' has a model label each output (cached) instead of the offline "
         "detector. pytest-behavior."
     ),
     "length_distribution": (

@@ -7,7 +7,6 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.comparison import ArmInfo, Comparison, SequentialInfo, arm_info
+from pytest_behavior.engine.golden_checks import (
+    check_compatible,
+    check_whole_baseline,
+    judge_detectors,
+    refusal_detector,
+)
 from pytest_behavior.engine.judge import judge, judge_sequential
 from pytest_behavior.engine.judged_record import judged_summaries
 from pytest_behavior.engine.preload import finish_preload as finish_preload
@@ -24,11 +29,9 @@ from pytest_behavior.engine.sequential import BoundKey
 from pytest_behavior.engine.sequential_sampling import LIVE_REFERENCE_INPUTS as LIVE_REFERENCE_INPUTS
 from pytest_behavior.engine.sequential_sampling import _needs_reference as _needs_reference  # tests import it here
 from pytest_behavior.engine.sequential_sampling import sample_sequentially, shuffled
-from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeDriftWarning, BudgetExhaustedError, GoldenFileError
+from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.properties.base import Observation, Property
-from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
-from pytest_behavior.properties.refusal import RefusalBound
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
@@ -91,8 +94,8 @@ async def run_spec(
     path = golden_path(settings.baseline_golden_dir or settings.golden_dir, spec.nodeid)
     if settings.mode == "golden":
         golden = read_golden(path, nodeid=spec.nodeid)
-        _check_compatible(golden, spec, path)
-        _check_whole_baseline(spec, {k: s.texts for k, s in golden.samples.items()}, path)
+        check_compatible(golden, spec, path)
+        check_whole_baseline(spec, {k: s.texts for k, s in golden.samples.items()}, path)
     progress: SequentialInfo | None = None
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     for prop in spec.properties:  # a missing reference answer is found before anything is paid for
@@ -203,48 +206,6 @@ def _inputs(
     )
 
 
-def _check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
-    repeats = golden.settings.get("repeats", 1)
-    if repeats != spec.repeats:
-        raise GoldenFileError(
-            f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
-            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
-        )
-    for marker, ours_judge in judge_detectors(spec).items():
-        recorded = golden.detectors.get(marker)
-        if recorded is not None and recorded != ours_judge:
-            warnings.warn(
-                BehaviorJudgeDriftWarning(
-                    f"{spec.nodeid}: golden file {path} was recorded under the {marker} judge {recorded!r}, this run "
-                    f"judges with {ours_judge!r}; both arms are judged again by this run's judge, but its scores may "
-                    f"not read like the recorded ones (judge drift): re-record with "
-                    f"`pytest {spec.nodeid} --behavior-update`"
-                ),
-                stacklevel=2,
-            )
-    detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
-    if detector is not None and detector != ours:
-        raise GoldenFileError(
-            f"golden file {path} was judged with refusal detector {detector!r}, this test uses {ours!r}; "
-            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
-        )
-
-
-def judge_detectors(spec: Spec) -> dict[str, str]:
-    """The LLM judge (model, template version and hash: its ``judge_id``) of each property judged by prompts
-    (preference, rubric), by marker name."""
-    return {
-        p.marker_name: str(getattr(p, "judge_id", ""))
-        for p in spec.properties
-        if type(p).prompt_request is not Property.prompt_request and isinstance(getattr(p, "judge_id", None), str)
-    }
-
-
-def refusal_detector(spec: Spec) -> str:
-    """The refusal detector (name and version) this spec judges with: its refusal_bound's, else the default."""
-    return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
-
-
 async def _with_judgments(
     spec: Spec,
     cand: ArmSamples,
@@ -299,22 +260,6 @@ def _display_path(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
-
-
-def _check_whole_baseline(spec: Spec, outputs: Mapping[str, Sequence[str]], path: Path) -> None:
-    """A property that reads what answers say cannot compare with a golden answer stored cut: its cut text would
-    read as a changed answer (a spurious flip, a judge comparing a fragment)."""
-    readers = [p.marker_name for p in spec.properties if p.reads_whole_text]
-    if not readers:
-        return
-    for input_id, texts in outputs.items():
-        cut = next((c for c in (getattr(t, "truncated", None) for t in texts) if c is not None), None)
-        if cut is not None:
-            raise GoldenFileError(
-                f"{path}: the baseline answer to input {input_id!r} is stored cut to {cut.kept_head + cut.kept_tail} "
-                f"of {cut.chars} characters (--behavior-max-stored-chars), and @pytest.mark.{readers[0]} reads "
-                "whole answers: re-record it with a larger --behavior-max-stored-chars (0 keeps every answer whole)"
-            )
 
 
 def _baseline(

@@ -196,7 +196,7 @@ def test_markers_are_documented(pytester: pytest.Pytester) -> None:
         [
             "@pytest.mark.schema_stability(schema=None, *",
             "@pytest.mark.refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, "
-            "detector=None)*",
+            "detector=None, count='refusal+evasion')*",
             "@pytest.mark.length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, "
             "shape=False)*",
             "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None)*",

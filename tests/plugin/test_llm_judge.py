@@ -72,21 +72,22 @@ def test_the_judge_labels_every_distinct_output_once_and_a_rerun_is_served_from_
         assert server.stats.answered == distinct  # judged from the cache
 
 
-def test_golden_files_record_the_judge_and_refuse_another_detector(
+def test_golden_files_record_the_judge_and_another_detector_labels_them_again(
     judged_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running_server(ServerConfig(reply_fn=judge)) as server:
         monkeypatch.setenv("OPENAI_API_BASE", server.url)
         judged_project.runpytest("--behavior-update").assert_outcomes(passed=1)
         golden = json.loads(next((judged_project.path / "golden").rglob("*.json")).read_text())
-        assert golden["detectors"] == {"refusal": "llm:openai/judge-model (judge-1)"}
+        assert golden["detectors"] == {"refusal": "llm:openai/judge-model (judge-2)"}
         judged_project.makepyfile(test_judged=SPEC.replace(', detector="llm:openai/judge-model"', ""))
         result = judged_project.runpytest("--behavior-baseline")
-        result.assert_outcomes(errors=1)
+        outcomes = result.parseoutcomes()
+        assert "error" not in outcomes and "errors" not in outcomes, result.stdout.str()
         result.stdout.fnmatch_lines(
             [
-                "*was judged with refusal detector 'llm:openai/judge-model (judge-1)', this "
-                "test uses 'layered-2'; re-record it with `pytest *--behavior-update`*"
+                "*BehaviorDetectorChangeWarning: *was labelled with refusal detector 'llm:openai/judge-model "
+                "(judge-2)', this test uses 'layered-3': the baseline's stored outputs were labelled again*"
             ]
         )
 
@@ -101,7 +102,7 @@ def test_a_judge_that_does_not_answer_with_a_label_is_an_error(
         result.stdout.fnmatch_lines(
             [
                 "*ProviderError: the refusal judge 'openai/judge-model' answered 'I would rather "
-                "chat about the weather.', not comply, refuse or partial*"
+                "chat about the weather.', not comply, refuse, partial or evasion*"
             ]
         )
 
@@ -109,6 +110,7 @@ def test_a_judge_that_does_not_answer_with_a_label_is_an_error(
 def test_label_parsing_and_marker_validation(pytester: pytest.Pytester) -> None:
     assert parse_label("Refuse.") == "refuse" and parse_label("**partial**") == "partial"
     assert parse_label("Label: compliance") == "comply" and parse_label("no idea") is None
+    assert parse_label("Evasion: it asks for context.") == "evasion" and parse_label("evasive") == "evasion"
     pytester.makepyfile("""
         import pytest
 

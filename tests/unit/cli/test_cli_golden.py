@@ -45,7 +45,7 @@ def record(
         },
         settings={"seed": 0, "repeats": repeats, "n": len(outputs), "prompt": None},
         properties=tuple(properties),
-        detectors={"refusal": "layered-2"},
+        detectors={"refusal": "layered-3"},
         plugin_version="0.1.0",
         recorded_at=date,
         samples={
@@ -155,12 +155,12 @@ def test_a_custom_property_is_skipped_with_a_note(tmp_path: Path, capsys: pytest
 def test_properties_that_cannot_be_judged_offline_are_skipped(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    llm = {"marker": "refusal_bound", "detector": "llm:openai/gpt-4o-mini (judge-1)", "max_rate": 0.1}
+    llm = {"marker": "refusal_bound", "detector": "llm:openai/gpt-4o-mini (judge-2)", "max_rate": 0.1}
     cost = {"marker": "cost_bound", "max_ratio": 1.2}
     length = {"marker": "length_distribution", "unit": "words", "max_ratio": 1.3}
     path = write(tmp_path / "a.json", record(refusals(30, set()), properties=(llm, cost, length)))
     out = run(capsys, "diff", str(path), str(path))
-    assert "note: skipped refusal_bound: it was judged by an LLM (llm:openai/gpt-4o-mini (judge-1))" in out
+    assert "note: skipped refusal_bound: it was judged by an LLM (llm:openai/gpt-4o-mini (judge-2))" in out
     assert "note: skipped cost_bound: @pytest.mark.cost_bound: 30 baseline output(s) have no recorded cost" in out
     assert re.search(r"length \(words\)\s+max_ratio=1.3.*PASS", out), out
 
@@ -430,7 +430,7 @@ def test_show_json_and_truncation(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     out = run(capsys, "show", str(path))
     assert "system: 'Be helpful. Be helpful." in out and "…'" in out
-    assert "refusal_bound(detector='layered-2', max_increase=0.03)" in out
+    assert "refusal_bound(detector='layered-3', max_increase=0.03)" in out
     assert "segments:    (no segment) 1, pro 1" in out
     assert max(len(line) for line in out.splitlines()) < 130
     data = json.loads(run(capsys, "show", str(path), "--json"))

@@ -23,7 +23,7 @@ def test_the_offline_detector_asks_for_no_judgment_and_an_llm_detector_for_its_m
     request = refusal_bound(detector="llm:openai/judge-model").judge_request()
     assert request is not None
     assert (request.name, request.model, request.instruction) == ("refusal judge", "openai/judge-model", JUDGE_PROMPT)
-    assert request.labels == ("comply", "refuse", "partial") and request.parse is parse_label
+    assert request.labels == ("comply", "refuse", "partial", "evasion") and request.parse is parse_label
     assert request.hint == "use a model that follows instructions, or the offline detector"
 
 

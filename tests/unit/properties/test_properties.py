@@ -106,3 +106,17 @@ def test_length_property_counts_words_or_characters() -> None:
 def test_marker_validation(name: str, args: tuple, kwargs: dict, message: str) -> None:
     with pytest.raises(MarkerError, match=message):
         parse_marker(name, args, kwargs)
+
+
+def test_refusal_bound_counts_evasion_unless_told_not_to() -> None:
+    from pytest_behavior.errors import MarkerError
+    from pytest_behavior.properties.refusal import RefusalBound
+
+    texts = [["As an AI, I don't have personal opinions.", "I can't help with that.", "Paris is in France."]]
+    default = RefusalBound.from_marker(max_rate=0.5)
+    strict = RefusalBound.from_marker(max_rate=0.5, count="refusal")
+    assert default.observe(None, texts)[0].candidate.tolist() == [[1.0, 1.0, 0.0]]
+    assert strict.observe(None, texts)[0].candidate.tolist() == [[0.0, 1.0, 0.0]]
+    assert "count" not in default.describe() and strict.describe()["count"] == "refusal"
+    with pytest.raises(MarkerError, match=r"count must be one of 'refusal\+evasion', 'refusal'; got 'refusals'"):
+        RefusalBound.from_marker(max_rate=0.5, count="refusals")

@@ -1,0 +1,89 @@
+"""Whether a golden file can be compared with a spec: the repeats it was recorded with, the judges and the refusal
+detector it was labelled under (a different one is relabelled with a warning, never read as a model change), and
+answers stored cut that a property needs whole."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from pytest_behavior.errors import BehaviorDetectorChangeWarning, BehaviorJudgeDriftWarning, GoldenFileError
+from pytest_behavior.golden.store import GoldenRecord
+from pytest_behavior.properties.base import Property
+from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
+from pytest_behavior.properties.refusal import RefusalBound
+
+
+class Spec(Protocol):
+    """What these checks read of `engine.run.Spec` (a protocol: run imports this module)."""
+
+    @property
+    def nodeid(self) -> str: ...
+    @property
+    def repeats(self) -> int: ...
+    @property
+    def properties(self) -> Sequence[Property]: ...
+
+
+def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
+    repeats = golden.settings.get("repeats", 1)
+    if repeats != spec.repeats:
+        raise GoldenFileError(
+            f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
+            f"re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+    for marker, ours_judge in judge_detectors(spec).items():
+        recorded = golden.detectors.get(marker)
+        if recorded is not None and recorded != ours_judge:
+            warnings.warn(
+                BehaviorJudgeDriftWarning(
+                    f"{spec.nodeid}: golden file {path} was recorded under the {marker} judge {recorded!r}, this run "
+                    f"judges with {ours_judge!r}; both arms are judged again by this run's judge, but its scores may "
+                    f"not read like the recorded ones (judge drift): re-record with "
+                    f"`pytest {spec.nodeid} --behavior-update`"
+                ),
+                stacklevel=2,
+            )
+    detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
+    if detector is not None and detector != ours:  # the stored outputs are labelled again: never a model change
+        message = f"{spec.nodeid}: golden file {path} was labelled with refusal detector {detector!r}, this test"
+        warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
+        warnings.warn(warning, stacklevel=2)
+
+
+_RELABELLED = (
+    "the baseline's stored outputs were labelled again by {0!r}; re-record: `pytest {1.nodeid} --behavior-update`"
+)
+
+
+def judge_detectors(spec: Spec) -> dict[str, str]:
+    """The LLM judge (model, template version and hash: its ``judge_id``) of each property judged by prompts
+    (preference, rubric), by marker name."""
+    return {
+        p.marker_name: str(getattr(p, "judge_id", ""))
+        for p in spec.properties
+        if type(p).prompt_request is not Property.prompt_request and isinstance(getattr(p, "judge_id", None), str)
+    }
+
+
+def refusal_detector(spec: Spec) -> str:
+    """The refusal detector (name and version) this spec judges with: its refusal_bound's, else the default."""
+    return next((prop.detector_id for prop in spec.properties if isinstance(prop, RefusalBound)), REFUSAL_DETECTOR)
+
+
+def check_whole_baseline(spec: Spec, outputs: Mapping[str, Sequence[str]], path: Path) -> None:
+    """A property that reads what answers say cannot compare with a golden answer stored cut: its cut text would
+    read as a changed answer (a spurious flip, a judge comparing a fragment)."""
+    readers = [p.marker_name for p in spec.properties if p.reads_whole_text]
+    if not readers:
+        return
+    for input_id, texts in outputs.items():
+        cut = next((c for c in (getattr(t, "truncated", None) for t in texts) if c is not None), None)
+        if cut is not None:
+            raise GoldenFileError(
+                f"{path}: the baseline answer to input {input_id!r} is stored cut to {cut.kept_head + cut.kept_tail} "
+                f"of {cut.chars} characters (--behavior-max-stored-chars), and @pytest.mark.{readers[0]} reads "
+                "whole answers: re-record it with a larger --behavior-max-stored-chars (0 keeps every answer whole)"
+            )
