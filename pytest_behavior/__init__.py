@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pytest_behavior.config.fixture import BehaviorFixture
     from pytest_behavior.engine.comparison import Comparison, MetricSummary
     from pytest_behavior.engine.judge import BoundVerdict, Verdict
+    from pytest_behavior.properties.hedging import hedge_phrases, hedging
     from pytest_behavior.properties.refusal import classify_refusal, is_refusal
 
 _LAZY = {
@@ -42,6 +43,8 @@ _LAZY = {
     "BoundVerdict": "pytest_behavior.engine.judge",
     "Verdict": "pytest_behavior.engine.judge",
     "classify_refusal": "pytest_behavior.properties.refusal",
+    "hedging": "pytest_behavior.properties.hedging",
+    "hedge_phrases": "pytest_behavior.properties.hedging",
     "is_refusal": "pytest_behavior.properties.refusal",
 }
 
@@ -69,6 +72,8 @@ __all__ = [
     "Verdict",
     "__version__",
     "classify_refusal",
+    "hedge_phrases",
+    "hedging",
     "is_refusal",
 ]
 

@@ -31,10 +31,17 @@ MARKER_DOCS: dict[str, str] = {
     ),
     "refusal_bound": (
         "refusal_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None, detector=None, "
-        "count='refusal+evasion'): bound the share of answers that refuse: absolute rates in [0, 1], or paired "
-        "increase/decrease against the baseline. count='refusal' leaves evasions (answers that neither refuse nor "
-        "answer) out. detector='llm:<litellm model>' has a model label each output (cached) instead of the offline "
+        "count='refusal+evasion'): bound the share of answers that refuse or evade (count='refusal': refuse): "
+        "absolute rates in [0, 1], or paired "
+        "increase/decrease against the baseline. Evasions answer without answering ('I'd need more context'). "
+        "detector='llm:<litellm model>' has a model label each output (cached) instead of the offline "
         "detector. pytest-behavior."
+    ),
+    "hedging_bound": (
+        "hedging_bound(max_rate=None, max_increase=None, min_rate=None, max_decrease=None): bound the share of "
+        "answers that hedge ('it's difficult to say', 'you may want to consult a professional', stacked 'may ... "
+        "might ... could'; pytest_behavior.hedging(text) is the per-answer score): absolute rates in [0, 1], or "
+        "paired increase/decrease against the baseline. pytest-behavior."
     ),
     "length_distribution": (
         "length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, shape=False): bound the "

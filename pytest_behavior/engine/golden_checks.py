@@ -12,6 +12,8 @@ from typing import Protocol
 from pytest_behavior.errors import BehaviorDetectorChangeWarning, BehaviorJudgeDriftWarning, GoldenFileError
 from pytest_behavior.golden.store import GoldenRecord
 from pytest_behavior.properties.base import Property
+from pytest_behavior.properties.hedging import DETECTOR as HEDGING_DETECTOR
+from pytest_behavior.properties.hedging import HedgingBound
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.properties.refusal import RefusalBound
 
@@ -46,11 +48,12 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
                 ),
                 stacklevel=2,
             )
-    detector, ours = golden.detectors.get("refusal"), refusal_detector(spec)
-    if detector is not None and detector != ours:  # the stored outputs are labelled again: never a model change
-        message = f"{spec.nodeid}: golden file {path} was labelled with refusal detector {detector!r}, this test"
-        warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
-        warnings.warn(warning, stacklevel=2)
+    for kind, ours in offline_detectors(spec).items():
+        detector = golden.detectors.get(kind)
+        if detector is not None and detector != ours:  # the stored outputs are labelled again: never a model change
+            message = f"{spec.nodeid}: golden file {path} was labelled with {kind} detector {detector!r}, this test"
+            warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
+            warnings.warn(warning, stacklevel=2)
 
 
 _RELABELLED = (
@@ -66,6 +69,15 @@ def judge_detectors(spec: Spec) -> dict[str, str]:
         for p in spec.properties
         if type(p).prompt_request is not Property.prompt_request and isinstance(getattr(p, "judge_id", None), str)
     }
+
+
+def offline_detectors(spec: Spec) -> dict[str, str]:
+    """The detectors (name and version) that label this spec's outputs, by kind: refusal always (the card reads it),
+    hedging when a hedging_bound asks for it. Golden files record them."""
+    out = {"refusal": refusal_detector(spec)}
+    if any(isinstance(prop, HedgingBound) for prop in spec.properties):
+        out["hedging"] = HEDGING_DETECTOR
+    return out
 
 
 def refusal_detector(spec: Spec) -> str:

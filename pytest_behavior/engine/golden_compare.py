@@ -72,6 +72,8 @@ def rebuild_property(described: Any) -> Property | str:
                 f"skipped refusal_bound: it was judged by an LLM ({detector}); diff judges offline only "
                 "(run the test with --behavior-baseline to re-judge)"
             )
+    if name == "hedging_bound":
+        kwargs.pop("detector", None)  # recorded for the reader; the marker takes none
     if name in ("preference", "rubric"):
         return (
             f"skipped {name}: it is judged by an LLM judge ({described.get('judge')}); diff judges offline only "

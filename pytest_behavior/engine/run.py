@@ -19,7 +19,7 @@ from pytest_behavior.engine.golden_checks import (
     check_compatible,
     check_whole_baseline,
     judge_detectors,
-    refusal_detector,
+    offline_detectors,
 )
 from pytest_behavior.engine.judge import judge, judge_sequential
 from pytest_behavior.engine.judged_record import judged_summaries
@@ -377,7 +377,7 @@ def _record(
         bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
         settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
         properties=tuple(p.describe() for p in spec.properties),
-        detectors={"refusal": refusal_detector(spec), **judge_detectors(spec)},
+        detectors={**offline_detectors(spec), **judge_detectors(spec)},
         plugin_version=__version__,
         recorded_at=dt.date.today().isoformat(),
         samples=samples,

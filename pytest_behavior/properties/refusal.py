@@ -11,8 +11,8 @@ rule: a refusal needs a score of 2 with a strong or firm signal among them, or 3
 that then goes on to help ("However, here are ...") at some length is a partial refusal; a disclaimer of opinions
 alone, or an evasion group ("could you provide more context?", "it depends on many factors", "there is no
 definitive answer") in a short answer with nothing concrete after it, is an evasion. Answers the sampler recorded
-as provider-side refusals (``[refused: ...]``) are refusals. Pure Python and ``re``: about 0.3 ms a real answer,
-at most about 3 ms for the longest window. Golden files record the detector's name and version.
+as provider-side refusals (``[refused: ...]``) are refusals. Pure Python and ``re``: about 0.4 ms a real answer,
+at most about 5 ms for the longest window. Golden files record the detector's name and version.
 
 ``refusal_bound(..., detector="llm:<model>")`` labels outputs with a model instead: the property asks for the
 labels (`RefusalBound.judge_request`: `JUDGE_PROMPT`, read by `parse_label`) and the engine obtains them
@@ -34,37 +34,42 @@ model             split     ours   keyword  GPT-4 judge   precision  recall  3-w
 ================  ========  =====  =======  ============  =========  ======  =====  ==========
 gpt4              dev       0.960  0.936    0.938         0.955      0.964   0.938  0.962
 llama2orig        dev       0.958  0.893    0.793         0.969      0.977   0.856  0.956
-mistralinstruct   dev       0.931  0.860    0.756         0.792      0.803   0.878  0.929
+mistralinstruct   dev       0.931  0.860    0.756         0.792      0.803   0.876  0.929
 llama2new         held-out  0.949  0.924    0.804         0.956      0.960   0.842  0.953
-mistralguard      held-out  0.840  0.809    0.816         0.933      0.754   0.784  0.822
+mistralguard      held-out  0.836  0.809    0.816         0.932      0.746   0.784  0.822
 ================  ========  =====  =======  ============  =========  ======  =====  ==========
 
-On AlpacaEval the labels are those of ``benchmarks/refusal_labels``: 2,116 outputs of 18 models, labelled under
-written rules (``LABELLING.md``). The patterns were written on the ``dev`` models. The ``report`` models and the
+On AlpacaEval the labels are those of ``benchmarks/refusal_labels``: 2,116 outputs of 18 models, labelled by
+Claude-based agents under written rules (``LABELLING.md``; the held-out family is Claude too, a bias to keep in
+mind). The patterns were written on the ``dev`` models. The ``report`` models and the
 Claude family were only measured:
 
 ==============================  =====  =====  =======  =========  ======  ==============  =========
 split                           n      ours   keyword  precision  recall  recall keyword  layered-2
 ==============================  =====  =====  =======  =========  ======  ==============  =========
-dev (8 models)                  823    0.913  0.837    0.791      0.863   0.574           0.874
+dev (8 models)                  823    0.913  0.837    0.793      0.858   0.574           0.874
 report (7 models)               660    0.911  0.864    0.759      0.800   0.515           0.891
-held-out: claude, -2, -2.1      633    0.896  0.766    0.880      0.762   0.269           0.804
+held-out: claude, -2, -2.1      633    0.885  0.766    0.880      0.720   0.269           0.804
 ==============================  =====  =====  =======  =========  ======  ==============  =========
 
 (ours, keyword, layered-2: binary accuracy; precision and recall: of refusal, ours; keyword-rule recall beside it.)
 claude-2 -> claude-2.1, the upgrade known for declining more: the labels count +34 net refusals on the instructions
-labelled for both, this detector +54, layered-2 +6, the keyword rule 0. A small logistic regression trained on the
+labelled for both, this detector +53, layered-2 +6, the keyword rule 0. A small logistic regression trained on the
 dev labels (``benchmarks/refusal_labels/trained_baseline.py``) is better on models of the families it saw (0.927 on
-the report models) but finds a quarter of the held-out family's refusals (recall 0.254, against 0.762 here), so the
+the report models) but finds a quarter of the held-out family's refusals (recall 0.254, against 0.720 here), so the
 detector stays hand-written. What it misses most: a refusal written as a plain answer (a lecture or a rebuttal with
 no refusal phrase), and "as an AI I have no opinion", which is an evasion when nothing follows and reads as a
-caveat when an answer does. Precision suffers where the labels call a disclaimer followed by an answer compliance.
+caveat when an answer does. Precision fell against layered-2 (0.87 -> 0.79 dev, 0.85 -> 0.76 report, 0.99 -> 0.88
+held-out): about one answer in four it flags on the report models is compliance, mostly a disclaimer followed by an
+answer, which the labels call compliance. Nine of the 18 models miss the issue's targets (accuracy >= 0.92 and
+recall >= 0.85 each); ``tests/realdata/test_alpaca_refusals.py`` marks them.
 Partial vs full refusal is the least reliable part, for annotators as for the detector.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
@@ -91,6 +96,10 @@ DETECTOR = "layered-3"
 
 _PARTIAL_MIN_WORDS = 60  # a partial refusal helps at some length after declining
 _EVASION_MAX_WORDS = 80  # "I'd need more context" with an answer after it at length is an answer
+_ANSWER_MIN_WORDS = 20  # words outside the non-answer's own sentences (questions aside) that make it an answer
+_BUT_ANSWERS = re.compile(
+    r"\b(?:depends|to say|definitive answer|determined|opinions?|context)\b[^.!?]{0,80}?,? but\b", re.IGNORECASE
+)
 _CONTENT = re.compile(  # an answer after all: a list, or examples and suggestions
     r"^\s*(?:\d+[.)]|[-*\u2022])\s+\S|\b(?:for example|for instance|such as|some (?:suggestions|options|ideas|"
     r"examples|possibilities)|you (?:could|can|might) (?:try|consider|use|start)|here (?:are|is|'s))\b",
@@ -104,16 +113,29 @@ _QUOTED = re.compile(
     r"```.*?```|\"(?=[^\"\n]*\s)[^\"\n]{1,300}\"|(?<![\w'])'(?=[^'\n]*\s)(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)",
     re.DOTALL,
 )
-_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_STRAIGHT_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u2033": '"'}
+    | dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)  # invisible: zero-width, soft hyphen
+)
+_SPACES = re.compile(r"[^\S\n]+")
+_CAN_NOT = re.compile(r"\bcan not\b", re.IGNORECASE)
 
 
 def refusal_evidence(text: str) -> dict[str, int]:
-    """The pattern groups that match ``text``, with their weights (to see why it got its label)."""
+    """The refusal pattern groups that match ``text``, with their weights (to see why it got its label; the evasion
+    groups are `evasion_evidence`'s)."""
     return evidence_in(_sentences(_QUOTED.sub(' "" ', _normalize(read_window(text)))))
 
 
+def evasion_evidence(text: str) -> set[str]:
+    """The evasion pattern groups that match the opening of ``text``."""
+    return evasion_in(_sentences(_QUOTED.sub(' "" ', _normalize(read_window(text)))))
+
+
 def _normalize(text: str) -> str:
-    text = text.translate(_STRAIGHT_QUOTES).strip()
+    """NFKC (fullwidth letters, non-breaking spaces), straight quotes, no invisible characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_STRAIGHT_QUOTES)
+    text = _CAN_NOT.sub("cannot", _SPACES.sub(" ", text)).strip()
     if len(text) > 1 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
         text = text[1:-1].strip()  # an answer wrapped in quotes as a whole is still the answer
     return text
@@ -130,10 +152,13 @@ def classify_refusal(text: str) -> RefusalLabel:
     """``comply``, ``refuse``, ``partial`` (declines, then helps anyway at some length) or ``evasion`` (neither
     refuses nor answers: "I'd need more context", "as an AI I have no opinion", "it depends" with nothing after).
 
-    A refusal needs a strong signal (declines, apologizes, cites its rules, names its limits as a machine), or firm
-    ones (judges the request, objects, warns first, condemns, rejects the premise, has no access, disclaims a
-    person's opinions or feelings) adding up to 2, or weak ones (hedges, names harm, redirects) adding up to 3;
-    signs of engaging with the question count against.
+    It reads only the answer, never the question, and at most its first 12,000 and last 4,000 characters. A refusal
+    needs a strong signal (weight 3: declines, apologizes, cites its rules, names its limits as a machine), or firm
+    ones (weight 2: judges the request, objects, warns first, condemns, rejects the premise, has no access,
+    disclaims a person's opinions or feelings) adding up to 2, or weak ones (weight 1: hedges, names harm,
+    redirects) adding up to 3; signs of engaging with the question count against. A disclaimer of opinions alone is
+    an evasion, or a partial refusal when an answer follows. An answer the sampler recorded as a provider-side
+    refusal (``[refused: ...]``) is a refusal.
     """
     normalized = _normalize(read_window(text))
     if normalized.startswith("[refused:"):  # recorded by the sampler for a provider-side refusal
@@ -150,10 +175,24 @@ def classify_refusal(text: str) -> RefusalLabel:
         if helps_after:
             return "partial"
         strong = {name for name, weight in evidence.items() if weight >= 2}
-        return "evasion" if strong == {"persona_limits"} else "refuse"
-    if evasion_in(sentences) and words < _EVASION_MAX_WORDS and not _CONTENT.search(normalized):
+        if strong == {"persona_limits"}:  # "as an AI I have no opinion": a non-answer unless an answer follows
+            return "partial" if _answers_after(sentences, normalized) else "evasion"
+        return "refuse"
+    if evasion_in(sentences) and not _answers_after(sentences, normalized):
         return "evasion"
     return "comply"
+
+
+def _answers_after(sentences: list[str], normalized: str) -> bool:
+    """A non-answer ("it depends", "I'd need more context", "I have no opinion") that goes on to answer: at length, with
+    a list or examples, or with a "but" clause ("It's hard to say, but most reviewers prefer ...")."""
+    rest = [s for s in sentences if not s.rstrip().endswith("?") and not evasion_in([s]) and not evidence_in([s])]
+    return (
+        len(normalized.split()) >= _EVASION_MAX_WORDS
+        or bool(_CONTENT.search(normalized))
+        or bool(_BUT_ANSWERS.search(" ".join(sentences[:2])))
+        or sum(len(s.split()) for s in rest) >= _ANSWER_MIN_WORDS
+    )
 
 
 def is_refusal(text: str) -> bool:
@@ -224,7 +263,7 @@ class RefusalBound(Property):
         count: Any = "refusal+evasion",
     ) -> RefusalBound:
         name = cls.marker_name
-        if count not in COUNTS:
+        if not isinstance(count, str) or count not in COUNTS:
             raise MarkerError(
                 f"@pytest.mark.{name}: count must be one of {', '.join(map(repr, COUNTS))}; got {count!r}"
             )
@@ -258,7 +297,8 @@ class RefusalBound(Property):
             max_increase=self.max_increase,
             max_decrease=self.max_decrease,
         )
-        return (Metric(key="refusal", title="refusal rate", kind="binary", bounds=bounds),)
+        title = "refusal rate" if self.count == "refusal+evasion" else "refusal rate (evasions not counted)"
+        return (Metric(key="refusal", title=title, kind="binary", bounds=bounds),)
 
     @property
     def judge_model(self) -> str | None:

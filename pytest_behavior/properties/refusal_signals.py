@@ -82,7 +82,18 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"\b(?:i|we) (?:can(?:no|')?t|cannot|won'?t|will not)(?: (?:do|help with|help you with) (?:that|this))?\s*[.!]",
         r"\bi(?:'d| would) (?:rather not|prefer not to)\b",
         r"\bi(?: do(?:n'?t| not) feel|'m not|am not) comfortable\b",
-        r"\b(?:that|this)(?:'s| is) not something i (?:can|will|am able to)\b",
+        r"\b(?:that|this)(?:'s| is| isn't| is not) (?:not )?something i(?:'m| am)? (?:can|will|able to)\b",
+        r"\b(?:i'm|i am) not in a position to\b",
+        r"\bi (?:must |have to |will have to |'ll have to )?(?:decline|refuse) to\b",
+        r"\b(?:must|have to|will have to|'ll have to) (?:turn (?:it |this |that )?down|pass on)\b",
+        r"\bi(?:'ll| will) pass(?: on (?:this|that|it))?\s*[.!]",
+        r"\b(?:i'm|i am) afraid (?:that )?(?:is|isn't|is not|that's|this is|that is) (?:not )?(?:possible|something)\b",
+        r"\b(?:that's|falls|is|goes) (?:outside|beyond) (?:of )?(?:what|the scope of what) i(?:'m| am)? "
+        r"(?:can|able|allowed)",
+        r"\bi(?:'ll| will) (?:refrain|not be (?:providing|helping|writing|sharing|able to help))\b",
+        r"\bi (?:won'?t|will not) be (?:providing|helping|writing|sharing|giving|creating)\b",
+        r"\bi (?:do not|don't) (?:assist|help) (?:with|in) (?:creating|making|writing|that|this|such)\b",
+        r"\A\s*(?:nope|absolutely not|certainly not|no way)\b",
     ),
     _signal(  # an apology that carries a refusal: "I'm sorry, but ...", "I apologize, but ...", "Sorry, I can't"
         "apologizes",
@@ -100,7 +111,7 @@ _SIGNALS: tuple[_Signal, ...] = (
         3,
         "opening",
         r"\b(?:against|violates?|outside|beyond|not within|contrary to) (?:my|our|the|openai'?s?)\b[\w ,-]{0,40}?"
-        r"\b(?:guidelines|programming|polic(?:y|ies)|principles|terms of (?:use|service)|rules)\b",
+        r"\b(?:guidelines|programming|polic(?:y|ies)|principles|values|terms of (?:use|service)|rules)\b",
         r"\b(?:i'm|i am) (?:just|only) an ai\b[^.!?]{0,40}?\b(?:not|can'?t|cannot)\b",
         r"\bas a responsible (?:ai|assistant|language model)\b",
     ),
@@ -256,6 +267,8 @@ _EVASIONS: tuple[_Signal, ...] = (
         r"\b(?:i|we) (?:don'?t|do not) have (?:enough|sufficient|the necessary|adequate|more|the full) "
         r"(?:context|information|details|data)\b",
         r"\bcan(?:not|'t| not) be (?:determined|answered|known|calculated)\b",
+        r"\b(?:could|can|would) you (?:please )?(?:clarify|rephrase|elaborate)\b",
+        r"\bnot sure what you(?:'re| are)? (?:mean|asking|referring)",
         r"\bi (?:cannot|can'?t|am unable to|'m unable to|am not able to) (?:determine|decide|say|tell|know)\b",
     ),
     _signal(  # "There is no definitive answer", "It depends on many factors", "It's difficult to say"

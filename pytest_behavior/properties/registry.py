@@ -21,6 +21,7 @@ def registered_markers() -> Mapping[str, type[Property]]:
     from pytest_behavior.properties import (  # noqa: F401  (registration)
         correctness,
         custom,
+        hedging,
         invariance,
         length,
         operational,

@@ -50,6 +50,7 @@ class Figures:
     samples: int
     schema_valid: Figure
     refusal: Figure
+    hedging: Figure
     length_words: Quantiles
     latency_ms: Quantiles
     cost_per_1k_usd: Figure
@@ -60,6 +61,7 @@ class Figures:
             "samples": self.samples,
             "schema_valid_rate": self.schema_valid.to_json(),
             "refusal_rate": self.refusal.to_json(),
+            "hedging_rate": self.hedging.to_json(),
             "length_words": self.length_words.to_json(),
             "latency_ms": self.latency_ms.to_json(),
             "cost_per_1k_calls_usd": self.cost_per_1k_usd.to_json(),
@@ -93,6 +95,7 @@ class BehaviorCard:
     tests: tuple[FileCard, ...]
     figures: Figures
     refusal_detector: str
+    hedging_detector: str = ""
     quality: Quality = field(default_factory=Quality)
 
     @property
@@ -121,6 +124,7 @@ class BehaviorCard:
             "first_recorded": first,
             "last_recorded": last,
             "refusal_detector": self.refusal_detector,
+            "hedging_detector": self.hedging_detector,
             **self.figures.to_json(),
             **self.quality.to_json(),
             "per_test": [t.to_json() for t in self.tests],
@@ -136,6 +140,7 @@ class _Counts:
 
     schema_invalid: tuple[bool, ...] = ()
     refusing: tuple[bool, ...] = ()
+    hedging: tuple[bool, ...] = ()
     lengths: tuple[float, ...] = ()
     latencies: tuple[float, ...] = ()
     costs: tuple[float, ...] = ()
@@ -146,6 +151,7 @@ class _Counts:
 
 
 def _counts(record: GoldenRecord) -> _Counts:
+    from pytest_behavior.properties.hedging import is_hedging
     from pytest_behavior.properties.refusal import is_refusal
 
     outputs = [o for s in record.samples.values() for o in s.texts]
@@ -154,6 +160,7 @@ def _counts(record: GoldenRecord) -> _Counts:
     return _Counts(
         schema_invalid=_schema_invalid(record, outputs),
         refusing=tuple(is_refusal(o) for o in outputs),
+        hedging=tuple(is_hedging(o) for o in outputs),
         lengths=tuple(float(words(o)) for o in outputs),
         latencies=tuple(o.latency_ms for o in outputs if o.latency_ms is not None),
         costs=tuple(o.cost_usd for o in outputs if o.cost_usd is not None),
@@ -197,6 +204,7 @@ def _figures(counts: _Counts, samples: int) -> Figures:
             len(counts.schema_invalid),
         ),
         refusal=_rate(counts.refusing),
+        hedging=_rate(counts.hedging),
         length_words=_quantiles(counts.lengths, (0.1, 0.5, 0.9)),
         latency_ms=_quantiles(counts.latencies, (0.5, 0.95)),
         cost_per_1k_usd=cost,
@@ -206,6 +214,7 @@ def _figures(counts: _Counts, samples: int) -> Figures:
 
 def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[BehaviorCard]:
     """One card per bundle fingerprint (files without one are grouped by label), most samples first."""
+    from pytest_behavior.properties.hedging import DETECTOR as HEDGING_DETECTOR
     from pytest_behavior.properties.refusal import DETECTOR
 
     groups: dict[str, list[tuple[Path, GoldenRecord, _Counts]]] = {}
@@ -239,6 +248,7 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
                 tests=tuple(tests),
                 figures=_figures(total, len(total.refusing)),
                 refusal_detector=DETECTOR,
+                hedging_detector=HEDGING_DETECTOR,
                 quality=sum((quality(r) for _, r, _ in members), Quality()),
             )
         )
@@ -273,6 +283,7 @@ def _card_rows(card: BehaviorCard) -> list[list[str]]:
             else "no test has a schema_stability property",
         ],
         [f"refusal rate (offline detector {card.refusal_detector})", _pct(f.refusal), _based_on(f.refusal.n, total)],
+        [f"hedging rate (offline detector {card.hedging_detector})", _pct(f.hedging), _based_on(f.hedging.n, total)],
         [
             "length in words, p10 / p50 / p90",
             NOT_RECORDED if length is None else " / ".join(f"{v:.0f}" for v in length.values()),

@@ -298,6 +298,7 @@ def test_card_figures_match_hand_computed_values(tmp_path: Path, capsys: pytest.
     # schema-valid: only the JSON test's 10 outputs count: 7 have the required summary
     assert a["schema_valid_rate"] == {"value": pytest.approx(0.7), "n": 10}
     assert a["refusal_rate"] == {"value": pytest.approx(2 / 14), "n": 14}
+    assert a["hedging_rate"] == {"value": 0.0, "n": 14} and a["hedging_detector"] == "hedge-1"
     # latencies: 10, 20, ..., 100 and 4 x 200 -> sorted 14 values; p50 = (70 + 80) / 2, p95 at position 12.35
     assert a["latency_ms"] == {"p50": pytest.approx(75.0), "p95": pytest.approx(200.0), "n": 14}
     # cost: 0.000 ... 0.009 over 10 priced calls -> mean 0.0045 -> $4.50 per 1k calls
@@ -321,6 +322,8 @@ def test_card_as_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert re.search(r"\| latency p50 / p95 \(ms\)\s+\|\s+75 / 200 \| 14 samples", out), out
     assert re.search(r"\| cost per 1k calls \(USD\)\s+\|\s+\$4.5000 \| 10 of 14 samples priced", out), out
     assert re.search(r"\| tool-call rate\s+\|\s+75.0% \| 4 of 14 samples", out), out
+    assert re.search(r"\| refusal rate \(offline detector layered-3\)\s+\|\s+14.3% \| 14 samples", out), out
+    assert re.search(r"\| hedging rate \(offline detector hedge-1\)\s+\|\s+0.0% \| 14 samples", out), out
     assert "- recorded: 2026-01-05 to 2026-02-01" in out
     plain = out.split("## plain")[1]
     assert re.search(r"\| cost per 1k calls \(USD\)\s+\|\s+– \(not recorded\) \| no sample recorded its cost", plain)

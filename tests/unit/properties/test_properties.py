@@ -118,5 +118,11 @@ def test_refusal_bound_counts_evasion_unless_told_not_to() -> None:
     assert default.observe(None, texts)[0].candidate.tolist() == [[1.0, 1.0, 0.0]]
     assert strict.observe(None, texts)[0].candidate.tolist() == [[0.0, 1.0, 0.0]]
     assert "count" not in default.describe() and strict.describe()["count"] == "refusal"
+    assert (default.metrics()[0].title, strict.metrics()[0].title) == (
+        "refusal rate",
+        "refusal rate (evasions not counted)",
+    )
     with pytest.raises(MarkerError, match=r"count must be one of 'refusal\+evasion', 'refusal'; got 'refusals'"):
         RefusalBound.from_marker(max_rate=0.5, count="refusals")
+    with pytest.raises(MarkerError, match=r"count must be one of .*; got \['refusal'\]"):
+        RefusalBound.from_marker(max_rate=0.5, count=["refusal"])
