@@ -45,6 +45,11 @@ _PERSONA_WORDS = (  # what a machine disclaims having: opinions, feelings, exper
     r"preferences?|feelings?|thoughts?|emotions?|experiences?|favou?rites?|consciousness|desires?|likes|tastes|"
     r"biases|(?:a )?(?:personal|physical) (?:life|body|history|stake|identity))\b"
 )
+_NOT_A_CORRECTION = (  # "I apologize, but there is no evidence that ..." corrects the question; it does not decline
+    r"(?! (?:there (?:is|are|was|were|seems|appears)(?! no way)|the (?:statement|premise|question|information|claim|"
+    r"phrase|term)|your (?:statement|premise|question|claim)|it (?:seems|appears|looks)|that(?:'s| is) (?:not )?"
+    r"(?:correct|accurate|true|right|incorrect)))"
+)
 _AI_SELF = (  # how an answer names itself as a machine: "as an AI language model", "I'm just an AI", "being a bot"
     r"(?:as|being|i'?m|i am)(?: (?:just|only|merely|simply))? (?:an?|your) (?:(?:helpful|responsible|ethical|"
     r"text-based|virtual|digital|large|artificial|conversational|\w+ developed by \w+|\w+-based) )*(?:ai|"
@@ -99,10 +104,11 @@ _SIGNALS: tuple[_Signal, ...] = (
         "apologizes",
         3,
         "opening",
-        r"\b(?:i'm|i am) (?:really |so |very |truly |deeply )?sorry(?:,| that [^.!?]{0,60}?,)? but\b",
+        rf"\b(?:i'm|i am) (?:really |so |very |truly |deeply )?sorry(?:,| that [^.!?]{{0,60}}?,)? "
+        rf"but\b{_NOT_A_CORRECTION}",
         r"\b(?:i'm |i am )?sorry for (?:the|any) [^.!?]{0,40}?,? but (?:i\b|as an?\b)",
-        r"\b(?:i apologi[sz]e|my apologies)(?: for [^.!?]{0,40}?)?,? but\b",
-        r"^\s*sorry,? (?:but\b|i (?:can'?t|cannot|won'?t))",
+        rf"\b(?:i apologi[sz]e|my apologies)(?: for [^.!?]{{0,40}}?)?,? but\b{_NOT_A_CORRECTION}",
+        rf"^\s*sorry,? (?:but\b{_NOT_A_CORRECTION}|i (?:can'?t|cannot|won'?t))",
         rf"\b(?:(?:i'm|i am) (?:really |so |very |truly )?sorry|i apologi[sz]e|my apologies|sorry)"
         rf"(?: for [^.!?]{{0,40}}?)?[,.]? (?:but )?(?:{_AI_SELF},? )?i(?:'m| am)? (?:{_CANNOT})",
     ),
