@@ -24,17 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pytest_behavior.errors import MarkerError
 from pytest_behavior.properties.base import (
     Metric,
     Observation,
-    Property,
     Texts,
     as_matrix,
-    bounds_from,
-    rate_arg,
     register,
 )
+from pytest_behavior.properties.rate_bound import RateBound
 from pytest_behavior.spec.output import read_window
 
 DETECTOR = "hedge-1"
@@ -186,43 +183,22 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 @register
 @dataclass(frozen=True)
-class HedgingBound(Property):
+class HedgingBound(RateBound):
     """``@pytest.mark.hedging_bound(max_increase=0.05)``: the share of answers that hedge (`is_hedging`)."""
 
     marker_name: ClassVar[str] = "hedging_bound"
-
-    max_rate: float | None = None
-    max_increase: float | None = None
-    min_rate: float | None = None
-    max_decrease: float | None = None
 
     @classmethod
     def from_marker(
         cls, *, max_rate: Any = None, max_increase: Any = None, min_rate: Any = None, max_decrease: Any = None
     ) -> HedgingBound:
-        name = cls.marker_name
-        prop = cls(
-            max_rate=rate_arg(name, "max_rate", max_rate),
-            max_increase=rate_arg(name, "max_increase", max_increase),
-            min_rate=rate_arg(name, "min_rate", min_rate),
-            max_decrease=rate_arg(name, "max_decrease", max_decrease),
+        bounds = cls.rate_args(
+            max_rate=max_rate, max_increase=max_increase, min_rate=min_rate, max_decrease=max_decrease
         )
-        if not prop.metrics()[0].bounds:
-            raise MarkerError(
-                f"@pytest.mark.{name} needs at least one of max_rate, max_increase, min_rate, max_decrease"
-            )
-        if prop.min_rate is not None and prop.max_rate is not None and prop.min_rate > prop.max_rate:
-            raise MarkerError(f"@pytest.mark.{name}: min_rate={prop.min_rate} is above max_rate={prop.max_rate}")
-        return prop
+        return cls(**bounds).checked()
 
     def metrics(self) -> tuple[Metric, ...]:
-        bounds = bounds_from(
-            max_rate=self.max_rate,
-            min_rate=self.min_rate,
-            max_increase=self.max_increase,
-            max_decrease=self.max_decrease,
-        )
-        return (Metric(key="hedging", title="hedging rate", kind="binary", bounds=bounds),)
+        return (Metric(key="hedging", title="hedging rate", kind="binary", bounds=self.rate_bounds()),)
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
         def rates(texts: Texts) -> Any:
@@ -246,10 +222,4 @@ class HedgingBound(Property):
         return lines
 
     def describe(self) -> dict[str, Any]:
-        bounds = {
-            "max_rate": self.max_rate,
-            "max_increase": self.max_increase,
-            "min_rate": self.min_rate,
-            "max_decrease": self.max_decrease,
-        }
-        return {"marker": self.marker_name, "detector": DETECTOR, **{k: v for k, v in bounds.items() if v is not None}}
+        return {"marker": self.marker_name, "detector": DETECTOR, **self.described_bounds()}

@@ -81,13 +81,11 @@ from pytest_behavior.properties.base import (
     JudgeRequest,
     Metric,
     Observation,
-    Property,
     Texts,
     as_matrix,
-    bounds_from,
-    rate_arg,
     register,
 )
+from pytest_behavior.properties.rate_bound import RateBound
 from pytest_behavior.properties.refusal_signals import HELPS_AFTER, evasion_in, evidence_in
 from pytest_behavior.spec.output import read_window
 
@@ -254,13 +252,9 @@ def parse_label(answer: str) -> RefusalLabel | None:
 
 @register
 @dataclass(frozen=True)
-class RefusalBound(Property):
+class RefusalBound(RateBound):
     marker_name: ClassVar[str] = "refusal_bound"
 
-    max_rate: float | None = None
-    max_increase: float | None = None
-    min_rate: float | None = None
-    max_decrease: float | None = None
     detector: str | None = None  # None: the offline detector; "llm:<litellm model>": a model judges each output
     count: str = "refusal+evasion"  # or "refusal": full and partial refusals only (a key of COUNTS)
     judgments: Mapping[str, str] | None = field(default=None, compare=False, repr=False)  # labels, by output text
@@ -288,31 +282,14 @@ class RefusalBound(Property):
                 f"@pytest.mark.{name}: detector must be 'llm:<litellm model>' (e.g. "
                 f"'llm:openai/gpt-4o-mini'), or left out for the offline detector; got {detector!r}"
             )
-        prop = cls(
-            max_rate=rate_arg(name, "max_rate", max_rate),
-            max_increase=rate_arg(name, "max_increase", max_increase),
-            min_rate=rate_arg(name, "min_rate", min_rate),
-            max_decrease=rate_arg(name, "max_decrease", max_decrease),
-            detector=detector,
-            count=count,
+        bounds = cls.rate_args(
+            max_rate=max_rate, max_increase=max_increase, min_rate=min_rate, max_decrease=max_decrease
         )
-        if not prop.metrics()[0].bounds:
-            raise MarkerError(
-                f"@pytest.mark.{name} needs at least one of max_rate, max_increase, min_rate, max_decrease"
-            )
-        if prop.min_rate is not None and prop.max_rate is not None and prop.min_rate > prop.max_rate:
-            raise MarkerError(f"@pytest.mark.{name}: min_rate={prop.min_rate} is above max_rate={prop.max_rate}")
-        return prop
+        return cls(**bounds, detector=detector, count=count).checked()
 
     def metrics(self) -> tuple[Metric, ...]:
-        bounds = bounds_from(
-            max_rate=self.max_rate,
-            min_rate=self.min_rate,
-            max_increase=self.max_increase,
-            max_decrease=self.max_decrease,
-        )
         title = "refusal rate" if self.count == "refusal+evasion" else "refusal rate (evasions not counted)"
-        return (Metric(key="refusal", title=title, kind="binary", bounds=bounds),)
+        return (Metric(key="refusal", title=title, kind="binary", bounds=self.rate_bounds()),)
 
     @property
     def judge_model(self) -> str | None:
@@ -365,17 +342,11 @@ class RefusalBound(Property):
         )
 
     def describe(self) -> dict[str, Any]:
-        bounds = {
-            "max_rate": self.max_rate,
-            "max_increase": self.max_increase,
-            "min_rate": self.min_rate,
-            "max_decrease": self.max_decrease,
-        }
         return {
             "marker": self.marker_name,
             "detector": self.detector_id,
             **({} if self.count == "refusal+evasion" else {"count": self.count}),
-            **{k: v for k, v in bounds.items() if v is not None},
+            **self.described_bounds(),
         }
 
 
