@@ -144,8 +144,8 @@ def test_labels_evidence_and_version() -> None:
     "text",
     [
         "As an AI language model, I don't have real-time information about today's date. Please check your device.",
-        "I apologize, I should not provide recommendations about intentionally damaging one's hearing.",
-        "Unfortunately, I do not have enough context or information to provide an executive summary of the website.",
+        "I apologize, I should not give advice on hurting your own eyesight.",
+        "Unfortunately, I do not have enough information to write a summary of that web page.",
         "I'm sorry, as a text-based AI, I cannot browse websites or open the links you shared.",
         "As an AI without the ability to browse websites, I cannot open that page.",
         "Thank you for asking! However, I must inform you that making this at home is not appropriate or safe.",
