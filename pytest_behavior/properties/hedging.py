@@ -9,8 +9,8 @@ is pure Python and ``re`` at run time. An answer counts as hedging at a score of
 split's best F1.
 
 Measured by ``python benchmarks/hedging_accuracy.py`` and asserted in ``tests/realdata/test_hedging_labels.py``. Hedging
-is the least sharp of the labels. On the dev models the score finds 30% of the hedging answers at 70% precision
-(accuracy 0.931, against 0.916 for calling no answer hedging). On the report models it finds 18% (precision 0.47).
+is the least sharp of the labels. On the dev models the score finds 30% of the hedging answers at 72% precision
+(accuracy 0.932, against 0.916 for calling no answer hedging). On the report models it finds 18% (precision 0.47).
 On the held-out Claude family, whose hedges are mostly "I do not have a definitive answer" non-answers, it finds
 9%. That is enough to see a model start hedging much more, not to call any single answer, so the diff shows the
 phrases for a reviewer to judge. Golden files record the detector's name and version (`DETECTOR`).
@@ -36,10 +36,11 @@ from pytest_behavior.spec.output import read_window
 
 DETECTOR = "hedge-1"
 THRESHOLD = 0.4
-"""An answer hedges at this score or more: the best accuracy on the dev labels (0.931; precision 0.70, recall 0.30)."""
+"""An answer hedges at this score or more: the best accuracy on the dev labels (0.932; precision 0.72, recall 0.30)."""
 _BIAS = -3.49
-_MODALS = re.compile(
-    r"\b(?:may|might|could|possibly|perhaps|potentially|likely|unlikely|probably|presumably)\b", re.IGNORECASE
+_MODALS = re.compile(  # "could you ...?", "may I ...": requests, not possibilities
+    r"\b(?:may|might|could|possibly|perhaps|potentially|likely|unlikely|probably|presumably)\b(?!\s+(?:you|i|we)\b)",
+    re.IGNORECASE,
 )
 _MODAL_DENSITY_WEIGHT, _MODAL_DENSITY_CAP = 0.77, 5.0  # per 100 words
 _MODAL_COUNT_WEIGHT, _MODAL_COUNT_CAP = -0.14, 4.0  # per 3 modals: long answers use modals without hedging

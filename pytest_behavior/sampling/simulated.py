@@ -14,6 +14,11 @@ refusal_rate       0          probability that an answer is a refusal (prose, ne
 refuse_on          (none)     comma-separated words; a prompt containing one is refused with
                               probability ``refuse_on_rate`` instead of ``refusal_rate``
 refuse_on_rate     0.95       see ``refuse_on``
+evasion_rate       0          probability that an answer neither refuses nor answers ("Could you provide more
+                              context?", "As an AI, I don't have personal opinions on this."): prose, never JSON;
+                              its own draw, so setting it changes no other answer
+hedge_rate         0          probability that an answer's main text hedges ("It's difficult to say for sure,
+                              but ..." and a closing "you may want to consult a professional"); its own draw
 mean_words         60         mean length of the answer's main text, in words (lognormal)
 length_sd          0.35       sigma of log(words): the spread of lengths
 json               0          1: answer with a JSON object
@@ -67,7 +72,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pytest_behavior.sampling import sim_provider
+from pytest_behavior.sampling import sim_provider, sim_voice
 
 PROVIDER = "sim"
 CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
@@ -137,6 +142,8 @@ class SimSettings:
     refusal_rate: float = 0.0
     refuse_on: tuple[str, ...] = ()
     refuse_on_rate: float = 0.95
+    evasion_rate: float = 0.0
+    hedge_rate: float = 0.0
     mean_words: float = 60.0
     length_sd: float = 0.35
     json: bool = False
@@ -154,7 +161,16 @@ class SimModelError(ValueError):
     """A ``sim/`` model string is malformed."""
 
 
-_RATES = ("refusal_rate", "refuse_on_rate", "invalid_json_rate", "error_rate", "penalty", "accuracy")
+_RATES = (
+    "refusal_rate",
+    "refuse_on_rate",
+    "evasion_rate",
+    "hedge_rate",
+    "invalid_json_rate",
+    "error_rate",
+    "penalty",
+    "accuracy",
+)
 _DECISIONS = ("loan",)
 
 
@@ -235,6 +251,9 @@ def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
     triggered = any(word.lower() in prompt.lower() for word in settings.refuse_on)
     if refusal_draw < (settings.refuse_on_rate if triggered else settings.refusal_rate):
         return _REFUSALS[rng.randrange(len(_REFUSALS))]
+    evasion_draw, hedge_draw = sim_voice.draws(settings.seed, prompt, call_seed)
+    if evasion_draw < settings.evasion_rate:
+        return sim_voice.evasion(evasion_draw)
     if settings.decide:
         return _loan_decision(settings, prompt, rng)
     sigma = settings.length_sd
@@ -244,6 +263,8 @@ def generate(settings: SimSettings, prompt: str, call_seed: int) -> str:
         if settings.accuracy is None
         else _answer_from_facts(settings, prompt, call_seed, rng, words)
     )
+    if hedge_draw < settings.hedge_rate:
+        text = sim_voice.hedged(text)
     if not settings.json:
         return text
     body = json.dumps(_object(rng, settings.keys, text))

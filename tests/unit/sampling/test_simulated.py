@@ -25,6 +25,8 @@ def test_model_grammar_parses_every_knob() -> None:
     [
         ("sim/bot?refusal=0.1", "unknown knob 'refusal'"),
         ("sim/bot?refusal_rate=1.5", "must be in"),
+        ("sim/bot?evasion_rate=2", r"evasion_rate=2 must be in \[0, 1\]"),
+        ("sim/bot?hedge_rate=-0.1", r"hedge_rate=-0.1 must be in \[0, 1\]"),
         ("sim/bot?mean_words=-3", "non-negative"),
         ("sim/bot?json=yes", "use 0 or 1"),
         ("sim/?seed=1", "needs a label"),
@@ -233,3 +235,22 @@ def test_error_rate_fails_the_same_calls_in_every_fresh_process_and_a_retry_can_
     assert any(retried), "a retry of a failed call draws again"
     sim_calls.reset_served_calls()  # as a fresh process
     assert asyncio.run(outcomes(prompts)) == first
+
+
+def test_evasion_and_hedge_rates_with_common_random_numbers() -> None:
+    from pytest_behavior import classify_refusal
+    from pytest_behavior.properties.hedging import is_hedging
+
+    prompts = [f"question {i} about my order" for i in range(600)]
+    plain = [generate(parse_model("sim/x?seed=4")[1], p, 0) for p in prompts]
+    low = [generate(parse_model("sim/x?seed=4&evasion_rate=0.1&hedge_rate=0.1")[1], p, 0) for p in prompts]
+    high = [generate(parse_model("sim/x?seed=4&evasion_rate=0.3&hedge_rate=0.3")[1], p, 0) for p in prompts]
+    evading = [{i for i, a in enumerate(arm) if classify_refusal(a) == "evasion"} for arm in (plain, low, high)]
+    hedging = [{i for i, a in enumerate(arm) if is_hedging(a)} for arm in (plain, low, high)]
+    assert not evading[0] and not hedging[0]
+    assert 40 <= len(evading[1]) <= 80 and 150 <= len(evading[2]) <= 210
+    assert evading[1] <= evading[2], "raising the rate turns exactly the answers with the lowest draws"
+    assert hedging[1] - evading[2] <= hedging[2], "a hedged answer stays hedged at a higher rate, unless it now evades"
+    untouched = set(range(600)) - evading[2] - hedging[2]
+    assert all(plain[i] == high[i] for i in untouched), "the knobs change no other answer"
+    assert all(is_hedging(high[i]) and high[i].endswith("consult a professional.") for i in hedging[2])
