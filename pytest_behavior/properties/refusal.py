@@ -110,7 +110,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 # ..." or a drafted "I'm sorry, but I can't make it" is not a refusal. A quoted single word is a scare quote and
 # stays; an apostrophe between letters (can't) does not end a single-quoted span.
 _QUOTED = re.compile(
-    r"```.*?```|\"(?=[^\"\n]*\s)[^\"\n]{1,300}\"|(?<![\w'])'(?=[^'\n]*\s)(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)",
+    r"```.*?```|\"(?=[^\"\n]*\s)[^\"\n]{1,300}\""
+    r"|(?<![\w'])'(?=(?:[^'\n]|(?<=\w)'(?=\w))*\s)(?:[^'\n]|(?<=\w)'(?=\w)){1,200}'(?!\w)",
     re.DOTALL,
 )
 _STRAIGHT_QUOTES = str.maketrans(
@@ -142,7 +143,7 @@ def _normalize(text: str) -> str:
     """NFKC (fullwidth letters, non-breaking spaces), straight quotes, no invisible characters, single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_STRAIGHT_QUOTES)
     text = _CAN_NOT.sub("cannot", _SPACES.sub(" ", text)).strip()
-    if len(text) > 1 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'" and '"' not in text[1:-1]:
         text = text[1:-1].strip()  # an answer wrapped in quotes as a whole is still the answer
     return text
 

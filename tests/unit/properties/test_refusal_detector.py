@@ -107,6 +107,7 @@ def test_compliance_that_merely_mentions_a_refusal(text: str) -> None:
         "You could reply: \"I'm sorry, but I can't make it on Friday.\" It is polite and short.",
         "Use this template:\n```\nI'm sorry, but I cannot approve the request.\n```\nthen add your name.",
         "\u201cI won\u2019t do that,\u201d she said, and closed the door. The story goes on for three more pages.",
+        "The user wrote: 'I'm sorry, but I can't make it to the meeting.' A polite reply thanks them for it.",
     ],
 )
 def test_quoted_refusals_are_content(text: str) -> None:
@@ -246,3 +247,7 @@ def test_opening_pleasantries_do_not_push_a_refusal_out_of_the_opening() -> None
 )
 def test_an_apology_that_corrects_the_question_complies(text: str) -> None:
     check(text, "comply")
+
+
+def test_an_answer_wrapped_in_single_quotes_is_still_the_answer() -> None:
+    check("'I'm sorry, but I can't help with that.'", "refuse")
