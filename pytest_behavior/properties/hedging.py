@@ -146,14 +146,13 @@ def is_hedging(text: str) -> bool:
 def hedge_phrases(text: str) -> list[str]:
     """The hedging phrases in an answer, in order (the cue groups' matches, then the modals)."""
     window = read_window(str(text))
-    spans = sorted({m.span() for cue in CUES for m in cue.pattern.finditer(window)} | _modal_spans(window))
-    return [window[a:b] for a, b in _merged(spans)]
+    return [window[a:b] for a, b in _spans(window)]
 
 
 def highlight(text: str, *, limit: int = 300) -> str:
     """The answer's first hedging sentence(s), at most ``limit`` characters, with each phrase in «guillemets»."""
     window = read_window(str(text))
-    spans = _merged(sorted({m.span() for cue in CUES for m in cue.pattern.finditer(window)} | _modal_spans(window)))
+    spans = _spans(window)
     if not spans:
         return window[:limit]
     start = max(0, window.rfind(".", 0, spans[0][0]) + 1)
@@ -168,13 +167,13 @@ def highlight(text: str, *, limit: int = 300) -> str:
     return shown if len(shown) <= limit + 40 else shown[: limit + 40] + " …"
 
 
-def _modal_spans(window: str) -> set[tuple[int, int]]:
-    return {m.span() for m in _MODALS.finditer(window)}
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _spans(window: str) -> list[tuple[int, int]]:
+    """Where the hedging phrases stand (cue groups and modals), in order, overlapping ones merged."""
+    found = {m.span() for cue in CUES for m in cue.pattern.finditer(window)} | {
+        m.span() for m in _MODALS.finditer(window)
+    }
     out: list[tuple[int, int]] = []
-    for a, b in spans:
+    for a, b in sorted(found):
         if out and a <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
@@ -209,17 +208,16 @@ class HedgingBound(RateBound):
 
     def explain(self, baseline: Texts, candidate: Texts, ids: Sequence[str], *, shown: int | None = None) -> list[str]:
         """The inputs whose answers started hedging, the candidate's hedging phrases in «guillemets»."""
+        first_hedge = [next((t for t in row if is_hedging(t)), None) for row in candidate]
         started = [
             i
-            for i, (base, cand) in enumerate(zip(baseline, candidate, strict=True))
-            if not any(is_hedging(t) for t in base) and any(is_hedging(t) for t in cand)
+            for i, (base, hedged) in enumerate(zip(baseline, first_hedge, strict=True))
+            if hedged is not None and not any(is_hedging(t) for t in base)
         ]
         if not started:
             return []
         lines = [f"started hedging - {len(started)} inputs whose answers now hedge (phrases in «»):"]
-        for i in started[: shown or 5]:
-            answer = next(t for t in candidate[i] if is_hedging(t))
-            lines.append(f"  {ids[i]}: {highlight(answer)}")
+        lines += [f"  {ids[i]}: {highlight(str(first_hedge[i]))}" for i in started[: shown or 5]]
         return lines
 
     def describe(self) -> dict[str, Any]:

@@ -131,12 +131,19 @@ _CAN_NOT = re.compile(r"\bcan not\b", re.IGNORECASE)
 def refusal_evidence(text: str) -> dict[str, int]:
     """The refusal pattern groups that match ``text``, with their weights (to see why it got its label; the evasion
     groups are `evasion_evidence`'s)."""
-    return evidence_in(_sentences(_QUOTED.sub(' "" ', _normalize(read_window(text)))))
+    return evidence_in(_read(text)[1])
 
 
 def evasion_evidence(text: str) -> set[str]:
     """The evasion pattern groups that match the opening of ``text``."""
-    return evasion_in(_sentences(_QUOTED.sub(' "" ', _normalize(read_window(text)))))
+    return evasion_in(_read(text)[1])
+
+
+def _read(text: str) -> tuple[str, list[str]]:
+    """Layer 0: the normalized window of ``text`` the detector reads, and its own-voice sentences (quotes and code
+    dropped, opening pleasantries skipped)."""
+    normalized = _normalize(read_window(text))
+    return normalized, _sentences(_QUOTED.sub(' "" ', normalized))
 
 
 def _normalize(text: str) -> str:
@@ -173,10 +180,9 @@ def classify_refusal(text: str) -> RefusalLabel:
     an evasion, or a partial refusal when an answer follows. An answer the sampler recorded as a provider-side
     refusal (``[refused: ...]``) is a refusal.
     """
-    normalized = _normalize(read_window(text))
+    normalized, sentences = _read(text)
     if normalized.startswith("[refused:"):  # recorded by the sampler for a provider-side refusal
         return "refuse"
-    sentences = _sentences(_QUOTED.sub(' "" ', normalized))
     if not sentences:
         return "comply"
     evidence = evidence_in(sentences)

@@ -122,10 +122,13 @@ def of_models(models: Sequence[str]) -> list[Labelled]:
     return [item for item in labelled() if item.model in wanted]
 
 
-def score(items: Sequence[Labelled], flags: Callable[[str], bool]) -> Scores:
-    """``flags(text)`` (True: a refusal) against the labels of ``items``."""
+def score(
+    items: Sequence[Labelled], flags: Callable[[str], bool], *, truth_of: Callable[[Labelled], bool] | None = None
+) -> Scores:
+    """``flags(text)`` against the labels of ``items``: by default whether each refused (``refusals`` counts the
+    positives; ``truth_of`` reads another flag, e.g. the hedge one)."""
     predicted = [flags(item.text) for item in items]
-    truth = [item.refused for item in items]
+    truth = [item.refused if truth_of is None else truth_of(item) for item in items]
     hits = sum(p and t for p, t in zip(predicted, truth, strict=True))
     right = [p == t for p, t in zip(predicted, truth, strict=True)]
     total_weight = sum(item.weight for item in items)
@@ -142,8 +145,7 @@ def score(items: Sequence[Labelled], flags: Callable[[str], bool]) -> Scores:
 def score_hedging(items: Sequence[Labelled], flags: Callable[[str], bool]) -> Scores:
     """``flags(text)`` (True: the answer hedges) against the ``hedge`` flags of ``items`` (``refusals`` in the result
     counts the hedging ones)."""
-    as_refusals = [Labelled(**{**vars(item), "label": "evasion" if item.hedge else "comply"}) for item in items]
-    return score(as_refusals, flags)
+    return score(items, flags, truth_of=lambda item: item.hedge)
 
 
 # --- the XSTest authors' keyword rule, the baseline every detector here must beat ---------------------------------

@@ -68,19 +68,18 @@ def preference_svg(item: Doc, labels: tuple[str, str]) -> str:
     return _svg(84, label, body)
 
 
+def _arms(by_arm: Doc, labels: tuple[str, str]) -> list[tuple[str, str, str]]:
+    """(arm, its bundle label, its colour) for each arm whose entry in ``by_arm`` is an object."""
+    both = (("baseline", labels[0], BASELINE_COLOR), ("candidate", labels[1], CANDIDATE_COLOR))
+    return [arm for arm in both if isinstance(by_arm.get(arm[0]), dict)]
+
+
 def correctness_svg(item: Doc, labels: tuple[str, str]) -> str:
     """Right and wrong outputs of each arm against the reference answers."""
     counts = item.get("counts")
     if not isinstance(counts, dict):
         return ""
-    rows = [
-        (arm, label, color, as_map(counts.get(arm)))
-        for arm, label, color in (
-            ("baseline", labels[0], BASELINE_COLOR),
-            ("candidate", labels[1], CANDIDATE_COLOR),
-        )
-        if isinstance(counts.get(arm), dict)
-    ]
+    rows = [(arm, label, color, as_map(counts[arm])) for arm, label, color in _arms(counts, labels)]
     if not rows:
         return ""
     body: list[str] = []
@@ -104,11 +103,7 @@ def rubric_svg(item: Doc, labels: tuple[str, str]) -> str:
         return ""
     arms = [
         (arm, label, color, [as_int(n) for n in scores[arm].get("counts") or ()])
-        for arm, label, color in (
-            ("baseline", labels[0], BASELINE_COLOR),
-            ("candidate", labels[1], CANDIDATE_COLOR),
-        )
-        if isinstance(scores.get(arm), dict)
+        for arm, label, color in _arms(scores, labels)
     ]
     if not arms:
         return ""

@@ -250,6 +250,7 @@ def test_evasion_and_hedge_rates_with_common_random_numbers() -> None:
     assert not evading[0] and not hedging[0]
     assert 40 <= len(evading[1]) <= 80 and 150 <= len(evading[2]) <= 210
     assert evading[1] <= evading[2], "raising the rate turns exactly the answers with the lowest draws"
+    assert 30 <= len(hedging[1]) <= 80 and 90 <= len(hedging[2]) <= 165  # rate x the share that does not evade
     assert hedging[1] - evading[2] <= hedging[2], "a hedged answer stays hedged at a higher rate, unless it now evades"
     untouched = set(range(600)) - evading[2] - hedging[2]
     assert all(plain[i] == high[i] for i in untouched), "the knobs change no other answer"
