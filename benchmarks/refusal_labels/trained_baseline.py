@@ -4,7 +4,7 @@ Trains an L2-regularised logistic regression on the ``dev`` labels only (the Alp
 XSTest dev configurations, 2,173 answers). Its features are the words and word pairs of an answer's opening 60
 words, the first 8 words apart, a length bucket, and the detector's own pattern groups. It would ship as a weight
 table: pure Python at run time, no network. The script prints its accuracy and recall beside the patterns'
-(``layered-3``) on the splits neither was written on: the AlpacaEval report models, the held-out Claude family and
+(``layered-4``) on the splits neither was written on: the AlpacaEval report models, the held-out Claude family and
 the XSTest held-out configurations.
 
 Run: ``python benchmarks/refusal_labels/trained_baseline.py`` (about 10 s; needs ``../shared/data``).
@@ -75,7 +75,7 @@ def main() -> None:
     training = [(i.text, i.refused) for i in al.of_models(al.DEV_MODELS)] + xstest(dev_xstest)
     model = train(training)
     patterns = lambda text: classify_refusal(text) != "comply"  # noqa: E731
-    print(f"logistic regression trained on {len(training)} dev answers vs the patterns (layered-3)\n")
+    print(f"logistic regression trained on {len(training)} dev answers vs the patterns (layered-4)\n")
     print(f"{'evaluated on':<30} {'n':>5}  {'trained acc':>11} {'recall':>6}  {'patterns acc':>12} {'recall':>6}")
     for name, models in (
         ("AlpacaEval report models", al.REPORT_MODELS),

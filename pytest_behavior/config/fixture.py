@@ -92,6 +92,7 @@ class BehaviorFixture:
             n=n,
             repeats=repeats,
             sequential=settings.sequential if self._sequential is None else self._sequential,
+            location=_location(self._request.node),
         )
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
@@ -226,3 +227,9 @@ def _checked(value: object, fixture: str) -> Bundle:
     if not isinstance(value, Bundle):
         raise BehaviorConfigError(f"the {fixture} fixture returned {value!r}; it must return a pytest_behavior.Bundle")
     return value
+
+
+def _location(node: Any) -> tuple[str, int] | None:
+    """The test's file and 1-based line (``reportinfo`` gives a 0-based one, or None)."""
+    path, lineno, _ = node.reportinfo()
+    return (str(path), (lineno or 0) + 1)

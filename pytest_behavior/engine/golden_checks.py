@@ -27,6 +27,8 @@ class Spec(Protocol):
     def repeats(self) -> int: ...
     @property
     def properties(self) -> Sequence[Property]: ...
+    @property
+    def location(self) -> tuple[str, int] | None: ...
 
 
 def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
@@ -39,21 +41,30 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
     for marker, ours_judge in judge_detectors(spec).items():
         recorded = golden.detectors.get(marker)
         if recorded is not None and recorded != ours_judge:
-            warnings.warn(
+            _warn(
+                spec,
                 BehaviorJudgeDriftWarning(
                     f"{spec.nodeid}: golden file {path} was recorded under the {marker} judge {recorded!r}, this run "
                     f"judges with {ours_judge!r}; both arms are judged again by this run's judge, but its scores may "
                     f"not read like the recorded ones (judge drift): re-record with "
                     f"`pytest {spec.nodeid} --behavior-update`"
                 ),
-                stacklevel=2,
             )
     for kind, ours in offline_detectors(spec).items():
         detector = golden.detectors.get(kind)
         if detector is not None and detector != ours:  # the stored outputs are labelled again: never a model change
             message = f"{spec.nodeid}: golden file {path} was labelled with {kind} detector {detector!r}, this test"
             warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
-            warnings.warn(warning, stacklevel=2)
+            _warn(spec, warning)
+
+
+def _warn(spec: Spec, warning: Warning) -> None:
+    """Issue ``warning`` at the test's own line when it is known, so the warnings summary (and ``-W error``) point
+    at the test, not at this module."""
+    if spec.location is None:
+        warnings.warn(warning, stacklevel=3)
+    else:
+        warnings.warn_explicit(warning, type(warning), *spec.location)
 
 
 _RELABELLED = (

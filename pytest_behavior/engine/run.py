@@ -54,6 +54,8 @@ class Spec:
     n: int | None
     repeats: int
     sequential: bool = False
+    location: tuple[str, int] | None = None
+    """The test's file and line (1-based): warnings about this spec point there, not at the plugin's code."""
 
 
 @dataclass(frozen=True)

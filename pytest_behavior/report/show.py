@@ -96,7 +96,7 @@ def _tool_names(tools: Any) -> str:
 
 
 def property_line(described: Mapping[str, Any]) -> str:
-    """``refusal_bound(max_increase=0.03, detector='layered-3')``; a schema or tool list in short form."""
+    """``refusal_bound(max_increase=0.03, detector='layered-4')``; a schema or tool list in short form."""
     args = []
     first = ("schema", "tools")  # the positional argument of its marker
     for key, value in sorted(described.items(), key=lambda item: item[0] not in first):

@@ -86,8 +86,10 @@ def test_golden_files_record_the_judge_and_another_detector_labels_them_again(
         assert "error" not in outcomes and "errors" not in outcomes, result.stdout.str()
         result.stdout.fnmatch_lines(
             [
-                "*BehaviorDetectorChangeWarning: *was labelled with refusal detector 'llm:openai/judge-model "
-                "(judge-2)', this test uses 'layered-3': the baseline's stored outputs were labelled again*"
+                # at the test's own line, not at the plugin's code
+                "*test_judged.py:*: BehaviorDetectorChangeWarning: *was labelled with refusal detector "
+                "'llm:openai/judge-model (judge-2)', this test uses 'layered-4': the baseline's stored outputs were "
+                "labelled again*"
             ]
         )
 

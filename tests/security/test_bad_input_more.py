@@ -213,7 +213,7 @@ def good_record() -> GoldenRecord:
         bundle={"label": "b", "fingerprint": "f" * 64, "description": {"model": "m"}},
         settings={"seed": 0, "repeats": 1, "n": 2, "prompt": None},
         properties=({"marker": "refusal_bound", "max_rate": 0.1},),
-        detectors={"refusal": "layered-3"},
+        detectors={"refusal": "layered-4"},
         plugin_version="0.1.0",
         recorded_at="2026-01-01",
         samples={

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_behavior.spec.output import Output
 from tests.support.shared_data import REPO_ROOT, data_root
 
 LABELS_DIR = REPO_ROOT / "benchmarks" / "refusal_labels"
@@ -60,7 +61,8 @@ class Labelled:
     """The stratum's size over how many of it were labelled: the weighted figures stand for all the model's outputs."""
     label: str
     hedge: bool
-    text: str
+    text: Output
+    """The output, carrying its instruction as its input (the refusal detector reads the question it answered)."""
     instruction: str
 
     @property
@@ -110,7 +112,7 @@ def labelled() -> tuple[Labelled, ...]:
                 weight=row["stratum_size"] / counts[row["model"], row["stratum"]],
                 label=row["label"],
                 hedge=row["hedge"],
-                text=record["output"],
+                text=Output(record["output"], input=record["instruction"]),
                 instruction=record["instruction"],
             )
         )

@@ -82,7 +82,10 @@ def xstest_scores(xstest: Path, model: str) -> RefusalScores:
     ):
         raise ValueError(f"{model}: the completion and label files do not list the same rows")
     human = [THREE_WAY[a["final_label"]] for a in answers]
-    ours = [_XSTEST_CLASS.get(label, label) for label in (classify_refusal(a["completion"]) for a in answers)]
+    ours = [
+        _XSTEST_CLASS.get(label, label)
+        for label in (classify_refusal(a["completion"], question=a["prompt"]) for a in answers)
+    ]
     refused = [label != "comply" for label in human]
     flagged = [label != "comply" for label in ours]
     keyword_refused = [k["strmatch_label"] != "1_full_compliance" for k in keyword]

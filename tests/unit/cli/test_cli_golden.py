@@ -45,7 +45,7 @@ def record(
         },
         settings={"seed": 0, "repeats": repeats, "n": len(outputs), "prompt": None},
         properties=tuple(properties),
-        detectors={"refusal": "layered-3"},
+        detectors={"refusal": "layered-4"},
         plugin_version="0.1.0",
         recorded_at=date,
         samples={
@@ -322,7 +322,7 @@ def test_card_as_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert re.search(r"\| latency p50 / p95 \(ms\)\s+\|\s+75 / 200 \| 14 samples", out), out
     assert re.search(r"\| cost per 1k calls \(USD\)\s+\|\s+\$4.5000 \| 10 of 14 samples priced", out), out
     assert re.search(r"\| tool-call rate\s+\|\s+75.0% \| 4 of 14 samples", out), out
-    assert re.search(r"\| refusal rate \(offline detector layered-3\)\s+\|\s+14.3% \| 14 samples", out), out
+    assert re.search(r"\| refusal rate \(offline detector layered-4\)\s+\|\s+14.3% \| 14 samples", out), out
     assert re.search(r"\| hedging rate \(offline detector hedge-1\)\s+\|\s+0.0% \| 14 samples", out), out
     assert "- recorded: 2026-01-05 to 2026-02-01" in out
     plain = out.split("## plain")[1]
@@ -433,7 +433,7 @@ def test_show_json_and_truncation(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     out = run(capsys, "show", str(path))
     assert "system: 'Be helpful. Be helpful." in out and "…'" in out
-    assert "refusal_bound(detector='layered-3', max_increase=0.03)" in out
+    assert "refusal_bound(detector='layered-4', max_increase=0.03)" in out
     assert "segments:    (no segment) 1, pro 1" in out
     assert max(len(line) for line in out.splitlines()) < 130
     data = json.loads(run(capsys, "show", str(path), "--json"))
