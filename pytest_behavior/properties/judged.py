@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from pytest_behavior.errors import BehaviorConfigError, BehaviorJudgeUnparsedWarning, JudgeFormatError, MarkerError
 from pytest_behavior.properties.base import Property
+from pytest_behavior.spec.conversation import is_conversation, transcript
 from pytest_behavior.spec.judge_format import JudgeTemplate
 
 QUESTION_FIELDS = ("question", "text", "input", "prompt")
@@ -64,8 +65,12 @@ def judge_id(judge: Any, template: JudgeTemplate) -> str:
 
 
 def question_of(value: Any) -> str:
+    """The question an output answered, as a judge is shown it: a string input itself, a conversation's turns
+    (``role: text`` lines), else the first of `QUESTION_FIELDS` a dict input has, else the input as JSON."""
     if isinstance(value, str):
         return value
+    if is_conversation(value) and isinstance(value["messages"], list):
+        return transcript(value["messages"])
     if isinstance(value, Mapping):
         for name in QUESTION_FIELDS:
             if isinstance(value.get(name), str):

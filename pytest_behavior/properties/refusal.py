@@ -101,6 +101,7 @@ from pytest_behavior.properties.refusal_signals import (
     evasion_in,
     evidence_in,
 )
+from pytest_behavior.spec.conversation import question_text
 from pytest_behavior.spec.output import read_window
 
 RefusalLabel = Literal["comply", "refuse", "partial", "evasion"]
@@ -229,10 +230,12 @@ def classify_refusal(text: str, *, question: str | None = None) -> RefusalLabel:
 
 
 def question_of(output: str) -> str | None:
-    """The question an output answered, when it carries its input (`pytest_behavior.spec.output.Output`): read as
-    the judges read it (`pytest_behavior.properties.judged.question_of`)."""
+    """The question an output answered, when it carries its input (`pytest_behavior.spec.output.Output`): a
+    conversation's last user message, else what a judge is shown (`pytest_behavior.properties.judged.question_of`)."""
     value = getattr(output, "input", None)
-    return None if value is None else judged_question_of(value)
+    if value is None:
+        return None
+    return question_text(value) or judged_question_of(value)
 
 
 def _answers_after(sentences: list[str], normalized: str) -> bool:

@@ -17,6 +17,8 @@ from pytest_behavior.engine.judge import BoundVerdict, Verdict, declared_bounds
 from pytest_behavior.properties.base import Observation
 from pytest_behavior.report import values
 from pytest_behavior.sanitize import one_line, printable
+from pytest_behavior.spec.conversation import is_conversation
+from pytest_behavior.spec.inputs import input_text
 
 MAX_FLIPPED_SHOWN = 3
 CELL_CHARS = 160
@@ -163,7 +165,7 @@ def _offending(
         item = next(i for i in result.inputs if i.id == input_id)
         rows.append(
             [
-                f"{truncate(input_id, 80)}\n{truncate(input_text(item.value), 80)}",
+                f"{truncate(input_id, 80)}\n{input_cell(item.value)}",
                 truncate(result.candidate_outputs[input_id][0], cell_chars),
             ]
         )
@@ -237,7 +239,7 @@ def _flipped(
         item = next(i for i in result.inputs if i.id == input_id)
         rows.append(
             [
-                f"{one_line(input_id)}\n{truncate(input_text(item.value), 80)}",
+                f"{one_line(input_id)}\n{input_cell(item.value)}",
                 _value_note(obs.metric.kind, base[index]) + truncate(result.baseline_outputs[input_id][0], cell_chars),
                 _value_note(obs.metric.kind, cand[index]) + truncate(result.candidate_outputs[input_id][0], cell_chars),
             ]
@@ -252,19 +254,19 @@ def _flipped(
     return [heading, str(table)]
 
 
-def input_text(value: object) -> str:
-    """The human part of an input: the string, or the text field of an object."""
-    if isinstance(value, dict):
-        for key in ("text", "input", "prompt", "question"):
-            if isinstance(value.get(key), str):
-                return str(value[key])
-    return value if isinstance(value, str) else str(value)
-
-
 def _value_note(kind: str, value: float) -> str:
     if kind == "continuous":
         return f"[{value:.4g}] "
     return ""
+
+
+def input_cell(value: object, limit: int = 80) -> str:
+    """An input in a table cell: its text cut at ``limit``; a conversation keeps its end (the turn answered)."""
+    text = input_text(value)
+    if not is_conversation(value):
+        return truncate(text, limit)
+    flat = one_line(" ".join(text.split()))
+    return flat if len(flat) <= limit else "…" + flat[len(flat) - limit + 1 :]
 
 
 def truncate(text: str, limit: int = CELL_CHARS) -> str:

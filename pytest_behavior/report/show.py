@@ -17,6 +17,7 @@ from typing import Any
 from pytest_behavior.errors import GoldenFileError
 from pytest_behavior.golden.store import FORMAT_VERSION, GoldenRecord, golden_files, load_golden
 from pytest_behavior.sanitize import one_line
+from pytest_behavior.spec.inputs import input_text
 
 EXAMPLES_SHOWN = 3
 TEXT_CHARS = 100
@@ -50,16 +51,6 @@ def clip(text: str, limit: int = TEXT_CHARS) -> str:
     """One line, at most ``limit`` characters, control characters escaped (a golden file is data)."""
     flat = one_line(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def input_text(value: Any) -> str:
-    """The human part of an input: the string, or the text field of an object."""
-    if isinstance(value, Mapping):
-        for key in ("text", "input", "prompt", "question"):
-            if isinstance(value.get(key), str):
-                return str(value[key])
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return value if isinstance(value, str) else str(value)
 
 
 def compact(value: Any, limit: int = TEXT_CHARS) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.spec.conversation import SHOWN_TURNS, check_conversation, is_conversation, messages_for, transcript
 from pytest_behavior.spec.output import describe_value
 
 InputValue = Union[str, Mapping[str, Any]]  # noqa: UP007 (a runtime alias on Python 3.10)
@@ -48,7 +49,10 @@ def make_input(value: InputValue, source: str | None = None, *, where: str | Non
     where = where or source or "an input"
     explicit = checked_id(value["id"], where) if isinstance(value, Mapping) and "id" in value else None
     segment = checked_segment(value.get("segment"), where) if isinstance(value, Mapping) else None
-    check_sendable(value, f"input {explicit!r} ({where})" if explicit is not None else f"input {where}")
+    label = f"input {explicit!r} ({where})" if explicit is not None else f"input {where}"
+    if is_conversation(value):
+        check_conversation(value, label)
+    check_sendable(value, label)
     return Input(id=explicit if explicit is not None else input_id(value), value=value, segment=segment, source=source)
 
 
@@ -264,9 +268,12 @@ def render_prompt(template: str | None, item: Input) -> str:
             f"input {item.id!r} is an object without an 'input'/'text'/'prompt' field: "
             "pass prompt='... {field} ...' to behavior.sample()"
         )
-    fields = _StrictFields({"input": value} if isinstance(value, str) else dict(value))
+    return _fill(template, {"input": value} if isinstance(value, str) else dict(value), item)
+
+
+def _fill(template: str, fields: Mapping[str, Any], item: Input) -> str:
     try:
-        return template.format_map(fields)
+        return template.format_map(_StrictFields(fields))
     except KeyError as exc:
         name = str(exc.args[0])
         if _looks_like_literal_braces(name):
@@ -282,6 +289,19 @@ def render_prompt(template: str | None, item: Input) -> str:
         raise BehaviorConfigError(
             f"prompt template {_shown(template)!r} is not a valid format string ({exc}). {_BRACES_HINT}"
         ) from None
+
+
+def input_text(value: Any) -> str:
+    """The human part of an input, for diffs and reports: the string, the text field of an object, a
+    conversation's last turns (``role: text``, separated by `` / ``), else the object as JSON."""
+    if is_conversation(value) and isinstance(value["messages"], list):
+        return " / ".join(transcript(value["messages"], last=SHOWN_TURNS).split("\n"))
+    if isinstance(value, Mapping):
+        for key in ("text", "input", "prompt", "question"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+        return canonical_json(value)
+    return value if isinstance(value, str) else str(value)
 
 
 _BRACES_HINT = (
@@ -304,6 +324,8 @@ def render_messages(*, system: str | None, template: str | None, item: Input) ->
     which no provider accepts) is an error naming where it is, before any call."""
     _check_unicode("the system prompt", system)
     _check_unicode("the prompt template", template)
+    if is_conversation(item.value):  # its own turns (checked on reading); see `spec.conversation` for the rule
+        return messages_for(item.value, system=system, template=template, fill=lambda t, f: _fill(t, f, item))
     messages: list[Message] = []
     if system:
         messages.append({"role": "system", "content": system})
