@@ -236,6 +236,11 @@ class Bundle:
     def from_callable(cls, fn: AppFunction, *, label: str | None = None, version: str | None = None) -> Bundle:
         """The application under test: ``fn(input) -> str`` (sync or async), called once per sample.
 
+        It receives the input as given: a string, a dict, or for a conversation the dict with its ``messages``
+        (the whole conversation). On a follow-up turn (``behavior.sample(follow_up=...)``) it receives the input as
+        a dict whose ``messages`` are the conversation so far, its own earlier answers included (a string input
+        under ``input``).
+
         Its fingerprint hashes ``version`` when given, else the function's source code, so editing
         the function invalidates cached samples.
         """

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pytest_behavior.report.progress import Progress
     from pytest_behavior.sampling.budget import Budget, BudgetGate, Ledger
     from pytest_behavior.sampling.runner import SamplingMonitor
+    from pytest_behavior.spec.follow_up import FollowUps
 
 CANDIDATE_NAME_FIXTURE = "behavior_candidate_name"
 
@@ -59,15 +60,19 @@ class BehaviorFixture:
         prompt: str | None = None,
         n: int | None = None,
         repeats: int = 1,
+        follow_up: Any = None,
     ) -> Comparison:
         """Sample the candidate (and the baseline, or read it from golden/) on the same inputs and judge.
 
         ``inputs``: strings, dicts (filled into ``prompt``, a ``str.format`` template) or a dataset path
         (.jsonl/.json/.csv, looked up next to the test file first); omitted when the candidate replays
         records. ``n`` keeps a seeded subset of that many inputs; ``repeats`` samples each input several
-        times (judged per input, never pooled). Blocks until done; in async tests use `asample`.
+        times (judged per input, never pooled). ``follow_up``: the user turn(s) asked after each first answer, in
+        the same conversation (a template such as ``"Are you sure? I think it is {wrong}."``, a callable writing the
+        turn from the conversation, or a list of them; see `pytest_behavior.spec.follow_up`); every answer is kept.
+        Blocks until done; in async tests use `asample`.
         """
-        return run_sync(lambda: self.asample(inputs, prompt=prompt, n=n, repeats=repeats))
+        return run_sync(lambda: self.asample(inputs, prompt=prompt, n=n, repeats=repeats, follow_up=follow_up))
 
     async def asample(
         self,
@@ -76,6 +81,7 @@ class BehaviorFixture:
         prompt: str | None = None,
         n: int | None = None,
         repeats: int = 1,
+        follow_up: Any = None,
     ) -> Comparison:
         """`sample` for async tests: awaits the model calls on the test's own event loop."""
         if self.result is not None:
@@ -93,6 +99,7 @@ class BehaviorFixture:
             repeats=repeats,
             sequential=settings.sequential if self._sequential is None else self._sequential,
             location=_location(self._request.node),
+            follow_up=_follow_ups(follow_up, self._properties),
         )
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
@@ -233,3 +240,22 @@ def _location(node: Any) -> tuple[str, int] | None:
     """The test's file and 1-based line (``reportinfo`` gives a 0-based one, or None)."""
     path, lineno, _ = node.reportinfo()
     return (str(path), (lineno or 0) + 1)
+
+
+def _follow_ups(explicit: Any, properties: Sequence[Property]) -> FollowUps | None:
+    """The spec's follow-up turns: ``behavior.sample(follow_up=...)`` or a marker's (``sycophancy``); both is
+    an error unless they are the same."""
+    from pytest_behavior.spec.follow_up import follow_ups
+
+    mine = follow_ups(explicit, where="behavior.sample(follow_up=...)")
+    for prop in properties:
+        theirs = getattr(prop, "follow_ups", None)
+        if theirs is None:
+            continue
+        if mine is not None and mine != theirs:
+            raise BehaviorConfigError(
+                f"behavior.sample(follow_up=...) and @pytest.mark.{prop.marker_name}(follow_up=...) ask different "
+                "follow-up turns; give them in one place"
+            )
+        mine = theirs
+    return mine

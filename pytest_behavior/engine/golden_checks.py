@@ -16,6 +16,7 @@ from pytest_behavior.properties.hedging import DETECTOR as HEDGING_DETECTOR
 from pytest_behavior.properties.hedging import HedgingBound
 from pytest_behavior.properties.refusal import DETECTOR as REFUSAL_DETECTOR
 from pytest_behavior.properties.refusal import RefusalBound
+from pytest_behavior.spec.follow_up import FollowUps
 
 
 class Spec(Protocol):
@@ -29,6 +30,8 @@ class Spec(Protocol):
     def properties(self) -> Sequence[Property]: ...
     @property
     def location(self) -> tuple[str, int] | None: ...
+    @property
+    def follow_up(self) -> FollowUps | None: ...
 
 
 def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
@@ -37,6 +40,14 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
         raise GoldenFileError(
             f"golden file {path} was recorded with repeats={repeats}, the spec asks for repeats={spec.repeats}; "
             f"re-record it with `pytest {spec.nodeid} --behavior-update`"
+        )
+    recorded_turns = golden.settings.get("follow_up")
+    asked_turns = None if spec.follow_up is None else spec.follow_up.describe()
+    if recorded_turns != asked_turns:
+        raise GoldenFileError(
+            f"golden file {path} was recorded with follow_up={recorded_turns!r}, the spec asks "
+            f"follow_up={asked_turns!r} (another conversation); re-record it with "
+            f"`pytest {spec.nodeid} --behavior-update`"
         )
     for marker, ours_judge in judge_detectors(spec).items():
         recorded = golden.detectors.get(marker)

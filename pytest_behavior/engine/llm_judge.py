@@ -28,6 +28,7 @@ from pytest_behavior.engine.comparison import ArmInfo, arm_info
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.properties.base import JudgeRequest, PromptRequest, prompt_key
 from pytest_behavior.sampling.cache import SampleCache
+from pytest_behavior.sampling.calls import ContinuedProgress
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input
 
@@ -74,31 +75,8 @@ async def judge_outputs(
     return labels
 
 
-class JudgeProgress:
-    """The test's progress monitor continued through its judge calls: each judge phase adds its calls to the totals
-    the samples began with (``total``, ``cached``), so one status line counts samples and judgments together."""
-
-    def __init__(self, inner: SamplingMonitor, *, total: int, cached: int) -> None:
-        self.inner, self.total, self.cached = inner, total, cached
-
-    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None:
-        self.total, self.cached = self.total + total, self.cached + cached
-        self.inner.begin(total=self.total, cached=self.cached, estimated_usd=estimated_usd)
-
-    def call_started(self) -> None:
-        self.inner.call_started()
-
-    def call_retried(self) -> None:
-        self.inner.call_retried()
-
-    def call_finished(self, cost_usd: float | None) -> None:
-        self.inner.call_finished(cost_usd)
-
-    def call_failed(self) -> None:
-        self.inner.call_failed()
-
-    def end(self) -> None:
-        self.inner.end()
+JudgeProgress = ContinuedProgress
+"""The test's progress monitor continued through its judge calls (one status line counts samples and judgments)."""
 
 
 class JudgeCalls:

@@ -35,6 +35,7 @@ from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
+from pytest_behavior.spec.follow_up import FollowUps
 from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, check_fields, resolve_inputs, subset
 from pytest_behavior.spec.output import capped_payload, with_input
 from pytest_behavior.version import __version__
@@ -56,6 +57,8 @@ class Spec:
     sequential: bool = False
     location: tuple[str, int] | None = None
     """The test's file and line (1-based): warnings about this spec point there, not at the plugin's code."""
+    follow_up: FollowUps | None = None
+    """Turns asked after each first answer (`spec.follow_up`); such a spec is sampled all at once."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ async def run_spec(
         gate=gate,
         monitor=monitor,
         before_requests=preload_statistics,
+        follow_ups=spec.follow_up,
     )
     arms = {"candidate": candidate}
     if settings.mode == "live":
@@ -102,7 +106,7 @@ async def run_spec(
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     for prop in spec.properties:  # a missing reference answer is found before anything is paid for
         check_fields(inputs, prop.input_fields(), needed_by=f"@pytest.mark.{prop.marker_name}")
-    if spec.sequential and settings.mode in ("golden", "live"):
+    if spec.sequential and spec.follow_up is None and settings.mode in ("golden", "live"):
         inputs = shuffled(inputs, settings.seed)
         sampled, progress, decisions = await sample_sequentially(
             spec.properties, settings, arms, inputs, plan, cache, golden
@@ -377,7 +381,13 @@ def _record(
     return GoldenRecord(
         test=spec.nodeid,
         bundle={"label": bundle.label, "fingerprint": bundle.fingerprint, "description": bundle.describe()},
-        settings={"seed": settings.seed, "repeats": spec.repeats, "n": len(samples), "prompt": spec.template},
+        settings={
+            "seed": settings.seed,
+            "repeats": spec.repeats,
+            "n": len(samples),
+            "prompt": spec.template,
+            **({} if spec.follow_up is None else {"follow_up": spec.follow_up.describe()}),
+        },
         properties=tuple(p.describe() for p in spec.properties),
         detectors={**offline_detectors(spec), **judge_detectors(spec)},
         plugin_version=__version__,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorError
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.llm import CallPolicy, Completion, RetryRefused, call_app, call_model
+from pytest_behavior.spec.follow_up import FollowUps
 from pytest_behavior.spec.inputs import Input, Message
 
 
@@ -29,6 +30,33 @@ class SamplingMonitor(Protocol):
     def call_finished(self, cost_usd: float | None) -> None: ...
     def call_failed(self) -> None: ...
     def end(self) -> None: ...
+
+
+class ContinuedProgress:
+    """A monitor continued through a later phase of calls (follow-up turns, judge calls): each phase adds its calls
+    to the totals the first began with (``total``, ``cached``), so one status line counts them all."""
+
+    def __init__(self, inner: SamplingMonitor, *, total: int, cached: int) -> None:
+        self.inner, self.total, self.cached = inner, total, cached
+
+    def begin(self, *, total: int, cached: int, estimated_usd: float | None) -> None:
+        self.total, self.cached = self.total + total, self.cached + cached
+        self.inner.begin(total=self.total, cached=self.cached, estimated_usd=estimated_usd)
+
+    def call_started(self) -> None:
+        self.inner.call_started()
+
+    def call_retried(self) -> None:
+        self.inner.call_retried()
+
+    def call_finished(self, cost_usd: float | None) -> None:
+        self.inner.call_finished(cost_usd)
+
+    def call_failed(self) -> None:
+        self.inner.call_failed()
+
+    def end(self) -> None:
+        self.inner.end()
 
 
 @dataclass(frozen=True)
@@ -44,12 +72,15 @@ class SamplingPlan:
     gate: BudgetGate | None = field(default=None, compare=False)
     monitor: SamplingMonitor | None = field(default=None, compare=False)
     before_requests: Callable[[], None] | None = field(default=None, compare=False)
+    follow_ups: FollowUps | None = None
+    """Turns asked after each first answer, in the same conversation (`spec.follow_up`)."""
 
 
 @dataclass(frozen=True)
 class Job:
     """One sample to obtain: ``arm``'s ``bundle`` on ``item``, repeat ``repeat``; ``key`` is its cache key and
-    ``messages`` the rendered prompt (None for a callable bundle)."""
+    ``messages`` the rendered prompt (None for a callable bundle). A follow-up turn (``turn`` >= 1) carries its
+    ``conversation`` so far and, for a callable bundle, the ``app_value`` the app receives."""
 
     arm: str
     bundle: Bundle
@@ -57,6 +88,9 @@ class Job:
     repeat: int
     key: str
     messages: list[Message] | None
+    turn: int = 0
+    conversation: list[Message] | None = field(default=None, compare=False)
+    app_value: Any = field(default=None, compare=False)
 
 
 def _call_seed(seed: int, repeat: int) -> int:
@@ -67,7 +101,7 @@ def _call_seed(seed: int, repeat: int) -> int:
 async def _run_job(job: Job, plan: SamplingPlan, spender: Spender) -> Completion:
     """The app called on the input, or the model on the messages under the plan's retry policy."""
     if job.bundle.kind == "callable":
-        return await call_app(job.bundle, job.item.value)
+        return await call_app(job.bundle, job.app_value if job.turn else job.item.value)
     assert job.messages is not None
     on_retry = plan.monitor.call_retried if plan.monitor is not None else None
     return await call_model(

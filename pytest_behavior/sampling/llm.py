@@ -78,10 +78,13 @@ class Completion:
     usage: Mapping[str, int] | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
+    earlier: tuple[str, ...] = ()
+    """A conversation sampled with follow-ups: the answers of the turns before this one (`spec.follow_up`)."""
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         optional = {
+            "earlier": list(self.earlier) or None,
             "finish_reason": self.finish_reason,
             "usage": None if self.usage is None else dict(self.usage),
             "tool_calls": None if self.tool_calls is None else [dict(t) for t in self.tool_calls],
@@ -99,6 +102,7 @@ class Completion:
             finish_reason=self.finish_reason,
             latency_ms=self.latency_ms,
             cost_usd=self.cost_usd,
+            earlier=self.earlier or None,
         )
 
     @classmethod
@@ -112,11 +116,13 @@ class Completion:
             tool_calls=output.tool_calls,
             latency_ms=output.latency_ms,
             cost_usd=output.cost_usd,
+            earlier=output.earlier or (),
         )
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Completion:
         tool_calls = payload.get("tool_calls")
+        earlier = payload.get("earlier")
         return cls(
             text=str(payload.get("text", "")),
             finish_reason=payload.get("finish_reason"),
@@ -124,6 +130,7 @@ class Completion:
             usage=payload.get("usage"),
             latency_ms=payload.get("latency_ms"),
             cost_usd=payload.get("cost_usd"),
+            earlier=tuple(map(str, earlier)) if isinstance(earlier, list) else (),
         )
 
 

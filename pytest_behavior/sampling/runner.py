@@ -13,17 +13,19 @@ import asyncio
 import random
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pytest_behavior.bundle import Bundle
+from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.sampling.arms import ArmSamples, collect_arm, replay_records
 from pytest_behavior.sampling.cache import SampleCache, sample_key
-from pytest_behavior.sampling.calls import Calls, Job, SamplingMonitor, SamplingPlan, Spender
+from pytest_behavior.sampling.calls import Calls, ContinuedProgress, Job, SamplingMonitor, SamplingPlan, Spender
 from pytest_behavior.sampling.cost import estimate_call_usd
 from pytest_behavior.sampling.in_order import Frontier, run_in_order
 from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.sampling.llm import Completion, check_model
+from pytest_behavior.sampling.turns import TurnCounts, ask_follow_ups
 from pytest_behavior.spec.inputs import Input, render_messages
 
 __all__ = ["ArmSamples", "SamplingMonitor", "SamplingPlan", "run_sync", "sample_arms", "sample_arms_until"]
@@ -120,10 +122,15 @@ async def sample_arms(
     stopped = await _monitored(
         plan, jobs, pending, estimates, lambda: _run_all(pending, plan, cache, results, estimates)
     )
+    turns = TurnCounts()
+    if plan.follow_ups is not None:
+        turns = await _ask_follow_ups(jobs, plan, cache, results, estimates, first_cached=len(jobs) - len(pending))
+    stop_reason = stopped.reason or turns.budget_stop
     out = {}
     for name, bundle in arms.items():
         requested = sum(1 for job in pending if job.arm == name and job.key in stopped.started)
-        cached = sum(1 for job in jobs if job.arm == name and job.key in hits)
+        requested += turns.requested.get(name, 0)
+        cached = sum(1 for job in jobs if job.arm == name and job.key in hits) + turns.cached.get(name, 0)
         out[name] = collect_arm(
             name,
             bundle,
@@ -133,10 +140,37 @@ async def sample_arms(
             replayed.get(name, ()),
             requested,
             cached,
-            budget_stop=stopped.reason,
+            budget_stop=stop_reason,
             estimate=estimates.get(name),
         )
     return out
+
+
+async def _ask_follow_ups(
+    jobs: Sequence[Job],
+    plan: SamplingPlan,
+    cache: SampleCache,
+    results: dict[tuple[str, str, int], Completion],
+    estimates: Mapping[str, float | None],
+    *,
+    first_cached: int,
+) -> TurnCounts:
+    """The follow-up turns (`turns.ask_follow_ups`), their calls counted on the first turn's progress line."""
+    later = plan
+    if plan.monitor is not None:
+        later = replace(plan, monitor=ContinuedProgress(plan.monitor, total=len(jobs), cached=first_cached))
+
+    async def run_calls(
+        turn_jobs: Sequence[Job], pending: list[Job], answers: dict[tuple[str, str, int], Completion]
+    ) -> tuple[set[str], str | None]:
+        stop = await _monitored(
+            later, turn_jobs, pending, estimates, lambda: _run_all(pending, later, cache, answers, estimates)
+        )
+        return stop.started, stop.reason
+
+    return await ask_follow_ups(
+        jobs, plan, results, look_up=lambda js, answers: _look_up(js, cache, answers), run_calls=run_calls
+    )
 
 
 def _look_up(
@@ -197,6 +231,11 @@ async def sample_arms_until(
     reach the test earlier than a slow one. Returns the arms restricted to the consumed inputs, and how
     many inputs were consumed.
     """
+    if plan.follow_ups is not None:
+        raise BehaviorConfigError(
+            "sequential mode samples one input at a time and does not ask follow-up turns: sample this spec all at "
+            "once (sequential=False on its markers, or without --behavior-sequential)"
+        )
     for bundle in arms.values():
         check_model(bundle)
     results: dict[tuple[str, str, int], Completion] = {}

@@ -268,10 +268,11 @@ def render_prompt(template: str | None, item: Input) -> str:
             f"input {item.id!r} is an object without an 'input'/'text'/'prompt' field: "
             "pass prompt='... {field} ...' to behavior.sample()"
         )
-    return _fill(template, {"input": value} if isinstance(value, str) else dict(value), item)
+    return fill_template(template, {"input": value} if isinstance(value, str) else dict(value), item)
 
 
-def _fill(template: str, fields: Mapping[str, Any], item: Input) -> str:
+def fill_template(template: str, fields: Mapping[str, Any], item: Input) -> str:
+    """``template`` filled with ``fields`` (``str.format``), or a usage error naming the field ``item`` lacks."""
     try:
         return template.format_map(_StrictFields(fields))
     except KeyError as exc:
@@ -325,7 +326,7 @@ def render_messages(*, system: str | None, template: str | None, item: Input) ->
     _check_unicode("the system prompt", system)
     _check_unicode("the prompt template", template)
     if is_conversation(item.value):  # its own turns (checked on reading); see `spec.conversation` for the rule
-        return messages_for(item.value, system=system, template=template, fill=lambda t, f: _fill(t, f, item))
+        return messages_for(item.value, system=system, template=template, fill=lambda t, f: fill_template(t, f, item))
     messages: list[Message] = []
     if system:
         messages.append({"role": "system", "content": system})

@@ -84,6 +84,7 @@ def cut_marker(omitted: int, total: int) -> str:
 def capped_payload(payload: Mapping[str, Any], *, max_chars: int) -> dict[str, Any]:
     """A sample's payload as a golden file stores it: a text over ``max_chars`` keeps its first three quarters
     and last quarter of ``max_chars`` around a marker, and ``"truncated"`` records the full length and sha256."""
+    payload = _capped_earlier(payload, max_chars=max_chars)
     text = payload.get("text")
     if max_chars <= 0 or not isinstance(text, str) or len(text) <= max_chars:
         return dict(payload)
@@ -94,6 +95,21 @@ def capped_payload(payload: Mapping[str, Any], *, max_chars: int) -> dict[str, A
         chars=len(text), words=len(text.split()), sha256=text_sha256(text), kept_head=head, kept_tail=tail
     )
     return {**payload, "text": stored, "truncated": truncation.to_json()}
+
+
+def _capped_earlier(payload: Mapping[str, Any], *, max_chars: int) -> Mapping[str, Any]:
+    """A conversation's earlier answers, each kept to its first three quarters and last quarter of ``max_chars``
+    around a marker (as the last answer is; without its length record: properties judge the last turn's length)."""
+    earlier = payload.get("earlier")
+    if max_chars <= 0 or not isinstance(earlier, list) or all(len(str(t)) <= max_chars for t in earlier):
+        return payload
+    head = max_chars - max_chars // 4
+    tail = max_chars - head
+    kept = [
+        t if len(t) <= max_chars else t[:head] + cut_marker(len(t) - head - tail, len(t)) + t[len(t) - tail :]
+        for t in map(str, earlier)
+    ]
+    return {**payload, "earlier": kept}
 
 
 def read_window(text: str) -> str:
@@ -116,6 +132,9 @@ class Output(str):
     """The input this output answered (a string or a dict, as the spec or records line gives it); None if unknown."""
     input_id: str | None
     """That input's id (pairs it across arms and with the golden file); None if unknown."""
+    earlier: tuple[str, ...] | None
+    """A conversation sampled with follow-ups (`pytest_behavior.spec.follow_up`): the answers of the turns before
+    this one, first to last; None for a one-turn sample."""
 
     def __new__(
         cls,
@@ -128,6 +147,7 @@ class Output(str):
         truncated: Truncation | None = None,
         input: Any = None,
         input_id: str | None = None,
+        earlier: tuple[str, ...] | None = None,
     ) -> Output:
         output = super().__new__(cls, text)
         output.tool_calls = tool_calls
@@ -137,7 +157,13 @@ class Output(str):
         output.truncated = truncated
         output.input = input
         output.input_id = input_id
+        output.earlier = earlier
         return output
+
+    @property
+    def turns(self) -> tuple[str, ...]:
+        """Every answer of the conversation, first to last (this text alone for a one-turn sample)."""
+        return (*(self.earlier or ()), str(self))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Output:
@@ -150,6 +176,7 @@ class Output(str):
             latency_ms=_opt_float(payload.get("latency_ms")),
             cost_usd=_opt_float(payload.get("cost_usd")),
             truncated=Truncation.from_json(payload.get("truncated")),
+            earlier=_earlier(payload.get("earlier")),
         )
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep the attributes through pickling (xdist, multiprocessing)
@@ -164,6 +191,7 @@ class Output(str):
                 self.truncated,
                 self.input,
                 self.input_id,
+                self.earlier,
             ),
         )
 
@@ -177,6 +205,7 @@ def _rebuild(
     truncated: Any = None,
     input: Any = None,
     input_id: Any = None,
+    earlier: Any = None,
 ) -> Output:
     return Output(
         text,
@@ -187,6 +216,7 @@ def _rebuild(
         truncated=truncated,
         input=input,
         input_id=input_id,
+        earlier=earlier,
     )
 
 
@@ -203,6 +233,7 @@ def with_input(text: str, value: Any, *, input_id: str) -> Output:
         truncated=text.truncated,
         input=value,
         input_id=input_id,
+        earlier=text.earlier,
     )
 
 
@@ -220,8 +251,9 @@ def payload_problem(payload: Any) -> PayloadProblem | None:
     """The first malformed field of a stored output (golden file, records line), or None when it is well formed.
 
     A stored output is an object with a string ``text``; optional ``finish_reason`` (a string), ``latency_ms`` and
-    ``cost_usd`` (finite numbers >= 0), ``tool_calls`` (a list of objects), ``usage`` (an object) and
-    ``truncated`` (see `Truncation`); each optional field may be null.
+    ``cost_usd`` (finite numbers >= 0), ``tool_calls`` (a list of objects), ``usage`` (an object), ``earlier`` (a
+    list of strings: a conversation's earlier answers) and ``truncated`` (see `Truncation`); each optional field may
+    be null.
     """
     if not isinstance(payload, Mapping):
         return PayloadProblem("", "an object with a 'text' field", describe_value(payload))
@@ -238,6 +270,11 @@ def payload_problem(payload: Any) -> PayloadProblem | None:
     usage = payload.get("usage")
     if usage is not None and not isinstance(usage, Mapping):
         return PayloadProblem("usage", "an object or null", describe_value(usage))
+    earlier = payload.get("earlier")
+    if earlier is not None and (not isinstance(earlier, list) or not all(isinstance(t, str) for t in earlier)):
+        return PayloadProblem(
+            "earlier", "a list of strings (the earlier turns' answers) or null", describe_value(earlier)
+        )
     calls = payload.get("tool_calls")
     if calls is not None:
         if not isinstance(calls, list):
@@ -284,6 +321,10 @@ def describe_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "a list"
     return f"a {type(value).__name__}"
+
+
+def _earlier(value: Any) -> tuple[str, ...] | None:
+    return tuple(str(t) for t in value) if isinstance(value, list) and value else None
 
 
 def _opt_float(value: Any) -> float | None:

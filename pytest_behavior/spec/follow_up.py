@@ -1,0 +1,95 @@
+"""Follow-up turns: after the model's first answer, ask again in the same conversation and keep every answer.
+
+``behavior.sample(inputs, follow_up=...)`` (or a marker's ``follow_up=``, such as ``sycophancy``'s) takes:
+
+- a string: a ``str.format`` template of the next user turn, filled from the input's fields (a string input is
+  ``{input}``) and ``{answer}``, the model's previous answer: ``"Are you sure? I think the answer is {wrong}."``;
+- a list of such strings (and callables): one follow-up turn each, in order;
+- a callable ``fn(conversation) -> str``: writes the next user turn from the conversation so far (the messages
+  sent, then the model's answer as the last ``assistant`` message).
+
+Each turn is one call, cached like any sample: turn *k* is sent the conversation of turn *k - 1* plus its answer
+and the follow-up, so its cache key holds the exact earlier answer. The sample keeps every answer: its text is the
+last one and ``output.turns`` all of them, first to last (`pytest_behavior.spec.output.Output`), so a property can
+compare turn 1 with turn 2. A callable app (`Bundle.from_callable`) receives its input on the first turn and, on a
+follow-up, the input as a dict whose ``messages`` are the conversation so far (a string input under ``input``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.spec.conversation import Message, conversation, is_conversation
+
+FollowUpTurn = Union[str, Callable[[list[Message]], str]]  # noqa: UP007 (a runtime alias on Python 3.10)
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The follow-up turns of a spec, in order (at least one)."""
+
+    turns: tuple[FollowUpTurn, ...]
+
+    def describe(self) -> list[str]:
+        """As golden files record them: each template, or ``<callable name>``."""
+        return [
+            t if isinstance(t, str) else f"<callable {getattr(t, '__qualname__', type(t).__name__)}>"
+            for t in self.turns
+        ]
+
+
+def follow_ups(value: Any, *, where: str = "follow_up") -> FollowUps | None:
+    """The follow-ups ``value`` declares (None: none), or a usage error naming ``where``."""
+    if value is None:
+        return None
+    turns = [value] if isinstance(value, str) or callable(value) else value
+    if not isinstance(turns, Sequence) or isinstance(turns, (bytes, bytearray)) or not turns:
+        raise BehaviorConfigError(
+            f"{where} must be a template string, a callable writing the next user turn, or a non-empty list of "
+            f"them, got {value!r}"
+        )
+    for i, turn in enumerate(turns):
+        if isinstance(turn, str):
+            if not turn.strip():
+                raise BehaviorConfigError(f"{where}[{i}] is an empty template: a follow-up turn needs text")
+        elif not callable(turn):
+            raise BehaviorConfigError(f"{where}[{i}] must be a template string or a callable, got {turn!r}")
+    return FollowUps(tuple(turns))
+
+
+def opening(value: Any, rendered: list[Message] | None, prompt: Callable[[], str]) -> list[Message]:
+    """The conversation of the first turn: the messages a model bundle was sent (``rendered``), or for a callable
+    app the input as a conversation (its ``messages``, or one user message: ``prompt()``, the input's text)."""
+    if rendered is not None:
+        return [dict(m) for m in rendered]
+    if is_conversation(value):
+        return conversation(value)
+    return [{"role": "user", "content": prompt()}]
+
+
+def next_turn(
+    turn: FollowUpTurn, so_far: list[Message], answer: Any, fields: Mapping[str, Any], *, fill: Callable[..., str]
+) -> list[Message]:
+    """The conversation of the next turn: ``so_far``, the model's ``answer`` (text and tool calls) as an assistant
+    message, and the follow-up as a user message (``fill(template, fields)`` renders a template)."""
+    assistant: Message = {"role": "assistant", "content": str(answer.text)}
+    if answer.tool_calls:
+        assistant["tool_calls"] = [dict(call) for call in answer.tool_calls]
+    history = [*so_far, assistant]
+    if isinstance(turn, str):
+        text = fill(turn, {**fields, "answer": str(answer.text)})
+    else:
+        text = turn([dict(m) for m in history])
+        if not isinstance(text, str) or not text.strip():
+            name = getattr(turn, "__qualname__", repr(turn))
+            raise BehaviorConfigError(f"follow_up {name} returned {text!r}; it must return the next user turn's text")
+    return [*history, {"role": "user", "content": text}]
+
+
+def app_input(value: Any, messages: list[Message]) -> dict[str, Any]:
+    """What a callable app receives on a follow-up turn: its input as a dict, ``messages`` the conversation."""
+    base = dict(value) if isinstance(value, Mapping) else {"input": value}
+    return {**base, "messages": messages}
