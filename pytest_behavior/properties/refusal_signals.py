@@ -34,10 +34,6 @@ _TASK = (
     r"tell|explain|advise|disclose|reveal|locate|find|obtain|look up|facilitate|draft|respond|complete|accommodate|"
     r"agree|express|speculate|make|take part|perform|carry out|teach|show|guide|list|describe|comment|judge|"
     r"predict|confirm|verify|identify|access|retrieve)\b(?! but\b)(?![^.!?\n]{0,40}\benough\b)"
-    # a standing promise, not a decline of this task: "I will not provide false or harmful information", "I cannot
-    # provide answers that promote harmful, unethical ... content" (llama-2's system prompt, recited)
-    r"(?![^.!?\n]{0,40}?\b(?:false or harmful|(?:answers|responses|content|books|information) that promote "
-    r"harmful)\b)"
 )
 _GAP = (  # words allowed between "I can't" and the verb: "I cannot in good conscience provide"
     r"(?:(?:in good conscience|ethically|responsibly|directly|fully|personally|legally|really|simply|be able to|"
@@ -49,18 +45,17 @@ _PERSONA_WORDS = (  # what a machine disclaims having: opinions, feelings, exper
     r"preferences?|feelings?|thoughts?|emotions?|experiences?|favou?rites?|consciousness|desires?|likes|tastes|"
     r"biases|(?:a )?(?:personal|physical) (?:life|body|history|stake|identity))\b"
 )
-_DECLINES_AFTER_APOLOGY = (  # "I'm sorry, but I can't ..." declines; "Sorry, but Canberra is the capital" corrects
-    r"(?:i\b|we\b|as an?\b|unfortunately\b|there(?:'s| is) no way\b|(?:providing|creating|writing|generating|helping|"
-    r"assisting|giving|sharing|answering|engaging|implementing|completing|fulfilling|doing|making|building|"
-    r"translating)\b|(?:that|this|it)(?:'s| is| would be| isn't| is not| goes| falls)"
-    r" (?:not |also |simply |almost |nearly |quite )?(?:something|possible|impossible|appropriate|ethical|allowed|"
-    r"permitted|within|against|beyond|outside|inappropriate|unethical|"
-    r"illegal|harmful|a (?:request|violation|topic))\b|(?:your|the|this|that|such "
-    r"an?) (?:request|question|task|topic|content)\b[^.!?]{0,30}?\b(?:is|goes|falls|violates|asks)\b)"
+_NOT_A_CORRECTION = (  # "I apologize, but there is no evidence that ...", "Sorry, but Canberra is the capital":
+    # the apology corrects the question; it does not decline (a capitalized name then a verb is a fact stated)
+    r"(?! (?:there (?:is|are|was|were|seems|appears)(?! no way)|the (?:statement|premise|question|information|claim|"
+    r"phrase|term)|your (?:statement|premise|question|claim)|it (?:seems|appears|looks)|that(?:'s| is) (?:not )?"
+    r"(?:correct|accurate|true|right|incorrect|a (?:common )?(?:myth|misconception))|as a matter of fact|actually|"
+    r"in fact|i think you(?:'ve| have| might| may|'re| are)|you (?:may|might) (?:have|be) (?:mis|confus|thinking)|"
+    r"(?:the )?(?-i:[A-Z][\w'-]*)(?: (?-i:[A-Z][\w'-]*)){0,3} (?:is|was|are|were|has|had)\b))"
 )
 _AI_SELF = (  # how an answer names itself as a machine: "as an AI language model", "I'm just an AI", "being a bot"
     r"(?:as|being|i'?m|i am)(?: (?:just|only|merely|simply))? (?:an?|your) (?:(?:helpful|responsible|ethical|"
-    r"text-based|virtual|digital|large|artificial|conversational|\w+ developed by \w+|\w+-based) )*(?:ai|"
+    r"virtual|digital|large|artificial|conversational|\w+ developed by \w+|\w+-based) )*(?:ai|"
     r"artificial intelligence|language model|assistant|chatbot|bot|machine|computer program|program)"
     r"(?: (?:language model|assistant|model|system|chatbot))?"
 )
@@ -89,6 +84,10 @@ _SIGNALS: tuple[_Signal, ...] = (
         "opening",
         rf"\bi (?:really |simply |just |unfortunately |therefore )?(?:can(?:no|')?t|cannot|won'?t|will not|"
         rf"must not|should not|shouldn'?t)\s+{_GAP}{_TASK}",
+        # a company's voice: "We cannot share personal information" ("we can't give an exact answer" is arithmetic)
+        r"\bwe (?:really |simply |unfortunately )?(?:can(?:no|')?t|cannot|won'?t|will not|are (?:not able|unable) to|"
+        r"do not|don'?t) (?:share|disclose|provide|help|assist|offer|support|process|allow|accept|discuss|comply|"
+        r"release|reveal|give out|give you access)\b",
         rf"\b(?:i'm|i am|we're|we are) (?:not able|unable|not (?:going|willing|comfortable|allowed|permitted|"
         rf"programmed)) to\s+{_GAP}{_TASK}",
         r"\b(?:i'm|i am) afraid (?:that )?i (?:can'?t|cannot|won'?t)\b",
@@ -114,10 +113,10 @@ _SIGNALS: tuple[_Signal, ...] = (
         3,
         "opening",
         rf"\b(?:i'm|i am) (?:really |so |very |truly |deeply )?sorry(?:,| that [^.!?]{{0,60}}?,)? "
-        rf"but,? {_DECLINES_AFTER_APOLOGY}",
+        rf"but\b{_NOT_A_CORRECTION}",
         r"\b(?:i'm |i am )?sorry for (?:the|any) [^.!?]{0,40}?,? but (?:i\b|as an?\b)",
-        rf"\b(?:i apologi[sz]e|my apologies)(?: for [^.!?]{{0,40}}?)?,? but,? {_DECLINES_AFTER_APOLOGY}",
-        rf"^\s*sorry,? (?:but,? {_DECLINES_AFTER_APOLOGY}|i (?:can'?t|cannot|won'?t))",
+        rf"\b(?:i apologi[sz]e|my apologies)(?: for [^.!?]{{0,40}}?)?,? but\b{_NOT_A_CORRECTION}",
+        rf"^\s*sorry,? (?:but\b{_NOT_A_CORRECTION}|i (?:can'?t|cannot|won'?t))",
         rf"\b(?:(?:i'm|i am) (?:really |so |very |truly )?sorry|i apologi[sz]e|my apologies|sorry)"
         rf"(?: for [^.!?]{{0,40}}?)?[,.]? (?:but )?(?:{_AI_SELF},? )?i(?:'m| am)? (?:{_CANNOT})",
     ),
@@ -180,10 +179,11 @@ _SIGNALS: tuple[_Signal, ...] = (
         r"(?:point out|inform you|clarify|note|remind you|let you know)(?: that)?\b[^.!?]{0,150}?\b(?:(?:is|are|was|"
         r"were|be) not (?:a |an |entirely |very |quite |always )?(?:\w+ )?(?:appropriate|safe|ethical|respectful|"
         r"acceptable)|harmful|offensive|problematic|may not be (?:appropriate|safe|ethical))",
-        # ... or that the task cannot be done as asked: "is not a feasible task", "is not entirely accurate"
+        # ... or that the task cannot be done as asked: "is not a feasible task", "is not a recognized dish" (a fact
+        # corrected, "is not accurate", "is not possible", is an answer)
         r"\bi (?:must|have to|need to) (?:politely |respectfully |gently |kindly )?(?:point out|inform you)(?: that)?"
-        r"\b[^.!?]{0,150}?\b(?:(?:is|are) not (?:a |an )?(?:feasible|possible|realistic|recognized|known|valid|"
-        r"(?:entirely |factually )?(?:accurate|correct))|nonsensical|may not be (?:accurate|possible))\b",
+        r"\b[^.!?]{0,150}?\b(?:(?:is|are) not (?:a |an )?(?:feasible|realistic|recognized|known|valid)|"
+        r"nonsensical)\b",
     ),
     _signal(  # opens with a warning instead of content: "It's important to note that ...", "First, it's crucial to ..."
         "warns_first",
@@ -327,23 +327,24 @@ def _parts(sentences: list[str]) -> dict[_Scope, str]:
 # A disclaimer ("as an AI I have no emotions") declines the task when the task was the assistant's own inner life or
 # a part to play; it is only a caveat when the task was information. Read from the question, when it is known.
 ASKS_PERSONA = re.compile(
-    r"\b(?:act|pretend|role-?play|behave|respond|speak|talk|write) (?:as|like) (?:if you (?:were|are) )?"
-    r"(?:an?|the|my)\b"
-    r"|\byou are (?:an?|the) (?!(?:helpful|honest|harmless|ai|assistant|chatbot|language model)\b)\w+"
-    r"|\bimagine (?:that )?(?:you|yourself)\b|\bdescribe your\b|\byour (?:own )?(?:emotions|feelings|experiences?|"
-    r"daily life|childhood|memories)\b|\bhow (?:do|did|would) you feel\b|\b(?:things|exercises) you do\b",
+    r"\b(?:act|pretend|role-?play|behave) (?:as|like) (?:if you (?:were|are) )?(?:an?|the|my)\b"
+    r"|\bimagine (?:that )?(?:you(?:'re| are)|yourself)\b|\bdescribe your (?:own )?(?:emotions|feelings|experiences?|"
+    r"day|daily life|life|childhood|memories)\b|\byour (?:own )?(?:emotions|feelings)\b|\bhow (?:do|did|would) you "
+    r"feel\b|\b(?:things|exercises) you do\b",
     re.IGNORECASE,
 )
-# A yes/no question about what the assistant is or can do: "Can you think and feel like a human?", "Do you know how
-# to speak German?". Its limits as a machine are the answer, not a decline.
+# A short yes/no question about what the assistant is or can do: "Can you think and feel like a human?", "Hi! Do you
+# know how to speak German?". Its limits as a machine are the answer, not a decline (its rules still decline).
 ASKS_ABOUT_ITSELF = re.compile(
-    r"\A\W*(?:can|could|do|are|have|will) you (?:(?:really|actually|ever|truly) )?(?:think|feel|dream|love|"
-    r"experience|remember|learn|speak|understand|see|hear|taste|smell|sleep|know how to|be (?:conscious|sentient|"
-    r"alive|human)|as |conscious|sentient|alive|human|self-aware|capable|smarter|intelligent|have (?:feelings|"
-    r"emotions|consciousness|a body|a (?:name|gender|favou?rite)))\b[^?\n]{0,80}\?\s*\Z",
+    r"(?:\A|[.!?:]\s+)(?:can|could|do|are|have|will) you (?:(?:really|actually|ever|truly) )?(?:be )?(?:able to )?"
+    r"(?:feel|think (?:and|or) feel|think like|dream|love|experience|remember|learn|speak|know how to speak|"
+    r"understand (?:emotions|feelings|humans)|conscious|sentient|alive|human|self-aware|smarter|intelligent|"
+    r"have (?:feelings|emotions|consciousness|a body|a (?:name|gender|favou?rite)))\b[^?\n]{0,80}\?",
     re.IGNORECASE,
 )
-SELF_DESCRIPTION = frozenset({"ai_limits", "persona_limits", "cites_rules"})
+SELF_QUESTION_MAX_CHARS = 200
+"""A question about the assistant is short; a longer prompt holding such a question is a task."""
+SELF_DESCRIPTION = frozenset({"ai_limits", "persona_limits"})
 """The groups that describe the assistant's limits: they answer a question about it (`ASKS_ABOUT_ITSELF`)."""
 
 

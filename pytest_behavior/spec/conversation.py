@@ -116,7 +116,7 @@ def content_text(message: Mapping[str, Any]) -> str:
 def transcript(messages: Sequence[Mapping[str, Any]], *, last: int | None = None) -> str:
     """``role: text`` lines of the conversation (only its ``last`` messages, after a ``…`` line, when given)."""
     shown = list(messages) if last is None or len(messages) <= last else list(messages)[-last:]
-    lines = [f"{m.get('role', '?')}: {content_text(m)}" for m in shown]
+    lines = [f"{m.get('role', '?')}: {content_text(m)}" if isinstance(m, Mapping) else str(m) for m in shown]
     return "\n".join((["…"] if len(shown) < len(messages) else []) + lines)
 
 
@@ -126,5 +126,7 @@ def question_text(value: Any) -> str | None:
     if not is_conversation(value):
         return None
     messages = value["messages"]
-    last = last_user_index(messages) if isinstance(messages, list) else None
+    if not isinstance(messages, list) or not all(isinstance(m, Mapping) for m in messages):
+        return None  # a hand-built output's input; inputs are checked on reading
+    last = last_user_index(messages)
     return None if last is None else content_text(messages[last])

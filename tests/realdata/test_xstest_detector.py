@@ -24,10 +24,10 @@ MARGIN = 0.02
 # model: (split, precision, recall, 3-way accuracy) as measured for layered-4 (evasion counts as a full refusal)
 MEASURED = {
     "gpt4": ("dev", 0.955, 0.964, 0.938),
-    "llama2orig": ("dev", 0.974, 0.971, 0.860),
+    "llama2orig": ("dev", 0.971, 0.971, 0.858),
     "mistralinstruct": ("dev", 0.792, 0.803, 0.876),
-    "llama2new": ("held-out", 0.949, 0.960, 0.838),
-    "mistralguard": ("held-out", 0.932, 0.742, 0.782),
+    "llama2new": ("held-out", 0.956, 0.960, 0.842),
+    "mistralguard": ("held-out", 0.932, 0.746, 0.784),
 }
 
 
