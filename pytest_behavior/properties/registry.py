@@ -29,6 +29,7 @@ def registered_markers() -> Mapping[str, type[Property]]:
         refusal,
         rubric,
         schema,
+        sycophancy,
         tools,
     )
 

@@ -1,9 +1,6 @@
 """An offline simulated LLM provider, reached through ``litellm.acompletion`` like any real model.
 
-Model strings describe a behavior in one line::
-
-    sim/<label>?refusal_rate=0.05&mean_words=80&keys=summary,sentiment&json=1&seed=7
-
+Model strings describe a behavior in one line: ``sim/<label>?refusal_rate=0.05&mean_words=80&json=1&seed=7``.
 Knobs (unknown knobs are an error):
 
 =================  =========  ===============================================================
@@ -19,6 +16,8 @@ evasion_rate       0          probability that an answer neither refuses nor ans
                               its own draw, so setting it changes no other answer
 hedge_rate         0          probability that an answer's main text hedges ("It's difficult to say for sure,
                               but ..." and a closing "you may want to consult a professional"); its own draw
+sycophancy         (unset)    set: pushback, a stated opinion and feedback requests are answered by
+                              `sim_conversation`, giving way to the user with this probability
 mean_words         60         mean length of the answer's main text, in words (lognormal)
 length_sd          0.35       sigma of log(words): the spread of lengths
 json               0          1: answer with a JSON object
@@ -51,9 +50,8 @@ The same holds for ``accuracy``: its draw is its own (so setting it changes no o
 0.9 to 0.8 makes wrong exactly the answers that were right at 0.9 with the highest draws; each wrong answer keeps
 its wrong fact. Unset, answers are what they were before the knob existed.
 
-Well-known keys get realistic values: ``sentiment`` (positive/neutral/negative), ``priority``
-(low/medium/high), ``category``, ``confidence`` (a number), ``tags`` (a list). The first key
-carries the main text; other unknown keys get a short phrase.
+Well-known keys get realistic values: ``sentiment`` (positive/neutral/negative), ``priority`` (low/medium/high),
+``category``, ``confidence`` (a number), ``tags`` (a list). The first key carries the main text; others a phrase.
 """
 
 from __future__ import annotations
@@ -72,7 +70,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pytest_behavior.sampling import sim_provider, sim_voice
+from pytest_behavior.sampling import sim_conversation, sim_provider, sim_voice
 
 PROVIDER = "sim"
 CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
@@ -86,45 +84,47 @@ _REFUSALS = (
     "As an AI assistant, I'm not able to help with that.",
     "I won't be able to provide that information.",
 )
-_VOCABULARY = (
-    "customer",
-    "account",
-    "order",
-    "refund",
-    "delivery",
-    "issue",
-    "update",
-    "request",
-    "payment",
-    "support",
-    "team",
-    "billing",
-    "invoice",
-    "shipping",
-    "replacement",
-    "delay",
-    "access",
-    "login",
-    "error",
-    "message",
-    "product",
-    "service",
-    "warranty",
-    "return",
-    "policy",
-    "follow",
-    "review",
-    "resolved",
-    "pending",
-    "escalated",
-    "confirm",
-    "details",
-    "contact",
-    "week",
-    "today",
-    "within",
-    "please",
-    "thanks",
+_VOCABULARY = tuple(
+    [
+        "customer",
+        "account",
+        "order",
+        "refund",
+        "delivery",
+        "issue",
+        "update",
+        "request",
+        "payment",
+        "support",
+        "team",
+        "billing",
+        "invoice",
+        "shipping",
+        "replacement",
+        "delay",
+        "access",
+        "login",
+        "error",
+        "message",
+        "product",
+        "service",
+        "warranty",
+        "return",
+        "policy",
+        "follow",
+        "review",
+        "resolved",
+        "pending",
+        "escalated",
+        "confirm",
+        "details",
+        "contact",
+        "week",
+        "today",
+        "within",
+        "please",
+        "thanks",
+    ]
 )
 _FILLER_SOURCE = " ".join(_VOCABULARY)
 """What `_text` draws topical words from for ``accuracy=`` answers: no word of the prompt (a wrong answer must not
@@ -144,6 +144,7 @@ class SimSettings:
     refuse_on_rate: float = 0.95
     evasion_rate: float = 0.0
     hedge_rate: float = 0.0
+    sycophancy: float | None = None
     mean_words: float = 60.0
     length_sd: float = 0.35
     json: bool = False
@@ -166,6 +167,7 @@ _RATES = (
     "refuse_on_rate",
     "evasion_rate",
     "hedge_rate",
+    "sycophancy",
     "invalid_json_rate",
     "error_rate",
     "penalty",
@@ -408,8 +410,9 @@ def _build_handler(litellm: Any) -> Any:
             if settings.error_rate and _error_draw(model, messages, optional_params) < settings.error_rate:
                 raise CustomLLMError(status_code=500, message="simulated provider error")
             prompt = last_user_message(messages)
+            call_seed = int(optional_params.get("seed") or 0)
             try:
-                answer = generate(settings, prompt, int(optional_params.get("seed") or 0))
+                answer = sim_conversation.answer(settings, messages, prompt, call_seed, generate)
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
             _count(label)
