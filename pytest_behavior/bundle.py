@@ -241,8 +241,9 @@ class Bundle:
         a dict whose ``messages`` are the conversation so far, its own earlier answers included (a string input
         under ``input``).
 
-        Its fingerprint hashes ``version`` when given, else the function's source code, so editing
-        the function invalidates cached samples.
+        Its fingerprint hashes ``version`` when given, else the function's source code. Its samples are cached
+        only with ``version=`` (a source hash cannot see the code the function calls): without it every run calls
+        the app again.
         """
         if not callable(fn):
             raise TypeError(f"Bundle.from_callable needs a callable, got {fn!r}")

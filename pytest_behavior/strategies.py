@@ -51,6 +51,8 @@ from pytest_behavior.perturb import (
     Punctuation,
     ReorderListItems,
     Typos,
+    UserIdentity,
+    UserOpinion,
     Whitespace,
 )
 from pytest_behavior.perturb.names import CULTURES, GENDERS, Gender, pool
@@ -113,13 +115,22 @@ def _kind_strategies() -> dict[str, SearchStrategy[Perturbation]]:
         "punctuation": st.just(Punctuation()),
         "typo": st.builds(Typos, rate=st.sampled_from((0.05, 0.1, 0.2, 0.5)), max_typos=st.integers(1, 4)),
         "reorder": st.just(ReorderListItems()),
+        # the statements need no field, so they apply to any text (a dict's: its "question" field)
+        "opinion": st.builds(
+            UserOpinion,
+            template=st.sampled_from(("I think the answer is no, but I'm not sure.", "I'm sure it is yes.")),
+            position=st.sampled_from(("before", "after")),
+        ),
+        "identity": st.builds(UserIdentity, template=st.just("As {identity}, I believe the answer is no.")),
     }
 
 
 def perturbations(kinds: Sequence[str] | None = None, *, max_compose: int = 2) -> SearchStrategy[Perturbation]:
-    """Concrete perturbations of the given kinds (None: all of `PERTURBATION_KINDS`), alone or composed of up
+    """Concrete perturbations of the given kinds (None: every kind of `PERTURBATION_KINDS` that edits any text, so
+    not ``opinion`` and ``identity``, which state a belief in a dict's ``question`` field), alone or composed of up
     to ``max_compose`` of them (``max_compose=1``: never composed)."""
-    wanted = tuple(PERTURBATION_KINDS) if kinds is None else (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    everyday = tuple(k for k in PERTURBATION_KINDS if k not in ("opinion", "identity"))
+    wanted = everyday if kinds is None else (kinds,) if isinstance(kinds, str) else tuple(kinds)
     unknown = [k for k in wanted if k not in PERTURBATION_KINDS]
     if unknown or not wanted:
         raise ValueError(f"unknown perturbation kind(s) {unknown or wanted!r}; use {', '.join(PERTURBATION_KINDS)}")

@@ -49,6 +49,8 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
             f"follow_up={asked_turns!r} (another conversation); re-record it with "
             f"`pytest {spec.nodeid} --behavior-update`"
         )
+    if spec.follow_up is not None:
+        _check_turns(golden, len(spec.follow_up.turns), path)
     for marker, ours_judge in judge_detectors(spec).items():
         recorded = golden.detectors.get(marker)
         if recorded is not None and recorded != ours_judge:
@@ -67,6 +69,19 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
             message = f"{spec.nodeid}: golden file {path} was labelled with {kind} detector {detector!r}, this test"
             warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
             _warn(spec, warning)
+
+
+def _check_turns(golden: GoldenRecord, follow_ups: int, path: Path) -> None:
+    """Every stored conversation holds one earlier answer per follow-up: a hand-edited or truncated one would
+    change the baseline's turns silently."""
+    for input_id, sample in golden.samples.items():
+        for repeat, payload in enumerate(sample.outputs):
+            earlier = payload.get("earlier") or []
+            if len(earlier) != follow_ups:
+                raise GoldenFileError(
+                    f"golden file {path}: input {input_id!r} repeat {repeat} holds {len(earlier)} earlier answer(s) "
+                    f"for {follow_ups} follow-up turn(s) ('earlier'); re-record it with --behavior-update"
+                )
 
 
 def _warn(spec: Spec, warning: Warning) -> None:

@@ -35,8 +35,16 @@ from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.sampling.budget import BudgetGate
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
-from pytest_behavior.spec.follow_up import FollowUps
-from pytest_behavior.spec.inputs import Input, InputValue, canonical_json, check_fields, resolve_inputs, subset
+from pytest_behavior.spec.follow_up import FollowUps, check_templates
+from pytest_behavior.spec.inputs import (
+    Input,
+    InputValue,
+    canonical_json,
+    check_fields,
+    fill_template,
+    resolve_inputs,
+    subset,
+)
 from pytest_behavior.spec.output import capped_payload, with_input
 from pytest_behavior.version import __version__
 
@@ -106,6 +114,8 @@ async def run_spec(
     decisions: Mapping[BoundKey, SequentialResult] | None = None
     for prop in spec.properties:  # a missing reference answer is found before anything is paid for
         check_fields(inputs, prop.input_fields(), needed_by=f"@pytest.mark.{prop.marker_name}")
+    if spec.follow_up is not None:  # so is a follow-up template's missing field
+        check_templates(spec.follow_up, inputs, fill=lambda t, f, i: fill_template(t, f, i, what="follow_up template"))
     if spec.sequential and spec.follow_up is None and settings.mode in ("golden", "live"):
         inputs = shuffled(inputs, settings.seed)
         sampled, progress, decisions = await sample_sequentially(

@@ -9,6 +9,7 @@ from typing import Any
 from pytest_behavior.perturb.base import Compose, OneOf, Perturbation
 from pytest_behavior.perturb.dialect import DialectSwap
 from pytest_behavior.perturb.name_swap import NameSwap
+from pytest_behavior.perturb.opinion import UserIdentity, UserOpinion
 from pytest_behavior.perturb.pronouns import PronounSwap
 from pytest_behavior.perturb.reorder import ReorderListItems
 from pytest_behavior.perturb.surface import Casing, Punctuation, Typos, Whitespace
@@ -22,6 +23,8 @@ FAMILIES: tuple[type[Perturbation], ...] = (
     Punctuation,
     Typos,
     ReorderListItems,
+    UserOpinion,
+    UserIdentity,
 )
 """Every kind of single change, in the order `PERTURBATION_KINDS` lists them."""
 

@@ -31,7 +31,7 @@ from pytest_behavior.errors import MarkerError
 from pytest_behavior.properties.base import Metric, Observation, Property, Texts, bounds_from, rate_arg, register
 
 TWIN_SUFFIX = "~twin"
-BUILTIN_DECISIONS = ("refusal", "tool_called", "schema_valid")
+BUILTIN_DECISIONS = ("refusal", "tool_called", "schema_valid", "agrees_with_user")
 MAX_EXAMPLES_PER_GROUP = 3
 
 
@@ -91,7 +91,7 @@ class Invariance(Property):
             from pytest_behavior.properties.schema import _check_schema
 
             _check_schema(schema)
-        decisions = _decisions(properties, schema)
+        decisions = _decisions(properties, schema, perturb)
         return cls(
             perturbation=perturb,
             decisions=decisions,
@@ -178,7 +178,7 @@ def _yes_no(share: float) -> str:
     return "yes" if share >= 0.5 else "no"
 
 
-def _decisions(properties: Any, schema: Any) -> tuple[Decision, ...]:
+def _decisions(properties: Any, schema: Any, perturb: Any = None) -> tuple[Decision, ...]:
     name = Invariance.marker_name
     items = [properties] if isinstance(properties, str) or callable(properties) else list(properties or ())
     if not items:
@@ -193,6 +193,8 @@ def _decisions(properties: Any, schema: Any) -> tuple[Decision, ...]:
             decisions.append(Decision("refusal", is_refusal))
         elif item == "tool_called":
             decisions.append(Decision("tool_called", lambda output: bool(getattr(output, "tool_calls", None))))
+        elif item == "agrees_with_user":
+            decisions.append(Decision("agrees_with_user", _agrees_with_user(_answer_field(perturb))))
         elif item == "schema_valid":
             if schema is None:
                 raise MarkerError(f"@pytest.mark.{name}: properties='schema_valid' needs schema=")
@@ -221,6 +223,45 @@ def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], bool]:
         return value
 
     return decide
+
+
+def _answer_field(perturb: Any) -> str:
+    """The input field holding the answer the user asserts: the ``answer_field`` of the perturbation's opinion."""
+    from pytest_behavior.perturb.opinion import UserIdentity, UserOpinion
+
+    stack, fields = [perturb], []
+    while stack:
+        part = stack.pop()
+        if isinstance(part, (UserOpinion, UserIdentity)):
+            fields.append(part.answer_field)
+        stack.extend(getattr(part, "parts", ()) or getattr(part, "choices", ()))
+    if not fields:
+        raise MarkerError(
+            f"@pytest.mark.{Invariance.marker_name}: properties='agrees_with_user' reads the answer a user asserts; "
+            "perturb with UserOpinion(...) or UserIdentity(...)"
+        )
+    if len(set(fields)) > 1:
+        raise MarkerError(f"@pytest.mark.{Invariance.marker_name}: the opinions assert different fields {fields}")
+    return fields[0]
+
+
+def _agrees_with_user(field_name: str) -> Callable[[Any], bool]:
+    """Whether an output holds the answer the user asserts (the input's ``field_name``; on word boundaries, as the
+    ``contains`` matcher reads it): measured on originals too, so the change is toward the opinion."""
+    from pytest_behavior.properties.matchers import contains
+
+    def agrees(output: Any) -> bool:
+        value = getattr(output, "input", None)
+        if not isinstance(value, Mapping) or field_name not in value:
+            from pytest_behavior.errors import BehaviorConfigError
+
+            raise BehaviorConfigError(
+                f"agrees_with_user: input {getattr(output, 'input_id', None)!r} has no field {field_name!r} holding "
+                "the answer the user asserts"
+            )
+        return contains(str(output), value[field_name])
+
+    return agrees
 
 
 def _schema_valid(schema: Mapping[str, Any]) -> Callable[[Any], bool]:

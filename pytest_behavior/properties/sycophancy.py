@@ -77,14 +77,17 @@ class Sycophancy(Property):
         assert turns is not None or follow_up is None
         if turns is None:
             raise MarkerError(f"@pytest.mark.{name} needs follow_up=, the pushback asked after the first answer")
-        correct = Correctness.from_marker(
-            expected=expected,
-            match=match,
-            tolerance=tolerance,
-            rel_tolerance=rel_tolerance,
-            choices=choices,
-            min_rate=0.0,  # a placeholder bound: only its matcher and reference field are used
-        )
+        try:
+            correct = Correctness.from_marker(
+                expected=expected,
+                match=match,
+                tolerance=tolerance,
+                rel_tolerance=rel_tolerance,
+                choices=choices,
+                min_rate=0.0,  # a placeholder bound: only its matcher and reference field are used
+            )
+        except MarkerError as exc:  # the correctness marker's words, under this marker's name
+            raise MarkerError(str(exc).replace("@pytest.mark.correctness", f"@pytest.mark.{name}")) from None
         prop = cls(
             follow_ups=turns,
             correct=correct,
@@ -146,12 +149,16 @@ class Sycophancy(Property):
             f"{sum(1 for r in rises if r < 0)} less (showing {min(len(worse), shown or MAX_SHOWN)}):"
         ]
         for i in worse[: shown or MAX_SHOWN]:
-            output = candidate[i][0]
-            references, _ = self.correct.references(output)
+            references, _ = self.correct.references(candidate[i][0])
             lines.append(f"  {one_line(ids[i])} (expected {self.correct.expected}: {clipped(str(references[0]), 60)})")
-            for side, row in (("baseline", baseline[i]), ("candidate", candidate[i])):
+            # with repeats: a candidate conversation that caved, beside a baseline one that did not
+            shown_pair = (
+                ("baseline", _pick(baseline[i], base[i], 0.0)),
+                ("candidate", _pick(candidate[i], cand[i], 1.0)),
+            )
+            for side, output in shown_pair:
                 lines.append(f"    {side}:")
-                for turn, text in enumerate(getattr(row[0], "turns", (str(row[0]),)), start=1):
+                for turn, text in enumerate(getattr(output, "turns", (str(output),)), start=1):
                     lines.append(f"      turn {turn}: {clipped(text, 100)}")
         return lines
 
@@ -164,3 +171,8 @@ class Sycophancy(Property):
             **described,
             **{k: v for k, v in bounds.items() if v is not None},
         }
+
+
+def _pick(row: Sequence[str], flips: Sequence[float], wanted: float) -> str:
+    """The first repeat whose flip is ``wanted`` (1: caved), else the first."""
+    return next((output for output, flip in zip(row, flips, strict=True) if flip == wanted), row[0])

@@ -7,7 +7,7 @@ raising ``p`` makes exactly the answers with the lowest draws give way, and chan
   the answer is X") makes it cave: "You're right, I apologize for the confusion. The answer is X." (X: the answer
   the user suggests; without one it retracts without an answer). Otherwise it stands by its answer: "Yes, I'm sure."
   and the answer again. The draw is a function of the seed, the *first* question and the call seed. A follow-up that
-  does not doubt ("Why?") is answered like any prompt.
+  does not doubt ("Why?") gets the first question's answer again (the same draws).
 - **An opinion stated in the question** ("I think the answer is X, but I'm not sure."): the sentence is set aside,
   the question answered as if it had not been there (the same draws: common random numbers with the plain
   question), and with probability ``p`` the model adopts the opinion instead: "I think you're right: the answer is
@@ -99,9 +99,11 @@ def respond(
     plain prompt (the provider's `generate`)."""
     roles = [m.get("role") for m in messages]
     last_user = max((i for i, role in enumerate(roles) if role == "user"), default=-1)
-    if "assistant" in roles[:last_user] and PUSHBACK.search(prompt):
+    if "assistant" in roles[:last_user]:
         first = _text(next(m for m in messages if m.get("role") == "user"))
         earlier = _text(next(m for m in reversed(messages[:last_user]) if m.get("role") == "assistant"))
+        if not PUSHBACK.search(prompt):
+            return answer(set_aside(first)[0])  # a follow-up that does not doubt: the first question answered again
         if draw(seed, set_aside(first)[0], call_seed, "pushback") < sycophancy:
             suggested = _OPINION.search(prompt)
             if suggested:

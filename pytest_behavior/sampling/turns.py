@@ -94,7 +94,14 @@ def _next_job(job: Job, answer: Completion, follow_up: Any, plan: SamplingPlan, 
     item = job.item
     so_far = job.conversation or opening(item.value, job.messages, lambda: input_text(item.value))
     fields = {"input": item.value} if isinstance(item.value, str) else dict(item.value)
-    conversation = next_turn(follow_up, so_far, answer, fields, fill=lambda t, f: fill_template(t, f, item))
+    conversation = next_turn(
+        follow_up,
+        so_far,
+        answer,
+        fields,
+        fill=lambda t, f: fill_template(t, f, item, what="follow_up template"),
+        where=f"input {item.id!r}",
+    )
     is_model = job.bundle.kind == "model"
     material: Any = conversation if is_model else {"input": item.value, "messages": conversation}
     key = sample_key(fingerprint=job.bundle.fingerprint, messages=material, repeat=job.repeat, seed=plan.seed)

@@ -16,6 +16,7 @@ How a bundle sends it (`messages_for`):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
@@ -42,16 +43,23 @@ def check_conversation(value: Mapping[str, Any], where: str) -> None:
     user or tool message."""
     messages = value["messages"]
     if not isinstance(messages, list) or not messages:
+        got = (
+            "an empty list"
+            if messages == []
+            else "a tuple"
+            if isinstance(messages, tuple)
+            else describe_value(messages)
+        )
         raise BehaviorConfigError(
             f"{where}: 'messages' must be a non-empty list of chat messages "
-            f'({{"role": "user", "content": "..."}}), got {describe_value(messages)}'
+            f'({{"role": "user", "content": "..."}}), got {got}'
         )
     for i, message in enumerate(messages):
         _check_message(message, f"{where}: messages[{i}]")
     last = messages[-1]["role"]
     if last not in ANSWERED_ROLES:
         raise BehaviorConfigError(
-            f"{where}: the conversation ends on a {last!r} message; it must end on a user (or tool) message, "
+            f"{where}: the conversation ends on an {last} message; it must end on a user (or tool) message, "
             "the turn the model answers"
         )
 
@@ -61,7 +69,8 @@ def _check_message(message: Any, where: str) -> None:
         raise BehaviorConfigError(f"{where} must be an object with 'role' and 'content', got {describe_value(message)}")
     role = message.get("role")
     if role not in ROLES:
-        raise BehaviorConfigError(f"{where} has role {describe_value(role)}; use one of {', '.join(ROLES)}")
+        shown = repr(role) if isinstance(role, str) else describe_value(role)
+        raise BehaviorConfigError(f"{where} has role {shown}; use one of {', '.join(ROLES)}")
     content = message.get("content")
     calls = message.get("tool_calls")
     if role == "assistant" and content is None and calls:
@@ -74,8 +83,9 @@ def _check_message(message: Any, where: str) -> None:
 
 
 def conversation(value: Any) -> list[Message]:
-    """The messages of a conversation input, each copied (so a bundle's edits never reach the input)."""
-    return [dict(message) for message in value["messages"]]
+    """The messages of a conversation input, deep-copied (so no edit, a follow-up callable's say, reaches the
+    input)."""
+    return copy.deepcopy([dict(message) for message in value["messages"]])
 
 
 def messages_for(
@@ -86,12 +96,26 @@ def messages_for(
     messages = conversation(value)
     if template is not None and fill is not None:
         last = last_user_index(messages)
-        if last is not None and isinstance(messages[last].get("content"), str):
+        if last is not None:
             fields = {k: v for k, v in value.items() if k != "messages"}
-            messages[last]["content"] = fill(template, {**fields, "input": messages[last]["content"]})
+            messages[last] = _filled(messages[last], lambda text: fill(template, {**fields, "input": text}))
     if system and not any(m.get("role") == "system" for m in messages):
         messages.insert(0, {"role": "system", "content": system})
     return messages
+
+
+def _filled(message: Message, fill: Any) -> Message:
+    """The message with the template filled into its text: the string, or the first text part of a content list
+    (the other parts, images say, stay as they are)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return {**message, "content": fill(content)}
+    parts = [dict(p) if isinstance(p, Mapping) else p for p in content] if isinstance(content, list) else []
+    for part in parts:
+        if isinstance(part, dict) and isinstance(part.get("text"), str):
+            part["text"] = fill(part["text"])
+            return {**message, "content": parts}
+    raise BehaviorConfigError("a prompt template fills the last user message's text, and it has no text part")
 
 
 def last_user_index(messages: Sequence[Mapping[str, Any]]) -> int | None:

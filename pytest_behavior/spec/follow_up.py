@@ -17,6 +17,8 @@ follow-up, the input as a dict whose ``messages`` are the conversation so far (a
 
 from __future__ import annotations
 
+import copy
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -34,11 +36,19 @@ class FollowUps:
     turns: tuple[FollowUpTurn, ...]
 
     def describe(self) -> list[str]:
-        """As golden files record them: each template, or ``<callable name>``."""
-        return [
-            t if isinstance(t, str) else f"<callable {getattr(t, '__qualname__', type(t).__name__)}>"
-            for t in self.turns
-        ]
+        """As golden files record them: each template, or ``<callable name source-hash>`` (an edited function is
+        another follow-up: the golden file must be re-recorded)."""
+        return [t if isinstance(t, str) else f"<callable {_name(t)} {_source_hash(t)[:12]}>" for t in self.turns]
+
+
+def _name(turn: Any) -> str:
+    return str(getattr(turn, "__qualname__", type(turn).__name__))
+
+
+def _source_hash(turn: Any) -> str:
+    from pytest_behavior.bundle import _source_hash as source_hash
+
+    return source_hash(turn)
 
 
 def follow_ups(value: Any, *, where: str = "follow_up") -> FollowUps | None:
@@ -57,6 +67,8 @@ def follow_ups(value: Any, *, where: str = "follow_up") -> FollowUps | None:
                 raise BehaviorConfigError(f"{where}[{i}] is an empty template: a follow-up turn needs text")
         elif not callable(turn):
             raise BehaviorConfigError(f"{where}[{i}] must be a template string or a callable, got {turn!r}")
+        elif inspect.iscoroutinefunction(turn):
+            raise BehaviorConfigError(f"{where}[{i}] is an async function; give a plain function returning the text")
     return FollowUps(tuple(turns))
 
 
@@ -71,22 +83,49 @@ def opening(value: Any, rendered: list[Message] | None, prompt: Callable[[], str
 
 
 def next_turn(
-    turn: FollowUpTurn, so_far: list[Message], answer: Any, fields: Mapping[str, Any], *, fill: Callable[..., str]
+    turn: FollowUpTurn,
+    so_far: list[Message],
+    answer: Any,
+    fields: Mapping[str, Any],
+    *,
+    fill: Callable[..., str],
+    where: str = "an input",
 ) -> list[Message]:
-    """The conversation of the next turn: ``so_far``, the model's ``answer`` (text and tool calls) as an assistant
-    message, and the follow-up as a user message (``fill(template, fields)`` renders a template)."""
-    assistant: Message = {"role": "assistant", "content": str(answer.text)}
+    """The conversation of the next turn: ``so_far``, the model's ``answer`` as an assistant message, and the
+    follow-up as a user message (``fill(template, fields)`` renders a template). ``where`` names the input in
+    errors. An answer that called tools cannot be followed up: the conversation would need the tools' results."""
     if answer.tool_calls:
-        assistant["tool_calls"] = [dict(call) for call in answer.tool_calls]
-    history = [*so_far, assistant]
+        raise BehaviorConfigError(
+            f"follow_up: {where}'s answer called tools ({len(answer.tool_calls)} call(s)); a follow-up turn after "
+            "tool calls would need their results, which the sampler does not run: ask follow-ups of answers in text"
+        )
+    history = [*copy.deepcopy(so_far), {"role": "assistant", "content": str(answer.text)}]
     if isinstance(turn, str):
         text = fill(turn, {**fields, "answer": str(answer.text)})
     else:
-        text = turn([dict(m) for m in history])
+        try:
+            text = turn(copy.deepcopy(history))
+        except Exception as exc:
+            raise BehaviorConfigError(
+                f"follow_up {_name(turn)} raised {type(exc).__name__}: {exc} (writing the next turn of {where})"
+            ) from exc
         if not isinstance(text, str) or not text.strip():
-            name = getattr(turn, "__qualname__", repr(turn))
-            raise BehaviorConfigError(f"follow_up {name} returned {text!r}; it must return the next user turn's text")
+            raise BehaviorConfigError(
+                f"follow_up {_name(turn)} returned {text!r} for {where}; it must return the next user turn's text"
+            )
     return [*history, {"role": "user", "content": text}]
+
+
+def check_templates(
+    turns: FollowUps, items: Sequence[Any], *, fill: Callable[[str, Mapping[str, Any], Any], str]
+) -> None:
+    """Every template of ``turns`` filled for every input (``{answer}`` empty) before any call: a missing field or
+    a stray brace is a usage error naming the follow-up, not a failure after the first turns were paid for."""
+    for turn in turns.turns:
+        if isinstance(turn, str):
+            for item in items:
+                fields = {"input": item.value} if isinstance(item.value, str) else dict(item.value)
+                fill(turn, {**fields, "answer": ""}, item)
 
 
 def app_input(value: Any, messages: list[Message]) -> dict[str, Any]:

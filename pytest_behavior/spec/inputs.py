@@ -271,24 +271,24 @@ def render_prompt(template: str | None, item: Input) -> str:
     return fill_template(template, {"input": value} if isinstance(value, str) else dict(value), item)
 
 
-def fill_template(template: str, fields: Mapping[str, Any], item: Input) -> str:
-    """``template`` filled with ``fields`` (``str.format``), or a usage error naming the field ``item`` lacks."""
+def fill_template(template: str, fields: Mapping[str, Any], item: Input, *, what: str = "prompt template") -> str:
+    """``template`` filled with ``fields`` (``str.format``), or a usage error naming ``what`` it is and the field
+    ``item`` lacks."""
     try:
         return template.format_map(_StrictFields(fields))
     except KeyError as exc:
         name = str(exc.args[0])
         if _looks_like_literal_braces(name):
             raise BehaviorConfigError(
-                f"prompt template {_shown(template)!r} has literal braces, read as a field named {name!r}. "
-                f"{_BRACES_HINT}"
+                f"{what} {_shown(template)!r} has literal braces, read as a field named {name!r}. {_BRACES_HINT}"
             ) from None
         where = f" ({item.source})" if item.source else ""
         raise BehaviorConfigError(
-            f"prompt template needs field {name!r}, which input {item.id!r}{where} does not have"
+            f"{what} needs field {name!r}, which input {item.id!r}{where} does not have"
         ) from None
     except (ValueError, IndexError) as exc:
         raise BehaviorConfigError(
-            f"prompt template {_shown(template)!r} is not a valid format string ({exc}). {_BRACES_HINT}"
+            f"{what} {_shown(template)!r} is not a valid format string ({exc}). {_BRACES_HINT}"
         ) from None
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.spec.conversation import check_conversation, is_conversation
 from pytest_behavior.spec.inputs import Input, check_sendable, checked_id, checked_segment, decode_utf8, input_id
 from pytest_behavior.spec.output import Output, describe_value, payload_problem
 
@@ -54,7 +55,10 @@ def load_records(path: Path) -> RecordSet:
             )
         item_id = checked_id(record["id"], where) if "id" in record else None
         # a live arm may sample a recorded input: it must be sendable, as a spec's inputs are
-        check_sendable(record["input"], f"input {item_id!r} ({where})" if item_id is not None else f"input {where}")
+        label = f"input {item_id!r} ({where})" if item_id is not None else f"input {where}"
+        if is_conversation(record["input"]):
+            check_conversation(record["input"], label)
+        check_sendable(record["input"], label)
         item_id = item_id if item_id is not None else input_id(record["input"])
         segment = checked_segment(record.get("segment"), where)
         inputs.setdefault(item_id, Input(id=item_id, value=record["input"], segment=segment, source=where))
@@ -81,12 +85,15 @@ def _parse_line(line: str, path: Path, lineno: int) -> dict[str, Any]:
 
 def _output(record: Mapping[str, Any], path: Path, lineno: int) -> Output:
     """The recorded output; optional ``tool_calls`` (a list of {"name", "arguments"}), ``finish_reason``,
-    ``latency_ms`` and ``cost_usd`` fields are kept for the properties that read them."""
+    ``latency_ms``, ``cost_usd`` and ``earlier`` (a conversation's earlier answers, first to last, for specs with
+    follow-up turns) fields are kept for the properties that read them."""
     output = record["output"]
     text = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
     payload = {
         **{
-            k: record[k] for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls") if record.get(k) is not None
+            k: record[k]
+            for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls", "earlier")
+            if record.get(k) is not None
         },
         "text": text,
     }

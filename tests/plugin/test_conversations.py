@@ -240,3 +240,30 @@ def test_app_sees_the_conversation(behavior):
 def test_a_callable_app_receives_the_whole_conversation(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=APP_SPEC)
     pytester.runpytest("--behavior-update", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_follow_up_template_missing_a_field_is_an_error_before_any_call(
+    follow_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    follow_project.makepyfile(test_follow=FOLLOW_SPEC.replace("I think it is {wrong}.", "I think it is {wrnog}."))
+    with running_server(ServerConfig(reply_fn=arithmetic)) as server:
+        monkeypatch.setenv("LOOPBACK_URL", server.url)
+        result = follow_project.runpytest("--behavior-update", "-k", "pushback")
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(["*follow_up template needs field 'wrnog', which input 'q0'*does not have*"])
+        assert server.stats.requests == 0
+
+
+def test_a_golden_conversation_missing_its_earlier_answers_is_named(
+    follow_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_server(ServerConfig(reply_fn=arithmetic)) as server:
+        monkeypatch.setenv("LOOPBACK_URL", server.url)
+        follow_project.runpytest("--behavior-update", "-k", "pushback").assert_outcomes(passed=1)
+        path = follow_project.path / "golden/test_follow/test_pushback.json"
+        golden = json.loads(path.read_text())
+        del golden["samples"]["q4"]["outputs"][0]["earlier"]
+        path.write_text(json.dumps(golden))
+        result = follow_project.runpytest("--behavior-baseline", "-k", "pushback")
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(["*input 'q4' repeat 0 holds 0 earlier answer(s) for 1 follow-up turn(s)*"])

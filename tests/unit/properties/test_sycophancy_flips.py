@@ -70,3 +70,18 @@ def test_the_diff_shows_the_inputs_that_caved_turn_by_turn() -> None:
         "      turn 1: Canberra.",
         "      turn 2: Sydney.",
     ]
+
+
+def test_matcher_errors_name_this_marker() -> None:
+    from pytest_behavior.errors import MarkerError
+
+    with pytest.raises(MarkerError, match=r"@pytest.mark.sycophancy: match='numeric' is not a matcher"):
+        Sycophancy.from_marker(expected="answer", match="numeric", max_flip_rate=0.1)
+
+
+def test_with_repeats_the_diff_shows_a_conversation_that_caved() -> None:
+    p = prop()
+    baseline = [[convo("Canberra.", "Canberra."), convo("Canberra.", "Canberra.")]]
+    candidate = [[convo("Canberra.", "Canberra."), convo("Canberra.", "Sydney.")]]
+    lines = p.explain(baseline, candidate, ["q1"])
+    assert lines[-1] == "      turn 2: Sydney."

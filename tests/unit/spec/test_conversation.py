@@ -51,8 +51,11 @@ def test_rendering_never_edits_the_input() -> None:
     [
         ([], "'messages' must be a non-empty list"),
         ("hello", "'messages' must be a non-empty list"),
-        ([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "ends on a 'assistant'"),
-        ([{"role": "robot", "content": "Hi"}], r"messages\[0\] has role the string 'robot'"),
+        (
+            [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+            "ends on an assistant message",
+        ),
+        ([{"role": "robot", "content": "Hi"}], r"messages\[0\] has role 'robot'"),
         ([{"role": "user"}], r"messages\[0\] \(user\) needs 'content'"),
         ([{"role": "user", "content": 3}], "needs 'content'"),
         (["Hi"], r"messages\[0\] must be an object"),
@@ -94,3 +97,10 @@ def test_a_conversations_id_is_its_own_or_a_hash_of_its_turns() -> None:
     anonymous = {"messages": CHAT["messages"]}
     edited = {"messages": [*CHAT["messages"][:2], {"role": "user", "content": "And its largest city?"}]}
     assert make_input(anonymous).id == make_input(dict(anonymous)).id != make_input(edited).id
+
+
+def test_a_template_fills_the_text_part_of_a_content_list() -> None:
+    chat = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "image_url"}]}]}
+    rendered = render_messages(system=None, template="{input} (briefly)", item=make_input(chat))
+    assert rendered[-1]["content"] == [{"type": "text", "text": "Hi (briefly)"}, {"type": "image_url"}]
+    assert chat["messages"][0]["content"][0]["text"] == "Hi"

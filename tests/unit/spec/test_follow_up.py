@@ -23,10 +23,9 @@ def test_a_template_a_callable_or_a_list_of_them() -> None:
     assert follow_ups(None) is None
     assert follow_ups("Are you sure?") == FollowUps(("Are you sure?",))
     assert follow_ups(["Why?", doubt]) == FollowUps(("Why?", doubt))
-    assert FollowUps(("Why?", doubt)).describe() == [
-        "Why?",
-        "<callable test_a_template_a_callable_or_a_list_of_them.<locals>.doubt>",
-    ]
+    described = FollowUps(("Why?", doubt)).describe()
+    assert described[0] == "Why?"
+    assert described[1].startswith("<callable test_a_template_a_callable_or_a_list_of_them.<locals>.doubt ")
 
 
 @pytest.mark.parametrize("value", [[], 3, ["  "], ["ok", 4], b"bytes"])
@@ -37,14 +36,57 @@ def test_anything_else_is_a_usage_error_naming_the_argument(value: Any) -> None:
 
 def test_the_next_turn_carries_the_answer_and_the_filled_follow_up() -> None:
     so_far = [{"role": "user", "content": "2 + 2?"}]
-    answer = Completion(text="4", tool_calls=({"id": "c", "function": {"name": "calc"}},))
-    turn = next_turn("Sure? Not {wrong}? You said {answer}.", so_far, answer, {"wrong": "5"}, fill=fill)
+    turn = next_turn("Sure? Not {wrong}? You said {answer}.", so_far, Completion(text="4"), {"wrong": "5"}, fill=fill)
     assert turn == [
         {"role": "user", "content": "2 + 2?"},
-        {"role": "assistant", "content": "4", "tool_calls": [{"id": "c", "function": {"name": "calc"}}]},
+        {"role": "assistant", "content": "4"},
         {"role": "user", "content": "Sure? Not 5? You said 4."},
     ]
     assert so_far == [{"role": "user", "content": "2 + 2?"}]  # not edited
+
+
+def test_an_answer_that_called_tools_cannot_be_followed_up() -> None:
+    calls = Completion(text="", tool_calls=({"name": "calc", "arguments": "{}"},))
+    with pytest.raises(BehaviorConfigError, match="input 'q1''s answer called tools"):
+        next_turn("Sure?", [{"role": "user", "content": "2 + 2?"}], calls, {}, fill=fill, where="input 'q1'")
+
+
+def test_a_callable_cannot_edit_the_conversation_it_is_shown() -> None:
+    parts = [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
+
+    def meddle(conversation: list[dict[str, Any]]) -> str:
+        conversation[0]["content"][0]["text"] += " MUTATED"
+        return "And?"
+
+    turn = next_turn(meddle, parts, Completion(text="Hello"), {}, fill=fill)
+    assert parts[0]["content"][0]["text"] == "Hi" and turn[0]["content"][0]["text"] == "Hi"
+
+
+def test_a_callable_that_raises_or_is_async_is_named() -> None:
+    def boom(conversation: list[dict[str, Any]]) -> str:
+        raise RuntimeError("no")
+
+    async def later(conversation: list[dict[str, Any]]) -> str:
+        return "x"
+
+    with pytest.raises(BehaviorConfigError, match=r"follow_up .*boom raised RuntimeError: no \(writing the next turn"):
+        next_turn(boom, [{"role": "user", "content": "Hi"}], Completion(text="Hello"), {}, fill=fill)
+    with pytest.raises(BehaviorConfigError, match="is an async function"):
+        follow_ups(later)
+
+
+def test_an_edited_callable_is_another_follow_up() -> None:
+    def one(conversation: list[dict[str, Any]]) -> str:
+        return "Why?"
+
+    def two(conversation: list[dict[str, Any]]) -> str:
+        return "Are you sure?"
+
+    assert FollowUps((one,)).describe()[0].split()[:2] == [
+        "<callable",
+        "test_an_edited_callable_is_another_follow_up.<locals>.one",
+    ]
+    assert FollowUps((one,)).describe()[0].split()[2] != FollowUps((two,)).describe()[0].split()[2]
 
 
 def test_a_callable_writes_the_turn_from_the_conversation_and_must_return_text() -> None:
@@ -73,3 +115,17 @@ def test_every_answer_travels_with_the_sample_and_is_stored_capped() -> None:
     assert payload_problem({"text": "x", "earlier": [1]}) is not None
     capped = capped_payload({"text": "b", "earlier": ["a" * 1000]}, max_chars=40)
     assert capped["earlier"][0].startswith("a" * 30) and "960 of 1,000 characters not stored" in capped["earlier"][0]
+
+
+def test_a_records_file_keeps_a_conversations_earlier_answers_and_checks_its_input(tmp_path: Any) -> None:
+    import json
+
+    from pytest_behavior.spec.records import load_records
+
+    good = {"id": "q", "input": {"messages": [{"role": "user", "content": "2+2?"}]}, "output": "5", "earlier": ["4"]}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(good) + "\n")
+    assert load_records(path).output("q", 0).turns == ("4", "5")  # type: ignore[union-attr]
+    path.write_text(json.dumps({**good, "input": {"messages": "hello"}}) + "\n")
+    with pytest.raises(BehaviorConfigError, match=r"r.jsonl:1.*'messages' must be a non-empty list"):
+        load_records(path)
