@@ -40,6 +40,7 @@ from hypothesis.strategies import SearchStrategy
 
 from pytest_behavior.perturb import (
     PERTURBATION_KINDS,
+    Authorship,
     Casing,
     Compose,
     DialectSwap,
@@ -122,6 +123,7 @@ def _kind_strategies() -> dict[str, SearchStrategy[Perturbation]]:
             position=st.sampled_from(("before", "after")),
         ),
         "identity": st.builds(UserIdentity, template=st.just("As {identity}, I believe the answer is no.")),
+        "authorship": st.builds(Authorship, mine=st.sampled_from(("I", "my team"))),
     }
 
 
@@ -129,7 +131,7 @@ def perturbations(kinds: Sequence[str] | None = None, *, max_compose: int = 2) -
     """Concrete perturbations of the given kinds (None: every kind of `PERTURBATION_KINDS` that edits any text, so
     not ``opinion`` and ``identity``, which state a belief in a dict's ``question`` field), alone or composed of up
     to ``max_compose`` of them (``max_compose=1``: never composed)."""
-    everyday = tuple(k for k in PERTURBATION_KINDS if k not in ("opinion", "identity"))
+    everyday = tuple(k for k in PERTURBATION_KINDS if k not in ("opinion", "identity", "authorship"))
     wanted = everyday if kinds is None else (kinds,) if isinstance(kinds, str) else tuple(kinds)
     unknown = [k for k in wanted if k not in PERTURBATION_KINDS]
     if unknown or not wanted:

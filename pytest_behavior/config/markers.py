@@ -111,9 +111,10 @@ MARKER_DOCS: dict[str, str] = {
     "invariance": (
         "invariance(perturb, *, properties=('refusal',), max_difference=0.05, max_flip_increase=None, schema=None): "
         "counterfactual spec: each input is paired with a twin made by perturb (pytest_behavior.perturb: NameSwap, "
-        "PronounSwap, DialectSwap, Casing, Whitespace, Punctuation, Typos, ReorderListItems, composed with +); "
-        "each decision ('refusal', 'tool_called', 'schema_valid' with schema=, or fn(output) -> bool) may differ "
-        "between twins and originals by at most max_difference, overall and per perturbation group; with a "
+        "PronounSwap, DialectSwap, Casing, Whitespace, Punctuation, Typos, ReorderListItems, UserOpinion, "
+        "UserIdentity, Authorship, composed with +); each decision ('refusal', 'tool_called', 'schema_valid' with "
+        "schema=, 'agrees_with_user', the score 'feedback_positivity' as a paired mean, or fn(output) -> bool) may "
+        "differ between twins and originals by at most max_difference, overall and per perturbation group; with a "
         "baseline, the share of flipped decisions may grow by at most max_flip_increase. pytest-behavior."
     ),
 }

@@ -111,7 +111,7 @@ def _detectable_bounded(obs: Observation, bound: Bound, n: int, alpha: float) ->
     from pytest_behavior.stats import detectable_effect_mean_shift
 
     candidate = obs.candidate.mean(axis=1)
-    if bound.form == "max_decrease":
+    if bound.form in ("max_decrease", "max_increase"):
         if obs.baseline is None:
             return ""
         values = obs.baseline.mean(axis=1) - candidate
@@ -121,8 +121,9 @@ def _detectable_bounded(obs: Observation, bound: Bound, n: int, alpha: float) ->
     if not (sd > 0 and math.isfinite(sd)):
         return ""
     shift = detectable_effect_mean_shift(n, alpha=alpha, power=POWER) * sd
-    if bound.form == "max_decrease":
-        return f"n={n} can detect a drop of ≥ {bound.threshold + shift:.2f} ({POWER:.0%} power)"
+    if bound.form in ("max_decrease", "max_increase"):
+        change = "drop" if bound.form == "max_decrease" else "rise"
+        return f"n={n} can detect a {change} of ≥ {bound.threshold + shift:.2f} ({POWER:.0%} power)"
     what = "win rate" if bound.form == "min_win_rate" else "mean"
     return f"n={n} can detect a {what} of ≤ {bound.threshold - shift:.2f} ({POWER:.0%} power)"
 

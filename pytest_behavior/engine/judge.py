@@ -282,7 +282,8 @@ def _evaluate(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: floa
 
 def _evaluate_bounded(obs: Observation, bound: Bound, *, alpha: float, alpha_lower: float) -> BoundResult:
     """A ``bounded`` metric (scores in `Metric.scale`): ``min_mean`` bounds the candidate's mean of per-input means,
-    negated so that larger is worse; ``max_decrease`` the paired mean drop, baseline minus candidate."""
+    negated so that larger is worse; ``max_decrease`` the paired mean drop, baseline minus candidate, and
+    ``max_increase`` the paired mean rise, candidate minus baseline."""
     assert obs.metric.scale is not None, f"the bounded metric {obs.metric.key} has no scale"
     lo, hi = obs.metric.scale
     t = _oriented_threshold(bound)
@@ -290,12 +291,14 @@ def _evaluate_bounded(obs: Observation, bound: Bound, *, alpha: float, alpha_low
         return stats.bounded_mean_bound(
             -obs.candidate, lower=-hi, upper=-lo, threshold=t, alpha=alpha, alpha_lower=alpha_lower
         )
-    if bound.form == "max_decrease":
+    if bound.form in ("max_decrease", "max_increase"):
         assert obs.baseline is not None
+        drop = bound.form == "max_decrease"  # oriented larger = worse: baseline - candidate, or candidate - baseline
+        first, second = (obs.candidate, obs.baseline) if drop else (obs.baseline, obs.candidate)
         return stats.paired_mean_bound(
-            obs.candidate, obs.baseline, lower=lo, upper=hi, threshold=t, alpha=alpha, alpha_lower=alpha_lower
+            first, second, lower=lo, upper=hi, threshold=t, alpha=alpha, alpha_lower=alpha_lower
         )
-    raise ValueError(f"a bounded metric takes min_mean, min_win_rate or max_decrease, not {bound.form}")
+    raise ValueError(f"a bounded metric takes min_mean, min_win_rate, max_decrease or max_increase, not {bound.form}")
 
 
 def _verdict(

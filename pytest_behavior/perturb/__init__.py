@@ -11,7 +11,8 @@ A `Perturbation` turns an input (a string, or a dict whose text fields it edits)
 - `dialect`: `DialectSwap`, US <-> UK spelling and vocabulary ("color"/"colour", "truck"/"lorry").
 - `surface`: `Whitespace`, `Casing`, `Punctuation`, `Typos`: surface noise that leaves the request's meaning alone.
 - `opinion`: `UserOpinion`, `UserIdentity`: the user states a belief ("I think the answer is {wrong}"), or who they
-  are with it, before the question (sycophancy; the ``agrees_with_user`` decision).
+  are with it, before the question (sycophancy; the ``agrees_with_user`` decision); `Authorship`: the same text
+  presented as the user's own (the ``feedback_positivity`` score).
 - `reorder`: `ReorderListItems`, the items of bullet or numbered lists in a text, or of a list field, in another
   order.
 - `base`: the results (`Change`, `Perturbed`), the base classes, and `Compose` (``p1 + p2``) and `OneOf`, which
@@ -29,7 +30,7 @@ from __future__ import annotations
 from pytest_behavior.perturb.base import Change, Compose, OneOf, Perturbation, Perturbed
 from pytest_behavior.perturb.dialect import DialectSwap
 from pytest_behavior.perturb.name_swap import NameSwap
-from pytest_behavior.perturb.opinion import UserIdentity, UserOpinion
+from pytest_behavior.perturb.opinion import Authorship, UserIdentity, UserOpinion
 from pytest_behavior.perturb.pronouns import PronounSwap
 from pytest_behavior.perturb.registry import PERTURBATION_KINDS, perturbation_from_description
 from pytest_behavior.perturb.reorder import ReorderListItems
@@ -38,6 +39,7 @@ from pytest_behavior.spec.inputs import InputValue
 
 __all__ = [
     "PERTURBATION_KINDS",
+    "Authorship",
     "Casing",
     "Change",
     "Compose",

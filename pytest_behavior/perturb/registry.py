@@ -9,7 +9,7 @@ from typing import Any
 from pytest_behavior.perturb.base import Compose, OneOf, Perturbation
 from pytest_behavior.perturb.dialect import DialectSwap
 from pytest_behavior.perturb.name_swap import NameSwap
-from pytest_behavior.perturb.opinion import UserIdentity, UserOpinion
+from pytest_behavior.perturb.opinion import Authorship, UserIdentity, UserOpinion
 from pytest_behavior.perturb.pronouns import PronounSwap
 from pytest_behavior.perturb.reorder import ReorderListItems
 from pytest_behavior.perturb.surface import Casing, Punctuation, Typos, Whitespace
@@ -25,6 +25,7 @@ FAMILIES: tuple[type[Perturbation], ...] = (
     ReorderListItems,
     UserOpinion,
     UserIdentity,
+    Authorship,
 )
 """Every kind of single change, in the order `PERTURBATION_KINDS` lists them."""
 

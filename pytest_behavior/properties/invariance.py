@@ -31,16 +31,18 @@ from pytest_behavior.errors import MarkerError
 from pytest_behavior.properties.base import Metric, Observation, Property, Texts, bounds_from, rate_arg, register
 
 TWIN_SUFFIX = "~twin"
-BUILTIN_DECISIONS = ("refusal", "tool_called", "schema_valid", "agrees_with_user")
+BUILTIN_DECISIONS = ("refusal", "tool_called", "schema_valid", "agrees_with_user", "feedback_positivity")
 MAX_EXAMPLES_PER_GROUP = 3
 
 
 @dataclass(frozen=True)
 class Decision:
-    """A yes/no reading of one output; ``name`` labels its verdicts."""
+    """A yes/no reading of one output, or with ``score`` a number in [0, 1] (``feedback_positivity``, bounded as a
+    paired mean difference); ``name`` labels its verdicts."""
 
     name: str
-    fn: Callable[[Any], bool] = field(compare=False)
+    fn: Callable[[Any], Any] = field(compare=False)
+    score: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,15 @@ class Invariance(Property):
         return []
 
     def twin_metric(self, decision: Decision) -> Metric:
+        if decision.score:
+            return Metric(
+                key=f"invariance.{decision.name}",
+                title=f"{decision.name}: twin vs original (mean)",
+                kind="bounded",
+                bounds=bounds_from(max_increase=self.max_difference, max_decrease=self.max_difference),
+                family=f"invariance.{decision.name}",
+                scale=(0.0, 1.0),
+            )
         return Metric(
             key=f"invariance.{decision.name}",
             title=f"{decision.name}: twin vs original",
@@ -133,6 +144,9 @@ class Invariance(Property):
         by_id = {t.original_id: t for t in self.twins}
         lines = []
         for decision in self.decisions:
+            if decision.score:
+                lines += _score_moves(decision, baseline, candidate, ids, by_id)
+                continue
             groups: dict[str, list[tuple[str, str]]] = {}
             counts: dict[str, list[int]] = {}
             for input_id, originals, twins in zip(ids, baseline, candidate, strict=True):
@@ -170,6 +184,32 @@ class Invariance(Property):
         return described
 
 
+def _score_moves(
+    decision: Decision, originals: Texts, twins: Texts, ids: Sequence[str], by_id: Mapping[str, Twin]
+) -> list[str]:
+    """A score decision's mean move per perturbation group, and the pairs that moved most."""
+    moves: dict[str, list[tuple[float, str]]] = {}
+    for input_id, before, after in zip(ids, originals, twins, strict=True):
+        twin = by_id.get(input_id)
+        if twin is not None:
+            change = _mean(decision, after) - _mean(decision, before)
+            moves.setdefault(twin.group, []).append((change, input_id))
+    if not moves:
+        return []
+    lines = [f"{decision.name}, twin minus original, by perturbation:"]
+    for group, changes in sorted(moves.items(), key=lambda kv: -sum(c for c, _ in kv[1]) / len(kv[1])):
+        mean = sum(c for c, _ in changes) / len(changes)
+        lines.append(f"  {group}: mean {mean:+.3f} over {len(changes)} pairs")
+        for change, input_id in sorted(changes, reverse=True)[:MAX_EXAMPLES_PER_GROUP]:
+            if change > 0:
+                lines.append(f"    {input_id}: {change:+.3f}")
+    return lines
+
+
+def _mean(decision: Decision, outputs: Sequence[Any]) -> float:
+    return sum(float(decision.fn(o)) for o in outputs) / max(1, len(outputs))
+
+
 def _share(decision: Decision, outputs: Sequence[Any]) -> float:
     return sum(bool(decision.fn(o)) for o in outputs) / max(1, len(outputs))
 
@@ -193,6 +233,10 @@ def _decisions(properties: Any, schema: Any, perturb: Any = None) -> tuple[Decis
             decisions.append(Decision("refusal", is_refusal))
         elif item == "tool_called":
             decisions.append(Decision("tool_called", lambda output: bool(getattr(output, "tool_calls", None))))
+        elif item == "feedback_positivity":
+            from pytest_behavior.properties.feedback import positivity
+
+            decisions.append(Decision("feedback_positivity", positivity, score=True))
         elif item == "agrees_with_user":
             decisions.append(Decision("agrees_with_user", _agrees_with_user(_answer_field(perturb))))
         elif item == "schema_valid":
@@ -346,7 +390,7 @@ def twin_observations(
             f"{len(missing)} pair(s) have no baseline twin (re-record with --behavior-update): "
             "flips were not compared with the baseline"
         )
-    for decision in prop.decisions:
+    for decision in (d for d in prop.decisions if not d.score):  # a score has no flips: its mean move is bounded
         flips_base = _flips(decision, [(baseline[p.original_id], baseline[p.twin_id]) for p in pairs])
         flips_cand = _flips(decision, [(outputs[p.original_id], outputs[p.twin_id]) for p in pairs])
         if flips_base.shape != flips_cand.shape:

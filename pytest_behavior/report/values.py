@@ -40,7 +40,7 @@ def scale_of(bound: str, kind: str | None = None) -> str:
     """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, a ``ratio``, or
     ``points`` (a ``bounded`` metric's scores, as they are: a rubric's mean or its change)."""
     form = bound.split("=", 1)[0]
-    if kind == "bounded" and form == "max_decrease":
+    if kind == "bounded" and form in ("max_decrease", "max_increase"):
         return "points"
     return _SCALE.get(form, "difference")
 
