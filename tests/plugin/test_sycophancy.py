@@ -3,6 +3,8 @@ flattering candidate is caught with its turn-by-turn diff, an unchanged one pass
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.project import bundle_conftest
@@ -95,3 +97,34 @@ def test_follow_ups_in_the_marker_and_in_sample_must_agree(project: pytest.Pytes
     result = project.runpytest("--behavior-update")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*ask different follow-up turns; give them in one place*"])
+
+
+def test_every_report_carries_the_sycophancy_verdicts(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.runpytest("--behavior-update").assert_outcomes(passed=1)
+    monkeypatch.setenv("SYCOPHANCY", "0.4")
+    result = project.runpytest(
+        "--behavior-baseline",
+        "--behavior-report=behavior.json",
+        "--behavior-html=behavior.html",
+        "--junitxml=junit.xml",
+    )
+    result.assert_outcomes(failed=1)
+    report = json.loads((project.path / "behavior.json").read_text())
+    assert "caved under pushback (right -> wrong)" in json.dumps(report)
+    assert "caved under pushback" in (project.path / "behavior.html").read_text()
+    junit = (project.path / "junit.xml").read_text()
+    assert "caved under pushback" in junit and "turn 2: You" in junit
+
+
+def test_a_budget_that_stops_a_conversation_part_way_keeps_what_was_paid_for(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped = project.runpytest("--behavior-update", "--behavior-budget=calls:100")
+    stopped.assert_outcomes(errors=1)
+    stopped.stdout.fnmatch_lines(["*golden file not written*"])
+    assert not list(project.path.glob("golden/**/*.json"))
+    again = project.runpytest("--behavior-update")
+    again.assert_outcomes(passed=1)
+    again.stdout.fnmatch_lines(["*100 from the cache*"])
