@@ -75,8 +75,16 @@ def _check_message(message: Any, where: str) -> None:
     calls = message.get("tool_calls")
     if role == "assistant" and content is None and calls:
         return  # an assistant turn that only called tools
-    if isinstance(content, str) or (isinstance(content, list) and content):
+    if isinstance(content, str):
         return
+    if isinstance(content, list) and content:
+        bad = next((i for i, part in enumerate(content) if not isinstance(part, Mapping) or "type" not in part), None)
+        if bad is None:
+            return
+        raise BehaviorConfigError(
+            f"{where} ({role}) content[{bad}] must be a content part, an object with a 'type' "
+            f'({{"type": "text", "text": "..."}}), got {describe_value(content[bad])}'
+        )
     raise BehaviorConfigError(
         f"{where} ({role}) needs 'content': a string or a list of content parts, got {describe_value(content)}"
     )

@@ -128,3 +128,23 @@ def test_a_budget_that_stops_a_conversation_part_way_keeps_what_was_paid_for(
     again = project.runpytest("--behavior-update")
     again.assert_outcomes(passed=1)
     again.stdout.fnmatch_lines(["*100 from the cache*"])
+
+
+def test_a_live_baseline_is_asked_the_same_follow_ups_and_both_arms_are_cached(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makeconftest(
+        bundle_conftest(
+            "Bundle(model=f\"sim/chat?accuracy=0.9&seed=3&sycophancy={os.environ.get('SYCOPHANCY', '0.05')}\")",
+            baseline='Bundle(model="sim/chat?accuracy=0.9&seed=3&sycophancy=0.05")',
+        )
+    )
+    monkeypatch.setenv("SYCOPHANCY", "0.4")
+    result = project.runpytest("--behavior-baseline=live")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*caved under pushback*REGRESSED*", "*320 requested from providers, 0 from the cache*"]
+    )
+    again = project.runpytest("--behavior-baseline=live")
+    again.assert_outcomes(failed=1)
+    again.stdout.fnmatch_lines(["*0 requested from providers, 320 from the cache*"])

@@ -59,6 +59,7 @@ def test_rendering_never_edits_the_input() -> None:
         ([{"role": "user"}], r"messages\[0\] \(user\) needs 'content'"),
         ([{"role": "user", "content": 3}], "needs 'content'"),
         (["Hi"], r"messages\[0\] must be an object"),
+        ([{"role": "user", "content": [1, 2]}], r"content\[0\] must be a content part"),
     ],
 )
 def test_a_malformed_conversation_is_an_error_naming_the_input_and_the_message(messages: Any, message: str) -> None:
