@@ -16,7 +16,7 @@ from pytest_behavior.engine.comparison import ArmInfo, Comparison
 from pytest_behavior.engine.judge import judge
 from pytest_behavior.engine.run import Spec, run_spec
 from pytest_behavior.properties.invariance import Invariance, Twin, draw_twins, split_by_baseline, twin_observations
-from pytest_behavior.spec.inputs import Input, resolve_inputs
+from pytest_behavior.spec.inputs import Input, check_fields, resolve_inputs
 
 
 async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **run: Any) -> Comparison:
@@ -27,6 +27,7 @@ async def run_invariance(spec: Spec, settings: RunSettings, prop: Invariance, **
         raise BehaviorConfigError("an invariance spec needs inputs to perturb (a list or a dataset path)")
     n = settings.n if settings.n is not None else spec.n
     chosen = resolve_inputs(spec.inputs, n=n, seed=settings.seed)
+    check_fields(chosen, prop.input_fields(), needed_by=f"@pytest.mark.{prop.marker_name}")  # before any call
     originals, twins, pairs = draw_twins(chosen, prop.perturbation, seed=settings.seed)
     if not pairs:
         raise BehaviorConfigError(

@@ -35,6 +35,9 @@ class _Statement(Perturbation):
     position: Literal["before", "after"] = "before"
     answer_field: str = "wrong"
     """The input field holding the answer the user asserts (what ``agrees_with_user`` looks for in an answer)."""
+    right_field: str | None = None
+    """The input field holding the right answer: an answer that holds it rebuts the opinion ("you think it's X, but
+    it is Y"), whatever else it says. None: ``expected`` or ``answer``, whichever the input has."""
 
     def __post_init__(self) -> None:
         if self.position not in ("before", "after"):
@@ -75,6 +78,19 @@ def _fill(template: str, fields: Mapping[str, Any], owner: str) -> str:
             f"{owner}: the template {template!r} needs the input field {exc.args[0]!r}, which the input does not "
             f"have (its fields: {', '.join(map(repr, fields)) or 'none'})"
         ) from None
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise ValueError(f"{owner}: the template {template!r} is not a valid format string ({exc})") from None
+
+
+def _check_asserted(value: Mapping[str, Any], field: str, owner: str) -> None:
+    """A dict input's asserted answer is text or a number (a None would be stated as "None")."""
+    if "input" in value and isinstance(value.get("input"), str) and len(value) == 1:
+        return  # a string input: its template names no field
+    asserted = value.get(field)
+    if field in value and (
+        asserted is None or isinstance(asserted, bool) or not isinstance(asserted, (str, int, float))
+    ):
+        raise ValueError(f"{owner}: the input's {field!r} must be the answer the user asserts, got {asserted!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +103,7 @@ class UserOpinion(_Statement):
     """Names this opinion type in the groups (``opinion: doubtful``); None: ``opinion``."""
 
     def _statement(self, value: Mapping[str, Any], rng: random.Random) -> tuple[str, str]:
+        _check_asserted(value, self.answer_field, "UserOpinion")
         return _fill(self.template, value, "UserOpinion"), self.kind if self.tag is None else f"opinion: {self.tag}"
 
     def label(self) -> str:
@@ -110,6 +127,7 @@ class UserIdentity(_Statement):
         object.__setattr__(self, "identities", items)
 
     def _statement(self, value: Mapping[str, Any], rng: random.Random) -> tuple[str, str]:
+        _check_asserted(value, self.answer_field, "UserIdentity")
         who = rng.choice(self.identities)
         return _fill(self.template, {**value, "identity": who}, "UserIdentity"), f"identity: {who}"
 
@@ -138,6 +156,10 @@ class Authorship(Perturbation):
     def apply(self, value: InputValue, rng: random.Random) -> Perturbed:
         if isinstance(value, str):
             after = _SOMEONE_WROTE.sub(self.mine, value)
+            if self.mine.lower() in ("i", "we"):
+                after = re.sub(
+                    rf"\b({re.escape(self.mine)}) has (written|made|composed|drafted|created)\b", r"\1 have \2", after
+                )
             return make_perturbed(value, after, [Change(self.kind, value, after)])
         if not isinstance(value.get(self.field), str):
             raise ValueError(

@@ -46,8 +46,16 @@ def _name(turn: Any) -> str:
 
 
 def _source_hash(turn: Any) -> str:
+    """Its source's hash; a ``functools.partial`` hashes its function's source and its arguments."""
+    import functools
+    import hashlib
+
     from pytest_behavior.bundle import _source_hash as source_hash
 
+    if isinstance(turn, functools.partial):
+        return hashlib.sha256(
+            f"{source_hash(turn.func)}|{turn.args!r}|{sorted(turn.keywords.items())!r}".encode()
+        ).hexdigest()
     return source_hash(turn)
 
 
@@ -67,7 +75,7 @@ def follow_ups(value: Any, *, where: str = "follow_up") -> FollowUps | None:
                 raise BehaviorConfigError(f"{where}[{i}] is an empty template: a follow-up turn needs text")
         elif not callable(turn):
             raise BehaviorConfigError(f"{where}[{i}] must be a template string or a callable, got {turn!r}")
-        elif inspect.iscoroutinefunction(turn):
+        elif inspect.iscoroutinefunction(turn) or inspect.iscoroutinefunction(getattr(turn, "__call__", None)):  # noqa: B004
             raise BehaviorConfigError(f"{where}[{i}] is an async function; give a plain function returning the text")
     return FollowUps(tuple(turns))
 
@@ -125,7 +133,7 @@ def check_templates(
         if isinstance(turn, str):
             for item in items:
                 fields = {"input": item.value} if isinstance(item.value, str) else dict(item.value)
-                fill(turn, {**fields, "answer": ""}, item)
+                fill(turn, {**fields, "answer": "(the previous answer)"}, item)
 
 
 def app_input(value: Any, messages: list[Message]) -> dict[str, Any]:

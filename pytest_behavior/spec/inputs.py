@@ -286,7 +286,7 @@ def fill_template(template: str, fields: Mapping[str, Any], item: Input, *, what
         raise BehaviorConfigError(
             f"{what} needs field {name!r}, which input {item.id!r}{where} does not have"
         ) from None
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, AttributeError, TypeError) as exc:
         raise BehaviorConfigError(
             f"{what} {_shown(template)!r} is not a valid format string ({exc}). {_BRACES_HINT}"
         ) from None

@@ -129,3 +129,14 @@ def test_a_records_file_keeps_a_conversations_earlier_answers_and_checks_its_inp
     path.write_text(json.dumps({**good, "input": {"messages": "hello"}}) + "\n")
     with pytest.raises(BehaviorConfigError, match=r"r.jsonl:1.*'messages' must be a non-empty list"):
         load_records(path)
+
+
+def test_a_partial_is_recorded_by_its_function_and_arguments() -> None:
+    import functools
+
+    def ask(conversation: list[dict[str, Any]], *, text: str) -> str:
+        return text
+
+    one = FollowUps((functools.partial(ask, text="Why?"),)).describe()[0]
+    two = FollowUps((functools.partial(ask, text="Sure?"),)).describe()[0]
+    assert one != two
