@@ -54,7 +54,7 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
     for marker, ours_judge in judge_detectors(spec).items():
         recorded = golden.detectors.get(marker)
         if recorded is not None and recorded != ours_judge:
-            _warn(
+            warn_at_test(
                 spec,
                 BehaviorJudgeDriftWarning(
                     f"{spec.nodeid}: golden file {path} was recorded under the {marker} judge {recorded!r}, this run "
@@ -68,7 +68,7 @@ def check_compatible(golden: GoldenRecord, spec: Spec, path: Path) -> None:
         if detector is not None and detector != ours:  # the stored outputs are labelled again: never a model change
             message = f"{spec.nodeid}: golden file {path} was labelled with {kind} detector {detector!r}, this test"
             warning = BehaviorDetectorChangeWarning(f"{message} uses {ours!r}: {_RELABELLED.format(ours, spec)}")
-            _warn(spec, warning)
+            warn_at_test(spec, warning)
 
 
 def _check_turns(golden: GoldenRecord, follow_ups: int, path: Path) -> None:
@@ -84,7 +84,7 @@ def _check_turns(golden: GoldenRecord, follow_ups: int, path: Path) -> None:
                 )
 
 
-def _warn(spec: Spec, warning: Warning) -> None:
+def warn_at_test(spec: Spec, warning: Warning) -> None:
     """Issue ``warning`` at the test's own line when it is known, so the warnings summary (and ``-W error``) point
     at the test, not at this module."""
     if spec.location is None:

@@ -20,6 +20,7 @@ from pytest_behavior.engine.golden_checks import (
     check_whole_baseline,
     judge_detectors,
     offline_detectors,
+    warn_at_test,
 )
 from pytest_behavior.engine.judge import judge, judge_sequential
 from pytest_behavior.engine.judged_record import judged_summaries
@@ -29,7 +30,7 @@ from pytest_behavior.engine.sequential import BoundKey
 from pytest_behavior.engine.sequential_sampling import LIVE_REFERENCE_INPUTS as LIVE_REFERENCE_INPUTS
 from pytest_behavior.engine.sequential_sampling import _needs_reference as _needs_reference  # tests import it here
 from pytest_behavior.engine.sequential_sampling import sample_sequentially, shuffled
-from pytest_behavior.errors import BehaviorConfigError, BudgetExhaustedError
+from pytest_behavior.errors import BehaviorConfigError, BehaviorPairingWarning, BudgetExhaustedError
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, golden_path, read_golden, write_golden
 from pytest_behavior.properties.base import Observation, Property
 from pytest_behavior.sampling.budget import BudgetGate
@@ -116,6 +117,8 @@ async def run_spec(
         check_fields(inputs, prop.input_fields(), needed_by=f"@pytest.mark.{prop.marker_name}")
     if spec.follow_up is not None:  # so is a follow-up template's missing field
         check_templates(spec.follow_up, inputs, fill=lambda t, f, i: fill_template(t, f, i, what="follow_up template"))
+    if spec.sequential and spec.follow_up is not None:
+        warn_at_test(spec, BehaviorPairingWarning(f"{spec.nodeid}: {_SEQUENTIAL_FOLLOW_UPS}"))
     if spec.sequential and spec.follow_up is None and settings.mode in ("golden", "live"):
         inputs = shuffled(inputs, settings.seed)
         sampled, progress, decisions = await sample_sequentially(
@@ -149,6 +152,11 @@ async def run_spec(
         written = write_golden(target, replace(record, judged=judged_summaries(result)))
         result = _with_golden(result, target, written)
     return result
+
+
+_SEQUENTIAL_FOLLOW_UPS = (
+    "sequential mode samples one input at a time and does not ask follow-up turns: this spec was sampled all at once"
+)
 
 
 def _unpriced_note(

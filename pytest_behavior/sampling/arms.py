@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pytest_behavior.bundle import Bundle
+from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.sampling.calls import SamplingPlan
 from pytest_behavior.sampling.llm import Completion
 from pytest_behavior.spec.inputs import Input
@@ -49,8 +50,21 @@ def replay_records(
             continue
         for repeat, text in enumerate(texts):
             assert text is not None
+            if plan.follow_ups is not None:
+                _check_turns(bundle, item.id, repeat, text, len(plan.follow_ups.turns))
             results[(arm, item.id, repeat)] = Completion.from_output(text)
     return tuple(missing)
+
+
+def _check_turns(bundle: Bundle, input_id: str, repeat: int, text: str, follow_ups: int) -> None:
+    """A replayed conversation holds one earlier answer per follow-up of the spec, or its turns would be misread."""
+    held = len(getattr(text, "earlier", None) or ())
+    if held != follow_ups:
+        path = bundle.records.path if bundle.records is not None else "the records file"
+        raise BehaviorConfigError(
+            f"records file {path}: input {input_id!r} repeat {repeat} holds {held} earlier answer(s) ('earlier') "
+            f"for the spec's {follow_ups} follow-up turn(s): record the conversation's answers, first to last"
+        )
 
 
 def collect_arm(
