@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,7 @@ def test_inconclusive_warns_by_default_and_fails_on_request(pytester: pytest.Pyt
 
 
 def test_secrets_never_reach_cache_golden_or_output(pytester: pytest.Pytester) -> None:
-    secret = "fake-credential-1234567890abcdefghij"
+    secret = "fake-credential-" + uuid.uuid4().hex  # made at run time: no key-shaped literal in the tree
     make_project(pytester, extra=f", api_key={secret!r}, extra_headers={{'Authorization': 'Bearer {secret}'}}")
     result = pytester.runpytest("--behavior-update", "-v")
     result.assert_outcomes(passed=1)
@@ -190,7 +191,7 @@ def test_a_run_served_entirely_from_the_cache_does_not_import_litellm(pytester: 
 
 def test_golden_written_by_update_has_no_secret_and_describes_bundle(pytester: pytest.Pytester) -> None:
     make_project(
-        pytester, extra=", api_key='fake-credential-abcdefghijklmnopqrstu', api_base='http://u:pw@127.0.0.1:9/v1'"
+        pytester, extra=f", api_key='fake-credential-{uuid.uuid4().hex}', api_base='http://u:pw@127.0.0.1:9/v1'"
     )
     pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
     golden = next((pytester.path / "golden").rglob("*.json"))
