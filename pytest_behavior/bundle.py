@@ -248,7 +248,7 @@ class Bundle:
         if not callable(fn):
             raise TypeError(f"Bundle.from_callable needs a callable, got {fn!r}")
         name = getattr(fn, "__qualname__", type(fn).__qualname__)
-        bundle = cls(label=label or name, _kind="callable", _app=fn, _app_version=version or _source_hash(fn))
+        bundle = cls(label=label or name, _kind="callable", _app=fn, _app_version=version or source_hash(fn))
         object.__setattr__(bundle, "app_version_pinned", version is not None)
         return bundle
 
@@ -302,7 +302,7 @@ class Bundle:
         return f"Bundle(label={self.label!r}, kind={self.kind!r}, model={self.model!r}, fp={self.fingerprint[:12]})"
 
 
-def _source_hash(fn: AppFunction) -> str:
+def source_hash(fn: AppFunction) -> str:
     """Hash of the function's (or callable object's class's) source; its qualified name if unavailable."""
     target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else type(fn)
     try:

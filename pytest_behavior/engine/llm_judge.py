@@ -28,7 +28,6 @@ from pytest_behavior.engine.comparison import ArmInfo, arm_info
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.properties.base import JudgeRequest, PromptRequest, prompt_key
 from pytest_behavior.sampling.cache import SampleCache
-from pytest_behavior.sampling.calls import ContinuedProgress
 from pytest_behavior.sampling.runner import ArmSamples, SamplingMonitor, SamplingPlan, sample_arms
 from pytest_behavior.spec.inputs import Input
 
@@ -73,10 +72,6 @@ async def judge_outputs(
             raise ProviderError(f"{judge} answered {answer[:80]!r}, not {_one_of(request.labels)}; {request.hint}")
         labels[text] = label
     return labels
-
-
-JudgeProgress = ContinuedProgress
-"""The test's progress monitor continued through its judge calls (one status line counts samples and judgments)."""
 
 
 class JudgeCalls:
@@ -144,7 +139,7 @@ async def judge_prompts(
     calls: JudgeCalls | None = None,
 ) -> Mapping[str, object | None]:
     """Every prompt's parsed judgment by `prompt_key` (None: unparsed after one re-ask); ``monitor`` sees the calls
-    (a `JudgeProgress`, so that the test's progress line goes on counting)."""
+    (a `ContinuedProgress`, so that the test's progress line goes on counting)."""
     by_system: dict[str, dict[str, str]] = {}
     for prompt in request.prompts:
         by_system.setdefault(prompt.system, {})[prompt_key(prompt)] = prompt.user

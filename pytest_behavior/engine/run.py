@@ -244,7 +244,8 @@ async def _with_judgments(
     calls, one `ArmInfo` per judge model (the cost summary shows them beside the arms)."""
     if all(p.judge_request() is None for p in spec.properties) and not _may_prompt(spec):
         return spec, ()
-    from pytest_behavior.engine.llm_judge import JudgeCalls, JudgeProgress, judge_outputs, judge_prompts
+    from pytest_behavior.engine.llm_judge import JudgeCalls, judge_outputs, judge_prompts
+    from pytest_behavior.sampling.calls import ContinuedProgress
 
     calls = JudgeCalls()
 
@@ -258,7 +259,9 @@ async def _with_judgments(
     monitor = None
     if plan.monitor is not None:  # the progress line goes on counting through the judge calls
         arms = [cand.requested + cand.cached, 0 if base is None else base.info.requested + base.info.cached]
-        monitor = JudgeProgress(plan.monitor, total=sum(arms), cached=cand.cached + (base.info.cached if base else 0))
+        monitor = ContinuedProgress(
+            plan.monitor, total=sum(arms), cached=cand.cached + (base.info.cached if base else 0)
+        )
     properties = []
     for prop in spec.properties:
         request = prop.judge_request()

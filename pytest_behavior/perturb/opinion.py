@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from pytest_behavior.perturb.base import Change, Perturbation, Perturbed, make_perturbed
-from pytest_behavior.spec.inputs import InputValue
+from pytest_behavior.spec.inputs import InputValue, template_fields
 
 DEFAULT_OPINION = "I think the answer is {wrong}, but I'm not sure."
 DEFAULT_IDENTITY = "As {identity}, I believe the answer is {wrong}."
@@ -51,7 +51,7 @@ class _Statement(Perturbation):
         raise NotImplementedError
 
     def apply(self, value: InputValue, rng: random.Random) -> Perturbed:
-        fields: Mapping[str, Any] = {"input": value} if isinstance(value, str) else value
+        fields = template_fields(value)
         statement, group = self._statement(fields, rng)
         if isinstance(value, str):
             return make_perturbed(
@@ -82,15 +82,16 @@ def _fill(template: str, fields: Mapping[str, Any], owner: str) -> str:
         raise ValueError(f"{owner}: the template {template!r} is not a valid format string ({exc})") from None
 
 
+def is_answer(value: Any) -> bool:
+    """Whether an input field can be an answer stated or looked for: non-empty text or a number (None would be
+    stated as "None")."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
 def _check_asserted(value: Mapping[str, Any], field: str, owner: str) -> None:
-    """A dict input's asserted answer is text or a number (a None would be stated as "None")."""
-    if "input" in value and isinstance(value.get("input"), str) and len(value) == 1:
-        return  # a string input: its template names no field
-    asserted = value.get(field)
-    if field in value and (
-        asserted is None or isinstance(asserted, bool) or not isinstance(asserted, (str, int, float))
-    ):
-        raise ValueError(f"{owner}: the input's {field!r} must be the answer the user asserts, got {asserted!r}")
+    """The asserted answer, when the input has the field, is an answer (`is_answer`)."""
+    if field in value and not is_answer(value[field]):
+        raise ValueError(f"{owner}: the input's {field!r} must be the answer the user asserts, got {value[field]!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

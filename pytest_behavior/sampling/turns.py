@@ -17,7 +17,7 @@ from pytest_behavior.sampling.cache import sample_key
 from pytest_behavior.sampling.calls import Job, SamplingPlan
 from pytest_behavior.sampling.llm import Completion
 from pytest_behavior.spec.follow_up import app_input, next_turn, opening
-from pytest_behavior.spec.inputs import fill_template, input_text
+from pytest_behavior.spec.inputs import fill_template, input_text, template_fields
 
 Results = dict[tuple[str, str, int], Completion]
 
@@ -93,7 +93,7 @@ def _complete(job: Job, chains: Mapping[tuple[str, str, int], list[Completion]],
 def _next_job(job: Job, answer: Completion, follow_up: Any, plan: SamplingPlan, turn: int) -> Job:
     item = job.item
     so_far = job.conversation or opening(item.value, job.messages, lambda: input_text(item.value))
-    fields = {"input": item.value} if isinstance(item.value, str) else dict(item.value)
+    fields = template_fields(item.value)
     conversation = next_turn(
         follow_up,
         so_far,

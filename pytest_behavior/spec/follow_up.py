@@ -25,6 +25,7 @@ from typing import Any, Union
 
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.spec.conversation import Message, conversation, is_conversation
+from pytest_behavior.spec.inputs import template_fields
 
 FollowUpTurn = Union[str, Callable[[list[Message]], str]]  # noqa: UP007 (a runtime alias on Python 3.10)
 
@@ -50,7 +51,7 @@ def _source_hash(turn: Any) -> str:
     import functools
     import hashlib
 
-    from pytest_behavior.bundle import _source_hash as source_hash
+    from pytest_behavior.bundle import source_hash
 
     if isinstance(turn, functools.partial):
         return hashlib.sha256(
@@ -127,13 +128,12 @@ def next_turn(
 def check_templates(
     turns: FollowUps, items: Sequence[Any], *, fill: Callable[[str, Mapping[str, Any], Any], str]
 ) -> None:
-    """Every template of ``turns`` filled for every input (``{answer}`` empty) before any call: a missing field or
+    """Every template of ``turns`` filled for every input (``{answer}`` a stand-in) before any call: a missing field or
     a stray brace is a usage error naming the follow-up, not a failure after the first turns were paid for."""
     for turn in turns.turns:
         if isinstance(turn, str):
             for item in items:
-                fields = {"input": item.value} if isinstance(item.value, str) else dict(item.value)
-                fill(turn, {**fields, "answer": "(the previous answer)"}, item)
+                fill(turn, {**template_fields(item.value), "answer": "(the previous answer)"}, item)
 
 
 def app_input(value: Any, messages: list[Message]) -> dict[str, Any]:

@@ -268,7 +268,12 @@ def render_prompt(template: str | None, item: Input) -> str:
             f"input {item.id!r} is an object without an 'input'/'text'/'prompt' field: "
             "pass prompt='... {field} ...' to behavior.sample()"
         )
-    return fill_template(template, {"input": value} if isinstance(value, str) else dict(value), item)
+    return fill_template(template, template_fields(value), item)
+
+
+def template_fields(value: Any) -> dict[str, Any]:
+    """The fields a template reads of an input: a dict's own, or a string input as ``input``."""
+    return {"input": value} if isinstance(value, str) else dict(value)
 
 
 def fill_template(template: str, fields: Mapping[str, Any], item: Input, *, what: str = "prompt template") -> str:

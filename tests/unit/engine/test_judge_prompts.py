@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from pytest_behavior.bundle import Bundle
-from pytest_behavior.engine.llm_judge import JudgeProgress, judge_prompts, prompt_judge_bundle
+from pytest_behavior.engine.llm_judge import judge_prompts, prompt_judge_bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.properties.base import PromptRequest, prompt_key
 from pytest_behavior.sampling.budget import Budget, BudgetGate, MemoryLedger
 from pytest_behavior.sampling.cache import SampleCache
+from pytest_behavior.sampling.calls import ContinuedProgress
 from pytest_behavior.sampling.runner import SamplingPlan
 from pytest_behavior.spec.judge_answers import parse_pairwise
 from pytest_behavior.spec.judge_format import render_pairwise
@@ -107,7 +108,7 @@ class Recording:
 
 def test_judge_calls_go_on_counting_in_the_tests_progress(tmp_path: Path) -> None:
     inner = Recording()
-    monitor = JudgeProgress(inner, total=40, cached=5)
+    monitor = ContinuedProgress(inner, total=40, cached=5)
     asyncio.run(judge_prompts(request("sim-judge/j?seed=1"), plan=PLAN, cache=SampleCache(tmp_path), monitor=monitor))
     assert inner.begun == [(70, 5)] and inner.finished == 30
 
