@@ -5,6 +5,7 @@
 - `power`: inputs needed for a given power, or what a given number of inputs can detect.
 - `cache`: the sample cache per bundle fingerprint, shown or pruned.
 - `golden`: ``show``, ``card`` and ``diff``: golden files read, summarized and compared offline.
+- `identify`: which recorded version field logs behave like.
 - `arguments`: the argparse ``type=`` converters, made by one factory (`argument_type`).
 - `__main__`: ``python -m pytest_behavior.cli``.
 
@@ -26,6 +27,7 @@
     pytest-behavior card golden/                    # a behavior card per bundle: refusal, schema, length, latency, cost
     pytest-behavior diff old/test_y.json new/test_y.json   # judge B against A offline; exit 1 on a regression
     pytest-behavior diff golden-main/ golden/       # every file pair (by relative path) of two directories
+    pytest-behavior identify field.jsonl golden/    # which recorded version field logs behave like (exit 1: none)
 
 ``cache`` reads ``.behavior-cache`` in the current directory unless given ``--cache-dir`` (the plugin puts it
 under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-dir`` say). ``prune`` compacts
@@ -44,7 +46,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from pytest_behavior.cli import cache, golden, power
+from pytest_behavior.cli import cache, golden, identify, power
 from pytest_behavior.cli.power import family_size
 
 __all__ = ["family_size", "main"]
@@ -54,6 +56,7 @@ _COMMANDS: dict[str, tuple[_Run, tuple[type[Exception], ...]]] = {
     "power": (power.run, power.ERRORS),
     "cache": (cache.run, cache.ERRORS),
     **{name: (golden.run, golden.ERRORS) for name in golden.COMMANDS},
+    "identify": (identify.run, identify.ERRORS),
 }
 """Each command's run (its output and exit status) and the errors it reports as exit 2 with their message."""
 
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     power.add_parser(commands)
     cache.add_parser(commands)
     golden.add_parsers(commands)
+    identify.add_parser(commands)
     return parser
 
 
