@@ -107,11 +107,20 @@ COMPLETION_PARAMS = frozenset(
 _RESERVED_PARAMS = {
     "model": "it is Bundle(model=...)",
     "messages": "the plugin renders them from system=, prompt= and each input",
-    "stream": "the plugin reads each answer whole",
     "n": "one call is one sample (behavior.sample(..., repeats=K) asks for several answers per input)",
     "seed": "the plugin passes each call its own seed (--behavior-seed / behavior_seed in the ini file)",
 }
-_FIELDS = ("model", "system", "prompt", "temperature", "tools", "response_format", "label", "litellm_params")
+_FIELDS = (
+    "model",
+    "system",
+    "prompt",
+    "temperature",
+    "tools",
+    "response_format",
+    "label",
+    "litellm_params",
+    "stream",
+)
 
 
 def unknown_options_message(
@@ -186,6 +195,12 @@ class Bundle:
     app: AppFunction | None = field(repr=False, compare=False)
     app_version: str | None = field(repr=False)
     app_version_pinned: bool = field(default=False, repr=False)
+    stream: bool = False
+    """Ask for each answer as a stream and record its time to the first token (``ttft_ms``) beside its total time.
+    Not part of the fingerprint: streaming changes how an answer arrives, not what the model says (as the
+    `OPERATIONAL_PARAMS` do), so a golden file recorded either way compares as the same bundle. The sample cache
+    keeps streamed samples apart (`sampling.cache_format.sample_key`): a sample read whole has no time to first
+    token to give."""
 
     def __init__(
         self,
@@ -198,6 +213,7 @@ class Bundle:
         response_format: Mapping[str, Any] | None = None,
         label: str | None = None,
         litellm_params: Mapping[str, Any] | None = None,
+        stream: bool = False,
         _kind: BundleKind = "model",
         _records: RecordSet | None = None,
         _app: AppFunction | None = None,
@@ -208,6 +224,10 @@ class Bundle:
             raise TypeError("Bundle(model=...) needs a litellm model string, e.g. 'openai/gpt-4o-mini' or 'sim/bot'")
         if temperature is not None and not isinstance(temperature, (int, float)):
             raise TypeError(f"Bundle temperature must be a number, got {temperature!r}")
+        if not isinstance(stream, bool):
+            raise TypeError(f"Bundle(stream=...) must be True or False, got {stream!r}")
+        if stream and _kind != "model":
+            raise TypeError("Bundle(stream=True) needs a model bundle: an app or records have no stream to time")
         forwarded = _litellm_params(params, litellm_params)
         for name, value in (
             ("model", model),
@@ -223,6 +243,7 @@ class Bundle:
             ("app", _app),
             ("app_version", _app_version),
             ("app_version_pinned", False),
+            ("stream", stream),
         ):
             object.__setattr__(self, name, value)
 
@@ -251,6 +272,16 @@ class Bundle:
         bundle = cls(label=label or name, _kind="callable", _app=fn, _app_version=version or source_hash(fn))
         object.__setattr__(bundle, "app_version_pinned", version is not None)
         return bundle
+
+    def streamed(self, stream: bool) -> Bundle:
+        """This bundle read as a stream or whole (``behavior.sample(stream=...)`` overrides the bundle's own
+        ``stream=``); a bundle that is not a model (an app, records) is returned as it is."""
+        if self.kind != "model" or self.stream == stream:
+            return self
+        copy = object.__new__(Bundle)
+        copy.__dict__.update(self.__dict__)
+        object.__setattr__(copy, "stream", stream)
+        return copy
 
     def describe(self) -> dict[str, Any]:
         """What determines behavior, without credentials: goes into golden files and reports."""
@@ -299,7 +330,11 @@ class Bundle:
         return hash(self.fingerprint)
 
     def __repr__(self) -> str:
-        return f"Bundle(label={self.label!r}, kind={self.kind!r}, model={self.model!r}, fp={self.fingerprint[:12]})"
+        streamed = ", stream=True" if self.stream else ""
+        return (
+            f"Bundle(label={self.label!r}, kind={self.kind!r}, model={self.model!r}{streamed}, "
+            f"fp={self.fingerprint[:12]})"
+        )
 
 
 def source_hash(fn: AppFunction) -> str:

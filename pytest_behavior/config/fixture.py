@@ -61,6 +61,7 @@ class BehaviorFixture:
         n: int | None = None,
         repeats: int = 1,
         follow_up: Any = None,
+        stream: bool | None = None,
     ) -> Comparison:
         """Sample the candidate (and the baseline, or read it from golden/) on the same inputs and judge.
 
@@ -70,9 +71,13 @@ class BehaviorFixture:
         times (judged per input, never pooled). ``follow_up``: the user turn(s) asked after each first answer, in
         the same conversation (a template such as ``"Are you sure? I think it is {wrong}."``, a callable writing the
         turn from the conversation, or a list of them; see `pytest_behavior.spec.follow_up`); every answer is kept.
+        ``stream``: True streams every model bundle's answers (recording their time to first token), False reads them
+        whole; None (the default) keeps each bundle's own ``Bundle(stream=...)``.
         Blocks until done; in async tests use `asample`.
         """
-        return run_sync(lambda: self.asample(inputs, prompt=prompt, n=n, repeats=repeats, follow_up=follow_up))
+        return run_sync(
+            lambda: self.asample(inputs, prompt=prompt, n=n, repeats=repeats, follow_up=follow_up, stream=stream)
+        )
 
     async def asample(
         self,
@@ -82,6 +87,7 @@ class BehaviorFixture:
         n: int | None = None,
         repeats: int = 1,
         follow_up: Any = None,
+        stream: bool | None = None,
     ) -> Comparison:
         """`sample` for async tests: awaits the model calls on the test's own event loop."""
         if self.result is not None:
@@ -101,8 +107,12 @@ class BehaviorFixture:
             location=_location(self._request.node),
             follow_up=_follow_ups(follow_up, self._properties),
         )
+        if stream is not None and not isinstance(stream, bool):
+            raise BehaviorConfigError(f"behavior.sample(stream=...) must be True, False or None, got {stream!r}")
         candidate = self._candidate()
         baseline = self._baseline() if settings.mode == "live" else None
+        if stream is not None:
+            candidate, baseline = candidate.streamed(stream), baseline and baseline.streamed(stream)
         run: dict[str, Any] = dict(
             candidate=candidate,
             baseline=baseline,

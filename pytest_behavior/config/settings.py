@@ -250,6 +250,7 @@ def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> 
         "response_format",
         "label",
         "litellm_params",
+        "stream",
         *COMPLETION_PARAMS,
     }
     unknown = [key for key in options if key not in known]

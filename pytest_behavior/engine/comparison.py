@@ -44,6 +44,8 @@ class ArmInfo:
     cost_usd: float | None = None  # of the samples judged, cached ones at their recorded cost; None: unknown
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
+    ttft_p50_ms: float | None = None  # time to first token, of the streamed samples (None: none streamed)
+    ttft_p95_ms: float | None = None
     outputs: int = 0  # outputs of this arm in the comparison
     empty_outputs: int = 0  # of those, answers with no text and no tool call (`content: null`, "", whitespace)
 
@@ -61,10 +63,11 @@ def arm_info(
     requested: int = 0,
     cached: int = 0,
 ) -> ArmInfo:
-    """An `ArmInfo` with the total cost and latency p50/p95 of the sample payloads judged (None where none
-    recorded one), and how many of them were empty."""
+    """An `ArmInfo` with the total cost, latency p50/p95 and time-to-first-token p50/p95 of the sample payloads
+    judged (None where none recorded one), and how many of them were empty."""
     costs = [float(p["cost_usd"]) for p in payloads if p.get("cost_usd") is not None]
     latencies = sorted(float(p["latency_ms"]) for p in payloads if p.get("latency_ms") is not None)
+    ttfts = sorted(float(p["ttft_ms"]) for p in payloads if p.get("ttft_ms") is not None)
     return ArmInfo(
         label,
         fingerprint,
@@ -74,6 +77,8 @@ def arm_info(
         cost_usd=sum(costs) if costs else None,
         latency_p50_ms=_quantile(latencies, 0.5) if latencies else None,
         latency_p95_ms=_quantile(latencies, 0.95) if latencies else None,
+        ttft_p50_ms=_quantile(ttfts, 0.5) if ttfts else None,
+        ttft_p95_ms=_quantile(ttfts, 0.95) if ttfts else None,
         outputs=len(payloads),
         empty_outputs=sum(1 for p in payloads if is_empty_payload(p)),
     )

@@ -354,7 +354,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 #: Fields that vary between recordings of the same behavior; a change in them alone does not rewrite a file.
-VOLATILE_FIELDS = frozenset({"recorded_at", "latency_ms", "cost_usd"})
+VOLATILE_FIELDS = frozenset({"recorded_at", "latency_ms", "ttft_ms", "cost_usd"})
 
 
 def _stable(value: Any) -> Any:

@@ -107,6 +107,8 @@ def _arm(arm: Any) -> dict[str, Any]:
         "cost_usd": _finite(arm.cost_usd),
         "latency_p50_ms": _finite(arm.latency_p50_ms),
         "latency_p95_ms": _finite(arm.latency_p95_ms),
+        "ttft_p50_ms": _finite(arm.ttft_p50_ms),
+        "ttft_p95_ms": _finite(arm.ttft_p95_ms),
         "outputs": arm.outputs,
         "empty_outputs": arm.empty_outputs,
     }

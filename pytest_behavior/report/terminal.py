@@ -152,27 +152,30 @@ def empty_output_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def operational_lines(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     """Cost and latency of each arm's samples and of each judge model's calls, per test (an arm only when some
-    provider reported them; a judge always, its cost "unknown (no price)" when the model has no price)."""
+    provider reported them; a judge always, its cost "unknown (no price)" when the model has no price); with the
+    time to first token p50/p95 when some arm's samples were streamed."""
     from tabulate import tabulate
 
     rows = []
-    for s in summaries:
-        for name, arm in cost_rows(s):
-            rows.append(
-                [
-                    _short(s["nodeid"]),
-                    one_line(f"{name} {arm['label']}"),
-                    arm_source(arm),
-                    cost_text(arm, judge=name == "judge"),
-                    _ms(arm["latency_p50_ms"]),
-                    _ms(arm["latency_p95_ms"]),
-                ]
-            )
+    entries = [(s, name, arm) for s in summaries for name, arm in cost_rows(s)]
+    streamed = any(arm.get("ttft_p50_ms") is not None for _, _, arm in entries)
+    for s, name, arm in entries:
+        ttft = [_ms(arm.get("ttft_p50_ms")), _ms(arm.get("ttft_p95_ms"))] if streamed else []
+        rows.append(
+            [
+                _short(s["nodeid"]),
+                one_line(f"{name} {arm['label']}"),
+                arm_source(arm),
+                cost_text(arm, judge=name == "judge"),
+                _ms(arm["latency_p50_ms"]),
+                _ms(arm["latency_p95_ms"]),
+                *ttft,
+            ]
+        )
     if not rows:
         return []
-    table = tabulate(
-        rows, headers=["test", "arm", "source", "cost", "latency p50", "p95"], tablefmt="simple", disable_numparse=True
-    )
+    headers = ["test", "arm", "source", "cost", "latency p50", "p95", *(["ttft p50", "p95"] if streamed else [])]
+    table = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
     return ["cost and latency of the samples judged (cached samples at their recorded cost):", *str(table).splitlines()]
 
 

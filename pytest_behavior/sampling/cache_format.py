@@ -88,7 +88,10 @@ def stored_json(payload: Mapping[str, Any]) -> str:
     return json.dumps(dict(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
-def sample_key(*, fingerprint: str, messages: Any, repeat: int, seed: int) -> str:
-    """A row's key: sha256 of everything that determines a sample, so k repeats stay k distinct rows."""
-    material = canonical_json({"fingerprint": fingerprint, "messages": messages, "repeat": repeat, "seed": seed})
+def sample_key(*, fingerprint: str, messages: Any, repeat: int, seed: int, stream: bool = False) -> str:
+    """A row's key: sha256 of everything that determines a sample, so k repeats stay k distinct rows. A streamed
+    sample (``Bundle(stream=True)``) is its own row: it records a time to first token that one read whole has not
+    (the key of a sample read whole is what it was before streaming existed)."""
+    fields: dict[str, Any] = {"fingerprint": fingerprint, "messages": messages, "repeat": repeat, "seed": seed}
+    material = canonical_json({**fields, "stream": True} if stream else fields)
     return hashlib.sha256(material.encode()).hexdigest()

@@ -22,13 +22,14 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.sampling.cost import response_cost
 from pytest_behavior.sampling.litellm_loader import import_litellm
+from pytest_behavior.sampling.streaming import STREAM_OPTIONS, StreamRead, read_stream
 from pytest_behavior.spec.inputs import canonical_json
 from pytest_behavior.spec.output import Output
 from pytest_behavior.spec.secrets import (
@@ -52,6 +53,7 @@ _RETRYABLE_NAMES = (
     "Timeout",
     "BadGatewayError",
     "APIError",
+    "BrokenStream",
 )
 
 
@@ -80,6 +82,8 @@ class Completion:
     cost_usd: float | None = None
     earlier: tuple[str, ...] = ()
     """A conversation sampled with follow-ups: the answers of the turns before this one (`spec.follow_up`)."""
+    ttft_ms: float | None = None
+    """A streamed answer's time to first token (`sampling.streaming`); None when the answer was read whole."""
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
@@ -89,6 +93,7 @@ class Completion:
             "usage": None if self.usage is None else dict(self.usage),
             "tool_calls": None if self.tool_calls is None else [dict(t) for t in self.tool_calls],
             "latency_ms": self.latency_ms,
+            "ttft_ms": self.ttft_ms,
             "cost_usd": self.cost_usd,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
@@ -103,6 +108,7 @@ class Completion:
             latency_ms=self.latency_ms,
             cost_usd=self.cost_usd,
             earlier=self.earlier or None,
+            ttft_ms=self.ttft_ms,
         )
 
     @classmethod
@@ -117,6 +123,7 @@ class Completion:
             latency_ms=output.latency_ms,
             cost_usd=output.cost_usd,
             earlier=output.earlier or (),
+            ttft_ms=output.ttft_ms,
         )
 
     @classmethod
@@ -131,6 +138,7 @@ class Completion:
             latency_ms=payload.get("latency_ms"),
             cost_usd=payload.get("cost_usd"),
             earlier=tuple(map(str, earlier)) if isinstance(earlier, list) else (),
+            ttft_ms=payload.get("ttft_ms"),  # absent from samples cached before streaming existed
         )
 
 
@@ -158,6 +166,9 @@ async def call_model(
 ) -> Completion:
     """One sample, retried on transient failures (honouring ``Retry-After``); a `ProviderError` when it fails.
 
+    A streaming bundle (``Bundle(stream=True)``) is read chunk by chunk (`sampling.streaming`): a stream that breaks
+    part-way is retried, or fails, as a failed request does, and ``timeout`` bounds the whole answer.
+
     ``allow_retry`` is asked before each retry, so that a budget counts every HTTP request, retries included;
     when it refuses, `RetryRefused` is raised and nothing more is sent. ``on_retry`` is told of each retry.
     """
@@ -173,9 +184,12 @@ async def call_model(
     for attempt in range(1, max_attempts + 1):
         started = time.perf_counter()
         try:
-            response = await litellm.acompletion(
-                model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **reveal(kwargs)
-            )
+            if bundle.stream:
+                read = await _streamed(litellm, bundle, messages, timeout, kwargs, started)
+            else:
+                response = await litellm.acompletion(
+                    model=bundle.model, messages=messages, timeout=timeout, num_retries=0, **reveal(kwargs)
+                )
         except Exception as exc:
             _raise_config_error(bundle, exc)
             if not _retryable(exc) or attempt == max_attempts:
@@ -195,9 +209,32 @@ async def call_model(
                 on_retry()
             await asyncio.sleep(delay)
             continue
+        if bundle.stream:
+            return replace(_completion(litellm, bundle, read.response, read.latency_ms), ttft_ms=round(read.ttft_ms, 3))
         latency_ms = (time.perf_counter() - started) * 1000
         return _completion(litellm, bundle, response, latency_ms)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _streamed(
+    litellm: Any, bundle: Bundle, messages: list[dict[str, Any]], timeout: Any, kwargs: Any, started: float
+) -> StreamRead:
+    """One streamed request read to its end, within ``timeout`` seconds in all (a stream may stall part-way)."""
+
+    async def read() -> StreamRead:
+        stream = await litellm.acompletion(
+            model=bundle.model,
+            messages=messages,
+            timeout=timeout,
+            num_retries=0,
+            stream=True,
+            stream_options=dict(STREAM_OPTIONS),
+            **reveal(kwargs),
+        )
+        return await read_stream(litellm, bundle, stream, messages=messages, started=started)
+
+    limit = float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
+    return await asyncio.wait_for(read(), limit)
 
 
 _AUTH_CONFLICT = "Cannot combine AUTHORIZATION header"

@@ -42,7 +42,9 @@ def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingP
             messages = render_messages(system=bundle.system, template=template, item=item)
         material: Any = messages if messages is not None else {"input": item.value}
         for repeat in range(plan.repeats):
-            key = sample_key(fingerprint=bundle.fingerprint, messages=material, repeat=repeat, seed=plan.seed)
+            key = sample_key(
+                fingerprint=bundle.fingerprint, messages=material, repeat=repeat, seed=plan.seed, stream=bundle.stream
+            )
             jobs.append(Job(arm, bundle, item, repeat, key, messages))
     return jobs
 

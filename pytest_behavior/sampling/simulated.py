@@ -35,6 +35,7 @@ accuracy           (unset)    answer the prompt's question from the facts in it 
                               taken from the prompt) to about ``mean_words``; a prompt without a question or facts is an
                               error naming the knob. Not with ``decide``
 latency_ms         0          delay of each answer, in milliseconds
+ttft_ms            0          streamed (``stream=True``): delay before the first chunk (`sim_stream`)
 error_rate         0          probability that a call fails with a 500 (for retry tests): drawn from
                               the seed, the prompt, the call seed and how many times this process has
                               made that call, so a run's failures and its retries' outcomes repeat
@@ -70,7 +71,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pytest_behavior.sampling import sim_conversation, sim_provider, sim_voice
+from pytest_behavior.sampling import sim_conversation, sim_provider, sim_stream, sim_voice
 
 PROVIDER = "sim"
 CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
@@ -153,6 +154,7 @@ class SimSettings:
     penalty: float = 0.6
     accuracy: float | None = None
     latency_ms: float = 0.0
+    ttft_ms: float = 0.0
     error_rate: float = 0.0
 
 
@@ -419,18 +421,18 @@ def _build_handler(litellm: Any) -> Any:
             )
 
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-            _, settings = _settings_or_error(model)
-            if settings.latency_ms:
-                import time
+            import time
 
-                time.sleep(settings.latency_ms / 1000)
+            time.sleep(sim_stream.total_delay_s(_settings_or_error(model)[1]))
             return self._respond(model, messages, kwargs)
 
         async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-            _, settings = _settings_or_error(model)
-            if settings.latency_ms:
-                await asyncio.sleep(settings.latency_ms / 1000)
+            if delay := sim_stream.total_delay_s(_settings_or_error(model)[1]):
+                await asyncio.sleep(delay)
             return self._respond(model, messages, kwargs)
+
+        def astreaming(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+            return sim_stream.stream(_settings_or_error(model)[1], lambda: self._respond(model, messages, kwargs))
 
     def _settings_or_error(model: str) -> tuple[str, SimSettings]:
         try:

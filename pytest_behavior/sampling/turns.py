@@ -104,7 +104,13 @@ def _next_job(job: Job, answer: Completion, follow_up: Any, plan: SamplingPlan, 
     )
     is_model = job.bundle.kind == "model"
     material: Any = conversation if is_model else {"input": item.value, "messages": conversation}
-    key = sample_key(fingerprint=job.bundle.fingerprint, messages=material, repeat=job.repeat, seed=plan.seed)
+    key = sample_key(
+        fingerprint=job.bundle.fingerprint,
+        messages=material,
+        repeat=job.repeat,
+        seed=plan.seed,
+        stream=job.bundle.stream,
+    )
     return Job(
         job.arm,
         job.bundle,

@@ -125,6 +125,8 @@ class Output(str):
     tool_calls: tuple[Mapping[str, Any], ...] | None
     finish_reason: str | None
     latency_ms: float | None
+    ttft_ms: float | None
+    """Time to the first token, for a streamed sample (``Bundle(stream=True)``); None when not streamed."""
     cost_usd: float | None
     truncated: Truncation | None
     """Set when this is the stored part of a longer output (read back from a golden file)."""
@@ -148,6 +150,7 @@ class Output(str):
         input: Any = None,
         input_id: str | None = None,
         earlier: tuple[str, ...] | None = None,
+        ttft_ms: float | None = None,
     ) -> Output:
         output = super().__new__(cls, text)
         output.tool_calls = tool_calls
@@ -158,6 +161,7 @@ class Output(str):
         output.input = input
         output.input_id = input_id
         output.earlier = earlier
+        output.ttft_ms = ttft_ms
         return output
 
     @property
@@ -177,6 +181,7 @@ class Output(str):
             cost_usd=_opt_float(payload.get("cost_usd")),
             truncated=Truncation.from_json(payload.get("truncated")),
             earlier=_earlier(payload.get("earlier")),
+            ttft_ms=_opt_float(payload.get("ttft_ms")),
         )
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep the attributes through pickling (xdist, multiprocessing)
@@ -192,6 +197,7 @@ class Output(str):
                 self.input,
                 self.input_id,
                 self.earlier,
+                self.ttft_ms,
             ),
         )
 
@@ -206,6 +212,7 @@ def _rebuild(
     input: Any = None,
     input_id: Any = None,
     earlier: Any = None,
+    ttft_ms: Any = None,
 ) -> Output:
     return Output(
         text,
@@ -217,6 +224,7 @@ def _rebuild(
         input=input,
         input_id=input_id,
         earlier=earlier,
+        ttft_ms=ttft_ms,
     )
 
 
@@ -234,6 +242,7 @@ def with_input(text: str, value: Any, *, input_id: str) -> Output:
         input=value,
         input_id=input_id,
         earlier=text.earlier,
+        ttft_ms=text.ttft_ms,
     )
 
 
@@ -250,17 +259,17 @@ class PayloadProblem:
 def payload_problem(payload: Any) -> PayloadProblem | None:
     """The first malformed field of a stored output (golden file, records line), or None when it is well formed.
 
-    A stored output is an object with a string ``text``; optional ``finish_reason`` (a string), ``latency_ms`` and
-    ``cost_usd`` (finite numbers >= 0), ``tool_calls`` (a list of objects), ``usage`` (an object), ``earlier`` (a
-    list of strings: a conversation's earlier answers) and ``truncated`` (see `Truncation`); each optional field may
-    be null.
+    A stored output is an object with a string ``text``; optional ``finish_reason`` (a string), ``latency_ms``,
+    ``ttft_ms`` and ``cost_usd`` (finite numbers >= 0), ``tool_calls`` (a list of objects), ``usage`` (an object),
+    ``earlier`` (a list of strings: a conversation's earlier answers) and ``truncated`` (see `Truncation`); each
+    optional field may be null.
     """
     if not isinstance(payload, Mapping):
         return PayloadProblem("", "an object with a 'text' field", describe_value(payload))
     if not isinstance(payload.get("text"), str):
         actual = "missing" if "text" not in payload else describe_value(payload["text"])
         return PayloadProblem("text", "a string", actual)
-    for name in ("latency_ms", "cost_usd"):
+    for name in ("latency_ms", "ttft_ms", "cost_usd"):
         value = payload.get(name)
         if value is not None and not _finite_non_negative(value):
             return PayloadProblem(name, "a finite number >= 0 or null", describe_value(value))

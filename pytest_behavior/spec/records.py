@@ -3,7 +3,8 @@
 One JSON object per line: ``{"input": <str or object>, "output": <str or object>}`` with optional
 ``"id"`` (else derived from the input, as for spec inputs), ``"repeat"`` (else the order of
 appearance for that id), ``"segment"``, and what the sampler would record: ``"tool_calls"`` (a list of
-``{"name", "arguments"}``), ``"finish_reason"``, ``"latency_ms"``, ``"cost_usd"``.
+``{"name", "arguments"}``), ``"finish_reason"``, ``"latency_ms"``, ``"ttft_ms"`` (time to the first token of a
+streamed answer), ``"cost_usd"``.
 """
 
 from __future__ import annotations
@@ -85,14 +86,14 @@ def _parse_line(line: str, path: Path, lineno: int) -> dict[str, Any]:
 
 def _output(record: Mapping[str, Any], path: Path, lineno: int) -> Output:
     """The recorded output; optional ``tool_calls`` (a list of {"name", "arguments"}), ``finish_reason``,
-    ``latency_ms``, ``cost_usd`` and ``earlier`` (a conversation's earlier answers, first to last, for specs with
-    follow-up turns) fields are kept for the properties that read them."""
+    ``latency_ms``, ``ttft_ms``, ``cost_usd`` and ``earlier`` (a conversation's earlier answers, first to last, for
+    specs with follow-up turns) fields are kept for the properties that read them."""
     output = record["output"]
     text = output if isinstance(output, str) else json.dumps(output, sort_keys=True)
     payload = {
         **{
             k: record[k]
-            for k in ("finish_reason", "latency_ms", "cost_usd", "tool_calls", "earlier")
+            for k in ("finish_reason", "latency_ms", "ttft_ms", "cost_usd", "tool_calls", "earlier")
             if record.get(k) is not None
         },
         "text": text,

@@ -70,7 +70,7 @@ def test_a_typo_never_reaches_the_provider_and_litellm_params_does_as_given() ->
     ("options", "message"),
     [
         ({"n": 3}, "does not take 'n'"),
-        ({"stream": True}, "does not take 'stream'"),
+        ({"litellm_params": {"stream": True}}, "pass it as Bundle(stream=...)"),
         ({"litellm_params": {"temperature": 0.1}}, "pass it as Bundle(temperature=...)"),
         ({"top_p": 0.5, "litellm_params": {"top_p": 0.4}}, "both as a keyword and in litellm_params"),
     ],

@@ -10,7 +10,10 @@ requests and keeps the headers it received, so a test can check what a client se
 went nowhere else); it can hold the first requests until several are in flight, so a test sees a client's
 concurrency however loaded the machine. With ``echo`` it behaves like a careless provider that quotes the request
 (line, headers, body) back in its error bodies, and with ``echo_in_answer`` in its answers too: the hostile case
-for credential redaction.
+for credential redaction. A request with ``"stream": true`` is answered as server-sent events (chunked): a role-only
+chunk at once, the first content chunk after ``first_token_s``, the others ``chunk_interval_s`` apart, the finish
+reason, a usage chunk when ``stream_options.include_usage`` asks, then ``[DONE]``; the "cut" fault closes such a
+stream after its first content chunk.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Fault = Literal["ok", "400", "401", "429", "500", "timeout", "malformed", "drop"]
+Fault = Literal["ok", "400", "401", "429", "500", "timeout", "malformed", "drop", "cut"]
 
 
 @dataclass
@@ -62,6 +65,12 @@ class ServerConfig:
     """When set, hold each request until this many have been in flight at once (from then on, answer as usual):
     a test sees a client's concurrency whatever the machine's load. `hold_limit_s` bounds each wait."""
     hold_limit_s: float = 60.0
+    first_token_s: float = 0.0
+    """A streamed answer: the wait between its role-only first chunk and its first content chunk."""
+    chunk_interval_s: float = 0.0
+    """A streamed answer: the wait between its content chunks."""
+    stream_chunks: int = 4
+    """A streamed answer: its text is sent in this many content chunks (fewer for a shorter text)."""
 
 
 @dataclass
@@ -188,6 +197,13 @@ class OpenAIServer:
             await asyncio.sleep(self.config.latency_s)
         if fault == "timeout":
             await asyncio.sleep(self.config.timeout_s)
+        if request.body.get("stream") is True and fault in ("ok", "cut"):
+            await self._stream(writer, request, cut=fault == "cut")
+            if fault == "cut":
+                return False
+            with self._lock:
+                self.stats.answered += 1
+            return True
         status, payload, extra = self._response(fault, request)
         writer.write(_http_response(status, payload, extra))
         await writer.drain()
@@ -195,6 +211,37 @@ class OpenAIServer:
             with self._lock:
                 self.stats.answered += 1
         return True
+
+    async def _stream(self, writer: asyncio.StreamWriter, request: _Request, *, cut: bool) -> None:
+        """The answer as server-sent events in a chunked body (see the module docstring)."""
+        completion = json.loads(self._response("ok", request)[1])
+        text = completion["choices"][0]["message"]["content"]
+        base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+
+        async def send(data: str) -> None:
+            event = f"data: {data}\n\n".encode()
+            writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            await writer.drain()
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            return json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+        head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+        writer.write((head + "Connection: keep-alive\r\n\r\n").encode())
+        await send(chunk({"role": "assistant", "content": ""}))
+        await asyncio.sleep(self.config.first_token_s)
+        for index, piece in enumerate(_pieces(text, self.config.stream_chunks)):
+            if index:
+                await asyncio.sleep(self.config.chunk_interval_s)
+            await send(chunk({"content": piece}))
+            if cut:
+                return  # the connection closes mid-stream, with no terminating chunk
+        await send(chunk({}, "stop"))
+        if (request.body.get("stream_options") or {}).get("include_usage"):
+            await send(json.dumps({**base, "choices": [], "usage": completion["usage"]}))
+        await send("[DONE]")
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
 
     def _reply(self, messages: list[dict[str, Any]], words: str) -> str:
         if self.config.reply_fn is not None:
@@ -258,6 +305,12 @@ class _Request:
     def quoted(self) -> str:
         """The request as a careless provider quotes it back."""
         return json.dumps({"target": self.target, "headers": self.headers, "body": self.body})
+
+
+def _pieces(text: str, count: int) -> list[str]:
+    """``text`` in at most ``count`` consecutive pieces (at least one) that join back into it."""
+    size = max(1, -(-len(text) // max(1, count)))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], dict[str, Any]] | None:
