@@ -120,6 +120,7 @@ _FIELDS = (
     "label",
     "litellm_params",
     "stream",
+    "context_window",
 )
 
 
@@ -201,6 +202,10 @@ class Bundle:
     `OPERATIONAL_PARAMS` do), so a golden file recorded either way compares as the same bundle. The sample cache
     keeps streamed samples apart (`sampling.cache_format.sample_key`): a sample read whole has no time to first
     token to give."""
+    context_window: int | None = None
+    """The model's maximum input tokens, for ``context_sweep`` (None: litellm's model information, or a simulated
+    model's ``context`` knob). Not part of the fingerprint: it says how long a prompt may be, not what the model
+    does with one (the padded prompts themselves are in every cache key)."""
 
     def __init__(
         self,
@@ -214,6 +219,7 @@ class Bundle:
         label: str | None = None,
         litellm_params: Mapping[str, Any] | None = None,
         stream: bool = False,
+        context_window: int | None = None,
         _kind: BundleKind = "model",
         _records: RecordSet | None = None,
         _app: AppFunction | None = None,
@@ -228,6 +234,10 @@ class Bundle:
             raise TypeError(f"Bundle(stream=...) must be True or False, got {stream!r}")
         if stream and _kind != "model":
             raise TypeError("Bundle(stream=True) needs a model bundle: an app or records have no stream to time")
+        if context_window is not None and (
+            isinstance(context_window, bool) or not isinstance(context_window, int) or context_window <= 0
+        ):
+            raise TypeError(f"Bundle(context_window=...) must be a positive number of tokens, got {context_window!r}")
         forwarded = _litellm_params(params, litellm_params)
         for name, value in (
             ("model", model),
@@ -244,6 +254,7 @@ class Bundle:
             ("app_version", _app_version),
             ("app_version_pinned", False),
             ("stream", stream),
+            ("context_window", context_window),
         ):
             object.__setattr__(self, name, value)
 

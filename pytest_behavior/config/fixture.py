@@ -19,6 +19,7 @@ from pytest_behavior.sampling.runner import run_sync
 from pytest_behavior.spec.inputs import InputValue
 
 if TYPE_CHECKING:
+    from pytest_behavior.properties.context_sweep import ContextSweep
     from pytest_behavior.properties.invariance import Invariance
     from pytest_behavior.report.progress import Progress
     from pytest_behavior.sampling.budget import Budget, BudgetGate, Ledger
@@ -122,10 +123,15 @@ class BehaviorFixture:
         )
         try:
             invariance = _invariance(self._properties)
+            sweep = _context_sweep(self._properties)
             if invariance is not None:
                 from pytest_behavior.engine.counterfactual import run_invariance
 
                 self.result = await run_invariance(spec, settings, invariance, **run)
+            elif sweep is not None:
+                from pytest_behavior.engine.context_sweep import run_context_sweep
+
+                self.result = await run_context_sweep(spec, settings, sweep, notice=self._notice, **run)
             else:
                 self.result = await run_spec(spec, settings, **run)
         except (BehaviorError, AssertionError):
@@ -144,6 +150,18 @@ class BehaviorFixture:
         if self._budget is not None:
             ledgers.append(MemoryLedger(self._budget, per_test=True))
         return BudgetGate(tuple(ledgers)) if ledgers else None
+
+    def _notice(self, text: str) -> None:
+        """A line the user sees before sampling starts (a live run's cost estimate): on the terminal, else as a
+        warning."""
+        if self._session.progress_writer is not None:
+            self._session.progress_writer(text, False)
+            return
+        import warnings
+
+        from pytest_behavior.errors import BehaviorBudgetWarning
+
+        warnings.warn(BehaviorBudgetWarning(text), stacklevel=2)
 
     def _monitor(self) -> Progress | None:
         from pytest_behavior.report.progress import Progress, progress_style
@@ -238,6 +256,13 @@ def _invariance(properties: Sequence[Property]) -> Invariance | None:
     from pytest_behavior.properties.invariance import Invariance
 
     return next((p for p in properties if isinstance(p, Invariance)), None)
+
+
+def _context_sweep(properties: Sequence[Property]) -> ContextSweep | None:
+    """The test's `context_sweep` property, if it has one (it is then the test's only property)."""
+    from pytest_behavior.properties.context_sweep import ContextSweep
+
+    return next((p for p in properties if isinstance(p, ContextSweep)), None)
 
 
 def _checked(value: object, fixture: str) -> Bundle:

@@ -117,6 +117,15 @@ MARKER_DOCS: dict[str, str] = {
         "differ between twins and originals by at most max_difference, overall and per perturbation group; with a "
         "baseline, the share of flipped decisions may grow by at most max_flip_increase. pytest-behavior."
     ),
+    "context_sweep": (
+        "context_sweep(levels=(0.1, 0.25, 0.5, 0.8, 0.95), *, filler=None, max_drop=0.05, expected='expected', "
+        "match='exact', tolerance=None, rel_tolerance=None, choices=None): long-context robustness: each input is "
+        "asked with distractor filler (the shipped corpus, or filler= a path or text) before the question, padding "
+        "the prompt to each share of the bundle's context window (litellm's model info, or Bundle(context_window=)); "
+        "answers are judged against the reference in the field `expected` (matchers as correctness); the drop in "
+        "correct answers from the shortest level to each other level, paired per input, must stay within max_drop "
+        "(Holm across levels). pytest-behavior."
+    ),
 }
 COMMON_MARKER_DOC = (
     " Every behavior marker also accepts sequential=True: stop sampling as soon as the test's bounds are decided."
@@ -213,6 +222,11 @@ def _distinct(properties: Sequence[Property]) -> tuple[Property, ...]:
     if len(properties) > 1 and any(p.marker_name == "invariance" for p in properties):
         raise MarkerError(
             "@pytest.mark.invariance judges each input against its perturbed twin; put the other "
+            "behavior markers on a separate test"
+        )
+    if len(properties) > 1 and any(p.marker_name == "context_sweep" for p in properties):
+        raise MarkerError(
+            "@pytest.mark.context_sweep judges each input at its own levels of context; put the other "
             "behavior markers on a separate test"
         )
     keys = [metric.key for prop in properties for metric in prop.metrics()]

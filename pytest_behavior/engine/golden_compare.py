@@ -74,6 +74,9 @@ def rebuild_property(described: Any) -> Property | str:
             )
     if name == "hedging_bound":
         kwargs.pop("detector", None)  # recorded for the reader; the marker takes none
+    if name == "context_sweep":
+        for key in ("filler_corpus", "windows"):  # recorded for the reader; the marker takes none
+            kwargs.pop(key, None)
     if name in ("preference", "rubric"):
         return (
             f"skipped {name}: it is judged by an LLM judge ({described.get('judge')}); diff judges offline only "

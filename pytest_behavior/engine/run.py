@@ -7,8 +7,8 @@ Pure orchestration over the other modules; the pytest fixture (`pytest_behavior.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +68,8 @@ class Spec:
     """The test's file and line (1-based): warnings about this spec point there, not at the plugin's code."""
     follow_up: FollowUps | None = None
     """Turns asked after each first answer (`spec.follow_up`); such a spec is sampled all at once."""
+    pad: Callable[[Bundle, Input, list[Any]], list[Any]] | None = field(default=None, compare=False)
+    """Rewrites each model prompt before it is sent (``context_sweep``'s filler; `SamplingPlan.pad`)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ async def run_spec(
         monitor=monitor,
         before_requests=preload_statistics,
         follow_ups=spec.follow_up,
+        pad=spec.pad,
     )
     arms = {"candidate": candidate}
     if settings.mode == "live":

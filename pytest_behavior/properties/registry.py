@@ -19,6 +19,7 @@ from pytest_behavior.properties.base import COMMON_MARKER_OPTIONS, REGISTERED, P
 def registered_markers() -> Mapping[str, type[Property]]:
     """Every behavior marker's property class, by marker name."""
     from pytest_behavior.properties import (  # noqa: F401  (registration)
+        context_sweep,
         correctness,
         custom,
         hedging,

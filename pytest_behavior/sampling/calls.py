@@ -74,6 +74,8 @@ class SamplingPlan:
     before_requests: Callable[[], None] | None = field(default=None, compare=False)
     follow_ups: FollowUps | None = None
     """Turns asked after each first answer, in the same conversation (`spec.follow_up`)."""
+    pad: Callable[[Bundle, Input, list[Message]], list[Message]] | None = field(default=None, compare=False)
+    """Rewrites a model bundle's rendered messages before they are keyed and sent (``context_sweep``'s filler)."""
 
 
 @dataclass(frozen=True)

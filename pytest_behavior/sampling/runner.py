@@ -40,6 +40,8 @@ def _jobs_for(arm: str, bundle: Bundle, inputs: Sequence[Input], plan: SamplingP
         if bundle.kind == "model":
             template = bundle.prompt if bundle.prompt is not None else plan.template
             messages = render_messages(system=bundle.system, template=template, item=item)
+            if plan.pad is not None:
+                messages = plan.pad(bundle, item, messages)
         material: Any = messages if messages is not None else {"input": item.value}
         for repeat in range(plan.repeats):
             key = sample_key(

@@ -34,6 +34,8 @@ accuracy           (unset)    answer the prompt's question from the facts in it 
                               the prompt (or none, when it has one fact), padded with generic filler words (not
                               taken from the prompt) to about ``mean_words``; a prompt without a question or facts is an
                               error naming the knob. Not with ``decide``
+context            (unset)    the context window in tokens: a longer prompt is refused (`sim_context`)
+cliff              (unset)    with context= and accuracy=: past this share of the window accuracy falls to 0
 latency_ms         0          delay of each answer, in milliseconds
 ttft_ms            0          streamed (``stream=True``): delay before the first chunk (`sim_stream`)
 error_rate         0          probability that a call fails with a 500 (for retry tests): drawn from
@@ -71,7 +73,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pytest_behavior.sampling import sim_conversation, sim_provider, sim_stream, sim_voice
+from pytest_behavior.sampling import sim_context, sim_conversation, sim_provider, sim_stream, sim_voice
 
 PROVIDER = "sim"
 CALL_LOG_ENV = "PYTEST_BEHAVIOR_SIM_CALL_LOG"
@@ -153,6 +155,8 @@ class SimSettings:
     penalize: tuple[str, ...] = ()
     penalty: float = 0.6
     accuracy: float | None = None
+    context: float = 0.0
+    cliff: float | None = None
     latency_ms: float = 0.0
     ttft_ms: float = 0.0
     error_rate: float = 0.0
@@ -162,17 +166,8 @@ class SimModelError(ValueError):
     """A ``sim/`` model string is malformed."""
 
 
-_RATES = (
-    "refusal_rate",
-    "refuse_on_rate",
-    "evasion_rate",
-    "hedge_rate",
-    "sycophancy",
-    "invalid_json_rate",
-    "error_rate",
-    "penalty",
-    "accuracy",
-)
+_RATES: tuple[str, ...] = ("refusal_rate", "refuse_on_rate", "evasion_rate", "hedge_rate", "sycophancy")
+_RATES += ("invalid_json_rate", "error_rate", "penalty", "accuracy", "cliff")
 _DECISIONS = ("loan",)
 
 
@@ -200,6 +195,8 @@ def parse_model(model: str) -> tuple[str, SimSettings]:
     values: dict[str, Any] = {knob: _convert(model, knob, raw) for knob, raw in knobs}
     if values.get("decide") and values.get("accuracy") is not None:
         raise SimModelError(f"simulated model {model!r}: accuracy= answers questions; it does not go with decide=")
+    if (problem := sim_context.check(model, values)) is not None:
+        raise SimModelError(problem)
     return label, SimSettings(**values)
 
 
@@ -412,6 +409,7 @@ def _build_handler(litellm: Any) -> Any:
             prompt = last_user_message(messages)
             call_seed = int(optional_params.get("seed") or 0)
             try:
+                settings, prompt = sim_context.apply(settings, messages, prompt, SimModelError)
                 answer = sim_conversation.answer(settings, messages, prompt, call_seed, generate)
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
