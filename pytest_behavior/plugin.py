@@ -6,8 +6,6 @@ a run that selects no behavior test pays nothing for this plugin.
 
 from __future__ import annotations
 
-import inspect
-import types
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ from pytest_behavior.config.markers import MarkerSpec, marker_lines, read_marker
 from pytest_behavior.config.options import add_options
 from pytest_behavior.config.session import BehaviorSession
 from pytest_behavior.config.settings import RunSettings
+from pytest_behavior.config.wiring import FIXTURE_KEY, SESSION_KEY, SPEC_KEY, SPEC_PROBLEM_KEY, behavior_fixture
 from pytest_behavior.engine.preload import finish_preload
 from pytest_behavior.errors import (  # noqa: F401  (pytest_behavior.plugin.X names them, as before)
     BehaviorBudgetWarning,
@@ -28,13 +27,8 @@ from pytest_behavior.report.outcome import annotate_report, judge_outcome, repor
 
 if TYPE_CHECKING:
     from pytest_behavior.bundle import Bundle
-    from pytest_behavior.config.fixture import BehaviorFixture
     from pytest_behavior.report.outcome import ReportStatus
 
-SESSION_KEY = pytest.StashKey[BehaviorSession]()
-SPEC_KEY = pytest.StashKey[MarkerSpec]()
-SPEC_PROBLEM_KEY = pytest.StashKey[str]()
-FIXTURE_KEY = pytest.StashKey["BehaviorFixture"]()
 
 SKIP_REASON = (
     "behavior test (calls models): run with --behavior-baseline to compare against golden/, "
@@ -54,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     session = BehaviorSession(RunSettings.from_config(config))
     config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(_behavior_fixture(session.settings), "behavior-fixture")
+    config.pluginmanager.register(behavior_fixture(session.settings), "behavior-fixture")
     from pytest_behavior.report.outputs import ReportOutputs
 
     config.pluginmanager.register(ReportOutputs(session, config), "behavior-outputs")
@@ -99,57 +93,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         raise pytest.UsageError(f"invalid behavior spec: {item.nodeid}: {problem}")
 
 
-def _behavior_fixture(settings: RunSettings) -> types.ModuleType:
-    """The `behavior` fixture, requesting only the bundle fixtures this run uses (in a holder to register).
+@pytest.hookimpl(trylast=True)  # the version is the last part of a test's id (`config.matrix.strip_version`)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    versions = metafunc.config.stash[SESSION_KEY].settings.candidate_names
+    if versions:
+        from pytest_behavior.config.matrix import parametrize_versions
 
-    A bundle named from pyproject (``--behavior-candidate=NAME``, ``--behavior-baseline=NAME``) replaces its
-    fixture, and only ``--behavior-baseline=live`` samples a baseline bundle: a fixture not requested is never
-    evaluated, so a conftest that rejects names it does not know (or opens a client) is left alone. The fixtures
-    used stay ordinary arguments of the fixture, so users can parametrize them or make them async.
-    """
-    named_candidate = settings.candidate_name is not None and settings.candidate_name in settings.named_bundles
-    uses = {
-        "candidate_bundle": not named_candidate,
-        "baseline_bundle": settings.mode == "live" and settings.baseline_name is None,
-    }
-
-    def behavior(request: pytest.FixtureRequest, **bundles: object) -> BehaviorFixture:
-        return _behavior(request, bundles.get("candidate_bundle"), bundles.get("baseline_bundle"))
-
-    parameters = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        for name in ("request", *(name for name, used in uses.items() if used))
-    ]
-    behavior.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # pytest reads it
-    behavior.__doc__ = "Sample the candidate (and baseline) bundles and judge the test's behavior markers."
-    holder = types.ModuleType(f"{__name__}.behavior_fixture")
-    holder.behavior = pytest.fixture(behavior)  # type: ignore[attr-defined]
-    return holder
-
-
-def _behavior(request: pytest.FixtureRequest, candidate_bundle: object, baseline_bundle: object) -> BehaviorFixture:
-    from pytest_behavior.config.fixture import BehaviorFixture
-
-    node = request.node
-    spec = node.stash.get(SPEC_KEY, MarkerSpec())
-    fixture = BehaviorFixture(
-        request,
-        request.config.stash[SESSION_KEY],
-        spec.properties,
-        candidate=candidate_bundle,
-        baseline=baseline_bundle,
-        sequential=spec.sequential,
-        budget=spec.budget,
-    )
-    node.stash[FIXTURE_KEY] = fixture
-    return fixture
+        parametrize_versions(metafunc, versions)
 
 
 @pytest.fixture(scope="session")
 def behavior_candidate_name(request: pytest.FixtureRequest) -> str | None:
-    """The value of --behavior-candidate, for candidate_bundle fixtures that pick a bundle by name."""
+    """The value of --behavior-candidate (in a matrix run, this item's version), for candidate_bundle fixtures that
+    pick a bundle by name."""
     request.config.stash[SESSION_KEY].candidate_name_read = True
-    value: str | None = request.config.getoption("behavior_candidate")
+    value: str | None = getattr(request, "param", None) or request.config.stash[SESSION_KEY].settings.candidate_name
     return value
 
 

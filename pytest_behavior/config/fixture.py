@@ -42,8 +42,11 @@ class BehaviorFixture:
         baseline: object,
         sequential: bool | None = None,
         budget: Budget | None = None,
+        version: str | None = None,
     ) -> None:
         self._request = request
+        self.version = version
+        """The candidate version this item runs in a matrix run (`pytest_behavior.config.matrix`)."""
         self._session = session
         self._properties = tuple(properties)
         self._candidate_value = candidate
@@ -98,7 +101,7 @@ class BehaviorFixture:
             )
         settings = self._session.settings
         spec = Spec(
-            nodeid=self._request.node.nodeid,
+            nodeid=self._spec_id(),
             properties=self._properties,
             inputs=self._near_test(inputs),
             template=prompt,
@@ -139,6 +142,17 @@ class BehaviorFixture:
         except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
             raise BehaviorError(f"{type(exc).__name__} while sampling or judging: {exc}") from exc
         return self.result
+
+    def _spec_id(self) -> str:
+        """The test's id, without the version of a matrix run: every version reads the same golden file."""
+        if self.version is None:
+            return str(self._request.node.nodeid)
+        from pytest_behavior.config.matrix import golden_nodeid
+
+        try:
+            return golden_nodeid(self._request.node)
+        except ValueError as exc:
+            raise BehaviorConfigError(str(exc)) from None
 
     def _gate(self) -> BudgetGate | None:
         """The session budget and this test's `behavior_budget` marker, if any (None: unlimited)."""
@@ -182,7 +196,7 @@ class BehaviorFixture:
 
     def _candidate(self) -> Bundle:
         settings = self._session.settings
-        name = settings.candidate_name
+        name = self.version or settings.candidate_name
         if name is not None and name in settings.named_bundles:
             return bundle_from_table(name, settings.named_bundles[name], rootdir=settings.rootdir)
         if self._candidate_value is None:
@@ -191,7 +205,8 @@ class BehaviorFixture:
                 "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
             )
         bundle = _checked(self._candidate_value, "candidate_bundle")
-        if name is not None and not self._session.candidate_name_read:
+        reads_name = self._session.candidate_name_read if self.version is None else _reads_version(self._request)
+        if name is not None and not reads_name:
             raise BehaviorConfigError(
                 f"--behavior-candidate={name} names no [tool.pytest_behavior.bundles.{name}] in pyproject.toml, "
                 f"and the candidate_bundle fixture does not read `{CANDIDATE_NAME_FIXTURE}` to choose by name"
@@ -249,6 +264,26 @@ class SampleCounter:
     def end(self) -> None:
         if self._inner is not None:
             self._inner.end()
+
+
+def _reads_version(request: pytest.FixtureRequest) -> bool:
+    """Whether the ``candidate_bundle`` fixture depends, directly or through other fixtures, on the version name
+    (else every version of a matrix run would silently sample the same bundle)."""
+    info = getattr(request.node, "_fixtureinfo", None)
+    if info is None:
+        return True  # cannot tell: trust the conftest
+    definitions = info.name2fixturedefs
+    seen: set[str] = set()
+    pending = ["candidate_bundle"]
+    while pending:
+        name = pending.pop()
+        if name == CANDIDATE_NAME_FIXTURE:
+            return True
+        if name in seen or not definitions.get(name):
+            continue
+        seen.add(name)
+        pending += list(definitions[name][-1].argnames)
+    return False
 
 
 def _invariance(properties: Sequence[Property]) -> Invariance | None:

@@ -28,10 +28,18 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--behavior-candidate",
-        metavar="NAME",
+        metavar="NAME[,NAME...]",
         default=None,
         help="candidate bundle: a [tool.pytest_behavior.bundles.NAME], or a name that the "
-        "candidate_bundle fixture reads from the behavior_candidate_name fixture",
+        "candidate_bundle fixture reads from the behavior_candidate_name fixture; several (v3,v4,v5) run every "
+        "behavior test once per version against the same baseline, with a version matrix at the end",
+    )
+    group.addoption(
+        "--behavior-fleet",
+        metavar="PATH.csv|V=W,...",
+        default=None,
+        help="the fleet's version mix for a matrix run: a CSV of telemetry counts (version,count) or weights "
+        "(v3=0.2,v4=0.5,v5=0.3); overrides [tool.pytest_behavior.fleet] in pyproject.toml",
     )
     group.addoption(
         "--behavior-n",

@@ -33,12 +33,19 @@ class RunSettings:
     baseline_golden_dir: Path | None = None
     baseline_name: str | None = None
     candidate_name: str | None = None
+    candidate_names: tuple[str, ...] = ()
+    """The versions of a matrix run (``--behavior-candidate=v3,v4,v5``); empty for one candidate."""
     n: int | None = None
     seed: int = 0
     concurrency: int = 16
     cache_dir: Path = Path(".behavior-cache")
     cache_mode: Literal["use", "refresh", "off"] = "use"
     alpha: float = 0.05
+    """The level each test is judged at: ``behavior_alpha``, divided by the number of versions of a matrix run."""
+    family_alpha: float = 0.05
+    """``behavior_alpha`` as configured: in a matrix run, the error rate over all versions of a test."""
+    fleet: Mapping[str, float] | None = None
+    """A matrix run's version mix, shares summing to 1 (`pytest_behavior.config.fleet`)."""
     inconclusive: InconclusivePolicy = "warn"
     named_bundles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     sequential: bool = False
@@ -79,19 +86,23 @@ class RunSettings:
         alpha = float(config.getini("behavior_alpha"))
         if not 0 < alpha < 0.5:
             raise pytest.UsageError(f"behavior_alpha must be in (0, 0.5), got {alpha}")
+        versions = _versions(config, update=update)
         return cls(
             mode=mode,
             rootdir=root,
             golden_dir=root / config.getini("behavior_golden_dir"),
             baseline_golden_dir=baseline_dir,
             baseline_name=baseline_name,
-            candidate_name=config.getoption("behavior_candidate"),
+            candidate_name=versions[0] if len(versions) == 1 else None,
+            candidate_names=versions if len(versions) > 1 else (),
             n=n,
             seed=_int_option(config, "behavior_seed"),
             concurrency=concurrency,
             cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
             cache_mode=config.getoption("behavior_cache") or "use",
-            alpha=alpha,
+            alpha=alpha / max(1, len(versions)),
+            family_alpha=alpha,
+            fleet=_fleet(config, root, versions),
             inconclusive=policy,
             named_bundles=named,
             sequential=bool(config.getoption("behavior_sequential") or config.getini("behavior_sequential")),
@@ -148,6 +159,50 @@ def _named_or_path(value: str, named: Mapping[str, Any], root: Path) -> tuple[Mo
         f"--behavior-baseline={value}: not 'golden', 'live', a bundle in [tool.pytest_behavior.bundles] "
         f"of pyproject.toml, or an existing golden directory"
     )
+
+
+def _versions(config: pytest.Config, *, update: bool) -> tuple[str, ...]:
+    from pytest_behavior.config.matrix import candidate_names
+
+    try:
+        names = candidate_names(config.getoption("behavior_candidate"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if update and len(names) > 1:
+        raise pytest.UsageError(
+            f"--behavior-update records one baseline; --behavior-candidate={','.join(names)} names {len(names)} "
+            f"versions (record one: --behavior-candidate=NAME)"
+        )
+    return names
+
+
+def _fleet(config: pytest.Config, root: Path, versions: tuple[str, ...]) -> Mapping[str, float] | None:
+    from pytest_behavior.config.fleet import FleetError, read_fleet
+
+    option = config.getoption("behavior_fleet")
+    try:
+        fleet = read_fleet(option, pyproject=root / "pyproject.toml", rootdir=root)
+    except FleetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if fleet is None or len(versions) < 2:
+        if option and len(versions) < 2:
+            raise pytest.UsageError(
+                f"--behavior-fleet={option} weighs the versions of a matrix run: name them with "
+                f"--behavior-candidate=v3,v4,v5"
+            )
+        return None
+    unknown = sorted(set(fleet) - set(versions))
+    if unknown:
+        raise pytest.UsageError(
+            f"the fleet mix ({fleet_source(option)}) weighs {', '.join(map(repr, unknown))}, which "
+            f"--behavior-candidate={','.join(versions)} does not run: list every version users run among the "
+            f"candidates (production too: it is compared with its own golden files)"
+        )
+    return fleet
+
+
+def fleet_source(option: str | None) -> str:
+    return f"--behavior-fleet={option}" if option else "[tool.pytest_behavior.fleet] in pyproject.toml"
 
 
 def _int_option(config: pytest.Config, name: str) -> int:

@@ -51,17 +51,19 @@ def diff_file_path(run_dir: Path, nodeid: str) -> Path:
     return path
 
 
-def write_diff_file(result: Any, run_dir: Path) -> Path:
-    """Write the Markdown diff of ``result`` (a regressed `Comparison`) and return its path."""
+def write_diff_file(result: Any, run_dir: Path, *, test: str | None = None) -> Path:
+    """Write the Markdown diff of ``result`` (a regressed `Comparison`) and return its path. ``test``: the item's
+    id when it is not the result's (a version of a matrix run: each version writes its own file)."""
     from pytest_behavior.report.failure import render_failure, verdict_table
 
-    path = diff_file_path(run_dir, result.test)
+    test = test or result.test
+    path = diff_file_path(run_dir, test)
     if _claim_run_folder(run_dir):
         prune_old_runs(run_dir.parent, keep=KEEP_RUNS, current=run_dir)
     _list_in_marker(run_dir, path.name)
     full = render_failure(result, max_flipped=FULL_FLIPPED, cell_chars=FULL_CELL_CHARS)
     body = [
-        f"# {result.test}: behavior regressed",
+        f"# {test}: behavior regressed",
         "",
         f"candidate `{result.candidate.label}` vs "
         + (

@@ -180,8 +180,11 @@ def build_document(
     alpha: float,
     plugin_version: str,
     created_at: dt.datetime | None = None,
+    family_alpha: float | None = None,
+    fleet: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The run's document: entries sorted by outcome (regressions first), then node id."""
+    """The run's document: entries sorted by outcome (regressions first), then node id; with a version matrix (and
+    the fleet view, given the mix) when the entries hold several versions."""
     when = (created_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     ordered = sorted(
         entries,
@@ -198,7 +201,7 @@ def build_document(
             ("recorded", "recorded"),
         )
     }
-    return {
+    document: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "plugin": {"name": "pytest-behavior", "version": plugin_version},
@@ -207,6 +210,17 @@ def build_document(
         "summary": {"tests": len(entries), **counts},
         "tests": tests,
     }
+    from pytest_behavior.report.matrix import build_matrix, matrix_json
+
+    matrix = build_matrix(entries)
+    if matrix is not None:
+        document["run"]["family_alpha"] = alpha if family_alpha is None else family_alpha
+        document["matrix"] = matrix_json(matrix)
+        if fleet:
+            from pytest_behavior.report.fleet import fleet_json, fleet_view
+
+            document["fleet"] = fleet_json(fleet_view(matrix, fleet), fleet)
+    return document
 
 
 def write_document(document: Mapping[str, Any], path: Path) -> None:

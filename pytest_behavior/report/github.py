@@ -65,7 +65,7 @@ def github_summary(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -
             "",
         ]
         parts += [style.note, ""] if style.note else []  # our own words, no data: nothing to escape
-    parts += _judged(document["tests"]) + _costs(document["tests"])
+    parts += _matrix(document) + _judged(document["tests"]) + _costs(document["tests"])
     for test in document["tests"]:
         parts += _details(test)
     return fit_summary("\n".join(parts) + "\n", max_bytes)
@@ -101,6 +101,23 @@ def _rows(tests: Any) -> tuple[list[str], IntervalStyle]:
                 f"{format_change(v, style=style)} | {_MARK.get(v['verdict'], markdown_text(v['verdict']))} |"
             )
     return rows, style
+
+
+def _matrix(document: Mapping[str, Any]) -> list[str]:
+    """The version matrix and the fleet view of a run with several candidates (our text and escaped data)."""
+    from pytest_behavior.report.matrix import build_matrix, matrix_markdown
+
+    matrix = build_matrix(document["tests"])
+    if matrix is None:
+        return []
+    parts = ["### Version matrix", "", *matrix_markdown(matrix)]
+    fleet = document.get("fleet")
+    if isinstance(fleet, Mapping) and isinstance(fleet.get("weights"), Mapping):
+        from pytest_behavior.report.fleet import fleet_markdown, fleet_view
+
+        weights = {str(k): float(v) for k, v in fleet["weights"].items()}
+        parts += fleet_markdown(fleet_view(matrix, weights), weights)
+    return parts
 
 
 def _judged(tests: Any) -> list[str]:

@@ -94,7 +94,7 @@ def _raise_regression(item: pytest.Item, result: Comparison, *, run_dir: Path) -
 
     diff = render_failure(result)
     try:
-        path = write_diff_file(result, run_dir)
+        path = write_diff_file(result, run_dir, test=item.nodeid)
     except OSError as exc:  # the verdict stands without its file
         item.stash[DIFF_KEY] = RegressionDiff(diff, None)
         raise BehaviorRegression(f"{diff}\n\nfull diff: not written ({exc})") from None
@@ -117,7 +117,7 @@ def annotate_report(
         if report.failed and excinfo is not None:
             from pytest_behavior.report.document import error_entry
 
-            _carry(report, behavior=error_entry(item.nodeid, _error_text(excinfo), mode=mode))
+            _carry(report, behavior=_versioned(error_entry(item.nodeid, _error_text(excinfo), mode=mode), item))
         return
     if excinfo is not None and excinfo.errisinstance(BehaviorError):
         report.longrepr = _error_text(excinfo)
@@ -137,23 +137,36 @@ def annotate_report(
             diff=None if diff is None else diff.text,
             diff_file=None if diff is None else diff.file,
         )
-        _carry(report, behavior=entry)
+        _carry(report, behavior=_versioned(entry, item))
         item.user_properties.extend(junit_properties(entry))  # --junitxml reads them off the teardown report
     elif getattr(report, "behavior_error", False) and excinfo is not None:
         from pytest_behavior.report.document import error_entry
 
         counts = getattr(fixture, "counts", None)  # what it paid for before the error
-        _carry(
-            report,
-            behavior=error_entry(
-                item.nodeid,
-                _error_text(excinfo),
-                mode=mode,
-                requested=getattr(counts, "requested", 0),
-                cached=getattr(counts, "cached", 0),
-            ),
+        entry = error_entry(
+            item.nodeid,
+            _error_text(excinfo),
+            mode=mode,
+            requested=getattr(counts, "requested", 0),
+            cached=getattr(counts, "cached", 0),
         )
+        _carry(report, behavior=_versioned(entry, item))
         item.user_properties.append(("behavior_outcome", "error"))
+
+
+def _versioned(entry: dict[str, object], item: pytest.Item) -> dict[str, object]:
+    """In a matrix run, the entry names the item (``test_x[v3]``), its version and the test every version shares
+    (``test_x``: the matrix's column and the golden file's test)."""
+    from pytest_behavior.config.matrix import golden_nodeid, version_of
+
+    version = version_of(item)
+    if version is None:
+        return entry
+    try:
+        test = golden_nodeid(item)
+    except ValueError:
+        test = item.nodeid
+    return {**entry, "nodeid": item.nodeid, "version": version, "test": test}
 
 
 def _carry(report: pytest.TestReport, **extra: object) -> None:

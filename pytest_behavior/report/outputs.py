@@ -79,7 +79,7 @@ class ReportOutputs:
             return
         from pytest_behavior.golden.unused import unused_golden_files
 
-        owned = [item.nodeid for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
+        owned = [_golden_id(item) for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
         collected = [item.nodeid for item in session.items] + self.deselected_any
         whole = self.scope.whole_modules(
             collected, args=self.config.args, rootdir=settings.rootdir, invocation_dir=self.config.invocation_params.dir
@@ -116,7 +116,12 @@ class ReportOutputs:
 
         settings = self.session.settings
         return build_document(
-            self.session.summaries, mode=settings.mode, alpha=settings.alpha, plugin_version=__version__
+            self.session.summaries,
+            mode=settings.mode,
+            alpha=settings.alpha,
+            plugin_version=__version__,
+            family_alpha=settings.family_alpha,
+            fleet=settings.fleet,
         )
 
     def _write_files(self) -> None:
@@ -175,6 +180,7 @@ class ReportOutputs:
             terminalreporter.write_sep("=", "behavior summary")
             for line in summary_lines(self.session.summaries):
                 terminalreporter.write_line(line)
+            self._matrix_summary(terminalreporter)
             if os.environ.get("GITHUB_ACTIONS") == "true":  # workflow commands: annotations on the test files
                 from pytest_behavior.report.github import github_annotations
 
@@ -186,6 +192,27 @@ class ReportOutputs:
             terminalreporter.write_line(line, red=True, bold=True)
         for line in self._unused_lines():
             terminalreporter.write_line(line)
+
+    def _matrix_summary(self, terminalreporter: Any) -> None:
+        from pytest_behavior.report.matrix import build_matrix, matrix_lines
+
+        matrix = build_matrix(self.session.summaries)
+        if matrix is None:
+            return
+        settings = self.session.settings
+        terminalreporter.write_sep(
+            "=",
+            f"behavior version matrix ({len(matrix.versions)} versions; each judged at alpha "
+            f"{settings.family_alpha:g}/{len(matrix.versions)})",
+        )
+        for line in matrix_lines(matrix):
+            terminalreporter.write_line(line)
+        if settings.fleet:
+            from pytest_behavior.report.fleet import fleet_lines, fleet_view
+
+            terminalreporter.write_line("")
+            for line in fleet_lines(fleet_view(matrix, settings.fleet), settings.fleet, versions=matrix.versions):
+                terminalreporter.write_line(line)
 
     def _unused_lines(self) -> list[str]:
         if not self.unused:
@@ -213,6 +240,16 @@ class ReportOutputs:
             *(f"  {p}" for p in left[:50]),
             *([f"  ... (+{len(left) - 50})"] if len(left) > 50 else []),
         ]
+
+
+def _golden_id(item: pytest.Item) -> str:
+    """The test id that owns a golden file: without the version of a matrix run."""
+    from pytest_behavior.config.matrix import golden_nodeid
+
+    try:
+        return golden_nodeid(item)
+    except ValueError:
+        return item.nodeid
 
 
 def _append(path: Path, text: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_behavior.engine import comparison
 from pytest_behavior.report.html.charts import binary_svg, distribution_svg, ratio_svg
+from pytest_behavior.report.html.context_chart import context_curve_figure
 from pytest_behavior.report.html.judged_charts import correctness_svg, preference_svg, rubric_svg
 from pytest_behavior.report.html.markup import (
     AMBER,
@@ -38,6 +39,7 @@ from pytest_behavior.report.html.markup import (
     property_label,
     verdict_pill,
 )
+from pytest_behavior.report.html.matrix_grid import matrix_section
 from pytest_behavior.report.judged import judged_lines
 from pytest_behavior.report.values import (
     DASH,
@@ -73,6 +75,7 @@ def render_html(document: Mapping[str, Any]) -> str:
         [
             _header(document),
             _verdict_table(tests, anchors, style),
+            matrix_section(document),
             *(_test_section(test, anchor) for test, anchor in zip(tests, anchors, strict=True)),
             _footer(document, style),
         ]
@@ -358,7 +361,8 @@ def _pictures(test: Doc) -> str:
     for key, item in judged.items():
         if key not in shown:
             blocks.append(_metric_block(str(item.get("property") or key), [_judged_figure(item, labels)]))
-    blocks = [b for b in blocks if b]
+    curve = context_curve_figure(overall, labels[1].rsplit(" at ", 1)[0])
+    blocks = [b for b in [_metric_block("context_sweep: accuracy by context length", [curve]), *blocks] if b]
     if not blocks:
         return ""
     segments = sum(1 for p in properties_of(test) if p.get("segment") is not None)
