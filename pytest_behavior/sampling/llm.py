@@ -29,7 +29,7 @@ from pytest_behavior.bundle import Bundle
 from pytest_behavior.errors import BehaviorConfigError, ProviderError
 from pytest_behavior.sampling.cost import response_cost
 from pytest_behavior.sampling.litellm_loader import import_litellm
-from pytest_behavior.sampling.streaming import STREAM_OPTIONS, StreamRead, read_stream
+from pytest_behavior.sampling.streaming import STREAM_OPTIONS, StreamRead, read_stream, warm_up
 from pytest_behavior.spec.inputs import canonical_json
 from pytest_behavior.spec.output import Output
 from pytest_behavior.spec.secrets import (
@@ -181,6 +181,8 @@ async def call_model(
     max_attempts = int(retries[0]) + 1 if retries else policy.max_attempts
     if _supports_seed(litellm, bundle.model or ""):
         kwargs["seed"] = seed
+    if bundle.stream:
+        warm_up(litellm)  # once per process: litellm's set-up must not count as a first token's wait
     for attempt in range(1, max_attempts + 1):
         started = time.perf_counter()
         try:
