@@ -55,7 +55,7 @@ def normalised(weights: Mapping[str, float], *, where: str) -> dict[str, float]:
     total = sum(weights.values())
     if total <= 0:
         raise FleetError(f"{where}: the weights add up to 0")
-    return {version: weight / total for version, weight in sorted(weights.items())}
+    return {version: weight / total for version, weight in weights.items()}
 
 
 def read_counts(path: Path) -> dict[str, float]:
