@@ -1,5 +1,5 @@
 """The AlpacaEval harness of ``pytest-behavior identify``'s accuracy, shared by `benchmarks/identify_accuracy.py`
-and `tests/realdata/test_identify.py` (so the test and the table it backs cannot drift apart).
+and `tests/realdata/test_identify_alpaca.py` (so the test and the table it backs cannot drift apart).
 
 AlpacaEval holds ONE output per (model, instruction), so a field sample on instructions a golden file recorded
 would replay the true version's texts byte for byte. Each repetition therefore splits the split's instructions:
