@@ -50,9 +50,10 @@ MARKER_DOCS: dict[str, str] = {
         "lengths (a change of spread or tails). pytest-behavior."
     ),
     "latency_bound": (
-        "latency_bound(max_p95_ratio=None, max_ratio=None): bound the candidate's latency against the baseline: "
-        "the ratio of the 95th percentiles (paired bootstrap), and/or the typical paired ratio. Ratios >= 1; "
-        "needs recorded latencies. pytest-behavior."
+        "latency_bound(max_p95_ratio=None, max_ratio=None, max_ttft_p95_ratio=None, max_ttft_ratio=None): bound "
+        "the candidate's latency against the baseline: the ratio of the 95th percentiles (paired bootstrap), and/or "
+        "the typical paired ratio; the max_ttft_ ones bound the time to first token the same ways (streamed "
+        "samples: Bundle(stream=True)). Ratios >= 1; needs recorded latencies. pytest-behavior."
     ),
     "tool_calls": (
         "tool_calls(tools=None, *, max_text_answer_increase=0.02, max_invalid_args_increase=0.02, "
