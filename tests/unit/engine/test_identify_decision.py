@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from scipy.stats import mannwhitneyu, wilcoxon
 
 from pytest_behavior.engine.identify import MIN_PAIRED, Recorded, Version, identify
+from pytest_behavior.engine.identify_features import FEATURES, measure
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.report.identify import render_identification
 from pytest_behavior.spec.output import Output
@@ -115,3 +117,26 @@ def test_the_two_sided_tests_agree_with_scipy_and_read_no_difference_as_p_one() 
         paired_difference(a, b[:10], alpha=0.05)
     with pytest.raises(ValueError, match="at least 2 values"):
         unpaired_difference([1.0], b, alpha=0.05)
+
+
+def test_a_truncated_golden_output_counts_its_full_length_and_json_joins_only_when_an_output_is_json() -> None:
+    kept = "First words of a long answer. [... truncated ...] Last words."
+    full = Output.from_payload(
+        {
+            "text": kept,
+            "truncated": {"chars": 9000, "words": 1500, "sha256": "0" * 64, "kept_head": 30, "kept_tail": 11},
+        }
+    )
+    names = [f.name for f in FEATURES]
+    assert measure(full, None)[names.index("length")] == pytest.approx(math.log(1500))
+    assert measure(Output(kept), None)[names.index("length")] == pytest.approx(math.log(11))
+    assert [measure(Output(t), None)[names.index("json")] for t in ('{"a": 1}', "```json\n[1]\n```", "a {b} c")] == [
+        1.0,
+        1.0,
+        0.0,
+    ]
+    prose = identify(field(IDS[:40], 9, **SHORT), VERSIONS)
+    assert all(t.feature != "json" for v in prose.verdicts for t in v.tests)
+    as_json = Recorded("field.jsonl", {i: (Output('{"answer": "yes"}'),) for i in IDS[:40]}, {})
+    result = identify(as_json, VERSIONS)
+    assert result.best is None and any(t.feature == "json" and t.differs for t in result.verdicts[0].tests)
