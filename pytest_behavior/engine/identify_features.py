@@ -31,13 +31,13 @@ _CLOSER = re.compile(r"let me know|hope (?:this|that) helps|feel free|happy to h
 @dataclass(frozen=True)
 class Feature:
     """``name``; ``kind`` "log" (a log scale: differences read as ratios) or "rate" (0/1 per output);
-    ``description`` for reports; ``measure(text, question)``; ``optional``: compared only when it varies."""
+    ``description`` for reports; ``measure(text, question)``. A feature that no output (or every output) shows on
+    both sides is left out of a comparison, so ``json`` counts only where an output is JSON."""
 
     name: str
     kind: str
     description: str
     measure: Callable[[str, str | None], float]
-    optional: bool = False
 
 
 def _words(text: str) -> int:
@@ -88,7 +88,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("code_block", "rate", "has a ``` code block", lambda text, question: float("```" in text)),
     Feature("opener", "rate", "opens with Sure/Certainly/Of course", _matches(_OPENER)),
     Feature("closing_offer", "rate", "offers more help at the end", _matches(_CLOSER)),
-    Feature("json", "rate", "is valid JSON", _json, optional=True),
+    Feature("json", "rate", "is valid JSON", _json),
 )
 """The compared features, in report order."""
 
