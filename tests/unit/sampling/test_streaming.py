@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +73,21 @@ def test_stream_must_be_a_bool_and_belongs_to_model_bundles() -> None:
         Bundle("sim/bot", litellm_params={"stream": True})
     app = Bundle.from_callable(lambda value: "ok", version="1")
     assert app.streamed(True) is app  # an app has no stream to time
+
+
+def test_records_and_pyproject_bundles_carry_streaming(tmp_path: Path) -> None:
+    from pytest_behavior.config.settings import bundle_from_table
+    from pytest_behavior.errors import BehaviorConfigError
+    from pytest_behavior.spec.records import load_records
+
+    assert bundle_from_table("fast", {"model": "sim/bot", "stream": True}, rootdir=tmp_path).stream
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps({"id": "a", "input": "q", "output": "x", "latency_ms": 90, "ttft_ms": 40}) + "\n")
+    output = load_records(path).output("a", 0)
+    assert isinstance(output, Output) and output.ttft_ms == 40.0 and output.latency_ms == 90.0
+    path.write_text(json.dumps({"id": "a", "input": "q", "output": "x", "ttft_ms": -1}) + "\n")
+    with pytest.raises(BehaviorConfigError, match=r"traces.jsonl:1: 'ttft_ms' must be a finite number >= 0"):
+        load_records(path)
 
 
 def test_card_figures_give_ttft_and_latency_quantiles() -> None:
