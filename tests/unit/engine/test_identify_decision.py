@@ -140,3 +140,9 @@ def test_a_truncated_golden_output_counts_its_full_length_and_json_joins_only_wh
     as_json = Recorded("field.jsonl", {i: (Output('{"answer": "yes"}'),) for i in IDS[:40]}, {})
     result = identify(as_json, VERSIONS)
     assert result.best is None and any(t.feature == "json" and t.differs for t in result.verdicts[0].tests)
+
+
+def test_a_hostile_bundle_label_or_path_is_printed_escaped() -> None:
+    hostile = Version("app\x1b[2J\nforged", VERSIONS[0].outputs, {}, label="app\x1b[2J\nforged", fingerprint="f" * 16)
+    text = render_identification(identify(field(IDS[:40], 9, **SHORT), [hostile], alpha=0.05))
+    assert "\x1b" not in text and r"app\x1b[2J\nforged" in text
