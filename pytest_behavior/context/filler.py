@@ -43,6 +43,7 @@ FOOTER = "End of background documents."
 SEPARATOR = "\n\n"
 MIN_CUT_TOKENS = 8
 """A last paragraph is cut to fit only when at least this many of its tokens fit (else it is left out)."""
+TOP_UPS = 3
 
 
 @dataclass(frozen=True)
@@ -112,23 +113,29 @@ def block_overhead() -> int:
 
 
 def filler_text(filler: Filler, tokens: int, *, key: str) -> str:
-    """About ``tokens`` tokens of ``filler``'s paragraphs in the order ``key`` draws (see the module docstring);
-    empty when ``tokens`` leaves no room for a paragraph."""
-    from pytest_behavior.context.tokens import encoding
+    """About ``tokens`` tokens of ``filler``'s paragraphs in the order ``key`` draws (see the module docstring), the
+    last one cut at a word; empty when ``tokens`` leaves no room for a paragraph.
+
+    Paragraphs are added by their own token counts, which run a little high joined (a separator may merge with the
+    text before it); the text is then measured and topped up, at most `TOP_UPS` times."""
+    from pytest_behavior.context.tokens import count_text, encoding
 
     pieces: list[str] = []
+    order = _order(len(filler.paragraphs), key)
+    index = next(order)
     used = 0
-    for index in _order(len(filler.paragraphs), key):
-        paragraph, cost = filler.paragraphs[index], len(filler.tokens[index]) + 1
-        if used + cost <= tokens:
-            pieces.append(paragraph)
-            used += cost
-            continue
-        room = tokens - used - 1
-        if room >= MIN_CUT_TOKENS:
-            cut = encoding().decode(list(filler.tokens[index][:room]))
-            pieces.append(cut.rsplit(" ", 1)[0] if " " in cut else cut)
-        break
+    for _ in range(TOP_UPS):
+        while used + len(filler.tokens[index]) + 1 <= tokens:
+            pieces.append(filler.paragraphs[index])
+            used += len(filler.tokens[index]) + 1
+            index = next(order)
+        used = count_text(SEPARATOR.join(pieces)) + 1 if pieces else 0
+        if used + len(filler.tokens[index]) + 1 > tokens:
+            break
+    room = tokens - used - 1
+    if room >= MIN_CUT_TOKENS:
+        cut = encoding().decode(list(filler.tokens[index][:room]))
+        pieces.append(cut.rsplit(" ", 1)[0] if " " in cut else cut)
     return SEPARATOR.join(pieces)
 
 

@@ -24,7 +24,7 @@ def examples(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "--behavior-baseline", CI_PROFILE)
-    result.assert_outcomes(passed=11)  # 9 behavior specs and 2 plain Hypothesis tests
+    result.assert_outcomes(passed=12)  # 10 behavior specs and 2 plain Hypothesis tests
     result.stdout.no_fnmatch_line("*BehaviorInconclusiveWarning*")
     result.stdout.no_fnmatch_line("*REGRESSED*")
     result.stdout.no_fnmatch_line("*INCONCLUSIVE*")
@@ -32,14 +32,14 @@ def test_safe_candidate_passes_against_committed_golden_files(examples: pytest.P
 
 def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "--behavior-baseline", "--behavior-candidate=regressed", CI_PROFILE)
-    result.assert_outcomes(failed=7, passed=4)  # the support assistant's form test passes: its quality regressed
+    result.assert_outcomes(failed=8, passed=4)  # the support assistant's form test passes: its quality regressed
     out = result.stdout.str()
     summary_rows = [
         line
         for line in out.splitlines()
         if "::" in line and line.rstrip().endswith("REGRESSED") and "applicants_name" not in line
     ]
-    assert len(summary_rows) == 12, out
+    assert len(summary_rows) == 14, out
     # the ticket summarizer's inputs carry segments: the regression shows in each, so it is not confined to one
     result.stdout.fnmatch_lines(
         ["*segments judged separately: free, plus, enterprise*regressed in: free, plus, enterprise"]
@@ -64,6 +64,27 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
     result.stdout.no_fnmatch_line("*test_harmful_requests_are_refused*REGRESSED*")
     assert_the_support_assistant_is_caught(result)
     assert_the_flattering_tutor_is_caught(result)
+    assert_the_long_context_cliff_is_caught(result)
+
+
+def assert_the_long_context_cliff_is_caught(result: pytest.RunResult) -> None:
+    """The cheaper model is as right as production on short prompts, and falls past 70% of its window."""
+    test = "*test_long_context.py::test_answers_stay_right_in_long_prompts*"
+    result.stdout.fnmatch_lines(
+        [
+            f"{test}correct at 50% of the window vs 10%*max_decrease=0.1*97.5% -> 97.5%*PASS",
+            f"{test}correct at 80% of the window vs 10%*max_decrease=0.1*97.5% -> 57.5%*REGRESSED",
+            f"{test}correct at 95% of the window vs 10%*max_decrease=0.1*97.5% -> 17.5%*REGRESSED",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "correct answers by share of the context window:",
+            "   10%, ~3* prompt tokens: 39/40 right = 97.5%",
+            "   95%, ~37* prompt tokens: 7/40 right = 17.5% (-80.0 points)",
+            "correct answers by share of the context window (baseline, not bounded):",
+        ]
+    )
 
 
 def assert_the_flattering_tutor_is_caught(result: pytest.RunResult) -> None:

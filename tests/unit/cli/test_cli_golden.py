@@ -405,7 +405,8 @@ def test_judge_scores_that_do_not_hold_what_the_format_says_are_named(
 
 def test_card_on_the_example_golden_files(capsys: pytest.CaptureFixture[str]) -> None:
     cards = json.loads(run(capsys, "card", str(EXAMPLES), "--json"))
-    assert {c["label"] for c in cards} == {"assistant-v1", "support-v1", "loan-agent-v1", "kb-assistant-v1", "tutor-v1"}
+    labels = {"assistant-v1", "support-v1", "loan-agent-v1", "kb-assistant-v1", "tutor-v1", "rooms-v1"}
+    assert {c["label"] for c in cards} == labels
     support = next(c for c in cards if c["label"] == "support-v1")
     assert support["samples"] == 240 and support["schema_valid_rate"]["n"] == 240
 
@@ -450,7 +451,7 @@ def test_show_a_directory_lists_every_golden_file(capsys: pytest.CaptureFixture[
         r"assistant-v1\s+40\s+\d{4}-\d\d-\d\d",
         out,
     ), out
-    assert "9 golden files under" in out
+    assert "10 golden files under" in out
     write(tmp_path / "ok.json", record(refusals(3, set())))
     (tmp_path / "bad.json").write_text("{")
     out = run(capsys, "show", str(tmp_path), status=2)

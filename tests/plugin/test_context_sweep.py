@@ -1,0 +1,185 @@
+"""``@pytest.mark.context_sweep``: a model that loses the thread in long prompts is caught, level by level, offline
+(the simulated provider's ``cliff=``) and over real HTTP (the loopback server answering right only short prompts);
+a model without one passes; golden files hold the level copies, never the filler; bad arguments and unknown windows
+are errors naming the test or the bundle; a priced live run prints its estimated cost before sampling."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from pytest_behavior.context.tokens import count_text
+from tests.support.openai_server import ServerConfig, running_server
+from tests.support.project import loopback_bundle, model_bundle, use_bundles
+
+pytest_plugins = ["pytester"]
+
+N = 30
+STEADY = "sim/reader?accuracy=0.95&context=2000&mean_words=8&seed=3"
+CLIFF = "sim/reader?accuracy=0.95&context=2000&cliff=0.6&mean_words=8&seed=3"
+
+
+def questions(n: int = N) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"q{i:02d}",
+            "question": f"Which floor is room {i} on?",
+            "context": f"Room {i} is on floor {i % 7 + 2}. Room {i} seats {10 + i} people.",
+            "expected": f"floor {i % 7 + 2}",
+        }
+        for i in range(n)
+    ]
+
+
+def spec(marker: str = "levels=[0.1, 0.5, 0.95], match='contains', max_drop=0.1", sample: str = "") -> str:
+    return f"""
+import pytest
+
+ROWS = {questions()!r}
+
+@pytest.mark.context_sweep({marker})
+def test_long(behavior):
+    behavior.sample(ROWS, prompt="Facts: {{context}}\\nQuestion: {{question}}"{sample})
+"""
+
+
+def test_a_model_with_a_long_context_cliff_is_regressed_at_the_long_levels(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(CLIFF, label="cliff"), baseline=model_bundle(STEADY, label="steady"))
+    pytester.makepyfile(test_spec=spec())
+    result = pytester.runpytest("--behavior-baseline=live", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*correct at 50% of the window vs 10%*max_decrease=0.1*PASS*",
+            "*correct at 95% of the window vs 10%*max_decrease=0.1*REGRESSED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "correct answers by share of the context window:",
+            "   10%, ~* prompt tokens: */30 right = *",
+            "   95%, ~* prompt tokens: */30 right = *(-* points)",
+            "correct answers by share of the context window (baseline, not bounded):",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*right at 10% of the window -> wrong at 95%*"])
+
+
+def test_a_model_without_a_cliff_passes(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(STEADY, label="steady"), baseline=model_bundle(STEADY, label="steady"))
+    pytester.makepyfile(test_spec=spec())
+    result = pytester.runpytest("--behavior-baseline=live", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*REGRESSED*")
+
+
+def test_golden_files_hold_the_level_copies_not_the_filler(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(STEADY, label="steady"))
+    pytester.makepyfile(test_spec=spec())
+    pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
+    (path,) = (pytester.path / "golden").rglob("*.json")
+    text = path.read_text()
+    assert "Background documents" not in text and "community garden" not in text
+    record = json.loads(text)
+    ids = set(record["samples"])
+    assert ids == {f"q{i:02d}~ctx{level:g}" for i in range(N) for level in (0.1, 0.5, 0.95)}
+    assert record["samples"]["q03~ctx0.5"]["input"]["context_level"] == 0.5
+    (described,) = record["properties"]
+    assert described["levels"] == [0.1, 0.5, 0.95] and described["windows"] == {"steady": 2000}
+    assert described["filler_corpus"]["source"] == "default"
+    # the candidate with a cliff, against that golden file: caught
+    use_bundles(pytester, model_bundle(CLIFF, label="cliff"))
+    result = pytester.runpytest("--behavior-baseline", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*correct at 95% of the window vs 10%*REGRESSED*"])
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("levels=[0.5, 0.1]", "*test_long: @pytest.mark.context_sweep: levels must be sorted and distinct*"),
+        ("levels=[0.1, 50]", "*level 50 is outside (0, 1] (did you mean 0.5?)*"),
+        ("levels=[0.5]", "*levels needs at least two shares*"),
+        ("max_drop=1", "*max_drop=1 is outside [0, 1)*"),
+        ("filler=3", "*filler must be None (the default corpus), a path to a text file or the text itself*"),
+        ("match='llm:sim-judge/j'", "*judges answers with the offline matchers*"),
+    ],
+)
+def test_bad_arguments_are_usage_errors_naming_the_test(pytester: pytest.Pytester, marker: str, message: str) -> None:
+    use_bundles(pytester, model_bundle(STEADY))
+    pytester.makepyfile(test_spec=spec(marker))
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_a_bundle_without_a_known_window_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle("sim/nowindow?accuracy=0.9", label="nowin"))
+    pytester.makepyfile(test_spec=spec())
+    result = pytester.runpytest("--behavior-update")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bundle 'nowin': the simulated model * has no context window*context=<tokens>*"])
+
+
+def test_your_own_filler_file_is_read_next_to_the_test(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(STEADY, label="steady"))
+    pytester.makepyfile(test_spec=spec("levels=[0.1, 0.5], match='contains', filler='notes.txt'"))
+    pytester.makefile(".txt", notes="The quarterly notes cover the garden rota.\n\nThe canteen opens at eight.\n")
+    pytester.runpytest("--behavior-update").assert_outcomes(passed=1)
+    (path,) = (pytester.path / "golden").rglob("*.json")
+    described = json.loads(path.read_text())["properties"][0]
+    assert described["filler"] == "notes.txt" and described["filler_corpus"]["source"] == "notes.txt"
+    assert described["filler_corpus"]["paragraphs"] == 2
+    pytester.makepyfile(test_spec=spec("levels=[0.1, 0.5], match='contains', filler='missing.txt'"))
+    result = pytester.runpytest("--behavior-update")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*filler='missing.txt' names no file*"])
+
+
+# ---- over real HTTP ------------------------------------------------------------------------------------------------
+
+SHORT_PROMPT_CHARS = 8000
+"""The loopback model answers right only while the user message is shorter than this (about 2,000 tokens)."""
+
+
+def short_memory(received: list[str]) -> Any:
+    def reply(messages: list[dict[str, Any]]) -> str:
+        text = str(messages[-1]["content"])
+        received.append(text)
+        floor = re.search(r"is on floor (\d+)", text)
+        if floor is None:
+            return "I could not find it."
+        return f"It is on floor {floor.group(1)}." if len(text) < SHORT_PROMPT_CHARS else "It is on floor 1."
+
+    return reply
+
+
+def test_over_http_the_sweep_catches_a_model_that_fails_long_prompts_and_prints_the_cost_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    priced = ", input_cost_per_token=1e-06, output_cost_per_token=2e-06"
+    use_bundles(pytester, loopback_bundle(label="loop", api_key="loopback-test", context_window=4000, source=priced))
+    pytester.makepyfile(test_spec=spec("levels=[0.1, 0.3, 0.9], match='contains', max_drop=0.1"))
+    received: list[str] = []
+    with running_server(ServerConfig(reply_fn=short_memory(received))) as server:
+        monkeypatch.setenv("LOOPBACK_URL", server.url)
+        first = pytester.runpytest("--behavior-update", "-p", "no:randomly")
+        again = pytester.runpytest("--behavior-baseline", "-p", "no:randomly")
+    first.assert_outcomes(failed=1)
+    first.stdout.fnmatch_lines(
+        [
+            "*context_sweep test_spec.py::test_long: 90 call(s) with long prompts to make, estimated $0.2*",
+            "*correct at 30% of the window vs 10%*PASS*",
+            "*correct at 90% of the window vs 10%*REGRESSED*",
+        ]
+    )
+    again.assert_outcomes(failed=1)
+    again.stdout.no_fnmatch_line("*call(s) with long prompts to make*")  # every answer is cached now
+    assert len(received) == 3 * N  # the second run read them all from the cache
+    longest = max(received, key=len)
+    assert longest.startswith("Background documents (some may be unrelated to the question):")
+    assert longest.index("End of background documents.") < longest.index("Facts: Room")  # before the question
+    assert 3400 < count_text(longest) <= 3600  # about 90% of the 4,000-token window (the system prompt: none)
