@@ -10,7 +10,7 @@ import pytest
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.session import BehaviorSession
-from pytest_behavior.config.settings import bundle_from_table
+from pytest_behavior.config.settings import RunSettings, bundle_from_table
 from pytest_behavior.engine.comparison import Comparison
 from pytest_behavior.engine.run import Spec, run_spec
 from pytest_behavior.errors import BehaviorConfigError, BehaviorError
@@ -45,7 +45,11 @@ class BehaviorFixture:
         version: str | None = None,
     ) -> None:
         self._request = request
-        self.version = version
+        from pytest_behavior.config.matrix import version_of
+
+        self._named_version = version
+        """This item's ``--behavior-candidate`` version (a matrix run), as the plugin parametrized it."""
+        self.version = version or version_of(request.node)
         """The candidate version this item runs in a matrix run (`pytest_behavior.config.matrix`)."""
         self._session = session
         self._properties = tuple(properties)
@@ -99,7 +103,7 @@ class BehaviorFixture:
                 "behavior.sample() runs once per test (its golden file is per test); "
                 "parametrize the test to sample several specs"
             )
-        settings = self._session.settings
+        settings = self._matrix_settings()
         spec = Spec(
             nodeid=self._spec_id(),
             properties=self._properties,
@@ -142,6 +146,18 @@ class BehaviorFixture:
         except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
             raise BehaviorError(f"{type(exc).__name__} while sampling or judging: {exc}") from exc
         return self.result
+
+    def _matrix_settings(self) -> RunSettings:
+        """A version of a parametrized ``candidate_bundle`` fixture is judged at alpha / K, as a version of
+        ``--behavior-candidate=v3,v4,v5`` is (`pytest_behavior.config.matrix`)."""
+        from dataclasses import replace
+
+        from pytest_behavior.config.matrix import fixture_versions
+
+        settings = self._session.settings
+        if self.version is None or settings.candidate_names:
+            return settings
+        return replace(settings, alpha=settings.family_alpha / fixture_versions(self._request.node))
 
     def _spec_id(self) -> str:
         """The test's id, without the version of a matrix run: every version reads the same golden file."""
@@ -196,7 +212,7 @@ class BehaviorFixture:
 
     def _candidate(self) -> Bundle:
         settings = self._session.settings
-        name = self.version or settings.candidate_name
+        name = self._named_version or settings.candidate_name
         if name is not None and name in settings.named_bundles:
             return bundle_from_table(name, settings.named_bundles[name], rootdir=settings.rootdir)
         if self._candidate_value is None:
@@ -205,7 +221,7 @@ class BehaviorFixture:
                 "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
             )
         bundle = _checked(self._candidate_value, "candidate_bundle")
-        reads_name = self._session.candidate_name_read if self.version is None else _reads_version(self._request)
+        reads_name = self._session.candidate_name_read if self._named_version is None else _reads_version(self._request)
         if name is not None and not reads_name:
             raise BehaviorConfigError(
                 f"--behavior-candidate={name} names no [tool.pytest_behavior.bundles.{name}] in pyproject.toml, "

@@ -17,7 +17,7 @@ the other way in another does not average out for the users of either.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,10 +176,13 @@ def fleet_lines(rows: Sequence[FleetBound], weights: Mapping[str, float], *, ver
     return lines + str(tabulate(table, headers=headers, tablefmt="simple", disable_numparse=True)).splitlines()
 
 
-def fleet_markdown(rows: Sequence[FleetBound], weights: Mapping[str, float]) -> list[str]:
-    """The fleet table in Markdown (the GitHub job summary, the card)."""
-    from pytest_behavior.report.github import markdown_text
+def fleet_markdown(
+    rows: Sequence[FleetBound], weights: Mapping[str, float], *, escape: Callable[[str], str]
+) -> list[str]:
+    """The fleet table in Markdown (the GitHub job summary, the card); ``escape`` as for `matrix_markdown`."""
     from pytest_behavior.report.matrix import short_test
+
+    markdown_text = escape
 
     lines = [
         f"**Fleet** ({markdown_text(mix_text(weights))}; each interval holds for all versions at once)",

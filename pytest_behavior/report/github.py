@@ -110,13 +110,13 @@ def _matrix(document: Mapping[str, Any]) -> list[str]:
     matrix = build_matrix(document["tests"])
     if matrix is None:
         return []
-    parts = ["### Version matrix", "", *matrix_markdown(matrix)]
+    parts = ["### Version matrix", "", *matrix_markdown(matrix, escape=markdown_text)]
     fleet = document.get("fleet")
     if isinstance(fleet, Mapping) and isinstance(fleet.get("weights"), Mapping):
         from pytest_behavior.report.fleet import fleet_markdown, fleet_view
 
         weights = {str(k): float(v) for k, v in fleet["weights"].items()}
-        parts += fleet_markdown(fleet_view(matrix, weights), weights)
+        parts += fleet_markdown(fleet_view(matrix, weights), weights, escape=markdown_text)
     return parts
 
 

@@ -8,7 +8,7 @@ the multiplicity across versions); a segment that regressed alone is named in th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,10 +137,10 @@ def matrix_lines(matrix: Matrix) -> list[str]:
     return lines[:-1]
 
 
-def matrix_markdown(matrix: Matrix) -> list[str]:
-    """The matrix as Markdown tables (the GitHub job summary, the card)."""
-    from pytest_behavior.report.github import markdown_text
-
+def matrix_markdown(matrix: Matrix, *, escape: Callable[[str], str]) -> list[str]:
+    """The matrix as Markdown tables (the GitHub job summary, the card); ``escape`` makes data safe in a cell
+    (`pytest_behavior.report.github.markdown_text`)."""
+    markdown_text = escape
     lines = [LEGEND, ""]
     for test in matrix.tests():
         columns = matrix.columns_of(test)

@@ -213,3 +213,34 @@ def test_each_version_writes_its_own_diff_file(project: pytest.Pytester) -> None
         "# test_app.py::test_answers[v5]: behavior regressed",
         "# test_app.py::test_answers[v6]: behavior regressed",
     }
+
+
+def test_a_parametrized_candidate_fixture_is_a_matrix_too(pytester: pytest.Pytester) -> None:
+    """``@pytest.fixture(params=[...])`` on candidate_bundle: its versions share the golden file, are judged at
+    alpha / K and form the matrix, without --behavior-candidate."""
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_app=TESTS)
+    pytester.runpytest("--behavior-update").assert_outcomes(passed=3)
+    pytester.makeconftest(
+        CONFTEST.replace(
+            '@pytest.fixture(scope="session")\ndef candidate_bundle(behavior_candidate_name):\n'
+            '    name = behavior_candidate_name or "v3"',
+            '@pytest.fixture(scope="session", params=["v3", "v5"])\ndef candidate_bundle(request):\n'
+            "    name = request.param",
+        )
+    )
+    result = pytester.runpytest("--behavior-baseline", "--behavior-report=r.json")
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(["*behavior version matrix (2 versions*", "v5 *REGRESSED*"])
+    document = json.loads((pytester.path / "r.json").read_text())
+    assert document["matrix"]["versions"] == ["v3", "v5"]
+    assert {c["test"] for c in document["matrix"]["columns"]} == {
+        "test_app.py::test_answers",
+        "test_app.py::test_tones[plain]",
+        "test_app.py::test_tones[formal]",
+    }
+    entry = next(t for t in document["tests"] if t["nodeid"] == "test_app.py::test_tones[v5-plain]")
+    verdict = entry["properties"][0]
+    assert verdict["lower_level"] == pytest.approx(1 - 0.05 / 2) or verdict["upper_level"] == pytest.approx(
+        1 - 0.05 / 2
+    )
