@@ -244,3 +244,55 @@ def test_a_parametrized_candidate_fixture_is_a_matrix_too(pytester: pytest.Pytes
     assert verdict["lower_level"] == pytest.approx(1 - 0.05 / 2) or verdict["upper_level"] == pytest.approx(
         1 - 0.05 / 2
     )
+
+
+LOOPBACK_CONFTEST = """
+import os
+import pytest
+from pytest_behavior import Bundle
+
+def served(env, label, temperature):
+    return Bundle(model="openai/loopback-model", api_base=os.environ[env], api_key="unused-loopback",
+                  temperature=temperature, timeout=120, label=label)
+
+@pytest.fixture(scope="session")
+def candidate_bundle(behavior_candidate_name):
+    return {"v1": lambda: served("SERVER_A", "v1", 0.2), "v2": lambda: served("SERVER_B", "v2", 0.2)}[
+        behavior_candidate_name]()
+
+@pytest.fixture(scope="session")
+def baseline_bundle():
+    return served("SERVER_A", "production", 0.1)
+"""
+LOOPBACK_SPEC = """
+import pytest
+
+@pytest.mark.length_distribution(max_ratio=1.3, min_ratio=0.8, unit="words")
+def test_answers(behavior):
+    behavior.sample([f"question {i}" for i in range(40)])
+"""
+
+
+def test_the_matrix_over_http_shares_the_live_baseline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two versions served by two OpenAI-compatible servers on loopback against a live baseline: the baseline's 40
+    calls are made once (the second version reads them from the cache), the terse server is caught."""
+    from tests.support.openai_server import ServerConfig, running_server
+
+    pytester.makeconftest(LOOPBACK_CONFTEST)
+    pytester.makepyfile(test_http=LOOPBACK_SPEC)
+    steady = ServerConfig(reply="Here is a complete and careful answer about {words}, with the detail it needs.")
+    terse = ServerConfig(reply="Short: {words}.")
+    with running_server(steady) as server_a, running_server(terse) as server_b:
+        monkeypatch.setenv("SERVER_A", server_a.url)
+        monkeypatch.setenv("SERVER_B", server_b.url)
+        result = pytester.runpytest(
+            "--behavior-baseline=live", "--behavior-candidate=v1,v2", "--behavior-report=r.json"
+        )
+    result.assert_outcomes(passed=1, failed=1)
+    assert server_a.stats.answered == 80  # the baseline (40) once, and v1 (40)
+    assert server_b.stats.answered == 40  # v2
+    result.stdout.fnmatch_lines(["*behavior version matrix (2 versions*", "v1 *PASS x1.00*", "v2 *REGRESSED x0.*"])
+    document = json.loads((pytester.path / "r.json").read_text())
+    assert [t["baseline"]["label"] for t in document["tests"]] == ["production", "production"]
