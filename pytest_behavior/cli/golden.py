@@ -10,10 +10,12 @@ import json
 from pathlib import Path
 
 from pytest_behavior.cli.arguments import alpha
-from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.cli.card import card_command, card_options
+from pytest_behavior.errors import BehaviorConfigError, ProviderError
 
-ERRORS: tuple[type[Exception], ...] = (ValueError, BehaviorConfigError)
-"""What a run raises for a missing, corrupt or incompatible file: exit 2 with the message."""
+ERRORS: tuple[type[Exception], ...] = (ValueError, BehaviorConfigError, ProviderError)
+"""What a run raises for a missing, corrupt or incompatible file, or a provider failing ``card --check``'s calls: exit
+2 with the message."""
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,9 +30,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "card",
         help="behavior cards per bundle from golden files",
         description="A behavior card per bundle fingerprint: samples, dates, schema-valid and refusal rates, "
-        "length, latency, cost per 1k calls and tool-call rate, from what the golden files recorded.",
+        "length, latency, time to first token, cost per 1k calls, tool-call rate, correctness, judged quality and "
+        "context curves, from what the golden files recorded; --report adds a matrix run's version matrix, --check "
+        "resamples a seeded subset live and says whether each bundle still behaves as recorded. Exit 0, 1: a bundle "
+        "drifted since recorded (--check), 2: a usage, file or provider error.",
     )
     card.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="golden files or directories (recursive)")
+    card_options(card)
     diff = commands.add_parser(
         "diff",
         help="judge golden file B against golden file A, offline",
@@ -61,17 +67,6 @@ def _show_command(args: argparse.Namespace) -> tuple[str, int]:
     return render_show(summary), 0
 
 
-def _card_command(args: argparse.Namespace) -> tuple[str, int]:
-    from pytest_behavior.golden.store import golden_files, load_golden
-    from pytest_behavior.report.card import behavior_cards, render_cards
-
-    paths = [path for given in args.paths for path in golden_files(given)]
-    cards = behavior_cards([(path, load_golden(path)) for path in dict.fromkeys(paths)])
-    if args.json:
-        return json.dumps([c.to_json() for c in cards], indent=2, ensure_ascii=True, default=str), 0
-    return render_cards(cards, files=len(set(paths))), 0
-
-
 def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
     from pytest_behavior.engine.golden_compare import compare_golden
     from pytest_behavior.golden.store import load_golden
@@ -91,7 +86,7 @@ def _diff_command(args: argparse.Namespace) -> tuple[str, int]:
     return diff_directories(a, b, alpha=args.alpha)
 
 
-COMMANDS = {"show": _show_command, "card": _card_command, "diff": _diff_command}
+COMMANDS = {"show": _show_command, "card": card_command, "diff": _diff_command}
 
 
 def run(args: argparse.Namespace) -> tuple[str, int]:

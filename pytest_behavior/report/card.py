@@ -4,8 +4,10 @@
 files, tests, inputs and samples (outputs) back it, when they were recorded, its schema-valid rate (tests
 with a ``schema_stability`` property, validated by that property's own code), its refusal rate (the offline
 detector, `pytest_behavior.is_refusal`), answer length in words, latency p50/p95, cost per 1,000 calls and
-tool-call rate — each with the number of samples it rests on, and "not recorded" where the files hold no data.
-Everything is computed from what the files recorded: no model is called.
+tool-call rate — each with the number of samples it rests on, and "not recorded" where the files hold no data —
+then correctness and judged quality (`card_quality`), time to first token and each context_sweep test's accuracy
+by context length (`card_sections`). Everything is computed from what the files recorded: no model is called
+(``--check``, `pytest_behavior.engine.card_check`, is the one part that resamples live).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_behavior.golden.store import GoldenRecord
-from pytest_behavior.report.card_quality import RELATIVE, JudgedFigure, Quality, quality
+from pytest_behavior.report.card_quality import NOT_RECORDED, Quality, based_on, quality, quality_rows
+from pytest_behavior.report.card_sections import CardSections, card_sections, curve_lines, ttft_row
 from pytest_behavior.report.show import DASH, clip, quantile, words
 from pytest_behavior.sanitize import one_line
 
@@ -97,6 +100,7 @@ class BehaviorCard:
     refusal_detector: str
     hedging_detector: str = ""
     quality: Quality = field(default_factory=Quality)
+    sections: CardSections = field(default_factory=CardSections)
 
     @property
     def label(self) -> str:
@@ -127,6 +131,7 @@ class BehaviorCard:
             "hedging_detector": self.hedging_detector,
             **self.figures.to_json(),
             **self.quality.to_json(),
+            **self.sections.to_json(),
             "per_test": [t.to_json() for t in self.tests],
         }
 
@@ -250,6 +255,7 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
                 refusal_detector=DETECTOR,
                 hedging_detector=HEDGING_DETECTOR,
                 quality=sum((quality(r) for _, r, _ in members), Quality()),
+                sections=card_sections([r for _, r, _ in members]),
             )
         )
     return sorted(cards, key=lambda c: (-c.figures.samples, c.label))
@@ -257,15 +263,9 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
 
 # ---- Markdown -----------------------------------------------------------------------------------------------------
 
-NOT_RECORDED = f"{DASH} (not recorded)"
-
 
 def _pct(figure: Figure) -> str:
     return NOT_RECORDED if figure.value is None else f"{100 * figure.value:.1f}%"
-
-
-def _based_on(n: int, total: int, what: str = "samples") -> str:
-    return f"{n:,} {what}" if n == total else f"{n:,} of {total:,} {what}"
 
 
 def _card_rows(card: BehaviorCard) -> list[list[str]]:
@@ -277,87 +277,38 @@ def _card_rows(card: BehaviorCard) -> list[list[str]]:
         [
             "schema-valid rate",
             _pct(f.schema_valid),
-            f"{_based_on(f.schema_valid.n, total)} ({schema_tests} test{'s' if schema_tests != 1 else ''} with "
+            f"{based_on(f.schema_valid.n, total)} ({schema_tests} test{'s' if schema_tests != 1 else ''} with "
             "schema_stability)"
             if f.schema_valid.n
             else "no test has a schema_stability property",
         ],
-        [f"refusal rate (offline detector {card.refusal_detector})", _pct(f.refusal), _based_on(f.refusal.n, total)],
-        [f"hedging rate (offline detector {card.hedging_detector})", _pct(f.hedging), _based_on(f.hedging.n, total)],
+        [f"refusal rate (offline detector {card.refusal_detector})", _pct(f.refusal), based_on(f.refusal.n, total)],
+        [f"hedging rate (offline detector {card.hedging_detector})", _pct(f.hedging), based_on(f.hedging.n, total)],
         [
             "length in words, p10 / p50 / p90",
             NOT_RECORDED if length is None else " / ".join(f"{v:.0f}" for v in length.values()),
-            _based_on(f.length_words.n, total),
+            based_on(f.length_words.n, total),
         ],
         [
             "latency p50 / p95 (ms)",
             NOT_RECORDED if latency is None else " / ".join(f"{v:,.0f}" for v in latency.values()),
-            _based_on(f.latency_ms.n, total) if f.latency_ms.n else "no sample recorded its latency",
+            based_on(f.latency_ms.n, total) if f.latency_ms.n else "no sample recorded its latency",
         ],
+        ttft_row(card.sections, total, missing=NOT_RECORDED),
         [
             "cost per 1k calls (USD)",
             NOT_RECORDED if f.cost_per_1k_usd.value is None else f"${f.cost_per_1k_usd.value:,.4f}",
-            _based_on(f.cost_per_1k_usd.n, total, "samples priced")
+            based_on(f.cost_per_1k_usd.n, total, "samples priced")
             if f.cost_per_1k_usd.n
             else "no sample recorded its cost",
         ],
         [
             "tool-call rate",
             _pct(f.tool_call_rate),
-            _based_on(f.tool_call_rate.n, total) if f.tool_call_rate.n else "no sample carries tool calls",
+            based_on(f.tool_call_rate.n, total) if f.tool_call_rate.n else "no sample carries tool calls",
         ],
-        *_quality_rows(card.quality, total),
+        *quality_rows(card.quality, total),
     ]
-
-
-WHAT_JUDGED = {"preference": "win rate against the baseline", "correctness": "correct answers (LLM judge)"}
-
-
-def _quality_rows(q: Quality, total: int) -> list[list[str]]:
-    """Correctness against the recorded reference answers; the judged markers, with the judge's recorded scores."""
-    tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
-    rows = []  # a bundle none of whose tests has correctness gets no row for it (the card lists what was measured)
-    if q.tests:
-        rate = NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%"
-        rows.append(["correct answers (reference answers)", rate, f"{_based_on(q.judged, total)} ({tests})"])
-    for figure in q.judges:
-        what = WHAT_JUDGED.get(figure.marker, "rubric mean")
-        bounds = ", ".join(figure.bounds)
-        rows.append(
-            [
-                f"{what} ({figure.marker}, {bounds})" if bounds else f"{what} ({figure.marker})",
-                _judged_value(figure),
-                _judged_basis(figure, total),
-            ]
-        )
-    return rows
-
-
-def _judged_value(figure: JudgedFigure) -> str:
-    if figure.relative:
-        return DASH
-    if figure.value is None:
-        return NOT_RECORDED
-    if figure.marker == "rubric":
-        return f"{figure.value:.2f} of {figure.scale}"
-    return f"{100 * figure.value:.1f}%"
-
-
-def _judged_basis(figure: JudgedFigure, total: int) -> str:
-    judge = f"judge {figure.judge}"
-    if figure.relative:
-        return f"{RELATIVE}; {judge}"
-    if not figure.recorded:
-        return f"{judge}; scores not recorded (golden files recorded before judge scores were kept: re-record)"
-    if figure.marker == "rubric":
-        unparsed = f", {figure.unparsed} unparsed" if figure.unparsed else ""
-        basis = f"{_based_on(figure.outputs, total, 'outputs scored')}{unparsed}"
-    else:
-        undecided = f", {figure.unparsed} undecided (not right)" if figure.unparsed else ""
-        basis = f"{_based_on(figure.outputs, total, 'outputs judged')}{undecided}"
-    missing = figure.tests - figure.recorded
-    unrecorded = f"; {missing} of {figure.tests} tests recorded no scores" if missing else ""
-    return f"{basis}; {judge}{unrecorded}"
 
 
 def _short_test(test: str) -> str:
@@ -407,6 +358,7 @@ def render_card(card: BehaviorCard) -> str:
             colalign=("left", "right", "left"),
         )
     ).splitlines()
+    lines += curve_lines(card.sections)
     if len(card.tests) > 1:
         rows = [_test_row(t) for t in card.tests]
         headers = ["test", "recorded", "inputs", "samples", "schema-valid", "refusal", "words p50", "latency p50 ms"]

@@ -10,7 +10,7 @@ keeps, per judged property, the judge's scores of its recorded outputs (``judged
 sums them over a bundle's files per judge: the rubric mean with the count of each score, the rate of outputs the
 judge found right. Files recorded before the scores were kept have none: "not recorded". ``preference`` has no score
 per bundle (a win rate exists only against a baseline): the card says where it is (a ``--behavior-baseline`` run's
-verdict report). No model is called.
+verdict report). No model is called. `quality_rows` renders them as rows of the card's figures table.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from itertools import zip_longest
 from typing import Any
 
 from pytest_behavior.golden.store import GoldenRecord
+from pytest_behavior.report.show import DASH
 
 JUDGED_MARKERS = ("preference", "rubric")
 RELATIVE = "relative to a baseline: see a --behavior-baseline run's verdict report"
@@ -204,3 +205,62 @@ def _correctness(record: GoldenRecord, described: Mapping[str, Any]) -> Quality:
             right, judged = right + ok, judged + 1
     notes = () if not skipped else (f"{record.test}: {skipped} output(s) without a usable reference answer left out",)
     return Quality(right, judged, 1, notes)
+
+
+# ---- Markdown rows ---------------------------------------------------------------------------------------------------
+
+NOT_RECORDED = f"{DASH} (not recorded)"
+
+
+def based_on(n: int, total: int, what: str = "samples") -> str:
+    return f"{n:,} {what}" if n == total else f"{n:,} of {total:,} {what}"
+
+
+WHAT_JUDGED = {"preference": "win rate against the baseline", "correctness": "correct answers (LLM judge)"}
+
+
+def quality_rows(q: Quality, total: int) -> list[list[str]]:
+    """Correctness against the recorded reference answers; the judged markers, with the judge's recorded scores."""
+    tests = f"{q.tests} test{'s' if q.tests != 1 else ''} with correctness"
+    rows = []  # a bundle none of whose tests has correctness gets no row for it (the card lists what was measured)
+    if q.tests:
+        rate = NOT_RECORDED if q.rate is None else f"{100 * q.rate:.1f}%"
+        rows.append(["correct answers (reference answers)", rate, f"{based_on(q.judged, total)} ({tests})"])
+    for figure in q.judges:
+        what = WHAT_JUDGED.get(figure.marker, "rubric mean")
+        bounds = ", ".join(figure.bounds)
+        rows.append(
+            [
+                f"{what} ({figure.marker}, {bounds})" if bounds else f"{what} ({figure.marker})",
+                _judged_value(figure),
+                _judged_basis(figure, total),
+            ]
+        )
+    return rows
+
+
+def _judged_value(figure: JudgedFigure) -> str:
+    if figure.relative:
+        return DASH
+    if figure.value is None:
+        return NOT_RECORDED
+    if figure.marker == "rubric":
+        return f"{figure.value:.2f} of {figure.scale}"
+    return f"{100 * figure.value:.1f}%"
+
+
+def _judged_basis(figure: JudgedFigure, total: int) -> str:
+    judge = f"judge {figure.judge}"
+    if figure.relative:
+        return f"{RELATIVE}; {judge}"
+    if not figure.recorded:
+        return f"{judge}; scores not recorded (golden files recorded before judge scores were kept: re-record)"
+    if figure.marker == "rubric":
+        unparsed = f", {figure.unparsed} unparsed" if figure.unparsed else ""
+        basis = f"{based_on(figure.outputs, total, 'outputs scored')}{unparsed}"
+    else:
+        undecided = f", {figure.unparsed} undecided (not right)" if figure.unparsed else ""
+        basis = f"{based_on(figure.outputs, total, 'outputs judged')}{undecided}"
+    missing = figure.tests - figure.recorded
+    unrecorded = f"; {missing} of {figure.tests} tests recorded no scores" if missing else ""
+    return f"{basis}; {judge}{unrecorded}"

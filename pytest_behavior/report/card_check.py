@@ -1,0 +1,141 @@
+"""The card's "drift since recorded" section: what ``--check`` found, per bundle, in Markdown and JSON.
+
+A bundle "still behaves as recorded" when no paired change bound of its checked files regressed between the
+recorded outputs and the fresh sample; it "drifted since recorded" when one did. Both arms are one fingerprint, so a
+drift is the provider's: the model served under that name changed. At the small ``n`` of a check most bounds read
+INCONCLUSIVE (no regression shown, but too few inputs to show the change is within the bound): that is not drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_behavior.engine.card_check import FileCheck, Unchecked
+
+AS_RECORDED = "still behaves as recorded"
+DRIFTED = "drifted since recorded"
+READING = (
+    "PASS: the change's interval lies within the bound; INCONCLUSIVE: no regression shown, but {n} inputs are too few "
+    "to show the change is within the bound (not drift; raise --check-n to decide it); REGRESSED: the live sample "
+    "broke the bound against its own recording."
+)
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    label: str
+    fingerprint: str
+    files: tuple[FileCheck, ...]
+
+    @property
+    def drifted(self) -> bool:
+        return any(f.drifted for f in self.files)
+
+    @property
+    def status(self) -> str:
+        return DRIFTED if self.drifted else AS_RECORDED
+
+
+def by_bundle(checks: Sequence[FileCheck]) -> list[BundleCheck]:
+    groups: dict[str, list[FileCheck]] = {}
+    for check in checks:
+        groups.setdefault(check.target.bundle.fingerprint, []).append(check)
+    return [BundleCheck(files[0].target.bundle.label, fp, tuple(files)) for fp, files in groups.items()]
+
+
+def check_json(
+    checks: Sequence[FileCheck], unchecked: Sequence[Unchecked], *, n: int, seed: int, alpha: float
+) -> dict[str, Any]:
+    from pytest_behavior.report.document import outcome_of, test_entry
+
+    return {
+        "check_n": n,
+        "seed": seed,
+        "alpha": alpha,
+        "calls": sum(c.target.calls for c in checks),
+        "drifted": any(c.drifted for c in checks),
+        "bundles": [
+            {
+                "label": bundle.label,
+                "fingerprint": bundle.fingerprint,
+                "status": "drifted" if bundle.drifted else "as recorded",
+                "files": [
+                    {
+                        "path": str(f.target.path),
+                        "test": f.target.baseline.test,
+                        "recorded_at": f.target.baseline.recorded_at,
+                        "drifted": f.drifted,
+                        "notes": list(f.diff.notes),
+                        **test_entry(f.diff.comparison, outcome=outcome_of(f.diff.comparison)),
+                    }
+                    for f in bundle.files
+                ],
+            }
+            for bundle in by_bundle(checks)
+        ],
+        "unchecked": [{"path": str(u.path), "test": u.test, "label": u.label, "reason": u.reason} for u in unchecked],
+    }
+
+
+def check_markdown(
+    checks: Sequence[FileCheck], unchecked: Sequence[Unchecked], *, n: int, seed: int, alpha: float
+) -> list[str]:
+    from pytest_behavior.report.github import markdown_text
+
+    calls = sum(c.target.calls for c in checks)
+    lines = [
+        "## Drift since recorded",
+        "",
+        f"Resampled live: {len(checks)} golden file{'s' if len(checks) != 1 else ''}, up to {n} inputs each "
+        f"(seeded subset, seed {seed}), {calls:,} calls, never from the cache; judged against the recorded outputs "
+        f"with each test's own properties, paired by input id, at alpha {alpha:g}.",
+        "",
+    ]
+    for bundle in by_bundle(checks):
+        lines += [f"### {markdown_text(bundle.label)} (`{bundle.fingerprint[:12]}`): {bundle.status}", ""]
+        if bundle.drifted:
+            lines += [
+                "Same fingerprint on both sides (the bundle was rebuilt from its recorded description), so this is "
+                "provider drift: the model served under this name no longer behaves as recorded.",
+                "",
+            ]
+        lines += _table(bundle)
+        for check in bundle.files:
+            lines += [
+                f"- {markdown_text(check.target.baseline.test)}: {markdown_text(note)}" for note in check.diff.notes
+            ]
+        lines.append("")
+    if checks:
+        lines += [READING.format(n=n), ""]
+    if unchecked:
+        lines += ["Not checked:", ""]
+        lines += [
+            f"- `{markdown_text(str(u.path))}` ({markdown_text(u.label)}): {markdown_text(u.reason)}" for u in unchecked
+        ]
+        lines.append("")
+    return lines
+
+
+def _table(bundle: BundleCheck) -> list[str]:
+    from pytest_behavior.report.document import test_entry
+    from pytest_behavior.report.github import markdown_text
+    from pytest_behavior.report.matrix import short_test
+    from pytest_behavior.report.values import format_change, format_value, interval_style
+
+    entries = [(f, test_entry(f.diff.comparison, outcome="")) for f in bundle.files]
+    style = interval_style(v for _, e in entries for v in e["properties"] if v["segment"] is None)
+    lines = [
+        "| test | inputs | bound | recorded → live | change [interval] | verdict |",
+        "|---|---:|---|---|---|---|",
+    ]
+    for check, entry in entries:
+        name = markdown_text(short_test(check.target.baseline.test))
+        for v in (v for v in entry["properties"] if v["segment"] is None):
+            values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
+            lines.append(
+                f"| {name} | {entry['n_paired']} | {markdown_text(v['metric'])} `{markdown_text(str(v['bound']))}` | "
+                f"{values} | {markdown_text(format_change(v, style=style))} | {v['verdict']} |"
+            )
+    return lines
