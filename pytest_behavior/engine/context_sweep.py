@@ -54,6 +54,12 @@ async def run_context_sweep(
     if clash is not None:
         raise BehaviorConfigError(f"{needed_by} adds the field {LEVEL_FIELD!r} to each input; input {clash!r} has one")
     bundles = [b for b in (run.get("candidate"), run.get("baseline")) if isinstance(b, Bundle)]
+    for bundle in bundles:
+        if bundle.kind != "model":
+            raise BehaviorConfigError(
+                f"{needed_by} pads the prompt a model receives: bundle {bundle.label!r} is a {bundle.kind} bundle "
+                "(use a model bundle; a golden baseline recorded from one is read as usual)"
+            )
     windows = {b.fingerprint: context_window(b) for b in bundles}  # an unknown window names its bundle
     near = Path(spec.location[0]).parent if spec.location else None
     filler = load_filler(prop.filler, near=near)

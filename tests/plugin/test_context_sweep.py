@@ -116,6 +116,25 @@ def test_bad_arguments_are_usage_errors_naming_the_test(pytester: pytest.Pyteste
     result.stderr.fnmatch_lines([message])
 
 
+def test_context_sweep_is_the_tests_only_behavior_marker(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(STEADY))
+    both = spec().replace(
+        "@pytest.mark.context_sweep", "@pytest.mark.refusal_bound(max_rate=0.1)\n@pytest.mark.context_sweep"
+    )
+    pytester.makepyfile(test_spec=both)
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_long: @pytest.mark.context_sweep judges each input at its own levels*"])
+
+
+def test_an_app_bundle_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, 'Bundle.from_callable(lambda value: "floor 3", label="app", version="1")')
+    pytester.makepyfile(test_spec=spec())
+    result = pytester.runpytest("--behavior-update")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*context_sweep pads the prompt a model receives: bundle 'app' is a callable*"])
+
+
 def test_a_bundle_without_a_known_window_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
     use_bundles(pytester, model_bundle("sim/nowindow?accuracy=0.9", label="nowin"))
     pytester.makepyfile(test_spec=spec())
