@@ -97,7 +97,8 @@ def _check(args: argparse.Namespace, records: Any) -> tuple[tuple[dict[str, Any]
         )
     bundles = len({t.bundle.fingerprint for t in plan.targets})
     print(
-        f"pytest-behavior card --check: {plan.calls:,} live calls ({len(plan.targets)} golden files, "
+        f"pytest-behavior card --check: {plan.calls:,} live calls ({len(plan.targets)} golden "
+        f"file{'s' if len(plan.targets) != 1 else ''}, "
         f"{bundles} bundle{'s' if bundles != 1 else ''}, up to {n} inputs each)",
         file=sys.stderr,
         flush=True,

@@ -135,8 +135,9 @@ def _target(path: Path, record: GoldenRecord, *, n: int, seed: int) -> Target | 
     for marker, why in NOT_RESAMPLED.items():
         if marker in markers:
             return f"{why}: re-run the test against its golden file (--behavior-baseline)"
-    if not rebuild_properties(record.properties).properties:
-        return "none of its recorded properties can be rebuilt from the file, so nothing could be judged"
+    rebuilt = rebuild_properties(record.properties)
+    if not rebuilt.properties:
+        return f"none of its recorded properties can be rebuilt from the file ({'; '.join(rebuilt.skipped)})"
     everything = [Input(i, s.input, s.segment) for i, s in record.samples.items() if s.outputs]
     if not everything:
         return "it holds no recorded output"
@@ -173,7 +174,8 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
             baseline_source=f"recorded {target.baseline.recorded_at or '?'}",
             candidate_source="live now",
         )
-        results.append(FileCheck(target, diff))
+        arm_info = replace(diff.comparison.candidate, requested=arm.requested, cached=arm.cached)
+        results.append(FileCheck(target, replace(diff, comparison=replace(diff.comparison, candidate=arm_info))))
     return results
 
 

@@ -66,6 +66,7 @@ def check_json(
                         "path": str(f.target.path),
                         "test": f.target.baseline.test,
                         "recorded_at": f.target.baseline.recorded_at,
+                        "input_ids": [i.id for i in f.target.inputs],
                         "drifted": f.drifted,
                         "notes": list(f.diff.notes),
                         **test_entry(f.diff.comparison, outcome=outcome_of(f.diff.comparison)),
