@@ -116,9 +116,9 @@ def test_run_dir_keeps_every_unrelated_file_and_folder_after_25_regressions(
     captured: list[Any] = []
     real_writer = diff_file.write_diff_file
 
-    def capturing(result: Any, run_folder: Path) -> Path:
+    def capturing(result: Any, run_folder: Path, *, test: str | None = None) -> Path:
         captured.append(result)
-        return real_writer(result, run_folder)
+        return real_writer(result, run_folder, test=test)
 
     monkeypatch.setattr(diff_file, "write_diff_file", capturing)  # the plugin imports it when a test regresses
     args = ("--behavior-baseline", f"--behavior-run-dir={run_dir}", "-p", "no:cacheprovider")
