@@ -71,6 +71,9 @@ class ServerConfig:
     """A streamed answer: the wait between its content chunks."""
     stream_chunks: int = 4
     """A streamed answer: its text is sent in this many content chunks (fewer for a shorter text)."""
+    tool_call: tuple[str, str] | None = None
+    """(name, JSON arguments): answers call this tool instead of answering in text; streamed, the name comes in the
+    first tool-call delta and the arguments in pieces."""
 
 
 @dataclass
@@ -230,13 +233,20 @@ class OpenAIServer:
         writer.write((head + "Connection: keep-alive\r\n\r\n").encode())
         await send(chunk({"role": "assistant", "content": ""}))
         await asyncio.sleep(self.config.first_token_s)
-        for index, piece in enumerate(_pieces(text, self.config.stream_chunks)):
+        call = (completion["choices"][0]["message"].get("tool_calls") or [None])[0]
+        opening = [] if call is None else [{"tool_calls": [{**call, "index": 0, "function": {**call["function"]}}]}]
+        if opening:
+            opening[0]["tool_calls"][0]["function"]["arguments"] = ""
+        streamed = (text or "") if call is None else call["function"]["arguments"]
+        pieces = _pieces(streamed, self.config.stream_chunks)
+        deltas = [*opening, *({"content": p} if call is None else _argument_delta(p) for p in pieces)]
+        for index, delta in enumerate(deltas):
             if index:
                 await asyncio.sleep(self.config.chunk_interval_s)
-            await send(chunk({"content": piece}))
+            await send(chunk(delta))
             if cut:
                 return  # the connection closes mid-stream, with no terminating chunk
-        await send(chunk({}, "stop"))
+        await send(chunk({}, "stop" if call is None else "tool_calls"))
         if (request.body.get("stream_options") or {}).get("include_usage"):
             await send(json.dumps({**base, "choices": [], "usage": completion["usage"]}))
         await send("[DONE]")
@@ -285,12 +295,23 @@ class OpenAIServer:
         content = self._reply(messages, words)
         if self.config.echo_in_answer:
             content = f"{content} You sent me: {request.quoted()}"
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if self.config.tool_call is not None:
+            name, arguments = self.config.tool_call
+            function = {"name": name, "arguments": arguments}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": function}],
+            }
         completion = {
             "id": f"chatcmpl-{self.stats.requests}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "loopback"),
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "choices": [
+                {"index": 0, "finish_reason": "tool_calls" if self.config.tool_call else "stop", "message": message}
+            ],
             "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         }
         return 200, json.dumps(completion).encode(), {}
@@ -305,6 +326,10 @@ class _Request:
     def quoted(self) -> str:
         """The request as a careless provider quotes it back."""
         return json.dumps({"target": self.target, "headers": self.headers, "body": self.body})
+
+
+def _argument_delta(piece: str) -> dict[str, Any]:
+    return {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
 
 
 def _pieces(text: str, count: int) -> list[str]:

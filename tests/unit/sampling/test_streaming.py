@@ -162,6 +162,18 @@ def test_a_known_first_token_delay_is_recorded_over_http() -> None:
     assert server.stats.headers[0]["authorization"] == f"Bearer {FAKE_KEY}"
 
 
+def test_a_streamed_tool_call_is_rebuilt_and_its_first_delta_is_the_first_token() -> None:
+    arguments = '{"order_id": "A-1234", "reason": "late delivery"}'
+    config = ServerConfig(first_token_s=0.25, chunk_interval_s=0.01, tool_call=("refund", arguments))
+    with running_server(config) as server:
+        streamed = call(loopback(server.url))
+        whole = call(Bundle(model="openai/loopback-model", api_base=server.url, api_key=FAKE_KEY, label="loop"))
+    assert streamed.tool_calls == whole.tool_calls == ({"name": "refund", "arguments": arguments},)
+    assert streamed.finish_reason == whole.finish_reason == "tool_calls"
+    assert streamed.text == whole.text == ""
+    assert streamed.ttft_ms is not None and streamed.ttft_ms >= 250
+
+
 def test_a_stream_cut_part_way_is_retried_and_a_stream_that_keeps_breaking_is_a_provider_error() -> None:
     with running_server(ServerConfig(script=["cut", "ok"])) as server:
         completion = call(loopback(server.url))
