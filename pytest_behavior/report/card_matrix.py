@@ -66,8 +66,20 @@ def matrix_section(path: Path) -> MatrixSection:
             f"--report {path}: the run holds fewer than two versions, so it has no version matrix (run the tests "
             "with --behavior-candidate=v1,v2,... and --behavior-report)"
         )
+    matrix = _in_run_order(matrix, document.get("matrix"))
     weights = _weights(document.get("fleet"), path)
     return MatrixSection(str(path), matrix, weights, tuple(fleet_view(matrix, weights)) if weights else ())
+
+
+def _in_run_order(matrix: Matrix, recorded: Any) -> Matrix:
+    """The versions in the order the run gave them (its ``matrix.versions``): the report lists tests regressed first,
+    so the entries alone would put a regressed version first."""
+    from dataclasses import replace
+
+    order = recorded.get("versions") if isinstance(recorded, Mapping) else None
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(matrix.versions):
+        return matrix
+    return replace(matrix, versions=tuple(map(str, order)))
 
 
 def _weights(fleet: Any, path: Path) -> dict[str, float]:
