@@ -5,6 +5,7 @@
 - `power`: inputs needed for a given power, or what a given number of inputs can detect.
 - `cache`: the sample cache per bundle fingerprint, shown or pruned.
 - `golden`: ``show``, ``card`` and ``diff``: golden files read, summarized and compared offline.
+- `card`: the ``card`` command's options and output (the version matrix, the live drift check).
 - `identify`: which recorded version field logs behave like.
 - `arguments`: the argparse ``type=`` converters, made by one factory (`argument_type`).
 - `__main__`: ``python -m pytest_behavior.cli``.
@@ -25,6 +26,8 @@
     pytest-behavior show golden/tests/test_x/test_y.json   # what one golden file holds (--json: machine-readable)
     pytest-behavior show golden/                    # every golden file under a directory, one line each
     pytest-behavior card golden/                    # a behavior card per bundle: refusal, schema, length, latency, cost
+    pytest-behavior card golden/ --check            # resample 30 inputs per file live: still behaves as recorded?
+    pytest-behavior card golden/ --report run.json  # ... with a matrix run's version matrix and fleet view
     pytest-behavior diff old/test_y.json new/test_y.json   # judge B against A offline; exit 1 on a regression
     pytest-behavior diff golden-main/ golden/       # every file pair (by relative path) of two directories
     pytest-behavior identify field.jsonl golden/    # which recorded version field logs behave like (exit 1: none)
