@@ -134,23 +134,26 @@ def _judged(tests: Any) -> list[str]:
 
 
 def _costs(tests: Any) -> list[str]:
-    """The cost table: each arm's samples and each judge model's calls (cached ones at their recorded cost)."""
+    """The cost table: each arm's samples and each judge model's calls (cached ones at their recorded cost); time to
+    first token p50/p95 when some arm streamed."""
     from pytest_behavior.report.terminal import arm_source, cost_rows, cost_text
 
+    entries = [(test, name, arm) for test in tests for name, arm in cost_rows(test)]
+    streamed = any(arm.get("ttft_p50_ms") is not None for _, _, arm in entries)
     rows = [
         f"| {markdown_text(test['nodeid'])} | {markdown_text(name + ' ' + str(arm['label']))} | "
         f"{markdown_text(arm_source(arm))} | {markdown_text(cost_text(arm, judge=name == 'judge'))} | "
         f"{_latency(arm.get('latency_p50_ms'))} | {_latency(arm.get('latency_p95_ms'))} |"
-        for test in tests
-        for name, arm in cost_rows(test)
+        + (f" {_latency(arm.get('ttft_p50_ms'))} | {_latency(arm.get('ttft_p95_ms'))} |" if streamed else "")
+        for test, name, arm in entries
     ]
     if not rows:
         return []
     return [
         "### Cost and latency",
         "",
-        "| test | arm | source | cost | latency p50 | p95 |",
-        "|---|---|---|---|---|---|",
+        "| test | arm | source | cost | latency p50 | p95 |" + (" ttft p50 | p95 |" if streamed else ""),
+        "|---|---|---|---|---|---|" + ("---|---|" if streamed else ""),
         *rows,
         "",
     ]

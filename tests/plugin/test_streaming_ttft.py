@@ -47,8 +47,12 @@ def run_live(pytester: pytest.Pytester, candidate: str, baseline: str, *, stream
 
 
 def test_a_slower_first_token_regresses_and_the_summary_shows_ttft(pytester: pytest.Pytester) -> None:
-    result = run_live(pytester, SLOW_FIRST_TOKEN, FAST_FIRST_TOKEN)
+    summary = pytester.path / "summary.md"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        result = run_live(pytester, SLOW_FIRST_TOKEN, FAST_FIRST_TOKEN)
     result.assert_outcomes(failed=1)
+    assert "| test | arm | source | cost | latency p50 | p95 | ttft p50 | p95 |" in summary.read_text()
     result.stdout.fnmatch_lines(["*time to first token p95 (ms)*max_p95_ratio=2*REGRESSED*"])
     result.stdout.fnmatch_lines(["*latency p50*p95*ttft p50*p95*", "*candidate cand*"])
     arms = json.loads((pytester.path / "report.json").read_text())["tests"][0]
