@@ -43,7 +43,9 @@ def run_live(pytester: pytest.Pytester, candidate: str, baseline: str, *, stream
         baseline=model_bundle(baseline, label="base", stream=stream),
     )
     pytester.makepyfile(test_spec=spec())
-    return pytester.runpytest("--behavior-baseline=live", "--behavior-report=report.json", "-rA")
+    return pytester.runpytest(
+        "--behavior-baseline=live", "--behavior-report=report.json", "--behavior-html=report.html", "-rA"
+    )
 
 
 def test_a_slower_first_token_regresses_and_the_summary_shows_ttft(pytester: pytest.Pytester) -> None:
@@ -53,6 +55,7 @@ def test_a_slower_first_token_regresses_and_the_summary_shows_ttft(pytester: pyt
         result = run_live(pytester, SLOW_FIRST_TOKEN, FAST_FIRST_TOKEN)
     result.assert_outcomes(failed=1)
     assert "| test | arm | source | cost | latency p50 | p95 | ttft p50 | p95 |" in summary.read_text()
+    assert "(TTFT " in (pytester.path / "report.html").read_text()
     result.stdout.fnmatch_lines(["*time to first token p95 (ms)*max_p95_ratio=2*REGRESSED*"])
     result.stdout.fnmatch_lines(["*latency p50*p95*ttft p50*p95*", "*candidate cand*"])
     arms = json.loads((pytester.path / "report.json").read_text())["tests"][0]

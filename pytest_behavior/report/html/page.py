@@ -306,7 +306,8 @@ def _bundle_row(arm: str, bundle: Doc) -> str:
     fingerprint = str(bundle.get("fingerprint") or "")
     cost = num(bundle.get("cost_usd"))
     p50, p95 = num(bundle.get("latency_p50_ms")), num(bundle.get("latency_p95_ms"))
-    latency = f"{_ms(p50)} / {_ms(p95)}"
+    ttft = num(bundle.get("ttft_p50_ms")), num(bundle.get("ttft_p95_ms"))  # streamed samples only
+    latency = f"{_ms(p50)} / {_ms(p95)}" + ("" if ttft[0] is None else f" (TTFT {_ms(ttft[0])} / {_ms(ttft[1])})")
     cells = [
         f'<th scope="row"><span class="dot" style="background:{color}"></span>{arm}</th>',
         f"<td><b>{esc(bundle.get('label') or DASH)}</b></td>",
