@@ -65,7 +65,10 @@ def warm_up(litellm: Any) -> None:
             warnings.simplefilter("ignore")
             messages = [{"role": "user", "content": "warm-up"}]
             options = {"stream": True, "stream_options": dict(STREAM_OPTIONS)}
-            for _chunk in litellm.completion(model=f"{WARM_UP_PROVIDER}/stream", messages=messages, **options):
+            try:
+                for _chunk in litellm.completion(model=f"{WARM_UP_PROVIDER}/stream", messages=messages, **options):
+                    pass
+            except Exception:  # a warm-up that fails only leaves the set-up in the first answers
                 pass
         _warmed = True
 
