@@ -113,7 +113,7 @@ def check_markdown(
     if unchecked:
         lines += ["Not checked:", ""]
         lines += [
-            f"- `{markdown_text(str(u.path))}` ({markdown_text(u.label)}): {markdown_text(u.reason)}" for u in unchecked
+            f"- {markdown_text(str(u.path))} ({markdown_text(u.label)}): {markdown_text(u.reason)}" for u in unchecked
         ]
         lines.append("")
     return lines
@@ -135,8 +135,9 @@ def _table(bundle: BundleCheck) -> list[str]:
         name = markdown_text(short_test(check.target.baseline.test))
         for v in (v for v in entry["properties"] if v["segment"] is None):
             values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
+            bound = markdown_text(f"{v['metric']} {v['bound']}")
             lines.append(
-                f"| {name} | {entry['n_paired']} | {markdown_text(v['metric'])} `{markdown_text(str(v['bound']))}` | "
+                f"| {name} | {entry['n_paired']} | {bound} | "
                 f"{values} | {markdown_text(format_change(v, style=style))} | {v['verdict']} |"
             )
     return lines

@@ -38,7 +38,7 @@ class MatrixSection:
         from pytest_behavior.report.github import markdown_text
         from pytest_behavior.report.matrix import matrix_markdown
 
-        lines = ["## Version matrix", "", f"From the verdict report `{markdown_text(self.source)}`.", ""]
+        lines = ["## Version matrix", "", f"From the verdict report {markdown_text(self.source)}.", ""]
         lines += matrix_markdown(self.matrix, escape=markdown_text)
         if self.weights:
             lines += fleet_markdown(self.fleet, self.weights, escape=markdown_text)

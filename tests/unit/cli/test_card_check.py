@@ -187,3 +187,14 @@ def test_nothing_to_check_and_too_many_calls_are_usage_errors(
     with pytest.raises(SystemExit):
         main(["card", str(path), "--check"])
     assert "no golden file can be resampled" in capsys.readouterr().err
+
+
+def test_data_in_the_check_is_shown_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hostile = "bot\x1b[2J<img src=x onerror=alert(1)>|v1"
+    path = record(tmp_path, Bundle(RECORDED, label=hostile), test="test_x.py::test_[a|b]", inputs=INPUTS[:10])
+    claim(path, Bundle("sim/bot?refusal_rate=0.9&mean_words=20&seed=1", label=hostile))
+    out, _ = card(capsys, str(path), "--check", status=1)
+    drift = out.split("## Drift since recorded")[1]
+    assert "\x1b" not in drift and "<img" not in drift and "&lt;img" in drift
+    row = next(line for line in drift.splitlines() if "REGRESSED |" in line)
+    assert row.count(" | ") == 5  # the test id's '|' is escaped: the row keeps its six cells
