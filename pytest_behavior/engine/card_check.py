@@ -9,8 +9,9 @@ file's own recorded properties, paired by input id, exactly as ``pytest-behavior
 paired bound is provider drift: the model behind the name changed.
 
 Files that cannot be resampled faithfully are listed with the reason, never guessed at: records and app bundles
-(no model to call), follow-up conversations and context sweeps (their turns and filler are built by the test's code
-at sampling time), and files none of whose properties can be rebuilt offline.
+(no model to call), answers stored cut that a property reads whole, follow-up conversations and context sweeps
+(their turns and filler are built by the test's code at sampling time), and files none of whose properties can be
+rebuilt offline.
 """
 
 from __future__ import annotations
@@ -138,6 +139,12 @@ def _target(path: Path, record: GoldenRecord, *, n: int, seed: int) -> Target | 
     rebuilt = rebuild_properties(record.properties)
     if not rebuilt.properties:
         return f"none of its recorded properties can be rebuilt from the file ({'; '.join(rebuilt.skipped)})"
+    readers = [prop.marker_name for prop in rebuilt.properties if prop.reads_whole_text]
+    if readers and any(getattr(o, "truncated", None) is not None for s in record.samples.values() for o in s.texts):
+        return (
+            f"its answers are stored cut (--behavior-max-stored-chars) and {readers[0]} reads whole answers: a cut "
+            "answer would read as a change; re-record it with a larger --behavior-max-stored-chars"
+        )
     everything = [Input(i, s.input, s.segment) for i, s in record.samples.items() if s.outputs]
     if not everything:
         return "it holds no recorded output"

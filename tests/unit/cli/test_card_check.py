@@ -25,6 +25,7 @@ from pytest_behavior.cli import main
 from pytest_behavior.config.settings import RunSettings
 from pytest_behavior.engine.run import Spec, run_spec
 from pytest_behavior.properties.base import Property
+from pytest_behavior.properties.correctness import Correctness
 from pytest_behavior.properties.refusal import RefusalBound
 from pytest_behavior.sampling.cache import SampleCache
 from pytest_behavior.sampling.simulated import CALL_LOG_ENV
@@ -43,10 +44,14 @@ def record(
     properties: Sequence[Property] = (REFUSAL,),
     test: str = TEST,
     inputs: Sequence[Any] = INPUTS,
+    template: str | None = None,
+    max_chars: int = 20_000,
 ) -> Path:
     """Record a golden file as ``pytest --behavior-update`` does; its path."""
-    settings = RunSettings(mode="update", rootdir=root, golden_dir=root / "golden", cache_mode="off")
-    spec = Spec(nodeid=test, properties=tuple(properties), inputs=list(inputs), template=None, n=None, repeats=1)
+    settings = RunSettings(
+        mode="update", rootdir=root, golden_dir=root / "golden", cache_mode="off", max_stored_chars=max_chars
+    )
+    spec = Spec(nodeid=test, properties=tuple(properties), inputs=list(inputs), template=template, n=None, repeats=1)
     result = asyncio.run(
         run_spec(spec, settings, candidate=bundle, baseline=None, cache=SampleCache(root / "cache", mode="off"))
     )
@@ -158,8 +163,13 @@ def test_files_that_cannot_be_resampled_say_why(tmp_path: Path, capsys: pytest.C
     data = json.loads(edited.read_text())
     data["bundle"]["description"]["temperature"] = 0.1  # description edited, fingerprint not
     edited.write_text(json.dumps(data))
+    questions = [{"question": f"Which port is the uplink in room {i}?", "expected": "port 1"} for i in range(5)]
+    correct = Correctness.from_marker(match="contains", max_decrease=0.1)
+    bundle, test = Bundle(RECORDED, label="bot-v1"), "test_cut.py::test_answers"
+    record(tmp_path, bundle, test=test, properties=(correct,), inputs=questions, template="{question}", max_chars=40)
     out, _ = card(capsys, str(tmp_path / "golden"), "--check", "--check-n", "5", status=0)
     unchecked = out.split("Not checked:")[1]
+    assert "test_cut" in unchecked and "stored cut" in unchecked and "correctness reads whole answers" in unchecked
     assert "a records bundle: its outputs come from a records file" in unchecked
     assert "test_edit" in unchecked and "the description does not hold everything the fingerprint covers" in unchecked
     assert "still behaves as recorded" in out.split("Not checked:")[0]
