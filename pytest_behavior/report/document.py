@@ -182,6 +182,7 @@ def build_document(
     created_at: dt.datetime | None = None,
     family_alpha: float | None = None,
     fleet: Mapping[str, float] | None = None,
+    versions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The run's document: entries sorted by outcome (regressions first), then node id; with a version matrix (and
     the fleet view, given the mix) when the entries hold several versions."""
@@ -212,7 +213,7 @@ def build_document(
     }
     from pytest_behavior.report.matrix import build_matrix, matrix_json
 
-    matrix = build_matrix(entries)
+    matrix = build_matrix(entries, order=versions)
     if matrix is not None:
         document["run"]["family_alpha"] = alpha if family_alpha is None else family_alpha
         document["matrix"] = matrix_json(matrix)

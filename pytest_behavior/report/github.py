@@ -107,7 +107,9 @@ def _matrix(document: Mapping[str, Any]) -> list[str]:
     """The version matrix and the fleet view of a run with several candidates (our text and escaped data)."""
     from pytest_behavior.report.matrix import build_matrix, matrix_markdown
 
-    matrix = build_matrix(document["tests"])
+    recorded = document.get("matrix")
+    order = recorded.get("versions") if isinstance(recorded, Mapping) else None
+    matrix = build_matrix(document["tests"], order=[str(v) for v in order] if isinstance(order, list) else ())
     if matrix is None:
         return []
     parts = ["### Version matrix", "", *matrix_markdown(matrix, escape=markdown_text)]

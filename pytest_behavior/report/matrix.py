@@ -70,10 +70,13 @@ class Matrix:
         return self.cells.get((version, column)) or Cell(version, column, None, outcome="missing")
 
 
-def build_matrix(entries: Sequence[Mapping[str, Any]]) -> Matrix | None:
-    """The matrix of a run's entries; None unless they hold two or more versions."""
+def build_matrix(entries: Sequence[Mapping[str, Any]], *, order: Sequence[str] = ()) -> Matrix | None:
+    """The matrix of a run's entries; None unless they hold two or more versions. Versions come in ``order`` (the
+    run's ``--behavior-candidate`` order, or a report's ``matrix.versions``), then in order of appearance."""
     versioned = [e for e in entries if e.get("version") is not None]
-    versions = tuple(dict.fromkeys(str(e["version"]) for e in versioned))
+    seen = list(dict.fromkeys(str(e["version"]) for e in versioned))
+    rank = {version: index for index, version in enumerate(order)}
+    versions = tuple(sorted(seen, key=lambda v: (rank.get(v, len(rank)), seen.index(v))))
     if len(versions) < 2:
         return None
     columns: dict[Column, None] = {}

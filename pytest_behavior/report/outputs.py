@@ -122,6 +122,7 @@ class ReportOutputs:
             plugin_version=__version__,
             family_alpha=settings.family_alpha,
             fleet=settings.fleet,
+            versions=settings.candidate_names,
         )
 
     def _write_files(self) -> None:
@@ -196,7 +197,7 @@ class ReportOutputs:
     def _matrix_summary(self, terminalreporter: Any) -> None:
         from pytest_behavior.report.matrix import build_matrix, matrix_lines
 
-        matrix = build_matrix(self.session.summaries)
+        matrix = build_matrix(self.session.summaries, order=self.session.settings.candidate_names)
         if matrix is None:
             return
         settings = self.session.settings

@@ -22,7 +22,9 @@ def matrix_section(document: Doc) -> str:
     """The section, or "" when the run holds fewer than two versions."""
     tests = [t for t in document.get("tests") or () if isinstance(t, Mapping)]
     try:
-        matrix = build_matrix(tests)
+        recorded = document.get("matrix")
+        order = recorded.get("versions") if isinstance(recorded, Mapping) else None
+        matrix = build_matrix(tests, order=[str(v) for v in order] if isinstance(order, list) else ())
     except (KeyError, TypeError, ValueError):  # a forged or truncated document: no grid rather than no page
         return ""
     if matrix is None:

@@ -202,3 +202,55 @@ def test_fleet_says_when_it_has_no_value() -> None:
 def test_no_matrix_for_one_version() -> None:
     assert build_matrix([_entry("a", _verdict("max_increase=0.05", 0.0, -0.01, 0.01, "PASS"))]) is None
     assert build_matrix([{"nodeid": "t.py::x", "outcome": "passed", "properties": []}]) is None
+
+
+def test_versions_keep_the_run_order_not_the_report_order() -> None:
+    """A report lists regressed tests first; the matrix keeps the order the run named the versions in."""
+    entries = [
+        _entry("v5", _verdict("max_increase=0.05", 0.2, 0.1, 0.3, "REGRESSED")),
+        _entry("v3", _verdict("max_increase=0.05", 0.0, -0.01, 0.01, "PASS")),
+        _entry("v4", _verdict("max_increase=0.05", 0.0, -0.01, 0.01, "PASS")),
+    ]
+    ordered = build_matrix(entries, order=["v3", "v4", "v5"])
+    assert ordered is not None and ordered.versions == ("v3", "v4", "v5")
+    unordered = build_matrix(entries)
+    assert unordered is not None and unordered.versions == ("v5", "v3", "v4")
+
+
+def test_the_job_summary_and_html_grid_read_the_run_order_from_the_report() -> None:
+    from pytest_behavior.report.document import build_document
+    from pytest_behavior.report.github import github_summary
+    from pytest_behavior.report.html import render_html
+
+    entries = [
+        {**_entry(v, _verdict("max_increase=0.05", est, est - 0.05, est + 0.05, verdict)), **_arms()}
+        for v, est, verdict in (("v5", 0.2, "REGRESSED"), ("v3", 0.0, "PASS"), ("v4", 0.0, "PASS"))
+    ]
+    document = build_document(entries, mode="golden", alpha=0.05 / 3, plugin_version="x", versions=("v3", "v4", "v5"))
+    assert document["matrix"]["versions"] == ["v3", "v4", "v5"]
+    summary = github_summary(document)
+    rows = [
+        line.split("|")[1].strip() for line in summary.splitlines() if line.startswith("| v") and "version" not in line
+    ]
+    assert rows == ["v3", "v4", "v5"]
+    page = render_html(document)
+    assert page.index("<code>v3</code>") < page.index("<code>v4</code>") < page.index("<code>v5</code>")
+
+
+def _arms() -> dict[str, Any]:
+    arm = {"label": "x", "fingerprint": "f", "source": "golden", "requested": 0, "cached": 0, "outputs": 1}
+    arm |= dict.fromkeys(("cost_usd", "latency_p50_ms", "latency_p95_ms", "ttft_p50_ms", "ttft_p95_ms"))
+    arm["empty_outputs"] = 0
+    return {
+        "error": None,
+        "mode": "golden",
+        "candidate": arm,
+        "baseline": arm,
+        "provider_drift": False,
+        "n_paired": 1,
+        "golden_path": None,
+        "golden_written": False,
+        "diff": None,
+        "diff_file": None,
+        "budget_note": None,
+    }
