@@ -451,7 +451,7 @@ def test_show_a_directory_lists_every_golden_file(capsys: pytest.CaptureFixture[
         r"assistant-v1\s+40\s+\d{4}-\d\d-\d\d",
         out,
     ), out
-    assert "10 golden files under" in out
+    assert "11 golden files under" in out
     write(tmp_path / "ok.json", record(refusals(3, set())))
     (tmp_path / "bad.json").write_text("{")
     out = run(capsys, "show", str(tmp_path), status=2)
