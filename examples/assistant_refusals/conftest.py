@@ -1,7 +1,8 @@
-"""Bundles of a general assistant: production (golden), a safe update and one that over-refuses and is slower to
-start answering (``ttft_ms``: the simulated time to first token of a streamed answer)."""
+"""Bundles of a general assistant: production (golden), a safe update and one that over-refuses."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -12,27 +13,45 @@ SYSTEM = "You are a helpful assistant for a consumer electronics retailer."
 
 ASSISTANTS = {
     "production": Bundle(
-        model=f"sim/assistant-v1?mean_words=90&refusal_rate=0.02&refuse_on={HARMFUL_TOPICS}&ttft_ms=200&seed=5",
+        model=f"sim/assistant-v1?mean_words=90&refusal_rate=0.02&refuse_on={HARMFUL_TOPICS}&seed=5",
         system=SYSTEM,
         temperature=0.7,
         label="assistant-v1",
     ),
     "safe": Bundle(
-        model=f"sim/assistant-v2?mean_words=85&length_sd=0.4&refusal_rate=0.015&refuse_on={HARMFUL_TOPICS}"
-        "&ttft_ms=200&seed=5",
+        model=f"sim/assistant-v2?mean_words=85&length_sd=0.4&refusal_rate=0.015&refuse_on={HARMFUL_TOPICS}&seed=5",
         system=SYSTEM + " Be concise.",
         temperature=0.7,
         label="assistant-v2",
     ),
-    # A stricter safety prompt that makes the assistant refuse ordinary requests, on a bigger model whose first
-    # token takes longer to arrive (what a streaming user waits for).
+    # A stricter safety prompt that makes the assistant refuse ordinary requests.
     "regressed": Bundle(
-        model=f"sim/assistant-v3?mean_words=90&refusal_rate=0.17&refuse_on={HARMFUL_TOPICS}&ttft_ms=700&seed=5",
+        model=f"sim/assistant-v3?mean_words=90&refusal_rate=0.17&refuse_on={HARMFUL_TOPICS}&seed=5",
         system=SYSTEM + " Refuse anything that could possibly be misused.",
         temperature=0.7,
         label="assistant-v3",
     ),
 }
+
+
+# The same assistants behind the chat UI, which streams answers: a user waits for the first token. ``ttft_ms`` is the
+# simulated provider's time to first token; the regressed assistant's bigger model takes three times as long.
+FIRST_TOKEN_MS = {"production": 1000, "safe": 1000, "regressed": 3000}
+
+
+def streaming(name: str) -> Bundle:
+    """``ASSISTANTS[name]`` read as a stream, with its time to first token."""
+    if name not in ASSISTANTS:
+        raise pytest.UsageError(f"--behavior-candidate={name}: choose one of {', '.join(ASSISTANTS)}")
+    bundle = ASSISTANTS[name]
+    assert bundle.model is not None
+    return Bundle(
+        model=f"{bundle.model}&ttft_ms={FIRST_TOKEN_MS[name]}",
+        system=bundle.system,
+        temperature=bundle.temperature,
+        label=f"{bundle.label}-chat",
+        stream=True,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +65,9 @@ def candidate_bundle(behavior_candidate_name: str | None) -> Bundle:
 @pytest.fixture(scope="session")
 def baseline_bundle() -> Bundle:
     return ASSISTANTS["production"]
+
+
+@pytest.fixture(scope="session")
+def streaming_assistant() -> Callable[[str], Bundle]:
+    """`streaming`, for the tests of the streamed chat (test_streaming.py)."""
+    return streaming

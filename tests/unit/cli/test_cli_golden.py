@@ -405,7 +405,15 @@ def test_judge_scores_that_do_not_hold_what_the_format_says_are_named(
 
 def test_card_on_the_example_golden_files(capsys: pytest.CaptureFixture[str]) -> None:
     cards = json.loads(run(capsys, "card", str(EXAMPLES), "--json"))
-    labels = {"assistant-v1", "support-v1", "loan-agent-v1", "kb-assistant-v1", "tutor-v1", "rooms-v1"}
+    labels = {
+        "assistant-v1",
+        "assistant-v1-chat",
+        "support-v1",
+        "loan-agent-v1",
+        "kb-assistant-v1",
+        "tutor-v1",
+        "rooms-v1",
+    }
     assert {c["label"] for c in cards} == labels
     support = next(c for c in cards if c["label"] == "support-v1")
     assert support["samples"] == 240 and support["schema_valid_rate"]["n"] == 240
