@@ -10,7 +10,7 @@ import pytest
 
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.config.session import BehaviorSession
-from pytest_behavior.config.settings import RunSettings, bundle_from_table
+from pytest_behavior.config.settings import bundle_from_table
 from pytest_behavior.engine.comparison import Comparison
 from pytest_behavior.engine.run import Spec, run_spec
 from pytest_behavior.errors import BehaviorConfigError, BehaviorError
@@ -45,11 +45,7 @@ class BehaviorFixture:
         version: str | None = None,
     ) -> None:
         self._request = request
-        from pytest_behavior.config.matrix import version_of
-
-        self._named_version = version
-        """This item's ``--behavior-candidate`` version (a matrix run), as the plugin parametrized it."""
-        self.version = version or version_of(request.node)
+        self.version = version
         """The candidate version this item runs in a matrix run (`pytest_behavior.config.matrix`)."""
         self._session = session
         self._properties = tuple(properties)
@@ -103,7 +99,7 @@ class BehaviorFixture:
                 "behavior.sample() runs once per test (its golden file is per test); "
                 "parametrize the test to sample several specs"
             )
-        settings = self._matrix_settings()
+        settings = self._session.settings
         spec = Spec(
             nodeid=self._spec_id(),
             properties=self._properties,
@@ -146,18 +142,6 @@ class BehaviorFixture:
         except Exception as exc:  # anything else kept us from judging: an error, never a behavioral failure
             raise BehaviorError(f"{type(exc).__name__} while sampling or judging: {exc}") from exc
         return self.result
-
-    def _matrix_settings(self) -> RunSettings:
-        """A version of a parametrized ``candidate_bundle`` fixture is judged at alpha / K, as a version of
-        ``--behavior-candidate=v3,v4,v5`` is (`pytest_behavior.config.matrix`)."""
-        from dataclasses import replace
-
-        from pytest_behavior.config.matrix import fixture_versions
-
-        settings = self._session.settings
-        if self.version is None or settings.candidate_names:
-            return settings
-        return replace(settings, alpha=settings.family_alpha / fixture_versions(self._request.node))
 
     def _spec_id(self) -> str:
         """The test's id, without the version of a matrix run: every version reads the same golden file."""
@@ -212,16 +196,19 @@ class BehaviorFixture:
 
     def _candidate(self) -> Bundle:
         settings = self._session.settings
-        name = self._named_version or settings.candidate_name
+        name = self.version or settings.candidate_name
         if name is not None and name in settings.named_bundles:
             return bundle_from_table(name, settings.named_bundles[name], rootdir=settings.rootdir)
+        if self._candidate_value is None and self.version is not None:
+            # a matrix mixing pyproject bundles and fixture names: the fixture is asked only for its own versions
+            self._candidate_value = self._request.getfixturevalue("candidate_bundle")
         if self._candidate_value is None:
             raise BehaviorConfigError(
                 "no candidate bundle: define a `candidate_bundle` fixture in conftest.py returning a "
                 "pytest_behavior.Bundle, or name one with --behavior-candidate=NAME ([tool.pytest_behavior.bundles])"
             )
         bundle = _checked(self._candidate_value, "candidate_bundle")
-        reads_name = self._session.candidate_name_read if self._named_version is None else _reads_version(self._request)
+        reads_name = self._session.candidate_name_read if self.version is None else _reads_version(self._request)
         if name is not None and not reads_name:
             raise BehaviorConfigError(
                 f"--behavior-candidate={name} names no [tool.pytest_behavior.bundles.{name}] in pyproject.toml, "
@@ -285,20 +272,19 @@ class SampleCounter:
 def _reads_version(request: pytest.FixtureRequest) -> bool:
     """Whether the ``candidate_bundle`` fixture depends, directly or through other fixtures, on the version name
     (else every version of a matrix run would silently sample the same bundle)."""
-    info = getattr(request.node, "_fixtureinfo", None)
-    if info is None:
+    manager = getattr(request, "_fixturemanager", None)
+    if manager is None:
         return True  # cannot tell: trust the conftest
-    definitions = info.name2fixturedefs
     seen: set[str] = set()
     pending = ["candidate_bundle"]
     while pending:
         name = pending.pop()
         if name == CANDIDATE_NAME_FIXTURE:
             return True
-        if name in seen or not definitions.get(name):
-            continue
+        definitions = manager.getfixturedefs(name, request.node) if name not in seen else None
         seen.add(name)
-        pending += list(definitions[name][-1].argnames)
+        if definitions:
+            pending += list(definitions[-1].argnames)
     return False
 
 

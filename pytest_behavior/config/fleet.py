@@ -4,7 +4,8 @@ Given (first found wins):
 - ``--behavior-fleet=PATH.csv`` — telemetry counts: a header with ``version`` and one number column (``count``,
   ``users``, ``sessions``, ``requests`` or ``weight``); rows of one version add up (a row per day is fine);
 - ``--behavior-fleet=v3=0.2,v4=0.5,v5=0.3`` — weights inline;
-- ``[tool.pytest_behavior.fleet]`` in pyproject.toml, with ``weights = {v3 = 0.2, ...}`` or ``counts = "PATH.csv"``.
+- ``[tool.pytest_behavior.fleet]`` in pyproject.toml, with ``weights = {v3 = 0.2, ...}`` or ``counts = "PATH.csv"``;
+- ``--behavior-fleet=off``: none.
 Weights need not sum to 1: they are normalised (counts are weights too).
 """
 
@@ -24,8 +25,14 @@ class FleetError(ValueError):
     """A fleet mix that cannot be used, naming where it came from."""
 
 
+OFF = "off"
+"""``--behavior-fleet=off``: no fleet view, whatever pyproject.toml says."""
+
+
 def read_fleet(option: str | None, *, pyproject: Path, rootdir: Path) -> dict[str, float] | None:
-    """The version mix, normalised; None when none is configured."""
+    """The version mix, normalised; None when none is configured (or ``--behavior-fleet=off``)."""
+    if option == OFF:
+        return None
     if option:
         if option.lower().endswith(".csv"):
             return normalised(read_counts(_resolve(option, rootdir)), where=f"--behavior-fleet={option}")
@@ -53,6 +60,8 @@ def normalised(weights: Mapping[str, float], *, where: str) -> dict[str, float]:
         if not math.isfinite(weight) or weight < 0:
             raise FleetError(f"{where}: the weight of {version!r} must be a finite number >= 0, got {weight}")
     total = sum(weights.values())
+    if not math.isfinite(total):
+        raise FleetError(f"{where}: the weights add up to more than a float holds; scale them down")
     if total <= 0:
         raise FleetError(f"{where}: the weights add up to 0")
     return {version: weight / total for version, weight in weights.items()}
@@ -61,14 +70,20 @@ def normalised(weights: Mapping[str, float], *, where: str) -> dict[str, float]:
 def read_counts(path: Path) -> dict[str, float]:
     """Per-version totals of a telemetry CSV (see the module docstring)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's byte-order mark
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FleetError(f"fleet counts {path}: cannot read it ({exc})") from None
     if not rows:
         raise FleetError(f"fleet counts {path}: empty file (a header 'version,count' and a row per version)")
     header = [cell.strip().lower() for cell in rows[0]]
-    number = next((name for name in COUNT_COLUMNS if name in header), None)
+    numbers = [name for name in COUNT_COLUMNS if name in header]
+    if len(numbers) > 1 or header.count("version") > 1:
+        raise FleetError(
+            f"fleet counts {path}: the header has several columns it could read ({', '.join(numbers or ['version'])}); "
+            f"keep one version column and one of {', '.join(COUNT_COLUMNS)}"
+        )
+    number = numbers[0] if numbers else None
     if "version" not in header or number is None:
         raise FleetError(
             f"fleet counts {path}: the header needs a 'version' column and one of {', '.join(COUNT_COLUMNS)}, "
@@ -93,6 +108,8 @@ def _inline(option: str) -> dict[str, float]:
         version, sep, value = part.partition("=")
         if not sep or not version.strip():
             raise FleetError(f"--behavior-fleet={option}: write a CSV path or weights such as v3=0.2,v4=0.8")
+        if version.strip() in weights:
+            raise FleetError(f"--behavior-fleet={option}: {version.strip()} is weighed twice")
         weights[version.strip()] = _number(value.strip(), where=f"--behavior-fleet={option}: {version.strip()}")
     return weights
 

@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 VERSION_FIXTURE = "behavior_candidate_name"
-CANDIDATE_FIXTURE = "candidate_bundle"
 _NAME = re.compile(r"^[A-Za-z0-9_.:+@/-]+$")
 
 
@@ -42,24 +41,15 @@ def candidate_names(value: str | None) -> tuple[str, ...]:
 
 
 def version_of(item: Any) -> str | None:
-    """The matrix version an item runs: its ``--behavior-candidate`` name, or the name a ``candidate_bundle`` fixture
-    is parametrized with (``@pytest.fixture(params=["v3", "v4"])``); None outside a matrix run."""
+    """The ``--behavior-candidate`` version an item runs (None outside a matrix run).
+
+    A ``candidate_bundle`` fixture with ``params=`` keeps its own meaning (each param a test with its own golden
+    file): a matrix is asked for by name, so that no suite changes what it compares on upgrade."""
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return None
-    for name in (VERSION_FIXTURE, CANDIDATE_FIXTURE):
-        value = callspec.params.get(name)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def fixture_versions(item: Any) -> int:
-    """How many versions a parametrized ``candidate_bundle`` fixture has (1 when it is not parametrized)."""
-    info = getattr(item, "_fixtureinfo", None)
-    definitions = info.name2fixturedefs.get(CANDIDATE_FIXTURE) if info is not None else None
-    params = definitions[-1].params if definitions else None
-    return max(1, len(params)) if params else 1
+    value = callspec.params.get(VERSION_FIXTURE)
+    return value if isinstance(value, str) else None
 
 
 def golden_nodeid(item: Any) -> str:
@@ -73,22 +63,13 @@ def golden_nodeid(item: Any) -> str:
 
 
 def strip_version(nodeid: str, version: str) -> str:
-    """``nodeid`` without the id part ``version``: last (where the plugin adds it, see `parametrize_versions`), else
-    first or in the middle (where pytest puts a parametrized ``candidate_bundle`` fixture's)."""
+    """``nodeid`` without the id part ``version``, which the plugin adds last (see `parametrize_versions`)."""
     for suffix, replacement in ((f"[{version}]", ""), (f"-{version}]", "]")):
         if nodeid.endswith(suffix):
             return nodeid[: -len(suffix)] + replacement
-    head, bracket, ids = nodeid.partition("[")
-    if bracket and ids.endswith("]"):
-        parts = ids[:-1].split("-")
-        for start in range(len(parts)):  # the version's own hyphens span several parts
-            for end in range(start + 1, len(parts) + 1):
-                if "-".join(parts[start:end]) == version and (start, end) != (0, len(parts)):
-                    rest = parts[:start] + parts[end:]
-                    return f"{head}[{'-'.join(rest)}]"
     raise ValueError(
-        f"test {nodeid!r}: cannot find its version {version!r} in its id (give the candidate_bundle fixture's "
-        f"params as names, without ids=)"
+        f"test {nodeid!r}: cannot find its version {version!r} at the end of its id (another plugin parametrized "
+        f"the test after pytest-behavior)"
     )
 
 

@@ -38,6 +38,9 @@ class RunSettings:
     n: int | None = None
     seed: int = 0
     concurrency: int = 16
+    stream_concurrency: int | None = None
+    """Streamed calls in flight at most (None: ``concurrency``): `sampling.streaming.STREAMED_IN_FLIGHT` unless
+    ``--behavior-concurrency`` / ``behavior_concurrency`` is set, which then holds for streamed calls too."""
     cache_dir: Path = Path(".behavior-cache")
     cache_mode: Literal["use", "refresh", "off"] = "use"
     alpha: float = 0.05
@@ -45,7 +48,8 @@ class RunSettings:
     family_alpha: float = 0.05
     """``behavior_alpha`` as configured: in a matrix run, the error rate over all versions of a test."""
     fleet: Mapping[str, float] | None = None
-    """A matrix run's version mix, shares summing to 1 (`pytest_behavior.config.fleet`)."""
+    """A matrix run's version mix, shares summing to 1 (`pytest_behavior.config.fleet`); empty when the mix in
+    pyproject.toml weighs a version the run leaves out (the matrix then says there is no fleet view)."""
     inconclusive: InconclusivePolicy = "warn"
     named_bundles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     sequential: bool = False
@@ -98,6 +102,7 @@ class RunSettings:
             n=n,
             seed=_int_option(config, "behavior_seed"),
             concurrency=concurrency,
+            stream_concurrency=_stream_concurrency(config, concurrency),
             cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
             cache_mode=config.getoption("behavior_cache") or "use",
             alpha=alpha / max(1, len(versions)),
@@ -177,6 +182,7 @@ def _versions(config: pytest.Config, *, update: bool) -> tuple[str, ...]:
 
 
 def _fleet(config: pytest.Config, root: Path, versions: tuple[str, ...]) -> Mapping[str, float] | None:
+    """The mix of a matrix run; empty when pyproject's mix weighs a version this run leaves out (no fleet view)."""
     from pytest_behavior.config.fleet import FleetError, read_fleet
 
     option = config.getoption("behavior_fleet")
@@ -185,13 +191,15 @@ def _fleet(config: pytest.Config, root: Path, versions: tuple[str, ...]) -> Mapp
     except FleetError as exc:
         raise pytest.UsageError(str(exc)) from None
     if fleet is None or len(versions) < 2:
-        if option and len(versions) < 2:
+        if option and option != "off" and len(versions) < 2:
             raise pytest.UsageError(
                 f"--behavior-fleet={option} weighs the versions of a matrix run: name them with "
                 f"--behavior-candidate=v3,v4,v5"
             )
         return None
     unknown = sorted(set(fleet) - set(versions))
+    if unknown and not option:  # pyproject's mix, on a run of some versions: the matrix without the fleet view
+        return {}
     if unknown:
         raise pytest.UsageError(
             f"the fleet mix ({fleet_source(option)}) weighs {', '.join(map(repr, unknown))}, which "
@@ -203,6 +211,15 @@ def _fleet(config: pytest.Config, root: Path, versions: tuple[str, ...]) -> Mapp
 
 def fleet_source(option: str | None) -> str:
     return f"--behavior-fleet={option}" if option else "[tool.pytest_behavior.fleet] in pyproject.toml"
+
+
+def _stream_concurrency(config: pytest.Config, concurrency: int) -> int | None:
+    """A lower cap on streamed calls in flight, for a truer time to first token; none when the user set one."""
+    if config.getoption("behavior_concurrency") is not None or "behavior_concurrency" in config.inicfg:
+        return None
+    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
+
+    return min(STREAMED_IN_FLIGHT, concurrency)
 
 
 def _int_option(config: pytest.Config, name: str) -> int:

@@ -35,10 +35,11 @@ def behavior_fixture(settings: RunSettings) -> types.ModuleType:
     (several candidates) also requests the version, which the plugin parametrizes (`pytest_behavior.config.matrix`).
     """
     versions = settings.candidate_names or ((settings.candidate_name,) if settings.candidate_name else ())
-    all_named = bool(versions) and all(name in settings.named_bundles for name in versions)
+    named = [name in settings.named_bundles for name in versions]
     uses = {
         VERSION_FIXTURE: bool(settings.candidate_names),
-        "candidate_bundle": not all_named,
+        # a matrix mixing pyproject bundles and fixture names asks the fixture for its own versions only, when needed
+        "candidate_bundle": not any(named),
         "baseline_bundle": settings.mode == "live" and settings.baseline_name is None,
     }
 

@@ -57,9 +57,20 @@ class FleetBound:
     note: str = ""
 
 
+PERCENTILE_FORMS = frozenset({"max_p95_ratio", "max_ttft_p95_ratio"})
+"""Bounds on a percentile: the fleet's p95 is the p95 of the mixture, which lies in the slowest group's tail whatever
+the weights, not a mix of the versions' p95s; they are judged per version only."""
+
+
 def fleet_view(matrix: Matrix, weights: Mapping[str, float]) -> list[FleetBound]:
     """One fleet row per bound of the matrix."""
-    mix = {version: weight for version, weight in weights.items() if weight > 0}
+    mix = {version: weight for version, weight in weights.items() if weight > 0 and math.isfinite(weight)}
+    total = sum(mix.values())
+    if not mix or not math.isfinite(total):
+        return [
+            FleetBound(column, scale_of(column.bound), "-", note="no version has a weight") for column in matrix.columns
+        ]
+    mix = {version: weight / total for version, weight in mix.items()}
     return [_fleet_bound(matrix, column, mix) for column in matrix.columns]
 
 
@@ -70,6 +81,10 @@ def _fleet_bound(matrix: Matrix, column: Column, mix: Mapping[str, float]) -> Fl
     scale = str((any_entry or {}).get("scale") or scale_of(column.bound))
     if "upper" in decisive_ends(column.bound) and "lower" in decisive_ends(column.bound):
         return FleetBound(column, scale, "-", note="two-sided bound: judged per version only")
+    if column.bound.split("=", 1)[0].strip() in PERCENTILE_FORMS or " p95" in column.metric:
+        return FleetBound(
+            column, scale, "-", note="a percentile of a mix is not a mix of percentiles: per version only"
+        )
     if missing:
         return FleetBound(column, scale, "-", note=f"no judged value for {', '.join(missing)}")
     judged = {version: entry for version, entry in entries.items() if entry is not None}

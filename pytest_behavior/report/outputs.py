@@ -208,6 +208,11 @@ class ReportOutputs:
         )
         for line in matrix_lines(matrix):
             terminalreporter.write_line(line)
+        if settings.fleet is not None and not settings.fleet:
+            terminalreporter.write_line(
+                "no fleet view: the mix in [tool.pytest_behavior.fleet] (pyproject.toml) weighs versions this run "
+                "does not name in --behavior-candidate (run every version in the mix, or --behavior-fleet=off)"
+            )
         if settings.fleet:
             from pytest_behavior.report.fleet import fleet_lines, fleet_view
 
