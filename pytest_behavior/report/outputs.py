@@ -197,10 +197,16 @@ class ReportOutputs:
     def _matrix_summary(self, terminalreporter: Any) -> None:
         from pytest_behavior.report.matrix import build_matrix, matrix_lines
 
-        matrix = build_matrix(self.session.summaries, order=self.session.settings.candidate_names)
-        if matrix is None:
-            return
         settings = self.session.settings
+        matrix = build_matrix(self.session.summaries, order=settings.candidate_names)
+        if matrix is None:
+            if settings.candidate_names:  # -k or --lf kept one version: its level is still the matrix's
+                k = len(settings.candidate_names)
+                terminalreporter.write_line(
+                    f"version matrix: one version judged (of {k} named in --behavior-candidate), each at alpha "
+                    f"{settings.family_alpha:g}/{k}; no matrix or fleet view"
+                )
+            return
         terminalreporter.write_sep(
             "=",
             f"behavior version matrix ({len(matrix.versions)} versions; each judged at alpha "

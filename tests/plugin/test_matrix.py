@@ -303,3 +303,9 @@ def test_a_matrix_mixes_pyproject_bundles_and_fixture_names(project: pytest.Pyte
     result = project.runpytest("--behavior-baseline", "--behavior-candidate=pinned,v5")
     result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines(["*behavior version matrix (2 versions*", "pinned *PASS*", "v5 *REGRESSED*"])
+
+
+def test_one_version_selected_says_its_level(project: pytest.Pytester) -> None:
+    result = project.runpytest("--behavior-baseline", "--behavior-candidate=v3,v4,v5", "-k", "v4")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["version matrix: one version judged (of 3 named*), each at alpha 0.05/3; no matrix*"])
