@@ -1,27 +1,35 @@
 """Which recorded version do field logs behave like? The engine of ``pytest-behavior identify``.
 
-A *version* is a recorded bundle: every golden file with the same bundle label and fingerprint, pooled (a
-directory holding several tests of one bundle is one version). For each version, each feature of
+A *version* is a recorded bundle (`identify_files` pools its golden files). For each version, each feature of
 `identify_features` is compared between the field outputs and the version's outputs, input by input:
 
 - *paired*, on the inputs both recorded (matched by input id, the plugin's id scheme), when there are at least
   `MIN_PAIRED` of them (``mode="auto"``) or when asked (``mode="paired"``);
 - *unpaired* otherwise: the field's inputs against the version's other inputs (inputs both hold are left out of
-  the version's side, so the two samples are independent), a two-sample test per feature.
+  the version's side, so the two samples are independent), a two-sample test per feature. In ``auto`` mode a
+  version sharing fewer than `MIN_PAIRED` inputs gets whichever test compares more inputs (paired on a tie); a
+  version neither test can compare (fewer than 2 inputs) is *not compared*, and the others still are.
+
+Like with like: an input's value is the mean over its first ``r`` repeats on both sides, ``r`` the fewest repeats
+any compared input has on either side (a mean over 5 repeats against single 0/1 answers differs in shape, and a
+rank test would read that as a difference of behaviour).
 
 Per version the features' p-values are Holm-adjusted (features that no output shows on either side carry no
 evidence and are left out); a version is *consistent* when no feature differs at ``alpha``. Its distance is the
-root mean square of the features' standardized differences (estimate / standard error). The best match is the
-nearest consistent version; when every version differs, the finding is "like none of them" (drift, or a version
-not recorded), with the nearest one's breaking features as the evidence.
+root mean square of the features' standardized differences (estimate / standard error). The outcome:
+
+- *match*: exactly one version is consistent, compared on at least `MIN_NAMED` inputs;
+- *like none*: every compared version differs (drift, or a version not recorded), the nearest one's breaking
+  features as the evidence;
+- *inconclusive*: two or more versions are consistent (the field records cannot tell them apart), or the one
+  consistent version was compared on too few inputs to be named.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_behavior.engine.identify_features import FEATURES, measure
@@ -29,8 +37,18 @@ from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.spec.output import Output
 
 MIN_PAIRED = 10
-"""Fewest overlapping inputs for the paired test in ``auto`` mode (fewer: the unpaired test on all inputs)."""
+"""Overlapping inputs from which ``auto`` mode always pairs (fewer: the test that compares more inputs)."""
+MIN_NAMED = 20
+"""Fewest compared inputs (paired: shared inputs; unpaired: the smaller side) for naming a version. With up to 12
+features Holm's first threshold is alpha / 12, and the smallest two-sided signed-rank p on n inputs is 2^(1-n):
+below 9 inputs no feature can differ at all, so "consistent" would carry no evidence; 20 leaves room for a change
+on part of the inputs to show."""
+MIN_INPUTS = 2
+"""Fewest inputs per side for any test."""
 MODES = ("auto", "paired", "unpaired")
+NOT_COMPARED = "not compared"
+OUTCOME_STATUS = {"match": 0, "like_none": 1, "inconclusive": 3}
+"""The exit status of each outcome (2 is a usage or file error)."""
 _Z_CAP = 100.0
 """A difference with no variance on either side (0 of 100 against 100 of 100) counts as this many SEs."""
 
@@ -55,7 +73,18 @@ class Version(Recorded):
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A golden file not pooled into its version, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class FeatureTest:
+    """One feature's comparison: means per side, the estimate (field - version) and its unadjusted 1 - alpha
+    interval (a rate difference clipped to [-1, 1]), the rank test's raw p and its Holm-adjusted p."""
+
     feature: str
     kind: str
     description: str
@@ -75,7 +104,7 @@ class FeatureTest:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The comparison of the field outputs with one version."""
+    """The comparison of the field outputs with one version (``mode`` `NOT_COMPARED`: ``reason`` says why)."""
 
     version: str
     label: str
@@ -84,14 +113,28 @@ class Verdict:
     mode: str
     field_inputs: int
     version_inputs: int
+    repeats: int
+    """Repeats per input compared on both sides (each input's first ``repeats``)."""
+    unused_outputs: int
+    """Outputs beyond the first ``repeats`` of an input, left out (either side)."""
     identical: int
     """Paired inputs whose field output is byte-identical to one the version recorded (a replay, or a cache)."""
     tests: tuple[FeatureTest, ...]
     distance: float
+    reason: str = ""
+
+    @property
+    def compared(self) -> bool:
+        return self.mode != NOT_COMPARED
+
+    @property
+    def inputs(self) -> int:
+        """The compared inputs: the shared ones (paired), the smaller side (unpaired)."""
+        return self.field_inputs if self.mode == "paired" else min(self.field_inputs, self.version_inputs)
 
     @property
     def consistent(self) -> bool:
-        return not any(t.differs for t in self.tests)
+        return self.compared and not any(t.differs for t in self.tests)
 
     @property
     def evidence(self) -> FeatureTest | None:
@@ -105,8 +148,12 @@ class Verdict:
             "fingerprint": self.fingerprint,
             "files": list(self.files),
             "mode": self.mode,
+            "reason": self.reason or None,
             "field_inputs": self.field_inputs,
             "version_inputs": self.version_inputs,
+            "compared_inputs": self.inputs if self.compared else 0,
+            "repeats": self.repeats,
+            "unused_outputs": self.unused_outputs,
             "identical_outputs": self.identical,
             "consistent": self.consistent,
             "distance": _finite(self.distance),
@@ -119,21 +166,47 @@ class Identification:
     field: str
     alpha: float
     verdicts: tuple[Verdict, ...]
-    """Nearest first."""
+    """Nearest first; versions not compared last."""
+    left_out: tuple[LeftOut, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[Verdict, ...]:
+        """The consistent versions, nearest first."""
+        return tuple(v for v in self.verdicts if v.consistent)
+
+    @property
+    def outcome(self) -> str:
+        """``match``, ``like_none`` or ``inconclusive`` (see the module docstring)."""
+        candidates = self.candidates
+        if not candidates:
+            return "like_none"
+        return "match" if len(candidates) == 1 and candidates[0].inputs >= MIN_NAMED else "inconclusive"
 
     @property
     def best(self) -> Verdict | None:
-        """The nearest consistent version, or None: like none of them."""
-        return next((v for v in self.verdicts if v.consistent), None)
+        """The named version: the one consistent version, on enough inputs; else None."""
+        return self.candidates[0] if self.outcome == "match" else None
+
+    @property
+    def nearest(self) -> Verdict:
+        return self.verdicts[0]
+
+    @property
+    def status(self) -> int:
+        return OUTCOME_STATUS[self.outcome]
 
     def to_json(self) -> dict[str, Any]:
-        best = self.best
+        best, outcome = self.best, self.outcome
         return {
             "field": self.field,
             "alpha": self.alpha,
+            "outcome": outcome,
             "best_match": best.version if best else None,
-            "like_none": best is None,
-            "nearest": self.verdicts[0].version if self.verdicts else None,
+            "like_none": outcome == "like_none",
+            "cannot_tell_apart": [v.version for v in self.candidates] if outcome == "inconclusive" else [],
+            "nearest": self.nearest.version,
+            "min_named_inputs": MIN_NAMED,
+            "left_out": [{"path": f.path, "reason": f.reason} for f in self.left_out],
             "versions": [v.to_json() for v in self.verdicts],
         }
 
@@ -144,40 +217,80 @@ def _finite(value: Any) -> Any:
 
 
 def identify(
-    field: Recorded, versions: Sequence[Version], *, alpha: float = 0.05, mode: str = "auto"
+    field: Recorded,
+    versions: Sequence[Version],
+    *,
+    alpha: float = 0.05,
+    mode: str = "auto",
+    left_out: Sequence[LeftOut] = (),
 ) -> Identification:
-    """Compare ``field`` with each version; verdicts nearest first."""
+    """Compare ``field`` with each version; verdicts nearest first. Raises when no version can be compared."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not versions:
         raise BehaviorConfigError("no recorded version to compare with (no golden file with samples)")
     verdicts = [_compare(field, version, alpha=alpha, mode=mode) for version in versions]
-    return Identification(field.name, alpha, tuple(sorted(verdicts, key=lambda v: (v.distance, v.version))))
+    if not any(v.compared for v in verdicts):
+        reasons = "; ".join(f"version {v.version} ({', '.join(v.files) or 'no file'}): {v.reason}" for v in verdicts)
+        raise BehaviorConfigError(f"no version could be compared with the field records {field.name}: {reasons}")
+    ordered = sorted(verdicts, key=lambda v: (not v.compared, v.distance, v.version))
+    return Identification(field.name, alpha, tuple(ordered), tuple(left_out))
+
+
+def _choose(field: Recorded, version: Version, mode: str) -> tuple[str, list[str], list[str], str]:
+    """The test for one version: (mode, field ids, version ids, why not compared)."""
+    field_ids = [i for i, outputs in field.outputs.items() if outputs]
+    shared = [i for i in field_ids if version.outputs.get(i)]
+    others = [i for i, outputs in version.outputs.items() if outputs and i not in field.outputs]
+    can = {"paired": len(shared) >= MIN_INPUTS, "unpaired": min(len(field_ids), len(others)) >= MIN_INPUTS}
+    chosen = mode
+    if mode == "auto":
+        more_paired = len(shared) >= MIN_PAIRED or len(shared) >= min(len(field_ids), len(others))
+        chosen = "paired" if more_paired else "unpaired"
+        if not can[chosen]:
+            chosen = "unpaired" if chosen == "paired" else "paired"
+    if can[chosen]:
+        return chosen, shared if chosen == "paired" else field_ids, shared if chosen == "paired" else others, ""
+    paired_counts = f"it shares {len(shared)} input(s) with the field records (a paired test needs {MIN_INPUTS})"
+    unpaired_counts = (
+        f"the field records hold {len(field_ids)} input(s) and it records {len(others)} other(s) (an unpaired test "
+        f"needs {MIN_INPUTS} on each side)"
+    )
+    if mode == "paired":
+        return NOT_COMPARED, field_ids, others, f"too few inputs for the paired test: {paired_counts}"
+    if mode == "unpaired":
+        return NOT_COMPARED, field_ids, others, f"too few inputs for the unpaired test: {unpaired_counts}"
+    return NOT_COMPARED, field_ids, others, f"too few inputs for either test: {paired_counts}; {unpaired_counts}"
 
 
 def _compare(field: Recorded, version: Version, *, alpha: float, mode: str) -> Verdict:
     from pytest_behavior.stats.multiplicity import holm
     from pytest_behavior.stats.similarity import paired_difference, unpaired_difference
 
-    shared = [i for i in field.outputs if i in version.outputs]
-    paired = mode == "paired" or (mode == "auto" and len(shared) >= MIN_PAIRED)
-    if paired:
-        if len(shared) < 2:
-            raise BehaviorConfigError(
-                f"paired mode: the field records share {len(shared)} input(s) with version {version.name} "
-                f"({', '.join(version.files)}); a paired test needs at least 2 (use --mode unpaired)"
-            )
-        field_ids, version_ids = shared, shared
-    else:
-        field_ids = list(field.outputs)
-        version_ids = [i for i in version.outputs if i not in field.outputs]
-        if len(field_ids) < 2 or len(version_ids) < 2:
-            raise BehaviorConfigError(
-                f"unpaired mode needs at least 2 inputs on each side: the field has {len(field_ids)}, version "
-                f"{version.name} has {len(version_ids)} besides the inputs both recorded"
-            )
-    a = _features(field, field_ids)
-    b = _features(version, version_ids)
+    mode, field_ids, version_ids, reason = _choose(field, version, mode)
+    base = Verdict(
+        version=version.name,
+        label=version.label,
+        fingerprint=version.fingerprint,
+        files=version.files,
+        mode=mode,
+        field_inputs=len(field_ids),
+        version_inputs=len(version_ids),
+        repeats=0,
+        unused_outputs=0,
+        identical=0,
+        tests=(),
+        distance=math.inf,
+        reason=reason,
+    )
+    if mode == NOT_COMPARED:
+        return base
+    sides = ((field, field_ids), (version, version_ids))
+    repeats = min(len(side.outputs[i]) for side, ids in sides for i in ids)
+    unused = sum(len(side.outputs[i]) - repeats for side, ids in sides for i in ids)
+    a = _features(field, field_ids, repeats)
+    b = _features(version, version_ids, repeats)
+    paired = mode == "paired"
     raw = []
     for j, feature in enumerate(FEATURES):
         x, y = [row[j] for row in a], [row[j] for row in b]
@@ -194,8 +307,9 @@ def _compare(field: Recorded, version: Version, *, alpha: float, mode: str) -> V
             field_mean=sum(x) / len(x),
             version_mean=sum(y) / len(y),
             estimate=d.estimate,
-            lower=d.lower,
-            upper=d.upper,
+            # a rate difference lies in [-1, 1]: a t interval on few inputs can reach past it
+            lower=max(-1.0, d.lower) if feature.kind == "rate" else d.lower,
+            upper=min(1.0, d.upper) if feature.kind == "rate" else d.upper,
             p=d.p,
             p_holm=p_holm,
             z=max(-_Z_CAP, min(_Z_CAP, d.z)),
@@ -204,86 +318,25 @@ def _compare(field: Recorded, version: Version, *, alpha: float, mode: str) -> V
         for (feature, x, y, d), p_holm in zip(raw, adjusted, strict=True)
     )
     distance = math.sqrt(sum(t.z**2 for t in tests) / len(tests)) if tests else 0.0
-    return Verdict(
-        version=version.name,
-        label=version.label,
-        fingerprint=version.fingerprint,
-        files=version.files,
-        mode="paired" if paired else "unpaired",
-        field_inputs=len(field_ids),
-        version_inputs=len(version_ids),
-        identical=_identical(field, version, shared) if paired else 0,
+    return replace(
+        base,
+        repeats=repeats,
+        unused_outputs=unused,
+        identical=_identical(field, version, field_ids) if paired else 0,
         tests=tests,
         distance=distance,
     )
 
 
-def _features(side: Recorded, ids: Sequence[str]) -> list[tuple[float, ...]]:
-    """Each input's features: the mean over its repeats."""
+def _features(side: Recorded, ids: Sequence[str], repeats: int) -> list[tuple[float, ...]]:
+    """Each input's features: the mean over its first ``repeats`` repeats."""
     rows = []
     for input_id in ids:
-        measured = [measure(output, side.questions.get(input_id)) for output in side.outputs[input_id]]
+        outputs = side.outputs[input_id][:repeats]
+        measured = [measure(output, side.questions.get(input_id)) for output in outputs]
         rows.append(tuple(sum(column) / len(column) for column in zip(*measured, strict=True)))
     return rows
 
 
 def _identical(field: Recorded, version: Version, shared: Sequence[str]) -> int:
     return sum(1 for i in shared if {str(o) for o in field.outputs[i]} & {str(o) for o in version.outputs[i]})
-
-
-def load_field(path: Path) -> Recorded:
-    """Field logs in the records format (`pytest_behavior.spec.records`); errors name the file and line."""
-    from pytest_behavior.spec.records import load_records
-
-    records = load_records(path)
-    outputs: dict[str, list[Output]] = {}
-    for (input_id, _), output in sorted(records.outputs.items(), key=lambda kv: kv[0]):
-        outputs.setdefault(input_id, []).append(output if isinstance(output, Output) else Output(output))
-    questions = {i.id: _question(i.value) for i in records.inputs}
-    return Recorded(str(path), {k: tuple(v) for k, v in outputs.items()}, questions)
-
-
-def load_versions(paths: Sequence[Path]) -> list[Version]:
-    """The versions recorded in golden files or directories, grouped by bundle label and fingerprint; an input
-    recorded by several tests of one version pools their outputs."""
-    from pytest_behavior.golden.store import golden_files, load_golden
-
-    files = list(dict.fromkeys(p for given in paths for p in golden_files(given)))
-    if not files:
-        raise BehaviorConfigError(f"no golden files under {', '.join(str(p) for p in paths)}")
-    grouped: dict[tuple[str, str], tuple[list[str], dict[str, list[Output]], dict[str, str | None]]] = {}
-    for path in files:
-        record = load_golden(path)
-        label = str(record.bundle.get("label") or "")
-        fingerprint = str(record.bundle["fingerprint"])
-        names, outputs, questions = grouped.setdefault((label, fingerprint), ([], {}, {}))
-        names.append(str(path))
-        for input_id, sample in record.samples.items():
-            outputs.setdefault(input_id, []).extend(sample.texts)
-            questions.setdefault(input_id, _question(sample.input))
-    return [
-        Version(
-            name=f"{label} ({fingerprint[:12]})" if label else fingerprint[:12],
-            outputs={k: tuple(v) for k, v in outputs.items()},
-            questions=questions,
-            label=label,
-            fingerprint=fingerprint,
-            files=tuple(names),
-        )
-        for (label, fingerprint), (names, outputs, questions) in grouped.items()
-    ]
-
-
-def _question(value: Any) -> str | None:
-    """The question the refusal detector reads: a string input, or a conversation's last user message."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("messages"), list):
-        users = [m.get("content") for m in value["messages"] if isinstance(m, Mapping) and m.get("role") == "user"]
-        return users[-1] if users and isinstance(users[-1], str) else None
-    return None
-
-
-def identify_paths(field: Path, golden: Sequence[Path], *, alpha: float = 0.05, mode: str = "auto") -> Identification:
-    """``pytest-behavior identify FIELD GOLDEN...``: the records file against every version the golden files hold."""
-    return identify(load_field(field), load_versions(golden), alpha=alpha, mode=mode)

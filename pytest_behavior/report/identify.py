@@ -1,10 +1,11 @@
-"""The text of ``pytest-behavior identify``: one row per recorded version, then the best match or "like none"."""
+"""The text of ``pytest-behavior identify``: one row per recorded version, a legend, then the outcome: the best
+match, "like none of them", or "cannot tell apart"."""
 
 from __future__ import annotations
 
 import math
 
-from pytest_behavior.engine.identify import FeatureTest, Identification, Verdict
+from pytest_behavior.engine.identify import MIN_NAMED, FeatureTest, Identification, Verdict
 from pytest_behavior.sanitize import one_line
 
 _SHOWN = 3
@@ -12,9 +13,9 @@ _SHOWN = 3
 
 
 def format_difference(test: FeatureTest) -> str:
-    """``length x1.42 [1.21, 1.66] p=0.0003`` (a log feature, as a ratio field / version) or
-    ``bold +8.0 pts [+3.1, +12.9] p=0.01`` (a rate), the p Holm-adjusted."""
-    p = f"p={test.p_holm:.2g}"
+    """``length x1.42 [1.21, 1.66] p=0.0003 Holm 0.003`` (a log feature, as a ratio field / version) or
+    ``bold +8.0 pts [+3.1, +12.9] p=0.01 Holm 0.1`` (a rate): the interval and p unadjusted, then the Holm p."""
+    p = f"p={test.p:.2g} Holm {test.p_holm:.2g}"
     if test.kind == "log":
         return f"{test.feature} x{_ratio(test.estimate)} [{_ratio(test.lower)}, {_ratio(test.upper)}] {p}"
     return f"{test.feature} {_points(test.estimate)} pts [{_points(test.lower)}, {_points(test.upper)}] {p}"
@@ -29,13 +30,29 @@ def _points(value: float) -> str:
 
 
 def _mode(verdict: Verdict) -> str:
+    if not verdict.compared:
+        return "not compared"
     if verdict.mode == "paired":
         same = f", {verdict.identical} identical" if verdict.identical else ""
-        return f"paired on {verdict.field_inputs} inputs{same}"
-    return f"unpaired {verdict.field_inputs} vs {verdict.version_inputs} inputs"
+        text = f"paired on {verdict.field_inputs} inputs{same}"
+    else:
+        text = f"unpaired {verdict.field_inputs} vs {verdict.version_inputs} inputs"
+    if verdict.unused_outputs:
+        text += f", first {verdict.repeats} repeat{'s' if verdict.repeats > 1 else ''} of each"
+    return text
+
+
+def _verdict(verdict: Verdict) -> str:
+    if not verdict.compared:
+        return "not compared"
+    if not verdict.consistent:
+        return "differs"
+    return "like it" if verdict.inputs >= MIN_NAMED else "like it (few inputs)"
 
 
 def _evidence(verdict: Verdict) -> str:
+    if not verdict.compared:
+        return verdict.reason
     if verdict.consistent:
         strongest = verdict.evidence
         return (
@@ -46,6 +63,41 @@ def _evidence(verdict: Verdict) -> str:
     return "; ".join(format_difference(t) for t in differing[:_SHOWN]) + more
 
 
+def _legend(alpha: float) -> str:
+    return (
+        f"[ ]: the {1 - alpha:.0%} interval of the mean difference, field / version (t, not adjusted; a rate's is "
+        "clipped to the possible range); p: the rank test's raw p (Wilcoxon signed-rank paired, Mann-Whitney U "
+        f"unpaired); Holm: p adjusted across the version's features, below {alpha:g} = differs. The rank test and "
+        "the interval of the mean can disagree on a skewed feature."
+    )
+
+
+def _outcome(result: Identification) -> str:
+    outcome, candidates = result.outcome, result.candidates
+    if outcome == "match":
+        best = candidates[0]
+        return f"Best match: {one_line(best.version)} (the one version consistent with the field records)"
+    if outcome == "like_none":
+        nearest = result.nearest
+        return (
+            f"Like none of them: every compared version differs (drift, or a version not recorded). Nearest: "
+            f"{one_line(nearest.version)}, which breaks on {_evidence(nearest)}"
+        )
+    if len(candidates) == 1:
+        only = candidates[0]
+        return (
+            f"Cannot tell: only {one_line(only.version)} is consistent, but on {only.inputs} inputs; naming a version "
+            f"takes at least {MIN_NAMED} compared inputs (more field records, or inputs the golden files recorded)"
+        )
+    few = [v for v in candidates if v.inputs < MIN_NAMED]
+    small = f" ({len(few)} compared on fewer than {MIN_NAMED} inputs)" if few else ""
+    return (
+        f"Cannot tell apart: {', '.join(one_line(v.version) for v in candidates)}: each is consistent with the field "
+        f"records{small}; nearest: {one_line(candidates[0].version)}. More field records, or inputs the golden files "
+        "recorded (a paired test), may tell them apart."
+    )
+
+
 def render_identification(result: Identification) -> str:
     from tabulate import tabulate
 
@@ -53,29 +105,24 @@ def render_identification(result: Identification) -> str:
         [
             one_line(v.version),
             _mode(v),
-            f"{v.distance:.2f}",
-            "like it" if v.consistent else "differs",
+            f"{v.distance:.2f}" if v.compared else "-",
+            _verdict(v),
             _evidence(v),
         ]
         for v in result.verdicts
     ]
     table = tabulate(
         rows,
-        headers=["version", "test", "distance", "verdict", "evidence (field / version, Holm p)"],
+        headers=["version", "test", "distance", "verdict", "evidence: field vs version [interval] raw p, Holm p"],
         tablefmt="simple",
         disable_numparse=True,
     )
-    lines = [f"field records: {one_line(result.field)} (alpha {result.alpha:g}, Holm across features)", "", str(table)]
-    best = result.best
-    if best is not None:
-        others = [v.version for v in result.verdicts if v.consistent and v is not best]
-        also = f"; also consistent: {', '.join(one_line(o) for o in others)}" if others else ""
-        lines += ["", f"Best match: {one_line(best.version)} (nearest consistent version{also})"]
-    else:
-        nearest = result.verdicts[0]
-        lines += [
-            "",
-            f"Like none of them: every recorded version differs (drift, or a version not recorded). Nearest: "
-            f"{one_line(nearest.version)}, which breaks on {_evidence(nearest)}",
-        ]
+    lines = [f"field records: {one_line(result.field)} (alpha {result.alpha:g}, Holm across features)"]
+    if result.left_out:
+        reasons = sorted({f.reason for f in result.left_out})
+        lines.append(
+            f"left out {len(result.left_out)} golden file(s) whose answers are not a version's plain ones: "
+            f"{one_line('; '.join(reasons))}"
+        )
+    lines += ["", str(table), "", _legend(result.alpha), "", _outcome(result)]
     return "\n".join(lines)

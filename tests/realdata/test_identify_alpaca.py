@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_behavior.engine.identify import identify_paths
+from pytest_behavior.engine.identify_files import identify_paths
 from tests.support.identify_accuracy import FAMILIES, load_outputs, run_family, write_field, write_version
 from tests.support.shared_data import data_root
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_behavior.engine.identify import identify_paths
+from pytest_behavior.engine.identify_files import identify_paths
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample, write_golden
 from pytest_behavior.spec.inputs import input_id
 from tests.support.shared_data import data_root
