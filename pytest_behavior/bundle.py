@@ -110,7 +110,8 @@ _RESERVED_PARAMS = {
     "n": "one call is one sample (behavior.sample(..., repeats=K) asks for several answers per input)",
     "seed": "the plugin passes each call its own seed (--behavior-seed / behavior_seed in the ini file)",
 }
-_FIELDS = (
+BUNDLE_FIELDS = (
+    # Bundle(...)'s own keywords (a pyproject bundle table takes them too)
     "model",
     "system",
     "prompt",
@@ -138,7 +139,7 @@ def unknown_options_message(
     reserved = [name for name in unknown if name in _RESERVED_PARAMS]
     if reserved:
         return f"{where} does not take {reserved[0]!r}: {_RESERVED_PARAMS[reserved[0]]}"
-    candidates = sorted({*_FIELDS, *COMPLETION_PARAMS, *known})
+    candidates = sorted({*BUNDLE_FIELDS, *COMPLETION_PARAMS, *known})
     suggestions = {name: difflib.get_close_matches(name, candidates, n=1) for name in unknown}
     if len(unknown) == 1:
         name, close = unknown[0], suggestions[unknown[0]]
@@ -165,7 +166,7 @@ def _litellm_params(params: Mapping[str, Any], explicit: Mapping[str, Any] | Non
     if not isinstance(explicit, Mapping) or not all(isinstance(k, str) for k in explicit):
         raise TypeError(f"Bundle(litellm_params=...) must be a dict of option names to values, got {explicit!r}")
     for name in explicit:
-        if name in _FIELDS:
+        if name in BUNDLE_FIELDS:
             raise TypeError(f"Bundle(litellm_params=...) holds {name!r}: pass it as Bundle({name}=...)")
         if name in _RESERVED_PARAMS:
             raise TypeError(f"Bundle(litellm_params=...) holds {name!r}: {_RESERVED_PARAMS[name]}")

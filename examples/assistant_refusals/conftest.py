@@ -39,19 +39,25 @@ ASSISTANTS = {
 FIRST_TOKEN_MS = {"production": 1000, "safe": 1000, "regressed": 3000}
 
 
-def streaming(name: str) -> Bundle:
-    """``ASSISTANTS[name]`` read as a stream, with its time to first token."""
-    if name not in ASSISTANTS:
-        raise pytest.UsageError(f"--behavior-candidate={name}: choose one of {', '.join(ASSISTANTS)}")
-    bundle = ASSISTANTS[name]
+def _streamed(bundle: Bundle, first_token_ms: int) -> Bundle:
     assert bundle.model is not None
     return Bundle(
-        model=f"{bundle.model}&ttft_ms={FIRST_TOKEN_MS[name]}",
+        model=f"{bundle.model}&ttft_ms={first_token_ms}",
         system=bundle.system,
         temperature=bundle.temperature,
         label=f"{bundle.label}-chat",
         stream=True,
     )
+
+
+STREAMING = {name: _streamed(bundle, FIRST_TOKEN_MS[name]) for name, bundle in ASSISTANTS.items()}
+
+
+def streaming(name: str) -> Bundle:
+    """``ASSISTANTS[name]`` read as a stream, with its time to first token."""
+    if name not in STREAMING:
+        raise pytest.UsageError(f"--behavior-candidate={name}: choose one of {', '.join(STREAMING)}")
+    return STREAMING[name]
 
 
 @pytest.fixture(scope="session")

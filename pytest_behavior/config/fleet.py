@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import math
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -132,17 +131,12 @@ def _resolve(value: str, rootdir: Path) -> Path:
 
 
 def _pyproject_table(pyproject: Path) -> dict[str, Any] | None:
-    if not pyproject.is_file():
-        return None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from pytest_behavior.config.pyproject import plugin_table
+
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FleetError(f"{pyproject}: cannot read [tool.pytest_behavior.fleet] ({exc})") from None
-    table = data.get("tool", {}).get("pytest_behavior", {}).get("fleet")
+        table = plugin_table(pyproject).get("fleet")
+    except ValueError as exc:
+        raise FleetError(str(exc)) from None
     if table is None:
         return None
     if not isinstance(table, dict):

@@ -6,7 +6,6 @@ used is a `pytest.UsageError` naming the option to fix, raised before any test r
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,17 +279,12 @@ def worker_share(total: int, *, index: int, workers: int) -> int:
 
 def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:
     """``[tool.pytest_behavior.bundles.NAME]`` tables from pyproject.toml (empty when absent)."""
-    if not pyproject.is_file():
-        return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from pytest_behavior.config.pyproject import plugin_table
+
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BehaviorConfigError(f"{pyproject}: cannot read [tool.pytest_behavior] ({exc})") from None
-    bundles = data.get("tool", {}).get("pytest_behavior", {}).get("bundles", {})
+        bundles = plugin_table(pyproject).get("bundles", {})
+    except ValueError as exc:
+        raise BehaviorConfigError(str(exc)) from None
     if not isinstance(bundles, dict) or not all(isinstance(v, dict) for v in bundles.values()):
         raise BehaviorConfigError(f"{pyproject}: [tool.pytest_behavior.bundles.NAME] must be tables")
     return {str(name): dict(table) for name, table in bundles.items()}
@@ -298,7 +292,7 @@ def read_named_bundles(pyproject: Path) -> dict[str, dict[str, Any]]:
 
 def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> Bundle:
     """Build a `Bundle` from a pyproject table: ``model = ...`` or ``records = "path.jsonl"``."""
-    from pytest_behavior.bundle import COMPLETION_PARAMS, Bundle, unknown_options_message
+    from pytest_behavior.bundle import BUNDLE_FIELDS, COMPLETION_PARAMS, Bundle, unknown_options_message
 
     where = f"[tool.pytest_behavior.bundles.{name}] in pyproject.toml"
     options = dict(table)
@@ -313,18 +307,7 @@ def bundle_from_table(name: str, table: Mapping[str, Any], *, rootdir: Path) -> 
         return Bundle.from_records(rootdir / str(options.pop("records")), label=str(options.pop("label")))
     if "model" not in options:
         raise BehaviorConfigError(f"{where} needs 'model' (or 'records')")
-    known = {
-        "model",
-        "system",
-        "prompt",
-        "temperature",
-        "tools",
-        "response_format",
-        "label",
-        "litellm_params",
-        "stream",
-        *COMPLETION_PARAMS,
-    }
+    known = {*BUNDLE_FIELDS, *COMPLETION_PARAMS}
     unknown = [key for key in options if key not in known]
     if unknown:
         raise BehaviorConfigError(
