@@ -27,7 +27,14 @@ from pytest_behavior.engine.judge import judge
 from pytest_behavior.engine.run import Spec, run_spec
 from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.properties.base import Observation, as_matrix
-from pytest_behavior.properties.context_sweep import LEVEL_FIELD, ContextSweep, LevelPoint, base_id, level_id
+from pytest_behavior.properties.context_sweep import (
+    LEVEL_FIELD,
+    ContextSweep,
+    LevelPoint,
+    base_id,
+    level_id,
+    percent,
+)
 from pytest_behavior.sampling.calls import SamplingMonitor
 from pytest_behavior.spec.inputs import Input, check_fields, resolve_inputs
 
@@ -78,7 +85,7 @@ async def run_context_sweep(
     if notice is not None and run.get("monitor") is not None:
         run["monitor"] = CostNotice(run["monitor"], notice, what=spec.nodeid)
     result = await run_spec(expanded, replace(settings, n=None), **run)
-    return _judged(result, drawn, chosen, settings, sent)
+    return _judged(result, drawn, chosen, settings, sent, windows)
 
 
 def _at_level(item: Input, level: float) -> dict[str, Any]:
@@ -130,6 +137,7 @@ def _judged(
     chosen: Sequence[Input],
     settings: RunSettings,
     sent: Sent,
+    windows: Mapping[str, int],
 ) -> Comparison:
     levels = prop.levels
     outputs = result.candidate_outputs
@@ -142,12 +150,24 @@ def _judged(
         (prop.marker_name, Observation(prop.level_metric(level), matrices[shortest], matrices[level]))
         for level in levels[1:]
     ]
-    verdicts = judge(observations, alpha=settings.alpha, segments=[i.segment for i in complete])
-    fingerprint = result.candidate.fingerprint
-    curve = tuple(
-        _point(level, matrices[level], _tokens(sent.tokens, fingerprint, complete, level)) for level in levels
+    _check_shortest(prop, matrices[shortest], [outputs[level_id(i.id, shortest)] for i in complete])
+    verdicts = _vacuous(
+        judge(observations, alpha=settings.alpha, segments=[i.segment for i in complete]), prop, matrices[shortest]
     )
-    drawn = replace(prop, curve=curve, baseline_curve=_baseline_curve(result, prop, complete))
+    fingerprint = result.candidate.fingerprint
+    window = windows.get(fingerprint) if fingerprint is not None else None
+    curve = tuple(
+        _point(level, matrices[level], _tokens(sent.tokens, fingerprint, complete, level), window) for level in levels
+    )
+    label = result.candidate.label
+    base_print = result.baseline.fingerprint if result.baseline is not None else None
+    baseline_window = windows.get(base_print) if base_print is not None else None
+    drawn = replace(
+        prop,
+        curve=curve,
+        baseline_curve=_baseline_curve(result, prop, complete, baseline_window),
+        labels=(repr(label), _baseline_name(result)),
+    )
     notes = list(result.notes)
     if len(complete) < len(chosen):
         notes.append(
@@ -156,7 +176,6 @@ def _judged(
     if sent.unpadded:
         shares = ", ".join(f"{level:.0%}" for level in sorted(sent.unpadded))
         notes.append(f"some prompts are longer than {shares} of the window without filler: sent as they are")
-    label = result.candidate.label
     return replace(
         result,
         verdicts=tuple(verdicts),
@@ -166,16 +185,69 @@ def _judged(
         baseline_only=(),
         candidate_only=(),
         # no fingerprint: both "arms" are one bundle, which is not provider drift
-        baseline=ArmInfo(f"{label} at {shortest:.0%} of its window", None, result.candidate.source),
-        candidate=replace(result.candidate, label=f"{label} at {longest:.0%} of its window"),
+        # the candidate arm holds every level's samples (and their cost); each longer level is judged against the
+        # shortest, which stands as the baseline
+        baseline=ArmInfo(f"{label} at {percent(shortest)} of its window", None, result.candidate.source),
+        candidate=replace(
+            result.candidate,
+            label=f"{label} at {percent(shortest)} to {percent(longest)} of its window ({len(levels)} levels)",
+        ),
         baseline_outputs={i.id: outputs[level_id(i.id, shortest)] for i in complete},
         candidate_outputs={i.id: outputs[level_id(i.id, longest)] for i in complete},
         notes=tuple(notes),
     )
 
 
-def _point(level: float, matrix: Any, tokens: int | None) -> LevelPoint:
-    return LevelPoint(level=level, tokens=tokens, right=int(matrix.sum()), answers=int(matrix.size))
+def _point(level: float, matrix: Any, tokens: int | None, window: int | None) -> LevelPoint:
+    target = None if window is None else round(level * window)
+    return LevelPoint(level=level, tokens=tokens, right=int(matrix.sum()), answers=int(matrix.size), target=target)
+
+
+def _check_shortest(prop: ContextSweep, matrix: Any, answers: Sequence[Sequence[Any]]) -> None:
+    """No answer right at the shortest level: the matcher is likely wrong for these answers (``match='exact'`` on a
+    sentence), and no drop can be measured. An error, not a PASS."""
+    if matrix.size and matrix.sum() == 0:
+        example = next((row[0] for row in answers if row), None)
+        shown = ""
+        if example is not None:
+            references, _ = prop.correctness.references(example)
+            text = " ".join(str(example).split())
+            text = text if len(text) <= 80 else text[:77] + "..."
+            shown = f", e.g. {text!r} for the reference {references[0]!r}" if references else f", e.g. {text!r}"
+        match = prop.correctness.describe()["match"]
+        raise BehaviorConfigError(
+            f"@pytest.mark.{prop.marker_name}: the matcher finds no answer right at the shortest level "
+            f"({percent(prop.levels[0])} of the window{shown}), so no drop can be measured: check match= (here "
+            f"{match!r}: 'exact' needs the whole answer to equal the reference; a sentence needs 'contains' or "
+            f"'regex') and expected= (the field {prop.correctness.expected!r})"
+        )
+
+
+def _vacuous(verdicts: Sequence[Any], prop: ContextSweep, shortest: Any) -> list[Any]:
+    """When the shortest level's rate of right answers is at most ``max_drop``, no drop beyond it can happen: the
+    test cannot fail, so its PASS verdicts are INCONCLUSIVE, saying why."""
+    from pytest_behavior.engine.judge import Verdict
+
+    rate = float(shortest.mean()) if shortest.size else 0.0
+    if rate > prop.max_drop:
+        return list(verdicts)
+    advice = (
+        f"only {int(shortest.sum())}/{shortest.size} answers are right at the shortest level "
+        f"({percent(prop.levels[0])} of the window), {rate:.1%} <= max_drop={prop.max_drop:g}: no larger drop can "
+        "happen, so this bound cannot fail; check match= and expected="
+    )
+    return [
+        replace(v, verdict=Verdict.INCONCLUSIVE, advice=advice) if v.verdict is Verdict.PASS else v for v in verdicts
+    ]
+
+
+def _baseline_name(result: Comparison) -> str:
+    arm = result.baseline
+    if arm is None:
+        return ""
+    if arm.source.startswith("golden"):
+        return f"{arm.label!r}, golden file"
+    return f"{arm.label!r}, {arm.source}" if arm.source else repr(arm.label)
 
 
 def _tokens(
@@ -187,14 +259,16 @@ def _tokens(
     return round(sum(counts) / len(counts)) if counts else None
 
 
-def _baseline_curve(result: Comparison, prop: ContextSweep, inputs: Sequence[Input]) -> tuple[LevelPoint, ...]:
+def _baseline_curve(
+    result: Comparison, prop: ContextSweep, inputs: Sequence[Input], window: int | None
+) -> tuple[LevelPoint, ...]:
     """The baseline's own curve (golden or live), on the inputs it holds at every level; shown, not bounded."""
     base = result.baseline_outputs
     held = [i for i in inputs if base and all(level_id(i.id, level) in base for level in prop.levels)]
     if not base or not held:
         return ()
     return tuple(
-        _point(level, as_matrix(prop.judged([base[level_id(i.id, level)] for i in held])), None)
+        _point(level, as_matrix(prop.judged([base[level_id(i.id, level)] for i in held])), None, window)
         for level in prop.levels
     )
 

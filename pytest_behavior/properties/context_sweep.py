@@ -17,6 +17,7 @@ catches, and this marker is about the fall with length.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,13 +45,15 @@ def base_id(level_input_id: str) -> str:
 
 @dataclass(frozen=True)
 class LevelPoint:
-    """One point of a measured curve: the share of the window, the prompt tokens it meant (mean over the inputs)
-    and the rate of right answers with how many answers it is over."""
+    """One point of a measured curve: the share of the window, the prompt tokens sent (mean over the inputs; None:
+    not known), the rate of right answers with how many answers it is over, and the level's share of the window in
+    tokens (``target``: what the card shows; the filler stops a few tokens short of it)."""
 
     level: float
     tokens: int | None
     right: int
     answers: int
+    target: int | None = None
 
     @property
     def accuracy(self) -> float:
@@ -76,6 +79,8 @@ class ContextSweep(Property):
     """Set by the engine: the candidate's measured curve (for the diff)."""
     baseline_curve: tuple[LevelPoint, ...] = field(default=(), compare=False)
     """Set by the engine when there is a baseline: its own curve, shown beside the candidate's (not bounded)."""
+    labels: tuple[str, str] = field(default=("", ""), compare=False)
+    """Set by the engine: the candidate's and the baseline's names in the curves' titles."""
 
     @classmethod
     def from_marker(
@@ -102,7 +107,9 @@ class ContextSweep(Property):
             )
         if choices is not None and (not isinstance(choices, str) or not choices):
             raise MarkerError(f"@pytest.mark.{name}: choices must name the input field holding the options")
-        matcher = _matcher(match, tolerance=tolerance, rel_tolerance=rel_tolerance)
+        matcher = _matcher(
+            match, tolerance=tolerance, rel_tolerance=rel_tolerance, name=f"@pytest.mark.{name}", llm=False
+        )
         judged = Correctness(matcher=matcher, expected=expected, choices=choices or "choices")
         return cls(levels=_levels(levels), correctness=judged, max_drop=_max_drop(max_drop), filler=_filler(filler))
 
@@ -117,7 +124,7 @@ class ContextSweep(Property):
         """The drop from the shortest level to ``level``: one member of the test's Holm family."""
         return Metric(
             key=f"context_sweep.{level:g}",
-            title=f"correct at {_percent(level)} of the window vs {_percent(self.levels[0])}",
+            title=f"correct at {percent(level)} of the window vs {percent(self.levels[0])}",
             kind="binary",
             bounds=bounds_from(max_decrease=self.max_drop),
         )
@@ -133,12 +140,15 @@ class ContextSweep(Property):
         """The measured curve, then the inputs right at the shortest level and wrong at the longest (``baseline`` =
         the shortest level's answers, ``candidate`` = the longest's, here)."""
         lines = []
-        for title, curve in (("", self.curve), (" (baseline, not bounded)", self.baseline_curve)):
+        named, against = self.labels
+        titles = (f" of the candidate {named}" if named else "", f" of the baseline {against}".rstrip())
+        titles = (titles[0], titles[1] + " (shown, not bounded)")
+        for title, curve in zip(titles, (self.curve, self.baseline_curve), strict=True):
             if curve:
                 lines += [f"correct answers by share of the context window{title}:", *_curve_lines(curve)]
         table = self.correctness.explain(baseline, candidate, ids, shown=shown)
         if table:
-            shortest, longest = _percent(self.levels[0]), _percent(self.levels[-1])
+            shortest, longest = percent(self.levels[0]), percent(self.levels[-1])
             head, grid = table[0], table[1]
             lines.append(head.replace("right -> wrong", f"right at {shortest} of the window -> wrong at {longest}", 1))
             first, _, rest = grid.partition("\n| input")
@@ -165,10 +175,12 @@ class ContextSweep(Property):
 def _curve_lines(curve: Sequence[LevelPoint]) -> list[str]:
     lines = []
     for point in curve:
-        tokens = "" if point.tokens is None else f", ~{point.tokens} prompt tokens"
+        target = "" if point.target is None else f" = {point.target:,} tokens"
+        tokens = "" if point.tokens is None else f" (prompts sent: ~{point.tokens:,} tokens)"
         change = "" if point is curve[0] else f" ({(point.accuracy - curve[0].accuracy) * 100:+.1f} points)"
         lines.append(
-            f"  {_percent(point.level):>4}{tokens}: {point.right}/{point.answers} right = {point.accuracy:.1%}{change}"
+            f"  {percent(point.level):>4}{target}{tokens}: "
+            f"{point.right}/{point.answers} right = {point.accuracy:.1%}{change}"
         )
     return lines
 
@@ -177,12 +189,20 @@ RECORDED_KEYS = ("filler_corpus", "windows")
 """Keys `ContextSweep.describe` records that are not marker arguments (a golden diff leaves them out)."""
 
 
-def _percent(level: float) -> str:
+def percent(level: float) -> str:
     return f"{level * 100:.4g}%"
 
 
 def _short(text: str) -> bool:
     return "\n" not in text and len(text) <= 200
+
+
+def percent_hint(value: float) -> str:
+    """For a value above 1: " (did you mean 0.5?)" when it reads as a whole percent (2 to 100), else how to write
+    a share."""
+    if value == int(value) and 2 <= value <= 100:
+        return f" (did you mean {value / 100:g}?)"
+    return ", written 0.5 for 50%"
 
 
 def _levels(value: Any) -> tuple[float, ...]:
@@ -194,13 +214,21 @@ def _levels(value: Any) -> tuple[float, ...]:
         if isinstance(level, bool) or not isinstance(level, (int, float)) or not math.isfinite(level):
             raise MarkerError(f"@pytest.mark.{name}: a level must be a number in (0, 1], got {level!r}")
         if not 0 < level <= 1:
-            hint = f" (did you mean {level / 100:g}?)" if 1 < level <= 100 else ""
-            raise MarkerError(f"@pytest.mark.{name}: level {level!r} is outside (0, 1]{hint}")
+            hint = percent_hint(level) if level > 1 else ""
+            raise MarkerError(
+                f"@pytest.mark.{name}: level {level!r} is outside (0, 1]: levels are shares of the window{hint}"
+            )
         levels.append(float(level))
     if len(levels) < 2:
         raise MarkerError(f"@pytest.mark.{name}: levels needs at least two shares (the shortest is the reference)")
     if levels != sorted(set(levels)):
         raise MarkerError(f"@pytest.mark.{name}: levels must be sorted and distinct, got {list(value)!r}")
+    for lower, upper in itertools.pairwise(levels):
+        if percent(lower) == percent(upper) or level_id("", lower) == level_id("", upper):
+            raise MarkerError(
+                f"@pytest.mark.{name}: levels {lower!r} and {upper!r} both read {percent(lower)} of the window "
+                "(in ids, reports and golden files): levels must differ within 4 significant digits of a percent"
+            )
     return tuple(levels)
 
 
@@ -209,8 +237,10 @@ def _max_drop(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise MarkerError(f"@pytest.mark.{name}: max_drop must be a number in [0, 1), got {value!r}")
     if not 0 <= value < 1:
-        hint = f" (did you mean {value / 100:g}?)" if 1 < value <= 100 else ""
-        raise MarkerError(f"@pytest.mark.{name}: max_drop={value!r} is outside [0, 1){hint}")
+        hint = percent_hint(value) if value > 1 else ""
+        raise MarkerError(
+            f"@pytest.mark.{name}: max_drop={value!r} is outside [0, 1): it is a share of the answers{hint}"
+        )
     return float(value)
 
 

@@ -339,9 +339,11 @@ class LlmCorrectness(AnsweredByJudge, Correctness):
         return {"judge": self.judge_id, **({"context": list(self.context)} if self.context else {})}
 
 
-def _matcher(match: Any, *, tolerance: Any, rel_tolerance: Any) -> Matcher:
-    """The matcher ``match=`` names (or the function it gives), its tolerances checked."""
-    name = "@pytest.mark.correctness"
+def _matcher(
+    match: Any, *, tolerance: Any, rel_tolerance: Any, name: str = "@pytest.mark.correctness", llm: bool = True
+) -> Matcher:
+    """The matcher ``match=`` names (or the function it gives), its tolerances checked; errors name the marker
+    ``name``, and offer an LLM judge only when the marker takes one (``llm``)."""
     if callable(match):
         found = arity(match)
         if found is not None and not found.accepts(2):
@@ -360,8 +362,9 @@ def _matcher(match: Any, *, tolerance: Any, rel_tolerance: Any) -> Matcher:
         accepted = ", ".join(map(repr, MATCHER_NAMES))
         close = difflib.get_close_matches(match, MATCHER_NAMES, n=1) if isinstance(match, str) else []
         hint = f" (did you mean {close[0]!r}?)" if close else ""
+        judge = "'llm:<model>' (an LLM judge), " if llm else ""
         raise MarkerError(
-            f"{name}: match={match!r} is not a matcher{hint}; use one of {accepted}, 'llm:<model>' (an LLM judge), "
+            f"{name}: match={match!r} is not a matcher{hint}; use one of {accepted}, {judge}"
             "or a function (output, expected) -> bool"
         )
     if match != "number" and (tolerance is not None or rel_tolerance is not None):

@@ -93,6 +93,8 @@ class Job:
     turn: int = 0
     conversation: list[Message] | None = field(default=None, compare=False)
     app_value: Any = field(default=None, compare=False)
+    estimated_usd: float | None = field(default=None, compare=False)
+    """This call's own estimated cost, from its prompt's length (None: the arm's per-call estimate stands)."""
 
 
 def _call_seed(seed: int, repeat: int) -> int:
@@ -119,7 +121,9 @@ async def _run_job(job: Job, plan: SamplingPlan, spender: Spender) -> Completion
 class Spender:
     """Reserves each call against the budget at its arm's estimated cost, and settles it at its real cost.
 
-    The estimate starts from the pre-run figure and becomes the mean real cost of the arm's calls so far. When the
+    The estimate starts from the pre-run figure and becomes the mean real cost of the arm's calls so far; a call with
+    its own estimate (`Job.estimated_usd`, from its prompt's length) is reserved at that, times the arm's ratio of
+    real to estimated cost so far, so a long prompt is not reserved at the price of short ones. When the
     budget refuses a call while others are in flight, it waits for them to settle (real costs usually come in
     under the estimate) and only then gives up, so a dollar limit is not hit early by estimates alone.
     """
@@ -128,17 +132,23 @@ class Spender:
         self.gate = gate
         self.initial = dict(estimates)
         self.actual: dict[str, tuple[float, int]] = {}
+        self.priced: dict[str, tuple[float, float]] = {}
+        """Per arm: the real and the own estimated costs of its settled calls that had their own estimate."""
         self.in_flight = 0
         self.changed = asyncio.Event()
 
-    def estimate(self, arm: str) -> float:
+    def estimate(self, arm: str, own: float | None = None) -> float:
+        if own is not None:
+            real, estimated = self.priced.get(arm, (0.0, 0.0))
+            return own * real / estimated if estimated > 0 else own
         total, count = self.actual.get(arm, (0.0, 0))
         return total / count if count else (self.initial.get(arm) or 0.0)
 
-    async def reserve(self, arm: str) -> float | None:
-        """The estimate reserved for one call of ``arm``; None when the budget has no room left."""
+    async def reserve(self, arm: str, own: float | None = None) -> float | None:
+        """The estimate reserved for one call of ``arm`` (``own``: the call's own estimate); None when the budget
+        has no room left."""
         while True:
-            estimate = self.estimate(arm)
+            estimate = self.estimate(arm, own)
             if self.gate is None or self.gate.reserve(estimate):
                 self.in_flight += 1
                 return estimate
@@ -152,11 +162,14 @@ class Spender:
         included. A retry of a failed request is reserved at no cost (failed requests are not billed)."""
         return self.gate is None or self.gate.reserve(0.0)
 
-    def settle(self, arm: str, estimate: float, actual: float | None) -> None:
+    def settle(self, arm: str, estimate: float, actual: float | None, own: float | None = None) -> None:
         self.in_flight -= 1
         if actual is not None:
             total, count = self.actual.get(arm, (0.0, 0))
             self.actual[arm] = (total + actual, count + 1)
+            if own is not None and actual > 0:
+                real, estimated = self.priced.get(arm, (0.0, 0.0))
+                self.priced[arm] = (real + actual, estimated + own)
         if self.gate is not None:
             self.gate.settle(estimate, actual)
         self.changed.set()
@@ -188,7 +201,7 @@ class Calls:
         True when the sample arrived (it is in ``results``); False when the budget refused the call or a retry of
         it (``stop_reason`` says why) or the call failed (in ``failures``).
         """
-        estimate = await self.spender.reserve(job.arm)
+        estimate = await self.spender.reserve(job.arm, job.estimated_usd)
         if estimate is None:
             self.stop_reason = self.stop_reason or self.spender.stop_reason()
             return False
@@ -199,16 +212,16 @@ class Calls:
         try:
             completion = await _run_job(job, self.plan, self.spender)
         except RetryRefused:  # the budget has no room for a retry: a budget stop, not an error
-            self.spender.settle(job.arm, estimate, 0.0)
+            self.spender.settle(job.arm, estimate, 0.0, job.estimated_usd)
             self.stop_reason = self.stop_reason or self.spender.stop_reason()
             return False
         except BehaviorError as exc:
-            self.spender.settle(job.arm, estimate, 0.0)
+            self.spender.settle(job.arm, estimate, 0.0, job.estimated_usd)
             self.failures.append(exc)
             if monitor is not None:
                 monitor.call_failed()
             return False
-        self.spender.settle(job.arm, estimate, completion.cost_usd)
+        self.spender.settle(job.arm, estimate, completion.cost_usd, job.estimated_usd)
         if job.bundle.cacheable:
             self.cache.put(
                 job.key,

@@ -2,8 +2,9 @@
 
 Estimates (before a call) count about four characters per token of the rendered messages and, for the answer, the mean
 completion tokens of samples already cached for the bundle, else its ``max_tokens``, else
-`DEFAULT_COMPLETION_TOKENS`. A model litellm has no price for, without prices on the bundle, costs ``None``:
-unknown, never silently zero.
+`DEFAULT_COMPLETION_TOKENS`. The budget reserves each call at its own estimate (`estimate_each_call_usd`: its prompt's
+length at the input price), so a call with a long prompt is not reserved at the price of short ones. A model litellm
+has no price for, without prices on the bundle, costs ``None``: unknown, never silently zero.
 """
 
 from __future__ import annotations
@@ -57,6 +58,50 @@ def _approximate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     An exact tokenizer would cost half a second to load for an estimate dominated by the unknown answer length.
     """
     return sum(4 + len(str(message.get("content") or "")) // 4 for message in messages)
+
+
+def estimate_each_call_usd(
+    bundle: Bundle, messages: Sequence[Sequence[Mapping[str, Any]]], *, previous: Sequence[Mapping[str, Any]] = ()
+) -> list[float] | None:
+    """Estimated dollars of each call of ``bundle``, from its own prompt: its tokens at the input price plus the
+    expected answer at the output price (None: no price known). Prompts of very different lengths (a
+    ``context_sweep``'s levels) are each priced at their length, where a mean recorded cost of shorter calls would
+    price a long one far too low; without a price, the recorded costs' mean stands for every call."""
+    if not messages:
+        return []
+    prices = _token_prices(bundle, _expected_completion_tokens(bundle, previous))
+    if prices is None:
+        known = [float(p["cost_usd"]) for p in previous if p.get("cost_usd") is not None]
+        return [sum(known) / len(known)] * len(messages) if known else None
+    per_prompt_token, answer = prices
+    return [answer + per_prompt_token * _approximate_tokens(m) for m in messages]
+
+
+REFERENCE_PROMPT_TOKENS = 1000
+"""The prompt length at which litellm's input price per token is read (tiered prices beyond it are not modelled)."""
+
+
+def _token_prices(bundle: Bundle, completion_tokens: int) -> tuple[float, float] | None:
+    """Dollars per prompt token, and for the expected answer; None: no price known."""
+    params = bundle.litellm_params
+    if any(name in params for name in PRICE_PARAMS):
+        output = float(params.get("output_cost_per_token") or 0.0)
+        return float(params.get("input_cost_per_token") or 0.0), completion_tokens * output
+    if bundle.model is None:
+        return None
+    from pytest_behavior.sampling.litellm_loader import import_litellm
+
+    litellm = import_litellm()
+    try:
+        prompt_usd, _ = litellm.cost_per_token(
+            model=bundle.model, prompt_tokens=REFERENCE_PROMPT_TOKENS, completion_tokens=0
+        )
+        _, completion_usd = litellm.cost_per_token(
+            model=bundle.model, prompt_tokens=0, completion_tokens=completion_tokens
+        )
+    except Exception:
+        return None
+    return float(prompt_usd) / REFERENCE_PROMPT_TOKENS, float(completion_usd)
 
 
 def estimate_call_usd(

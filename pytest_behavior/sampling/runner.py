@@ -21,7 +21,7 @@ from pytest_behavior.errors import BehaviorConfigError
 from pytest_behavior.sampling.arms import ArmSamples, collect_arm, replay_records
 from pytest_behavior.sampling.cache import SampleCache, sample_key
 from pytest_behavior.sampling.calls import Calls, ContinuedProgress, Job, SamplingMonitor, SamplingPlan, Spender
-from pytest_behavior.sampling.cost import estimate_call_usd
+from pytest_behavior.sampling.cost import estimate_call_usd, estimate_each_call_usd
 from pytest_behavior.sampling.in_order import Frontier, run_in_order
 from pytest_behavior.sampling.litellm_loader import import_litellm
 from pytest_behavior.sampling.llm import Completion, check_model
@@ -88,6 +88,24 @@ def _estimates(
     return estimates
 
 
+def _priced(
+    arms: Mapping[str, Bundle], jobs: Sequence[Job], hits: Mapping[str, Mapping[str, Any]], pending: list[Job]
+) -> list[Job]:
+    """``pending`` with each model call's own estimated cost (`Job.estimated_usd`), from its prompt's length: the
+    monitor's total and the budget's reservations then price a long prompt as long, also when the cache holds only
+    shorter ones (a ``context_sweep`` given a longer level)."""
+    own: dict[str, float] = {}
+    for name, bundle in arms.items():
+        asked = [job for job in pending if job.arm == name and job.messages]
+        if bundle.kind != "model" or not asked:
+            continue
+        seen = [hits[job.key] for job in jobs if job.arm == name and job.key in hits]
+        each = estimate_each_call_usd(bundle, [job.messages or [] for job in asked], previous=seen)
+        if each is not None:
+            own.update((job.key, usd) for job, usd in zip(asked, each, strict=True))
+    return [replace(job, estimated_usd=own[job.key]) if job.key in own else job for job in pending]
+
+
 def _before_requests(pending: Sequence[Job], plan: SamplingPlan) -> None:
     """Import litellm only when a call is to be made (a run served from the cache never pays for it), then run
     the plan's hook (the verdict code's preload), which must not compete with that import."""
@@ -122,6 +140,8 @@ async def sample_arms(
     hits, pending = _look_up(jobs, cache, results)
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
+    if estimates:
+        pending = _priced(arms, jobs, hits, pending)
     pending = _order(pending, plan.seed)
     stopped = await _monitored(
         plan, jobs, pending, estimates, lambda: _run_all(pending, plan, cache, results, estimates)
@@ -211,7 +231,7 @@ async def _monitored(
 
 
 def _total_estimate(pending: Sequence[Job], estimates: Mapping[str, float | None]) -> float | None:
-    known = [estimates.get(job.arm) for job in pending]
+    known = [job.estimated_usd if job.estimated_usd is not None else estimates.get(job.arm) for job in pending]
     if not pending or any(value is None for value in known):
         return None if pending else 0.0
     return sum(value for value in known if value is not None)
@@ -260,6 +280,8 @@ async def sample_arms_until(
     frontier.advance()  # inputs served entirely from the cache or from records
     _before_requests(pending, plan)
     estimates = _estimates(arms, jobs, hits, plan, pending)
+    if estimates:
+        pending = _priced(arms, jobs, hits, pending)
     requested, budget_stop = await _monitored(
         plan, jobs, pending, estimates, lambda: run_in_order(pending, plan, cache, results, frontier, estimates)
     )

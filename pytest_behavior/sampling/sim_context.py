@@ -9,11 +9,13 @@
 The background block ``context_sweep`` adds (`pytest_behavior.context.filler`) is set aside before the question is
 answered, so the answer's draws are those of the bare question (common random numbers across levels): without a
 cliff every level gets the same answers, and with one exactly the answers with the highest draws turn wrong as the
-prompt grows.
+prompt grows. The answer's usage (``prompt_tokens``) counts the whole prompt, the block included: what a provider
+bills.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -32,6 +34,16 @@ def check(model: str, values: Mapping[str, Any]) -> str | None:
     if values.get("accuracy") is None:
         return f"simulated model {model!r}: cliff= lowers accuracy past a share of the window; set accuracy= too"
     return None
+
+
+def whole_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Every message's text, one after another: what the simulated provider's usage counts (as a provider bills
+    the whole prompt, the background block included, though the answer is drawn from the bare question)."""
+    parts = []
+    for message in messages:
+        content = message.get("content")
+        parts.append(content if isinstance(content, str) else json.dumps(content, sort_keys=True))
+    return "\n".join(parts)
 
 
 def apply(

@@ -407,6 +407,7 @@ def _build_handler(litellm: Any) -> Any:
             if settings.error_rate and _error_draw(model, messages, optional_params) < settings.error_rate:
                 raise CustomLLMError(status_code=500, message="simulated provider error")
             prompt = last_user_message(messages)
+            billed = sim_context.whole_prompt(messages)  # what usage counts: every message, filler too
             call_seed = int(optional_params.get("seed") or 0)
             try:
                 settings, prompt = sim_context.apply(settings, messages, prompt, SimModelError)
@@ -415,7 +416,7 @@ def _build_handler(litellm: Any) -> Any:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
             _count(label)
             return sim_provider.model_response(
-                litellm, model=f"{PROVIDER}/{label}", answer=answer, usage=_usage(prompt, answer), params=params
+                litellm, model=f"{PROVIDER}/{label}", answer=answer, usage=_usage(billed, answer), params=params
             )
 
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:

@@ -59,13 +59,18 @@ def test_a_model_with_a_long_context_cliff_is_regressed_at_the_long_levels(pytes
     )
     result.stdout.fnmatch_lines(
         [
-            "correct answers by share of the context window:",
-            "   10%, ~* prompt tokens: */30 right = *",
-            "   95%, ~* prompt tokens: */30 right = *(-* points)",
-            "correct answers by share of the context window (baseline, not bounded):",
+            "behavior regressed: 1 of 2 bounds broken, candidate 'cliff at 10% to 95% of its window (3 levels)' vs "
+            "baseline 'cliff at 10% of its window'*",
+            "correct answers by share of the context window of the candidate 'cliff':",
+            "   10% = 200 tokens (prompts sent: ~1* tokens): */30 right = *",
+            "   95% = 1,900 tokens (prompts sent: ~1,8* tokens): */30 right = *(-* points)",
+            "correct answers by share of the context window of the baseline 'steady', live (shown, not bounded):",
+            "   10% = 200 tokens: */30 right = *",
         ]
     )
     result.stdout.fnmatch_lines(["*right at 10% of the window -> wrong at 95%*"])
+    # the cost table's arm holds every level's samples, and says so
+    result.stdout.fnmatch_lines(["*candidate cliff at 10% to 95% of its window (3 levels)*live (0 cached, 90 new)*"])
 
 
 def test_a_model_without_a_cliff_passes(pytester: pytest.Pytester) -> None:
@@ -101,7 +106,10 @@ def test_golden_files_hold_the_level_copies_not_the_filler(pytester: pytest.Pyte
     ("marker", "message"),
     [
         ("levels=[0.5, 0.1]", "*test_long: @pytest.mark.context_sweep: levels must be sorted and distinct*"),
-        ("levels=[0.1, 50]", "*level 50 is outside (0, 1] (did you mean 0.5?)*"),
+        ("levels=[0.1, 50]", "*level 50 is outside (0, 1]: levels are shares of the window (did you mean 0.5?)*"),
+        ("levels=[0.1, 1.5]", "*level 1.5 is outside (0, 1]: levels are shares of the window, written 0.5 for 50%"),
+        ("levels=[0.1, 0.5, 0.5000001]", "*levels 0.5 and 0.5000001 both read 50% of the window*"),
+        ("max_drop=1.5", "*max_drop=1.5 is outside [0, 1): it is a share of the answers, written 0.5 for 50%"),
         ("levels=[0.5]", "*levels needs at least two shares*"),
         ("max_drop=1", "*max_drop=1 is outside [0, 1)*"),
         ("filler=3", "*filler must be None (the default corpus), a path to a text file or the text itself*"),
@@ -114,6 +122,44 @@ def test_bad_arguments_are_usage_errors_naming_the_test(pytester: pytest.Pyteste
     result = pytester.runpytest("--behavior-baseline=live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+    result.stderr.no_fnmatch_line("*did you mean 0.015*")
+
+
+def test_an_unknown_matcher_names_context_sweep_and_offers_only_what_it_accepts(pytester: pytest.Pytester) -> None:
+    use_bundles(pytester, model_bundle(STEADY))
+    pytester.makepyfile(test_spec=spec("match='contain'"))
+    result = pytester.runpytest("--behavior-baseline=live")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*test_long: @pytest.mark.context_sweep: match='contain' is not a matcher (did you mean 'contains'?)*"]
+    )
+    result.stderr.no_fnmatch_line("*llm:<model>*")
+    result.stderr.no_fnmatch_line("*@pytest.mark.correctness*")
+
+
+def test_no_answer_right_at_the_shortest_level_is_an_error_not_a_pass(pytester: pytest.Pytester) -> None:
+    """match='exact' (the default) never matches a sentence answer: 0% right at every level is no drop, but no
+    measurement either."""
+    use_bundles(pytester, model_bundle(STEADY, label="steady"))
+    pytester.makepyfile(test_spec=spec("levels=[0.1, 0.5]"))
+    result = pytester.runpytest("--behavior-update", "-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.context_sweep: the matcher finds no answer right at the shortest level (10% of the window, "
+            "e.g. * for the reference 'floor *'), so no drop can be measured: check match= (here 'exact'*"
+        ]
+    )
+
+
+def test_a_shortest_level_right_no_more_often_than_max_drop_is_inconclusive(pytester: pytest.Pytester) -> None:
+    """A drop larger than max_drop cannot happen from a rate at most max_drop: the bound cannot fail, so no PASS."""
+    use_bundles(pytester, model_bundle("sim/reader?accuracy=0.1&context=2000&mean_words=8&seed=3", label="weak"))
+    pytester.makepyfile(test_spec=spec("levels=[0.1, 0.5], match='contains', max_drop=0.2"))
+    result = pytester.runpytest("--behavior-update", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(["*correct at 50% of the window vs 10%*max_decrease=0.2*INCONCLUSIVE*"])
+    result.stdout.fnmatch_lines(["*answers are right at the shortest level (10% of the window)*<= max_drop=0.2*"])
+    result.stdout.no_fnmatch_line("*PASS*")
 
 
 def test_context_sweep_is_the_tests_only_behavior_marker(pytester: pytest.Pytester) -> None:
@@ -202,3 +248,34 @@ def test_over_http_the_sweep_catches_a_model_that_fails_long_prompts_and_prints_
     assert longest.startswith("Background documents (some may be unrelated to the question):")
     assert longest.index("End of background documents.") < longest.index("Facts: Room")  # before the question
     assert 3400 < count_text(longest) <= 3600  # about 90% of the 4,000-token window (the system prompt: none)
+
+
+def test_the_cost_estimate_prices_each_level_by_its_length_when_the_cache_holds_shorter_ones(
+    pytester: pytest.Pytester,
+) -> None:
+    """Levels 5% and 10% are cached; adding 95% is estimated at 95% of the window's tokens, not at the mean recorded
+    cost of the cached short calls (which priced it about 10x too low), and the estimate is close to what the
+    new calls cost."""
+    priced = ", input_cost_per_token=1e-06, output_cost_per_token=2e-06"
+    model = "sim/reader?accuracy=0.95&context=20000&mean_words=8&seed=3"
+    use_bundles(pytester, model_bundle(model, label="priced", source=priced))
+    pytester.makepyfile(test_spec=spec("levels=[0.05, 0.1], match='contains'"))
+    short = pytester.runpytest("--behavior-update", "-p", "no:randomly")
+    short.assert_outcomes(passed=1)
+    pytester.makepyfile(test_spec=spec("levels=[0.05, 0.1, 0.95], match='contains'"))
+    longer = pytester.runpytest("--behavior-update", "-p", "no:randomly")
+    longer.assert_outcomes(passed=1)
+    (notice,) = re.findall(r"(\d+) call\(s\) with long prompts to make, estimated \$([\d.]+)", longer.stdout.str())
+    assert notice[0] == str(N)  # the 95% level's calls: the others are cached
+    estimated = float(notice[1])
+    spent = [_arm_cost(run.stdout.str()) for run in (short, longer)]
+    new_calls = spent[1] - spent[0]  # the cost table counts cached samples at their recorded cost
+    assert new_calls > 30 * 0.9 * 19000 * 1e-6  # ~19,000 prompt tokens each, as the provider billed them
+    assert 0.75 < estimated / new_calls < 1.33
+
+
+def _arm_cost(out: str) -> float:
+    (cost,) = re.findall(
+        r"candidate priced at .* of its window \(\d levels\)\s+\S+ \(\d+ cached, \d+ new\)\s+\$([\d.]+)", out
+    )
+    return float(cost)

@@ -64,3 +64,20 @@ def test_past_the_cliff_the_answers_right_at_short_length_turn_wrong_first() -> 
         assert short_right or not long_right  # common random numbers: never wrong short and right long
         right_short, right_long = right_short + short_right, right_long + long_right
     assert right_short >= 50 and right_long <= 20
+
+
+def test_the_usage_counts_the_whole_prompt_filler_included_while_the_answer_is_the_bare_questions() -> None:
+    from pytest_behavior.context.tokens import count_messages
+    from pytest_behavior.sampling.litellm_loader import import_litellm
+
+    litellm = import_litellm()
+    model = "sim/x?accuracy=0.9&context=4000&mean_words=6&seed=2"
+    system = {"role": "system", "content": "You answer from the facts given."}
+    bare = [system, {"role": "user", "content": QUESTION}]
+    long = [system, *padded(3000)]
+    short_answer = litellm.completion(model=model, messages=bare, seed=1)
+    long_answer = litellm.completion(model=model, messages=long, seed=1)
+    assert long_answer.choices[0].message.content == short_answer.choices[0].message.content  # the bare question's
+    billed = long_answer.usage.prompt_tokens
+    assert 0.8 * count_messages(long) < billed < 1.25 * count_messages(long)  # ~3,000 tokens, not the question's ~25
+    assert short_answer.usage.prompt_tokens > len(QUESTION.split())  # the system prompt counts too
