@@ -11,8 +11,12 @@ measurements, each against a reference measured in the same run:
    through the simulated provider (``sim/...?ttft_ms=``, the same delay): the plugin with its one-off warm-up vs the
    same with the warm-up skipped, each in its own process, 3 processes each; prints the median of their p50 and p95
    TTFT over the true delay.
+3. The paired TTFT p95 ratio the plugin's sampler measures (both arms in one run, as a live comparison samples
+   them): simulated baseline ``ttft_ms=40`` vs candidate ``ttft_ms=100`` (true x2.5), 64 inputs x 2 repeats, at
+   16 in flight with streamed calls capped at 4 (the default), 16 uncapped (``--behavior-concurrency=16``), 4 and
+   1; the median of 3 runs each. Client-side time both arms share pulls the ratio toward 1.
 
-    python benchmarks/ttft_accuracy.py [--first-token 0.2] [--quick]
+    python benchmarks/ttft_accuracy.py [--first-token 0.2] [--quick] [--ratios-only]
 """
 
 from __future__ import annotations
@@ -135,18 +139,65 @@ def cold(first_token: float, processes: int) -> None:
                 print(f"{where:>13}, {label:>16}: TTFT p50 x{p50:.2f}, p95 x{p95:.2f} of the true delay")
 
 
+def paired_p95_ratio(concurrency: int, stream_cap: int | None, n: int, seed: int) -> float:
+    """One live comparison's TTFT p95 ratio, candidate over baseline, through `sample_arms` (cache off)."""
+    import tempfile
+
+    from pytest_behavior import Bundle
+    from pytest_behavior.sampling.cache import SampleCache
+    from pytest_behavior.sampling.calls import SamplingPlan
+    from pytest_behavior.sampling.runner import sample_arms
+    from pytest_behavior.spec.inputs import make_input
+
+    common = f"seed={seed}&mean_words=60&latency_ms=300"
+    arms = {
+        "baseline": Bundle(model=f"sim/base?{common}&ttft_ms=40", stream=True),
+        "candidate": Bundle(model=f"sim/cand?{common}&ttft_ms=100", stream=True),
+    }
+    inputs = [make_input(f"question {i}") for i in range(n)]
+    plan = SamplingPlan(template=None, repeats=2, seed=seed, concurrency=concurrency, stream_concurrency=stream_cap)
+    with tempfile.TemporaryDirectory() as tmp:
+        sampled = asyncio.run(sample_arms(arms, inputs, plan, SampleCache(Path(tmp), mode="off")))
+    p95 = {
+        arm: quantiles([c.ttft_ms for outs in s.outputs.values() for c in outs if c.ttft_ms is not None])[1]
+        for arm, s in sampled.items()
+    }
+    return p95["candidate"] / p95["baseline"]
+
+
+def ratios(n: int) -> None:
+    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
+
+    print("\n3. TTFT p95 ratio of a live comparison, baseline 40 ms vs candidate 100 ms (true x2.50), median of 3")
+    paired_p95_ratio(4, None, 8, 0)  # imports and the warm-up, outside the rows
+    rows = (
+        (f"16 in flight, streamed capped at {STREAMED_IN_FLIGHT} (default)", 16, STREAMED_IN_FLIGHT),
+        ("16 in flight, uncapped (--behavior-concurrency=16)", 16, None),
+        ("4 in flight", 4, None),
+        ("1 in flight", 1, None),
+    )
+    for label, concurrency, cap in rows:
+        measured = [paired_p95_ratio(concurrency, cap, n, seed) for seed in (1, 2, 3)]
+        print(f"{label:>52}: x{statistics.median(measured):.2f} (runs {', '.join(f'x{r:.2f}' for r in measured)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--first-token", type=float, default=0.2, help="the server's first-token delay, seconds")
     parser.add_argument("--quick", action="store_true", help="32 calls per row, 2 processes per cold case")
     parser.add_argument("--cold-child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--skip-warm-up", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ratios-only", action="store_true", help="only 3., the paired ratio")
     args = parser.parse_args()
     if args.cold_child:
         cold_child(args.cold_child, args.skip_warm_up)
         return
+    if args.ratios_only:
+        ratios(64)
+        return
     warm(args.first_token, 32 if args.quick else 64)
     cold(args.first_token, 2 if args.quick else 3)
+    ratios(32 if args.quick else 64)
 
 
 if __name__ == "__main__":

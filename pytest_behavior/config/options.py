@@ -128,7 +128,7 @@ def add_options(parser: pytest.Parser) -> None:
         "behavior_enabled", "run behavior tests against golden/ without --behavior-baseline", type="bool", default=False
     )
     parser.addini("behavior_cache_dir", "directory of the sample cache", default=".behavior-cache")
-    parser.addini("behavior_concurrency", "model calls in flight at most, across the session", default="16")
+    parser.addini("behavior_concurrency", "model calls in flight at most, across the session (default 16)", default="")
     parser.addini("behavior_budget", "session budget, e.g. calls:500,usd:2.50 (default: none)", default="")
     parser.addini("behavior_progress", "auto, live, lines or off", default="auto")
     parser.addini("behavior_seed", "seed of input subsets and sampling", default="0")

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from pytest_behavior.report.progress import ProgressMode
     from pytest_behavior.sampling.budget import Budget
 
+DEFAULT_CONCURRENCY = 16
+"""Model calls in flight at most when neither ``--behavior-concurrency`` nor ``behavior_concurrency`` is set."""
+
 Mode = Literal["skip", "update", "golden", "live"]
 InconclusivePolicy = Literal["warn", "fail"]
 
@@ -36,7 +39,7 @@ class RunSettings:
     """The versions of a matrix run (``--behavior-candidate=v3,v4,v5``); empty for one candidate."""
     n: int | None = None
     seed: int = 0
-    concurrency: int = 16
+    concurrency: int = DEFAULT_CONCURRENCY
     stream_concurrency: int | None = None
     """Streamed calls in flight at most (None: ``concurrency``): `sampling.streaming.STREAMED_IN_FLIGHT` unless
     ``--behavior-concurrency`` / ``behavior_concurrency`` is set, which then holds for streamed calls too."""
@@ -70,7 +73,8 @@ class RunSettings:
         policy = config.getoption("behavior_inconclusive") or config.getini("behavior_inconclusive")
         if policy not in ("warn", "fail"):
             raise pytest.UsageError(f"behavior_inconclusive must be 'warn' or 'fail', got {policy!r}")
-        concurrency = _int_option(config, "behavior_concurrency")
+        explicit = config.getoption("behavior_concurrency") is not None or bool(config.getini("behavior_concurrency"))
+        concurrency = _int_option(config, "behavior_concurrency") if explicit else DEFAULT_CONCURRENCY
         if concurrency < 1:
             raise pytest.UsageError(f"--behavior-concurrency must be at least 1, got {concurrency}")
         worker: dict[str, Any] | None = getattr(config, "workerinput", None)  # set on xdist workers
@@ -101,7 +105,7 @@ class RunSettings:
             n=n,
             seed=_int_option(config, "behavior_seed"),
             concurrency=concurrency,
-            stream_concurrency=_stream_concurrency(config, concurrency),
+            stream_concurrency=None if explicit else _stream_cap(concurrency),
             cache_dir=root / (config.getoption("behavior_cache_dir") or config.getini("behavior_cache_dir")),
             cache_mode=config.getoption("behavior_cache") or "use",
             alpha=alpha / max(1, len(versions)),
@@ -212,10 +216,8 @@ def fleet_source(option: str | None) -> str:
     return f"--behavior-fleet={option}" if option else "[tool.pytest_behavior.fleet] in pyproject.toml"
 
 
-def _stream_concurrency(config: pytest.Config, concurrency: int) -> int | None:
-    """A lower cap on streamed calls in flight, for a truer time to first token; none when the user set one."""
-    if config.getoption("behavior_concurrency") is not None or "behavior_concurrency" in config.inicfg:
-        return None
+def _stream_cap(concurrency: int) -> int:
+    """Streamed calls in flight at most when the user set no concurrency: fewer, for a truer time to first token."""
     from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
     return min(STREAMED_IN_FLIGHT, concurrency)

@@ -162,6 +162,7 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
     from pytest_behavior.sampling.cache import SampleCache
     from pytest_behavior.sampling.calls import SamplingPlan
     from pytest_behavior.sampling.runner import sample_arms
+    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
     cache = SampleCache(Path(".behavior-cache"), mode="off")  # never read: what the provider serves now
     results = []
@@ -171,6 +172,7 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
             repeats=target.repeats,
             seed=int(target.baseline.settings.get("seed") or 0),
             concurrency=concurrency,
+            stream_concurrency=STREAMED_IN_FLIGHT,  # a truer time to first token, as the plugin samples by default
         )
         arm = (await sample_arms({"candidate": target.bundle}, target.inputs, sampling, cache))["candidate"]
         live = _live_record(target, {k: tuple(c.to_payload() for c in v) for k, v in arm.outputs.items()})

@@ -98,6 +98,7 @@ async def run_spec(
         repeats=spec.repeats,
         seed=settings.seed,
         concurrency=settings.concurrency,
+        stream_concurrency=settings.stream_concurrency,
         gate=gate,
         monitor=monitor,
         before_requests=preload_statistics,

@@ -47,6 +47,9 @@ ABSOLUTE_FORMS: frozenset[str] = frozenset({"max_rate", "min_rate", "min_mean"})
 class Bound:
     form: BoundForm
     threshold: float
+    keyword: str | None = None
+    """The marker keyword the user wrote when it is not ``form`` (``max_ttft_p95_ratio`` judged as
+    ``max_p95_ratio``): every report shows the bound as the user wrote it."""
 
     @property
     def relative(self) -> bool:
@@ -54,7 +57,7 @@ class Bound:
         return self.form not in ABSOLUTE_FORMS
 
     def __str__(self) -> str:
-        return f"{self.form}={self.threshold:g}"
+        return f"{self.keyword or self.form}={self.threshold:g}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from pytest_behavior.errors import BehaviorConfigError, MarkerError
 from pytest_behavior.properties.base import (
+    Bound,
     Metric,
     Observation,
     Property,
@@ -125,7 +126,7 @@ class LatencyBound(Property):
                     key="ttft.p95",
                     title="time to first token p95 (ms)",
                     kind="continuous",
-                    bounds=bounds_from(max_p95_ratio=self.max_ttft_p95_ratio),
+                    bounds=(Bound("max_p95_ratio", self.max_ttft_p95_ratio, keyword="max_ttft_p95_ratio"),),
                     summary_quantile=0.95,
                 )
             )
@@ -135,7 +136,7 @@ class LatencyBound(Property):
                     key="ttft.paired",
                     title="time to first token (ms)",
                     kind="continuous",
-                    bounds=bounds_from(max_ratio=self.max_ttft_ratio),
+                    bounds=(Bound("max_ratio", self.max_ttft_ratio, keyword="max_ttft_ratio"),),
                 )
             )
         return tuple(metrics)

@@ -36,10 +36,20 @@ _SCALE = {
 }
 
 
+_KEYWORD_FORMS = {"max_ttft_p95_ratio": "max_p95_ratio", "max_ttft_ratio": "max_ratio"}
+"""Marker keywords a report shows that the judge reads as another form (`properties.base.Bound.keyword`)."""
+
+
+def bound_form(bound: str) -> str:
+    """The judged form of a report's bound text: ``max_ttft_p95_ratio=2`` -> ``max_p95_ratio``."""
+    form = bound.split("=", 1)[0].strip()
+    return _KEYWORD_FORMS.get(form, form)
+
+
 def scale_of(bound: str, kind: str | None = None) -> str:
     """How a bound's estimate reads: a candidate ``rate``, a paired ``difference`` of rates, a ``ratio``, or
     ``points`` (a ``bounded`` metric's scores, as they are: a rubric's mean or its change)."""
-    form = bound.split("=", 1)[0]
+    form = bound_form(bound)
     if kind == "bounded" and form in ("max_decrease", "max_increase"):
         return "points"
     return _SCALE.get(form, "difference")
@@ -167,7 +177,7 @@ def two_sided_name(level: float) -> str:
 def decisive_ends(bound: str) -> tuple[str, ...]:
     """The end(s) of the interval that decide REGRESSED by lying beyond the threshold: ``lower`` for ``max_*``
     bounds, ``upper`` for ``min_*`` and ``max_decrease``, both for ``max_share_change`` (a move either way)."""
-    form = bound.split("=", 1)[0].strip()
+    form = bound_form(bound)
     if form == "max_share_change":
         return ("lower", "upper")
     if form == "max_decrease" or form.startswith("min_"):

@@ -68,6 +68,9 @@ class SamplingPlan:
     repeats: int
     seed: int
     concurrency: int = 16
+    stream_concurrency: int | None = None
+    """Streamed calls (``Bundle(stream=True)``) in flight at most, within ``concurrency`` (None: no other cap), so
+    that reading the other streams adds less to each one's time to first token (`streaming.STREAMED_IN_FLIGHT`)."""
     policy: CallPolicy = field(default_factory=CallPolicy)
     gate: BudgetGate | None = field(default=None, compare=False)
     monitor: SamplingMonitor | None = field(default=None, compare=False)

@@ -10,6 +10,7 @@ run hits both alike, and a budget that stops the run early leaves whole pairs, n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -321,10 +322,11 @@ async def _run_all(
     estimates: Mapping[str, float | None] | None = None,
 ) -> _Stop:
     semaphore = asyncio.Semaphore(plan.concurrency)
+    streamed = asyncio.Semaphore(min(plan.stream_concurrency or plan.concurrency, plan.concurrency))
     calls = Calls(plan, cache, results, Spender(plan.gate, estimates or {}))
 
     async def run(job: Job) -> None:
-        async with semaphore:
+        async with streamed if job.bundle.stream else contextlib.nullcontext(), semaphore:
             if not calls.stopped():  # stop requesting after the first failure or once the budget is spent
                 await calls.sample(job)
 

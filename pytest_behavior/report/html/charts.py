@@ -24,7 +24,7 @@ from pytest_behavior.report.html.markup import (
     num,
     property_label,
 )
-from pytest_behavior.report.values import DASH, describe_interval, format_value
+from pytest_behavior.report.values import DASH, bound_form, describe_interval, format_value
 from pytest_behavior.report.values import format_estimate as format_change
 
 CHART_WIDTH = 760
@@ -353,7 +353,7 @@ def _threshold_sides(prop: Doc) -> list[tuple[float, bool]]:
     threshold = num(prop.get("threshold"))
     if threshold is None:
         return []
-    form = str(prop.get("bound") or "").split("=", 1)[0].strip()
+    form = bound_form(str(prop.get("bound") or ""))
     if form == "max_decrease":
         return [(-threshold, False)]
     if form == "max_share_change":
@@ -417,7 +417,7 @@ def ratio_svg(prop: Doc) -> str:
     pad = max(0.03, 0.12 * (hi - lo))
     axis = Scale(lo - pad, hi + pad, LABEL_RIGHT + 10, CHART_WIDTH - 24, log=True)
     bound = str(prop.get("bound") or "")
-    what = "p95 ratio" if bound.startswith("max_p95_ratio") else "ratio"
+    what = "p95 ratio" if bound_form(bound) == "max_p95_ratio" else "ratio"
     parts = _threshold_marks(prop, axis, 26, 66, lambda t: f"limit x{t:.2f}")
     parts.append(_line(axis(1.0), 30, axis(1.0), 66, "zero"))
     parts += _row_label(52, what, sub="candidate ÷ baseline")

@@ -167,3 +167,26 @@ def test_length_in_tokens_works_offline_and_an_unavailable_tokenizer_is_a_marker
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # an empty cache: nothing offline, and no download
     with pytest.raises(MarkerError, match="use one of none found"):
         parse_marker("length_distribution", (), {"max_ratio": 1.3, "unit": "tokens"})
+
+
+def test_ttft_rows_show_the_keyword_the_user_wrote_in_every_report() -> None:
+    """``max_ttft_p95_ratio=1.5`` is judged as a p95 ratio but reads as written, not ``max_p95_ratio=1.5``."""
+    from pytest_behavior.engine.judge import judge
+    from pytest_behavior.report.document import _verdict as document_row
+    from pytest_behavior.report.values import bound_form, decisive_ends, scale_of
+
+    prop = parse_marker("latency_bound", (), {"max_ttft_p95_ratio": 1.5, "max_ttft_ratio": 1.3, "max_p95_ratio": 2})
+    rng = np.random.default_rng(3)
+    base, cand = latencies(rng, 60, 2)
+    outputs = [[[Output("x", latency_ms=b, ttft_ms=b / 2) for b in row] for row in arm] for arm in (base, cand)]
+    verdicts = judge([("latency_bound", obs) for obs in prop.observe(outputs[0], outputs[1])])
+    shown = {v.metric_key: v.bound for v in verdicts}
+    assert shown == {
+        "latency.p95": "max_p95_ratio=2",
+        "ttft.p95": "max_ttft_p95_ratio=1.5",
+        "ttft.paired": "max_ttft_ratio=1.3",
+    }
+    for v in verdicts:
+        row = document_row(v)
+        assert row["bound"] == shown[v.metric_key] and row["scale"] == "ratio" and decisive_ends(v.bound) == ("lower",)
+        assert scale_of(v.bound) == "ratio" and bound_form(v.bound) in ("max_p95_ratio", "max_ratio")
