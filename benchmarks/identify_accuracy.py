@@ -11,9 +11,10 @@ Splits: the features and alpha were chosen on ``dev`` (even instruction indices)
 not looked at before the figures below were printed. Families: gpt-3.5-turbo 0301/0613/1106, the GPT-4 snapshots,
 Mistral-7B-Instruct v0.2/v0.3, and Claude v1/2/2.1 as an extra family.
 
-Per family: a table true version x predicted (``none`` = "like none of them"), the accuracy, and the unknown
-version case: the true version's golden file left out, how often the answer is "like none of them" and which
-sibling is named otherwise.
+Per family: a table true version x predicted (``none`` = "like none of them", ``?`` = "cannot tell apart",
+exit 3), the accuracy (the true version named), how often another version is named and how often the answer is
+undecided, and the unknown version case: the true version's golden file left out, how often the answer is "like
+none of them", undecided, or which sibling is named.
 
 Run: ``python benchmarks/identify_accuracy.py [--reps 200] [--split held-out|dev] [--field 100]``
 (needs ``../shared/data/alpaca_eval``).
@@ -29,24 +30,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.identify_accuracy import FAMILIES, SPLITS, FamilyResult, run_family
+from tests.support.identify_accuracy import FAMILIES, SPLITS, UNDECIDED, FamilyResult, run_family
 from tests.support.shared_data import data_root
 
 
 def render(result: FamilyResult) -> str:
-    columns = [*result.versions, "none"]
+    columns = [*result.versions, "none", UNDECIDED]
     width = max(len(c) for c in columns) + 1
     lines = [f"{result.family}: {result.reps} samples per true version; rows true, columns predicted"]
     lines.append(" " * width + "".join(f"{c:>{width}}" for c in columns))
     for true in result.versions:
         lines.append(f"{true:<{width}}" + "".join(f"{result.confusion[(true, c)]:>{width}}" for c in columns))
-    lines.append(f"accuracy {result.accuracy():.3f}")
-    lines.append("unknown version (its golden file left out): 'like none of them' / named a sibling")
+    lines.append(
+        f"accuracy {result.accuracy():.3f}; another version named {result.wrong():.3f}; undecided "
+        f"{result.rate(UNDECIDED):.3f} (its nearest version the true one: "
+        f"{result.undecided_nearest_right / max(1, result.rate(UNDECIDED) * result.reps * len(result.versions)):.2f}); "
+        f"like none {result.rate('none'):.3f}"
+    )
+    lines.append("unknown version (its golden file left out): 'like none of them' / undecided / named a sibling")
     for true in result.versions:
-        named = {p: n for (t, p), n in result.unknown.items() if t == true and p != "none"}
+        named = {p: n for (t, p), n in result.unknown.items() if t == true and p not in ("none", UNDECIDED)}
         shown = ", ".join(f"{p} {n}" for p, n in sorted(named.items(), key=lambda kv: -kv[1])) or "-"
-        lines.append(f"  {true:<{width}} none {result.unknown[(true, 'none')] / result.reps:.2f}; named: {shown}")
-    lines.append(f"  overall 'none' rate {result.none_rate_unknown():.3f}")
+        none, undecided = (result.unknown[(true, p)] / result.reps for p in ("none", UNDECIDED))
+        lines.append(f"  {true:<{width}} none {none:.2f}; undecided {undecided:.2f}; named: {shown}")
+    lines.append(
+        f"  overall 'none' rate {result.none_rate_unknown():.3f}; undecided {result.rate(UNDECIDED, unknown=True):.3f}"
+    )
     return "\n".join(lines)
 
 

@@ -18,11 +18,14 @@ Per version the features' p-values are Holm-adjusted (features that no output sh
 evidence and are left out); a version is *consistent* when no feature differs at ``alpha``. Its distance is the
 root mean square of the features' standardized differences (estimate / standard error). The outcome:
 
-- *match*: exactly one version is consistent, compared on at least `MIN_NAMED` inputs;
+- *match*: the nearest consistent version, compared on at least `MIN_NAMED` inputs, when it is the only one or
+  the field records are told apart from every other consistent version (on some feature the field's mean lies
+  significantly on the nearest's side of the midpoint between the two versions, on none on the other's side:
+  `stats.similarity.nearer_side`, Holm across features);
 - *like none*: every compared version differs (drift, or a version not recorded), the nearest one's breaking
   features as the evidence;
-- *inconclusive*: two or more versions are consistent (the field records cannot tell them apart), or the one
-  consistent version was compared on too few inputs to be named.
+- *inconclusive*: two or more versions are consistent and the field records cannot tell them apart, or the
+  nearest consistent version was compared on too few inputs to be named.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as data_field
 from typing import Any
 
 from pytest_behavior.engine.identify_features import FEATURES, measure
@@ -122,6 +126,12 @@ class Verdict:
     tests: tuple[FeatureTest, ...]
     distance: float
     reason: str = ""
+    field_rows: tuple[tuple[float, ...], ...] = data_field(default=(), repr=False, compare=False)
+    """Each compared field input's features (`FEATURES` order), as compared with this version."""
+    version_rows: tuple[tuple[float, ...], ...] = data_field(default=(), repr=False, compare=False)
+    identical_ids: frozenset[str] = data_field(default=frozenset(), repr=False, compare=False)
+    """The paired inputs counted in ``identical``; ``compared_ids``: the field inputs compared."""
+    compared_ids: frozenset[str] = data_field(default=frozenset(), repr=False, compare=False)
 
     @property
     def compared(self) -> bool:
@@ -162,12 +172,29 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Separation:
+    """Whether the field records are nearer the nearest consistent version than ``other``, also consistent: the
+    feature with the strongest evidence (Welch t toward the nearest, positive; Holm-adjusted p), if any."""
+
+    other: str
+    apart: bool
+    feature: str = ""
+    t: float = 0.0
+    p_holm: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: _finite(v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
 class Identification:
     field: str
     alpha: float
     verdicts: tuple[Verdict, ...]
     """Nearest first; versions not compared last."""
     left_out: tuple[LeftOut, ...] = ()
+    separations: tuple[Separation, ...] = ()
+    """The nearest consistent version against each other consistent one."""
 
     @property
     def candidates(self) -> tuple[Verdict, ...]:
@@ -180,11 +207,19 @@ class Identification:
         candidates = self.candidates
         if not candidates:
             return "like_none"
-        return "match" if len(candidates) == 1 and candidates[0].inputs >= MIN_NAMED else "inconclusive"
+        named = candidates[0].inputs >= MIN_NAMED and all(s.apart for s in self.separations)
+        return "match" if named else "inconclusive"
+
+    @property
+    def not_told_apart(self) -> tuple[Verdict, ...]:
+        """The consistent versions the field records cannot tell from the nearest one (the nearest first)."""
+        apart = {s.other for s in self.separations if s.apart}
+        return tuple(v for v in self.candidates if v.version not in apart)
 
     @property
     def best(self) -> Verdict | None:
-        """The named version: the one consistent version, on enough inputs; else None."""
+        """The named version: the nearest consistent version, on enough inputs, told apart from any other; else
+        None."""
         return self.candidates[0] if self.outcome == "match" else None
 
     @property
@@ -203,7 +238,8 @@ class Identification:
             "outcome": outcome,
             "best_match": best.version if best else None,
             "like_none": outcome == "like_none",
-            "cannot_tell_apart": [v.version for v in self.candidates] if outcome == "inconclusive" else [],
+            "cannot_tell_apart": [v.version for v in self.not_told_apart] if outcome == "inconclusive" else [],
+            "told_apart": [s.to_json() for s in self.separations],
             "nearest": self.nearest.version,
             "min_named_inputs": MIN_NAMED,
             "left_out": [{"path": f.path, "reason": f.reason} for f in self.left_out],
@@ -234,7 +270,37 @@ def identify(
         reasons = "; ".join(f"version {v.version} ({', '.join(v.files) or 'no file'}): {v.reason}" for v in verdicts)
         raise BehaviorConfigError(f"no version could be compared with the field records {field.name}: {reasons}")
     ordered = sorted(verdicts, key=lambda v: (not v.compared, v.distance, v.version))
-    return Identification(field.name, alpha, tuple(ordered), tuple(left_out))
+    candidates = [v for v in ordered if v.consistent]
+    separations = tuple(_separate(candidates[0], other, alpha=alpha) for other in candidates[1:])
+    return Identification(field.name, alpha, tuple(ordered), tuple(left_out), separations)
+
+
+def _separate(nearest: Verdict, other: Verdict, *, alpha: float) -> Separation:
+    """Told apart: on some feature the field's mean is significantly on the nearest's side of the midpoint between
+    the two versions' means, and on none on the other's side (Holm across the features that vary); when both are
+    paired, byte-identical outputs join as one more feature (identical to one version's and not the other's)."""
+    from pytest_behavior.stats.multiplicity import holm
+    from pytest_behavior.stats.similarity import discordant_sign, nearer_side
+
+    sides = []
+    for j, feature in enumerate(FEATURES):
+        f, a, b = ([row[j] for row in rows] for rows in (nearest.field_rows, nearest.version_rows, other.version_rows))
+        if len(set(f) | set(a) | set(b)) > 1:
+            sides.append((feature.name, *nearer_side(f, a, b)))
+    if nearest.mode == other.mode == "paired":
+        # a replay: on the inputs both versions were paired on, identical to one and not the other (a sign test)
+        both = nearest.compared_ids & other.compared_ids
+        only_nearest = len((nearest.identical_ids - other.identical_ids) & both)
+        only_other = len((other.identical_ids - nearest.identical_ids) & both)
+        if only_nearest or only_other:
+            sides.append(("identical_outputs", *discordant_sign(only_nearest, only_other)))
+    adjusted = holm([p for *_, p in sides]) if sides else []
+    shown = sorted(zip(sides, adjusted, strict=True), key=lambda s: (s[1], -abs(s[0][1])))
+    toward = [(name, t, p) for (name, t, _), p in shown if p < alpha]
+    if not toward or any(t < 0 for _, t, _ in toward):
+        return Separation(other.version, False)
+    name, t, p = toward[0]
+    return Separation(other.version, True, name, t, p)
 
 
 def _choose(field: Recorded, version: Version, mode: str) -> tuple[str, list[str], list[str], str]:
@@ -318,13 +384,18 @@ def _compare(field: Recorded, version: Version, *, alpha: float, mode: str) -> V
         for (feature, x, y, d), p_holm in zip(raw, adjusted, strict=True)
     )
     distance = math.sqrt(sum(t.z**2 for t in tests) / len(tests)) if tests else 0.0
+    identical = _identical(field, version, field_ids) if paired else frozenset()
     return replace(
         base,
         repeats=repeats,
         unused_outputs=unused,
-        identical=_identical(field, version, field_ids) if paired else 0,
+        identical=len(identical),
+        identical_ids=identical,
+        compared_ids=frozenset(field_ids),
         tests=tests,
         distance=distance,
+        field_rows=tuple(a),
+        version_rows=tuple(b),
     )
 
 
@@ -338,5 +409,5 @@ def _features(side: Recorded, ids: Sequence[str], repeats: int) -> list[tuple[fl
     return rows
 
 
-def _identical(field: Recorded, version: Version, shared: Sequence[str]) -> int:
-    return sum(1 for i in shared if {str(o) for o in field.outputs[i]} & {str(o) for o in version.outputs[i]})
+def _identical(field: Recorded, version: Version, shared: Sequence[str]) -> frozenset[str]:
+    return frozenset(i for i in shared if {str(o) for o in field.outputs[i]} & {str(o) for o in version.outputs[i]})

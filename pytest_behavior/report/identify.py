@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from pytest_behavior.engine.identify import MIN_NAMED, FeatureTest, Identification, Verdict
+from pytest_behavior.engine.identify import MIN_NAMED, FeatureTest, Identification, Separation, Verdict
 from pytest_behavior.sanitize import one_line
 
 _SHOWN = 3
@@ -72,29 +72,42 @@ def _legend(alpha: float) -> str:
     )
 
 
+def _separation(separation: Separation) -> str:
+    if separation.feature == "identical_outputs":
+        why = f"byte-identical outputs on {separation.t:.0f} more inputs"
+    else:
+        why = f"{separation.feature}, t={separation.t:.2f}"
+    return f"from {one_line(separation.other)} on {why} (Holm p={separation.p_holm:.2g})"
+
+
 def _outcome(result: Identification) -> str:
     outcome, candidates = result.outcome, result.candidates
-    if outcome == "match":
-        best = candidates[0]
-        return f"Best match: {one_line(best.version)} (the one version consistent with the field records)"
     if outcome == "like_none":
         nearest = result.nearest
         return (
             f"Like none of them: every compared version differs (drift, or a version not recorded). Nearest: "
             f"{one_line(nearest.version)}, which breaks on {_evidence(nearest)}"
         )
-    if len(candidates) == 1:
-        only = candidates[0]
+    first = candidates[0]
+    if outcome == "match":
+        if len(candidates) == 1:
+            return f"Best match: {one_line(first.version)} (the one version consistent with the field records)"
+        apart = "; ".join(_separation(s) for s in result.separations)
         return (
-            f"Cannot tell: only {one_line(only.version)} is consistent, but on {only.inputs} inputs; naming a version "
-            f"takes at least {MIN_NAMED} compared inputs (more field records, or inputs the golden files recorded)"
+            f"Best match: {one_line(first.version)} (nearest of {len(candidates)} consistent versions; the field "
+            f"records are nearer it than the midpoint {apart})"
         )
-    few = [v for v in candidates if v.inputs < MIN_NAMED]
-    small = f" ({len(few)} compared on fewer than {MIN_NAMED} inputs)" if few else ""
+    if first.inputs < MIN_NAMED:
+        return (
+            f"Cannot tell: {one_line(first.version)} is the nearest consistent version, but on {first.inputs} inputs; "
+            f"naming a version takes at least {MIN_NAMED} compared inputs (more field records, or inputs the golden "
+            "files recorded)"
+        )
     return (
-        f"Cannot tell apart: {', '.join(one_line(v.version) for v in candidates)}: each is consistent with the field "
-        f"records{small}; nearest: {one_line(candidates[0].version)}. More field records, or inputs the golden files "
-        "recorded (a paired test), may tell them apart."
+        f"Cannot tell apart: {', '.join(one_line(v.version) for v in result.not_told_apart)}: each is consistent with "
+        f"the field records, which are not significantly nearer one of them on any feature; nearest: "
+        f"{one_line(first.version)}. More field records, or inputs the golden files recorded (a paired test), may "
+        "tell them apart."
     )
 
 

@@ -7,6 +7,9 @@ one-sided regression bound. Inputs are the unit: each value is one input's mean 
   ±1/0 differences of a 0/1 feature it is McNemar's sign test on the discordant pairs), mean difference and
   its t interval.
 - `unpaired_difference`: different inputs; Mann-Whitney U test, difference of means and its Welch interval.
+- `nearer_side`: is a sample nearer one of two others? Its mean against their midpoint (Welch's t): how
+  ``identify`` tells apart two versions that are both consistent with the field sample.
+- `discordant_sign`: the sign test of discordant pairs (McNemar's exact test).
 
 The p-value is rank-based (robust to the long tails of lengths); the estimate and interval are on the mean, the
 scale a reader reads (a rate difference, or a log ratio). ``z`` is the estimate over its standard error, a
@@ -24,9 +27,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import mannwhitneyu, t, wilcoxon
+from scipy.stats import binomtest, mannwhitneyu, t, wilcoxon
 
-__all__ = ["Difference", "paired_difference", "unpaired_difference"]
+__all__ = ["Difference", "discordant_sign", "nearer_side", "paired_difference", "unpaired_difference"]
 
 _TINY = 1e-12
 
@@ -98,3 +101,34 @@ def unpaired_difference(a: NDArray[Any] | list[float], b: NDArray[Any] | list[fl
     p = 1.0 if np.all(pooled == pooled[0]) else float(mannwhitneyu(x, y, alternative="two-sided").pvalue)
     n = int(x.size + y.size)
     return Difference(estimate, estimate - half, estimate + half, p, _z(estimate, se), n, "Mann-Whitney U")
+
+
+def nearer_side(
+    field: NDArray[Any] | list[float], a: NDArray[Any] | list[float], b: NDArray[Any] | list[float]
+) -> tuple[float, float]:
+    """Is ``field`` nearer ``a`` than ``b``? The field's mean against the midpoint of a's and b's means: Welch's t
+    (Satterthwaite degrees of freedom) of mean(field) - (mean(a) + mean(b)) / 2, signed so that a positive t is
+    a's side. Returns (t, two-sided p); (0, 1) when a and b have the same mean. The three samples are taken as
+    independent: when they share inputs the positive correlation this ignores makes the test conservative."""
+    f, x, y = _values(field, "field"), _values(a, "a"), _values(b, "b")
+    gap = float(x.mean() - y.mean())
+    if abs(gap) <= _TINY:
+        return 0.0, 1.0
+    parts = [float(f.var(ddof=1)) / f.size, float(x.var(ddof=1)) / x.size / 4, float(y.var(ddof=1)) / y.size / 4]
+    sizes = [f.size, x.size, y.size]
+    se = math.sqrt(sum(parts))
+    shift = (float(f.mean()) - (float(x.mean()) + float(y.mean())) / 2) * (1.0 if gap > 0 else -1.0)
+    if se <= _TINY:
+        return (0.0, 1.0) if abs(shift) <= _TINY else (math.copysign(math.inf, shift), 0.0)
+    df = sum(parts) ** 2 / sum(v**2 / (n - 1) for v, n in zip(parts, sizes, strict=True) if v)
+    statistic = shift / se
+    return statistic, float(2 * t.sf(abs(statistic), df))
+
+
+def discordant_sign(for_a: int, for_b: int) -> tuple[float, float]:
+    """McNemar's exact test on the discordant pairs: ``for_a`` pairs favour a, ``for_b`` favour b. Returns
+    (for_a - for_b, two-sided binomial p)."""
+    if for_a < 0 or for_b < 0:
+        raise ValueError(f"counts must be non-negative, got {for_a} and {for_b}")
+    n = for_a + for_b
+    return float(for_a - for_b), 1.0 if n == 0 else float(binomtest(for_a, n, 0.5).pvalue)

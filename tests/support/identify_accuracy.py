@@ -4,8 +4,9 @@ and `tests/realdata/test_identify_alpaca.py` (so the test and the table it backs
 AlpacaEval holds ONE output per (model, instruction), so a field sample on instructions a golden file recorded
 would replay the true version's texts byte for byte. Each repetition therefore splits the split's instructions:
 ``field_n`` at random for the field sample, the rest for every version's golden file; ``identify`` compares them
-unpaired (no shared input). Files are written in a temporary directory in the real formats (the plugin's golden
-writer, records JSONL) and read back by `identify_paths`, the code the CLI runs.
+unpaired (no shared input). A prediction is a version's label, ``none`` ("like none of them") or `UNDECIDED`
+("cannot tell apart", exit 3: two or more versions consistent). Files are written in a temporary directory in the
+real formats (the plugin's golden writer, records JSONL) and read back by `identify_paths`, the code the CLI runs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 SPLITS = {"dev": 0, "held-out": 1}
 """Instruction index parity of each split."""
+UNDECIDED = "?"
+"""The prediction when identify cannot tell the consistent versions apart (exit 3)."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,26 @@ class FamilyResult:
     confusion: Counter[tuple[str, str]]
     unknown: Counter[tuple[str, str]]
     reps: int
+    undecided_nearest_right: int = 0
+    """Undecided samples (true version recorded) whose nearest consistent version was the true one."""
 
     def accuracy(self) -> float:
+        """Samples whose true version was named (an undecided sample counts as not named)."""
         right = sum(n for (true, predicted), n in self.confusion.items() if true == predicted)
         return right / sum(self.confusion.values())
 
+    def wrong(self) -> float:
+        """Samples that named another version than the true one."""
+        wrong = sum(n for (t, p), n in self.confusion.items() if p not in (t, "none", UNDECIDED))
+        return wrong / sum(self.confusion.values())
+
+    def rate(self, predicted: str, *, unknown: bool = False) -> float:
+        """How often ``predicted`` (``none``, `UNDECIDED`) was the answer, true version recorded or not."""
+        counts = self.unknown if unknown else self.confusion
+        return sum(n for (_, p), n in counts.items() if p == predicted) / sum(counts.values())
+
     def none_rate_unknown(self) -> float:
-        return sum(n for (_, p), n in self.unknown.items() if p == "none") / sum(self.unknown.values())
+        return self.rate("none", unknown=True)
 
 
 def load_outputs(models: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -94,9 +110,13 @@ def write_field(path: Path, instructions: Sequence[str], outputs: Sequence[str])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def predicted(field: Path, golden: Sequence[Path], *, alpha: float) -> str:
+def predicted(field: Path, golden: Sequence[Path], *, alpha: float) -> tuple[str, str]:
+    """The prediction, and the nearest version's label."""
     result = identify_paths(field, golden, alpha=alpha)
-    return result.best.label if result.best else "none"
+    nearest = result.nearest.label
+    if result.best is not None:
+        return result.best.label, nearest
+    return ("none" if result.outcome == "like_none" else UNDECIDED), nearest
 
 
 def run_family(
@@ -106,6 +126,7 @@ def run_family(
     pool = [i for i in range(len(instructions)) if i % 2 == SPLITS[split]]
     confusion: Counter[tuple[str, str]] = Counter()
     unknown: Counter[tuple[str, str]] = Counter()
+    hints = 0
     for rep in range(reps):
         rng = random.Random(f"{seed}:{family}:{split}:{rep}")
         order = rng.sample(pool, len(pool))
@@ -118,7 +139,9 @@ def run_family(
             for true in models:
                 field = root / f"field-{true}.jsonl"
                 write_field(field, [instructions[i] for i in field_idx], [outputs[true][i] for i in field_idx])
-                confusion[(true, predicted(field, [root / "golden"], alpha=alpha))] += 1
+                guess, nearest = predicted(field, [root / "golden"], alpha=alpha)
+                confusion[(true, guess)] += 1
+                hints += guess == UNDECIDED and nearest == true
                 others = [files[m] for m in models if m != true]
-                unknown[(true, predicted(field, others, alpha=alpha))] += 1
-    return FamilyResult(family, tuple(models), confusion, unknown, reps)
+                unknown[(true, predicted(field, others, alpha=alpha)[0])] += 1
+    return FamilyResult(family, tuple(models), confusion, unknown, reps, hints)

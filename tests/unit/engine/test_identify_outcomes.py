@@ -5,11 +5,24 @@ consistently."""
 
 from __future__ import annotations
 
+import math
 import random
 
-from pytest_behavior.engine.identify import MIN_NAMED, NOT_COMPARED, Recorded, Version, identify
+import numpy as np
+import pytest
+
+from pytest_behavior.engine.identify import (
+    MIN_NAMED,
+    NOT_COMPARED,
+    Identification,
+    Recorded,
+    Verdict,
+    Version,
+    identify,
+)
 from pytest_behavior.report.identify import render_identification
 from pytest_behavior.spec.output import Output
+from pytest_behavior.stats.similarity import nearer_side
 from tests.unit.engine.test_identify_decision import IDS, SHORT, VERSIONS, answer, field, version
 
 
@@ -67,9 +80,14 @@ def test_a_few_field_records_name_no_version_and_are_inconclusive() -> None:
     assert all(v.consistent for v in result.verdicts)
     assert (result.outcome, result.best, result.status) == ("inconclusive", None, 3)
     text = render_identification(result)
-    assert "Cannot tell apart: short" in text and "Best match" not in text and "like it (few inputs)" in text
+    assert "Cannot tell: short is the nearest consistent version, but on 5 inputs" in text
+    assert "Best match" not in text and "like it (few inputs)" in text
     data = result.to_json()
-    assert data["outcome"] == "inconclusive" and data["best_match"] is None and len(data["cannot_tell_apart"]) == 2
+    assert (
+        data["outcome"] == "inconclusive"
+        and data["best_match"] is None
+        and data["cannot_tell_apart"][0] == data["nearest"]
+    )
 
 
 def test_one_consistent_version_on_fewer_inputs_than_the_minimum_is_not_named() -> None:
@@ -78,7 +96,7 @@ def test_one_consistent_version_on_fewer_inputs_than_the_minimum_is_not_named() 
     short, long = result.verdicts
     assert short.consistent and not long.consistent and short.inputs == few
     assert (result.outcome, result.status) == ("inconclusive", 3)
-    assert f"only short is consistent, but on {few} inputs" in render_identification(result)
+    assert f"short is the nearest consistent version, but on {few} inputs" in render_identification(result)
     assert identify(field(IDS[:MIN_NAMED], 9, **SHORT), VERSIONS).outcome == "match"
 
 
@@ -108,3 +126,44 @@ def test_rate_intervals_stay_in_the_possible_range_and_the_raw_and_holm_p_are_bo
     text = render_identification(result)
     assert f"bold +66.7 pts [{100 * bold.lower:+.1f}, +100.0] p={bold.p:.2g} Holm {bold.p_holm:.2g}" in text
     assert "95% interval of the mean difference" in text and "rank test's raw p" in text
+
+
+def test_a_second_consistent_version_the_field_is_told_apart_from_leaves_the_nearest_named() -> None:
+    """bold was compared paired on its 6 recorded inputs: too few for any feature to differ after Holm, so it is
+    consistent; but every field answer is plain, as the nearest version's, and bold's always bold: on the
+    ``bold`` feature the field's mean lies on the nearest's side of the midpoint, so the nearest is named."""
+    bold = version("bold", IDS[:6], 3, words=40, bold=True)
+    result = identify(field(IDS[:60], 9, **SHORT), [bold, VERSIONS[0]])
+    assert [v.label for v in result.candidates] == ["short", "bold"]
+    (separation,) = result.separations
+    assert separation.apart and separation.other == bold.name and separation.p_holm < 0.05
+    assert (result.outcome, result.best) == ("match", result.candidates[0])
+    assert "Best match: short (nearest of 2 consistent versions; the field records are nearer it" in (
+        render_identification(result)
+    )
+    assert result.to_json()["told_apart"][0]["apart"] is True
+
+
+def test_the_field_mean_against_the_midpoint_of_two_versions() -> None:
+    rng = np.random.default_rng(1)
+    f, a, b = rng.normal(0.0, 1, 80), rng.normal(0.0, 1, 200), rng.normal(1.0, 1, 200)
+    statistic, p = nearer_side(f, a, b)
+    parts = [f.var(ddof=1) / 80, a.var(ddof=1) / 200 / 4, b.var(ddof=1) / 200 / 4]
+    expected = ((a.mean() + b.mean()) / 2 - f.mean()) / math.sqrt(sum(parts))
+    assert statistic == pytest.approx(expected) and statistic > 0 and p < 1e-5
+    assert nearer_side(f, b, a)[0] == pytest.approx(-statistic)
+    assert nearer_side(f, a, a) == (0.0, 1.0)
+
+
+def test_a_replay_is_told_apart_from_a_version_of_the_same_behaviour_by_its_identical_outputs() -> None:
+    twins = [version("short", IDS, 1, **SHORT), version("short_again", IDS, 2, **SHORT)]
+    replay = Recorded("field.jsonl", {i: twins[0].outputs[i] for i in IDS[:30]}, {})
+    result = identify(replay, twins)
+    assert all(v.consistent for v in result.verdicts) and result.best is twins_verdict(result, "short")
+    (separation,) = result.separations
+    assert (separation.feature, separation.t) == ("identical_outputs", 30.0)
+    assert "on byte-identical outputs on 30 more inputs" in render_identification(result)
+
+
+def twins_verdict(result: Identification, label: str) -> Verdict:
+    return next(v for v in result.verdicts if v.label == label)
