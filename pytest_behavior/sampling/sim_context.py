@@ -46,6 +46,18 @@ def whole_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def usage(settings: Any, messages: Sequence[Mapping[str, Any]], counted: dict[str, int]) -> dict[str, int]:
+    """``counted`` (the provider's usage, about 1.3 tokens a word of the whole prompt), its prompt tokens counted
+    as ``context_sweep`` counts them (`count_messages`) when the model has a window: the diff's tokens sent, the
+    level's share of the window and the bill then agree."""
+    if not getattr(settings, "context", None):
+        return counted
+    from pytest_behavior.context.tokens import count_messages
+
+    prompt_tokens = count_messages(messages)
+    return {**counted, "prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + counted["completion_tokens"]}
+
+
 def apply(
     settings: S, messages: Sequence[Mapping[str, Any]], prompt: str, error: type[Exception] = ValueError
 ) -> tuple[S, str]:

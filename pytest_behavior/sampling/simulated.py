@@ -407,7 +407,6 @@ def _build_handler(litellm: Any) -> Any:
             if settings.error_rate and _error_draw(model, messages, optional_params) < settings.error_rate:
                 raise CustomLLMError(status_code=500, message="simulated provider error")
             prompt = last_user_message(messages)
-            billed = sim_context.whole_prompt(messages)  # what usage counts: every message, filler too
             call_seed = int(optional_params.get("seed") or 0)
             try:
                 settings, prompt = sim_context.apply(settings, messages, prompt, SimModelError)
@@ -415,8 +414,10 @@ def _build_handler(litellm: Any) -> Any:
             except SimModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from None
             _count(label)
+            # usage counts the whole prompt, filler too (what a provider bills), though the bare question was answered
+            usage = sim_context.usage(settings, messages, _usage(sim_context.whole_prompt(messages), answer))
             return sim_provider.model_response(
-                litellm, model=f"{PROVIDER}/{label}", answer=answer, usage=_usage(billed, answer), params=params
+                litellm, model=f"{PROVIDER}/{label}", answer=answer, usage=usage, params=params
             )
 
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
