@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -279,3 +281,20 @@ def _arm_cost(out: str) -> float:
         r"candidate priced at .* of its window \(\d levels\)\s+\S+ \(\d+ cached, \d+ new\)\s+\$([\d.]+)", out
     )
     return float(cost)
+
+
+def test_the_long_context_example_decides_every_version_of_a_matrix_at_alpha_over_three(
+    pytester: pytest.Pytester,
+) -> None:
+    """Three versions are judged at alpha / 3: the versions that lose nothing must still PASS (no INCONCLUSIVE), and
+    the one with the cliff is caught."""
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "examples" / "long_context", pytester.path / "examples" / "long_context")
+    golden = root / "golden" / "examples" / "long_context"
+    shutil.copytree(golden, pytester.path / "golden" / "examples" / "long_context")
+    result = pytester.runpytest(
+        "examples", "--behavior-baseline", "--behavior-candidate=production,safe,regressed", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.no_fnmatch_line("*INCONCLUSIVE*")
+    result.stdout.fnmatch_lines(["*prompts[[]regressed[]]*correct at 80% of the window vs 10%*REGRESSED"])
