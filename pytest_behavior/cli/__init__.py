@@ -30,7 +30,7 @@
     pytest-behavior card golden/ --report run.json  # ... with a matrix run's version matrix and fleet view
     pytest-behavior diff old/test_y.json new/test_y.json   # judge B against A offline; exit 1 on a regression
     pytest-behavior diff golden-main/ golden/       # every file pair (by relative path) of two directories
-    pytest-behavior identify field.jsonl golden/    # which recorded version field logs behave like (exit 1: none)
+    pytest-behavior identify field.jsonl golden/    # which recorded version do field logs behave like? (exit 0/1/2/3)
 
 ``cache`` reads ``.behavior-cache`` in the current directory unless given ``--cache-dir`` (the plugin puts it
 under the pytest rootdir, or where ``behavior_cache_dir`` / ``--behavior-cache-dir`` say). ``prune`` compacts
