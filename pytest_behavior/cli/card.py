@@ -21,7 +21,8 @@ from typing import Any
 from pytest_behavior.cli.arguments import alpha, argument_type
 
 DEFAULT_N = 30
-"""Inputs ``--check`` resamples per golden file: enough to catch a large change, cheap enough for a schedule."""
+"""Inputs ``--check`` resamples per golden file: enough to catch a large change, cheap enough for a schedule; a file
+with a p95 or shape bound resamples the 40 or more that bound is judged at (`engine.card_check.tail_inputs`)."""
 CHECK_OPTIONS = ("check_n", "seed", "alpha", "max_calls")
 """Options that only apply with ``--check``."""
 check_count = argument_type(int, lambda v: v >= 1, ": give a whole number, 1 or more", what="a whole number")
@@ -36,7 +37,11 @@ def card_options(card: argparse.ArgumentParser) -> None:
         action="store_true",
         help="resample a seeded subset of each golden file live and say whether each bundle still behaves as recorded",
     )
-    card.add_argument("--check-n", type=check_count, help=f"inputs resampled per golden file (default {DEFAULT_N})")
+    card.add_argument(
+        "--check-n",
+        type=check_count,
+        help=f"inputs resampled per golden file (default {DEFAULT_N}, or what a file's p95 / shape bounds need: 40+)",
+    )
     card.add_argument("--seed", type=int, help="seed of the subset of inputs --check resamples (default 0)")
     card.add_argument("--alpha", type=alpha, help="significance level of --check (default 0.05)")
     card.add_argument(
@@ -50,7 +55,7 @@ def card_command(args: argparse.Namespace) -> tuple[str, int]:
 
     given = [f"--{name.replace('_', '-')}" for name in CHECK_OPTIONS if getattr(args, name) is not None]
     if given and not args.check:
-        raise ValueError(f"{', '.join(given)} only apply with --check")
+        raise ValueError(f"{', '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} with --check")
     paths = list(dict.fromkeys(path for given_path in args.paths for path in golden_files(given_path)))
     records = [(path, load_golden(path)) for path in paths]
     matrix = None
@@ -81,12 +86,12 @@ def card_command(args: argparse.Namespace) -> tuple[str, int]:
 def _check(args: argparse.Namespace, records: Any) -> tuple[tuple[dict[str, Any], list[str]], int]:
     """The check's JSON and Markdown, and its exit status (1: a bundle drifted)."""
     from pytest_behavior.engine.card_check import check, plan_check
-    from pytest_behavior.report.card_check import check_json, check_markdown
+    from pytest_behavior.report.card_check import check_json, check_markdown, raised_note
 
     n: int = args.check_n if args.check_n is not None else DEFAULT_N
     seed: int = args.seed if args.seed is not None else 0
     level: float = args.alpha if args.alpha is not None else 0.05
-    plan = plan_check(records, n=n, seed=seed)
+    plan = plan_check(records, n=n, seed=seed, raise_for_tails=args.check_n is None)
     if not plan.targets:
         reasons = "; ".join(f"{u.path}: {u.reason}" for u in plan.unchecked) or "no golden file given"
         raise ValueError(f"--check: no golden file can be resampled ({reasons})")
@@ -99,7 +104,7 @@ def _check(args: argparse.Namespace, records: Any) -> tuple[tuple[dict[str, Any]
     print(
         f"pytest-behavior card --check: {plan.calls:,} live calls ({len(plan.targets)} golden "
         f"file{'s' if len(plan.targets) != 1 else ''}, "
-        f"{bundles} bundle{'s' if bundles != 1 else ''}, up to {n} inputs each)",
+        f"{bundles} bundle{'s' if bundles != 1 else ''}, up to {n} inputs each{raised_note(plan.targets, n)})",
         file=sys.stderr,
         flush=True,
     )

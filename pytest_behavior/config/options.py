@@ -53,7 +53,8 @@ def add_options(parser: pytest.Parser) -> None:
         "--behavior-concurrency",
         type=int,
         default=None,
-        help="model calls in flight at most, across the whole session (xdist workers share it; default 16)",
+        help="model calls in flight at most, across the whole session (xdist workers share it; default 16, and 4 "
+        "for streamed calls unless this is set)",
     )
     group.addoption(
         "--behavior-budget",

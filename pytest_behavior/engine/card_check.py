@@ -25,6 +25,7 @@ from typing import Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.engine.golden_compare import GoldenDiff, compare_golden, rebuild_properties
 from pytest_behavior.golden.store import GoldenRecord, GoldenSample
+from pytest_behavior.properties.base import Property
 from pytest_behavior.spec.inputs import Input, subset
 
 NOT_RESAMPLED = {
@@ -112,13 +113,18 @@ def rebuild_bundle(record: GoldenRecord) -> Bundle | str:
     return rebuilt
 
 
-def plan_check(records: Sequence[tuple[Path, GoldenRecord]], *, n: int, seed: int = 0) -> CheckPlan:
-    """Which files can be checked, their bundles and the seeded subset of ``n`` inputs of each."""
+def plan_check(
+    records: Sequence[tuple[Path, GoldenRecord]], *, n: int, seed: int = 0, raise_for_tails: bool = False
+) -> CheckPlan:
+    """Which files can be checked, their bundles and the seeded subset of ``n`` inputs of each.
+
+    ``raise_for_tails``: a file with a bound on a tail (a p95 ratio, a distribution shape), which is not judged
+    below `tail_inputs` inputs, resamples that many instead of ``n`` (``card --check`` without ``--check-n``)."""
     if n < 1:
         raise ValueError(f"--check-n must be at least 1, got {n}")
     targets, unchecked = [], []
     for path, record in records:
-        target = _target(path, record, n=n, seed=seed)
+        target = _target(path, record, n=n, seed=seed, raise_for_tails=raise_for_tails)
         if isinstance(target, str):
             unchecked.append(Unchecked(path, record.test, str(record.bundle.get("label", "?")), target))
         else:
@@ -126,7 +132,20 @@ def plan_check(records: Sequence[tuple[Path, GoldenRecord]], *, n: int, seed: in
     return CheckPlan(tuple(targets), tuple(unchecked))
 
 
-def _target(path: Path, record: GoldenRecord, *, n: int, seed: int) -> Target | str:
+def tail_inputs(properties: Sequence[Property], repeats: int) -> int:
+    """The fewest inputs every tail bound of ``properties`` is judged at (0: none bounds a tail)."""
+    from pytest_behavior.stats.quantile import inputs_needed
+
+    needed = [
+        inputs_needed(metric.profile or (metric.summary_quantile or 0.95,), repeats)
+        for prop in properties
+        for metric in prop.metrics()
+        if metric.profile or any(bound.form == "max_p95_ratio" for bound in metric.bounds)
+    ]
+    return max(needed, default=0)
+
+
+def _target(path: Path, record: GoldenRecord, *, n: int, seed: int, raise_for_tails: bool) -> Target | str:
     bundle = rebuild_bundle(record)
     if isinstance(bundle, str):
         return bundle
@@ -148,9 +167,11 @@ def _target(path: Path, record: GoldenRecord, *, n: int, seed: int) -> Target | 
     everything = [Input(i, s.input, s.segment) for i, s in record.samples.items() if s.outputs]
     if not everything:
         return "it holds no recorded output"
+    repeats = record.settings.get("repeats", 1)
+    if raise_for_tails:
+        n = max(n, tail_inputs(rebuilt.properties, int(repeats) if repeats else 1))
     chosen = subset(everything, n=n, seed=seed)
     streamed = any(o.get("ttft_ms") is not None for s in record.samples.values() for o in s.outputs)
-    repeats = record.settings.get("repeats", 1)
     baseline = replace(record, samples={i.id: record.samples[i.id] for i in chosen})
     return Target(path, baseline, bundle.streamed(streamed), tuple(chosen), int(repeats) if repeats else 1)
 

@@ -79,6 +79,8 @@ class FileCard:
     recorded_at: str
     inputs: int
     figures: Figures
+    input_ids: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    """The ids of its inputs: the bundle's tests may share them (a card counts an input once)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,7 +110,8 @@ class BehaviorCard:
 
     @property
     def inputs(self) -> int:
-        return sum(t.inputs for t in self.tests)
+        """Distinct inputs, by id: two tests asking the same 160 inputs are 160 inputs, not 320."""
+        return len({input_id for t in self.tests for input_id in t.input_ids})
 
     @property
     def dates(self) -> tuple[str | None, str | None]:
@@ -240,6 +243,7 @@ def behavior_cards(records: Sequence[tuple[Path, GoldenRecord]]) -> list[Behavio
                     record.recorded_at,
                     len(record.samples),
                     _figures(counts, len(counts.refusing)),
+                    frozenset(record.samples),
                 )
             )
         first = members[0][1]
@@ -345,7 +349,8 @@ def render_card(card: BehaviorCard) -> str:
         lines.append(f"- {card.description.get('kind', 'model')}: `{clip(str(model), 100)}`")
     lines += [
         f"- golden files: {len(card.tests)} ({tests} test{'s' if tests != 1 else ''})",
-        f"- samples: {card.figures.samples:,} outputs of {card.inputs:,} inputs",
+        f"- samples: {card.figures.samples:,} outputs of {card.inputs:,} inputs"
+        + (f" in {tests} tests" if tests > 1 else ""),
         f"- recorded: {dates}",
         "",
     ]

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_behavior.engine.card_check import FileCheck, Unchecked
+from pytest_behavior.engine.card_check import FileCheck, Target, Unchecked
 
 AS_RECORDED = "still behaves as recorded"
 DRIFTED = "drifted since recorded"
 READING = (
-    "PASS: the change's interval lies within the bound; INCONCLUSIVE: no regression shown, but {n} inputs are too few "
-    "to show the change is within the bound (not drift; raise --check-n to decide it); REGRESSED: the live sample "
-    "broke the bound against its own recording."
+    "PASS: the change's interval lies within the bound; INCONCLUSIVE: no regression shown, but the inputs resampled "
+    "are too few to show the change is within the bound (not drift; raise --check-n to decide it); REGRESSED: the "
+    "live sample broke the bound against its own recording."
 )
 
 
@@ -83,13 +83,14 @@ def check_json(
 def check_markdown(
     checks: Sequence[FileCheck], unchecked: Sequence[Unchecked], *, n: int, seed: int, alpha: float
 ) -> list[str]:
-    from pytest_behavior.report.github import markdown_text
+    from pytest_behavior.report.github import readable_markdown_text as markdown_text
 
     calls = sum(c.target.calls for c in checks)
     lines = [
         "## Drift since recorded",
         "",
-        f"Resampled live: {len(checks)} golden file{'s' if len(checks) != 1 else ''}, up to {n} inputs each "
+        f"Resampled live: {len(checks)} golden file{'s' if len(checks) != 1 else ''}, up to {n} inputs each"
+        f"{raised_note([c.target for c in checks], n)} "
         f"(seeded subset, seed {seed}), {calls:,} calls, never from the cache; judged against the recorded outputs "
         f"with each test's own properties, paired by input id, at alpha {alpha:g}.",
         "",
@@ -103,13 +104,11 @@ def check_markdown(
                 "",
             ]
         lines += _table(bundle)
-        for check in bundle.files:
-            lines += [
-                f"- {markdown_text(check.target.baseline.test)}: {markdown_text(note)}" for note in check.diff.notes
-            ]
+        notes = [note for check in bundle.files for note in _notes(check)]
+        lines += ["", *notes] if notes else []
         lines.append("")
     if checks:
-        lines += [READING.format(n=n), ""]
+        lines += [READING, ""]
     if unchecked:
         lines += ["Not checked:", ""]
         lines += [
@@ -119,11 +118,37 @@ def check_markdown(
     return lines
 
 
+def _notes(check: FileCheck) -> list[str]:
+    """The file's notes, then why each bound shown as not judged was not (whole: a note is never cut mid-word)."""
+    from pytest_behavior.report.github import readable_markdown_text as markdown_text
+
+    test = markdown_text(check.target.baseline.test)
+    lines = [f"- {test}: {markdown_text(note)}" for note in check.diff.notes]
+    for v in check.diff.comparison.verdicts:
+        if v.segment is None and not_judged(v.verdict.value, v.advice, v.method):
+            why = f"{v.metric} {v.bound} is not judged: {v.advice.removesuffix(' (not judged)')}"
+            fix = "resample that many to judge it (leave --check-n out, or raise it)"
+            lines.append(f"- {test}: {markdown_text(why)}; {fix}")
+    return lines
+
+
+def not_judged(verdict: str, advice: str, method: str) -> bool:
+    """A bound not judged at all: too few inputs for its method (a p95 ratio below 40), its advice the reason."""
+    return verdict == "INCONCLUSIVE" and bool(advice) and advice == method
+
+
+def raised_note(targets: Sequence[Target], n: int) -> str:
+    """``", 40 for a file with a p95 or shape bound"`` when a file resamples more than ``n`` (its tail bounds are
+    not judged at fewer), else nothing."""
+    raised = max((len(t.inputs) for t in targets), default=0)
+    return f", {raised} for a file with a p95 or shape bound" if raised > n else ""
+
+
 def _table(bundle: BundleCheck) -> list[str]:
     from pytest_behavior.report.document import test_entry
-    from pytest_behavior.report.github import markdown_text
+    from pytest_behavior.report.github import readable_markdown_text as markdown_text
     from pytest_behavior.report.matrix import short_test
-    from pytest_behavior.report.values import format_change, format_value, interval_style
+    from pytest_behavior.report.values import format_change, format_estimate, format_value, interval_style
 
     entries = [(f, test_entry(f.diff.comparison, outcome="")) for f in bundle.files]
     style = interval_style(v for _, e in entries for v in e["properties"] if v["segment"] is None)
@@ -136,8 +161,8 @@ def _table(bundle: BundleCheck) -> list[str]:
         for v in (v for v in entry["properties"] if v["segment"] is None):
             values = f"{format_value(v['kind'], v['baseline'])} → {format_value(v['kind'], v['candidate'])}"
             bound = markdown_text(f"{v['metric']} {v['bound']}")
-            lines.append(
-                f"| {name} | {entry['n_paired']} | {bound} | "
-                f"{values} | {markdown_text(format_change(v, style=style))} | {v['verdict']} |"
-            )
+            change, verdict = format_change(v, style=style), v["verdict"]
+            if not_judged(v["verdict"], v["advice"], v["method"]):  # no interval: say why, not [x0.00, –]
+                change, verdict = f"{format_estimate(v['scale'], v['estimate'])} (not judged)", f"{verdict} (see below)"
+            lines.append(f"| {name} | {entry['n_paired']} | {bound} | {values} | {markdown_text(change)} | {verdict} |")
     return lines

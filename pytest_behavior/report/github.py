@@ -215,6 +215,23 @@ def markdown_text(text: object, *, limit: int = MAX_CELL_CHARS) -> str:
     return _MARKDOWN.sub(r"\\\1", escaped)
 
 
+_ACTIVE = re.compile(r"([\\`*\[\]|~$]|(?<![^\W_])_|_(?![^\W_]))")
+"""What acts in inline Markdown once ``[``/``]`` are escaped: ``(``, ``)`` and ``!`` then make no link or image."""
+_ENTITY = re.compile(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+
+
+def readable_markdown_text(text: object, *, limit: int = 2000) -> str:
+    """Data as literal text in Markdown read in a terminal as often as rendered (the card): as safe as
+    `markdown_text`, but escaping only what would act (``(``, ``)``, ``!`` stay, an ``&`` becomes ``&amp;`` only
+    where it would start an entity, a ``>`` only at the start), and cut past ``limit`` at a word, not inside one."""
+    flat = one_line(text)
+    if len(flat) > limit:
+        flat = flat[:limit].rsplit(" ", 1)[0] + " …"
+    escaped = _ENTITY.sub("&amp;", flat).replace("<", "&lt;")
+    escaped = "&gt;" + escaped[1:] if escaped.startswith(">") else escaped
+    return _ACTIVE.sub(r"\\\1", _unlinked(escaped))
+
+
 def _unlinked(text: str) -> str:
     """A zero-width space after ``@`` (no mention), inside ``://`` and ``www.`` (no autolink)."""
     return _LINKISH.sub(lambda m: m.group()[:-1] + "\u200b" + m.group()[-1], text.replace("@", "@\u200b"))

@@ -77,7 +77,7 @@ def test_an_unchanged_bundle_still_behaves_as_recorded(tmp_path: Path, capsys: p
     out, err = card(capsys, str(tmp_path / "golden"), "--check", status=0)
     assert "--check: 30 live calls (1 golden file, 1 bundle, up to 30 inputs each)" in err
     assert "### bot-v1" in out and "still behaves as recorded" in out and "REGRESSED |" not in out
-    assert "30 inputs are too few to show the change is within the bound (not drift" in out
+    assert "the inputs resampled are too few to show the change is within the bound (not drift" in out
     document = json.loads(card(capsys, str(tmp_path / "golden"), "--check", "--json", status=0)[0])
     assert document["cards"][0]["label"] == "bot-v1"
     (bundle,) = document["drift"]["bundles"]
@@ -183,7 +183,8 @@ def test_nothing_to_check_and_too_many_calls_are_usage_errors(
     monkeypatch.setenv(CALL_LOG_ENV, str(log))
     for argv, message in (
         (["--check", "--max-calls", "20"], "--check would make 30 live calls, more than --max-calls 20"),
-        (["--check-n", "5"], "--check-n only apply with --check"),
+        (["--check-n", "5"], "--check-n only applies with --check"),
+        (["--check-n", "5", "--seed", "2"], "--check-n, --seed only apply with --check"),
         (["--check", "--check-n", "0"], "'0': give a whole number, 1 or more"),
     ):
         with pytest.raises(SystemExit) as exc:
@@ -208,3 +209,54 @@ def test_data_in_the_check_is_shown_as_text(tmp_path: Path, capsys: pytest.Captu
     assert "\x1b" not in drift and "<img" not in drift and "&lt;img" in drift
     row = next(line for line in drift.splitlines() if "REGRESSED |" in line)
     assert row.count(" | ") == 5  # the test id's '|' is escaped: the row keeps its six cells
+
+
+def test_a_p95_bound_is_judged_by_default_and_says_why_not_at_a_smaller_check_n(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A p95 (or TTFT p95) bound needs 40 inputs: without --check-n its file resamples 40, not 30; with --check-n 30
+    the row says it was not judged and why, instead of an interval of [x0.00, –]."""
+    from pytest_behavior.properties.operational import LatencyBound
+
+    latency = LatencyBound.from_marker(max_ttft_p95_ratio=3.0)
+    streamed = Bundle("sim/bot?refusal_rate=0.02&mean_words=20&seed=1&ttft_ms=30&latency_ms=60", label="bot-v1")
+    record(tmp_path, streamed.streamed(True), properties=(REFUSAL, latency))
+    record(tmp_path, Bundle(RECORDED, label="bot-v2"), test="test_bot.py::test_other")
+    out, err = card(capsys, str(tmp_path / "golden"), "--check", status=0)
+    assert "70 live calls (2 golden files, 2 bundles, up to 30 inputs each, 40 for a file with a p95 or shape" in err
+    row = next(line for line in out.splitlines() if "max_ttft_p95_ratio=3" in line)
+    assert "| 40 |" in row and "not judged" not in out and "[x0.00" not in out
+    out, _ = card(capsys, str(tmp_path / "golden"), "--check", "--check-n", "30", status=0)
+    row = next(line for line in out.splitlines() if "max_ttft_p95_ratio=3" in line)
+    assert "| 30 |" in row and "(not judged) | INCONCLUSIVE (see below) |" in row and "x0.00" not in row
+    assert (
+        "- test_bot.py::test_answers: time to first token p95 (ms) max_ttft_p95_ratio=3 is not judged: 30 inputs: "
+        "the p95 ratio bound needs at least 40 inputs; resample that many to judge it" in out
+    )
+    document = json.loads(card(capsys, str(tmp_path / "golden"), "--check", "--json", status=0)[0])
+    [ttft] = [
+        v
+        for b in document["drift"]["bundles"]
+        for f in b["files"]
+        for v in f["properties"]
+        if v["metric_key"] == "ttft.p95"
+    ]
+    assert ttft["bound"] == "max_ttft_p95_ratio=3" and ttft["n_inputs"] == 40
+
+
+def test_check_notes_are_whole_and_escape_only_what_would_act(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long note is never cut mid-word, and plain punctuation (parentheses, '&') reads as written."""
+    path = record(tmp_path, Bundle(RECORDED, label="bot & co (v1)"), inputs=INPUTS[:10])
+    data = json.loads(path.read_text())
+    detector = "llm:" + "a-rather-long-judge-model-name-" * 6 + "v2"
+    data["properties"].append({"marker": "refusal_bound", "max_increase": 0.05, "detector": detector})
+    path.write_text(json.dumps(data))
+    out, _ = card(capsys, str(path), "--check", status=0)
+    drift = out.split("## Drift since recorded")[1]
+    assert (
+        f"- test_bot.py::test_answers: skipped refusal_bound: it was judged by an LLM ({detector}); diff judges "
+        "offline only (run the test with --behavior-baseline to re-judge)" in drift
+    )
+    assert "### bot & co (v1) (" in drift and "&amp;" not in drift and "\\(" not in drift

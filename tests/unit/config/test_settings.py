@@ -115,3 +115,12 @@ def test_a_baseline_directory_holding_tests_is_taken_for_misplaced_test_paths(py
     pytester.mkpydir("tests")
     with pytest.raises(pytest.UsageError, match="that directory holds tests, not golden files"):
         _settings(pytester, "--behavior-baseline=tests")
+
+
+def test_streamed_calls_are_capped_at_four_unless_a_concurrency_is_set(pytester: pytest.Pytester) -> None:
+    default = _settings(pytester)
+    assert (default.concurrency, default.stream_concurrency) == (16, 4)
+    from_ini = _settings(pytester, ini="behavior_concurrency = 12")
+    assert (from_ini.concurrency, from_ini.stream_concurrency) == (12, None)
+    from_cli = _settings(pytester, "--behavior-concurrency=2")
+    assert (from_cli.concurrency, from_cli.stream_concurrency) == (2, None)

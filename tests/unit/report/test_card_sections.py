@@ -64,3 +64,12 @@ def test_the_context_curve_of_a_context_sweep_test() -> None:
     table = lines[start + 4 : start + 4 + len(expected)]
     for line, p in zip(table, expected, strict=True):
         assert line.startswith(f"| {100 * p.level:g}% | {p.tokens:,} | {100 * p.accuracy:.1f}% [")
+
+
+def test_inputs_two_tests_share_are_counted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two tests of one bundle asking 40 of the same inputs: 120 outputs of 80 inputs, not of 120."""
+    record(tmp_path, Bundle(MODEL, label="bot"), test="test_a.py::test_all")
+    record(tmp_path, Bundle(MODEL, label="bot"), test="test_b.py::test_some", inputs=INPUTS[:40])
+    assert "- samples: 120 outputs of 80 inputs in 2 tests" in card(capsys, str(tmp_path / "golden"))
+    (as_json,) = json.loads(card(capsys, str(tmp_path / "golden"), "--json"))
+    assert as_json["inputs"] == 80 and [t["inputs"] for t in as_json["per_test"]] == [80, 40]
