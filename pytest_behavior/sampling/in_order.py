@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 
 from pytest_behavior.bundle import Bundle
@@ -63,11 +64,14 @@ async def run_in_order(
     is spent). Returns the calls requested per arm and why a budget stopped them (None: it did not)."""
     queue = list(reversed(pending))
     calls = Calls(plan, cache, results, Spender(plan.gate, estimates or {}))
+    streamed = asyncio.Semaphore(min(plan.stream_concurrency or plan.concurrency, plan.concurrency))
 
     async def worker() -> None:
         while queue and not frontier.decided and not calls.stopped():
-            if not await calls.sample(queue.pop()):
-                return
+            job = queue.pop()
+            async with streamed if job.bundle.stream else contextlib.nullcontext():  # as `runner._run_all` does
+                if not await calls.sample(job):
+                    return
             try:
                 frontier.advance()
             except Exception as exc:  # judging failed: stop starting requests, let the others land in the cache

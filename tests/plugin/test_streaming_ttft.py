@@ -165,3 +165,30 @@ def test_streamed_calls_run_four_in_flight_unless_the_concurrency_is_set(
         result = pytester.runpytest("--behavior-baseline=live", *option)
     result.assert_outcomes(passed=1)
     assert server.stats.requests == 48 and server.stats.max_in_flight == expected
+
+
+def test_sequential_sampling_keeps_streamed_calls_four_in_flight(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sequential mode samples through its own workers (input order): the same cap holds for streamed calls."""
+    use_bundles(
+        pytester,
+        loopback_bundle(api_key=FAKE_KEY, label="cand", stream=True),
+        baseline=loopback_bundle(api_key=FAKE_KEY, label="base", stream=True),
+    )
+    pytester.makepyfile(
+        test_spec="""
+        import pytest
+
+        @pytest.mark.refusal_bound(max_increase=0.5, sequential=True)
+        def test_refusals(behavior):
+            behavior.sample([f"question {i}" for i in range(24)])
+        """
+    )
+    config = ServerConfig(first_token_s=0.05, chunk_interval_s=0.005, hold_until_in_flight=4, hold_limit_s=30)
+    with running_server(config) as server:
+        monkeypatch.setenv("LOOPBACK_URL", server.url)
+        result = pytester.runpytest("--behavior-baseline=live", "--behavior-sequential")
+    result.assert_outcomes(passed=1)
+    assert server.stats.requests > 0
+    assert server.stats.max_in_flight == 4
