@@ -26,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "sentence length, refusal, lists, headings, bold, code, opener, closing offer, JSON), a paired test on "
         "the inputs both recorded (at least 10) or else an unpaired one, on each input's first r repeats (r the "
         "fewest on either side), Holm across features. Golden files of context_sweep and invariance tests are "
-        "left out. Best match: the one consistent version, compared on at least 20 inputs. Exit 0: a best match; "
+        "left out. Best match: the nearest consistent version, compared on at least 20 inputs and told apart from "
+        "any other consistent one (docs/identify.md). Exit 0: a best match; "
         "1: like none of them; 2: a usage or file error; 3: inconclusive (cannot tell two or more consistent "
         "versions apart, or too few inputs to name one).",
     )
