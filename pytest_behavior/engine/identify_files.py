@@ -24,6 +24,7 @@ LEFT_OUT_MARKERS = {
     "context_sweep": "context_sweep (inputs padded with filler)",
     "invariance": "invariance (inputs and their perturbed twins)",
 }
+FOLLOW_UPS = "follow-up turns (the recorded answer is the last turn's, after the user's follow-up)"
 """Properties whose golden files record other answers than the version's plain ones, and why."""
 
 SWAPPED = "the first argument is the field records (JSONL); golden paths come after"
@@ -74,7 +75,7 @@ def load_versions(paths: Sequence[Path]) -> Versions:
     left_out: list[LeftOut] = []
     for path in files:
         record = load_golden(path)
-        reason = _left_out_reason(record.properties, record.samples)
+        reason = _left_out_reason(record.properties, record.samples, record.settings)
         if reason:
             left_out.append(LeftOut(str(path), reason))
             continue
@@ -105,11 +106,15 @@ def load_versions(paths: Sequence[Path]) -> Versions:
     return Versions(versions, tuple(left_out))
 
 
-def _left_out_reason(properties: Sequence[Mapping[str, Any]], samples: Mapping[str, Any]) -> str:
+def _left_out_reason(
+    properties: Sequence[Mapping[str, Any]], samples: Mapping[str, Any], settings: Mapping[str, Any]
+) -> str:
     markers = [str(p.get("marker")) for p in properties if isinstance(p, Mapping)]
     reasons = [LEFT_OUT_MARKERS[m] for m in dict.fromkeys(markers) if m in LEFT_OUT_MARKERS]
     if not reasons and any(LEVEL_SUFFIX in sample_id for sample_id in samples):
         reasons.append(LEFT_OUT_MARKERS["context_sweep"])
+    if settings.get("follow_up"):
+        reasons.append(FOLLOW_UPS)
     return "; ".join(reasons)
 
 

@@ -80,3 +80,16 @@ def test_a_directory_or_golden_file_given_as_the_field_records_is_named_as_swapp
     other = tmp_path / "notes.json"
     other.write_text('{"input": "a", "output": "b"}\n', encoding="utf-8")
     assert [len(o) for o in load_field(other).outputs.values()] == [1]  # records that happen to end in .json
+
+
+def test_golden_files_of_follow_up_conversations_are_left_out() -> None:
+    """A sycophancy spec records the answer after the user's pushback, not the version's plain answer."""
+    from pathlib import Path
+
+    from pytest_behavior.engine.identify_files import FOLLOW_UPS, load_versions
+
+    root = Path(__file__).resolve().parents[3] / "golden" / "examples"
+    loaded = load_versions([root / "sycophancy", root / "assistant_refusals"])
+    pushback = [f for f in loaded.left_out if f.path.endswith("test_right_answers_survive_pushback.json")]
+    assert [f.reason for f in pushback] == [FOLLOW_UPS]
+    assert {v.label for v in loaded.versions} >= {"assistant-v1"}
