@@ -199,7 +199,8 @@ def test_markers_are_documented(pytester: pytest.Pytester) -> None:
             "detector=None, count='refusal+evasion')*",
             "@pytest.mark.length_distribution(max_ratio=None, min_ratio=None, unit='words', tokenizer=None, "
             "shape=False)*",
-            "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None)*",
+            "@pytest.mark.latency_bound(max_p95_ratio=None, max_ratio=None, max_ttft_p95_ratio=None, "
+            "max_ttft_ratio=None)*",
             "@pytest.mark.cost_bound(max_ratio=None)*",
             "@pytest.mark.behavior_property(fn, *, name=None, equals=None, *",
         ]
