@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pytest
 
 from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
 if TYPE_CHECKING:
     from pytest_behavior.bundle import Bundle
@@ -40,7 +41,7 @@ class RunSettings:
     n: int | None = None
     seed: int = 0
     concurrency: int = DEFAULT_CONCURRENCY
-    stream_concurrency: int | None = None
+    stream_concurrency: int | None = STREAMED_IN_FLIGHT
     """Streamed calls in flight at most (None: ``concurrency``): `sampling.streaming.STREAMED_IN_FLIGHT` unless
     ``--behavior-concurrency`` / ``behavior_concurrency`` is set, which then holds for streamed calls too."""
     cache_dir: Path = Path(".behavior-cache")
@@ -218,8 +219,6 @@ def fleet_source(option: str | None) -> str:
 
 def _stream_cap(concurrency: int) -> int:
     """Streamed calls in flight at most when the user set no concurrency: fewer, for a truer time to first token."""
-    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
-
     return min(STREAMED_IN_FLIGHT, concurrency)
 
 
