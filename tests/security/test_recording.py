@@ -324,8 +324,11 @@ def test_a_named_candidate_does_not_evaluate_the_examples_candidate_fixture(pyte
         temperature = 0.7
         label = "assistant-v1"
     """)
-    result = pytester.runpytest(
-        "examples/assistant_refusals", "--behavior-baseline", "--behavior-candidate=nightly", "--behavior-report=r.json"
+    result = pytester.runpytest(  # test_refusals.py: the streamed chat's test needs a streamed bundle
+        "examples/assistant_refusals/test_refusals.py",
+        "--behavior-baseline",
+        "--behavior-candidate=nightly",
+        "--behavior-report=r.json",
     )
     result.stdout.no_fnmatch_line("*choose one of*")
     result.assert_outcomes(passed=2)
