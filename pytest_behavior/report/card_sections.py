@@ -84,12 +84,23 @@ def curve_lines(sections: CardSections) -> list[str]:
             "",
             f"Accuracy by context length, {markdown_text(short_test(curve.test))} (95% intervals):",
             "",
-            "| share of window | prompt tokens | accuracy [95% interval] | answers |",
-            "|---:|---:|---:|---:|",
+            "| share of window | prompt tokens | accuracy [95% interval] | answers | curve |",
+            "|---:|---:|---:|---:|:---|",
         ]
         for p in curve.points:
             tokens = "–" if p.tokens is None else f"{p.tokens:,}"
             answers = "–" if p.answers is None else f"{p.answers:,}"
             interval = f"{100 * p.accuracy:.1f}% [{100 * p.interval[0]:.1f}%, {100 * p.interval[1]:.1f}%]"
-            lines.append(f"| {100 * p.level:g}% | {tokens} | {interval} | {answers} |")
+            lines.append(f"| {100 * p.level:g}% | {tokens} | {interval} | {answers} | `{accuracy_bar(p.accuracy)}` |")
     return lines
+
+
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def accuracy_bar(accuracy: float, *, width: int = BAR_WIDTH) -> str:
+    """The curve drawn in text, one bar per level: ``width`` cells at 100%, in eighths of a cell."""
+    eighths = round(max(0.0, min(1.0, accuracy)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[rest] if rest else "")).ljust(width)

@@ -73,3 +73,12 @@ def test_inputs_two_tests_share_are_counted_once(tmp_path: Path, capsys: pytest.
     assert "- samples: 120 outputs of 80 inputs in 2 tests" in card(capsys, str(tmp_path / "golden"))
     (as_json,) = json.loads(card(capsys, str(tmp_path / "golden"), "--json"))
     assert as_json["inputs"] == 80 and [t["inputs"] for t in as_json["per_test"]] == [80, 40]
+
+
+def test_the_card_draws_the_context_curve_as_text_bars() -> None:
+    from pytest_behavior.report.card_sections import BAR_WIDTH, accuracy_bar
+
+    assert accuracy_bar(1.0) == "█" * BAR_WIDTH
+    assert accuracy_bar(0.0) == " " * BAR_WIDTH
+    assert accuracy_bar(0.575) == "███████████▌" + " " * 8  # 11.5 cells of 20
+    assert len({len(accuracy_bar(a / 37)) for a in range(38)}) == 1  # every bar the same width: a column
