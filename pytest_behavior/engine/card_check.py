@@ -17,6 +17,7 @@ rebuilt offline.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -186,6 +187,8 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
     from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
     cache = SampleCache(Path(".behavior-cache"), mode="off")  # never read: what the provider serves now
+    # Bonferroni over a bundle's files: a bundle "drifted" when any file did, at most alpha when none changed
+    files_of = Counter(target.bundle.fingerprint for target in plan.targets)
     results = []
     for target in plan.targets:
         sampling = SamplingPlan(
@@ -200,7 +203,7 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
         diff = compare_golden(
             target.baseline,
             live,
-            alpha=alpha,
+            alpha=alpha / files_of[target.bundle.fingerprint],
             baseline_source=f"recorded {target.baseline.recorded_at or '?'}",
             candidate_source="live now",
         )

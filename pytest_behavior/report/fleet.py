@@ -87,6 +87,9 @@ def _fleet_bound(matrix: Matrix, column: Column, mix: Mapping[str, float]) -> Fl
         )
     if missing:
         return FleetBound(column, scale, "-", note=f"no judged value for {', '.join(missing)}")
+    if any(entry is not None and entry.get("n_max") is not None for entry in entries.values()):
+        # sequential mode: each version stopped on its own inputs, its interval shown at a data-dependent stop
+        return FleetBound(column, scale, "-", note="sequential mode: judged per version only")
     judged = {version: entry for version, entry in entries.items() if entry is not None}
     assert any_entry is not None
     log = scale == "ratio"

@@ -207,10 +207,10 @@ class ReportOutputs:
                     f"{settings.family_alpha:g}/{k}; no matrix or fleet view"
                 )
             return
+        k = len(settings.candidate_names) or len(matrix.versions)
+        shown = f"{len(matrix.versions)} versions" + (f" of {k}" if k != len(matrix.versions) else "")
         terminalreporter.write_sep(
-            "=",
-            f"behavior version matrix ({len(matrix.versions)} versions; each judged at alpha "
-            f"{settings.family_alpha:g}/{len(matrix.versions)})",
+            "=", f"behavior version matrix ({shown}; each judged at alpha {settings.family_alpha:g}/{k})"
         )
         for line in matrix_lines(matrix):
             terminalreporter.write_line(line)
@@ -219,6 +219,10 @@ class ReportOutputs:
                 "no fleet view: the mix in [tool.pytest_behavior.fleet] (pyproject.toml) weighs versions this run "
                 "does not name in --behavior-candidate (run every version in the mix, or --behavior-fleet=off)"
             )
+        missing = [v for v, w in (settings.fleet or {}).items() if w > 0 and v not in matrix.versions]
+        if missing:  # -k or --lf left versions of the mix out: a fleet without them would not be the fleet
+            terminalreporter.write_line(f"no fleet view: {', '.join(missing)} of the mix did not run in this session")
+            return
         if settings.fleet:
             from pytest_behavior.report.fleet import fleet_lines, fleet_view
 

@@ -309,3 +309,14 @@ def test_one_version_selected_says_its_level(project: pytest.Pytester) -> None:
     result = project.runpytest("--behavior-baseline", "--behavior-candidate=v3,v4,v5", "-k", "v4")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["version matrix: one version judged (of 3 named*), each at alpha 0.05/3; no matrix*"])
+
+
+def test_a_selection_of_versions_keeps_k_and_shows_no_partial_fleet(project: pytest.Pytester) -> None:
+    result = project.runpytest(
+        "--behavior-baseline", "--behavior-candidate=v3,v4,v5", "--behavior-fleet=v3=1,v4=1,v5=1", "-k", "v3 or v5"
+    )
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(
+        ["*behavior version matrix (2 versions of 3; each judged at alpha 0.05/3)*", "no fleet view: v4 of the mix*"]
+    )
+    result.stdout.no_fnmatch_line("fleet mix:*")

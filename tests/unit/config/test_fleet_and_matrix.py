@@ -289,3 +289,15 @@ def test_fleet_leaves_percentiles_to_the_versions_and_survives_an_empty_mix() ->
     assert row.verdict == "-" and "percentile" in row.note
     (empty,) = fleet_view(matrix, {"ok": 0.0, "slow": 0.0})
     assert empty.verdict == "-" and empty.note == "no version has a weight"
+
+
+def test_fleet_leaves_sequential_verdicts_to_the_versions() -> None:
+    """A sequential test stops on its own inputs, its interval shown at a data-dependent stop: not combined."""
+    entries = [
+        _entry("a", _verdict("max_increase=0.05", 0.0, -0.02, 0.02, "PASS", n_max=400)),
+        _entry("b", _verdict("max_increase=0.05", 0.25, 0.1, 0.4, "REGRESSED", n_max=400)),
+    ]
+    matrix = build_matrix(entries)
+    assert matrix is not None
+    (row,) = fleet_view(matrix, {"a": 0.5, "b": 0.5})
+    assert row.verdict == "-" and row.note == "sequential mode: judged per version only"
