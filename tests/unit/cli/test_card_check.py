@@ -260,3 +260,14 @@ def test_check_notes_are_whole_and_escape_only_what_would_act(
         "offline only (run the test with --behavior-baseline to re-judge)" in drift
     )
     assert "### bot & co (v1) (" in drift and "&amp;" not in drift and "\\(" not in drift
+
+
+def test_a_bundles_files_share_alpha(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two files of one bundle are each judged at alpha / 2 (Bonferroni): the bundle's false "drifted" stays at alpha."""
+    bundle = Bundle(RECORDED, label="bot-v1", temperature=0.7)
+    record(tmp_path, bundle)
+    record(tmp_path, bundle, test="tests/test_bot.py::test_other")
+    document = json.loads(card(capsys, str(tmp_path / "golden"), "--check", "--json", status=0)[0])
+    (checked,) = document["drift"]["bundles"]
+    levels = [max(v["lower_level"], v["upper_level"]) for f in checked["files"] for v in f["properties"]]
+    assert len(checked["files"]) == 2 and levels == pytest.approx([1 - 0.05 / 2] * len(levels))
