@@ -263,7 +263,7 @@ def test_check_notes_are_whole_and_escape_only_what_would_act(
 
 
 def test_a_bundles_files_share_alpha(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Two files of one bundle are each judged at alpha / 2 (Bonferroni): the bundle's false "drifted" stays at alpha."""
+    """Two files of one bundle are each judged at alpha / 2 (Bonferroni): a false "drifted" stays at alpha."""
     bundle = Bundle(RECORDED, label="bot-v1", temperature=0.7)
     record(tmp_path, bundle)
     record(tmp_path, bundle, test="tests/test_bot.py::test_other")
