@@ -75,5 +75,5 @@ def baseline_bundle() -> Bundle:
 
 @pytest.fixture(scope="session")
 def streaming_assistant() -> Callable[[str], Bundle]:
-    """`streaming`, for the tests of the streamed chat (test_streaming.py)."""
+    """`streaming`, for the tests of the streamed chat (test_streamed_chat.py)."""
     return streaming

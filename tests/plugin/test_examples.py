@@ -57,7 +57,7 @@ def test_regressed_candidate_fails_on_exactly_the_intended_properties(examples: 
     # the streamed assistant's first token: 1 s -> 3 s in the simulated provider (measured, so only roughly)
     result.stdout.fnmatch_lines(
         [
-            "*test_streaming.py::test_first_token_arrives_as_fast*time to first token p95 (ms)*"
+            "*test_streamed_chat.py::test_first_token_arrives_as_fast*time to first token p95 (ms)*"
             "max_ttft_p95_ratio=2*REGRESSED"
         ]
     )
