@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -240,7 +241,7 @@ import pytest
 from pytest_behavior import Bundle
 
 def served(env, label, temperature):
-    return Bundle(model="openai/loopback-model", api_base=os.environ[env], api_key="unused-loopback",
+    return Bundle(model="openai/loopback-model", api_base=os.environ[env], api_key=os.environ["LOOPBACK_KEY"],
                   temperature=temperature, timeout=120, label=label)
 
 @pytest.fixture(scope="session")
@@ -273,6 +274,7 @@ def test_the_matrix_over_http_shares_the_live_baseline(
     steady = ServerConfig(reply="Here is a complete and careful answer about {words}, with the detail it needs.")
     terse = ServerConfig(reply="Short: {words}.")
     with running_server(steady) as server_a, running_server(terse) as server_b:
+        monkeypatch.setenv("LOOPBACK_KEY", "fake-credential-" + uuid.uuid4().hex)  # no key-shaped literal
         monkeypatch.setenv("SERVER_A", server_a.url)
         monkeypatch.setenv("SERVER_B", server_b.url)
         result = pytester.runpytest(

@@ -8,6 +8,7 @@ tens to a few hundred milliseconds on a loaded machine, the same for both arms."
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ pytest_plugins = ["pytester"]
 
 FAST_FIRST_TOKEN = "sim/assistant?seed=5&mean_words=30&ttft_ms=100"
 SLOW_FIRST_TOKEN = "sim/assistant?seed=5&mean_words=30&ttft_ms=1000"
-FAKE_KEY = "fake-credential-loopback-streaming-ttft"
+FAKE_KEY = "fake-credential-" + uuid.uuid4().hex  # made at run time: no key-shaped literal in the tree
 
 SPEC = """
 import pytest

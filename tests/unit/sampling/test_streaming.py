@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from pytest_behavior.sampling.sim_stream import pieces
 from pytest_behavior.spec.output import Output, payload_problem
 from tests.support.openai_server import ServerConfig, running_server
 
-FAKE_KEY = "fake-credential-loopback-streaming"
+FAKE_KEY = "fake-credential-" + uuid.uuid4().hex  # made at run time: no key-shaped literal in the tree
 FAST = CallPolicy(timeout_s=10.0, max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.5)
 MESSAGES = [{"role": "user", "content": "Where is my order?"}]
 
