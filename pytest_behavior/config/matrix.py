@@ -62,6 +62,15 @@ def golden_nodeid(item: Any) -> str:
     return strip_version(nodeid, version)
 
 
+def shared_id(item: Any) -> str:
+    """`golden_nodeid`, or the item's own id when its version cannot be found in it (for reports, which must not
+    fail: the test itself errors with the reason, see `pytest_behavior.config.fixture`)."""
+    try:
+        return golden_nodeid(item)
+    except ValueError:
+        return str(item.nodeid)
+
+
 def strip_version(nodeid: str, version: str) -> str:
     """``nodeid`` without the id part ``version``, which the plugin adds last (see `parametrize_versions`)."""
     for suffix, replacement in ((f"[{version}]", ""), (f"-{version}]", "]")):

@@ -81,7 +81,7 @@ def _fleet_bound(matrix: Matrix, column: Column, mix: Mapping[str, float]) -> Fl
     scale = str((any_entry or {}).get("scale") or scale_of(column.bound))
     if "upper" in decisive_ends(column.bound) and "lower" in decisive_ends(column.bound):
         return FleetBound(column, scale, "-", note="two-sided bound: judged per version only")
-    if column.bound.split("=", 1)[0].strip() in PERCENTILE_FORMS or " p95" in column.metric:
+    if column.bound.split("=", 1)[0].strip() in PERCENTILE_FORMS:
         return FleetBound(
             column, scale, "-", note="a percentile of a mix is not a mix of percentiles: per version only"
         )
@@ -92,8 +92,7 @@ def _fleet_bound(matrix: Matrix, column: Column, mix: Mapping[str, float]) -> Fl
         return FleetBound(column, scale, "-", note="sequential mode: judged per version only")
     judged = {version: entry for version, entry in entries.items() if entry is not None}
     assert any_entry is not None
-    log = scale == "ratio"
-    to, back = (math.log, math.exp) if log else (_same, _same)
+    to, back = (math.log, math.exp) if scale == "ratio" else (float, float)
     combined = {
         key: back(sum(w * to(float(judged[v][key])) for v, w in mix.items())) for key in ("estimate", "lower", "upper")
     }
@@ -132,10 +131,6 @@ def _fleet_bound(matrix: Matrix, column: Column, mix: Mapping[str, float]) -> Fl
         kind=kinds.pop() if len(kinds) == 1 else "",
         drivers=drivers,
     )
-
-
-def _same(value: float) -> float:
-    return value
 
 
 def _finite(entry: Mapping[str, Any] | None, key: str) -> bool:
@@ -200,17 +195,15 @@ def fleet_markdown(
     """The fleet table in Markdown (the GitHub job summary, the card); ``escape`` as for `matrix_markdown`."""
     from pytest_behavior.report.matrix import short_test
 
-    markdown_text = escape
-
     lines = [
-        f"**Fleet** ({markdown_text(mix_text(weights))}; each interval holds for all versions at once)",
+        f"**Fleet** ({escape(mix_text(weights))}; each interval holds for all versions at once)",
         "",
         "| test | bound | verdict | fleet change [interval] | which versions |",
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {markdown_text(short_test(row.column.test))} | {markdown_text(row.column.title)} | {row.verdict} | "
-        f"{markdown_text(change_text(row))} | {markdown_text(drivers_text(row))} |"
+        f"| {escape(short_test(row.column.test))} | {escape(row.column.title)} | {row.verdict} | "
+        f"{escape(change_text(row))} | {escape(drivers_text(row))} |"
         for row in rows
     ]
     return [*lines, ""]

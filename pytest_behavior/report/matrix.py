@@ -143,16 +143,15 @@ def matrix_lines(matrix: Matrix) -> list[str]:
 def matrix_markdown(matrix: Matrix, *, escape: Callable[[str], str]) -> list[str]:
     """The matrix as Markdown tables (the GitHub job summary, the card); ``escape`` makes data safe in a cell
     (`pytest_behavior.report.github.markdown_text`)."""
-    markdown_text = escape
     lines = [LEGEND, ""]
     for test in matrix.tests():
         columns = matrix.columns_of(test)
-        lines += [f"**{markdown_text(short_test(test))}**", ""]
-        lines.append("| version | " + " | ".join(markdown_text(c.title) for c in columns) + " |")
+        lines += [f"**{escape(short_test(test))}**", ""]
+        lines.append("| version | " + " | ".join(escape(c.title) for c in columns) + " |")
         lines.append("|---|" + "---|" * len(columns))
         for version in matrix.versions:
-            cells = [markdown_text(cell_text(matrix.cell(version, c))) for c in columns]
-            lines.append(f"| {markdown_text(version)} | " + " | ".join(cells) + " |")
+            cells = [escape(cell_text(matrix.cell(version, c))) for c in columns]
+            lines.append(f"| {escape(version)} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines
 

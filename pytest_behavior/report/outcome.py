@@ -157,16 +157,12 @@ def annotate_report(
 def _versioned(entry: dict[str, object], item: pytest.Item) -> dict[str, object]:
     """In a matrix run, the entry names the item (``test_x[v3]``), its version and the test every version shares
     (``test_x``: the matrix's column and the golden file's test)."""
-    from pytest_behavior.config.matrix import golden_nodeid, version_of
+    from pytest_behavior.config.matrix import shared_id, version_of
 
     version = version_of(item)
     if version is None:
         return entry
-    try:
-        test = golden_nodeid(item)
-    except ValueError:
-        test = item.nodeid
-    return {**entry, "nodeid": item.nodeid, "version": version, "test": test}
+    return {**entry, "nodeid": item.nodeid, "version": version, "test": shared_id(item)}
 
 
 def _carry(report: pytest.TestReport, **extra: object) -> None:

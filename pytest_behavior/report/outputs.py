@@ -77,9 +77,10 @@ class ReportOutputs:
         settings = self.session.settings
         if self.scope is None:
             return
+        from pytest_behavior.config.matrix import shared_id
         from pytest_behavior.golden.unused import unused_golden_files
 
-        owned = [_golden_id(item) for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
+        owned = [shared_id(item) for item in session.items if "behavior" in getattr(item, "fixturenames", ())]
         collected = [item.nodeid for item in session.items] + self.deselected_any
         whole = self.scope.whole_modules(
             collected, args=self.config.args, rootdir=settings.rootdir, invocation_dir=self.config.invocation_params.dir
@@ -256,16 +257,6 @@ class ReportOutputs:
             *(f"  {p}" for p in left[:50]),
             *([f"  ... (+{len(left) - 50})"] if len(left) > 50 else []),
         ]
-
-
-def _golden_id(item: pytest.Item) -> str:
-    """The test id that owns a golden file: without the version of a matrix run."""
-    from pytest_behavior.config.matrix import golden_nodeid
-
-    try:
-        return golden_nodeid(item)
-    except ValueError:
-        return item.nodeid
 
 
 def _append(path: Path, text: str) -> None:
