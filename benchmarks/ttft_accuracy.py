@@ -167,7 +167,7 @@ def paired_p95_ratio(concurrency: int, stream_cap: int | None, n: int, seed: int
 
 
 def ratios(n: int) -> None:
-    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
+    from pytest_behavior.config.settings import STREAMED_IN_FLIGHT
 
     print("\n3. TTFT p95 ratio of a live comparison, baseline 40 ms vs candidate 100 ms (true x2.50), median of 3")
     paired_p95_ratio(4, None, 8, 0)  # imports and the warm-up, outside the rows

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import pytest
 
 from pytest_behavior.errors import BehaviorConfigError
-from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
 if TYPE_CHECKING:
     from pytest_behavior.bundle import Bundle
@@ -23,6 +22,12 @@ if TYPE_CHECKING:
 
 DEFAULT_CONCURRENCY = 16
 """Model calls in flight at most when neither ``--behavior-concurrency`` nor ``behavior_concurrency`` is set."""
+
+STREAMED_IN_FLIGHT = 4
+"""Streamed calls in flight at most unless the run's concurrency is set explicitly: one process reads every stream
+in one event loop, so the chunks of the other streams delay the moment a stream's first token is seen, the same
+tens of milliseconds in both arms, which pulls TTFT ratios toward 1 (``benchmarks/ttft_accuracy.py``: baseline
+40 ms vs candidate 100 ms, true x2.50, read x1.70 at 16 in flight, x2.03 at 4, x2.11 at 1)."""
 
 Mode = Literal["skip", "update", "golden", "live"]
 InconclusivePolicy = Literal["warn", "fail"]
@@ -42,7 +47,7 @@ class RunSettings:
     seed: int = 0
     concurrency: int = DEFAULT_CONCURRENCY
     stream_concurrency: int | None = STREAMED_IN_FLIGHT
-    """Streamed calls in flight at most (None: ``concurrency``): `sampling.streaming.STREAMED_IN_FLIGHT` unless
+    """Streamed calls in flight at most (None: ``concurrency``): `STREAMED_IN_FLIGHT` unless
     ``--behavior-concurrency`` / ``behavior_concurrency`` is set, which then holds for streamed calls too."""
     cache_dir: Path = Path(".behavior-cache")
     cache_mode: Literal["use", "refresh", "off"] = "use"

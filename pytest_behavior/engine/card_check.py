@@ -181,10 +181,10 @@ async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -
     """Resample every target live (cache off) and judge it against its recording.
 
     Raises `pytest_behavior.errors.ProviderError` when the provider fails (an error, never drift)."""
+    from pytest_behavior.config.settings import STREAMED_IN_FLIGHT
     from pytest_behavior.sampling.cache import SampleCache
     from pytest_behavior.sampling.calls import SamplingPlan
     from pytest_behavior.sampling.runner import sample_arms
-    from pytest_behavior.sampling.streaming import STREAMED_IN_FLIGHT
 
     cache = SampleCache(Path(".behavior-cache"), mode="off")  # never read: what the provider serves now
     # Bonferroni over a bundle's files: a bundle "drifted" when any file did, at most alpha when none changed

@@ -75,7 +75,9 @@ def rebuild_property(described: Any) -> Property | str:
     if name == "hedging_bound":
         kwargs.pop("detector", None)  # recorded for the reader; the marker takes none
     if name == "context_sweep":
-        for key in ("filler_corpus", "windows"):  # recorded for the reader; the marker takes none
+        from pytest_behavior.properties.context_sweep import RECORDED_KEYS
+
+        for key in RECORDED_KEYS:  # recorded for the reader; the marker takes none
             kwargs.pop(key, None)
     if name in ("preference", "rubric"):
         return (

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from pytest_behavior.errors import BehaviorConfigError, MarkerError
 from pytest_behavior.properties.base import (
     Bound,
+    BoundForm,
     Metric,
     Observation,
     Property,
@@ -57,6 +58,27 @@ def _check_ratio(marker: str, name: str, value: float | None) -> None:
         raise MarkerError(f"@pytest.mark.{marker}: {name}={value} is below 1 (it bounds an increase)")
 
 
+@dataclass(frozen=True)
+class _LatencyMetric:
+    option: str
+    """The marker's keyword."""
+    field: str
+    """What each output recorded (``Output.latency_ms`` or ``Output.ttft_ms``)."""
+    key: str
+    title: str
+    form: BoundForm
+    """The judge's bound form (`pytest_behavior.engine.judge`)."""
+
+
+_LATENCY_METRICS = (
+    _LatencyMetric("max_p95_ratio", "latency_ms", "latency.p95", "latency p95 (ms)", "max_p95_ratio"),
+    _LatencyMetric("max_ratio", "latency_ms", "latency.paired", "latency (ms)", "max_ratio"),
+    _LatencyMetric("max_ttft_p95_ratio", "ttft_ms", "ttft.p95", "time to first token p95 (ms)", "max_p95_ratio"),
+    _LatencyMetric("max_ttft_ratio", "ttft_ms", "ttft.paired", "time to first token (ms)", "max_ratio"),
+)
+"""The bounds of ``latency_bound``, in the order reports list them."""
+
+
 @register
 @dataclass(frozen=True)
 class LatencyBound(Property):
@@ -94,72 +116,38 @@ class LatencyBound(Property):
             _check_ratio(name, option, value)
         return cls(**ratios)
 
-    @property
-    def needs_ttft(self) -> bool:
-        """Whether a bound reads the time to first token (only streamed samples record it)."""
-        return self.max_ttft_p95_ratio is not None or self.max_ttft_ratio is not None
+    def _bounds(self) -> list[tuple[_LatencyMetric, float]]:
+        return [(row, value) for row in _LATENCY_METRICS if (value := getattr(self, row.option)) is not None]
 
     def metrics(self) -> tuple[Metric, ...]:
-        metrics = []
-        if self.max_p95_ratio is not None:
-            metrics.append(
-                Metric(
-                    key="latency.p95",
-                    title="latency p95 (ms)",
-                    kind="continuous",
-                    bounds=bounds_from(max_p95_ratio=self.max_p95_ratio),
-                    summary_quantile=0.95,
-                )
+        return tuple(
+            Metric(
+                key=row.key,
+                title=row.title,
+                kind="continuous",
+                # the judge's form; the row shows the keyword the user wrote
+                bounds=(Bound(row.form, value, keyword=None if row.option == row.form else row.option),),
+                summary_quantile=0.95 if row.form == "max_p95_ratio" else None,
             )
-        if self.max_ratio is not None:
-            metrics.append(
-                Metric(
-                    key="latency.paired",
-                    title="latency (ms)",
-                    kind="continuous",
-                    bounds=bounds_from(max_ratio=self.max_ratio),
-                )
-            )
-        if self.max_ttft_p95_ratio is not None:
-            metrics.append(
-                Metric(
-                    key="ttft.p95",
-                    title="time to first token p95 (ms)",
-                    kind="continuous",
-                    bounds=(Bound("max_p95_ratio", self.max_ttft_p95_ratio, keyword="max_ttft_p95_ratio"),),
-                    summary_quantile=0.95,
-                )
-            )
-        if self.max_ttft_ratio is not None:
-            metrics.append(
-                Metric(
-                    key="ttft.paired",
-                    title="time to first token (ms)",
-                    kind="continuous",
-                    bounds=(Bound("max_ratio", self.max_ttft_ratio, keyword="max_ttft_ratio"),),
-                )
-            )
-        return tuple(metrics)
+            for row, value in self._bounds()
+        )
 
     def observe(self, baseline: Texts | None, candidate: Texts) -> list[Observation]:
+        recorded: dict[str, tuple[Any, Any]] = {}  # each field read once, for all its bounds
         observations = []
-        for field in ("latency_ms", "ttft_ms"):
-            metrics = [m for m in self.metrics() if m.key.startswith(field.removesuffix("_ms") + ".")]
-            if not metrics:
-                continue
-            base = None if baseline is None else _recorded(baseline, field, arm="baseline", marker=self.marker_name)
-            cand = _recorded(candidate, field, arm="candidate", marker=self.marker_name)
-            observations += [Observation(metric, base, cand) for metric in metrics]
+        for (row, _), metric in zip(self._bounds(), self.metrics(), strict=True):
+            if row.field not in recorded:
+                base = (
+                    None
+                    if baseline is None
+                    else _recorded(baseline, row.field, arm="baseline", marker=self.marker_name)
+                )
+                recorded[row.field] = (base, _recorded(candidate, row.field, arm="candidate", marker=self.marker_name))
+            observations.append(Observation(metric, *recorded[row.field]))
         return observations
 
     def describe(self) -> dict[str, Any]:
-        bounds = {
-            "max_p95_ratio": self.max_p95_ratio,
-            "max_ratio": self.max_ratio,
-            "max_ttft_p95_ratio": self.max_ttft_p95_ratio,
-            "max_ttft_ratio": self.max_ttft_ratio,
-        }
-        return {"marker": self.marker_name, **{k: v for k, v in bounds.items() if v is not None}}
+        return {"marker": self.marker_name, **{row.option: value for row, value in self._bounds()}}
 
 
 @register

@@ -70,7 +70,8 @@ class SamplingPlan:
     concurrency: int = 16
     stream_concurrency: int | None = None
     """Streamed calls (``Bundle(stream=True)``) in flight at most, within ``concurrency`` (None: no other cap), so
-    that reading the other streams adds less to each one's time to first token (`streaming.STREAMED_IN_FLIGHT`)."""
+    that reading the other streams adds less to each one's time to first token
+    (`pytest_behavior.config.settings.STREAMED_IN_FLIGHT`)."""
     policy: CallPolicy = field(default_factory=CallPolicy)
     gate: BudgetGate | None = field(default=None, compare=False)
     monitor: SamplingMonitor | None = field(default=None, compare=False)

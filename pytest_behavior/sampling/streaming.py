@@ -19,12 +19,6 @@ from typing import Any
 from pytest_behavior.bundle import Bundle
 from pytest_behavior.sampling.cost import PRICE_PARAMS
 
-STREAMED_IN_FLIGHT = 4
-"""Streamed calls in flight at most unless the run's concurrency is set explicitly: one process reads every stream
-in one event loop, so the chunks of the other streams delay the moment a stream's first token is seen, the same
-tens of milliseconds in both arms, which pulls TTFT ratios toward 1 (``benchmarks/ttft_accuracy.py``: baseline
-40 ms vs candidate 100 ms, true x2.50, read x1.70 at 16 in flight, x2.03 at 4, x2.11 at 1)."""
-
 STREAM_OPTIONS = {"include_usage": True}
 """Asks the provider for a last chunk with the token usage (OpenAI's ``stream_options``), which the cost needs."""
 
