@@ -150,17 +150,16 @@ def _target(path: Path, record: GoldenRecord, *, n: int, seed: int, raise_for_ta
     bundle = rebuild_bundle(record)
     if isinstance(bundle, str):
         return bundle
-    if record.settings.get("follow_up") is not None:
+    if record.follow_ups:
         return "recorded with follow-up turns, which the test's code builds: re-run the test against its golden file"
-    markers = {str(p.get("marker")) for p in record.properties if isinstance(p, Mapping)}
     for marker, why in NOT_RESAMPLED.items():
-        if marker in markers:
+        if marker in record.markers:
             return f"{why}: re-run the test against its golden file (--behavior-baseline)"
     rebuilt = rebuild_properties(record.properties)
     if not rebuilt.properties:
         return f"none of its recorded properties can be rebuilt from the file ({'; '.join(rebuilt.skipped)})"
     readers = [prop.marker_name for prop in rebuilt.properties if prop.reads_whole_text]
-    if readers and any(getattr(o, "truncated", None) is not None for s in record.samples.values() for o in s.texts):
+    if readers and any(o.truncated is not None for s in record.samples.values() for o in s.texts):
         return (
             f"its answers are stored cut (--behavior-max-stored-chars) and {readers[0]} reads whole answers: a cut "
             "answer would read as a change; re-record it with a larger --behavior-max-stored-chars"
@@ -168,13 +167,13 @@ def _target(path: Path, record: GoldenRecord, *, n: int, seed: int, raise_for_ta
     everything = [Input(i, s.input, s.segment) for i, s in record.samples.items() if s.outputs]
     if not everything:
         return "it holds no recorded output"
-    repeats = record.settings.get("repeats", 1)
+    repeats = int(record.settings.get("repeats") or 1)
     if raise_for_tails:
-        n = max(n, tail_inputs(rebuilt.properties, int(repeats) if repeats else 1))
+        n = max(n, tail_inputs(rebuilt.properties, repeats))
     chosen = subset(everything, n=n, seed=seed)
     streamed = any(o.get("ttft_ms") is not None for s in record.samples.values() for o in s.outputs)
     baseline = replace(record, samples={i.id: record.samples[i.id] for i in chosen})
-    return Target(path, baseline, bundle.streamed(streamed), tuple(chosen), int(repeats) if repeats else 1)
+    return Target(path, baseline, bundle.streamed(streamed), tuple(chosen), repeats)
 
 
 async def check(plan: CheckPlan, *, alpha: float = 0.05, concurrency: int = 8) -> list[FileCheck]:

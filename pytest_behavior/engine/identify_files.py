@@ -10,14 +10,16 @@ records line that is not JSON, a corrupt golden file.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_behavior.engine.identify import Identification, LeftOut, Recorded, Version, identify
 from pytest_behavior.errors import BehaviorConfigError
+from pytest_behavior.golden.store import GoldenRecord
 from pytest_behavior.properties.context_sweep import LEVEL_SUFFIX
+from pytest_behavior.spec.conversation import question_text
 from pytest_behavior.spec.output import Output
 
 LEFT_OUT_MARKERS = {
@@ -75,7 +77,7 @@ def load_versions(paths: Sequence[Path]) -> Versions:
     left_out: list[LeftOut] = []
     for path in files:
         record = load_golden(path)
-        reason = _left_out_reason(record.properties, record.samples, record.settings)
+        reason = _left_out_reason(record)
         if reason:
             left_out.append(LeftOut(str(path), reason))
             continue
@@ -106,26 +108,18 @@ def load_versions(paths: Sequence[Path]) -> Versions:
     return Versions(versions, tuple(left_out))
 
 
-def _left_out_reason(
-    properties: Sequence[Mapping[str, Any]], samples: Mapping[str, Any], settings: Mapping[str, Any]
-) -> str:
-    markers = [str(p.get("marker")) for p in properties if isinstance(p, Mapping)]
-    reasons = [LEFT_OUT_MARKERS[m] for m in dict.fromkeys(markers) if m in LEFT_OUT_MARKERS]
-    if not reasons and any(LEVEL_SUFFIX in sample_id for sample_id in samples):
+def _left_out_reason(record: GoldenRecord) -> str:
+    reasons = [LEFT_OUT_MARKERS[m] for m in record.markers if m in LEFT_OUT_MARKERS]
+    if not reasons and any(LEVEL_SUFFIX in sample_id for sample_id in record.samples):
         reasons.append(LEFT_OUT_MARKERS["context_sweep"])
-    if settings.get("follow_up"):
+    if record.follow_ups:
         reasons.append(FOLLOW_UPS)
     return "; ".join(reasons)
 
 
 def _question(value: Any) -> str | None:
     """The question the refusal detector reads: a string input, or a conversation's last user message."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("messages"), list):
-        users = [m.get("content") for m in value["messages"] if isinstance(m, Mapping) and m.get("role") == "user"]
-        return users[-1] if users and isinstance(users[-1], str) else None
-    return None
+    return value if isinstance(value, str) else question_text(value)
 
 
 def identify_paths(field: Path, golden: Sequence[Path], *, alpha: float = 0.05, mode: str = "auto") -> Identification:

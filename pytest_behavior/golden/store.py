@@ -56,6 +56,16 @@ class GoldenRecord:
     """Per LLM-judged property (by marker), the judge's scores of the recorded outputs (`engine.judged_record`);
     optional: files recorded before it, or without a judged property, have none."""
 
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """The markers of the recorded properties, in order, each once."""
+        return tuple(dict.fromkeys(str(p.get("marker")) for p in self.properties if isinstance(p, Mapping)))
+
+    @property
+    def follow_ups(self) -> bool:
+        """Whether the test asked follow-up turns (its answers are the last turn's)."""
+        return bool(self.settings.get("follow_up"))
+
     def to_json(self) -> dict[str, Any]:
         judged = {"judged": {k: dict(v) for k, v in self.judged.items()}} if self.judged else {}
         return {
