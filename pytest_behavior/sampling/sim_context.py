@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from pytest_behavior.context.filler import HEADER, without_background
+from pytest_behavior.context.filler import without_background
 
 S = TypeVar("S")
 
@@ -64,7 +64,7 @@ def apply(
     """The settings this prompt is answered with (``accuracy`` past the cliff) and the prompt without its
     background block; raises ``error`` (the provider's 400) when the prompt is longer than the window."""
     window = float(getattr(settings, "context", 0.0) or 0.0)
-    bare = without_background(prompt) if prompt.startswith(HEADER) else prompt
+    bare = without_background(prompt)  # a prompt without the block is returned as it is
     if not window:
         return settings, bare
     from pytest_behavior.context.tokens import count_messages
